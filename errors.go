@@ -1,0 +1,17 @@
+package smshook
+
+import "errors"
+
+// The causes of a rejected request that are not about its body (those are validate.ErrMalformed,
+// validate.ErrInvalid, validate.ErrUnsupportedMediaType and validate.ErrBodyTooLarge). A Rejection's Err
+// wraps one of them; match with errors.Is.
+var (
+	// ErrMethodNotAllowed: the method is not POST.
+	ErrMethodNotAllowed = errors.New("method is not POST")
+	// ErrSignatureMissing: X-Toast-Webhook-Signature is absent, empty or repeated.
+	ErrSignatureMissing = errors.New("signature header is missing, empty or repeated")
+	// ErrSignatureMismatch: X-Toast-Webhook-Signature is none of the accepted secrets.
+	ErrSignatureMismatch = errors.New("signature does not match")
+	// ErrNoSecret: NewHandler was given no secret and not told to accept unsigned requests.
+	ErrNoSecret = errors.New("smshook: no secret configured; pass WithSecrets, or AllowUnsigned to accept unsigned requests")
+)

@@ -1,0 +1,200 @@
+package smshook
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/validate"
+)
+
+// placeholderAppKey is the appKey of the request the NHN Cloud console sends to verify a URL before saving a
+// webhook: the vendor document's placeholder.
+const placeholderAppKey = "String"
+
+type handler struct {
+	config
+	validator *validate.Validator
+	secrets   signatures
+	deliver   deliverFunc
+}
+
+// NewHandler returns an http.Handler that receives NHN Cloud SMS webhooks on whatever path it is mounted and
+// hands each validated delivery to h. Per request, in this order:
+//
+//	method POST, else 405 → X-Toast-Webhook-Signature, before any byte of the body is read, else 401 →
+//	Content-Type application/json, else 415 → body within the limit, else 413 → JSON and openapi.yaml,
+//	else 400 listing every violation → typed dispatch → 200, or 500 when h fails (503 past WithTimeout).
+//
+// Errors are answered as RFC 9457 problem JSON. The default profile is Compatible: a delivery of an unknown
+// event is acknowledged and handed to the OnUnknownEvent callback. A signed request whose appKey is "String"
+// is the console's verification request: it is answered 200 and not dispatched.
+//
+// NewHandler fails with ErrNoSecret when neither WithSecrets nor AllowUnsigned is given, and when the
+// embedded spec does not load.
+func NewHandler(h EventHandler, opts ...Option) (http.Handler, error) {
+	if h == nil {
+		return nil, errors.New("smshook: NewHandler needs an EventHandler")
+	}
+	return newHandler(eventDeliverer(h), opts)
+}
+
+// NewStrictHandler is NewHandler for an implementation of the generated api.StrictServerInterface: it receives
+// the validated body as the oneOf union (convert it to api.ReceiveWebhookJSONBody and call ValueByDiscriminator for the typed envelope) and chooses the
+// response; an error is answered 500. Unknown events still go to the OnUnknownEvent callback.
+func NewStrictHandler(s api.StrictServerInterface, opts ...Option) (http.Handler, error) {
+	if s == nil {
+		return nil, errors.New("smshook: NewStrictHandler needs a StrictServerInterface")
+	}
+	return newHandler(strictDeliverer(s), opts)
+}
+
+func newHandler(deliver deliverFunc, opts []Option) (*handler, error) {
+	h := &handler{
+		config:  config{profile: validate.Compatible, maxBody: validate.DefaultMaxBodyBytes, logger: slog.Default()},
+		deliver: deliver,
+	}
+	for _, opt := range opts {
+		opt(&h.config)
+	}
+	if len(h.config.secrets) == 0 && !h.unsigned {
+		return nil, ErrNoSecret
+	}
+	h.secrets = newSignatures(h.config.secrets)
+	h.config.secrets = nil // only the digests are kept
+	if h.onRejected == nil {
+		h.onRejected = h.logRejection
+	}
+	if h.onUnknownEvent == nil {
+		h.onUnknownEvent = h.logUnknownEvent
+	}
+	var err error
+	h.validator, err = validate.New(validate.WithProfile(h.profile), validate.WithMaxBodyBytes(h.maxBody))
+	if err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		h.reject(w, r, http.StatusMethodNotAllowed, ErrMethodNotAllowed, nil)
+		return
+	}
+	if !h.unsigned {
+		if err := h.secrets.check(r.Header); err != nil {
+			h.reject(w, r, http.StatusUnauthorized, err, nil)
+			return
+		}
+	}
+	if err := validate.CheckContentType(r.Header.Get("Content-Type")); err != nil {
+		h.reject(w, r, http.StatusUnsupportedMediaType, err, nil)
+		return
+	}
+	body, err := validate.ReadBody(r, h.maxBody)
+	if err != nil {
+		if errors.Is(err, validate.ErrBodyTooLarge) {
+			h.reject(w, r, http.StatusRequestEntityTooLarge, err, nil)
+			return
+		}
+		// The client went away or the connection broke: nothing was dispatched, nobody reads the answer.
+		h.reject(w, r, http.StatusBadRequest, err, nil)
+		return
+	}
+	d, err := h.validator.Body(body)
+	if err != nil {
+		if errors.Is(err, validate.ErrInvalid) && isVerification(body) {
+			h.acknowledgeVerification(w, r)
+			return
+		}
+		h.reject(w, r, http.StatusBadRequest, err, body)
+		return
+	}
+	if d.AppKey == placeholderAppKey {
+		h.acknowledgeVerification(w, r)
+		return
+	}
+	if len(d.Drift) > 0 {
+		h.logger.LogAttrs(r.Context(), slog.LevelWarn, "smshook: delivery accepted with values the contract does not know",
+			slog.String("event", string(d.Event)), slog.Any("drift", d.Drift))
+	}
+	h.dispatch(w, r, d, body)
+}
+
+func (h *handler) dispatch(w http.ResponseWriter, r *http.Request, d *validate.Delivery, body []byte) {
+	ctx := r.Context()
+	if h.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, h.timeout)
+		defer cancel()
+	}
+	err := h.call(ctx, w, d, body)
+	if err == nil {
+		return
+	}
+	status := http.StatusInternalServerError
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		status = http.StatusServiceUnavailable
+	}
+	h.logger.LogAttrs(r.Context(), slog.LevelError, "smshook: application failed to process a delivery",
+		slog.Int("status", status), slog.String("event", string(d.Event)), slog.String("error", err.Error()))
+	writeProblem(w, status, err, nil)
+}
+
+// call runs the application, turning a panic into an error so that one bad delivery does not take the
+// receiver down with it.
+func (h *handler) call(ctx context.Context, w http.ResponseWriter, d *validate.Delivery, body []byte) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic in the application: %v", p)
+		}
+	}()
+	if env, ok := d.Envelope.(*api.Envelope); ok {
+		if err := h.onUnknownEvent(ctx, env, body); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusOK)
+		return nil
+	}
+	return h.deliver(ctx, w, d, body)
+}
+
+func (h *handler) reject(w http.ResponseWriter, r *http.Request, status int, err error, body []byte) {
+	h.onRejected(r.Context(), &Rejection{Status: status, Err: err, Body: body})
+	var violations []validate.Violation
+	if ve := (*validate.Error)(nil); errors.As(err, &ve) {
+		violations = ve.Violations
+	}
+	writeProblem(w, status, err, violations)
+}
+
+func (h *handler) acknowledgeVerification(w http.ResponseWriter, r *http.Request) {
+	h.logger.LogAttrs(r.Context(), slog.LevelInfo, "smshook: answered the console's verification request")
+	w.WriteHeader(http.StatusOK)
+}
+
+func (h *handler) logRejection(ctx context.Context, rej *Rejection) {
+	h.logger.LogAttrs(ctx, slog.LevelWarn, "smshook: request rejected",
+		slog.Int("status", rej.Status), slog.String("error", rej.Err.Error()))
+}
+
+func (h *handler) logUnknownEvent(ctx context.Context, env *api.Envelope, _ []byte) error {
+	h.logger.LogAttrs(ctx, slog.LevelWarn, "smshook: delivery of an unknown event acknowledged",
+		slog.String("event", string(env.Event)), slog.String("hooksId", env.HooksId), slog.Int("hooks", len(env.Hooks)))
+	return nil
+}
+
+// isVerification reads only the appKey of a body that is JSON but not a valid delivery.
+func isVerification(body []byte) bool {
+	var probe struct {
+		AppKey string `json:"appKey"`
+	}
+	return json.Unmarshal(body, &probe) == nil && probe.AppKey == placeholderAppKey
+}
+
+var _ http.Handler = (*handler)(nil)

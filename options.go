@@ -1,0 +1,100 @@
+package smshook
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/validate"
+)
+
+// Option configures a handler made by NewHandler or NewStrictHandler.
+type Option func(*config)
+
+type config struct {
+	secrets        []string
+	unsigned       bool
+	profile        validate.Profile
+	maxBody        int64
+	timeout        time.Duration
+	logger         *slog.Logger
+	onRejected     func(context.Context, *Rejection)
+	onUnknownEvent func(context.Context, *api.Envelope, []byte) error
+}
+
+// WithSecrets sets the accepted values of X-Toast-Webhook-Signature. Give two during a rotation: the old
+// one and the new one. Empty strings are ignored.
+func WithSecrets(secrets ...string) Option {
+	return func(c *config) {
+		for _, s := range secrets {
+			if s != "" {
+				c.secrets = append(c.secrets, s)
+			}
+		}
+	}
+}
+
+// AllowUnsigned accepts requests without checking X-Toast-Webhook-Signature, for a webhook configured without
+// a signature. Without it, and without a secret, NewHandler fails with ErrNoSecret.
+func AllowUnsigned() Option {
+	return func(c *config) { c.unsigned = true }
+}
+
+// WithStrict rejects (400) an unknown event or an unknown enum value, instead of the default Compatible
+// profile that accepts them as drift and hands unknown events to the OnUnknownEvent callback.
+func WithStrict() Option {
+	return func(c *config) { c.profile = validate.Strict }
+}
+
+// WithMaxBodyBytes sets the largest accepted body; larger ones are answered 413. n <= 0 keeps the default,
+// validate.DefaultMaxBodyBytes (1 MiB).
+func WithMaxBodyBytes(n int64) Option {
+	return func(c *config) {
+		if n > 0 {
+			c.maxBody = n
+		}
+	}
+}
+
+// WithTimeout bounds the time the application has for one delivery; its context is cancelled then. A
+// handler that returns an error once the time is up is answered 503, so that the delivery may be sent
+// again. d <= 0, the default, sets no bound beyond the request's own context.
+func WithTimeout(d time.Duration) Option {
+	return func(c *config) { c.timeout = d }
+}
+
+// WithLogger sets where the handler logs; the default is slog.Default(). No log line carries a secret or a
+// payload value.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) {
+		if l != nil {
+			c.logger = l
+		}
+	}
+}
+
+// OnRejected sets the callback that sees every rejected request (4xx) before it is answered, so that nothing
+// disappears unseen. The default logs one line with the status and the violations' pointers and reasons.
+// Rejection.Body is only valid during the call.
+func OnRejected(f func(ctx context.Context, r *Rejection)) Option {
+	return func(c *config) { c.onRejected = f }
+}
+
+// OnUnknownEvent sets the callback for a delivery whose event the contract does not know (accepted under the
+// default Compatible profile): the envelope with untyped hooks, and the raw body. Its error is answered 500.
+// The default logs the event name and the number of hooks and acknowledges the delivery.
+func OnUnknownEvent(f func(ctx context.Context, envelope *api.Envelope, body []byte) error) Option {
+	return func(c *config) { c.onUnknownEvent = f }
+}
+
+// Rejection is a request that was answered 4xx.
+type Rejection struct {
+	// Status is the HTTP status code of the answer.
+	Status int
+	// Err wraps the cause: ErrMethodNotAllowed, ErrSignatureMissing, ErrSignatureMismatch, or one of
+	// validate's sentinels; for a body, a *validate.Error with every violation.
+	Err error
+	// Body is the request body, or nil when it was not read (405, 401, 415, 413).
+	Body []byte
+}

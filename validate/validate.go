@@ -1,0 +1,166 @@
+// Package validate checks NHN Cloud SMS webhook deliveries against openapi.yaml with kin-openapi, before any
+// application code sees them, and returns them typed.
+//
+// A body is parsed once; the value kin-openapi validated is then bound into the generated type of its event
+// (package api) without a second parse. Validation dispatches on the envelope's "event" and checks the body
+// against that event's own envelope schema. Violations carry a JSON pointer and a reason, never the offending
+// value.
+//
+// Rules beyond what kin-openapi checks, so that the validator and the typed decoder never disagree: integers
+// are written without a fraction or an exponent (1, not 1.0 or 1e0, which encoding/json also refuses for an
+// integer); date-times are read by the parser the decoder uses (no second 60, no 31 February); duplicate
+// object keys, invalid UTF-8 and data after the JSON value make a body malformed.
+package validate
+
+import (
+	"errors"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/smshook/smshook/api"
+)
+
+// Profile says how the validator treats values the contract does not know yet.
+type Profile int
+
+const (
+	// Strict rejects every violation, including an unknown event and an unknown enum value.
+	Strict Profile = iota
+	// Compatible reports an unknown event or an unknown enum value (of the right type) as drift and accepts
+	// the body; every other rule stays in force.
+	Compatible
+)
+
+func (p Profile) String() string {
+	if p == Compatible {
+		return "compatible"
+	}
+	return "strict"
+}
+
+// Delivery is a validated webhook delivery.
+type Delivery struct {
+	// Event is the envelope's event, known or not.
+	Event api.EventType
+	// Envelope is *api.UnsubscribeEnvelope, *api.MessageResultUpdateEnvelope, *api.ConversionBlockEnvelope
+	// or *api.InternationalDeliveryReceiptEnvelope, or *api.Envelope for an event the contract does not know
+	// (only under Compatible).
+	Envelope any
+	// HooksID, AppKey and Hooks (the number of hooks) repeat the envelope's, whatever its type.
+	HooksID string
+	AppKey  string
+	Hooks   int
+	// Drift lists what Compatible accepted that Strict would reject; nil under Strict.
+	Drift []Violation
+}
+
+// Known reports whether Event is one of the events of the contract.
+func (d *Delivery) Known() bool { return d.Event.Valid() }
+
+// Validator checks deliveries against the embedded openapi.yaml. It is safe for concurrent use.
+type Validator struct {
+	contract *contract
+	profile  Profile
+	maxBody  int64
+}
+
+// New returns a Validator for the embedded spec. It fails only when the spec itself does not load or is not
+// a valid OpenAPI document; the spec is read and checked once per process.
+func New(opts ...Option) (*Validator, error) {
+	c, err := loadContract()
+	if err != nil {
+		return nil, err
+	}
+	v := &Validator{contract: c, profile: Strict, maxBody: DefaultMaxBodyBytes}
+	for _, opt := range opts {
+		opt(v)
+	}
+	return v, nil
+}
+
+// Profile returns the profile the Validator applies.
+func (v *Validator) Profile() Profile { return v.profile }
+
+// Body validates a raw body, as read from a request, a queue or a file. It returns the typed delivery, or an
+// *Error wrapping ErrMalformed or ErrInvalid that lists every violation.
+func (v *Validator) Body(body []byte) (*Delivery, error) {
+	doc, err := parseJSON(body)
+	if err != nil {
+		var se *syntaxError
+		if errors.As(err, &se) {
+			return nil, &Error{Err: ErrMalformed, Violations: []Violation{{Pointer: se.pointer(), Reason: se.reason()}}}
+		}
+		return nil, err
+	}
+	obj, ok := doc.(map[string]any)
+	if !ok {
+		return nil, newError(ErrInvalid, "", "value must be an object")
+	}
+	event, _ := obj["event"].(string)
+	schema, known := v.contract.envelopes[api.EventType(event)]
+	if !known {
+		schema = v.contract.generic
+	}
+	var violations, drift []Violation
+	if err := schema.VisitJSON(doc, visitOptions...); err != nil {
+		violations, drift = v.classify(err, violations, drift)
+	}
+	if len(violations) > 0 {
+		return nil, &Error{Err: ErrInvalid, Violations: violations}
+	}
+	hooks, _ := obj["hooks"].([]any)
+	hooksID, _ := obj["hooksId"].(string)
+	appKey, _ := obj["appKey"].(string)
+	d := &Delivery{
+		Event: api.EventType(event), Envelope: newEnvelope(api.EventType(event), known),
+		HooksID: hooksID, AppKey: appKey, Hooks: len(hooks), Drift: drift,
+	}
+	if violations := bind(d.Envelope, obj); len(violations) > 0 {
+		return nil, &Error{Err: ErrInvalid, Violations: violations}
+	}
+	return d, nil
+}
+
+func newEnvelope(event api.EventType, known bool) any {
+	if !known {
+		return new(api.Envelope)
+	}
+	switch event {
+	case api.EventTypeUnsubscribe:
+		return new(api.UnsubscribeEnvelope)
+	case api.EventTypeMessageResultUpdate:
+		return new(api.MessageResultUpdateEnvelope)
+	case api.EventTypeConversionBlock:
+		return new(api.ConversionBlockEnvelope)
+	default:
+		return new(api.InternationalDeliveryReceiptEnvelope)
+	}
+}
+
+// classify sorts kin-openapi's errors into violations and, under Compatible, drift: an enum mismatch of a
+// string value. kin-openapi checks enum before type, so the value's type is checked here.
+func (v *Validator) classify(err error, violations, drift []Violation) ([]Violation, []Violation) {
+	switch e := err.(type) {
+	case openapi3.MultiError:
+		for _, inner := range e {
+			violations, drift = v.classify(inner, violations, drift)
+		}
+		return violations, drift
+	case *openapi3.SchemaError:
+		var inner openapi3.MultiError
+		switch e.SchemaField {
+		case "allOf", "anyOf", "oneOf":
+			// A wrapper around the errors of its subschemas: report those, at their own pointers.
+			if e.Origin != nil && errors.As(e.Origin, &inner) {
+				return v.classify(inner, violations, drift)
+			}
+		}
+		violation := Violation{Pointer: pointerOf(e.JSONPointer(), false), Reason: e.Reason}
+		if _, isString := e.Value.(string); v.profile == Compatible && e.SchemaField == "enum" && isString {
+			return violations, append(drift, violation)
+		}
+		return append(violations, violation), drift
+	}
+	// kin-openapi's other errors (an unresolved reference, NaN) carry no pointer and may carry a value.
+	return append(violations, Violation{Reason: "does not match the schema"}), drift
+}
