@@ -21,7 +21,7 @@ type Example struct {
 // Examples returns the request examples of openapi.yaml, ordered by event as EventType lists them. It fails
 // only when the embedded spec does not load.
 func Examples() ([]Example, error) {
-	doc, err := api.GetSwagger()
+	doc, err := api.GetSpec()
 	if err != nil {
 		return nil, fmt.Errorf("smshook: load the embedded openapi.yaml: %w", err)
 	}

@@ -141,8 +141,9 @@ func (h *handler) dispatch(w http.ResponseWriter, r *http.Request, d *validate.D
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		status = http.StatusServiceUnavailable
 	}
+	// The error's text is the application's and may carry payload values: it is not logged here.
 	h.logger.LogAttrs(r.Context(), slog.LevelError, "smshook: application failed to process a delivery",
-		slog.Int("status", status), slog.String("event", string(d.Event)), slog.String("error", err.Error()))
+		slog.Int("status", status), slog.String("event", string(d.Event)), slog.String("hooksId", d.HooksID))
 	writeProblem(w, status, err, nil)
 }
 
@@ -167,7 +168,7 @@ func (h *handler) call(ctx context.Context, w http.ResponseWriter, d *validate.D
 func (h *handler) reject(w http.ResponseWriter, r *http.Request, status int, err error, body []byte) {
 	h.onRejected(r.Context(), &Rejection{Status: status, Err: err, Body: body})
 	var violations []validate.Violation
-	if ve := (*validate.Error)(nil); errors.As(err, &ve) {
+	if ve := (*validate.Error)(nil); status == http.StatusBadRequest && errors.As(err, &ve) {
 		violations = ve.Violations
 	}
 	writeProblem(w, status, err, violations)

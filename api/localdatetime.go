@@ -29,8 +29,9 @@ type LocalDateTime struct {
 // ParseLocalDateTime reads s in LocalDateTimeLayout as Asia/Seoul time. It fails on any other layout and on
 // impossible dates and times (2024-02-30, second 60); the error never repeats s.
 func ParseLocalDateTime(s string) (LocalDateTime, error) {
+	// time.Parse accepts a fraction after the seconds that the layout does not have: insist on the length.
 	t, err := time.ParseInLocation(LocalDateTimeLayout, s, seoul)
-	if err != nil {
+	if err != nil || len(s) != len(LocalDateTimeLayout) {
 		return LocalDateTime{}, fmt.Errorf("not a date-time of the form yyyy-MM-ddTHH:mm:ss in a valid range")
 	}
 	return LocalDateTime{t: t}, nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 )
@@ -25,12 +26,16 @@ func ReadBody(r *http.Request, limit int64) ([]byte, error) {
 	if r.ContentLength > limit {
 		return nil, tooLarge(limit)
 	}
-	size := r.ContentLength
-	if size < 0 {
-		size = 512
+	if r.Body == nil { // a client-side request without a body
+		return []byte{}, nil
+	}
+	// Trust Content-Length for the first allocation only up to a point: it is the client's claim.
+	size := int64(512)
+	if r.ContentLength >= 0 {
+		size = min(r.ContentLength, 64<<10)
 	}
 	buf := bytes.NewBuffer(make([]byte, 0, size+1)) // +1: room to see EOF without growing
-	n, err := buf.ReadFrom(io.LimitReader(r.Body, limit+1))
+	n, err := buf.ReadFrom(io.LimitReader(r.Body, min(limit, math.MaxInt64-1)+1))
 	if err != nil {
 		return nil, fmt.Errorf("validate: read body: %w", err)
 	}

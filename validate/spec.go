@@ -28,7 +28,7 @@ var envelopeSchemas = map[api.EventType]string{
 
 // loadContract reads the embedded spec once and checks it, so that a broken spec fails at start-up.
 var loadContract = sync.OnceValues(func() (*contract, error) {
-	doc, err := api.GetSwagger()
+	doc, err := api.GetSpec()
 	if err != nil {
 		return nil, fmt.Errorf("validate: load the embedded openapi.yaml: %w", err)
 	}

@@ -26,8 +26,8 @@ type Profile int
 const (
 	// Strict rejects every violation, including an unknown event and an unknown enum value.
 	Strict Profile = iota
-	// Compatible reports an unknown event or an unknown enum value (of the right type) as drift and accepts
-	// the body; every other rule stays in force.
+	// Compatible reports an unknown event (a non-empty string) or an unknown enum value (a string) as drift
+	// and accepts the body; every other rule stays in force.
 	Compatible
 )
 
@@ -104,6 +104,10 @@ func (v *Validator) Body(body []byte) (*Delivery, error) {
 	var violations, drift []Violation
 	if err := schema.VisitJSON(doc, visitOptions...); err != nil {
 		violations, drift = v.classify(err, violations, drift)
+	}
+	if _, isString := obj["event"].(string); isString && event == "" && v.profile == Compatible {
+		// An empty event is no event a later contract could add: it is the one enum value not taken as drift.
+		violations = append(violations, Violation{Pointer: "/event", Reason: "minimum string length is 1"})
 	}
 	if len(violations) > 0 {
 		return nil, &Error{Err: ErrInvalid, Violations: violations}

@@ -1,0 +1,42 @@
+# smshook: `make demo` runs the product end to end, `make test` passes the tests.
+GO          ?= go
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+FUZZTIME    ?= 30s
+# package:target of every fuzz target
+FUZZ_TARGETS := ./validate:FuzzBody ./validate:FuzzParseJSON
+
+.PHONY: all generate check test bench fuzz demo
+
+all: check test
+
+generate:
+	$(GO) generate ./...
+
+# check fails when the generated code is stale, go.mod is untidy, or gofmt, vet or staticcheck complain.
+check: generate
+	@git diff --exit-code -- api/ || { echo "generated code is stale: commit the output of 'make generate'"; exit 1; }
+	@test -z "$$(git status --porcelain -- api/)" || { git status --porcelain -- api/; echo "generated files are not committed"; exit 1; }
+	$(GO) mod tidy -diff
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$unformatted" || { echo "not gofmt-formatted: $$unformatted"; exit 1; }
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+test:
+	$(GO) test -race -count=1 ./...
+
+# bench runs the receiver beside the decode-only floor in one run and prints their ratios.
+bench:
+	$(GO) test -run '^$$' -bench 'Receive|DecodeOnly' -benchmem -count=1 . | tee bench.out
+	@awk '/^BenchmarkReceive\//{split($$1,a,"/"); sub(/-[0-9]+$$/,"",a[2]); r[a[2]]=$$3} \
+	      /^BenchmarkDecodeOnly\//{split($$1,a,"/"); sub(/-[0-9]+$$/,"",a[2]); d[a[2]]=$$3} \
+	      END{for (k in r) if (k in d) printf "ratio receive/decode-only %s: %.2f\n", k, r[k]/d[k]}' bench.out | sort -t= -k2 -n
+
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; name=$${t##*:}; \
+	  echo "fuzz $$name ($$pkg) for $(FUZZTIME)"; \
+	  $(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done
+
+demo:
+	$(GO) run ./cmd/smshook demo

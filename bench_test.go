@@ -1,0 +1,100 @@
+package smshook_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/smshook/smshook"
+	"github.com/smshook/smshook/api"
+)
+
+// batch is a MESSAGE_RESULT_UPDATE delivery of n copies of the vendor's hook (with unique hookIds).
+func batch(tb testing.TB, n int) []byte {
+	tb.Helper()
+	var env map[string]any
+	require.NoError(tb, json.Unmarshal(vendorFixture(tb, "message-result-update.json"), &env))
+	hook := env["hooks"].([]any)[0].(map[string]any)
+	hooks := make([]any, n)
+	for i := range hooks {
+		h := make(map[string]any, len(hook))
+		for k, v := range hook {
+			h[k] = v
+		}
+		h["hookId"] = fmt.Sprintf("20240429205809GcSUXthV%04d", i)
+		hooks[i] = h
+	}
+	env["hooks"] = hooks
+	b, err := json.Marshal(env)
+	require.NoError(tb, err)
+	return b
+}
+
+type discard struct{}
+
+func (discard) OnUnsubscribe(context.Context, *api.UnsubscribeEnvelope) error { return nil }
+func (discard) OnMessageResultUpdate(context.Context, *api.MessageResultUpdateEnvelope) error {
+	return nil
+}
+func (discard) OnConversionBlock(context.Context, *api.ConversionBlockEnvelope) error { return nil }
+func (discard) OnInternationalDeliveryReceipt(context.Context, *api.InternationalDeliveryReceiptEnvelope) error {
+	return nil
+}
+
+// nopWriter is the cheapest http.ResponseWriter: the benchmark measures the handler, not a recorder.
+type nopWriter struct{ h http.Header }
+
+func (w *nopWriter) Header() http.Header         { return w.h }
+func (w *nopWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w *nopWriter) WriteHeader(int)             {}
+
+// BenchmarkReceive measures a delivery through ServeHTTP: signature, content type, body read, parse,
+// kin-openapi validation, typed binding and dispatch. Compare with BenchmarkDecodeOnly of the same size.
+func BenchmarkReceive(b *testing.B) {
+	for _, n := range []int{1, 100} {
+		b.Run(fmt.Sprintf("hooks=%d", n), func(b *testing.B) {
+			body := batch(b, n)
+			h, err := smshook.NewHandler(discard{}, smshook.WithSecrets(testSecret),
+				smshook.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+			require.NoError(b, err)
+			req := httptest.NewRequest(http.MethodPost, "/", nil)
+			req.Header.Set("Content-Type", "application/json;charset=UTF-8")
+			req.Header.Set(smshook.SignatureHeader, testSecret)
+			req.ContentLength = int64(len(body))
+			w := &nopWriter{h: http.Header{}}
+			reader := bytes.NewReader(body)
+			req.Body = io.NopCloser(reader)
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				reader.Reset(body)
+				h.ServeHTTP(w, req)
+			}
+		})
+	}
+}
+
+// BenchmarkDecodeOnly is the floor: encoding/json into the generated type, nothing checked.
+func BenchmarkDecodeOnly(b *testing.B) {
+	for _, n := range []int{1, 100} {
+		b.Run(fmt.Sprintf("hooks=%d", n), func(b *testing.B) {
+			body := batch(b, n)
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				var e api.MessageResultUpdateEnvelope
+				if err := json.Unmarshal(body, &e); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,483 @@
+package smshook_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/stretchr/testify/require"
+
+	"github.com/smshook/smshook"
+	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/validate"
+)
+
+// specEnvelopes names the envelope schema of each event, as the request body's discriminator must map them.
+var specEnvelopes = map[api.EventType]string{
+	api.EventTypeUnsubscribe:                  "UnsubscribeEnvelope",
+	api.EventTypeMessageResultUpdate:          "MessageResultUpdateEnvelope",
+	api.EventTypeConversionBlock:              "ConversionBlockEnvelope",
+	api.EventTypeInternationalDeliveryReceipt: "InternationalDeliveryReceiptEnvelope",
+}
+
+// envelopeOfEvent returns a new value of the generated envelope type of event, or a new *api.Envelope for an
+// event the contract does not know (the schema the validator falls back to).
+func envelopeOfEvent(event api.EventType) any {
+	switch event {
+	case api.EventTypeUnsubscribe:
+		return new(api.UnsubscribeEnvelope)
+	case api.EventTypeMessageResultUpdate:
+		return new(api.MessageResultUpdateEnvelope)
+	case api.EventTypeConversionBlock:
+		return new(api.ConversionBlockEnvelope)
+	case api.EventTypeInternationalDeliveryReceipt:
+		return new(api.InternationalDeliveryReceiptEnvelope)
+	}
+	return new(api.Envelope)
+}
+
+// loadSpec loads the embedded openapi.yaml as kin-openapi reads it.
+func loadSpec(tb testing.TB) *openapi3.T {
+	tb.Helper()
+	doc, err := openapi3.NewLoader().LoadFromData(smshook.Spec)
+	require.NoError(tb, err)
+	return doc
+}
+
+// specSchema returns components/schemas/name of doc.
+func specSchema(tb testing.TB, doc *openapi3.T, name string) *openapi3.Schema {
+	tb.Helper()
+	ref, ok := doc.Components.Schemas[name]
+	require.Truef(tb, ok, "components/schemas has no %s", name)
+	require.NotNilf(tb, ref.Value, "components/schemas/%s is not resolved", name)
+	return ref.Value
+}
+
+// specEnum returns the enum of components/schemas/name as strings.
+func specEnum(tb testing.TB, doc *openapi3.T, name string) []string {
+	tb.Helper()
+	var out []string
+	for _, v := range specSchema(tb, doc, name).Enum {
+		s, ok := v.(string)
+		require.Truef(tb, ok, "%s: enum value %v is not a string", name, v)
+		out = append(out, s)
+	}
+	return out
+}
+
+// specOperation returns the POST operation of the only path.
+func specOperation(tb testing.TB, doc *openapi3.T) *openapi3.Operation {
+	tb.Helper()
+	require.Equal(tb, 1, doc.Paths.Len(), "paths: %v", doc.Paths.Keys())
+	item := doc.Paths.Value(doc.Paths.Keys()[0])
+	require.NotNil(tb, item)
+	require.NotNil(tb, item.Post)
+	return item.Post
+}
+
+// specHook returns the hook schema of an envelope schema: the items of its hooks.
+func specHook(tb testing.TB, doc *openapi3.T, envelope string) *openapi3.Schema {
+	tb.Helper()
+	hooks, ok := specSchema(tb, doc, envelope).Properties["hooks"]
+	require.Truef(tb, ok, "%s has no hooks", envelope)
+	require.NotNil(tb, hooks.Value.Items, "%s.hooks has no items", envelope)
+	require.NotNil(tb, hooks.Value.Items.Value)
+	return hooks.Value.Items.Value
+}
+
+// specVendorFixtures maps each event to the well-formed fixtures of testdata/vendor that carry it. A fixture
+// that is not JSON (the vendor's published example with its trailing comma) carries no event.
+func specVendorFixtures(tb testing.TB) map[string][]string {
+	tb.Helper()
+	paths, err := filepath.Glob(filepath.Join("testdata", "vendor", "*.json"))
+	require.NoError(tb, err)
+	require.NotEmpty(tb, paths)
+	out := map[string][]string{}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		require.NoError(tb, err)
+		var head struct {
+			Event string `json:"event"`
+		}
+		if json.Unmarshal(b, &head) != nil {
+			continue
+		}
+		out[head.Event] = append(out[head.Event], filepath.Base(p))
+	}
+	return out
+}
+
+func enumStrings[T ~string](values ...T) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = string(v)
+	}
+	return out
+}
+
+func TestSpecIsValidOpenAPI303(t *testing.T) {
+	t.Parallel()
+	doc := loadSpec(t)
+	require.Equal(t, "3.0.3", doc.OpenAPI)
+	require.NoError(t, doc.Validate(t.Context()))
+}
+
+// TestSpecGeneratedCopyIsCurrent fails when api/api.gen.go was not regenerated after openapi.yaml changed.
+func TestSpecGeneratedCopyIsCurrent(t *testing.T) {
+	t.Parallel()
+	embedded, err := json.Marshal(loadSpec(t))
+	require.NoError(t, err)
+	generatedDoc, err := api.GetSpec()
+	require.NoError(t, err)
+	generated, err := json.Marshal(generatedDoc)
+	require.NoError(t, err)
+	var want, got any
+	require.NoError(t, json.Unmarshal(embedded, &want))
+	require.NoError(t, json.Unmarshal(generated, &got))
+	require.Empty(t, specJSONDiff("", want, got),
+		"api.GetSpec() differs from openapi.yaml: regenerate with go generate ./..., and check api/config.yaml")
+}
+
+// specJSONDiff lists the JSON pointers at which two decoded JSON documents differ, with both values.
+func specJSONDiff(pointer string, want, got any) []string {
+	wantObj, wok := want.(map[string]any)
+	gotObj, gok := got.(map[string]any)
+	if wok && gok {
+		var out []string
+		escape := strings.NewReplacer("~", "~0", "/", "~1").Replace
+		for _, k := range slices.Sorted(maps.Keys(wantObj)) {
+			key := pointer + "/" + escape(k)
+			if g, ok := gotObj[k]; ok {
+				out = append(out, specJSONDiff(key, wantObj[k], g)...)
+			} else {
+				out = append(out, key+": missing from the generated copy")
+			}
+		}
+		for _, k := range slices.Sorted(maps.Keys(gotObj)) {
+			if _, ok := wantObj[k]; !ok {
+				out = append(out, pointer+"/"+escape(k)+": only in the generated copy")
+			}
+		}
+		return out
+	}
+	if !reflect.DeepEqual(want, got) {
+		return []string{fmt.Sprintf("%s: openapi.yaml has %v, the generated copy %v", pointer, want, got)}
+	}
+	return nil
+}
+
+func TestSpecOperation(t *testing.T) {
+	t.Parallel()
+	doc := loadSpec(t)
+	op := specOperation(t, doc)
+	item := doc.Paths.Value(doc.Paths.Keys()[0])
+	require.Len(t, item.Operations(), 1, "the path has operations other than POST")
+
+	t.Run("security", func(t *testing.T) {
+		t.Parallel()
+		require.NotNil(t, op.Security)
+		require.Equal(t, openapi3.SecurityRequirements{{"webhookSignature": []string{}}}, *op.Security)
+		scheme, ok := doc.Components.SecuritySchemes["webhookSignature"]
+		require.True(t, ok)
+		require.Equal(t, "apiKey", scheme.Value.Type)
+		require.Equal(t, "header", scheme.Value.In)
+		require.Equal(t, "X-Toast-Webhook-Signature", scheme.Value.Name)
+		require.Equal(t, "X-Toast-Webhook-Signature", smshook.SignatureHeader)
+	})
+
+	t.Run("responses", func(t *testing.T) {
+		t.Parallel()
+		problem := specSchema(t, doc, "Problem")
+		for _, code := range []string{"200", "400", "401", "405", "413", "415", "500", "503"} {
+			require.NotNilf(t, op.Responses.Value(code), "response %s is missing", code)
+		}
+		for _, code := range op.Responses.Keys() {
+			resp := op.Responses.Value(code).Value
+			require.NotNil(t, resp)
+			require.NotEmptyf(t, resp.Description, "response %s has no description", code)
+			if strings.HasPrefix(code, "2") {
+				continue
+			}
+			media := resp.Content.Get("application/problem+json")
+			require.NotNilf(t, media, "response %s has no application/problem+json content", code)
+			require.Lenf(t, resp.Content, 1, "response %s has other content types", code)
+			require.NotNil(t, media.Schema)
+			require.Equalf(t, "#/components/schemas/Problem", media.Schema.Ref, "response %s", code)
+			require.Samef(t, problem, media.Schema.Value, "response %s", code)
+		}
+	})
+}
+
+// TestSpecEventsComplete is the completeness test: every event of the contract has an envelope schema in the
+// discriminator, one request example, a vendor fixture and a generated constant.
+func TestSpecEventsComplete(t *testing.T) {
+	t.Parallel()
+	doc := loadSpec(t)
+	events := specEnum(t, doc, "EventType")
+	body := specOperation(t, doc).RequestBody.Value.Content.Get("application/json")
+	require.NotNil(t, body)
+	require.NotNil(t, body.Schema.Value.Discriminator)
+	require.Equal(t, "event", body.Schema.Value.Discriminator.PropertyName)
+	mapping := body.Schema.Value.Discriminator.Mapping
+	require.Len(t, mapping, len(events), "the discriminator maps events the enum does not list")
+	require.Len(t, body.Schema.Value.OneOf, len(events))
+
+	examples, err := smshook.Examples()
+	require.NoError(t, err)
+	fixtures := specVendorFixtures(t)
+	for event := range fixtures {
+		require.Containsf(t, events, event, "a vendor fixture carries event %q that the enum does not list", event)
+	}
+
+	for _, event := range events {
+		t.Run(event, func(t *testing.T) {
+			t.Parallel()
+			ref, ok := mapping[event]
+			require.True(t, ok, "the discriminator does not map it")
+			name := strings.TrimPrefix(ref.Ref, "#/components/schemas/")
+			require.Equal(t, specEnvelopes[api.EventType(event)], name)
+			envelope := specSchema(t, doc, name)
+			require.Equal(t, []any{event}, envelope.Properties["event"].Value.Enum)
+			require.True(t, slices.ContainsFunc(body.Schema.Value.OneOf, func(s *openapi3.SchemaRef) bool {
+				return s.Ref == ref.Ref
+			}), "the request body's oneOf does not list %s", name)
+
+			var withEvent []string
+			for _, ex := range examples {
+				if string(ex.Event) == event {
+					withEvent = append(withEvent, ex.Name)
+				}
+			}
+			require.Len(t, withEvent, 1, "request examples: %v", withEvent)
+
+			require.NotEmpty(t, fixtures[event], "no fixture in testdata/vendor")
+			require.True(t, api.EventType(event).Valid())
+		})
+	}
+	for _, ex := range examples {
+		require.Containsf(t, events, string(ex.Event), "example %s", ex.Name)
+	}
+}
+
+// TestSpecEnumsMatchConstants names every generated constant, so that renaming one breaks compilation, and
+// checks that the constants are exactly the enum.
+func TestSpecEnumsMatchConstants(t *testing.T) {
+	t.Parallel()
+	doc := loadSpec(t)
+	tests := []struct {
+		name       string
+		constants  []string
+		valid      func(string) bool
+		deprecated []string
+	}{
+		{
+			name: "EventType",
+			constants: enumStrings(
+				api.EventTypeUnsubscribe,
+				api.EventTypeMessageResultUpdate,
+				api.EventTypeConversionBlock,
+				api.EventTypeInternationalDeliveryReceipt,
+			),
+			valid: func(s string) bool { return api.EventType(s).Valid() },
+		},
+		{
+			name: "MessageStatus",
+			constants: enumStrings(
+				api.MessageStatusCompleted,
+				api.MessageStatusFailed,
+				api.MessageStatusCancel,
+				api.MessageStatusDuplicated,
+				api.MessageStatusFailedAd,
+				api.MessageStatusReserved,
+				api.MessageStatusSending,
+				api.MessageStatusResendAd,
+			),
+			valid:      func(s string) bool { return api.MessageStatus(s).Valid() },
+			deprecated: []string{"RESERVED", "SENDING", "RESEND_AD"},
+		},
+		{
+			name: "DlrStatus",
+			constants: enumStrings(
+				api.DlrStatusAccepted,
+				api.DlrStatusDelivered,
+				api.DlrStatusBuffered,
+				api.DlrStatusExpired,
+				api.DlrStatusFailed,
+				api.DlrStatusRejected,
+				api.DlrStatusUnknown,
+			),
+			valid: func(s string) bool { return api.DlrStatus(s).Valid() },
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			enum := specEnum(t, doc, tc.name)
+			require.ElementsMatch(t, tc.constants, enum)
+			for _, v := range enum {
+				require.Truef(t, tc.valid(v), "%s is in the enum but not Valid", v)
+			}
+			for _, v := range []string{"", "unknown", strings.ToLower(enum[0]), enum[0] + " "} {
+				require.Falsef(t, tc.valid(v), "%q is Valid but not in the enum", v)
+			}
+			schema := specSchema(t, doc, tc.name)
+			names, ok := schema.Extensions["x-enum-varnames"].([]any)
+			require.True(t, ok, "x-enum-varnames is missing")
+			require.Len(t, names, len(enum), "x-enum-varnames")
+			if len(tc.deprecated) == 0 {
+				require.NotContains(t, strings.ToLower(schema.Description), "deprecated")
+				return
+			}
+			require.Contains(t, strings.ToLower(schema.Description), "deprecated")
+			for _, v := range tc.deprecated {
+				require.Containsf(t, schema.Description, "`"+v+"`", "the description does not name %s", v)
+			}
+			descriptions, ok := schema.Extensions["x-enum-descriptions"].([]any)
+			require.True(t, ok, "x-enum-descriptions is missing")
+			require.Len(t, descriptions, len(enum))
+			for i, v := range enum {
+				d, _ := descriptions[i].(string)
+				require.Equalf(t, slices.Contains(tc.deprecated, v), strings.HasPrefix(d, "Deprecated."),
+					"x-enum-descriptions of %s: %q", v, d)
+			}
+		})
+	}
+}
+
+func TestSpecEnvelopesShareTheirHeader(t *testing.T) {
+	t.Parallel()
+	doc := loadSpec(t)
+	generic := specSchema(t, doc, "Envelope")
+	header := []string{"hooksId", "webhookConfigId", "productName", "appKey", "event", "hooks"}
+	require.ElementsMatch(t, header, slices.Collect(maps.Keys(generic.Properties)))
+	require.Equal(t, header, generic.Required)
+	for _, name := range specEnvelopes {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			envelope := specSchema(t, doc, name)
+			require.ElementsMatch(t, slices.Collect(maps.Keys(generic.Properties)), slices.Collect(maps.Keys(envelope.Properties)))
+			require.Equal(t, generic.Required, envelope.Required)
+			for _, p := range []string{"hooksId", "webhookConfigId", "productName", "appKey"} {
+				want, got := generic.Properties[p].Value, envelope.Properties[p].Value
+				require.Equalf(t, want.Type.Slice(), got.Type.Slice(), "%s type", p)
+				require.Equalf(t, []string{"string"}, got.Type.Slice(), "%s type", p)
+				require.Equalf(t, want.MinLength, got.MinLength, "%s minLength", p)
+				require.Equalf(t, uint64(1), got.MinLength, "%s minLength", p)
+				require.Equalf(t, want.Description, got.Description, "%s description", p)
+			}
+		})
+	}
+}
+
+// TestSpecEverythingIsDescribed walks every schema of components/schemas and every property below it. A
+// property wrapped in allOf counts by the wrapper's own description, not by that of the schema it wraps.
+func TestSpecEverythingIsDescribed(t *testing.T) {
+	t.Parallel()
+	doc := loadSpec(t)
+	names := slices.Sorted(maps.Keys(doc.Components.Schemas))
+	require.NotEmpty(t, names)
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			schema := specSchema(t, doc, name)
+			require.NotEmpty(t, strings.TrimSpace(schema.Description), "components/schemas/%s has no description", name)
+			var missing []string
+			specWalkProperties(name, schema, &missing)
+			require.Empty(t, missing, "properties without a description")
+		})
+	}
+}
+
+// specWalkProperties appends to missing the path of every property under schema without a description. It
+// descends into inline schemas only: a $ref is walked where it is defined.
+func specWalkProperties(path string, schema *openapi3.Schema, missing *[]string) {
+	for _, name := range slices.Sorted(maps.Keys(schema.Properties)) {
+		prop := schema.Properties[name]
+		if strings.TrimSpace(prop.Value.Description) == "" {
+			*missing = append(*missing, path+"."+name)
+		}
+		if prop.Ref == "" {
+			specWalkProperties(path+"."+name, prop.Value, missing)
+		}
+	}
+	if schema.Items != nil && schema.Items.Ref == "" {
+		specWalkProperties(path+"[]", schema.Items.Value, missing)
+	}
+}
+
+func TestSpecHookRequiredAndNullable(t *testing.T) {
+	t.Parallel()
+	doc := loadSpec(t)
+	tests := []struct {
+		name     string
+		event    api.EventType
+		required []string
+	}{
+		{name: "unsubscribe", event: api.EventTypeUnsubscribe, required: []string{"hookId", "recipientNo"}},
+		{name: "message result update", event: api.EventTypeMessageResultUpdate, required: []string{"hookId", "requestId", "recipientSeq"}},
+		{name: "conversion block", event: api.EventTypeConversionBlock, required: []string{"hookId", "countryCode"}},
+		{name: "international delivery receipt", event: api.EventTypeInternationalDeliveryReceipt, required: []string{"hookId", "requestId", "recipientSeq", "dlrStatus"}},
+	}
+	require.Len(t, tests, len(specEnum(t, doc, "EventType")), "an event has no row")
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			hook := specHook(t, doc, specEnvelopes[tc.event])
+			require.ElementsMatch(t, tc.required, hook.Required)
+			for _, name := range slices.Sorted(maps.Keys(hook.Properties)) {
+				prop := hook.Properties[name].Value
+				if slices.Contains(tc.required, name) {
+					require.Falsef(t, prop.Nullable, "required %s is nullable", name)
+					continue
+				}
+				// prop is the property itself, or the allOf wrapper around a shared schema.
+				require.Truef(t, prop.Nullable, "optional %s is not nullable", name)
+			}
+			for _, name := range tc.required {
+				require.Containsf(t, hook.Properties, name, "required %s is not a property", name)
+			}
+		})
+	}
+}
+
+func TestSpecExamplesValidate(t *testing.T) {
+	t.Parallel()
+	v, err := validate.New()
+	require.NoError(t, err)
+	require.Equal(t, validate.Strict, v.Profile())
+	examples, err := smshook.Examples()
+	require.NoError(t, err)
+	require.NotEmpty(t, examples)
+	for _, ex := range examples {
+		t.Run(ex.Name, func(t *testing.T) {
+			t.Parallel()
+			d, err := v.Body(ex.Body)
+			require.NoError(t, err)
+			require.Equal(t, ex.Event, d.Event)
+			require.True(t, d.Known())
+			want := envelopeOfEvent(ex.Event)
+			require.IsType(t, want, d.Envelope)
+			// encoding/json reads the example as the validator's binder does.
+			require.NoError(t, json.Unmarshal(ex.Body, want))
+			require.Equal(t, want, d.Envelope)
+		})
+	}
+	require.True(t, sort.SliceIsSorted(examples, func(i, j int) bool {
+		return slices.Index(specEventOrder, examples[i].Event) < slices.Index(specEventOrder, examples[j].Event)
+	}), "Examples is not ordered by event")
+}
+
+var specEventOrder = []api.EventType{
+	api.EventTypeUnsubscribe,
+	api.EventTypeMessageResultUpdate,
+	api.EventTypeConversionBlock,
+	api.EventTypeInternationalDeliveryReceipt,
+}

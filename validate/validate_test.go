@@ -1,0 +1,1618 @@
+package validate_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/validate"
+)
+
+const (
+	unsubscribe   = "UNSUBSCRIBE"
+	messageResult = "MESSAGE_RESULT_UPDATE"
+	conversion    = "CONVERSION_BLOCK"
+	international = "INTERNATIONAL_DELIVERY_RECEIPT"
+)
+
+var events = []string{unsubscribe, messageResult, conversion, international}
+
+// templates are valid envelopes with every property of their event set, so that a test changes exactly one
+// thing. Date-times carry no fraction so that the typed envelope marshals back to the same text.
+var templates = map[string]string{
+	unsubscribe: `{
+		"hooksId": "hooks-1", "webhookConfigId": "config-1", "productName": "SMS", "appKey": "app-key-1",
+		"event": "UNSUBSCRIBE",
+		"hooks": [{
+			"hookId": "hook-1", "recipientNo": "01012341234", "unsubscribeNo": "08012341234",
+			"enterpriseName": "NHN Cloud", "createdDateTime": "2020-09-09T11:25:10+09:00"
+		}]
+	}`,
+	messageResult: `{
+		"hooksId": "hooks-1", "webhookConfigId": "config-1", "productName": "SMS", "appKey": "app-key-1",
+		"event": "MESSAGE_RESULT_UPDATE",
+		"hooks": [{
+			"hookId": "hook-1", "senderType": "NORMAL_SMS", "requestId": "request-1", "recipientSeq": 1,
+			"requestDate": "2024-04-29T20:58:02", "receiveDate": "2024-04-29T20:58:04", "sendNo": "15446859",
+			"recipientNo": "01012341234", "messageStatus": "COMPLETED", "recipientGroupingKey": "rgk",
+			"senderGroupingKey": "sgk", "resultCode": "1000", "messageCount": 1,
+			"_links": {"self": {"href": "https://example.com/links"}},
+			"_link": {"self": {"href": "https://example.com/link"}}
+		}]
+	}`,
+	conversion: `{
+		"hooksId": "hooks-1", "webhookConfigId": "config-1", "productName": "SMS", "appKey": "app-key-1",
+		"event": "CONVERSION_BLOCK",
+		"hooks": [{"hookId": "hook-1", "countryCode": "1", "blockedDateTime": "2024-05-28T09:00:00+09:00"}]
+	}`,
+	international: `{
+		"hooksId": "hooks-1", "webhookConfigId": "config-1", "productName": "SMS", "appKey": "app-key-1",
+		"event": "INTERNATIONAL_DELIVERY_RECEIPT",
+		"hooks": [{
+			"hookId": "hook-1", "requestId": "request-1", "recipientSeq": 1, "dlrStatus": "ACCEPTED",
+			"networkCode": "US-VIRTUAL-BANDWIDTH", "errorCode": "0"
+		}]
+	}`,
+}
+
+// edit sets the value at a slash-separated path of a template, or deletes it.
+type edit struct {
+	path   string
+	value  any
+	delete bool
+}
+
+func with(path string, value any) edit { return edit{path: path, value: value} }
+func without(path string) edit         { return edit{path: path, delete: true} }
+
+// raw is a JSON literal written into a body as it is, such as 1.0 or 1e400.
+func raw(literal string) json.RawMessage { return json.RawMessage(literal) }
+
+// decode reads JSON keeping numbers as json.Number.
+func decode(tb testing.TB, data []byte) any {
+	tb.Helper()
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	require.NoError(tb, dec.Decode(&v))
+	return v
+}
+
+// body returns the template of event with edits applied.
+func body(tb testing.TB, event string, edits ...edit) []byte {
+	tb.Helper()
+	tmpl, ok := templates[event]
+	require.True(tb, ok, "no template for %s", event)
+	doc := decode(tb, []byte(tmpl))
+	for _, e := range edits {
+		doc = apply(tb, doc, strings.Split(e.path, "/"), e)
+	}
+	out, err := json.Marshal(doc)
+	require.NoError(tb, err)
+	return out
+}
+
+func apply(tb testing.TB, node any, path []string, e edit) any {
+	tb.Helper()
+	key, rest := path[0], path[1:]
+	switch n := node.(type) {
+	case map[string]any:
+		if len(rest) == 0 {
+			if e.delete {
+				delete(n, key)
+			} else {
+				n[key] = e.value
+			}
+			return n
+		}
+		child, ok := n[key]
+		require.True(tb, ok, "no %q in the template", key)
+		n[key] = apply(tb, child, rest, e)
+		return n
+	case []any:
+		i, err := strconv.Atoi(key)
+		require.NoError(tb, err)
+		require.Less(tb, i, len(n), "index %d beyond the template", i)
+		if len(rest) == 0 {
+			if e.delete {
+				return append(n[:i:i], n[i+1:]...)
+			}
+			n[i] = e.value
+			return n
+		}
+		n[i] = apply(tb, n[i], rest, e)
+		return n
+	}
+	tb.Fatalf("cannot walk into %T at %q", node, key)
+	return nil
+}
+
+// lookup finds the value at a slash-separated path of a decoded document.
+func lookup(node any, path string) (any, bool) {
+	for _, key := range strings.Split(path, "/") {
+		switch n := node.(type) {
+		case map[string]any:
+			v, ok := n[key]
+			if !ok {
+				return nil, false
+			}
+			node = v
+		case []any:
+			i, err := strconv.Atoi(key)
+			if err != nil || i >= len(n) {
+				return nil, false
+			}
+			node = n[i]
+		default:
+			return nil, false
+		}
+	}
+	return node, true
+}
+
+func newValidator(tb testing.TB, opts ...validate.Option) *validate.Validator {
+	tb.Helper()
+	v, err := validate.New(opts...)
+	require.NoError(tb, err)
+	return v
+}
+
+func profiles(tb testing.TB) map[string]*validate.Validator {
+	tb.Helper()
+	return map[string]*validate.Validator{
+		"strict":     newValidator(tb),
+		"compatible": newValidator(tb, validate.WithProfile(validate.Compatible)),
+	}
+}
+
+// accept validates b with v and requires it to pass.
+func accept(tb testing.TB, v *validate.Validator, b []byte) *validate.Delivery {
+	tb.Helper()
+	d, err := v.Body(b)
+	require.NoError(tb, err, "body: %s", b)
+	require.NotNil(tb, d)
+	return d
+}
+
+// reject validates b with v and requires an *validate.Error wrapping cause, with violations at exactly the
+// given pointers.
+func reject(tb testing.TB, v *validate.Validator, b []byte, cause error, pointers ...string) *validate.Error {
+	tb.Helper()
+	d, err := v.Body(b)
+	require.Error(tb, err, "body: %s", b)
+	require.Nil(tb, d)
+	require.ErrorIs(tb, err, cause)
+	var verr *validate.Error
+	require.ErrorAs(tb, err, &verr)
+	require.ElementsMatch(tb, pointers, pointersOf(verr.Violations), "violations: %v", verr.Violations)
+	for _, violation := range verr.Violations {
+		require.NotEmpty(tb, violation.Reason)
+	}
+	return verr
+}
+
+// rejectBoth requires both profiles to reject b alike.
+func rejectBoth(tb testing.TB, b []byte, cause error, pointers ...string) {
+	tb.Helper()
+	for name, v := range profiles(tb) {
+		require.Equal(tb, name, v.Profile().String())
+		reject(tb, v, b, cause, pointers...)
+	}
+}
+
+func pointersOf(violations []validate.Violation) []string {
+	pointers := make([]string, 0, len(violations))
+	for _, v := range violations {
+		pointers = append(pointers, v.Pointer)
+	}
+	return pointers
+}
+
+func envelopeOf[E any](tb testing.TB, d *validate.Delivery) *E {
+	tb.Helper()
+	e, ok := d.Envelope.(*E)
+	require.True(tb, ok, "Envelope is %T, want %T", d.Envelope, e)
+	require.NotNil(tb, e)
+	return e
+}
+
+// marshalled returns the typed envelope of d as a decoded JSON document.
+func marshalled(tb testing.TB, d *validate.Delivery) any {
+	tb.Helper()
+	out, err := json.Marshal(d.Envelope)
+	require.NoError(tb, err)
+	return decode(tb, out)
+}
+
+func readVendor(tb testing.TB, name string) []byte {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "vendor", name))
+	require.NoError(tb, err)
+	return b
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestTemplatesRoundTrip(t *testing.T) {
+	t.Parallel()
+	wantTypes := map[string]any{
+		unsubscribe:   &api.UnsubscribeEnvelope{},
+		messageResult: &api.MessageResultUpdateEnvelope{},
+		conversion:    &api.ConversionBlockEnvelope{},
+		international: &api.InternationalDeliveryReceiptEnvelope{},
+	}
+	for _, event := range events {
+		t.Run(event, func(t *testing.T) {
+			t.Parallel()
+			for name, v := range profiles(t) {
+				d := accept(t, v, []byte(templates[event]))
+				require.Equal(t, api.EventType(event), d.Event, name)
+				require.True(t, d.Known())
+				require.Nil(t, d.Drift)
+				require.IsType(t, wantTypes[event], d.Envelope)
+				// Every property of the template reached the typed envelope, with its value.
+				got, err := json.Marshal(d.Envelope)
+				require.NoError(t, err)
+				require.JSONEq(t, templates[event], string(got))
+			}
+		})
+	}
+}
+
+func TestEnvelope(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		edit    edit
+		pointer string
+	}{
+		{name: "hooksId absent", edit: without("hooksId"), pointer: "/hooksId"},
+		{name: "webhookConfigId absent", edit: without("webhookConfigId"), pointer: "/webhookConfigId"},
+		{name: "productName absent", edit: without("productName"), pointer: "/productName"},
+		{name: "appKey absent", edit: without("appKey"), pointer: "/appKey"},
+		{name: "event absent", edit: without("event"), pointer: "/event"},
+		{name: "hooks absent", edit: without("hooks"), pointer: "/hooks"},
+
+		{name: "hooksId number", edit: with("hooksId", 5), pointer: "/hooksId"},
+		{name: "webhookConfigId boolean", edit: with("webhookConfigId", true), pointer: "/webhookConfigId"},
+		{name: "productName object", edit: with("productName", map[string]any{}), pointer: "/productName"},
+		{name: "appKey array", edit: with("appKey", []any{"a"}), pointer: "/appKey"},
+		{name: "event number", edit: with("event", 5), pointer: "/event"},
+		{name: "event array", edit: with("event", []any{unsubscribe}), pointer: "/event"},
+		{name: "hooks object", edit: with("hooks", map[string]any{}), pointer: "/hooks"},
+		{name: "hooks string", edit: with("hooks", "hooks"), pointer: "/hooks"},
+
+		{name: "hooksId null", edit: with("hooksId", nil), pointer: "/hooksId"},
+		{name: "webhookConfigId null", edit: with("webhookConfigId", nil), pointer: "/webhookConfigId"},
+		{name: "productName null", edit: with("productName", nil), pointer: "/productName"},
+		{name: "appKey null", edit: with("appKey", nil), pointer: "/appKey"},
+		{name: "event null", edit: with("event", nil), pointer: "/event"},
+		{name: "hooks null", edit: with("hooks", nil), pointer: "/hooks"},
+
+		{name: "hooksId empty", edit: with("hooksId", ""), pointer: "/hooksId"},
+		{name: "webhookConfigId empty", edit: with("webhookConfigId", ""), pointer: "/webhookConfigId"},
+		{name: "productName empty", edit: with("productName", ""), pointer: "/productName"},
+		{name: "appKey empty", edit: with("appKey", ""), pointer: "/appKey"},
+		{name: "hooks empty", edit: with("hooks", []any{}), pointer: "/hooks"},
+
+		{name: "hook number", edit: with("hooks/0", 5), pointer: "/hooks/0"},
+		{name: "hook string", edit: with("hooks/0", "hook"), pointer: "/hooks/0"},
+		{name: "hook null", edit: with("hooks/0", nil), pointer: "/hooks/0"},
+		{name: "hook array", edit: with("hooks/0", []any{}), pointer: "/hooks/0"},
+	}
+	for _, tt := range tests {
+		for _, event := range events {
+			t.Run(event+"/"+tt.name, func(t *testing.T) {
+				t.Parallel()
+				rejectBoth(t, body(t, event, tt.edit), validate.ErrInvalid, tt.pointer)
+			})
+		}
+	}
+}
+
+// TestEnvelopeEmptyEvent: an empty event is rejected under both profiles; Compatible does not take it for an
+// event a later contract could add.
+func TestEnvelopeEmptyEvent(t *testing.T) {
+	t.Parallel()
+	for _, event := range events {
+		t.Run(event, func(t *testing.T) {
+			t.Parallel()
+			rejectBoth(t, body(t, event, with("event", "")), validate.ErrInvalid, "/event")
+		})
+	}
+}
+
+func TestBodyNotAnObject(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		body string
+	}{
+		{name: "array", body: `[]`},
+		{name: "array of an envelope", body: `[` + templates[unsubscribe] + `]`},
+		{name: "string", body: `"UNSUBSCRIBE"`},
+		{name: "null", body: `null`},
+		{name: "number", body: `1`},
+		{name: "boolean", body: `true`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rejectBoth(t, []byte(tt.body), validate.ErrInvalid, "")
+		})
+	}
+}
+
+func TestSecondHook(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		event    string
+		edits    []edit
+		pointers []string
+	}{
+		{
+			name:  "second hook misses hookId",
+			event: unsubscribe,
+			edits: []edit{with("hooks", []any{
+				map[string]any{"hookId": "h1", "recipientNo": "01012341234"},
+				map[string]any{"recipientNo": "01012341234"},
+			})},
+			pointers: []string{"/hooks/1/hookId"},
+		},
+		{
+			name:  "every violation is listed",
+			event: messageResult,
+			edits: []edit{
+				without("hooksId"), with("appKey", 5),
+				with("hooks/0/recipientSeq", "1"), without("hooks/0/requestId"), with("hooks/0/sendNo", 1),
+			},
+			pointers: []string{"/hooksId", "/appKey", "/hooks/0/recipientSeq", "/hooks/0/requestId", "/hooks/0/sendNo"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rejectBoth(t, body(t, tt.event, tt.edits...), validate.ErrInvalid, tt.pointers...)
+		})
+	}
+}
+
+func TestHookRequired(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		event string
+		field string
+		wrong any // a value of the wrong type
+	}{
+		{event: unsubscribe, field: "hookId", wrong: 1},
+		{event: unsubscribe, field: "recipientNo", wrong: 1012341234},
+		{event: messageResult, field: "hookId", wrong: true},
+		{event: messageResult, field: "requestId", wrong: []any{}},
+		{event: messageResult, field: "recipientSeq", wrong: "1"},
+		{event: conversion, field: "hookId", wrong: map[string]any{}},
+		{event: conversion, field: "countryCode", wrong: 1},
+		{event: international, field: "hookId", wrong: 1},
+		{event: international, field: "requestId", wrong: 1},
+		{event: international, field: "recipientSeq", wrong: true},
+		{event: international, field: "dlrStatus", wrong: 1},
+	}
+	for _, tt := range tests {
+		pointer := "/hooks/0/" + tt.field
+		t.Run(tt.event+"/"+tt.field+"/absent", func(t *testing.T) {
+			t.Parallel()
+			rejectBoth(t, body(t, tt.event, without("hooks/0/"+tt.field)), validate.ErrInvalid, pointer)
+		})
+		t.Run(tt.event+"/"+tt.field+"/null", func(t *testing.T) {
+			t.Parallel()
+			rejectBoth(t, body(t, tt.event, with("hooks/0/"+tt.field, nil)), validate.ErrInvalid, pointer)
+		})
+		t.Run(tt.event+"/"+tt.field+"/wrong type", func(t *testing.T) {
+			t.Parallel()
+			rejectBoth(t, body(t, tt.event, with("hooks/0/"+tt.field, tt.wrong)), validate.ErrInvalid, pointer)
+		})
+		if tt.field == "recipientSeq" {
+			continue
+		}
+		// Every required string has minLength 1; an empty dlrStatus is an unknown enum value instead.
+		t.Run(tt.event+"/"+tt.field+"/empty", func(t *testing.T) {
+			t.Parallel()
+			reject(t, newValidator(t), body(t, tt.event, with("hooks/0/"+tt.field, "")), validate.ErrInvalid, pointer)
+		})
+	}
+}
+
+func TestOptionalFields(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		event string
+		field string // under /hooks/0
+		wrong any
+	}{
+		{event: unsubscribe, field: "unsubscribeNo", wrong: 8012341234},
+		{event: unsubscribe, field: "enterpriseName", wrong: true},
+		{event: unsubscribe, field: "createdDateTime", wrong: 1599618310},
+		{event: messageResult, field: "senderType", wrong: 1},
+		{event: messageResult, field: "requestDate", wrong: 20240429},
+		{event: messageResult, field: "receiveDate", wrong: []any{}},
+		{event: messageResult, field: "sendNo", wrong: 15446859},
+		{event: messageResult, field: "recipientNo", wrong: 1012341234},
+		{event: messageResult, field: "messageStatus", wrong: 1},
+		{event: messageResult, field: "recipientGroupingKey", wrong: map[string]any{}},
+		{event: messageResult, field: "senderGroupingKey", wrong: false},
+		{event: messageResult, field: "resultCode", wrong: 1000},
+		{event: messageResult, field: "messageCount", wrong: "1"},
+		{event: messageResult, field: "_links", wrong: "https://example.com"},
+		{event: messageResult, field: "_links/self", wrong: 1},
+		{event: messageResult, field: "_links/self/href", wrong: 1},
+		{event: messageResult, field: "_link", wrong: []any{}},
+		{event: messageResult, field: "_link/self", wrong: "self"},
+		{event: messageResult, field: "_link/self/href", wrong: map[string]any{}},
+		{event: conversion, field: "blockedDateTime", wrong: 1716854400},
+		{event: international, field: "networkCode", wrong: 1},
+		{event: international, field: "errorCode", wrong: 0},
+	}
+	for _, tt := range tests {
+		path := "hooks/0/" + tt.field
+		t.Run(tt.event+"/"+tt.field+"/present", func(t *testing.T) {
+			t.Parallel()
+			d := accept(t, newValidator(t), body(t, tt.event))
+			_, ok := lookup(marshalled(t, d), path)
+			require.True(t, ok, "the template's %s was not bound", tt.field)
+		})
+		for _, e := range []struct {
+			name string
+			edit edit
+		}{
+			{name: "null", edit: with(path, nil)},
+			{name: "absent", edit: without(path)},
+		} {
+			t.Run(tt.event+"/"+tt.field+"/"+e.name, func(t *testing.T) {
+				t.Parallel()
+				for _, v := range profiles(t) {
+					d := accept(t, v, body(t, tt.event, e.edit))
+					require.Nil(t, d.Drift)
+					_, ok := lookup(marshalled(t, d), path)
+					require.False(t, ok, "%s is bound to a value", tt.field)
+				}
+			})
+		}
+		t.Run(tt.event+"/"+tt.field+"/wrong type", func(t *testing.T) {
+			t.Parallel()
+			rejectBoth(t, body(t, tt.event, with(path, tt.wrong)), validate.ErrInvalid, "/"+path)
+		})
+	}
+}
+
+func TestIntegers(t *testing.T) {
+	t.Parallel()
+	fields := []struct {
+		event string
+		field string
+		get   func(testing.TB, *validate.Delivery) int64
+	}{
+		{event: messageResult, field: "recipientSeq", get: func(tb testing.TB, d *validate.Delivery) int64 {
+			return envelopeOf[api.MessageResultUpdateEnvelope](tb, d).Hooks[0].RecipientSeq
+		}},
+		{event: messageResult, field: "messageCount", get: func(tb testing.TB, d *validate.Delivery) int64 {
+			n := envelopeOf[api.MessageResultUpdateEnvelope](tb, d).Hooks[0].MessageCount
+			require.NotNil(tb, n)
+			return *n
+		}},
+		{event: international, field: "recipientSeq", get: func(tb testing.TB, d *validate.Delivery) int64 {
+			return envelopeOf[api.InternationalDeliveryReceiptEnvelope](tb, d).Hooks[0].RecipientSeq
+		}},
+	}
+	tests := []struct {
+		name    string
+		literal string
+		ok      bool
+		want    int64
+	}{
+		{name: "one", literal: `1`, ok: true, want: 1},
+		{name: "zero", literal: `0`, ok: true, want: 0},
+		{name: "minus zero", literal: `-0`, ok: true, want: 0},
+		{name: "negative", literal: `-1`, ok: true, want: -1},
+		{name: "int64 max", literal: `9223372036854775807`, ok: true, want: 9223372036854775807},
+		{name: "int64 min", literal: `-9223372036854775808`, ok: true, want: -9223372036854775808},
+		{name: "fraction zero", literal: `1.0`},
+		{name: "exponent", literal: `1e2`},
+		{name: "upper exponent", literal: `1E2`},
+		{name: "negative exponent", literal: `10e-1`},
+		{name: "fraction", literal: `1.5`},
+		{name: "string", literal: `"1"`},
+		{name: "boolean", literal: `true`},
+		{name: "beyond float64", literal: `1e400`},
+		{name: "int64 max plus one", literal: `9223372036854775808`},
+		{name: "int64 min minus one", literal: `-9223372036854775809`},
+		{name: "twenty digits", literal: `99999999999999999999`},
+	}
+	for _, f := range fields {
+		for _, tt := range tests {
+			t.Run(f.event+"/"+f.field+"/"+tt.name, func(t *testing.T) {
+				t.Parallel()
+				b := body(t, f.event, with("hooks/0/"+f.field, raw(tt.literal)))
+				require.Contains(t, string(b), `"`+f.field+`":`+tt.literal)
+				if !tt.ok {
+					rejectBoth(t, b, validate.ErrInvalid, "/hooks/0/"+f.field)
+					return
+				}
+				for _, v := range profiles(t) {
+					require.Equal(t, tt.want, f.get(t, accept(t, v, b)))
+				}
+			})
+		}
+	}
+}
+
+func TestDateTimes(t *testing.T) {
+	t.Parallel()
+	fields := []struct {
+		event string
+		field string
+		get   func(testing.TB, *validate.Delivery) *time.Time
+	}{
+		{event: unsubscribe, field: "createdDateTime", get: func(tb testing.TB, d *validate.Delivery) *time.Time {
+			return envelopeOf[api.UnsubscribeEnvelope](tb, d).Hooks[0].CreatedDateTime
+		}},
+		{event: conversion, field: "blockedDateTime", get: func(tb testing.TB, d *validate.Delivery) *time.Time {
+			return envelopeOf[api.ConversionBlockEnvelope](tb, d).Hooks[0].BlockedDateTime
+		}},
+	}
+	tests := []struct {
+		name   string
+		value  string
+		ok     bool
+		want   time.Time // the instant, in UTC
+		offset int       // seconds east of UTC
+	}{
+		{name: "offset", value: "2024-04-29T20:58:02+09:00", ok: true, want: time.Date(2024, 4, 29, 11, 58, 2, 0, time.UTC), offset: 9 * 3600},
+		{name: "milliseconds and offset", value: "2020-09-09T11:25:10.123+09:00", ok: true, want: time.Date(2020, 9, 9, 2, 25, 10, 123e6, time.UTC), offset: 9 * 3600},
+		{name: "negative offset", value: "2024-04-29T06:58:02-05:00", ok: true, want: time.Date(2024, 4, 29, 11, 58, 2, 0, time.UTC), offset: -5 * 3600},
+		{name: "Z", value: "2024-04-29T11:58:02Z", ok: true, want: time.Date(2024, 4, 29, 11, 58, 2, 0, time.UTC)},
+		{name: "leap day", value: "2024-02-29T00:00:00+09:00", ok: true, want: time.Date(2024, 2, 28, 15, 0, 0, 0, time.UTC), offset: 9 * 3600},
+		{name: "no offset", value: "2024-04-29T20:58:02"},
+		{name: "second 60", value: "2016-12-31T23:59:60Z"},
+		{name: "30 February", value: "2024-02-30T00:00:00+09:00"},
+		{name: "29 February of a common year", value: "2023-02-29T00:00:00+09:00"},
+		{name: "month 13", value: "2024-13-01T00:00:00+09:00"},
+		{name: "hour 24", value: "2024-04-29T24:00:00Z"},
+		{name: "date only", value: "2024-04-29"},
+		{name: "space separator", value: "2024-04-29 20:58:02+09:00"},
+		{name: "offset without colon", value: "2024-04-29T20:58:02+0900"},
+		{name: "empty", value: ""},
+	}
+	for _, f := range fields {
+		for _, tt := range tests {
+			t.Run(f.field+"/"+tt.name, func(t *testing.T) {
+				t.Parallel()
+				b := body(t, f.event, with("hooks/0/"+f.field, tt.value))
+				if !tt.ok {
+					rejectBoth(t, b, validate.ErrInvalid, "/hooks/0/"+f.field)
+					return
+				}
+				got := f.get(t, accept(t, newValidator(t), b))
+				require.NotNil(t, got)
+				require.True(t, tt.want.Equal(*got), "got %v, want %v", got, tt.want)
+				_, offset := got.Zone()
+				require.Equal(t, tt.offset, offset)
+			})
+		}
+	}
+}
+
+func TestLocalDateTimes(t *testing.T) {
+	t.Parallel()
+	fields := []struct {
+		field string
+		get   func(*api.MessageResultUpdateHook) *api.LocalDateTime
+	}{
+		{field: "requestDate", get: func(h *api.MessageResultUpdateHook) *api.LocalDateTime { return h.RequestDate }},
+		{field: "receiveDate", get: func(h *api.MessageResultUpdateHook) *api.LocalDateTime { return h.ReceiveDate }},
+	}
+	tests := []struct {
+		name  string
+		value string
+		ok    bool
+		want  time.Time
+	}{
+		{name: "vendor layout", value: "2024-04-29T20:58:02", ok: true, want: time.Date(2024, 4, 29, 11, 58, 2, 0, time.UTC)},
+		{name: "Seoul midnight is the previous day in UTC", value: "2024-01-01T00:00:00", ok: true, want: time.Date(2023, 12, 31, 15, 0, 0, 0, time.UTC)},
+		{name: "leap day", value: "2024-02-29T12:00:00", ok: true, want: time.Date(2024, 2, 29, 3, 0, 0, 0, time.UTC)},
+		{name: "offset", value: "2024-04-29T20:58:02+09:00"},
+		{name: "Z", value: "2024-04-29T20:58:02Z"},
+		{name: "milliseconds", value: "2024-04-29T20:58:02.000"},
+		{name: "month 13", value: "2024-13-01T00:00:00"},
+		{name: "30 February", value: "2024-02-30T00:00:00"},
+		{name: "hour 24", value: "2024-04-29T24:00:00"},
+		{name: "second 60", value: "2024-04-29T23:59:60"},
+		{name: "month 00", value: "2024-00-10T00:00:00"},
+		{name: "single-digit month", value: "2024-4-29T20:58:02"},
+		{name: "space separator", value: "2024-04-29 20:58:02"},
+		{name: "date only", value: "2024-04-29"},
+		{name: "empty", value: ""},
+	}
+	for _, f := range fields {
+		for _, tt := range tests {
+			t.Run(f.field+"/"+tt.name, func(t *testing.T) {
+				t.Parallel()
+				b := body(t, messageResult, with("hooks/0/"+f.field, tt.value))
+				if !tt.ok {
+					rejectBoth(t, b, validate.ErrInvalid, "/hooks/0/"+f.field)
+					return
+				}
+				env := envelopeOf[api.MessageResultUpdateEnvelope](t, accept(t, newValidator(t), b))
+				got := f.get(&env.Hooks[0])
+				require.NotNil(t, got)
+				require.True(t, tt.want.Equal(got.Time()), "got %v, want %v", got.Time(), tt.want)
+				require.Equal(t, api.Seoul(), got.Time().Location())
+				require.Equal(t, tt.value, got.String())
+			})
+		}
+	}
+}
+
+func TestEnums(t *testing.T) {
+	t.Parallel()
+	fields := []struct {
+		event  string
+		field  string
+		values []string
+		get    func(testing.TB, *validate.Delivery) string
+	}{
+		{
+			event: messageResult, field: "messageStatus",
+			values: []string{"COMPLETED", "FAILED", "CANCEL", "DUPLICATED", "FAILED_AD", "RESERVED", "SENDING", "RESEND_AD"},
+			get: func(tb testing.TB, d *validate.Delivery) string {
+				s := envelopeOf[api.MessageResultUpdateEnvelope](tb, d).Hooks[0].MessageStatus
+				require.NotNil(tb, s)
+				return string(*s)
+			},
+		},
+		{
+			event: international, field: "dlrStatus",
+			values: []string{"ACCEPTED", "DELIVERED", "BUFFERED", "EXPIRED", "FAILED", "REJECTED", "UNKNOWN"},
+			get: func(tb testing.TB, d *validate.Delivery) string {
+				return string(envelopeOf[api.InternationalDeliveryReceiptEnvelope](tb, d).Hooks[0].DlrStatus)
+			},
+		},
+	}
+	for _, f := range fields {
+		pointer := "/hooks/0/" + f.field
+		for _, value := range f.values {
+			t.Run(f.field+"/"+value, func(t *testing.T) {
+				t.Parallel()
+				for _, v := range profiles(t) {
+					d := accept(t, v, body(t, f.event, with("hooks/0/"+f.field, value)))
+					require.Nil(t, d.Drift)
+					require.Equal(t, value, f.get(t, d))
+				}
+			})
+		}
+		for _, unknown := range []string{"NEW_STATUS", strings.ToLower(f.values[0]), ""} {
+			t.Run(f.field+"/unknown "+strconv.Quote(unknown), func(t *testing.T) {
+				t.Parallel()
+				b := body(t, f.event, with("hooks/0/"+f.field, unknown))
+				reject(t, newValidator(t), b, validate.ErrInvalid, pointer)
+
+				d := accept(t, newValidator(t, validate.WithProfile(validate.Compatible)), b)
+				require.Len(t, d.Drift, 1)
+				require.Equal(t, pointer, d.Drift[0].Pointer)
+				require.NotEmpty(t, d.Drift[0].Reason)
+				require.Equal(t, unknown, f.get(t, d))
+			})
+		}
+		for _, wrong := range []struct {
+			name  string
+			value any
+		}{
+			{name: "number", value: 1},
+			{name: "boolean", value: true},
+			{name: "array", value: []any{f.values[0]}},
+			{name: "object", value: map[string]any{}},
+		} {
+			t.Run(f.field+"/"+wrong.name, func(t *testing.T) {
+				t.Parallel()
+				rejectBoth(t, body(t, f.event, with("hooks/0/"+f.field, wrong.value)), validate.ErrInvalid, pointer)
+			})
+		}
+	}
+	t.Run("drift in two hooks", func(t *testing.T) {
+		t.Parallel()
+		hook := func(status string) map[string]any {
+			return map[string]any{"hookId": "h", "requestId": "r", "recipientSeq": 1, "messageStatus": status}
+		}
+		b := body(t, messageResult, with("hooks", []any{hook("NEW_1"), hook("COMPLETED"), hook("NEW_2")}))
+		reject(t, newValidator(t), b, validate.ErrInvalid, "/hooks/0/messageStatus", "/hooks/2/messageStatus")
+		d := accept(t, newValidator(t, validate.WithProfile(validate.Compatible)), b)
+		require.ElementsMatch(t, []string{"/hooks/0/messageStatus", "/hooks/2/messageStatus"}, pointersOf(d.Drift))
+	})
+	t.Run("drift beside a violation", func(t *testing.T) {
+		t.Parallel()
+		b := body(t, international, with("hooks/0/dlrStatus", "NEW_STATUS"), without("hooks/0/requestId"))
+		verr := reject(t, newValidator(t, validate.WithProfile(validate.Compatible)), b, validate.ErrInvalid, "/hooks/0/requestId")
+		require.Len(t, verr.Violations, 1)
+	})
+}
+
+func TestEvents(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		edits  []edit
+		strict []string // pointers of the violations under Strict
+		// compatible lists the pointers of the violations under Compatible; nil means Compatible accepts the
+		// body with one drift at /event.
+		compatible []string
+	}{
+		{name: "unknown event", edits: []edit{with("event", "NEW_EVENT")}, strict: []string{"/event"}},
+		{name: "known event in lower case", edits: []edit{with("event", "unsubscribe")}, strict: []string{"/event"}},
+		{name: "unknown event without hook fields", edits: []edit{with("event", "NEW_EVENT"), with("hooks/0", map[string]any{})}, strict: []string{"/event"}},
+		{name: "missing event", edits: []edit{without("event")}, strict: []string{"/event"}, compatible: []string{"/event"}},
+		{name: "number event", edits: []edit{with("event", 1)}, strict: []string{"/event"}, compatible: []string{"/event"}},
+		{name: "boolean event", edits: []edit{with("event", false)}, strict: []string{"/event"}, compatible: []string{"/event"}},
+		{name: "null event", edits: []edit{with("event", nil)}, strict: []string{"/event"}, compatible: []string{"/event"}},
+		{name: "object event", edits: []edit{with("event", map[string]any{"name": unsubscribe})}, strict: []string{"/event"}, compatible: []string{"/event"}},
+		{name: "unknown event with empty hooks", edits: []edit{with("event", "NEW_EVENT"), with("hooks", []any{})}, strict: []string{"/event", "/hooks"}, compatible: []string{"/hooks"}},
+		{name: "unknown event with a hook that is no object", edits: []edit{with("event", "NEW_EVENT"), with("hooks/0", "x")}, strict: []string{"/event", "/hooks/0"}, compatible: []string{"/hooks/0"}},
+		{name: "unknown event without appKey", edits: []edit{with("event", "NEW_EVENT"), without("appKey")}, strict: []string{"/event", "/appKey"}, compatible: []string{"/appKey"}},
+		{name: "known event with another event's hooks", edits: []edit{with("event", conversion)}, strict: []string{"/hooks/0/countryCode"}, compatible: []string{"/hooks/0/countryCode"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := body(t, unsubscribe, tt.edits...)
+			reject(t, newValidator(t), b, validate.ErrInvalid, tt.strict...)
+			compatible := newValidator(t, validate.WithProfile(validate.Compatible))
+			if tt.compatible != nil {
+				reject(t, compatible, b, validate.ErrInvalid, tt.compatible...)
+				return
+			}
+			d := accept(t, compatible, b)
+			require.False(t, d.Known())
+			require.Len(t, d.Drift, 1)
+			require.Equal(t, "/event", d.Drift[0].Pointer)
+			env := envelopeOf[api.Envelope](t, d)
+			want := decode(t, b).(map[string]any)
+			require.Equal(t, want["event"], string(d.Event))
+			require.Equal(t, d.Event, env.Event)
+			require.Equal(t, "hooks-1", env.HooksId)
+			require.Equal(t, "config-1", env.WebhookConfigId)
+			require.Equal(t, "SMS", env.ProductName)
+			require.Equal(t, "app-key-1", env.AppKey)
+			require.Len(t, env.Hooks, 1)
+			require.Equal(t, want["hooks"].([]any)[0], env.Hooks[0])
+		})
+	}
+}
+
+func TestUnknownProperties(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		edit   edit
+		events []string // all when nil
+	}{
+		{name: "envelope string", edit: with("extra", "x")},
+		{name: "envelope nested", edit: with("extra", map[string]any{"a": []any{1, map[string]any{"b": nil}}})},
+		{name: "envelope case variant of a known name", edit: with("HooksId", 5)},
+		{name: "hook misspelt grouping key", edit: with("hooks/0/recipientGropuingKey", "RecipientGroupingKey")},
+		{name: "hook _link", edit: with("hooks/0/_link", map[string]any{"self": map[string]any{"href": "https://example.com"}}), events: []string{unsubscribe, conversion, international}},
+		{name: "hook null", edit: with("hooks/0/newField", nil)},
+		{name: "hook array", edit: with("hooks/0/newField", []any{1, "two", false})},
+		{name: "hook object of a wrong shape", edit: with("hooks/0/newField", map[string]any{"hookId": 5})},
+	}
+	for _, tt := range tests {
+		inEvents := tt.events
+		if inEvents == nil {
+			inEvents = events
+		}
+		for _, event := range inEvents {
+			t.Run(event+"/"+tt.name, func(t *testing.T) {
+				t.Parallel()
+				for _, v := range profiles(t) {
+					d := accept(t, v, body(t, event, tt.edit))
+					require.Nil(t, d.Drift)
+					require.Equal(t, api.EventType(event), d.Event)
+					// The typed envelope is the template's: the unknown property changed nothing.
+					require.Equal(t, accept(t, v, body(t, event)).Envelope, d.Envelope)
+				}
+			})
+		}
+	}
+}
+
+func TestVendorExamples(t *testing.T) {
+	t.Parallel()
+	const (
+		hooksID         = "202007271010101010sadasdavas"
+		webhookConfigID = "String"
+		appKey          = "akb3dukdmdjsdSvgk"
+	)
+	kst := time.FixedZone("KST", 9*3600)
+	tests := []struct {
+		file  string
+		event api.EventType
+		check func(testing.TB, *validate.Delivery)
+	}{
+		{
+			file: "unsubscribe.json", event: api.EventTypeUnsubscribe,
+			check: func(tb testing.TB, d *validate.Delivery) {
+				env := envelopeOf[api.UnsubscribeEnvelope](tb, d)
+				require.Equal(tb, hooksID, env.HooksId)
+				require.Equal(tb, webhookConfigID, env.WebhookConfigId)
+				require.Equal(tb, "SMS", env.ProductName)
+				require.Equal(tb, appKey, env.AppKey)
+				require.Equal(tb, api.EventTypeUnsubscribe, env.Event)
+				require.Len(tb, env.Hooks, 1)
+				h := env.Hooks[0]
+				require.Equal(tb, "202007271010101010sadasdavas", h.HookId)
+				require.Equal(tb, "01012341234", h.RecipientNo)
+				require.Equal(tb, ptr("08012341234"), h.UnsubscribeNo)
+				require.Equal(tb, ptr("NHN Cloud"), h.EnterpriseName)
+				require.NotNil(tb, h.CreatedDateTime)
+				want := time.Date(2020, 9, 9, 11, 25, 10, 0, kst)
+				require.True(tb, want.Equal(*h.CreatedDateTime), "createdDateTime %v", h.CreatedDateTime)
+				_, offset := h.CreatedDateTime.Zone()
+				require.Equal(tb, 9*3600, offset)
+			},
+		},
+		{
+			file: "message-result-update.json", event: api.EventTypeMessageResultUpdate,
+			check: func(tb testing.TB, d *validate.Delivery) {
+				env := envelopeOf[api.MessageResultUpdateEnvelope](tb, d)
+				require.Equal(tb, hooksID, env.HooksId)
+				require.Equal(tb, webhookConfigID, env.WebhookConfigId)
+				require.Equal(tb, "SMS", env.ProductName)
+				require.Equal(tb, appKey, env.AppKey)
+				require.Equal(tb, api.EventTypeMessageResultUpdate, env.Event)
+				require.Len(tb, env.Hooks, 1)
+				h := env.Hooks[0]
+				require.Equal(tb, "20240429205809GcSUXthVA00", h.HookId)
+				require.Equal(tb, ptr("NORMAL_SMS"), h.SenderType)
+				require.Equal(tb, "20240429205802y0Tl7Gbz0e0", h.RequestId)
+				require.Equal(tb, int64(1), h.RecipientSeq)
+				require.NotNil(tb, h.RequestDate)
+				require.True(tb, time.Date(2024, 4, 29, 11, 58, 2, 0, time.UTC).Equal(h.RequestDate.Time()), "requestDate %v", h.RequestDate)
+				require.Equal(tb, api.Seoul(), h.RequestDate.Time().Location())
+				require.NotNil(tb, h.ReceiveDate)
+				require.True(tb, time.Date(2024, 4, 29, 11, 58, 4, 0, time.UTC).Equal(h.ReceiveDate.Time()), "receiveDate %v", h.ReceiveDate)
+				require.Equal(tb, api.Seoul(), h.ReceiveDate.Time().Location())
+				require.Equal(tb, ptr("15446859"), h.SendNo)
+				require.Equal(tb, ptr("01012341234"), h.RecipientNo)
+				require.Equal(tb, ptr(api.MessageStatusCompleted), h.MessageStatus)
+				// The example misspells recipientGroupingKey: the field stays empty.
+				require.Nil(tb, h.RecipientGroupingKey)
+				require.Equal(tb, ptr("SenderGroupingKey"), h.SenderGroupingKey)
+				require.Equal(tb, ptr("1000"), h.ResultCode)
+				require.Equal(tb, ptr(int64(1)), h.MessageCount)
+				require.Nil(tb, h.UnderscoreLinks)
+				require.Equal(tb, &api.MessageLinks{Self: &api.MessageLink{
+					Href: ptr("https://api-sms.cloud.toast.com/sms/v2.4/appKeys/{appKey}/sender/sms/20240429205802y0Tl7Gbz0e0?recipientSeq=1"),
+				}}, h.UnderscoreLink)
+			},
+		},
+		{
+			file: "conversion-block.json", event: api.EventTypeConversionBlock,
+			check: func(tb testing.TB, d *validate.Delivery) {
+				env := envelopeOf[api.ConversionBlockEnvelope](tb, d)
+				require.Equal(tb, hooksID, env.HooksId)
+				require.Equal(tb, webhookConfigID, env.WebhookConfigId)
+				require.Equal(tb, "SMS", env.ProductName)
+				require.Equal(tb, appKey, env.AppKey)
+				require.Equal(tb, api.EventTypeConversionBlock, env.Event)
+				require.Len(tb, env.Hooks, 1)
+				h := env.Hooks[0]
+				require.Equal(tb, "20240429205809GcSUXthVA00", h.HookId)
+				require.Equal(tb, "1", h.CountryCode)
+				require.NotNil(tb, h.BlockedDateTime)
+				require.True(tb, time.Date(2024, 5, 28, 0, 0, 0, 0, time.UTC).Equal(*h.BlockedDateTime), "blockedDateTime %v", h.BlockedDateTime)
+				_, offset := h.BlockedDateTime.Zone()
+				require.Equal(tb, 9*3600, offset)
+			},
+		},
+		{
+			file: "international-delivery-receipt.json", event: api.EventTypeInternationalDeliveryReceipt,
+			check: func(tb testing.TB, d *validate.Delivery) {
+				env := envelopeOf[api.InternationalDeliveryReceiptEnvelope](tb, d)
+				require.Equal(tb, hooksID, env.HooksId)
+				require.Equal(tb, webhookConfigID, env.WebhookConfigId)
+				require.Equal(tb, "SMS", env.ProductName)
+				require.Equal(tb, appKey, env.AppKey)
+				require.Equal(tb, api.EventTypeInternationalDeliveryReceipt, env.Event)
+				require.Equal(tb, []api.InternationalDeliveryReceiptHook{{
+					HookId:       "202409251600118GSDDYTwzX0",
+					RequestId:    "20240925160005UvxdDrJ4g20",
+					RecipientSeq: 1,
+					DlrStatus:    api.DlrStatusAccepted,
+					NetworkCode:  ptr("US-VIRTUAL-BANDWIDTH"),
+					ErrorCode:    ptr("0"),
+				}}, env.Hooks)
+			},
+		},
+	}
+
+	covered := map[string]bool{"message-result-update.published.json": true}
+	for _, tt := range tests {
+		covered[tt.file] = true
+		t.Run(tt.file, func(t *testing.T) {
+			t.Parallel()
+			for _, v := range profiles(t) {
+				d := accept(t, v, readVendor(t, tt.file))
+				require.Equal(t, tt.event, d.Event)
+				require.True(t, d.Known())
+				require.Nil(t, d.Drift)
+				tt.check(t, d)
+			}
+		})
+	}
+	files, err := filepath.Glob(filepath.Join("..", "testdata", "vendor", "*.json"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, f := range files {
+		require.True(t, covered[filepath.Base(f)], "vendor example %s has no test", f)
+	}
+}
+
+func TestPublishedMessageResultExample(t *testing.T) {
+	t.Parallel()
+	published := readVendor(t, "message-result-update.published.json")
+	for _, v := range profiles(t) {
+		verr := reject(t, v, published, validate.ErrMalformed, "/hooks/0")
+		require.Len(t, verr.Violations, 1)
+		require.Contains(t, verr.Violations[0].Reason, "line 27")
+	}
+
+	// The published example is valid once its trailing comma is gone.
+	fixed := bytes.Replace(published, []byte("},\n}"), []byte("}\n}"), 1)
+	require.NotEqual(t, published, fixed)
+	require.Equal(t, readVendor(t, "message-result-update.json"), fixed)
+	accept(t, newValidator(t), fixed)
+}
+
+// nested returns depth arrays nested in each other.
+func nested(depth int) string {
+	return strings.Repeat("[", depth) + strings.Repeat("]", depth)
+}
+
+func TestMalformed(t *testing.T) {
+	t.Parallel()
+	valid := templates[unsubscribe]
+	hookIs := func(hook string) string {
+		return `{"hooksId":"h","webhookConfigId":"w","productName":"SMS","appKey":"k","event":"UNSUBSCRIBE","hooks":[` + hook + `]}`
+	}
+	tests := []struct {
+		name    string
+		body    string
+		pointer string
+	}{
+		{name: "empty", body: ``, pointer: ""},
+		{name: "only whitespace", body: " \n\t\r", pointer: ""},
+		{name: "open brace", body: `{`, pointer: ""},
+		{name: "key without value", body: `{"hooksId":`, pointer: "/hooksId"},
+		{name: "unterminated string", body: `{"hooksId":"abc`, pointer: "/hooksId"},
+		{name: "unterminated key", body: `{"hooks`, pointer: ""},
+		{name: "trailing data", body: valid + ` x`, pointer: ""},
+		{name: "two objects", body: valid + valid, pointer: ""},
+		{name: "object then array", body: `{} []`, pointer: ""},
+		{name: "trailing NUL", body: valid + "\x00", pointer: ""},
+		{name: "byte order mark", body: "\xef\xbb\xbf" + valid, pointer: ""},
+		{name: "comment", body: "// webhook\n" + valid, pointer: ""},
+		{name: "duplicate envelope key", body: `{"hooksId":"a","hooksId":"b"}`, pointer: "/hooksId"},
+		{name: "duplicate hook key", body: hookIs(`{"hookId":"a","recipientNo":"1","hookId":"a"}`), pointer: "/hooks/0/hookId"},
+		{name: "duplicate key spelt with an escape", body: hookIs(`{"hookId":"a","recipientNo":"1","hook\u0049d":"b"}`), pointer: "/hooks/0/hookId"},
+		{name: "duplicate key escaped in the pointer", body: `{"a/b~c":1,"a/b~c":2}`, pointer: "/a~1b~0c"},
+		{name: "duplicate key in an unknown property", body: hookIs(`{"hookId":"a","recipientNo":"1","x":[{},{"y":1,"y":1}]}`), pointer: "/hooks/0/x/1/y"},
+		{name: "invalid UTF-8 in a value", body: hookIs(`{"hookId":"a","recipientNo":"010` + "\xff" + `"}`), pointer: "/hooks/0/recipientNo"},
+		{name: "invalid UTF-8 after an escape", body: hookIs(`{"hookId":"a","recipientNo":"\n010` + "\xff" + `"}`), pointer: "/hooks/0/recipientNo"},
+		{name: "overlong UTF-8", body: hookIs(`{"hookId":"` + "\xc0\xaf" + `","recipientNo":"1"}`), pointer: "/hooks/0/hookId"},
+		{name: "UTF-8 encoded surrogate", body: hookIs(`{"hookId":"` + "\xed\xa0\x80" + `","recipientNo":"1"}`), pointer: "/hooks/0/hookId"},
+		{name: "truncated UTF-8", body: hookIs(`{"hookId":"` + "\xed\x95" + `","recipientNo":"1"}`), pointer: "/hooks/0/hookId"},
+		{name: "invalid UTF-8 in a key", body: hookIs(`{"hookId":"a","recipientNo":"1","` + "\xfe" + `":1}`), pointer: "/hooks/0"},
+		{name: "invalid UTF-8 outside a string", body: `{"a":1}` + "\xff", pointer: ""},
+		{name: "trailing comma in an object", body: hookIs(`{"hookId":"a","recipientNo":"1",}`), pointer: "/hooks/0"},
+		{name: "trailing comma in an array", body: hookIs(`{"hookId":"a","recipientNo":"1"},`), pointer: "/hooks/1"},
+		{name: "leading zero", body: hookIs(`{"hookId":"a","recipientNo":01012341234}`), pointer: "/hooks/0"},
+		{name: "NaN", body: `{"hooks":NaN}`, pointer: "/hooks"},
+		{name: "Infinity", body: `{"hooks":-Infinity}`, pointer: "/hooks"},
+		{name: "fraction without digits", body: `{"hooks":1.}`, pointer: "/hooks"},
+		{name: "exponent without digits", body: `{"hooks":1e}`, pointer: "/hooks"},
+		{name: "plus sign", body: `{"hooks":+1}`, pointer: "/hooks"},
+		{name: "single quotes", body: `{"hooksId":'h'}`, pointer: "/hooksId"},
+		{name: "unquoted key", body: `{hooksId:"h"}`, pointer: ""},
+		{name: "missing colon", body: `{"hooksId" "h"}`, pointer: ""},
+		{name: "truncated literal", body: `{"hooks":nul}`, pointer: "/hooks"},
+		{name: "capitalised literal", body: `{"hooks":True}`, pointer: "/hooks"},
+		{name: "raw tab in a string", body: "{\"hooksId\":\"a\tb\"}", pointer: "/hooksId"},
+		{name: "raw newline in a string", body: "{\"hooksId\":\"a\nb\"}", pointer: "/hooksId"},
+		{name: "invalid escape", body: `{"hooksId":"a\xb"}`, pointer: "/hooksId"},
+		{name: "short unicode escape", body: `{"hooksId":"\u12"}`, pointer: "/hooksId"},
+		{name: "non-hex unicode escape", body: `{"hooksId":"\u12G4"}`, pointer: "/hooksId"},
+		{name: "nesting 10001 deep", body: nested(10001), pointer: strings.Repeat("/0", 10000)},
+		{name: "nesting 10001 deep in an unknown property", body: `{"extra":` + nested(10000) + `}`, pointer: "/extra" + strings.Repeat("/0", 9999)},
+		{name: "unbalanced nesting", body: strings.Repeat("[", 100), pointer: strings.Repeat("/0", 100)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			for _, v := range profiles(t) {
+				verr := reject(t, v, []byte(tt.body), validate.ErrMalformed, tt.pointer)
+				require.Len(t, verr.Violations, 1)
+				require.Contains(t, verr.Violations[0].Reason, "invalid JSON at line ")
+				require.NotErrorIs(t, verr, validate.ErrInvalid)
+			}
+		})
+	}
+}
+
+func TestMalformedPosition(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		body   string
+		reason string
+	}{
+		{name: "first line", body: `{"a":x}`, reason: "line 1, column 6 (byte 5)"},
+		{name: "third line", body: "{\n\"a\": 1,\n  \"b\": x}", reason: "line 3, column 8 (byte 17)"},
+		{name: "end of input", body: "{\n\"a\": ", reason: "line 2, column 6 (byte 7)"},
+		{name: "duplicate key names the second key", body: "{\"a\":1,\n\"a\":2}", reason: "line 2, column 1 (byte 8)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := newValidator(t).Body([]byte(tt.body))
+			var verr *validate.Error
+			require.ErrorAs(t, err, &verr)
+			require.ErrorIs(t, err, validate.ErrMalformed)
+			require.Len(t, verr.Violations, 1)
+			require.Contains(t, verr.Violations[0].Reason, tt.reason)
+		})
+	}
+}
+
+func TestDeepNesting(t *testing.T) {
+	t.Parallel()
+	t.Run("10000 deep is read, and is no object", func(t *testing.T) {
+		t.Parallel()
+		rejectBoth(t, []byte(nested(10000)), validate.ErrInvalid, "")
+	})
+	for _, path := range []string{"extra", "hooks/0/extra"} {
+		t.Run("9000 deep in an unknown property at "+path, func(t *testing.T) {
+			t.Parallel()
+			for _, v := range profiles(t) {
+				d := accept(t, v, body(t, unsubscribe, with(path, raw(nested(9000)))))
+				require.Nil(t, d.Drift)
+			}
+		})
+	}
+	t.Run("9000 deep in a hook of an unknown event", func(t *testing.T) {
+		t.Parallel()
+		b := body(t, unsubscribe, with("event", "NEW_EVENT"), with("hooks/0/extra", raw(nested(9000))))
+		d := accept(t, newValidator(t, validate.WithProfile(validate.Compatible)), b)
+		require.Len(t, envelopeOf[api.Envelope](t, d).Hooks, 1)
+	})
+}
+
+func TestStringDecoding(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		literal string // a JSON string
+		want    string
+	}{
+		{name: "NUL escape", literal: `"a\u0000b"`, want: "a\x00b"},
+		{name: "lone high surrogate", literal: `"\ud800"`, want: "\uFFFD"},
+		{name: "lone high surrogate before a letter", literal: `"\ud800x"`, want: "\uFFFDx"},
+		{name: "lone low surrogate", literal: `"\udc00"`, want: "\uFFFD"},
+		{name: "high surrogate before a non-surrogate escape", literal: `"\ud800\u0041"`, want: "\uFFFDA"},
+		{name: "two high surrogates", literal: `"\ud800\ud800"`, want: "\uFFFD\uFFFD"},
+		{name: "reversed pair", literal: `"\udc00\ud800"`, want: "\uFFFD\uFFFD"},
+		{name: "surrogate pair", literal: `"\ud83d\ude00"`, want: "😀"},
+		{name: "upper-case surrogate pair", literal: `"\uD83D\uDE00"`, want: "😀"},
+		{name: "short escapes", literal: `"\"\\\/\b\f\n\r\t"`, want: "\"\\/\b\f\n\r\t"},
+		{name: "latin escape", literal: `"caf\u00e9"`, want: "café"},
+		{name: "raw Hangul", literal: `"엔에이치엔"`, want: "엔에이치엔"},
+		{name: "raw emoji", literal: `"😀"`, want: "😀"},
+		{name: "DEL", literal: "\"\x7f\"", want: "\x7f"},
+		{name: "empty", literal: `""`, want: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var stdlib string
+			require.NoError(t, json.Unmarshal([]byte(tt.literal), &stdlib))
+			require.Equal(t, tt.want, stdlib, "the expectation disagrees with encoding/json")
+
+			b := body(t, unsubscribe, with("hooks/0/enterpriseName", raw(tt.literal)))
+			env := envelopeOf[api.UnsubscribeEnvelope](t, accept(t, newValidator(t), b))
+			require.Equal(t, ptr(tt.want), env.Hooks[0].EnterpriseName)
+		})
+	}
+}
+
+func TestExactNameBinding(t *testing.T) {
+	t.Parallel()
+	const envelope = `"hooksId":"hooks-1","webhookConfigId":"config-1","productName":"SMS","appKey":"app-key-1"`
+	tests := []struct {
+		name    string
+		body    string
+		check   func(testing.TB, *validate.Delivery)
+		stdlib  any // the type encoding/json fills, to show it would bind the other key
+		pointer string
+	}{
+		{
+			name: "HOOKID after hookId",
+			body: `{` + envelope + `,"event":"UNSUBSCRIBE","hooks":[{"hookId":"right","recipientNo":"01012341234","HOOKID":"wrong"}]}`,
+			check: func(tb testing.TB, d *validate.Delivery) {
+				require.Equal(tb, "right", envelopeOf[api.UnsubscribeEnvelope](tb, d).Hooks[0].HookId)
+			},
+			stdlib: &api.UnsubscribeEnvelope{},
+		},
+		{
+			name: "RecipientNo after recipientNo",
+			body: `{` + envelope + `,"event":"UNSUBSCRIBE","hooks":[{"hookId":"h","recipientNo":"01012341234","RecipientNo":"01000000000"}]}`,
+			check: func(tb testing.TB, d *validate.Delivery) {
+				require.Equal(tb, "01012341234", envelopeOf[api.UnsubscribeEnvelope](tb, d).Hooks[0].RecipientNo)
+			},
+			stdlib: &api.UnsubscribeEnvelope{},
+		},
+		{
+			name: "optional RecipientNo after recipientNo",
+			body: `{` + envelope + `,"event":"MESSAGE_RESULT_UPDATE","hooks":[{"hookId":"h","requestId":"r","recipientSeq":1,"recipientNo":"01012341234","RecipientNo":"01000000000"}]}`,
+			check: func(tb testing.TB, d *validate.Delivery) {
+				require.Equal(tb, ptr("01012341234"), envelopeOf[api.MessageResultUpdateEnvelope](tb, d).Hooks[0].RecipientNo)
+			},
+			stdlib: &api.MessageResultUpdateEnvelope{},
+		},
+		{
+			name: "only RecipientNo",
+			body: `{` + envelope + `,"event":"MESSAGE_RESULT_UPDATE","hooks":[{"hookId":"h","requestId":"r","recipientSeq":1,"RecipientNo":"01000000000"}]}`,
+			check: func(tb testing.TB, d *validate.Delivery) {
+				require.Nil(tb, envelopeOf[api.MessageResultUpdateEnvelope](tb, d).Hooks[0].RecipientNo)
+			},
+			stdlib: &api.MessageResultUpdateEnvelope{},
+		},
+		{
+			name: "case variant of an integer with another type",
+			body: `{` + envelope + `,"event":"INTERNATIONAL_DELIVERY_RECEIPT","hooks":[{"hookId":"h","requestId":"r","recipientSeq":7,"dlrStatus":"ACCEPTED","RECIPIENTSEQ":8}]}`,
+			check: func(tb testing.TB, d *validate.Delivery) {
+				require.Equal(tb, int64(7), envelopeOf[api.InternationalDeliveryReceiptEnvelope](tb, d).Hooks[0].RecipientSeq)
+			},
+			stdlib: &api.InternationalDeliveryReceiptEnvelope{},
+		},
+		{
+			name: "EVENT after event",
+			body: `{` + envelope + `,"event":"UNSUBSCRIBE","EVENT":"CONVERSION_BLOCK","hooks":[{"hookId":"h","recipientNo":"01012341234"}]}`,
+			check: func(tb testing.TB, d *validate.Delivery) {
+				require.Equal(tb, api.EventTypeUnsubscribe, d.Event)
+				require.Equal(tb, api.EventTypeUnsubscribe, envelopeOf[api.UnsubscribeEnvelope](tb, d).Event)
+			},
+			stdlib: &api.UnsubscribeEnvelope{},
+		},
+		{
+			name:    "only HOOKID",
+			body:    `{` + envelope + `,"event":"UNSUBSCRIBE","hooks":[{"HOOKID":"wrong","recipientNo":"01012341234"}]}`,
+			pointer: "/hooks/0/hookId",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if tt.pointer != "" {
+				rejectBoth(t, []byte(tt.body), validate.ErrInvalid, tt.pointer)
+				return
+			}
+			// encoding/json matches names case-insensitively and keeps the last: the body tells the two apart.
+			require.NoError(t, json.Unmarshal([]byte(tt.body), tt.stdlib))
+			d := accept(t, newValidator(t), []byte(tt.body))
+			require.Nil(t, d.Drift)
+			require.NotEqual(t, tt.stdlib, d.Envelope)
+			tt.check(t, d)
+		})
+	}
+}
+
+func TestViolationsNeverCarryValues(t *testing.T) {
+	t.Parallel()
+	const phone = "01099998888"
+	tests := []struct {
+		name   string
+		event  string
+		edits  []edit
+		secret string // what must not appear; phone when empty
+	}{
+		{name: "hooksId array", event: unsubscribe, edits: []edit{with("hooksId", []any{phone})}},
+		{name: "webhookConfigId object", event: unsubscribe, edits: []edit{with("webhookConfigId", map[string]any{"n": phone})}},
+		{name: "productName number", event: unsubscribe, edits: []edit{with("productName", raw("1099998888"))}, secret: "1099998888"},
+		{name: "appKey array", event: unsubscribe, edits: []edit{with("appKey", []any{phone})}},
+		{name: "event", event: unsubscribe, edits: []edit{with("event", phone)}},
+		{name: "event array", event: unsubscribe, edits: []edit{with("event", []any{phone})}},
+		{name: "hooks string", event: unsubscribe, edits: []edit{with("hooks", phone)}},
+		{name: "hook string", event: unsubscribe, edits: []edit{with("hooks/0", phone)}},
+		{name: "hookId number", event: unsubscribe, edits: []edit{with("hooks/0/hookId", raw("1099998888"))}, secret: "1099998888"},
+		{name: "recipientNo number", event: unsubscribe, edits: []edit{with("hooks/0/recipientNo", raw("1099998888"))}, secret: "1099998888"},
+		{name: "recipientNo array", event: unsubscribe, edits: []edit{with("hooks/0/recipientNo", []any{phone})}},
+		{name: "unsubscribeNo object", event: unsubscribe, edits: []edit{with("hooks/0/unsubscribeNo", map[string]any{"n": phone})}},
+		{name: "enterpriseName array", event: unsubscribe, edits: []edit{with("hooks/0/enterpriseName", []any{phone})}},
+		{name: "createdDateTime", event: unsubscribe, edits: []edit{with("hooks/0/createdDateTime", phone)}},
+		{name: "createdDateTime impossible", event: unsubscribe, edits: []edit{with("hooks/0/createdDateTime", "0109-99-98T88:88:88+09:00")}, secret: "0109-99-98T88"},
+		{name: "senderType array", event: messageResult, edits: []edit{with("hooks/0/senderType", []any{phone})}},
+		{name: "requestId array", event: messageResult, edits: []edit{with("hooks/0/requestId", []any{phone})}},
+		{name: "recipientSeq string", event: messageResult, edits: []edit{with("hooks/0/recipientSeq", phone)}},
+		{name: "recipientSeq fraction", event: messageResult, edits: []edit{with("hooks/0/recipientSeq", raw("1099998888.5"))}, secret: "1099998888"},
+		{name: "recipientSeq exponent", event: messageResult, edits: []edit{with("hooks/0/recipientSeq", raw("1.099998888e10"))}, secret: "099998888"},
+		{name: "recipientSeq out of range", event: messageResult, edits: []edit{with("hooks/0/recipientSeq", raw("1099998888109999888810"))}, secret: "1099998888"},
+		{name: "requestDate", event: messageResult, edits: []edit{with("hooks/0/requestDate", phone)}},
+		{name: "requestDate impossible", event: messageResult, edits: []edit{with("hooks/0/requestDate", "0109-99-98T88:88:88")}, secret: "0109-99-98T88"},
+		{name: "receiveDate", event: messageResult, edits: []edit{with("hooks/0/receiveDate", phone)}},
+		{name: "receiveDate impossible", event: messageResult, edits: []edit{with("hooks/0/receiveDate", "0109-99-98T88:88:88")}, secret: "0109-99-98T88"},
+		{name: "sendNo number", event: messageResult, edits: []edit{with("hooks/0/sendNo", raw("1099998888"))}, secret: "1099998888"},
+		{name: "recipientNo of a result array", event: messageResult, edits: []edit{with("hooks/0/recipientNo", []any{phone})}},
+		{name: "messageStatus", event: messageResult, edits: []edit{with("hooks/0/messageStatus", phone)}},
+		{name: "messageStatus number", event: messageResult, edits: []edit{with("hooks/0/messageStatus", raw("1099998888"))}, secret: "1099998888"},
+		{name: "recipientGroupingKey array", event: messageResult, edits: []edit{with("hooks/0/recipientGroupingKey", []any{phone})}},
+		{name: "senderGroupingKey array", event: messageResult, edits: []edit{with("hooks/0/senderGroupingKey", []any{phone})}},
+		{name: "resultCode array", event: messageResult, edits: []edit{with("hooks/0/resultCode", []any{phone})}},
+		{name: "messageCount string", event: messageResult, edits: []edit{with("hooks/0/messageCount", phone)}},
+		{name: "_links string", event: messageResult, edits: []edit{with("hooks/0/_links", phone)}},
+		{name: "_links self string", event: messageResult, edits: []edit{with("hooks/0/_links/self", phone)}},
+		{name: "_links href array", event: messageResult, edits: []edit{with("hooks/0/_links/self/href", []any{phone})}},
+		{name: "_link string", event: messageResult, edits: []edit{with("hooks/0/_link", phone)}},
+		{name: "_link href number", event: messageResult, edits: []edit{with("hooks/0/_link/self/href", raw("1099998888"))}, secret: "1099998888"},
+		{name: "countryCode array", event: conversion, edits: []edit{with("hooks/0/countryCode", []any{phone})}},
+		{name: "blockedDateTime", event: conversion, edits: []edit{with("hooks/0/blockedDateTime", phone)}},
+		{name: "dlrStatus", event: international, edits: []edit{with("hooks/0/dlrStatus", phone)}},
+		{name: "networkCode array", event: international, edits: []edit{with("hooks/0/networkCode", []any{phone})}},
+		{name: "errorCode array", event: international, edits: []edit{with("hooks/0/errorCode", []any{phone})}},
+		{name: "many at once", event: messageResult, edits: []edit{
+			with("appKey", []any{phone}), with("hooks/0/recipientSeq", phone), with("hooks/0/messageStatus", phone),
+			with("hooks/0/requestDate", phone), with("hooks/0/recipientNo", []any{phone}),
+		}},
+	}
+	check := func(tb testing.TB, secret string, err error, drift []validate.Violation) {
+		tb.Helper()
+		if err != nil {
+			require.NotContains(tb, err.Error(), secret)
+			require.NotContains(tb, fmt.Sprintf("%+v", err), secret)
+			var verr *validate.Error
+			require.ErrorAs(tb, err, &verr)
+			for _, v := range verr.Violations {
+				require.NotContains(tb, v.Reason, secret)
+				require.NotContains(tb, v.String(), secret)
+			}
+		}
+		for _, v := range drift {
+			require.NotContains(tb, v.Reason, secret)
+			require.NotContains(tb, v.String(), secret)
+		}
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			secret := tt.secret
+			if secret == "" {
+				secret = phone
+			}
+			b := body(t, tt.event, tt.edits...)
+			require.Contains(t, string(b), secret)
+			strict, err := newValidator(t).Body(b)
+			require.Error(t, err, "Strict accepted the body")
+			require.Nil(t, strict)
+			check(t, secret, err, nil)
+			compatible, err := newValidator(t, validate.WithProfile(validate.Compatible)).Body(b)
+			var drift []validate.Violation
+			if compatible != nil {
+				drift = compatible.Drift
+				require.NotEmpty(t, drift, "Compatible accepted without drift")
+			}
+			check(t, secret, err, drift)
+		})
+	}
+
+	malformed := []struct {
+		name string
+		body string
+	}{
+		{name: "leading zero", body: `{"hooksId":01099998888}`},
+		{name: "invalid UTF-8", body: `{"hooksId":"01099998888` + "\xff" + `"}`},
+		{name: "control character", body: "{\"hooksId\":\"01099998888\x01\"}"},
+		{name: "invalid escape", body: `{"hooksId":"01099998888\q"}`},
+		{name: "duplicate key", body: `{"recipientNo":"01099998888","recipientNo":"01099998888"}`},
+		{name: "trailing data", body: `{"recipientNo":"x"} "01099998888"`},
+		{name: "unterminated", body: `{"recipientNo":"01099998888`},
+		{name: "bare word", body: `{"recipientNo":x01099998888}`},
+		{name: "not an object", body: `"01099998888"`},
+	}
+	for _, tt := range malformed {
+		t.Run("malformed/"+tt.name, func(t *testing.T) {
+			t.Parallel()
+			for _, v := range profiles(t) {
+				d, err := v.Body([]byte(tt.body))
+				require.Error(t, err)
+				require.Nil(t, d)
+				check(t, "01099998888", err, nil)
+				check(t, "1099998888", err, nil)
+			}
+		})
+	}
+}
+
+func TestCheckContentType(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		contentType string
+		ok          bool
+	}{
+		{contentType: "application/json", ok: true},
+		{contentType: "application/json;charset=UTF-8", ok: true},
+		{contentType: "application/json; charset=utf-8", ok: true},
+		{contentType: "Application/JSON", ok: true},
+		{contentType: "text/plain"},
+		{contentType: ""},
+		{contentType: "application/jsonx"},
+		{contentType: "application/problem+json"},
+		{contentType: "application/x-www-form-urlencoded"},
+		{contentType: "application/json;charset"},
+		{contentType: "json"},
+	}
+	for _, tt := range tests {
+		t.Run(strconv.Quote(tt.contentType), func(t *testing.T) {
+			t.Parallel()
+			err := validate.CheckContentType(tt.contentType)
+			if tt.ok {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorIs(t, err, validate.ErrUnsupportedMediaType)
+			var verr *validate.Error
+			require.ErrorAs(t, err, &verr)
+			require.Len(t, verr.Violations, 1)
+			require.Empty(t, verr.Violations[0].Pointer)
+		})
+	}
+}
+
+// unreadable fails the test when read: the body of a request that must be refused unread.
+type unreadable struct{ tb testing.TB }
+
+func (u unreadable) Read([]byte) (int, error) {
+	u.tb.Error("the body was read")
+	return 0, io.ErrUnexpectedEOF
+}
+
+// failing returns its data, then err.
+type failing struct {
+	data []byte
+	err  error
+}
+
+func (f *failing) Read(p []byte) (int, error) {
+	if len(f.data) == 0 {
+		return 0, f.err
+	}
+	n := copy(p, f.data)
+	f.data = f.data[n:]
+	return n, nil
+}
+
+func TestReadBody(t *testing.T) {
+	t.Parallel()
+	const limit = 64
+	errConnection := errors.New("connection reset")
+	small := []byte(`{"a":1}`)
+	tests := []struct {
+		name          string
+		body          func(testing.TB) io.Reader // nil: the request has no Body, as a client request may
+		contentLength int64
+		limit         int64 // 64 when 0
+		want          []byte
+		err           error // the cause, or nil
+	}{
+		{
+			name:          "declared length over the limit",
+			body:          func(tb testing.TB) io.Reader { return unreadable{tb} },
+			contentLength: limit + 1,
+			err:           validate.ErrBodyTooLarge,
+		},
+		{
+			name:          "declared length far over the limit",
+			body:          func(tb testing.TB) io.Reader { return unreadable{tb} },
+			contentLength: 1 << 40,
+			err:           validate.ErrBodyTooLarge,
+		},
+		{
+			name:          "unknown length, one byte over the limit",
+			body:          func(testing.TB) io.Reader { return bytes.NewReader(bytes.Repeat([]byte("a"), limit+1)) },
+			contentLength: -1,
+			err:           validate.ErrBodyTooLarge,
+		},
+		{
+			name:          "unknown length, exactly the limit",
+			body:          func(testing.TB) io.Reader { return bytes.NewReader(bytes.Repeat([]byte("a"), limit)) },
+			contentLength: -1,
+			want:          bytes.Repeat([]byte("a"), limit),
+		},
+		{
+			name:          "declared length of exactly the limit",
+			body:          func(testing.TB) io.Reader { return bytes.NewReader(bytes.Repeat([]byte("b"), limit)) },
+			contentLength: limit,
+			want:          bytes.Repeat([]byte("b"), limit),
+		},
+		{
+			name:          "declared length too small",
+			body:          func(testing.TB) io.Reader { return bytes.NewReader(bytes.Repeat([]byte("c"), limit+1)) },
+			contentLength: 3,
+			err:           validate.ErrBodyTooLarge,
+		},
+		{
+			name:          "empty",
+			body:          func(testing.TB) io.Reader { return bytes.NewReader(nil) },
+			contentLength: 0,
+			want:          []byte{},
+		},
+		{
+			name:          "connection error",
+			body:          func(testing.TB) io.Reader { return &failing{data: []byte("{"), err: errConnection} },
+			contentLength: -1,
+			err:           errConnection,
+		},
+		{
+			name:          "largest limit, unknown length",
+			body:          func(testing.TB) io.Reader { return bytes.NewReader(small) },
+			contentLength: -1,
+			limit:         math.MaxInt64,
+			want:          small,
+		},
+		{
+			name:          "largest limit, declared length",
+			body:          func(testing.TB) io.Reader { return bytes.NewReader(small) },
+			contentLength: int64(len(small)),
+			limit:         math.MaxInt64,
+			want:          small,
+		},
+		{
+			name:          "declared length of the largest limit",
+			body:          func(testing.TB) io.Reader { return bytes.NewReader(small) },
+			contentLength: math.MaxInt64,
+			limit:         math.MaxInt64,
+			want:          small,
+		},
+		{
+			name:          "no Body",
+			contentLength: 0,
+			want:          []byte{},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := httptest.NewRequest(http.MethodPost, "/", nil)
+			r.Body = nil
+			if tt.body != nil {
+				r.Body = io.NopCloser(tt.body(t))
+			}
+			r.ContentLength = tt.contentLength
+			limit := tt.limit
+			if limit == 0 {
+				limit = 64
+			}
+			var got []byte
+			var err error
+			require.NotPanics(t, func() { got, err = validate.ReadBody(r, limit) })
+			switch {
+			case tt.err == nil:
+				require.NoError(t, err)
+				require.Equal(t, tt.want, got)
+			case errors.Is(tt.err, validate.ErrBodyTooLarge):
+				require.Nil(t, got)
+				require.ErrorIs(t, err, validate.ErrBodyTooLarge)
+				var verr *validate.Error
+				require.ErrorAs(t, err, &verr)
+			default:
+				require.Nil(t, got)
+				require.ErrorIs(t, err, tt.err)
+				require.NotErrorIs(t, err, validate.ErrBodyTooLarge)
+			}
+		})
+	}
+}
+
+func TestRequest(t *testing.T) {
+	t.Parallel()
+	vendor := readVendor(t, "unsubscribe.json")
+	tests := []struct {
+		name        string
+		opts        []validate.Option
+		contentType string
+		body        []byte
+		err         error
+		event       api.EventType
+	}{
+		{name: "vendor example", contentType: "application/json;charset=UTF-8", body: vendor, event: api.EventTypeUnsubscribe},
+		{name: "no charset", contentType: "application/json", body: vendor, event: api.EventTypeUnsubscribe},
+		{name: "text/plain", contentType: "text/plain", body: vendor, err: validate.ErrUnsupportedMediaType},
+		{name: "no content type", body: vendor, err: validate.ErrUnsupportedMediaType},
+		{name: "body over the configured limit", opts: []validate.Option{validate.WithMaxBodyBytes(int64(len(vendor) - 1))}, contentType: "application/json", body: vendor, err: validate.ErrBodyTooLarge},
+		{name: "body at the configured limit", opts: []validate.Option{validate.WithMaxBodyBytes(int64(len(vendor)))}, contentType: "application/json", body: vendor, event: api.EventTypeUnsubscribe},
+		{name: "zero limit keeps the default", opts: []validate.Option{validate.WithMaxBodyBytes(0)}, contentType: "application/json", body: vendor, event: api.EventTypeUnsubscribe},
+		{name: "over the default limit", contentType: "application/json", body: append(bytes.Repeat([]byte(" "), int(validate.DefaultMaxBodyBytes)), vendor...), err: validate.ErrBodyTooLarge},
+		{name: "padded to the default limit", contentType: "application/json", body: append(bytes.Repeat([]byte(" "), int(validate.DefaultMaxBodyBytes)-len(vendor)), vendor...), event: api.EventTypeUnsubscribe},
+		{name: "malformed", contentType: "application/json", body: readVendor(t, "message-result-update.published.json"), err: validate.ErrMalformed},
+		{name: "invalid", contentType: "application/json", body: body(t, unsubscribe, without("hooks/0/recipientNo")), err: validate.ErrInvalid},
+		{name: "unknown event under Strict", contentType: "application/json", body: body(t, unsubscribe, with("event", "NEW_EVENT")), err: validate.ErrInvalid},
+		{name: "unknown event under Compatible", opts: []validate.Option{validate.WithProfile(validate.Compatible)}, contentType: "application/json", body: body(t, unsubscribe, with("event", "NEW_EVENT")), event: "NEW_EVENT"},
+		{name: "largest limit", opts: []validate.Option{validate.WithMaxBodyBytes(math.MaxInt64)}, contentType: "application/json", body: vendor, event: api.EventTypeUnsubscribe},
+		{name: "no Body is an empty body", contentType: "application/json", err: validate.ErrMalformed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(tt.body))
+			if tt.body == nil {
+				r.Body = nil // as http.NewRequest leaves it for a request without a body
+			}
+			if tt.contentType != "" {
+				r.Header.Set("Content-Type", tt.contentType)
+			}
+			var d *validate.Delivery
+			var err error
+			require.NotPanics(t, func() { d, err = newValidator(t, tt.opts...).Request(r) })
+			if tt.err != nil {
+				require.Nil(t, d)
+				require.ErrorIs(t, err, tt.err)
+				var verr *validate.Error
+				require.ErrorAs(t, err, &verr)
+				require.NotEmpty(t, verr.Violations)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tt.event, d.Event)
+		})
+	}
+}
+
+func TestValidatorIsSafeForConcurrentUse(t *testing.T) {
+	t.Parallel()
+	v := newValidator(t, validate.WithProfile(validate.Compatible))
+	bodies := [][]byte{
+		body(t, unsubscribe), body(t, messageResult, with("hooks/0/messageStatus", "NEW")),
+		body(t, conversion), body(t, international, with("event", "NEW_EVENT")),
+	}
+	done := make(chan error)
+	for i := range 8 {
+		go func() {
+			var err error
+			for j := range 20 {
+				if _, e := v.Body(bodies[(i+j)%len(bodies)]); e != nil {
+					err = e
+				}
+			}
+			done <- err
+		}()
+	}
+	for range 8 {
+		require.NoError(t, <-done)
+	}
+}
+
+func TestProfile(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, validate.Strict, newValidator(t).Profile())
+	require.Equal(t, validate.Compatible, newValidator(t, validate.WithProfile(validate.Compatible)).Profile())
+	require.Equal(t, "strict", validate.Strict.String())
+	require.Equal(t, "compatible", validate.Compatible.String())
+}
