@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"sync"
 
 	"github.com/smshook/smshook/api"
 )
@@ -21,6 +22,20 @@ type Example struct {
 // Examples returns the request examples of openapi.yaml, ordered by event as EventType lists them. It fails
 // only when the embedded spec does not load.
 func Examples() ([]Example, error) {
+	examples, err := loadExamples()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Example, len(examples))
+	for i, ex := range examples {
+		out[i] = ex
+		out[i].Body = append([]byte(nil), ex.Body...)
+	}
+	return out, nil
+}
+
+// loadExamples reads the examples from the spec once.
+var loadExamples = sync.OnceValues(func() ([]Example, error) {
 	doc, err := api.GetSpec()
 	if err != nil {
 		return nil, fmt.Errorf("smshook: load the embedded openapi.yaml: %w", err)
@@ -46,7 +61,7 @@ func Examples() ([]Example, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return order[out[i].Event] < order[out[j].Event] })
 	return out, nil
-}
+})
 
 // eventOrder lists the events of the contract.
 var eventOrder = []api.EventType{

@@ -3,90 +3,83 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"strings"
+	"net/http/httptest"
 	"sync"
 	"time"
 
 	"github.com/smshook/smshook"
 	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/smshooktest"
 )
 
-// demo starts a receiver on a random loopback port, posts every documented event to it through the
-// generated client with a signature, then one request with a wrong signature, and prints what arrived.
+const demoExample = "  smshook demo\n"
+
+// runDemo starts a receiver on a random loopback port, posts every documented event to it as NHN Cloud would
+// (signed, through the generated client), then one request with a wrong signature, and prints what arrived.
+func runDemo(ctx context.Context, e env, args []string) int {
+	fs := newFlagSet(e, "demo", "demo", demoExample)
+	if _, code, ok := parse(e, fs, args); !ok {
+		return code
+	}
+	if err := demo(ctx, e.stdout); err != nil {
+		fmt.Fprintln(e.stderr, "smshook demo:", err)
+		return exitFailed
+	}
+	return exitOK
+}
+
 func demo(ctx context.Context, out io.Writer) error {
-	secret := randomSecret()
+	secret := rand.Text()
 	printer := &eventPrinter{out: out}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	h, err := smshook.NewHandler(printer, smshook.WithSecrets(secret), smshook.WithLogger(logger))
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Shutdown(context.Background()) //nolint:errcheck // best effort at exit
-	url := "http://" + ln.Addr().String() + "/"
-	fmt.Fprintf(out, "receiver listening on %s\n\n", url)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	fmt.Fprintf(out, "receiver listening on %s/\n\n", srv.URL)
 
-	examples, err := smshook.Examples()
+	nhn, err := smshooktest.NewSender(srv.URL, secret)
 	if err != nil {
 		return err
 	}
-	for _, ex := range examples {
-		status, err := post(ctx, url, secret, ex.Body)
+	events := smshooktest.Events()
+	for _, ev := range events {
+		sample, err := smshooktest.Sample(ev)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "  → sent %s example: %d %s\n\n", ex.Event, status, http.StatusText(status))
-		if status != http.StatusOK {
-			return fmt.Errorf("%s example answered %d", ex.Event, status)
+		resp, err := nhn.Send(ctx, sample)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "  → sent %s sample: %s\n\n", ev, resp.Status())
+		if resp.StatusCode() != http.StatusOK {
+			return fmt.Errorf("%s sample answered %s", ev, resp.Status())
 		}
 	}
-	status, err := post(ctx, url, "not-the-secret", examples[0].Body)
+	impostor, err := smshooktest.NewSender(srv.URL, "not-the-secret")
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "wrong signature → %d %s\n", status, http.StatusText(status))
-	if status != http.StatusUnauthorized {
-		return fmt.Errorf("a wrong signature was answered %d", status)
+	resp, err := impostor.Send(ctx, smshooktest.Unsubscribe())
+	if err != nil {
+		return err
 	}
-	if printer.count() != len(examples) {
-		return fmt.Errorf("%d of %d events reached the handler", printer.count(), len(examples))
+	fmt.Fprintf(out, "wrong signature → %s\n", resp.Status())
+	if resp.StatusCode() != http.StatusUnauthorized {
+		return fmt.Errorf("a wrong signature was answered %s", resp.Status())
+	}
+	if printer.count() != len(events) {
+		return fmt.Errorf("%d of %d events reached the handler", printer.count(), len(events))
 	}
 	fmt.Fprintf(out, "\n%d events received, typed and acknowledged\n", printer.count())
 	return nil
-}
-
-func post(ctx context.Context, url, secret string, body []byte) (int, error) {
-	client, err := api.NewClientWithResponses(url)
-	if err != nil {
-		return 0, err
-	}
-	sign := func(_ context.Context, r *http.Request) error {
-		r.Header.Set(smshook.SignatureHeader, secret)
-		r.Header.Set("Content-Type", "application/json;charset=UTF-8")
-		return nil
-	}
-	resp, err := client.ReceiveWebhookWithBodyWithResponse(ctx, "application/json", strings.NewReader(string(body)), sign)
-	if err != nil {
-		return 0, err
-	}
-	return resp.StatusCode(), nil
-}
-
-func randomSecret() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 // eventPrinter prints typed events, leaving out phone numbers.

@@ -1,12 +1,17 @@
-// Command smshook works with NHN Cloud SMS webhooks from the command line.
+// Command smshook works with NHN Cloud SMS webhooks from the command line: it validates payload files
+// against openapi.yaml (in CI), runs a receiver, and sends documented or recorded deliveries to one.
 //
-//	smshook demo      receive every documented event on loopback and print them typed
-//	smshook spec      print the embedded openapi.yaml
-//	smshook version   print the version
+// Install it with
+//
+//	go install github.com/smshook/smshook/cmd/smshook@latest
+//
+// and run `smshook help` for the commands.
 package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -17,49 +22,146 @@ import (
 	"github.com/smshook/smshook"
 )
 
-const usage = `usage: smshook <command>
+// Exit codes of every command.
+const (
+	exitOK     = 0 // done; every payload valid; every delivery acknowledged
+	exitFailed = 1 // a payload is invalid, or a delivery was not acknowledged
+	exitUsage  = 2 // bad arguments, or an I/O error
+)
+
+const usage = `smshook works with NHN Cloud SMS webhooks.
+
+usage: smshook <command> [flags] [arguments]
 
 commands:
-  demo      start a receiver on loopback, send it every documented event, print them typed
-  spec      print the embedded openapi.yaml
-  version   print the version
+  validate   check payload files against openapi.yaml (exit 0 valid, 1 invalid, 2 usage or I/O error)
+  serve      run a receiver that prints one JSON line per delivery
+  send       post a documented sample or a file to a receiver, signed
+  samples    print the documented sample deliveries
+  spec       print the embedded openapi.yaml
+  demo       start a receiver on loopback, send it every sample, print the typed events
+  version    print the version
+
+Run 'smshook <command> -h' for a command's flags and an example.
 
 example:
-  smshook demo
+  smshook samples | smshook validate -
 `
+
+// env is what a command may touch of the process: its streams, environment and the signal context.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+type command struct {
+	run func(ctx context.Context, e env, args []string) int
+}
+
+var commands = map[string]command{
+	"validate": {runValidate},
+	"serve":    {runServe},
+	"send":     {runSend},
+	"samples":  {runSamples},
+	"spec":     {runSpec},
+	"demo":     {runDemo},
+	"version":  {runVersion},
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := run(ctx, env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}, os.Args[1:])
 	stop()
 	os.Exit(code)
 }
 
-// run executes one command and returns the exit code: 0 success, 1 failure, 2 usage.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// run executes one command and returns its exit code.
+func run(ctx context.Context, e env, args []string) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return 2
+		fmt.Fprint(e.stderr, usage)
+		return exitUsage
 	}
 	switch args[0] {
-	case "demo":
-		if err := demo(ctx, stdout); err != nil {
-			fmt.Fprintln(stderr, "smshook demo:", err)
-			return 1
-		}
-		return 0
-	case "spec":
-		_, _ = stdout.Write(smshook.Spec)
-		return 0
-	case "version":
-		fmt.Fprintln(stdout, "smshook", version())
-		return 0
 	case "-h", "--help", "help":
-		fmt.Fprint(stdout, usage)
-		return 0
+		fmt.Fprint(e.stdout, usage)
+		return exitOK
 	}
-	fmt.Fprintf(stderr, "smshook: unknown command %q\n\n%s", args[0], usage)
-	return 2
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(e.stderr, "smshook: unknown command %q\n\n%s", args[0], usage)
+		return exitUsage
+	}
+	return cmd.run(ctx, e, args[1:])
+}
+
+// flagSet is a command's flags with its synopsis and example, for -h.
+type flagSet struct {
+	*flag.FlagSet
+	synopsis, example string
+}
+
+// newFlagSet returns the flags of a command. Parse errors go to stderr, followed by the usage.
+func newFlagSet(e env, name, synopsis, example string) *flagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {} // printed by parse, on the right stream
+	return &flagSet{FlagSet: fs, synopsis: synopsis, example: example}
+}
+
+func (fs *flagSet) printUsage(w io.Writer) {
+	fmt.Fprintf(w, "usage: smshook %s\n\nflags:\n", fs.synopsis)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fmt.Fprintf(w, "\nexample:\n%s", fs.example)
+}
+
+// parse parses flags wherever they stand among the arguments and returns the positional arguments, or the
+// exit code to return: 0 after -h (usage on stdout), 2 on a bad flag (error and usage on stderr).
+func parse(e env, fs *flagSet, args []string) ([]string, int, bool) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.printUsage(e.stdout)
+				return nil, exitOK, false
+			}
+			fs.printUsage(e.stderr)
+			return nil, exitUsage, false
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, 0, true
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+func runSpec(_ context.Context, e env, args []string) int {
+	fs := newFlagSet(e, "spec", "spec", "  smshook spec > openapi.yaml\n")
+	rest, code, ok := parse(e, fs, args)
+	if !ok {
+		return code
+	}
+	if len(rest) > 0 {
+		fmt.Fprintln(e.stderr, "smshook spec: takes no arguments")
+		return exitUsage
+	}
+	if _, err := e.stdout.Write(smshook.Spec); err != nil {
+		fmt.Fprintln(e.stderr, "smshook spec:", err)
+		return exitUsage
+	}
+	return exitOK
+}
+
+func runVersion(_ context.Context, e env, args []string) int {
+	fs := newFlagSet(e, "version", "version", "  smshook version\n")
+	if _, code, ok := parse(e, fs, args); !ok {
+		return code
+	}
+	fmt.Fprintln(e.stdout, "smshook", version())
+	return exitOK
 }
 
 func version() string {

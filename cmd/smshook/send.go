@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+
+	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/smshooktest"
+	"github.com/smshook/smshook/validate"
+)
+
+const sendExample = `  smshook send --url http://127.0.0.1:8080/ --secret s3cret --event MESSAGE_RESULT_UPDATE --count 3
+  smshook send --url https://example.com/webhooks/nhn --secret-file secret.txt --file recorded.json
+`
+
+func runSend(ctx context.Context, e env, args []string) int {
+	fs := newFlagSet(e, "send", "send --url URL [--secret S] (--event EVENT | --file F) [--count N]", sendExample)
+	url := fs.String("url", "", "the receiver's URL")
+	secret := fs.String("secret", "", "the signature to send; also $SMSHOOK_SECRET (the first, if comma-separated)")
+	secretFile := fs.String("secret-file", "", "a file whose first line is the signature to send")
+	event := fs.String("event", "", fmt.Sprintf("send the documented sample of this event, with new IDs each time: one of %v", smshooktest.Events()))
+	file := fs.String("file", "", "send this file as it is (- for stdin)")
+	count := fs.Int("count", 1, "how many times to send")
+	rest, code, ok := parse(e, fs, args)
+	if !ok {
+		return code
+	}
+	switch {
+	case len(rest) > 0:
+		fmt.Fprintf(e.stderr, "smshook send: unexpected argument %q\n", rest[0])
+		return exitUsage
+	case *url == "":
+		fmt.Fprintln(e.stderr, "smshook send: --url is required")
+		return exitUsage
+	case (*event == "") == (*file == ""):
+		fmt.Fprintln(e.stderr, "smshook send: give exactly one of --event and --file")
+		return exitUsage
+	case *event != "" && !slices.Contains(smshooktest.Events(), api.EventType(*event)):
+		fmt.Fprintf(e.stderr, "smshook send: unknown event %q: one of %v\n", *event, smshooktest.Events())
+		return exitUsage
+	case *count < 1:
+		fmt.Fprintln(e.stderr, "smshook send: --count must be at least 1")
+		return exitUsage
+	}
+	signatures, err := gatherSecrets(nonEmpty(*secret), *secretFile, e.getenv("SMSHOOK_SECRET"))
+	if err != nil {
+		fmt.Fprintln(e.stderr, "smshook send:", err)
+		return exitUsage
+	}
+	signature := ""
+	if len(signatures) > 0 {
+		signature = signatures[0]
+	}
+	var body []byte
+	if *file != "" {
+		if body, err = readInput(e.stdin, *file); err != nil {
+			fmt.Fprintln(e.stderr, "smshook send:", err)
+			return exitUsage
+		}
+	}
+	sender, err := smshooktest.NewSender(*url, signature)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "smshook send:", err)
+		return exitUsage
+	}
+
+	failed := false
+	for i := 0; i < *count; i++ {
+		payload := any(body)
+		if *event != "" {
+			sample, _ := smshooktest.Sample(api.EventType(*event))
+			payload = smshooktest.Fresh(sample)
+		}
+		resp, err := sender.Send(ctx, payload)
+		if err != nil {
+			fmt.Fprintln(e.stderr, "smshook send:", err)
+			return exitFailed
+		}
+		printAnswer(e.stdout, resp)
+		if resp.StatusCode() < 200 || resp.StatusCode() > 299 {
+			failed = true
+		}
+	}
+	if failed {
+		return exitFailed
+	}
+	return exitOK
+}
+
+func nonEmpty(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
+}
+
+func readInput(stdin io.Reader, path string) ([]byte, error) {
+	r := stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	// Read a little past the receiver's default limit, so that an oversize file is sent and answered 413.
+	return io.ReadAll(io.LimitReader(r, 4*validate.DefaultMaxBodyBytes))
+}
+
+// printAnswer prints the status and any problem details, never the body that was sent.
+func printAnswer(w io.Writer, resp *api.ReceiveWebhookResponse) {
+	fmt.Fprintf(w, "%d %s\n", resp.StatusCode(), http.StatusText(resp.StatusCode()))
+	p := smshooktest.Problem(resp)
+	if p == nil {
+		return
+	}
+	fmt.Fprintf(w, "  %s", p.Type)
+	if p.Detail != nil {
+		fmt.Fprintf(w, ": %s", *p.Detail)
+	}
+	fmt.Fprintln(w)
+	if p.Errors != nil {
+		for _, pe := range *p.Errors {
+			fmt.Fprintf(w, "  %s: %s\n", pointerText(pe.Pointer), pe.Detail)
+		}
+	}
+}

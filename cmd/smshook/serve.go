@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/smshook/smshook"
+	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/validate"
+)
+
+const serveExample = `  SMSHOOK_SECRET=s3cret smshook serve --addr 127.0.0.1:8080 --path /webhooks/nhn
+  smshook serve --addr :8080 --secret-file /run/secrets/nhn-webhook --strict
+`
+
+// Server timeouts: a webhook body is small, so slow clients are cut off early; the write timeout leaves the
+// application time to process a delivery.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 15 * time.Second
+	writeTimeout      = 60 * time.Second
+	idleTimeout       = 120 * time.Second
+	shutdownTimeout   = 30 * time.Second
+)
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string { return strings.Join(*l, ",") }
+func (l *stringList) Set(s string) error {
+	*l = append(*l, s)
+	return nil
+}
+
+func runServe(ctx context.Context, e env, args []string) int {
+	fs := newFlagSet(e, "serve", "serve --addr HOST:PORT [--path /] [--secret S]... [--secret-file F] [--allow-unsigned] [--max-body BYTES] [--strict]", serveExample)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	path := fs.String("path", "/", "the path NHN Cloud posts to; others are answered 404")
+	var secrets stringList
+	fs.Var(&secrets, "secret", "an accepted signature (repeat for rotation); also $SMSHOOK_SECRET, comma-separated")
+	secretFile := fs.String("secret-file", "", "a file with one accepted signature per line")
+	unsigned := fs.Bool("allow-unsigned", false, "accept requests without a signature (a webhook configured without one)")
+	maxBody := fs.Int64("max-body", validate.DefaultMaxBodyBytes, "the largest accepted body in bytes")
+	strict := fs.Bool("strict", false, "reject unknown events and unknown enum values (default: accept them as drift)")
+	rest, code, ok := parse(e, fs, args)
+	if !ok {
+		return code
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(e.stderr, "smshook serve: unexpected argument %q\n", rest[0])
+		return exitUsage
+	}
+	if !strings.HasPrefix(*path, "/") {
+		fmt.Fprintln(e.stderr, "smshook serve: --path must start with /")
+		return exitUsage
+	}
+	all, err := gatherSecrets(secrets, *secretFile, e.getenv("SMSHOOK_SECRET"))
+	if err != nil {
+		fmt.Fprintln(e.stderr, "smshook serve:", err)
+		return exitUsage
+	}
+
+	logger := slog.New(slog.NewJSONHandler(e.stderr, nil))
+	out := &deliveryPrinter{w: e.stdout}
+	opts := []smshook.Option{
+		smshook.WithSecrets(all...), smshook.WithLogger(logger), smshook.WithMaxBodyBytes(*maxBody),
+		smshook.OnUnknownEvent(func(_ context.Context, env *api.Envelope, _ []byte) error {
+			return out.print(env.HooksId, string(env.Event), env.AppKey, len(env.Hooks))
+		}),
+	}
+	if *unsigned {
+		opts = append(opts, smshook.AllowUnsigned())
+	}
+	if *strict {
+		opts = append(opts, smshook.WithStrict())
+	}
+	h, err := smshook.NewHandler(out, opts...)
+	if errors.Is(err, smshook.ErrNoSecret) {
+		fmt.Fprintln(e.stderr, "smshook serve: give --secret, --secret-file or $SMSHOOK_SECRET, or --allow-unsigned")
+		return exitUsage
+	}
+	if err != nil {
+		fmt.Fprintln(e.stderr, "smshook serve:", err)
+		return exitUsage
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "smshook serve:", err)
+		return exitUsage
+	}
+	srv := &http.Server{
+		Handler:           onPath(*path, h),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	logger.Info(fmt.Sprintf("listening on http://%s%s", ln.Addr(), *path),
+		slog.String("addr", ln.Addr().String()), slog.String("path", *path), slog.Int("secrets", len(all)),
+		slog.Bool("strict", *strict))
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		logger.Error("server stopped", slog.String("error", err.Error()))
+		return exitFailed
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: letting in-flight requests finish")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		logger.Error("shutdown did not finish", slog.String("error", err.Error()))
+		return exitFailed
+	}
+	logger.Info("stopped")
+	return exitOK
+}
+
+// onPath serves h on path alone ("/" serves every path) and answers other paths 404.
+func onPath(path string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if path != "/" && r.URL.Path != path {
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = io.WriteString(w, `{"type":"about:blank","title":"Not Found","status":404}`+"\n")
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// gatherSecrets merges the flags, the secret file (one per line) and the environment (comma-separated).
+func gatherSecrets(flags []string, file, fromEnv string) ([]string, error) {
+	all := append([]string(nil), flags...)
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, strings.Split(string(b), "\n")...)
+	}
+	all = append(all, strings.Split(fromEnv, ",")...)
+	out := all[:0]
+	for _, s := range all {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// deliveryPrinter prints one JSON line per dispatched delivery: identifiers and a count, never a hook's
+// content. A failed write fails the delivery (500), so that NHN Cloud sends it again.
+type deliveryPrinter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+type deliveryLine struct {
+	HooksID string `json:"hooksId"`
+	Event   string `json:"event"`
+	AppKey  string `json:"appKey"`
+	Hooks   int    `json:"hooks"`
+}
+
+func (p *deliveryPrinter) print(hooksID, event, appKey string, hooks int) error {
+	line, err := json.Marshal(deliveryLine{HooksID: hooksID, Event: event, AppKey: appKey, Hooks: hooks})
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, err = p.w.Write(append(line, '\n'))
+	return err
+}
+
+func (p *deliveryPrinter) OnUnsubscribe(_ context.Context, e *api.UnsubscribeEnvelope) error {
+	return p.print(e.HooksId, string(e.Event), e.AppKey, len(e.Hooks))
+}
+
+func (p *deliveryPrinter) OnMessageResultUpdate(_ context.Context, e *api.MessageResultUpdateEnvelope) error {
+	return p.print(e.HooksId, string(e.Event), e.AppKey, len(e.Hooks))
+}
+
+func (p *deliveryPrinter) OnConversionBlock(_ context.Context, e *api.ConversionBlockEnvelope) error {
+	return p.print(e.HooksId, string(e.Event), e.AppKey, len(e.Hooks))
+}
+
+func (p *deliveryPrinter) OnInternationalDeliveryReceipt(_ context.Context, e *api.InternationalDeliveryReceiptEnvelope) error {
+	return p.print(e.HooksId, string(e.Event), e.AppKey, len(e.Hooks))
+}

@@ -1,0 +1,110 @@
+package smshooktest
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"time"
+
+	"github.com/smshook/smshook"
+	"github.com/smshook/smshook/api"
+)
+
+// Unsubscribe returns the documented UNSUBSCRIBE delivery (openapi.yaml's example), changed by each edit
+// in turn.
+func Unsubscribe(edits ...func(*api.UnsubscribeEnvelope)) *api.UnsubscribeEnvelope {
+	return build(api.EventTypeUnsubscribe, edits)
+}
+
+// MessageResultUpdate returns the documented MESSAGE_RESULT_UPDATE delivery, changed by each edit in turn.
+func MessageResultUpdate(edits ...func(*api.MessageResultUpdateEnvelope)) *api.MessageResultUpdateEnvelope {
+	return build(api.EventTypeMessageResultUpdate, edits)
+}
+
+// ConversionBlock returns the documented CONVERSION_BLOCK delivery, changed by each edit in turn.
+func ConversionBlock(edits ...func(*api.ConversionBlockEnvelope)) *api.ConversionBlockEnvelope {
+	return build(api.EventTypeConversionBlock, edits)
+}
+
+// InternationalDeliveryReceipt returns the documented INTERNATIONAL_DELIVERY_RECEIPT delivery, changed by each
+// edit in turn.
+func InternationalDeliveryReceipt(edits ...func(*api.InternationalDeliveryReceiptEnvelope)) *api.InternationalDeliveryReceiptEnvelope {
+	return build(api.EventTypeInternationalDeliveryReceipt, edits)
+}
+
+// Sample returns the documented delivery of event as its generated envelope type (for example
+// *api.UnsubscribeEnvelope). It fails for an event the contract does not know.
+func Sample(event api.EventType) (any, error) {
+	switch event {
+	case api.EventTypeUnsubscribe:
+		return Unsubscribe(), nil
+	case api.EventTypeMessageResultUpdate:
+		return MessageResultUpdate(), nil
+	case api.EventTypeConversionBlock:
+		return ConversionBlock(), nil
+	case api.EventTypeInternationalDeliveryReceipt:
+		return InternationalDeliveryReceipt(), nil
+	}
+	return nil, fmt.Errorf("smshooktest: no sample for event %q; the events are %v", event, Events())
+}
+
+// Events lists the events of the contract.
+func Events() []api.EventType {
+	return []api.EventType{
+		api.EventTypeUnsubscribe, api.EventTypeMessageResultUpdate,
+		api.EventTypeConversionBlock, api.EventTypeInternationalDeliveryReceipt,
+	}
+}
+
+// build decodes the spec's example of event into T and applies the edits. The examples are checked against
+// the spec by the tests of package smshook, so a failure here is a broken build, not a runtime condition.
+func build[T any](event api.EventType, edits []func(*T)) *T {
+	examples, err := smshook.Examples()
+	if err != nil {
+		panic(err)
+	}
+	for _, ex := range examples {
+		if ex.Event != event {
+			continue
+		}
+		v := new(T)
+		if err := json.Unmarshal(ex.Body, v); err != nil {
+			panic(fmt.Sprintf("smshooktest: the %s example does not decode: %v", event, err))
+		}
+		for _, edit := range edits {
+			edit(v)
+		}
+		return v
+	}
+	panic(fmt.Sprintf("smshooktest: openapi.yaml has no example of %s", event))
+}
+
+// NewID returns an identifier shaped like NHN Cloud's hooksId and hookId: the Korean local time to the second
+// followed by 11 random characters.
+func NewID() string {
+	return time.Now().In(api.Seoul()).Format("20060102150405") + rand.Text()[:11]
+}
+
+// Fresh gives envelope, a pointer to a generated envelope type, a new hooksId and new hookIds, as a new
+// delivery of new events would have, and returns it. Anything else is returned unchanged.
+func Fresh[E any](envelope E) E {
+	v := reflect.ValueOf(envelope)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return envelope
+	}
+	v = v.Elem()
+	if f := v.FieldByName("HooksId"); f.IsValid() {
+		f.SetString(NewID())
+	}
+	hooks := v.FieldByName("Hooks")
+	for i := range hooks.Len() {
+		switch h := hooks.Index(i); h.Kind() {
+		case reflect.Struct:
+			h.FieldByName("HookId").SetString(NewID())
+		case reflect.Map:
+			h.SetMapIndex(reflect.ValueOf("hookId"), reflect.ValueOf(NewID()))
+		}
+	}
+	return envelope
+}
