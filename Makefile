@@ -5,7 +5,10 @@ FUZZTIME    ?= 30s
 # package:target of every fuzz target
 FUZZ_TARGETS := ./validate:FuzzBody ./validate:FuzzParseJSON
 
-.PHONY: all generate check test bench fuzz demo
+.PHONY: all generate check test conformance docs bench fuzz demo
+
+NODE_DIR := conformance_test/node
+NODE_DEPS := $(NODE_DIR)/node_modules/.installed
 
 all: check test
 
@@ -21,8 +24,24 @@ check: generate
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 
-test:
+# test runs every Go test (the conformance corpus included) and the cross-language checks.
+test: $(NODE_DEPS)
 	$(GO) test -race -count=1 ./...
+	cd $(NODE_DIR) && npm run --silent conformance
+
+# conformance: the corpus through kin-openapi, validator/v10, the receiver and the CLI (Go), then Redocly lint,
+# Ajv and the TypeScript types (Node).
+conformance: $(NODE_DEPS)
+	$(GO) test -race -count=1 ./conformance_test
+	cd $(NODE_DIR) && npm run --silent conformance
+
+# docs renders the HTML reference of openapi.yaml into docs/ (not committed).
+docs: $(NODE_DEPS)
+	cd $(NODE_DIR) && npm run --silent docs
+
+$(NODE_DEPS): $(NODE_DIR)/package-lock.json
+	cd $(NODE_DIR) && npm ci --no-audit --no-fund
+	touch $@
 
 # bench runs the receiver beside the decode-only floor in one run and prints their ratios.
 bench:

@@ -90,20 +90,25 @@ func NewID() string {
 // delivery of new events would have, and returns it. Anything else is returned unchanged.
 func Fresh[E any](envelope E) E {
 	v := reflect.ValueOf(envelope)
-	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
 		return envelope
 	}
 	v = v.Elem()
-	if f := v.FieldByName("HooksId"); f.IsValid() {
-		f.SetString(NewID())
+	hooksID, hooks := v.FieldByName("HooksId"), v.FieldByName("Hooks")
+	if !hooksID.IsValid() || hooksID.Kind() != reflect.String || !hooks.IsValid() || hooks.Kind() != reflect.Slice {
+		return envelope
 	}
-	hooks := v.FieldByName("Hooks")
+	hooksID.SetString(NewID())
 	for i := range hooks.Len() {
 		switch h := hooks.Index(i); h.Kind() {
 		case reflect.Struct:
-			h.FieldByName("HookId").SetString(NewID())
+			if id := h.FieldByName("HookId"); id.IsValid() && id.Kind() == reflect.String {
+				id.SetString(NewID())
+			}
 		case reflect.Map:
-			h.SetMapIndex(reflect.ValueOf("hookId"), reflect.ValueOf(NewID()))
+			if !h.IsNil() {
+				h.SetMapIndex(reflect.ValueOf("hookId"), reflect.ValueOf(NewID()))
+			}
 		}
 	}
 	return envelope

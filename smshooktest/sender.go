@@ -49,8 +49,6 @@ func (s *Sender) sign(_ context.Context, r *http.Request) error {
 	// segment: NHN Cloud posts to the configured URL exactly.
 	u := *s.target
 	r.URL, r.Host = &u, u.Host
-	// The generated client sets the media type without parameters; NHN Cloud sends a charset.
-	r.Header.Set("Content-Type", ContentType)
 	if s.secret != "" {
 		r.Header.Set(smshook.SignatureHeader, s.secret)
 	}

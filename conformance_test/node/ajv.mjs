@@ -1,0 +1,79 @@
+// Validates every case of the conformance corpus with Ajv, an independent JSON Schema validator, against the
+// schemas of openapi.yaml, and compares its verdict with the expected strict verdict of cases.json (the one
+// kin-openapi must give too). Exits 1 on any disagreement that cases.json does not document under "js".
+//
+// usage: node ajv.mjs ../../openapi.yaml ../testdata
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import Ajv from "ajv";
+import addFormats from "ajv-formats";
+import { parse } from "yaml";
+
+const [specPath, corpusDir] = process.argv.slice(2);
+if (!specPath || !corpusDir) {
+  console.error("usage: node ajv.mjs OPENAPI_YAML CORPUS_DIR");
+  process.exit(2);
+}
+
+const spec = parse(readFileSync(specPath, "utf8"));
+// OpenAPI 3.0 schema objects are JSON Schema with a few keywords of their own: Ajv knows nullable and
+// discriminator; the annotations are declared so that Ajv's strict mode still catches real typos.
+const ajv = new Ajv({ strict: true, allErrors: true, discriminator: true, strictTypes: false });
+addFormats(ajv, { mode: "full" });
+// The contract's date-time is RFC 3339 as Go's time package reads it: no leap second (second 60).
+const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+ajv.addFormat("date-time", (s) => {
+  const m = rfc3339.exec(s);
+  if (!m) return false;
+  const [y, mo, d, h, mi, se] = s.match(/\d+/g).slice(0, 6).map(Number);
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d &&
+    h < 24 && mi < 60 && se < 60 && (m[2] === "Z" || Number(m[2].slice(1, 3)) < 24);
+});
+ajv.addVocabulary(["example", "x-go-type", "x-enum-varnames", "x-enum-descriptions",
+  "x-oapi-codegen-extra-tags"]);
+
+const base = "https://smshook.invalid/openapi.json";
+const text = JSON.stringify({ $id: base, definitions: spec.components.schemas })
+  .replaceAll('"#/components/schemas/', '"#/definitions/');
+ajv.addSchema(JSON.parse(text));
+const schemaOf = (name) => ajv.getSchema(`${base}#/definitions/${name}`);
+
+const mapping = spec.paths["/"].post.requestBody.content["application/json"].schema.discriminator.mapping;
+const envelopes = Object.fromEntries(Object.entries(mapping).map(([event, ref]) =>
+  [event, schemaOf(ref.split("/").pop())]));
+const generic = schemaOf("Envelope");
+
+// verdict: "malformed" when JSON.parse refuses the text, else "valid" or "invalid" by the event's schema.
+function verdict(bytes) {
+  let doc;
+  try {
+    doc = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  } catch {
+    return { verdict: "malformed", errors: [] };
+  }
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
+    return { verdict: "invalid", errors: ["(body) must be an object"] };
+  }
+  const validate = envelopes[doc.event] ?? generic;
+  const ok = validate(doc);
+  return { verdict: ok ? "valid" : "invalid", errors: (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`) };
+}
+
+const cases = JSON.parse(readFileSync(join(corpusDir, "cases.json"), "utf8"));
+let agree = 0, documented = 0;
+const disagreements = [];
+for (const c of cases) {
+  const got = verdict(readFileSync(join(corpusDir, c.file)));
+  const expected = c.js ? c.js.verdict : c.strict;
+  if (got.verdict !== expected) {
+    disagreements.push(`${c.file}: ajv ${got.verdict}, expected ${expected}${c.js ? " (documented: " + c.js.why + ")" : ""} ${got.errors.join("; ")}`);
+  } else if (c.js) {
+    documented++;
+  } else {
+    agree++;
+  }
+}
+for (const d of disagreements) console.log("DISAGREE " + d);
+console.log(`ajv: ${cases.length} cases, ${agree} agree with kin-openapi strict, ${documented} differ as documented, ${disagreements.length} disagree`);
+process.exit(disagreements.length ? 1 : 0);
