@@ -3,7 +3,7 @@ GO          ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 30s
 # package:target of every fuzz target
-FUZZ_TARGETS := ./validate:FuzzBody ./validate:FuzzParseJSON
+FUZZ_TARGETS := ./validate:FuzzBody ./validate:FuzzParseJSON .:FuzzServeHTTP
 
 .PHONY: all generate check test conformance docs bench fuzz demo
 
@@ -26,7 +26,7 @@ check: generate
 
 # test runs every Go test (the conformance corpus included) and the cross-language checks.
 test: $(NODE_DEPS)
-	$(GO) test -race -count=1 ./...
+	scripts/with-redis $(GO) test -race -count=1 ./...
 	cd $(NODE_DIR) && npm run --silent conformance
 
 # conformance: the corpus through kin-openapi, validator/v10, the receiver and the CLI (Go), then Redocly lint,

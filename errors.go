@@ -12,6 +12,8 @@ var (
 	ErrSignatureMissing = errors.New("signature header is missing, empty or repeated")
 	// ErrSignatureMismatch: X-Toast-Webhook-Signature is none of the accepted secrets.
 	ErrSignatureMismatch = errors.New("signature does not match")
+	// errStoreUnavailable: the deduplication store failed; answered 503 so that the delivery is sent again.
+	errStoreUnavailable = errors.New("deduplication store unavailable")
 	// ErrNoSecret: NewHandler was given no secret and not told to accept unsigned requests.
 	ErrNoSecret = errors.New("smshook: no secret configured; pass WithSecrets, or AllowUnsigned to accept unsigned requests")
 )

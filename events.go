@@ -2,6 +2,7 @@ package smshook
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 
 	"github.com/smshook/smshook/api"
@@ -44,9 +45,17 @@ func eventDeliverer(h EventHandler) deliverFunc {
 }
 
 // strictDeliverer hands the validated body to the generated strict server interface, which answers itself.
-// A nil response is answered 200.
+// A nil response is answered 200. When deduplication dropped hooks, the body is the re-encoded envelope of the
+// others, without unknown properties.
 func strictDeliverer(s api.StrictServerInterface) deliverFunc {
-	return func(ctx context.Context, w http.ResponseWriter, _ *validate.Delivery, body []byte) error {
+	return func(ctx context.Context, w http.ResponseWriter, d *validate.Delivery, body []byte) error {
+		if hooksOf(d.Envelope) != d.Hooks {
+			// Deduplication dropped hooks seen before: hand over what is left, typed values re-encoded.
+			var err error
+			if body, err = json.Marshal(d.Envelope); err != nil {
+				return err
+			}
+		}
 		var union api.ReceiveWebhookJSONBody
 		if err := union.UnmarshalJSON(body); err != nil {
 			return err

@@ -72,6 +72,15 @@ func newHandler(deliver deliverFunc, opts []Option) (*handler, error) {
 	if h.onUnknownEvent == nil {
 		h.onUnknownEvent = h.logUnknownEvent
 	}
+	if h.retention <= 0 {
+		h.retention = DefaultRetention
+	}
+	switch {
+	case h.noDedup:
+		h.store = nil
+	case h.store == nil:
+		h.store = NewMemoryStore(0)
+	}
 	var err error
 	h.validator, err = validate.New(validate.WithProfile(h.profile), validate.WithMaxBodyBytes(h.maxBody))
 	if err != nil {
@@ -133,10 +142,24 @@ func (h *handler) dispatch(w http.ResponseWriter, r *http.Request, d *validate.D
 		ctx, cancel = context.WithTimeout(ctx, h.timeout)
 		defer cancel()
 	}
-	err := h.call(ctx, w, d, body)
+	claimed, err := h.claim(ctx, d)
+	if err != nil {
+		h.logger.LogAttrs(ctx, slog.LevelError, "smshook: the deduplication store failed; the delivery was not processed",
+			slog.String("hooksId", d.HooksID), slog.String("error", err.Error()))
+		writeProblem(w, http.StatusServiceUnavailable, errStoreUnavailable, nil)
+		return
+	}
+	if hooksOf(d.Envelope) == 0 {
+		h.logger.LogAttrs(ctx, slog.LevelInfo, "smshook: redelivery acknowledged; every event was processed before",
+			slog.String("event", string(d.Event)), slog.String("hooksId", d.HooksID), slog.Int("hooks", d.Hooks))
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	err = h.call(ctx, w, d, body)
 	if err == nil {
 		return
 	}
+	h.release(ctx, claimed)
 	status := http.StatusInternalServerError
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		status = http.StatusServiceUnavailable
@@ -188,6 +211,23 @@ func (h *handler) logUnknownEvent(ctx context.Context, env *api.Envelope, _ []by
 	h.logger.LogAttrs(ctx, slog.LevelWarn, "smshook: delivery of an unknown event acknowledged",
 		slog.String("event", string(env.Event)), slog.String("hooksId", env.HooksId), slog.Int("hooks", len(env.Hooks)))
 	return nil
+}
+
+// hooksOf returns the number of hooks left in an envelope.
+func hooksOf(envelope any) int {
+	switch e := envelope.(type) {
+	case *api.UnsubscribeEnvelope:
+		return len(e.Hooks)
+	case *api.MessageResultUpdateEnvelope:
+		return len(e.Hooks)
+	case *api.ConversionBlockEnvelope:
+		return len(e.Hooks)
+	case *api.InternationalDeliveryReceiptEnvelope:
+		return len(e.Hooks)
+	case *api.Envelope:
+		return len(e.Hooks)
+	}
+	return 0
 }
 
 // isVerification reads only the appKey of a body that is JSON but not a valid delivery.

@@ -21,6 +21,34 @@ type config struct {
 	logger         *slog.Logger
 	onRejected     func(context.Context, *Rejection)
 	onUnknownEvent func(context.Context, *api.Envelope, []byte) error
+	store          Store
+	retention      time.Duration
+	noDedup        bool
+}
+
+// WithStore sets where processed hookIds are remembered; the default is a MemoryStore of
+// DefaultMemoryStoreSize entries, private to the handler. Use a shared store (package redisstore) when several
+// receivers stand behind one URL.
+func WithStore(s Store) Option {
+	return func(c *config) {
+		if s != nil {
+			c.store = s
+		}
+	}
+}
+
+// WithRetention sets how long a processed hookId is remembered; d <= 0 keeps DefaultRetention (24 h).
+func WithRetention(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.retention = d
+		}
+	}
+}
+
+// WithoutDeduplication hands every delivery to the application, redeliveries included.
+func WithoutDeduplication() Option {
+	return func(c *config) { c.noDedup = true }
 }
 
 // WithSecrets sets the accepted values of X-Toast-Webhook-Signature. Give two during a rotation: the old

@@ -25,6 +25,7 @@ var problemKinds = []struct {
 	{validate.ErrBodyTooLarge, "body-too-large", "The body is larger than the receiver accepts."},
 	{validate.ErrMalformed, "malformed-body", "The body is not well-formed JSON; see errors."},
 	{validate.ErrInvalid, "invalid-body", "The body violates the webhook contract; see errors."},
+	{errStoreUnavailable, "store-unavailable", "The receiver cannot record deliveries right now; it may be sent again."},
 }
 
 // writeProblem answers status with an RFC 9457 problem for err.

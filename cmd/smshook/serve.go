@@ -16,6 +16,7 @@ import (
 
 	"github.com/smshook/smshook"
 	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/redisstore"
 	"github.com/smshook/smshook/validate"
 )
 
@@ -32,6 +33,10 @@ const (
 	idleTimeout       = 120 * time.Second
 	shutdownTimeout   = 30 * time.Second
 )
+
+type serverTimeouts struct {
+	readHeader, read, write, idle *time.Duration
+}
 
 // stringList is a repeatable string flag.
 type stringList []string
@@ -52,6 +57,16 @@ func runServe(ctx context.Context, e env, args []string) int {
 	unsigned := fs.Bool("allow-unsigned", false, "accept requests without a signature (a webhook configured without one)")
 	maxBody := fs.Int64("max-body", validate.DefaultMaxBodyBytes, "the largest accepted body in bytes")
 	strict := fs.Bool("strict", false, "reject unknown events and unknown enum values (default: accept them as drift)")
+	redisURL := fs.String("redis", "", "remember processed hookIds in this Redis (redis://host:port/db), shared by several receivers; default: in memory")
+	retention := fs.Duration("retention", smshook.DefaultRetention, "how long a processed hookId is remembered")
+	hookIDs := fs.Bool("hook-ids", false, "add the dispatched hookIds to each stdout line")
+	debugAddr := fs.String("debug-addr", "", "serve /debug/vars (goroutines, memory) and /debug/pprof on this address, e.g. 127.0.0.1:6060")
+	timeouts := serverTimeouts{
+		readHeader: fs.Duration("read-header-timeout", readHeaderTimeout, "time to read a request's headers"),
+		read:       fs.Duration("read-timeout", readTimeout, "time to read a whole request"),
+		write:      fs.Duration("write-timeout", writeTimeout, "time to process a delivery and answer"),
+		idle:       fs.Duration("idle-timeout", idleTimeout, "time a kept-alive connection may wait for its next request"),
+	}
 	rest, code, ok := parse(e, fs, args)
 	if !ok {
 		return code
@@ -71,12 +86,30 @@ func runServe(ctx context.Context, e env, args []string) int {
 	}
 
 	logger := slog.New(slog.NewJSONHandler(e.stderr, nil))
-	out := &deliveryPrinter{w: e.stdout}
+	out := &deliveryPrinter{w: e.stdout, hookIDs: *hookIDs}
 	opts := []smshook.Option{
 		smshook.WithSecrets(all...), smshook.WithLogger(logger), smshook.WithMaxBodyBytes(*maxBody),
+		smshook.WithRetention(*retention),
 		smshook.OnUnknownEvent(func(_ context.Context, env *api.Envelope, _ []byte) error {
-			return out.print(env.HooksId, string(env.Event), env.AppKey, len(env.Hooks))
+			ids := make([]string, 0, len(env.Hooks))
+			for _, h := range env.Hooks {
+				if id, ok := h["hookId"].(string); ok {
+					ids = append(ids, id)
+				}
+			}
+			return out.print(env.HooksId, string(env.Event), env.AppKey, len(env.Hooks), ids)
 		}),
+	}
+	if *redisURL != "" {
+		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		store, err := redisstore.Open(rctx, *redisURL)
+		cancel()
+		if err != nil {
+			fmt.Fprintln(e.stderr, "smshook serve:", err)
+			return exitUsage
+		}
+		defer store.Close()
+		opts = append(opts, smshook.WithStore(store))
 	}
 	if *unsigned {
 		opts = append(opts, smshook.AllowUnsigned())
@@ -101,15 +134,24 @@ func runServe(ctx context.Context, e env, args []string) int {
 	}
 	srv := &http.Server{
 		Handler:           onPath(*path, h),
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
+		ReadHeaderTimeout: *timeouts.readHeader,
+		ReadTimeout:       *timeouts.read,
+		WriteTimeout:      *timeouts.write,
+		IdleTimeout:       *timeouts.idle,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	logger.Info(fmt.Sprintf("listening on http://%s%s", ln.Addr(), *path),
 		slog.String("addr", ln.Addr().String()), slog.String("path", *path), slog.Int("secrets", len(all)),
 		slog.Bool("strict", *strict))
+
+	if *debugAddr != "" {
+		stop, err := serveDebug(*debugAddr, logger)
+		if err != nil {
+			fmt.Fprintln(e.stderr, "smshook serve:", err)
+			return exitUsage
+		}
+		defer stop()
+	}
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -166,19 +208,25 @@ func gatherSecrets(flags []string, file, fromEnv string) ([]string, error) {
 // deliveryPrinter prints one JSON line per dispatched delivery: identifiers and a count, never a hook's
 // content. A failed write fails the delivery (500), so that NHN Cloud sends it again.
 type deliveryPrinter struct {
-	mu sync.Mutex
-	w  io.Writer
+	mu      sync.Mutex
+	w       io.Writer
+	hookIDs bool
 }
 
 type deliveryLine struct {
-	HooksID string `json:"hooksId"`
-	Event   string `json:"event"`
-	AppKey  string `json:"appKey"`
-	Hooks   int    `json:"hooks"`
+	HooksID string   `json:"hooksId"`
+	Event   string   `json:"event"`
+	AppKey  string   `json:"appKey"`
+	Hooks   int      `json:"hooks"`
+	HookIDs []string `json:"hookIds,omitempty"`
 }
 
-func (p *deliveryPrinter) print(hooksID, event, appKey string, hooks int) error {
-	line, err := json.Marshal(deliveryLine{HooksID: hooksID, Event: event, AppKey: appKey, Hooks: hooks})
+func (p *deliveryPrinter) print(hooksID, event, appKey string, hooks int, hookIDs []string) error {
+	l := deliveryLine{HooksID: hooksID, Event: event, AppKey: appKey, Hooks: hooks}
+	if p.hookIDs {
+		l.HookIDs = hookIDs
+	}
+	line, err := json.Marshal(l)
 	if err != nil {
 		return err
 	}
@@ -189,17 +237,33 @@ func (p *deliveryPrinter) print(hooksID, event, appKey string, hooks int) error 
 }
 
 func (p *deliveryPrinter) OnUnsubscribe(_ context.Context, e *api.UnsubscribeEnvelope) error {
-	return p.print(e.HooksId, string(e.Event), e.AppKey, len(e.Hooks))
+	ids := make([]string, len(e.Hooks))
+	for i, h := range e.Hooks {
+		ids[i] = h.HookId
+	}
+	return p.print(e.HooksId, string(e.Event), e.AppKey, len(e.Hooks), ids)
 }
 
 func (p *deliveryPrinter) OnMessageResultUpdate(_ context.Context, e *api.MessageResultUpdateEnvelope) error {
-	return p.print(e.HooksId, string(e.Event), e.AppKey, len(e.Hooks))
+	ids := make([]string, len(e.Hooks))
+	for i, h := range e.Hooks {
+		ids[i] = h.HookId
+	}
+	return p.print(e.HooksId, string(e.Event), e.AppKey, len(e.Hooks), ids)
 }
 
 func (p *deliveryPrinter) OnConversionBlock(_ context.Context, e *api.ConversionBlockEnvelope) error {
-	return p.print(e.HooksId, string(e.Event), e.AppKey, len(e.Hooks))
+	ids := make([]string, len(e.Hooks))
+	for i, h := range e.Hooks {
+		ids[i] = h.HookId
+	}
+	return p.print(e.HooksId, string(e.Event), e.AppKey, len(e.Hooks), ids)
 }
 
 func (p *deliveryPrinter) OnInternationalDeliveryReceipt(_ context.Context, e *api.InternationalDeliveryReceiptEnvelope) error {
-	return p.print(e.HooksId, string(e.Event), e.AppKey, len(e.Hooks))
+	ids := make([]string, len(e.Hooks))
+	for i, h := range e.Hooks {
+		ids[i] = h.HookId
+	}
+	return p.print(e.HooksId, string(e.Event), e.AppKey, len(e.Hooks), ids)
 }

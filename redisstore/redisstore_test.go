@@ -1,0 +1,179 @@
+package redisstore_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/smshook/smshook"
+	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/redisstore"
+	"github.com/smshook/smshook/smshooktest"
+)
+
+// openStore connects to the real Redis named by SMSHOOK_REDIS_URL (.ci/run starts one on 127.0.0.1). Outside
+// CI, without that variable, the Redis tests are skipped with a loud message; in CI they must run.
+func openStore(tb testing.TB) *redisstore.Store {
+	tb.Helper()
+	url := os.Getenv("SMSHOOK_REDIS_URL")
+	if url == "" {
+		if os.Getenv("CI") != "" {
+			tb.Fatal("SMSHOOK_REDIS_URL is unset in CI: .ci/run must start redis-server and export it")
+		}
+		tb.Skip("SKIPPING THE REDIS TESTS: set SMSHOOK_REDIS_URL=redis://127.0.0.1:6379/0 with a redis-server running")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s, err := redisstore.Open(ctx, url)
+	require.NoError(tb, err)
+	tb.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// uniqueID keeps parallel tests and repeated runs apart in one Redis.
+func uniqueID(tb testing.TB) string {
+	tb.Helper()
+	return fmt.Sprintf("%s/%s", tb.Name(), smshooktest.NewID())
+}
+
+func TestClaimIsExclusiveAndExpires(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	ctx := context.Background()
+	id := uniqueID(t)
+	ok, err := s.Claim(ctx, id, 300*time.Millisecond)
+	require.NoError(t, err)
+	require.True(t, ok)
+	ok, err = s.Claim(ctx, id, 300*time.Millisecond)
+	require.NoError(t, err)
+	require.False(t, ok)
+	require.Eventually(t, func() bool {
+		ok, err := s.Claim(ctx, id, time.Minute)
+		return err == nil && ok
+	}, 5*time.Second, 50*time.Millisecond, "the claim expires with its ttl")
+}
+
+func TestReleaseMakesTheIDClaimableAgain(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	ctx := context.Background()
+	id := uniqueID(t)
+	ok, err := s.Claim(ctx, id, time.Minute)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.NoError(t, s.Release(ctx, id))
+	ok, err = s.Claim(ctx, id, time.Minute)
+	require.NoError(t, err)
+	require.True(t, ok)
+}
+
+func TestConcurrentClaimsHaveOneWinner(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	id := uniqueID(t)
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	for range 32 {
+		wg.Go(func() {
+			ok, err := s.Claim(context.Background(), id, time.Minute)
+			if err == nil && ok {
+				wins.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	require.Equal(t, int32(1), wins.Load())
+}
+
+// counter counts what reaches the application, by hookId.
+type counter struct {
+	mu   sync.Mutex
+	seen map[string]int
+	fail atomic.Bool
+}
+
+func (c *counter) OnMessageResultUpdate(_ context.Context, e *api.MessageResultUpdateEnvelope) error {
+	if c.fail.Load() {
+		return fmt.Errorf("application down")
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, h := range e.Hooks {
+		c.seen[h.HookId]++
+	}
+	return nil
+}
+func (c *counter) OnUnsubscribe(context.Context, *api.UnsubscribeEnvelope) error         { return nil }
+func (c *counter) OnConversionBlock(context.Context, *api.ConversionBlockEnvelope) error { return nil }
+func (c *counter) OnInternationalDeliveryReceipt(context.Context, *api.InternationalDeliveryReceiptEnvelope) error {
+	return nil
+}
+
+// TestReceiversShareTheStore runs two receivers, as two instances behind a load balancer, on one Redis: the
+// same delivery sent to both, three times each and concurrently, reaches the application once; a failure
+// releases its claim so that a redelivery is processed.
+func TestReceiversShareTheStore(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	app := &counter{seen: map[string]int{}}
+	var urls []string
+	for range 2 {
+		h, err := smshook.NewHandler(app, smshook.WithSecrets("k"), smshook.WithStore(s))
+		require.NoError(t, err)
+		srv := httptest.NewServer(h)
+		t.Cleanup(srv.Close)
+		urls = append(urls, srv.URL)
+	}
+	delivery := smshooktest.Fresh(smshooktest.MessageResultUpdate())
+	var wg sync.WaitGroup
+	for i := range 6 {
+		wg.Go(func() {
+			sender, err := smshooktest.NewSender(urls[i%2], "k")
+			require.NoError(t, err)
+			resp, err := sender.Send(context.Background(), delivery)
+			require.NoError(t, err)
+			require.Equal(t, http.StatusOK, resp.StatusCode())
+		})
+	}
+	wg.Wait()
+	app.mu.Lock()
+	require.Equal(t, map[string]int{delivery.Hooks[0].HookId: 1}, app.seen)
+	app.mu.Unlock()
+
+	failing := smshooktest.Fresh(smshooktest.MessageResultUpdate())
+	sender, err := smshooktest.NewSender(urls[0], "k")
+	require.NoError(t, err)
+	app.fail.Store(true)
+	resp, err := sender.Send(context.Background(), failing)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusInternalServerError, resp.StatusCode())
+	app.fail.Store(false)
+	other, err := smshooktest.NewSender(urls[1], "k")
+	require.NoError(t, err)
+	resp, err = other.Send(context.Background(), failing)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode())
+	app.mu.Lock()
+	require.Equal(t, 1, app.seen[failing.Hooks[0].HookId])
+	app.mu.Unlock()
+}
+
+func TestOpenFailsClearly(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	_, err := redisstore.Open(ctx, "http://user:hunter2@127.0.0.1:1/0")
+	require.ErrorContains(t, err, "not a Redis URL")
+	require.NotContains(t, err.Error(), "hunter2")
+	_, err = redisstore.Open(ctx, "redis://user:hunter2@127.0.0.1:1/0")
+	require.Error(t, err)
+	require.NotContains(t, err.Error(), "hunter2")
+}
