@@ -5,7 +5,7 @@ FUZZTIME    ?= 30s
 # package:target of every fuzz target
 FUZZ_TARGETS := ./validate:FuzzBody ./validate:FuzzParseJSON .:FuzzServeHTTP
 
-.PHONY: all generate check test conformance docs bench fuzz demo
+.PHONY: all generate check test conformance docs bench fuzz soak demo
 
 NODE_DIR := conformance_test/node
 NODE_DEPS := $(NODE_DIR)/node_modules/.installed
@@ -56,6 +56,12 @@ fuzz:
 	  echo "fuzz $$name ($$pkg) for $(FUZZTIME)"; \
 	  $(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	done
+
+# soak runs `smshook serve` on 127.0.0.1 under a steady load with bad requests, redeliveries and a graceful
+# shutdown under load, and ends with `soak: sent N, delivered N, duplicates 0, lost 0`.
+soak:
+	$(GO) build -o bin/smshook ./cmd/smshook
+	$(GO) run ./soak -bin bin/smshook
 
 demo:
 	$(GO) run ./cmd/smshook demo

@@ -16,17 +16,18 @@ func (h *handler) claim(ctx context.Context, d *validate.Delivery) (claimed []st
 		return nil, nil
 	}
 	c := claimer{h: h, ctx: ctx}
+	scope := d.AppKey + "/" + string(d.Event) + "/" // hookIds are the vendor's; keep services and events apart
 	switch e := d.Envelope.(type) {
 	case *api.UnsubscribeEnvelope:
-		e.Hooks = narrow(&c, e.AppKey, e.Hooks, func(x api.UnsubscribeHook) string { return x.HookId })
+		e.Hooks = narrow(&c, scope, e.Hooks, func(x api.UnsubscribeHook) string { return x.HookId })
 	case *api.MessageResultUpdateEnvelope:
-		e.Hooks = narrow(&c, e.AppKey, e.Hooks, func(x api.MessageResultUpdateHook) string { return x.HookId })
+		e.Hooks = narrow(&c, scope, e.Hooks, func(x api.MessageResultUpdateHook) string { return x.HookId })
 	case *api.ConversionBlockEnvelope:
-		e.Hooks = narrow(&c, e.AppKey, e.Hooks, func(x api.ConversionBlockHook) string { return x.HookId })
+		e.Hooks = narrow(&c, scope, e.Hooks, func(x api.ConversionBlockHook) string { return x.HookId })
 	case *api.InternationalDeliveryReceiptEnvelope:
-		e.Hooks = narrow(&c, e.AppKey, e.Hooks, func(x api.InternationalDeliveryReceiptHook) string { return x.HookId })
+		e.Hooks = narrow(&c, scope, e.Hooks, func(x api.InternationalDeliveryReceiptHook) string { return x.HookId })
 	case *api.Envelope:
-		e.Hooks = narrow(&c, e.AppKey, e.Hooks, func(x map[string]any) string { id, _ := x["hookId"].(string); return id })
+		e.Hooks = narrow(&c, scope, e.Hooks, func(x map[string]any) string { id, _ := x["hookId"].(string); return id })
 	}
 	if c.err != nil {
 		h.release(ctx, c.claimed)
@@ -43,7 +44,7 @@ type claimer struct {
 }
 
 // narrow keeps the hooks that are claimed now (or have no id), in order.
-func narrow[H any](c *claimer, appKey string, hooks []H, id func(H) string) []H {
+func narrow[H any](c *claimer, scope string, hooks []H, id func(H) string) []H {
 	kept := hooks[:0]
 	for _, hook := range hooks {
 		hookID := id(hook)
@@ -54,7 +55,7 @@ func narrow[H any](c *claimer, appKey string, hooks []H, id func(H) string) []H 
 		if c.err != nil {
 			continue
 		}
-		key := appKey + "/" + hookID // hookIds are the vendor's; the appKey keeps two services apart
+		key := scope + hookID
 		won, err := c.h.store.Claim(c.ctx, key, c.h.retention)
 		if err != nil {
 			c.err = err

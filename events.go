@@ -44,17 +44,16 @@ func eventDeliverer(h EventHandler) deliverFunc {
 	}
 }
 
-// strictDeliverer hands the validated body to the generated strict server interface, which answers itself.
-// A nil response is answered 200. When deduplication dropped hooks, the body is the re-encoded envelope of the
-// others, without unknown properties.
+// strictDeliverer hands the validated delivery to the generated strict server interface, which answers itself;
+// a nil response is answered 200. The union it receives is the validated typed envelope, re-encoded: decoding
+// the raw body again with encoding/json could read other values than were validated (it matches keys without
+// regard to case, and time.Time refuses escaped characters), and deduplication may have dropped hooks. Unknown
+// properties are therefore not in it.
 func strictDeliverer(s api.StrictServerInterface) deliverFunc {
-	return func(ctx context.Context, w http.ResponseWriter, d *validate.Delivery, body []byte) error {
-		if hooksOf(d.Envelope) != d.Hooks {
-			// Deduplication dropped hooks seen before: hand over what is left, typed values re-encoded.
-			var err error
-			if body, err = json.Marshal(d.Envelope); err != nil {
-				return err
-			}
+	return func(ctx context.Context, w http.ResponseWriter, d *validate.Delivery, _ []byte) error {
+		body, err := json.Marshal(d.Envelope)
+		if err != nil {
+			return err
 		}
 		var union api.ReceiveWebhookJSONBody
 		if err := union.UnmarshalJSON(body); err != nil {

@@ -226,7 +226,9 @@ type InternationalDeliveryReceiptHook struct {
 	RequestId string `json:"requestId" validate:"required"`
 }
 
-// KoreanLocalDateTime A date and time in Korean local time (Asia/Seoul) with no UTC offset, `yyyy-MM-dd'T'HH:mm:ss`.
+// KoreanLocalDateTime A date and time in Korean local time (Asia/Seoul) with no UTC offset, `yyyy-MM-dd'T'HH:mm:ss`, as the vendor
+// writes requestDate and receiveDate. The format `korean-local-date-time` adds what the pattern cannot say: the
+// day exists in its month (no 2024-02-30). Validators that do not know the format still apply the pattern.
 //
 // Example: 2024-04-29T20:58:02
 type KoreanLocalDateTime = LocalDateTime
@@ -279,11 +281,13 @@ type MessageResultUpdateHook struct {
 	// MessageCount Number of messages sent.
 	MessageCount *int64 `json:"messageCount,omitempty"`
 
-	// MessageStatus Message status.
+	// MessageStatus Message status; the values of MessageStatus, or null.
 	MessageStatus *MessageStatus `json:"messageStatus,omitempty" validate:"omitempty,oneof=COMPLETED FAILED CANCEL DUPLICATED FAILED_AD RESERVED SENDING RESEND_AD"`
 
-	// ReceiveDate Date and time of receiving, Korean local time, `yyyy-MM-dd'T'HH:mm:ss`.
-	ReceiveDate *KoreanLocalDateTime `json:"receiveDate,omitempty"`
+	// ReceiveDate Date and time of receiving, Korean local time, `yyyy-MM-dd'T'HH:mm:ss` (see KoreanLocalDateTime).
+	//
+	// Example: 2024-04-29T20:58:04
+	ReceiveDate *LocalDateTime `json:"receiveDate,omitempty"`
 
 	// RecipientGroupingKey Recipient group key.
 	RecipientGroupingKey *string `json:"recipientGroupingKey,omitempty"`
@@ -294,8 +298,10 @@ type MessageResultUpdateHook struct {
 	// RecipientSeq Sending detail ID (required for a detailed search).
 	RecipientSeq int64 `json:"recipientSeq"`
 
-	// RequestDate Date and time of sending, Korean local time, `yyyy-MM-dd'T'HH:mm:ss`.
-	RequestDate *KoreanLocalDateTime `json:"requestDate,omitempty"`
+	// RequestDate Date and time of sending, Korean local time, `yyyy-MM-dd'T'HH:mm:ss` (see KoreanLocalDateTime).
+	//
+	// Example: 2024-04-29T20:58:02
+	RequestDate *LocalDateTime `json:"requestDate,omitempty"`
 
 	// RequestId Request ID.
 	RequestId string `json:"requestId" validate:"required"`
@@ -1409,85 +1415,88 @@ func (sh *strictHandler) ReceiveWebhook(w http.ResponseWriter, r *http.Request) 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7DwLb9s40n9lwO+ATXCyI7vJbuNg8SG13Ta7qRP4se2h6VcxEm3zIpEqSSX1LfLfP/Chh23ZcbJtF1cU",
-	"iy0UUyRnhvPmjP5EIU9SzghTEnX+RILIlDNJzB8vcDQknzIilf4r5EwRZh5xmsY0xIpydpAKfh2T5J//",
-	"lpzpMRnOSYL10z8EmaIO+p+DcosDOyoPLu0sdH9/76GIyFDQVC+HOmg8J3DNowVQCYwr+G10MQAuIOLE",
-	"/iCxonK6ADWnEjRUAofqBAIiBBcygJhKJYHcErGAW8pjA2cT3XvojCkiGI5HRNwS0dfvf2vMKhvAFNOY",
-	"RKA4pIKHREpQcwIRiamG/UQjO6dsBndYAg5vGL+LSTQjEWAWAVWQ4AVcE5CEKcAzTC2Sb4ia82jA1Wkc",
-	"8zsSfWsME7N/fnqXF6OxAesSL2KOozHn51jMyN/FUbHeXICaY2aoLUhINLl/khDThCoDq+YPGpIJw7eY",
-	"xvg6Jn8nm4Q8iyNDzDo2AcpA0YScbOaICcOZmnNB//PtuUHSGcMqEwTmBEdE6DNIqJSUzTwgSaoWHgiS",
-	"EqxIpKVco8kZAT41WOIwJKkeKtaRDiWZpSkXikRvSETxeJF+8zPq2r0aeu+c3aub6s1gL8UCJ0QRIUFm",
-	"4RywhHCOhSTq18n4ZeM5YEEAW1HdbyK9ldtfg9fl7JYISTl7EfPwps9uScwtqssAnZYMwacQdC8Gf/SH",
-	"o7OLwccX5xfd3wOtD5mSTeShVPCUCEWtksdp+jtZrC/oZEBjdEMWWkndzWk4hztyPef8xq0HPAwzoVdN",
-	"KDsnbKbmqNPykDLngaQSlM2Qhz43OE5pI+QRmRHWIJ+VwA2FZwaEWxzTCCs9QZBPGRUkMnQwW9SgGt/h",
-	"hazBUYNBWJagznu0Oog+1AE14w33Y1/vZbhod2DJp1/XttFwa/rIdbg1z+RUm1rrlZ+ZhpwqksiHWHKF",
-	"H15zfqPFIaHszE4vaY+FwIsnkN5LKPu15UX0lpTYnEXr+EwY/ZQROOtBKKz83s0J03YXsNH7IKz3YGQe",
-	"R0QzkRbqyfAcIjKljERGe81JwVWSKEXZTH4ljkoFj7JQDXBCNnM8wwnZzu+wF4zejIL9rwSl27LL2ZTO",
-	"6ij/1sEUmjcyYe3EWe+rwHPvlX913hfssA7mMnm9XLPkcpzLRSmI/PrfJFSaf+vYukbFhTxjSiyMQ3St",
-	"XyQRXJMQZ9IYDKqMP+hWAoEVWdd3bl4PKzKmdWzwdk4sT9bs5kGwWCwWjTdvGlH00/in1687SdKRsjka",
-	"jd69exfA3vBlF549e3ZseIN8xkmqnQfU9tuHDf+o0X4+9o87vt/x/abv+/80fyAPTblIsEIdpOnf0PYc",
-	"eYhlsXM+lMjI6mHee8hB2OVRDR5dB74+a6+wPUEr+Epcq0+3jlkvBJ1RhuNVRQGYWaGyMiVzVSCtGH4r",
-	"XjaMWyVkHX/2YjFSWGU1Wr13PgRpxjQLYgbUBhl6GMeQECnxjFRN02m3278c93vIQ73++dkf/aF5fjF5",
-	"+dI99t9dntmnl6dn5+Zh2P+t37WTJoPfBxdvB/UWTW/SuMVCKzFpdnMelN7NWhvz/CKbTt1j/3NK7dNL",
-	"E5Do3YjG3DxOmA48GPpw76HN7oexbW5U08FGX7l58+BujpWxDNSGZkwHbEYfBBCTqYKMaVyiJpwWLjnk",
-	"ZygBF0tdMePXSmV4pbqlXjkwSwcmQJriOJZwjcMba3eotI4lixcw5aJkP6rK2FLj2rxi/5VeEo7jiynq",
-	"vN/uQZSOzv0Hb4NdsXTRLHRSkmkp3F6mGCyIMfJS0TgGDIyzhvHtwaK2jvmjnRLOCJ/+OhmMJi9G3eHZ",
-	"iz686Y9Gp6/6H4f90eR8/HFy2Tsd92HVIYOzwbg/HJyOzy4Gp+cfncD96+Ow3+2fXY63+Ws9rHAeh9hz",
-	"PNHPVMCUkjjS3ltKWASc5Xy35MbhKKJWCVxWWGlJk5cK5ss7cD98tx++2zfx3UqFshHXUp80r1gDgooY",
-	"Bx3AWuPTlOp3Miaza73ENYlgKngCOMptqAQ1Fzybzc2MGZVKGzDwn/vAsuSaiBOzeK1eCDou2yOzWBmX",
-	"yFhrmylx6xtHL0s1FSO71FqEqYF9vBNqF9uuiMzSRQhvTGCqYK93Ptzf5ldUYbZ2K/cyKjRGHqolCvLW",
-	"w2QPPaAwd/M6JuU56t0tsEND/YmBFq05/ajIz1oUnbeyGFpaGAdk2ws750YeOIjvMFPyAMZV5/Qpp/+X",
-	"syhPt9FfIqeyjal+JFh+GOnvwUg/yOO1kvUX7dGaBo2qYfRu4UoZea+HK2Xo3URPDinyaByKWBzySBxc",
-	"HA42Coc8Boc8AjeqVwgu6jMwGj4zbByO5i4ZnU1JlFPICmUwI4yIvzWN4iFG1B0XN5vxdi/sjnnhA47I",
-	"p/Ulz3p5JCYJiyibQUQUprGEvRyuPKjH0S1mIYlAEizCudEhRXqNMvXzISq21zw8IwI5ESRS1RHfXYJ/",
-	"Q/k3wl5CtEIdryJIdcL+OxcEs3Me4nhzmvMUNCQmU6JoQjTb2HkQ64n2x71TSfHBiPAs3oc7qubAOEzG",
-	"XeDTqSRqUzo0cK7oSvrzsNE+Hrf9ztHzjt/WygErrUJQB/3fe79x/OHPw/uGfWiXD+P8obP28A+03RtZ",
-	"psB94YeeU1abXo4pM7kiXM3aLWuwuVFVq1PduiApm8XEMR6cXp6ZJXdg//uaU6wAW+P4mJ9tDLMRWEni",
-	"6e6atkqcdV1rb/YtmlTplbeglSOxBa1qLLCz514f2n2HDns9olU/vT6g+zruef1eX9krr+GTH874D2f8",
-	"e3DGN7F2rRy5lNXWbNW66vsYOxv3aN2fO9qpIKFeO1ftNaU9KYlj7Ypp1Ww2lEHO4beERVz8JMH5ACcg",
-	"CI7K16ZUSLWDBfEsJvIvoVJrN1Vp0E4gMAZNG/dAi29l7PE2vQT9v8WZd6iaC+N1aAcmt6pJVuRhNR/W",
-	"utUbSFJxs90ajw0D3yxNWz/WwgMrwsHtHtfulOKJNlepWrh4sXvx5vK8Py6jwu7poNs/h97k8vyse1oO",
-	"fDzVEeOoP/yj34NRf9A7G7wyPwz0ELKaxtx09sxOu5KizruviY2XnHs+dbeqpuxuzc/f7Mc/KnJ7JXiW",
-	"UjardbqGRY5/pl+DG7J43OoDvm1RewPQhEsipElIRFjhE7AGOuYzoOoLhKGjpeBTy+9K+OlGnhp9fhNO",
-	"cBH0V+CDvyuC1ntrK1mfjhiWlz474aHpU8ds+vCJyDlt15WI2CoWbtHHyYRdt/7OTS8Iekal5mdwMXxz",
-	"ev5Re3G7BaOPy0ds8XE2Vc0s6+sOBIVaDUBzekyUqbayqjRwpfIeBFbbBhBiFhL7U6l5A4gyW39LIu+K",
-	"BYUizheAPRxpj0oJGmpI5H4TglxJBx4ETk/bCpKg0NYB3BFBIOJhlhCmrXXGFI2h7bcP9atXDOvhwmla",
-	"voorcKsW9FhEkIdK8IthbR88lMOFPOTAcj9aA7L5Iq5CanMZ180J2ixqfPRT15FQP/cKupXv1BDLFBEV",
-	"SMKQaMeERCdVylwvKh5ghU6rk50ufdJcvTFTmrdNwm/HNT7UXlUW1KkWQFnaLBGmGD61FVIWdX04FhH3",
-	"I9PjH+49lFePr7t/DIYvu3B8ePQLuMJ0ZzZqMubm99o1yOc0xjb/XkTZxmsUhIUkN30hFoKaCqrUNmDA",
-	"LY4zowjX1IptoKkPQ4pGGpd0Eq5CzDRWeECwVjUKsG3XSbm5HbDlkD8f+639neN+RzbbnHO/Et9r3bdB",
-	"o2ggX4/Hl3kxXq7u122toiquzTXJORcKZJYk2CacNB/lJ6TXqaWaWtRnribDMxBkSsxxgJpjBTQiTNEp",
-	"JXKXpVf0sLJ5Gwt9QYc63btEwvV6TFY5zZrD3J0J384XQJUJRPMVVtlOo8mnU+c2bWY9xzDre2xgpzy5",
-	"Uq6tvRg958R2lRh3zORa5jwmBWLbSZxD4eUo11G3Utqwc+KyWvDyHaYrq+g1N9SgfJ3UZHWHr5yQrJz7",
-	"j0Tkj0Tk95CIXGXpGjX26NI8VinIq5bpOY4rVjFbVBNby8rQ8fbm+8u1sLZmdScIf6Vrw2/4xw3/eNxq",
-	"ddpHndaX6NrQbqpIBZWkXiD6xbiViccQ8ckFBvVa5e/JR25N+UyqbJjwaxoTSOeckV1TQF8B4Ipo1IH8",
-	"RIF4cpheUu9D3ZWsJGEmqFqMtGGz0uZ0yihvsq23oGUvr2HhnEec8YAsXbIpNO+iYpLHxLOXF7dEXGNF",
-	"E1tMQFxxkZHSDmCQcyxIdMUkCQVRnm2phYjOtDlzMm5cORiXS0OCb4jUnihPbTXSia0ptl0kcm76px2t",
-	"NBOY4JxqrGxPsqa1kUT0rjHmWKqG0/SNkiClfU+pVq9GQVM25VsikdwOG99/8HoA3ZhnEexptUFEvIDx",
-	"xelovA+jNyOTlJNVS50bmZJTHLo/yZzEmk7WbtcKq2fi45IQSSaVa6i2VLhiI56JkHSWr2zyWBqukIbM",
-	"0eIKwV6fzWIq50BsZ4NnT1FPdqlEN/CT6/Exn2LYb16xt3MiiG1bzxe3nSQRDZV0BQXeSovJlMcxvzOj",
-	"tuMClBYH2bliDUuQTMT5BZMjYFCxhR2NQCKvUOAVjFO8HhjkrlDQAcwWax0r2nfKe89PavdLMyUhWO33",
-	"Plnq7Q6AMsUh2MhWrizdtca7oOmKgVWyhbiZ1ii7VoURCricEW64q8KCIimJYwlBNT+fZjYRGcCe4rG7",
-	"ebJplMw2eoGzw4t9D+4EVUS6W7tAw3VXHKQ5C5DG/7d3dM3KJdreNVdzsEkxp6z3PWOuzTHpIzVKwjAQ",
-	"BiUwNVeJIU8SrDfao8xoW5NP8Ir4ct/W0lfS5cFBULlGCQwRF8tlSrC3lune9yBYcTGCg2ClNzTQCGhg",
-	"cvcACjsvjfhMlklm8ixlN79Vb4ZiVQkDHEUybyHiWjD1gk04sxkKu4QJe2n+iz4HRdgV0+TimdaJUy0i",
-	"JoC3nWyfbbgCe0ErsHozaDX9QA8HLeIH+03o23DU6UgnUjiW3HG6hECbHFe85bIkqNRbWhk4zYM85Er3",
-	"UQe1mn7T174FTwnDKUUd9KzpN5/ZCq+5MTAH+p+US1WfjzBhS0pE5eMnJkGC1Ty/j9UWfqNOhL3gwNzc",
-	"mu4++3mMKdbCkPCMKZtA0IoocH60eZmRO+DMWSENgmd7Es1wmarJ1ao1Ou4Qcz0mNasJosQCUh7TcOGZ",
-	"4+SZumJcABcREeayRfM+49XslOysKDzM5J0+7vbnzxYRbjNHlULcOyxhjllkPxuj5uSKVVSQPTnNi+ZP",
-	"7efld4xvi4NzsvOCR4stX8zIv5ThlIl0ry41bHT+RC5Z9sTubM1GOM5INfuB8M31syi7iZLo3zIa3c5u",
-	"ilCmU9eu4iL+9zWd3Q92XS/1T6MWKt1jM9U/bB+3/aPn/vGrcDR5p+Z/nPq+uWErgnP73lH7uX/s+76P",
-	"X4Q98nL2mv7mr8RlHW1uaqK3DvrUumuTZ+JQHS1+Rtar2NIFs0Tz2hrtHauzH037B5o0qidRqfOudjtX",
-	"SqWRv0bs4/ZR62ffb7Wevxr1ev8a3/3nnX5pqdIYTUaNP86G48npeePF6aD39qw3fr16HaXd+spd5NLq",
-	"/tHk9nPUE78dztq1R1lC8UXOMqnpfFo7wl1KfB59XJs6vspTKitr8kJRW92K5kqlsnNwoAMhmchmqNV/",
-	"U2kXphny5EAm8uC23Tw8sIDIgz/tw/2BvZg0LywJUHvhj+NfXl3/xyf+/1YPq9Kn+oDYrZaptNZqSZbu",
-	"2ZZKK2rqjw/RpsKFsqig+vNKVIr8lt9qPzvU/2/hv43bt1ENj9ZRCy3fbaOWb2iR31Gj1tHh4c/Pj45R",
-	"7W2zu15eRqR6e4zKq+E6aShO4osIQyVMXrUdG9JMDzR8PloolpsiS1FYyzY9mPpZTeKUftKKYvP9X9q/",
-	"tPz8P4kjLCN8i+UDLLWSU0D+83J07aS2bfKkwyq+QmX8NarhSCjDyl4oJTjV7GQ+ULVqkXf7cFFxc/Jg",
-	"v+kTmvYqi9drwd1LjitLVXnn4SuCYuJ9kdlcuCOwzKj9ZUZ2qPKpX/TRxdM7z910Ug/N2+lE7j+sZLaV",
-	"yIit3ym/O9n2/Qf60ewXEd2n4bRnveQTL309b48L8/pyBuWWCDrNX3GKeN98We7Qbl6HaQHkQeXLmGZK",
-	"6+EpSx/hM5OOHp609i1HPbH17OGJq19bNPOOdoGy5rt69x462oUqdZ/XNHN3ALjmk4vVXKWRkvUs5fsP",
-	"WhWWhmRorb4JFvM8ZM40Wqvd/38AAAD//w==",
+	"7HwLb9u4svBfGeg7QBMc2ZGdZLdxsPjgxG7r3dQJ/Gh7kORWjETbPJFIlaSSevfkv1/woYdt2XGyfdxT",
+	"FIvdVSyRHM57hjP8ywlYnDCKqRRO6y+HY5EwKrD+4wSFA/wpxUKqvwJGJab6ESVJRAIkCaN7CWc3EY7/",
+	"+W/BqHonghmOkXr6B8cTp+X8v71iiT3zVuxdmFHOw8OD64RYBJwkajqn5YxmGG5YOAcigDIJvw/P+8A4",
+	"hAybHwSSREzmIGdEgIKKo0Aeg485Z1z4EBEhBeA7zOdwR1ik4aw7D67ToxJziqIh5neYd9X333pnpQVg",
+	"gkiEQ5AMEs4CLATIGYYQR0TBfqw2OyN0CvdIAApuKbuPcDjFISAaApEQozncYBCYSkBTRMwm32I5Y2Gf",
+	"yXYUsXscfusdxnr9jHoX58ORBusCzSOGwhFjZ4hP8ffiqEgtzkHOENXY5jjACt0vBEQkJlLDqviDBHhM",
+	"0R0iEbqJ8Pdkk4ClUaiRWcUmQChIEuPj9RwxpiiVM8bJn9+eGwSZUiRTjmGGUYi5okFMhCB06gKOEzl3",
+	"geMEI4lDJeVqm4xiYBO9SxQEOFGv8nmE3ZJIk4RxicO3OCRoNE++OY1OzVo1tXbG7uVF1WKwkyCOYiwx",
+	"FyDSYAZIQDBDXGD523j0qvYSEMeAjKju1h21lF1fgXfK6B3mgjB6ErHgtkvvcMTMVhcBahcMwSbgn573",
+	"33UHw955/+PJ2fnpH77Sh1SKuuM6CWcJ5pIYJY+S5A88X53QyoDa0S2eKyV1PyPBDO7xzYyxWzsfsCBI",
+	"uZo1JvQM06mcOa2G60hND0dITujUcZ3PNYYSUgtYiKeY1vBnyVFNoqkG4Q5FJERSDeD4U0o4DjUe9BIV",
+	"W43u0VxU7FGBgWkaO61LZ/mlc10F1JTV7I9dtZbmou2BxZ9+W1lGwa3wI1bhVjyTYW1irFdGMwU5kTgW",
+	"j7HkEj+8YexWiUNMaM8ML3CPOEfzZ6DejQn9reGG5A4Xu+mFq/sZU/IpxdDrQMCN/N7PMFV2F5DW+8CN",
+	"96BlHoVYMZES6vHgDEI8IRSHWnvNcM5VAktJ6FR8JY5KOAvTQPZRjNdzPEUx3szvsOMP3w793a8EpV3y",
+	"lNEJmVZh/r2FKdBfpNzYiV7nq8Dz4BZ/tS5zdlgFcxG9bqZZMjnO5KIQRHbzbxxIxb9VbF2h4gKWUsnn",
+	"2iG6UR/iEG5wgFKhDQaR2h+0MwFHEq/qOzuugyQekSo2eD/DhicrVnPBn8/n89rbt7UwfDF68eZNK45b",
+	"QtSHw+GHDx982Bm8OoX9/f0jzRv4M4oT5Tw4Ta95UPMOa82XI++o5Xktz6t7nvdP/YfjOhPGYySdlqPw",
+	"X1P23HEdmkbW+ZA8xcvEfHAdC+EpCyv2cWrBV7R2c9vjN/yvxLWKulXMes7JlFAULSsKQNQIlZEpkakC",
+	"YcTwW/GyZtwyIqv4sxPxoUQyrdDqnbMBCP1OsSCiQEyQoV6jCGIsBJrismlqn552L0bdjuM6ne5Z7113",
+	"oJ9Pxq9e2cfuh4ueeXrV7p3ph0H39+6pGTTu/9E/f9+vtmhqkdod4kqJCb2a9aDUasba6OeTdDKxj93P",
+	"CTFPr3RAolbDauf6cUxV4EGd6wfXWe9+aNtm3yo8mOgrM28u3M+Q1JaBmNCMqoBN6wMfIjyRkFK1l7AO",
+	"7dwlh4yGAlA+1RXVfq2QmlfKS6qZfT21rwOkCYoiATcouDV2hwjjWNJoDhPGC/Yjsogt1V7rV/S/0ktC",
+	"UXQ+cVqXmz2IwtF5uHbX2BWDF8VCxwWaFsLtRYzBHGsjLySJIkBAGa1p3x7M1lZ3/mSnhFHMJr+N+8Px",
+	"yfB00DvpwtvucNh+3f046A7HZ6OP44tOe9SFZYcMev1Rd9Bvj3rn/fbZRytw//o46J52exejTf5aB0mU",
+	"xSGGjsfqmXCYEByFyntLMA2B0YzvFtw4FIbEKIGLEistaPJCwXx5B+6n7/bTd/smvluhUNbutdAn9Sta",
+	"A78kxn4LkNL4JCHqm5SK9EZNcYNDmHAWAwozGypAzjhLpzM9YkqEVAYMvJce0DS+wfxYT16pF/yWzfaI",
+	"NJLaJdLW2mRK7Pza0UsThcXQTLUSYSpgn+6Emsk2KyI9dR7CaxOYSNjpnA12N/kVZZiN3cq8jBKOHdep",
+	"RIrjrobJrvOIwtzO6xgXdFSrG2AHGvtjDa2z4vQ7eX7WbNF6K/OBwYV2QDZ9sHVu5BFC/ICZkkd2XHZO",
+	"n0P9v51Feb6N/hI5lU1M9TPB8tNI/whG+lEer5Ssv2mPVjRoWA6jtwtXish7NVwpQu+68+yQIovGIY/F",
+	"IYvEwcbhYKJwyGJwyCJwrXo5Z7w6A6Pg06+1w1HfJqOzLonShjRXBlNMMf+uaRTXoVjeM367ft/2g+13",
+	"nvuAQ/xpdcpeJ4vEBKYhoVMIsUQkErCTwZUF9Si8QzTAIQiMeDDTOiRPrxEqfzlw8uUVD08xd6wIYiGr",
+	"kG8Pwb+h/GthLyBawo5bEqQqYf+DcYzoGQtQtD7N2QYFic6USBJjxTZmHERqoPlxpy0I2htilka7cE/k",
+	"DCiD8egU2GQisFyXDvVdQOaU8g7TkPEres+JxCKzV51sZZvqUX/XQWkcQyjwbzUoNQ1KLc+J+oDCUOhk",
+	"kp49QVLpIAgQNYUBc+3mX9EQzQF/1nUAhGqXPGZUzmCHMjCp2GZt39utwztDEcYVuEhCyIqkhizgsYmN",
+	"JInm5YWtx72U5T2oNY9GTa91+LLlNcvMV70ppSXNdE7L+Z9Lr3Z0/dfBQ23Hu2zUjq7/07j0as3r3fzv",
+	"y0bzWn/0n/1Lr3G9O9pR/zO/NC+92v71buvSqx2an0qP/3A2+26L/PKQe+1nhFYm4yNCdWYNlXOci/p+",
+	"phX78lA7LwhCpxG2Ygrti56ecgtl8VDB8yVgK9xE/bOJ+NYCK3A0qTaDmW0jUn1TBeD32fYi/crk2oSi",
+	"chS2dcxUHVT/gKFS9UbLEVJ1KP11AqPqtb5yPFTBJz/DoJ9h0I8QBq1j7Uo5ssnCjXnCVdX3McrtZcJx",
+	"oD7K9HlFdVSCo0h5s0rH6pHCz1jVuE4vBFj/4hg4RmHx2YRwIR83Rj+2WVv7rVDkNqja4A7IAg3H4Gs0",
+	"qF36SpOU3j1hcz+RnyH/vyWUtZTQ5RKr0Pb1yYLilfwUQumCyqByDa5LQaadY10tQU5O/f7YqAEUpVgz",
+	"69vyYFcXS6ZRtFj09vbirDtarBw4bfdPu2eO63TGF2e903b59ce2qS0Ydgfv9M/Dbr/T67+2P/bNB2qZ",
+	"68dYqZIZ7Ea3pwyLlYuSyLnNzuQ7ynIwZjdQ7AXynUC2D7C7gGIPxrrkwWblYW8pGGYTG5rqMtWVuHht",
+	"3As7AmOoiL8ry4HKgeLBVoHiio74Pxk45smK15ylCaHTylhgkB/6TdVncIvnT0sU9dmmSc2RYB0uMBc6",
+	"QxkiiY7B+I0RmwKRXyAvNVzIRimVtpSPsm+em47aklltUuzbsGrzh2LV75X1U2sr/7I6hTooDqq34lLF",
+	"AFXyoPgT80wYtp0J842Sayd9mtiaeavrBNSEoEaU6hT754O37bOPKv7Zzo95Wg51Q3SwnXVugZ8bJx9U",
+	"GB1hqStEjUHybXuPC76xWT4EiAbY/FTYLx/C1PQM4NC9on5uzrIJYAeFKhaRnAQKErFbBz8zdb4LvrV2",
+	"purNz22eD/eYYwhZkMaYKh8rpZJEOv+pPr2iSL3Oo5TF8oGv40qsLx4ooVoXEJxmCK3ndYnq6dSiUD13",
+	"crwV31QgSxc+5puEAVbuJA6Py5i5mZdCrhKelgdbdf+ssWphKhVv60OKLee4riyvyLFTLto0uFlATP66",
+	"bao6zdYVccxG7I9Uvb9+cJ2s42XVaacweHUKRweHv4JtprGWreKUT/9eOQf+nETInBnm+Snt63NMA5xZ",
+	"5wBxTnTVZ2KaxowTXHcq1Ipp+quOsfLmP5v65baqVTeDuYCRUjUSkGkxTJg+0TQl3L8ceY3drTNmFm2m",
+	"ofBhKTOmdN8ajaKAfDMaXWQFxJm6X3UHJJFRZZZWzBiXINI4RiZVq48nLIXUPJVYk/PqnO940AOOJ1iT",
+	"w5yIkBBTSSYEi22mXtLD0mQ8DfQ5Hqp07wIKV2vIaYmaFcTcngnfz+ZApE7hZDMss53aJptMrGe3nvUs",
+	"w6yusYadsrRkMbfymtSYY9MJpz1GnaWcsQjnG9uM4gwKN9tyFXZL5Vhbp/zLRXo/YKK/vL36mrq5r5PU",
+	"L6/wlVP5Jbr/TOH/TOH/CCn8ZZauUGNPLiempSLicmmx5bh8Fr1EOR25qAwtb6+vuViJ2ytmt4LwdzrN",
+	"vJp3VPOORo1Gq3nYanyJTjPlpvKEE4GrBaKbvzcy8RQkPrsoqlqrfJ8s8sas1LjMhjG7IRGGZMYo3jZL",
+	"9RUALolGFcjPFIhnh+kF9laFXmcPgpQTOR8qw2akzeqUYXYxQLUFLe4f0Cyc8Yg1HpAmCzaFZJ2fVLAI",
+	"u+bY7w7zGyRJbAqgsC2I1FLaAgRihjgOr6jAAcfSNdcAQEimypxZGdeunC5wslNDjG6xUJ4oS0wF5bHp",
+	"gzCdb2Km73ywuFJMoINzonZl7lFQuNaS6HyojRgSsmY1fa1ASGHfE6LUq1bQhE7Yhkgks8Pa9++/6cNp",
+	"xNIQdpTawDyaw+i8PRztwvDtUGcdRdlSZ0am4BS73RciQ7HCk7HblcKqC8dKiIhTIe0lEAYLV3TIUh7g",
+	"1uIZaRZLw5WjILO4uHJgp0unEREzwKYbyzVUVINtrtS+eGH7EvX1Mbv1K/p+hjk2V21kk5vut5AEUtiD",
+	"O3epLW7Coojd67emSwykEgfRuqI1g5CUR9mJrkWgX7KFLbWBWFw5vpszTv65rzd35fgtQHS+0mWnfKfs",
+	"vozjyvWSVArwl++oOF64j8IHQiUDfy1b2VYae52HDZquKBglm4ubbuc0c5UYIYfLGuGaPWTPMZLgKBLg",
+	"l48QktQkIn3YkSyy54UmjZKa5lSwdni+64KtNDTH5L6C6z4npKYFCO3/m7PheunMd+eGyRmYpJhV1ruu",
+	"NteaTIqkWkloBkIgOSL67D5gcYzUQjuEam2r8wluHl/umv6fUkbf3/NLh1G+RuJ8sbQSdlZS+bsu+Esu",
+	"hr/nL/Wz+2oDCpjMPYDczgstPuNFlOk8S3EDiVFvGmNlCTN1l7btkSnBVBPWoWcyFGYKHfaS7BdFB4np",
+	"FVXoYqnSiRMlIjqAN923n024Ajt+wzd602/UPV+99hvY83fr0DXhqNWRVqRQJJjldAG+Mjm+0Y82S+IU",
+	"ekspA6t5HNex7UZOy2nUvbqnfAuWYIoS4rSc/bpX3zfFmDNtYPbUfxImZHU+QoctCealC5tsaegsKx9Q",
+	"Fn6tToQdf08XGuiOZHOlzwQpYYhZSqVJIChF5Fs/Wn9M8T0waq2QAsE1fdT6dZGqydSqMTqWiJkeE4rV",
+	"OJZ8DgmLSDB3NTlZKq8o48B4iLk+TVK8T1k5OyVaSwoPUXGvyN38/NlshJnMUal54B4JmCEamquudH1u",
+	"SQUZyile1H8qPy87qX2fE87KzgkL5xtu+clu97HKRNhPF5rMWn85Nln2zBslFBuhKMXl7IeDbm/2w/Q2",
+	"jMN/i3B4N73NQ5lWVYudjfgvK26jePSmiIU7H5yGU7jHeqh32HzpHXme5/0RvhTvPzXjk4aneyfy4Hzp",
+	"O3QSdPCr6Rvyu7cUl7WUuamI3lrOp8Z9E+/zA3k4/8UxXsWGzr0FnFf2lWzZUfJk3D/SWFamRKk3pXxD",
+	"Q6m9w/FWkH3UPGz84nmNxsvXw07nX6P7Pz+ojxa6I5zxsPauNxiN22e1k3a/877XGb1ZPo5Sbn3pLHJh",
+	"du9wfPc57PDfD6bNSlIWUHwRWsYV3ZorJNymOO7J5FrXpVpQqajoykqrTGGUM5MyEa29PRUIiVjUA6X+",
+	"61K5MPWAxXsiFnt3zfrBngFE7P1lHh72zMGk/kBj86B51PQOX3rNuTeKfn1986eHvf9fJlapt76gQTbq",
+	"6HUwHH+Qs3dtLa2LxUWNlQqghXO2hQKVNTUi1bUVRd1D+eelqNTxGl6juX+g/t3Af2uXbzoVPFqFLWfx",
+	"bNtpeBoX2Rm10zg8OPjl5eGRU3nabI+XFzdSPj12iqPhKmnIKfFFhKEUJi/bjjVppkea1J8sFIuN3IUo",
+	"rGSbHk39LCdxCj9pSbF53q/NXxte9o9AIRIhukPiEZZayik43svi7QqlNi3yLGLlN+dpf40oOGJCkTQH",
+	"SjFKFDvpS/WWLfJ2l63lJyeP9sg/o9G4NHm1Fty+WL80VZl3Hj8iyAc+5JnNuSWBYUblL1O8Rddm9aRP",
+	"bjvYeuw6Sj02biuKPFwvZbYlT7Gp3ynuym163iM9tOYWV3udpfKsF3zihRs/dxjXny9mUO4wJ5PsE6uI",
+	"d/VtmAdm8aqd5kDulW7z1UMajw9ZuDhUDzp8fNDK/bNqYGP/8YHLN8TqcYfbQFlxF+iD6xxug5WqK4H1",
+	"2C0Arrgmtpyr1FKymqW8vFaqsDAkA2P1dbCY5SEzplFa7eF/AwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

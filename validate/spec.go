@@ -55,11 +55,16 @@ var loadContract = sync.OnceValues(func() (*contract, error) {
 })
 
 // visitOptions are the kin-openapi settings of every validation. Details stay out of messages (they would
-// repeat values); date-time is checked by time.Time's own parser, the one the decoder uses, instead of kin-openapi's
-// regular expression that accepts second 60 and 31 February.
+// repeat values). date-time is checked by time.Time's own parser, the one the decoder uses, instead of
+// kin-openapi's regular expression that accepts second 60 and 31 February; korean-local-date-time, the spec's
+// own format, by the parser of api.LocalDateTime.
 var visitOptions = []openapi3.SchemaValidationOption{
 	openapi3.MultiErrors(),
 	openapi3.DisableSchemaErrorDetails(),
+	openapi3.WithStringFormatValidator("korean-local-date-time", openapi3.NewCallbackValidator(func(s string) error {
+		_, err := api.ParseLocalDateTime(s)
+		return err
+	})),
 	openapi3.WithStringFormatValidator("date-time", openapi3.NewCallbackValidator(func(s string) error {
 		var t time.Time
 		if err := t.UnmarshalText([]byte(s)); err != nil {

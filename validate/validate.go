@@ -14,6 +14,7 @@ package validate
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -26,8 +27,8 @@ type Profile int
 const (
 	// Strict rejects every violation, including an unknown event and an unknown enum value.
 	Strict Profile = iota
-	// Compatible reports an unknown event (a non-empty string) or an unknown enum value (a string) as drift
-	// and accepts the body; every other rule stays in force.
+	// Compatible reports an unknown event or an unknown enum value, a non-empty string, as drift and accepts
+	// the body; every other rule stays in force.
 	Compatible
 )
 
@@ -105,24 +106,40 @@ func (v *Validator) Body(body []byte) (*Delivery, error) {
 	if err := schema.VisitJSON(doc, visitOptions...); err != nil {
 		violations, drift = v.classify(err, violations, drift)
 	}
-	if _, isString := obj["event"].(string); isString && event == "" && v.profile == Compatible {
-		// An empty event is no event a later contract could add: it is the one enum value not taken as drift.
-		violations = append(violations, Violation{Pointer: "/event", Reason: "minimum string length is 1"})
-	}
+	envelope := newEnvelope(api.EventType(event), known)
+	// Bind even when the schema failed, so that every violation is listed, those only the Go types see too.
+	violations = merge(append(violations, bind(envelope, obj)...))
 	if len(violations) > 0 {
 		return nil, &Error{Err: ErrInvalid, Violations: violations}
 	}
 	hooks, _ := obj["hooks"].([]any)
 	hooksID, _ := obj["hooksId"].(string)
 	appKey, _ := obj["appKey"].(string)
-	d := &Delivery{
-		Event: api.EventType(event), Envelope: newEnvelope(api.EventType(event), known),
+	return &Delivery{
+		Event: api.EventType(event), Envelope: envelope,
 		HooksID: hooksID, AppKey: appKey, Hooks: len(hooks), Drift: drift,
+	}, nil
+}
+
+// merge keeps one violation per pointer, in order of first appearance, joining the reasons of the rules
+// broken at the same place (a pattern and a format, or a schema type and the Go type).
+func merge(violations []Violation) []Violation {
+	if len(violations) < 2 {
+		return violations
 	}
-	if violations := bind(d.Envelope, obj); len(violations) > 0 {
-		return nil, &Error{Err: ErrInvalid, Violations: violations}
+	at := make(map[string]int, len(violations))
+	out := violations[:0]
+	for _, v := range violations {
+		if i, seen := at[v.Pointer]; seen {
+			if !strings.Contains(out[i].Reason, v.Reason) {
+				out[i].Reason += "; " + v.Reason
+			}
+			continue
+		}
+		at[v.Pointer] = len(out)
+		out = append(out, v)
 	}
-	return d, nil
+	return out
 }
 
 func newEnvelope(event api.EventType, known bool) any {
@@ -142,7 +159,8 @@ func newEnvelope(event api.EventType, known bool) any {
 }
 
 // classify sorts kin-openapi's errors into violations and, under Compatible, drift: an enum mismatch of a
-// string value. kin-openapi checks enum before type, so the value's type is checked here.
+// non-empty string (an empty string is no value a later contract could add). kin-openapi checks enum before
+// type, so the value's type is checked here.
 func (v *Validator) classify(err error, violations, drift []Violation) ([]Violation, []Violation) {
 	switch e := err.(type) {
 	case openapi3.MultiError:
@@ -160,7 +178,7 @@ func (v *Validator) classify(err error, violations, drift []Violation) ([]Violat
 			}
 		}
 		violation := Violation{Pointer: pointerOf(e.JSONPointer(), false), Reason: e.Reason}
-		if _, isString := e.Value.(string); v.profile == Compatible && e.SchemaField == "enum" && isString {
+		if s, isString := e.Value.(string); v.profile == Compatible && e.SchemaField == "enum" && isString && s != "" {
 			return violations, append(drift, violation)
 		}
 		return append(violations, violation), drift

@@ -703,7 +703,12 @@ func TestEnums(t *testing.T) {
 				}
 			})
 		}
-		for _, unknown := range []string{"NEW_STATUS", strings.ToLower(f.values[0]), ""} {
+		t.Run(f.field+"/empty string", func(t *testing.T) {
+			t.Parallel()
+			// An empty string is no value a later contract could add: not drift, rejected by both profiles.
+			rejectBoth(t, body(t, f.event, with("hooks/0/"+f.field, "")), validate.ErrInvalid, pointer)
+		})
+		for _, unknown := range []string{"NEW_STATUS", strings.ToLower(f.values[0])} {
 			t.Run(f.field+"/unknown "+strconv.Quote(unknown), func(t *testing.T) {
 				t.Parallel()
 				b := body(t, f.event, with("hooks/0/"+f.field, unknown))

@@ -30,6 +30,15 @@ ajv.addFormat("date-time", (s) => {
   return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d &&
     h < 24 && mi < 60 && se < 60 && (m[2] === "Z" || Number(m[2].slice(1, 3)) < 24);
 });
+// The contract's own format for requestDate/receiveDate: yyyy-MM-ddTHH:mm:ss, a real day, no offset.
+ajv.addFormat("korean-local-date-time", (s) => {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})$/.exec(s);
+  if (!m) return false;
+  const [y, mo, d, h, mi, se] = m.slice(1).map(Number);
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d &&
+    h < 24 && mi < 60 && se < 60;
+});
 ajv.addVocabulary(["example", "x-go-type", "x-enum-varnames", "x-enum-descriptions",
   "x-oapi-codegen-extra-tags"]);
 

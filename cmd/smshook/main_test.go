@@ -1,0 +1,1377 @@
+package main_test
+
+// These tests treat smshook as a black box: TestMain builds the binary once (with -race when the tests run
+// with -race) and every test runs it as a process, with an explicit environment and a deadline.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/smshook/smshook"
+	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/smshooktest"
+)
+
+var (
+	// binary is the smshook executable built by TestMain.
+	binary string
+	// baseEnv starts the environment of every process: nothing of the test's own, which may hold
+	// SMSHOOK_SECRET.
+	baseEnv []string
+)
+
+const (
+	// processTimeout bounds every process a test starts, so that no test can hang.
+	processTimeout = 30 * time.Second
+	vendorDir      = "../../testdata/vendor"
+	published      = vendorDir + "/message-result-update.published.json"
+	// phone is a distinctive payload value that must never be printed.
+	phone  = "01099998888"
+	appKey = "akb3dukdmdjsdSvgk"
+)
+
+// fixturePhones are the phone numbers of the documented samples and of the vendor fixtures.
+var fixturePhones = []string{"01012341234", "15446859", "08012341234"}
+
+func TestMain(m *testing.M) { os.Exit(testMain(m)) }
+
+func testMain(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "smshook-cli-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	binary = filepath.Join(dir, "smshook")
+
+	goTool := os.Getenv("GO")
+	if goTool == "" {
+		goTool = "go"
+	}
+	args := []string{"build", "-o", binary}
+	if raceEnabled() {
+		args = append(args, "-race") // the receiver's goroutines are checked too
+		// A race-enabled process otherwise sleeps a second on exit.
+		baseEnv = append(baseEnv, "GORACE=atexit_sleep_ms=0 halt_on_error=1")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	build := exec.CommandContext(ctx, goTool, append(args, ".")...)
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building smshook:", err)
+		return 1
+	}
+	return m.Run()
+}
+
+// environ returns the whole environment of a process: baseEnv and extra.
+func environ(extra []string) []string {
+	return append(slices.Clone(baseEnv), extra...)
+}
+
+func raceEnabled() bool {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return false
+	}
+	for _, s := range info.Settings {
+		if s.Key == "-race" {
+			return s.Value == "true"
+		}
+	}
+	return false
+}
+
+// result is what one run of smshook left behind.
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// cli is one invocation: arguments, standard input and the whole environment (nil: an empty one).
+type cli struct {
+	args  []string
+	stdin io.Reader
+	env   []string
+}
+
+// run runs smshook to its end and checks that it did not crash.
+func (c cli) run(tb testing.TB) result {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), processTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, c.args...)
+	cmd.Env = environ(c.env)
+	cmd.Stdin = c.stdin
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.WaitDelay = time.Second
+	err := cmd.Run()
+	require.NoError(tb, ctx.Err(), "smshook %q did not finish in %v", c.args, processTimeout)
+	if exitErr := (*exec.ExitError)(nil); err != nil && !errors.As(err, &exitErr) {
+		require.NoError(tb, err, "smshook %q did not run", c.args)
+	}
+	r := result{stdout: stdout.String(), stderr: stderr.String(), code: cmd.ProcessState.ExitCode()}
+	assertNoCrash(tb, r.stderr)
+	return r
+}
+
+// invoke runs smshook with args, no input and an empty environment.
+func invoke(tb testing.TB, args ...string) result {
+	tb.Helper()
+	return cli{args: args}.run(tb)
+}
+
+func assertNoCrash(tb testing.TB, stderr string) {
+	tb.Helper()
+	for _, sign := range []string{"panic", "goroutine ", "DATA RACE"} {
+		assert.NotContains(tb, stderr, sign, "smshook crashed or raced")
+	}
+}
+
+// assertNoValue fails when any of values was printed.
+func assertNoValue(tb testing.TB, r result, values ...string) {
+	tb.Helper()
+	for _, v := range values {
+		assert.NotContains(tb, r.stdout, v, "a payload value or secret on stdout")
+		assert.NotContains(tb, r.stderr, v, "a payload value or secret on stderr")
+	}
+}
+
+func writeFile(tb testing.TB, path string, data []byte) string {
+	tb.Helper()
+	require.NoError(tb, os.MkdirAll(filepath.Dir(path), 0o755))
+	require.NoError(tb, os.WriteFile(path, data, 0o644))
+	return path
+}
+
+func readFile(tb testing.TB, path string) []byte {
+	tb.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(tb, err)
+	return b
+}
+
+func marshal(tb testing.TB, v any) []byte {
+	tb.Helper()
+	b, err := smshooktest.Marshal(v)
+	require.NoError(tb, err)
+	return b
+}
+
+// fileReport is one element of validate --format json.
+type fileReport struct {
+	File   string `json:"file"`
+	Valid  bool   `json:"valid"`
+	Event  string `json:"event"`
+	Hooks  int    `json:"hooks"`
+	Errors []struct {
+		Pointer string `json:"pointer"`
+		Reason  string `json:"reason"`
+	} `json:"errors"`
+}
+
+func decodeReports(tb testing.TB, stdout string) []fileReport {
+	tb.Helper()
+	var reports []fileReport
+	require.NoError(tb, json.Unmarshal([]byte(stdout), &reports), "validate --format json printed %q", stdout)
+	return reports
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// usage, spec, version, demo
+
+func TestUsage(t *testing.T) {
+	t.Parallel()
+	type usageCase struct {
+		name      string
+		args      []string
+		code      int
+		onOut     []string // on stdout
+		onErr     []string // on stderr
+		quietOut  bool     // stdout must stay empty
+		exampleOf string   // the example section shows this command
+	}
+	tests := []usageCase{
+		{name: "no arguments", args: nil, code: 2, onErr: []string{"usage: smshook <command>", "example:"}, quietOut: true},
+		{name: "unknown command", args: []string{"frobnicate"}, code: 2, onErr: []string{`unknown command "frobnicate"`, "usage:"}, quietOut: true},
+		{name: "-h", args: []string{"-h"}, code: 0, onOut: []string{"usage: smshook <command>", "validate", "serve", "send", "samples", "spec", "demo", "version"}, exampleOf: "validate"},
+		{name: "--help", args: []string{"--help"}, code: 0, onOut: []string{"usage: smshook <command>"}, exampleOf: "validate"},
+		{name: "help", args: []string{"help"}, code: 0, onOut: []string{"usage: smshook <command>"}, exampleOf: "validate"},
+	}
+	for _, sub := range []string{"validate", "serve", "send", "samples", "spec", "demo", "version"} {
+		for _, h := range []string{"-h", "--help"} {
+			tests = append(tests, usageCase{name: sub + " " + h, args: []string{sub, h}, code: 0, onOut: []string{"usage: smshook " + sub, "flags:"}, exampleOf: sub})
+		}
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := invoke(t, tt.args...)
+			assert.Equal(t, tt.code, r.code, "stderr: %s", r.stderr)
+			for _, s := range tt.onOut {
+				assert.Contains(t, r.stdout, s)
+			}
+			for _, s := range tt.onErr {
+				assert.Contains(t, r.stderr, s)
+			}
+			if tt.quietOut {
+				assert.Empty(t, r.stdout)
+			}
+			if tt.exampleOf != "" {
+				assert.Regexp(t, `(?s)\nexample:\n.*\bsmshook `+tt.exampleOf+`\b`, r.stdout)
+			}
+		})
+	}
+}
+
+func TestSpec(t *testing.T) {
+	t.Parallel()
+	r := invoke(t, "spec")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.True(t, bytes.Equal(readFile(t, "../../openapi.yaml"), []byte(r.stdout)), "smshook spec differs from openapi.yaml")
+	assert.Equal(t, 2, invoke(t, "spec", "extra").code, "spec takes no arguments")
+}
+
+func TestVersion(t *testing.T) {
+	t.Parallel()
+	r := invoke(t, "version")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.True(t, strings.HasPrefix(r.stdout, "smshook "), "version printed %q", r.stdout)
+	assert.Equal(t, 1, strings.Count(r.stdout, "\n"), "one line")
+	assert.Greater(t, len(strings.TrimSpace(strings.TrimPrefix(r.stdout, "smshook "))), 0, "a version after the name")
+}
+
+func TestDemo(t *testing.T) {
+	t.Parallel()
+	r := invoke(t, "demo")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "4 events received")
+	assert.Contains(t, r.stdout, "wrong signature → 401")
+	for _, ev := range smshooktest.Events() {
+		assert.Contains(t, r.stdout, string(ev)+" (hooksId ")
+	}
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// samples
+
+func TestSamples(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		events []string
+	}{
+		{name: "all", args: nil, code: 0, events: []string{"UNSUBSCRIBE", "MESSAGE_RESULT_UPDATE", "CONVERSION_BLOCK", "INTERNATIONAL_DELIVERY_RECEIPT"}},
+		{name: "UNSUBSCRIBE", args: []string{"UNSUBSCRIBE"}, code: 0, events: []string{"UNSUBSCRIBE"}},
+		{name: "INTERNATIONAL_DELIVERY_RECEIPT", args: []string{"INTERNATIONAL_DELIVERY_RECEIPT"}, code: 0, events: []string{"INTERNATIONAL_DELIVERY_RECEIPT"}},
+		{name: "unknown event", args: []string{"RCS_RESULT_UPDATE"}, code: 2},
+		{name: "two events", args: []string{"UNSUBSCRIBE", "CONVERSION_BLOCK"}, code: 2},
+		{name: "unknown flag", args: []string{"--nope"}, code: 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := invoke(t, append([]string{"samples"}, tt.args...)...)
+			require.Equal(t, tt.code, r.code, r.stderr)
+			if tt.code != 0 {
+				assert.Empty(t, r.stdout)
+				assert.NotEmpty(t, r.stderr)
+				return
+			}
+			var got []string
+			dec := json.NewDecoder(strings.NewReader(r.stdout))
+			for {
+				var doc struct {
+					Event string `json:"event"`
+				}
+				err := dec.Decode(&doc)
+				if err == io.EOF {
+					break
+				}
+				require.NoError(t, err)
+				got = append(got, doc.Event)
+			}
+			assert.Equal(t, tt.events, got)
+
+			// What samples prints, validate accepts.
+			v := cli{args: []string{"validate", "-"}, stdin: strings.NewReader(r.stdout)}.run(t)
+			require.Equal(t, 0, v.code, "stdout: %s\nstderr: %s", v.stdout, v.stderr)
+			lines := strings.Split(strings.TrimSuffix(v.stdout, "\n"), "\n")
+			require.Len(t, lines, len(tt.events))
+			for i, ev := range tt.events {
+				name := "-"
+				if len(tt.events) > 1 {
+					name = fmt.Sprintf("-#%d", i+1)
+				}
+				assert.Equal(t, fmt.Sprintf("%s: ok (%s, 1 hooks)", name, ev), lines[i])
+			}
+		})
+	}
+}
+
+// TestSamplesPipe runs the documented pipeline through a real pipe between two processes.
+func TestSamplesPipe(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), processTimeout)
+	defer cancel()
+	samples := exec.CommandContext(ctx, binary, "samples")
+	samples.Env = environ(nil)
+	validate := exec.CommandContext(ctx, binary, "validate", "-")
+	validate.Env = environ(nil)
+	pipe, err := samples.StdoutPipe()
+	require.NoError(t, err)
+	validate.Stdin = pipe
+	var out, errOut bytes.Buffer
+	validate.Stdout, validate.Stderr = &out, &errOut
+	require.NoError(t, validate.Start())
+	require.NoError(t, samples.Run())
+	require.NoError(t, validate.Wait(), "stdout: %s\nstderr: %s", out.String(), errOut.String())
+	assert.Equal(t, 0, validate.ProcessState.ExitCode())
+	assert.Equal(t, 4, strings.Count(out.String(), ": ok ("), out.String())
+	assert.NotContains(t, out.String(), "invalid")
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// validate
+
+func TestValidateExitCodes(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	valid := writeFile(t, filepath.Join(dir, "valid.json"), marshal(t, smshooktest.Unsubscribe()))
+	invalid := writeFile(t, filepath.Join(dir, "invalid.json"), []byte(`{"event":"UNSUBSCRIBE"}`))
+	emptyDir := filepath.Join(dir, "empty")
+	require.NoError(t, os.MkdirAll(emptyDir, 0o755))
+	writeFile(t, filepath.Join(emptyDir, "notes.txt"), []byte("not a payload"))
+	missing := filepath.Join(dir, "missing.json")
+
+	tests := []struct {
+		name    string
+		args    []string
+		code    int
+		message string // on stderr
+	}{
+		{name: "valid", args: []string{valid}, code: 0},
+		{name: "valid, --strict", args: []string{"--strict", valid}, code: 0},
+		{name: "valid, --compat", args: []string{"--compat", valid}, code: 0},
+		{name: "invalid", args: []string{invalid}, code: 1},
+		{name: "valid and invalid", args: []string{valid, invalid}, code: 1},
+		{name: "flags after the paths", args: []string{valid, invalid, "--format", "json"}, code: 1},
+		{name: "no path", args: nil, code: 2, message: "name at least one file"},
+		{name: "unknown flag", args: []string{"--lenient", valid}, code: 2, message: "lenient"},
+		{name: "nonexistent file", args: []string{missing}, code: 2, message: "missing.json"},
+		{name: "nonexistent file beside a valid one", args: []string{valid, missing}, code: 2, message: "missing.json"},
+		{name: "nonexistent file beside an invalid one", args: []string{invalid, missing}, code: 2, message: "missing.json"},
+		{name: "directory without *.json", args: []string{emptyDir}, code: 2, message: "no *.json"},
+		{name: "bad --format", args: []string{"--format", "xml", valid}, code: 2, message: "xml"},
+		{name: "--format without a value", args: []string{valid, "--format"}, code: 2},
+		{name: "--strict with --compat", args: []string{"--strict", "--compat", valid}, code: 2, message: "--strict and --compat"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := invoke(t, append([]string{"validate"}, tt.args...)...)
+			assert.Equal(t, tt.code, r.code, "stdout: %s\nstderr: %s", r.stdout, r.stderr)
+			assert.Contains(t, r.stderr, tt.message)
+		})
+	}
+}
+
+func TestValidateText(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	valid := writeFile(t, filepath.Join(dir, "valid.json"), marshal(t, smshooktest.MessageResultUpdate(func(e *api.MessageResultUpdateEnvelope) {
+		e.Hooks = append(e.Hooks, e.Hooks[0], e.Hooks[0])
+	})))
+	notObject := writeFile(t, filepath.Join(dir, "array.json"), []byte(`[]`))
+	twoViolations := writeFile(t, filepath.Join(dir, "two.json"), marshal(t, smshooktest.MessageResultUpdate(func(e *api.MessageResultUpdateEnvelope) {
+		e.Hooks[0].HookId = ""
+		e.Hooks[0].RequestId = ""
+	})))
+
+	r := invoke(t, "validate", valid, notObject, twoViolations)
+	require.Equal(t, 1, r.code, r.stderr)
+	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	require.GreaterOrEqual(t, len(lines), 6, r.stdout)
+	assert.Equal(t, valid+": ok (MESSAGE_RESULT_UPDATE, 3 hooks)", lines[0])
+	assert.Equal(t, notObject+": invalid", lines[1])
+	assert.Regexp(t, `^  \(body\): \S`, lines[2], "the empty pointer prints as (body)")
+	assert.Equal(t, twoViolations+": invalid", lines[3])
+	var pointers []string
+	for _, l := range lines[4:] {
+		require.True(t, strings.HasPrefix(l, "  /"), "a violation line: %q", l)
+		pointer, reason, ok := strings.Cut(strings.TrimPrefix(l, "  "), ": ")
+		require.True(t, ok, l)
+		assert.NotEmpty(t, reason)
+		pointers = append(pointers, pointer)
+	}
+	assert.ElementsMatch(t, []string{"/hooks/0/hookId", "/hooks/0/requestId"}, pointers)
+}
+
+func TestValidateJSON(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	valid := writeFile(t, filepath.Join(dir, "valid.json"), marshal(t, smshooktest.ConversionBlock()))
+	invalid := writeFile(t, filepath.Join(dir, "invalid.json"), marshal(t, smshooktest.ConversionBlock(func(e *api.ConversionBlockEnvelope) {
+		e.Hooks[0].CountryCode = ""
+	})))
+	malformed := writeFile(t, filepath.Join(dir, "malformed.json"), []byte(`{"event":`))
+
+	r := invoke(t, "validate", "--format", "json", valid, invalid, malformed)
+	require.Equal(t, 1, r.code, r.stderr)
+	reports := decodeReports(t, r.stdout)
+	require.Len(t, reports, 3)
+
+	assert.Equal(t, valid, reports[0].File)
+	assert.True(t, reports[0].Valid)
+	assert.Equal(t, "CONVERSION_BLOCK", reports[0].Event)
+	assert.Equal(t, 1, reports[0].Hooks)
+	assert.Empty(t, reports[0].Errors)
+
+	assert.Equal(t, invalid, reports[1].File)
+	assert.False(t, reports[1].Valid)
+	require.Len(t, reports[1].Errors, 1)
+	assert.Equal(t, "/hooks/0/countryCode", reports[1].Errors[0].Pointer)
+	assert.NotEmpty(t, reports[1].Errors[0].Reason)
+
+	assert.Equal(t, malformed, reports[2].File)
+	assert.False(t, reports[2].Valid)
+	require.Len(t, reports[2].Errors, 1)
+	assert.Contains(t, reports[2].Errors[0].Reason, "invalid JSON")
+
+	// The keys, exactly as documented.
+	var raw []map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &raw))
+	for _, k := range []string{"file", "valid", "event", "hooks", "errors"} {
+		assert.Contains(t, raw[0], k, "a valid file's report has %q", k)
+	}
+	for i := range raw {
+		assert.Equal(t, byte('['), raw[i]["errors"][0], "errors is an array, even when empty")
+	}
+	var errs []map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(raw[1]["errors"], &errs))
+	assert.Contains(t, errs[0], "pointer")
+	assert.Contains(t, errs[0], "reason")
+
+	// No file at all is still an array.
+	r = invoke(t, "validate", "--format", "json", filepath.Join(dir, "missing.json"))
+	assert.Equal(t, 2, r.code)
+	assert.Equal(t, "[]", strings.TrimSpace(r.stdout))
+}
+
+func TestValidateGitHub(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	oddName := writeFile(t, filepath.Join(dir, "delivery, copy: 2.json"), []byte(``))
+	// A property name with a comma and a colon ends up in the title (the pointer).
+	oddKey := writeFile(t, filepath.Join(dir, "key.json"), []byte(`{"a,b:c":1,"a,b:c":2}`))
+	valid := writeFile(t, filepath.Join(dir, "valid.json"), marshal(t, smshooktest.Unsubscribe()))
+
+	r := invoke(t, "validate", "--format", "github", oddName, oddKey, valid)
+	require.Equal(t, 1, r.code, r.stderr)
+	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	require.Len(t, lines, 2, "one annotation per violation, none for the valid file: %s", r.stdout)
+
+	escapedName := strings.NewReplacer(",", "%2C", ":", "%3A").Replace(oddName)
+	require.NotEqual(t, oddName, escapedName)
+	assert.True(t, strings.HasPrefix(lines[0], "::error file="+escapedName+",title=(body)::"), lines[0])
+	assert.Contains(t, lines[0], "invalid JSON")
+	assert.NotContains(t, lines[0], "delivery, copy: 2.json", "the file property is escaped")
+
+	assert.True(t, strings.HasPrefix(lines[1], "::error file="+strings.ReplaceAll(oddKey, ":", "%3A")+",title=/a%2Cb%3Ac::"), lines[1])
+	assert.Contains(t, lines[1], "duplicate key")
+}
+
+func TestValidateDirectory(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	unsubscribe := marshal(t, smshooktest.Unsubscribe())
+	want := map[string]bool{
+		writeFile(t, filepath.Join(dir, "top.json"), unsubscribe):                            true,
+		writeFile(t, filepath.Join(dir, "a", "b", "c", "deep.json"), unsubscribe):            true,
+		writeFile(t, filepath.Join(dir, "a", "b", "broken.json"), []byte(`{"event":"UNSUB`)): false,
+	}
+	writeFile(t, filepath.Join(dir, "a", "notes.txt"), []byte(`{`))
+	writeFile(t, filepath.Join(dir, "a", "b", "payload.json.bak"), []byte(`{`))
+
+	r := invoke(t, "validate", "--format", "json", dir)
+	require.Equal(t, 1, r.code, r.stderr)
+	got := map[string]bool{}
+	for _, rep := range decodeReports(t, r.stdout) {
+		got[rep.File] = rep.Valid
+	}
+	assert.Equal(t, want, got, "every *.json below the directory, recursively, and nothing else")
+}
+
+func TestValidateCompat(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	unknownEvent := writeFile(t, filepath.Join(dir, "event.json"), []byte(`{"hooksId":"20240101000000abcdefghijk","webhookConfigId":"w","productName":"RCS","appKey":"k","event":"RCS_RESULT_UPDATE","hooks":[{"hookId":"h"}]}`))
+	unknownEnum := writeFile(t, filepath.Join(dir, "enum.json"), marshal(t, smshooktest.MessageResultUpdate(func(e *api.MessageResultUpdateEnvelope) {
+		s := api.MessageStatus("DELIVERED_LATER")
+		e.Hooks[0].MessageStatus = &s
+	})))
+	unknownDLR := writeFile(t, filepath.Join(dir, "dlr.json"), marshal(t, smshooktest.InternationalDeliveryReceipt(func(e *api.InternationalDeliveryReceiptEnvelope) {
+		e.Hooks[0].DlrStatus = "SUBMITTED"
+	})))
+	wrongType := writeFile(t, filepath.Join(dir, "type.json"), marshal(t, map[string]any{
+		"hooksId": "x", "appKey": "k", "event": "MESSAGE_RESULT_UPDATE",
+		"hooks": []any{map[string]any{"hookId": "h", "requestId": "r", "recipientSeq": 1, "messageStatus": 7}},
+	}))
+
+	tests := []struct {
+		name       string
+		file       string
+		strict     int // exit code by default and with --strict
+		compat     int
+		compatText string
+	}{
+		{name: "unknown event", file: unknownEvent, strict: 1, compat: 0, compatText: "ok (RCS_RESULT_UPDATE, 1 hooks)"},
+		{name: "unknown messageStatus", file: unknownEnum, strict: 1, compat: 0, compatText: "drift /hooks/0/messageStatus"},
+		{name: "unknown dlrStatus", file: unknownDLR, strict: 1, compat: 0, compatText: "drift /hooks/0/dlrStatus"},
+		{name: "an enum of the wrong type stays invalid", file: wrongType, strict: 1, compat: 1, compatText: "invalid"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			def := invoke(t, "validate", tt.file)
+			assert.Equal(t, tt.strict, def.code, "strict by default: %s", def.stdout)
+			assert.Contains(t, def.stdout, tt.file+": invalid")
+			strict := invoke(t, "validate", "--strict", tt.file)
+			assert.Equal(t, tt.strict, strict.code, strict.stdout)
+			assert.Equal(t, def.stdout, strict.stdout)
+			compat := invoke(t, "validate", "--compat", tt.file)
+			assert.Equal(t, tt.compat, compat.code, compat.stdout)
+			assert.Contains(t, compat.stdout, tt.compatText)
+			if tt.compat == 0 {
+				gh := invoke(t, "validate", "--compat", "--format", "github", tt.file)
+				assert.Equal(t, 0, gh.code)
+				assert.NotContains(t, gh.stdout, "::error", "drift is no error")
+			}
+		})
+	}
+}
+
+func TestValidateHostileInput(t *testing.T) {
+	t.Parallel()
+	deepArray := strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000)
+	deepObject := strings.Repeat(`{"a":`, 100_000) + "1" + strings.Repeat("}", 100_000)
+	garbage := make([]byte, 4096)
+	for i := range garbage {
+		garbage[i] = byte(i*131 + i/7) // deterministic, every byte value, NULs included
+	}
+	tests := []struct {
+		name   string
+		input  []byte
+		reason string // in the output, for a clear message
+	}{
+		{name: "binary garbage", input: garbage, reason: "invalid JSON"},
+		{name: "empty", input: nil, reason: "invalid JSON"},
+		{name: "only whitespace", input: []byte(" \n\t "), reason: "invalid JSON"},
+		{name: "3 MB string value", input: []byte(`{"event":"UNSUBSCRIBE","hooksId":"` + strings.Repeat("x", 3<<20) + `"}`), reason: "limit"},
+		{name: "100000-deep array", input: []byte(deepArray), reason: "nesting"},
+		{name: "100000-deep object", input: []byte(deepObject), reason: "nesting"},
+		{name: "invalid UTF-8 in a value", input: []byte("{\"event\":\"UNSUBSCRIBE\",\"hooksId\":\"\xff\xfe\xfd\"}"), reason: "UTF-8"},
+		{name: "invalid UTF-8 in a key", input: []byte("{\"\xc3\x28\":1}"), reason: "UTF-8"},
+		{name: "lone surrogate escape", input: []byte(`{"event":"UNSUBSCRIBE","hooksId":"\ud800"}`), reason: ""},
+		{name: "NUL bytes", input: []byte("{\"event\":\x00}"), reason: "invalid JSON"},
+		{name: "over the body limit", input: append(bytes.Repeat([]byte(" "), 1<<20), marshal(t, smshooktest.Unsubscribe())...), reason: "limit of 1048576 bytes"},
+		{name: "huge number", input: []byte(`{"event":"MESSAGE_RESULT_UPDATE","hooks":[{"recipientSeq":1` + strings.Repeat("0", 100_000) + `}]}`), reason: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			file := writeFile(t, filepath.Join(t.TempDir(), "hostile.json"), tt.input)
+			for _, c := range []cli{
+				{args: []string{"validate", file}},
+				{args: []string{"validate", "-"}, stdin: bytes.NewReader(tt.input)},
+			} {
+				r := c.run(t)
+				assert.Equal(t, 1, r.code, "%q: stderr: %.500s", c.args, r.stderr)
+				assert.Contains(t, r.stdout, ": invalid\n", "%q", c.args)
+				assert.Contains(t, r.stdout, tt.reason, "%q", c.args)
+				assert.Less(t, len(r.stdout), 64<<10, "%q: the output stays small", c.args)
+			}
+			r := invoke(t, "validate", "--format", "json", file)
+			assert.Equal(t, 1, r.code, r.stderr)
+			reports := decodeReports(t, r.stdout)
+			require.Len(t, reports, 1)
+			assert.False(t, reports[0].Valid)
+			require.NotEmpty(t, reports[0].Errors)
+			assert.Contains(t, reports[0].Errors[0].Reason, tt.reason)
+		})
+	}
+}
+
+func TestValidateVendorFixtures(t *testing.T) {
+	t.Parallel()
+	r := invoke(t, "validate", "--format", "json", vendorDir)
+	require.Equal(t, 1, r.code, r.stderr)
+	reports := decodeReports(t, r.stdout)
+	entries, err := os.ReadDir(vendorDir)
+	require.NoError(t, err)
+	require.Len(t, reports, len(entries), "one report per fixture")
+	for _, rep := range reports {
+		if filepath.Base(rep.File) == filepath.Base(published) {
+			assert.False(t, rep.Valid)
+			require.Len(t, rep.Errors, 1)
+			assert.Equal(t, "/hooks/0", rep.Errors[0].Pointer)
+			assert.Contains(t, rep.Errors[0].Reason, "line 27")
+			continue
+		}
+		assert.True(t, rep.Valid, "%s: %+v", rep.File, rep.Errors)
+		assert.Equal(t, 1, rep.Hooks, rep.File)
+		assert.NotEmpty(t, rep.Event, rep.File)
+	}
+
+	text := invoke(t, "validate", published)
+	assert.Equal(t, 1, text.code)
+	assert.True(t, strings.HasPrefix(text.stdout, published+": invalid\n  /hooks/0: "), text.stdout)
+	assert.Contains(t, text.stdout, "line 27")
+	assertNoValue(t, text, fixturePhones...)
+}
+
+// TestValidateNeverPrintsValues puts a phone number where a value is wrong and checks that no output shows it.
+func TestValidateNeverPrintsValues(t *testing.T) {
+	t.Parallel()
+	hook := func(key string, value any) []byte {
+		h := map[string]any{"hookId": "h", "requestId": "r", "recipientSeq": 1}
+		h[key] = value
+		return marshal(t, map[string]any{"hooksId": "x", "appKey": "k", "event": "MESSAGE_RESULT_UPDATE", "hooks": []any{h}})
+	}
+	payloads := map[string][]byte{
+		"enum messageStatus":         hook("messageStatus", phone),
+		"enum senderType":            hook("senderType", phone),
+		"string for an integer":      hook("recipientSeq", phone),
+		"number for a string":        hook("recipientNo", json.Number(phone[1:])),
+		"fraction for an integer":    hook("recipientSeq", json.Number(phone[1:]+".5")),
+		"object for a string":        hook("sendNo", map[string]any{"n": phone}),
+		"array for a string":         hook("recipientNo", []any{phone}),
+		"pattern requestDate":        hook("requestDate", phone),
+		"format receiveDate":         hook("receiveDate", phone+"T00:00:00"),
+		"format createdDateTime":     marshal(t, map[string]any{"hooksId": "x", "appKey": "k", "event": "UNSUBSCRIBE", "hooks": []any{map[string]any{"hookId": "h", "recipientNo": "r", "createdDateTime": phone}}}),
+		"enum dlrStatus":             marshal(t, map[string]any{"hooksId": "x", "appKey": "k", "event": "INTERNATIONAL_DELIVERY_RECEIPT", "hooks": []any{map[string]any{"hookId": "h", "requestId": "r", "recipientSeq": 1, "dlrStatus": phone}}}),
+		"unknown event (strict)":     marshal(t, map[string]any{"hooksId": "x", "appKey": "k", "event": phone, "hooks": []any{}}),
+		"hooks a string":             marshal(t, map[string]any{"hooksId": "x", "appKey": "k", "event": "UNSUBSCRIBE", "hooks": phone}),
+		"duplicate key":              []byte(`{"event":"UNSUBSCRIBE","recipientNo":"` + phone + `","recipientNo":"` + phone + `"}`),
+		"truncated inside the value": []byte(`{"event":"UNSUBSCRIBE","hooks":[{"recipientNo":"` + phone),
+		"bare number then garbage":   []byte(`{"recipientNo":` + phone + `x}`),
+		"data after the value":       []byte(`{"event":"UNSUBSCRIBE"} "` + phone + `"`),
+		"control character":          []byte(`{"recipientNo":"` + phone + "\x01\"}"),
+		"bad escape":                 []byte(`{"recipientNo":"` + phone + `\q"}`),
+		"invalid UTF-8 after value":  []byte(`{"recipientNo":"` + phone + "\xff\"}"),
+	}
+	dir := t.TempDir()
+	var files []string
+	for name, body := range payloads {
+		files = append(files, writeFile(t, filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".json"), body))
+	}
+	slices.Sort(files)
+	for _, format := range []string{"text", "json", "github"} {
+		for _, profile := range []string{"--strict", "--compat"} {
+			t.Run(format+" "+profile, func(t *testing.T) {
+				t.Parallel()
+				args := []string{"validate", profile, "--format", format}
+				for _, f := range files {
+					if profile == "--compat" && strings.Contains(f, "unknown-event") {
+						continue // accepted as drift, and its event is then named as such
+					}
+					args = append(args, f)
+				}
+				r := invoke(t, args...)
+				assert.Equal(t, 1, r.code, r.stderr)
+				assert.NotEmpty(t, r.stdout)
+				assertNoValue(t, r, phone, phone[1:])
+			})
+		}
+		t.Run(format+" stdin", func(t *testing.T) {
+			t.Parallel()
+			// One stream: the well-formed documents, then a malformed one, which ends the stream.
+			var stream []byte
+			for _, name := range slices.Sorted(maps.Keys(payloads)) {
+				if json.Valid(payloads[name]) {
+					stream = append(append(stream, payloads[name]...), '\n')
+				}
+			}
+			stream = append(stream, payloads["truncated inside the value"]...)
+			r := cli{args: []string{"validate", "--format", format, "-"}, stdin: bytes.NewReader(stream)}.run(t)
+			assert.Equal(t, 1, r.code, r.stderr)
+			assert.Contains(t, r.stdout, "-#2")
+			assertNoValue(t, r, phone, phone[1:])
+		})
+	}
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// serve
+
+// syncBuffer collects a process's output and wakes whoever waits for a line.
+type syncBuffer struct {
+	mu     sync.Mutex
+	data   []byte
+	notify chan struct{}
+}
+
+func newSyncBuffer() *syncBuffer { return &syncBuffer{notify: make(chan struct{})} }
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.data = append(b.data, p...)
+	close(b.notify)
+	b.notify = make(chan struct{})
+	return len(p), nil
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return string(b.data)
+}
+
+// lines returns the complete lines written so far.
+func (b *syncBuffer) lines() []string {
+	s := b.String()
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		return strings.Split(s[:i], "\n")
+	}
+	return nil
+}
+
+// waitLine waits for a complete line that match accepts, until timeout or until done is closed.
+func (b *syncBuffer) waitLine(timeout time.Duration, done <-chan struct{}, match func(string) bool) (string, bool) {
+	deadline := time.After(timeout)
+	for {
+		b.mu.Lock()
+		notify := b.notify
+		b.mu.Unlock()
+		for _, l := range b.lines() {
+			if match(l) {
+				return l, true
+			}
+		}
+		select {
+		case <-notify:
+		case <-deadline:
+			return "", false
+		case <-done:
+			done = nil // one more look at what was written before the end
+			deadline = time.After(0)
+		}
+	}
+}
+
+// logMsg returns the msg of a JSON log line.
+func logMsg(line string) string {
+	var l struct {
+		Msg string `json:"msg"`
+	}
+	_ = json.Unmarshal([]byte(line), &l)
+	return l.Msg
+}
+
+// server is a running `smshook serve`.
+type server struct {
+	cmd            *exec.Cmd
+	url            string // as logged: http://127.0.0.1:PORT/path
+	stdout, stderr *syncBuffer
+	done           chan struct{}
+}
+
+// startServe starts `smshook serve --addr 127.0.0.1:0 args...` with env as its whole environment and returns
+// once it logged the address it listens on.
+func startServe(tb testing.TB, env []string, args ...string) *server {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), processTimeout)
+	s := &server{stdout: newSyncBuffer(), stderr: newSyncBuffer(), done: make(chan struct{})}
+	s.cmd = exec.CommandContext(ctx, binary, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	s.cmd.Env = environ(env)
+	s.cmd.Stdout, s.cmd.Stderr = s.stdout, s.stderr
+	s.cmd.WaitDelay = time.Second
+	require.NoError(tb, s.cmd.Start())
+	go func() {
+		_ = s.cmd.Wait()
+		cancel()
+		close(s.done)
+	}()
+	tb.Cleanup(func() {
+		_ = s.cmd.Process.Kill()
+		<-s.done
+	})
+	line, ok := s.stderr.waitLine(10*time.Second, s.done, func(l string) bool {
+		return strings.HasPrefix(logMsg(l), "listening on http://")
+	})
+	require.True(tb, ok, "serve did not log where it listens; stderr:\n%s", s.stderr.String())
+	s.url = strings.TrimPrefix(logMsg(line), "listening on ")
+	_, err := url.Parse(s.url)
+	require.NoError(tb, err)
+	return s
+}
+
+// stop sends sig and returns the exit code.
+func (s *server) stop(tb testing.TB, sig os.Signal) int {
+	tb.Helper()
+	require.NoError(tb, s.cmd.Process.Signal(sig))
+	return s.wait(tb)
+}
+
+func (s *server) wait(tb testing.TB) int {
+	tb.Helper()
+	select {
+	case <-s.done:
+	case <-time.After(20 * time.Second):
+		tb.Fatalf("serve did not exit; stderr:\n%s", s.stderr.String())
+	}
+	assertNoCrash(tb, s.stderr.String())
+	return s.cmd.ProcessState.ExitCode()
+}
+
+func (s *server) result() result {
+	return result{stdout: s.stdout.String(), stderr: s.stderr.String()}
+}
+
+// deliveryLine is what serve prints per delivery.
+type deliveryLine struct {
+	HooksID string `json:"hooksId"`
+	Event   string `json:"event"`
+	AppKey  string `json:"appKey"`
+	Hooks   int    `json:"hooks"`
+}
+
+// deliveries decodes serve's stdout, checking that each line holds exactly the four documented keys.
+func (s *server) deliveries(tb testing.TB) []deliveryLine {
+	tb.Helper()
+	var out []deliveryLine
+	for _, l := range s.stdout.lines() {
+		var keys map[string]json.RawMessage
+		require.NoError(tb, json.Unmarshal([]byte(l), &keys), "a stdout line is not JSON: %q", l)
+		assert.ElementsMatch(tb, []string{"hooksId", "event", "appKey", "hooks"}, mapKeys(keys), l)
+		var d deliveryLine
+		require.NoError(tb, json.Unmarshal([]byte(l), &d))
+		out = append(out, d)
+	}
+	return out
+}
+
+func mapKeys[V any](m map[string]V) []string {
+	var keys []string
+	for k := range m {
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+// assertJSONLogs checks that every stderr line is a JSON log record.
+func (s *server) assertJSONLogs(tb testing.TB) {
+	tb.Helper()
+	lines := s.stderr.lines()
+	require.NotEmpty(tb, lines)
+	for _, l := range lines {
+		var rec map[string]any
+		if assert.NoError(tb, json.Unmarshal([]byte(l), &rec), "a log line is not JSON: %q", l) {
+			assert.Contains(tb, rec, "time", l)
+			assert.Contains(tb, rec, "level", l)
+			assert.Contains(tb, rec, "msg", l)
+		}
+	}
+}
+
+// post sends body to target as NHN Cloud does; an empty secret sends no signature.
+func post(tb testing.TB, target, secret string, body []byte) (int, []byte) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	require.NoError(tb, err)
+	req.Header.Set("Content-Type", smshooktest.ContentType)
+	if secret != "" {
+		req.Header.Set(smshook.SignatureHeader, secret)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(tb, err)
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(resp.Body)
+	require.NoError(tb, err)
+	return resp.StatusCode, answer
+}
+
+// unknownEvent is a delivery of an event the contract does not know, carrying a phone number.
+func unknownEvent(hooksID string) []byte {
+	return []byte(`{"hooksId":"` + hooksID + `","webhookConfigId":"w","productName":"RCS","appKey":"` + appKey +
+		`","event":"RCS_RESULT_UPDATE","hooks":[{"hookId":"h1","recipientNo":"01012341234"},{"hookId":"h2","sendNo":"15446859"}]}`)
+}
+
+func TestServeUsageErrors(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	blank := writeFile(t, filepath.Join(dir, "blank"), []byte("\n  \n"))
+	tests := []struct {
+		name    string
+		args    []string
+		env     []string
+		message string
+	}{
+		{name: "no secret", message: "--allow-unsigned"},
+		{name: "blank SMSHOOK_SECRET", env: []string{"SMSHOOK_SECRET= , ,"}, message: "--allow-unsigned"},
+		{name: "blank secret file", args: []string{"--secret-file", blank}, message: "--allow-unsigned"},
+		{name: "blank --secret", args: []string{"--secret", " "}, message: "--allow-unsigned"},
+		{name: "missing secret file", args: []string{"--secret-file", filepath.Join(dir, "missing")}, message: "missing"},
+		{name: "path without a slash", args: []string{"--secret", "s", "--path", "hooks"}, message: "--path"},
+		{name: "unexpected argument", args: []string{"--secret", "s", "extra"}, message: "extra"},
+		{name: "unknown flag", args: []string{"--secret", "s", "--tls"}, message: "tls"},
+		{name: "bad address", args: []string{"--secret", "s", "--addr", "256.0.0.1:99999"}},
+		{name: "bad --max-body", args: []string{"--secret", "s", "--max-body", "lots"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := cli{args: append([]string{"serve", "--addr", "127.0.0.1:0"}, tt.args...), env: tt.env}.run(t)
+			assert.Equal(t, 2, r.code, r.stderr)
+			assert.Contains(t, r.stderr, tt.message)
+			assert.NotContains(t, r.stderr, "listening on")
+		})
+	}
+}
+
+func TestServeDeliveries(t *testing.T) {
+	t.Parallel()
+	const secret = "s3cret-Zq81xw"
+	s := startServe(t, nil, "--secret", secret)
+	assert.True(t, strings.HasPrefix(s.url, "http://127.0.0.1:") && strings.HasSuffix(s.url, "/"), s.url)
+
+	var want []deliveryLine
+	for _, ev := range smshooktest.Events() {
+		sample, err := smshooktest.Sample(ev)
+		require.NoError(t, err)
+		sample = smshooktest.Fresh(sample)
+		body := marshal(t, sample)
+		var env api.Envelope
+		require.NoError(t, json.Unmarshal(body, &env))
+		status, answer := post(t, s.url, secret, body)
+		require.Equal(t, http.StatusOK, status, "%s: %s", ev, answer)
+		want = append(want, deliveryLine{HooksID: env.HooksId, Event: string(ev), AppKey: appKey, Hooks: 1})
+	}
+	// The vendor's own fixtures, phone numbers and all.
+	for _, name := range []string{"unsubscribe.json", "message-result-update.json"} {
+		body := readFile(t, filepath.Join(vendorDir, name))
+		status, answer := post(t, s.url, secret, body)
+		require.Equal(t, http.StatusOK, status, "%s: %s", name, answer)
+		var env api.Envelope
+		require.NoError(t, json.Unmarshal(body, &env))
+		want = append(want, deliveryLine{HooksID: env.HooksId, Event: string(env.Event), AppKey: appKey, Hooks: 1})
+	}
+	// An event the contract does not know is dispatched too (compatible by default).
+	unknownID := smshooktest.NewID()
+	status, answer := post(t, s.url, secret, unknownEvent(unknownID))
+	require.Equal(t, http.StatusOK, status, string(answer))
+	want = append(want, deliveryLine{HooksID: unknownID, Event: "RCS_RESULT_UPDATE", AppKey: appKey, Hooks: 2})
+
+	// Not dispatched, so not printed: rejections and the console's verification request.
+	status, _ = post(t, s.url, "wrong-"+secret, marshal(t, smshooktest.Unsubscribe()))
+	assert.Equal(t, http.StatusUnauthorized, status)
+	status, _ = post(t, s.url, "", marshal(t, smshooktest.Unsubscribe()))
+	assert.Equal(t, http.StatusUnauthorized, status)
+	status, answer = post(t, s.url, secret, readFile(t, published))
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Contains(t, string(answer), "/hooks/0")
+	drift := smshooktest.Fresh(smshooktest.MessageResultUpdate(func(e *api.MessageResultUpdateEnvelope) {
+		st := api.MessageStatus(phone)
+		e.Hooks[0].MessageStatus = &st
+	}))
+	status, answer = post(t, s.url, secret, marshal(t, drift))
+	assert.Equal(t, http.StatusOK, status, "an unknown enum value is drift by default: %s", answer)
+	want = append(want, deliveryLine{HooksID: drift.HooksId, Event: "MESSAGE_RESULT_UPDATE", AppKey: appKey, Hooks: 1})
+	status, answer = post(t, s.url, secret, []byte(`{"event":"UNSUBSCRIBE","hooksId":"x","appKey":"k","hooks":[{"hookId":"h","recipientNo":1099998888}]}`))
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.NotContains(t, string(answer), "1099998888")
+	status, _ = post(t, s.url, secret, []byte(`{"hooksId":"x","appKey":"String","event":"UNSUBSCRIBE","hooks":[]}`))
+	assert.Equal(t, http.StatusOK, status, "the console's verification request")
+
+	require.Equal(t, 0, s.stop(t, syscall.SIGTERM), s.stderr.String())
+	assert.Equal(t, want, s.deliveries(t), "exactly one line per dispatched delivery")
+	s.assertJSONLogs(t)
+	assertNoValue(t, s.result(), append(fixturePhones, phone, secret)...)
+}
+
+func TestServeSecrets(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		args     []string
+		env      []string
+		file     string // contents of --secret-file
+		accepted []string
+	}{
+		{name: "--secret twice (rotation)", args: []string{"--secret", "old-Aa1", "--secret", "new-Bb2"}, accepted: []string{"old-Aa1", "new-Bb2"}},
+		{name: "SMSHOOK_SECRET, comma-separated", env: []string{"SMSHOOK_SECRET=old-Aa1, new-Bb2"}, accepted: []string{"old-Aa1", "new-Bb2"}},
+		{name: "--secret-file, one per line", file: "old-Aa1\r\nnew-Bb2\n\n", accepted: []string{"old-Aa1", "new-Bb2"}},
+		{name: "all three sources", args: []string{"--secret", "flag-Cc3"}, env: []string{"SMSHOOK_SECRET=env-Dd4"}, file: "file-Ee5\n", accepted: []string{"flag-Cc3", "env-Dd4", "file-Ee5"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			args := tt.args
+			if tt.file != "" {
+				args = append(args, "--secret-file", writeFile(t, filepath.Join(t.TempDir(), "secrets"), []byte(tt.file)))
+			}
+			s := startServe(t, tt.env, args...)
+			for _, secret := range tt.accepted {
+				status, answer := post(t, s.url, secret, marshal(t, smshooktest.Fresh(smshooktest.Unsubscribe())))
+				assert.Equal(t, http.StatusOK, status, "%s: %s", secret, answer)
+			}
+			for _, wrong := range []string{"", "old-Aa1,new-Bb2", "new-Bb", "NEW-BB2", "unknown"} {
+				status, _ := post(t, s.url, wrong, marshal(t, smshooktest.Unsubscribe()))
+				assert.Equal(t, http.StatusUnauthorized, status, "%q", wrong)
+			}
+			require.Equal(t, 0, s.stop(t, syscall.SIGTERM))
+			assert.Len(t, s.deliveries(t), len(tt.accepted))
+			assertNoValue(t, s.result(), append(tt.accepted, fixturePhones...)...)
+		})
+	}
+}
+
+func TestServeOptions(t *testing.T) {
+	t.Parallel()
+	const secret = "opt-s3cret"
+	type request struct {
+		path   string // appended to the listening URL's host
+		secret string
+		body   []byte
+		status int
+	}
+	valid := func() []byte { return marshal(t, smshooktest.Fresh(smshooktest.ConversionBlock())) }
+	tests := []struct {
+		name       string
+		args       []string
+		requests   []request
+		deliveries int
+	}{
+		{name: "--path /hooks", args: []string{"--secret", secret, "--path", "/hooks"}, deliveries: 1, requests: []request{
+			{path: "/", secret: secret, body: valid(), status: 404},
+			{path: "/other", secret: secret, body: valid(), status: 404},
+			{path: "/hooks/", secret: secret, body: valid(), status: 404},
+			{path: "/hooks", secret: secret, body: valid(), status: 200},
+		}},
+		{name: "--path / serves every path", args: []string{"--secret", secret}, deliveries: 2, requests: []request{
+			{path: "/", secret: secret, body: valid(), status: 200},
+			{path: "/any/where", secret: secret, body: valid(), status: 200},
+		}},
+		{name: "--max-body 100", args: []string{"--secret", secret, "--max-body", "100"}, deliveries: 0, requests: []request{
+			{path: "/", secret: secret, body: valid(), status: 413},
+		}},
+		{name: "--strict", args: []string{"--secret", secret, "--strict"}, deliveries: 1, requests: []request{
+			{path: "/", secret: secret, body: unknownEvent("strict-unknown"), status: 400},
+			{path: "/", secret: secret, body: valid(), status: 200},
+		}},
+		{name: "compatible by default", args: []string{"--secret", secret}, deliveries: 1, requests: []request{
+			{path: "/", secret: secret, body: unknownEvent("compat-unknown"), status: 200},
+		}},
+		{name: "--allow-unsigned", args: []string{"--allow-unsigned"}, deliveries: 1, requests: []request{
+			{path: "/", body: valid(), status: 200},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := startServe(t, nil, tt.args...)
+			u, err := url.Parse(s.url)
+			require.NoError(t, err)
+			for _, r := range tt.requests {
+				status, answer := post(t, "http://"+u.Host+r.path, r.secret, r.body)
+				assert.Equal(t, r.status, status, "%s: %s", r.path, answer)
+			}
+			// GET is no delivery.
+			resp, err := http.Get(s.url)
+			require.NoError(t, err)
+			resp.Body.Close()
+			assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
+
+			require.Equal(t, 0, s.stop(t, syscall.SIGTERM))
+			assert.Len(t, s.deliveries(t), tt.deliveries)
+			s.assertJSONLogs(t)
+			assertNoValue(t, s.result(), append(fixturePhones, secret)...)
+		})
+	}
+}
+
+// TestServeGracefulShutdown sends SIGTERM while a request is half sent: the request must still be answered.
+func TestServeGracefulShutdown(t *testing.T) {
+	t.Parallel()
+	const secret = "graceful-s3cret"
+	s := startServe(t, nil, "--secret", secret)
+	u, err := url.Parse(s.url)
+	require.NoError(t, err)
+
+	sample := smshooktest.Fresh(smshooktest.MessageResultUpdate())
+	body := marshal(t, sample)
+	conn, err := net.DialTimeout("tcp", u.Host, 5*time.Second)
+	require.NoError(t, err)
+	defer conn.Close()
+	require.NoError(t, conn.SetDeadline(time.Now().Add(20*time.Second)))
+	head := fmt.Sprintf("POST / HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\n%s: %s\r\nContent-Length: %d\r\n\r\n",
+		u.Host, smshooktest.ContentType, smshook.SignatureHeader, secret, len(body))
+	half := len(body) / 2
+	_, err = io.WriteString(conn, head)
+	require.NoError(t, err)
+	_, err = conn.Write(body[:half])
+	require.NoError(t, err)
+	time.Sleep(50 * time.Millisecond) // let the server read the headers: the request is then in flight
+
+	require.NoError(t, s.cmd.Process.Signal(syscall.SIGTERM))
+	_, ok := s.stderr.waitLine(10*time.Second, s.done, func(l string) bool { return strings.HasPrefix(logMsg(l), "shutting down") })
+	require.True(t, ok, "serve did not start shutting down; stderr:\n%s", s.stderr.String())
+	time.Sleep(200 * time.Millisecond)
+	select {
+	case <-s.done:
+		t.Fatalf("serve exited with a request in flight; stderr:\n%s", s.stderr.String())
+	default:
+	}
+
+	_, err = conn.Write(body[half:])
+	require.NoError(t, err)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	require.NoError(t, err, "no answer to the in-flight request; stderr:\n%s", s.stderr.String())
+	resp.Body.Close()
+	assert.Equal(t, "HTTP/1.1", resp.Proto)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+
+	assert.Equal(t, 0, s.wait(t), s.stderr.String())
+	assert.Equal(t, []deliveryLine{{HooksID: sample.HooksId, Event: "MESSAGE_RESULT_UPDATE", AppKey: appKey, Hooks: 1}}, s.deliveries(t))
+	s.assertJSONLogs(t)
+	assertNoValue(t, s.result(), append(fixturePhones, secret)...)
+}
+
+func TestServeSignals(t *testing.T) {
+	t.Parallel()
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel()
+			s := startServe(t, []string{"SMSHOOK_SECRET=idle"})
+			assert.Equal(t, 0, s.stop(t, sig), s.stderr.String())
+			assert.Empty(t, s.stdout.String())
+			s.assertJSONLogs(t)
+			var msgs []string
+			for _, l := range s.stderr.lines() {
+				msgs = append(msgs, logMsg(l))
+			}
+			assert.Contains(t, msgs, "stopped")
+		})
+	}
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// send
+
+// recorder is the application behind an in-process receiver: it notes every delivery.
+type recorder struct {
+	mu       sync.Mutex
+	hooksIDs []string
+	events   []api.EventType
+}
+
+func (r *recorder) note(id string, ev api.EventType) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.hooksIDs = append(r.hooksIDs, id)
+	r.events = append(r.events, ev)
+	return nil
+}
+
+func (r *recorder) seen() ([]string, []api.EventType) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.hooksIDs), slices.Clone(r.events)
+}
+
+func (r *recorder) OnUnsubscribe(_ context.Context, e *api.UnsubscribeEnvelope) error {
+	return r.note(e.HooksId, e.Event)
+}
+
+func (r *recorder) OnMessageResultUpdate(_ context.Context, e *api.MessageResultUpdateEnvelope) error {
+	return r.note(e.HooksId, e.Event)
+}
+
+func (r *recorder) OnConversionBlock(_ context.Context, e *api.ConversionBlockEnvelope) error {
+	return r.note(e.HooksId, e.Event)
+}
+
+func (r *recorder) OnInternationalDeliveryReceipt(_ context.Context, e *api.InternationalDeliveryReceiptEnvelope) error {
+	return r.note(e.HooksId, e.Event)
+}
+
+// newReceiver starts an in-process receiver that accepts secret.
+func newReceiver(tb testing.TB, secret string) (*httptest.Server, *recorder) {
+	tb.Helper()
+	rec := &recorder{}
+	h, err := smshook.NewHandler(rec, smshook.WithSecrets(secret), smshook.WithLogger(slog.New(slog.DiscardHandler)))
+	require.NoError(tb, err)
+	srv := httptest.NewServer(h)
+	tb.Cleanup(srv.Close)
+	return srv, rec
+}
+
+func TestSend(t *testing.T) {
+	t.Parallel()
+	const secret = "send-s3cret"
+	vendorFile := filepath.Join(vendorDir, "unsubscribe.json")
+	leaky := writeFile(t, filepath.Join(t.TempDir(), "leaky.json"), marshal(t, map[string]any{
+		"hooksId": "x", "appKey": "k", "event": "UNSUBSCRIBE",
+		"hooks": []any{map[string]any{"hookId": "h", "recipientNo": json.Number(phone[1:]), "createdDateTime": phone}},
+	}))
+	tests := []struct {
+		name     string
+		args     []string // {url} is replaced by the receiver's URL
+		env      []string
+		stdin    []byte
+		code     int
+		lines    []string // stdout contains each
+		received int
+		events   []api.EventType
+	}{
+		{name: "documented event", args: []string{"--url", "{url}", "--secret", secret, "--event", "UNSUBSCRIBE"},
+			code: 0, lines: []string{"200 OK\n"}, received: 1, events: []api.EventType{"UNSUBSCRIBE"}},
+		{name: "--count 3", args: []string{"--url", "{url}", "--secret", secret, "--event", "MESSAGE_RESULT_UPDATE", "--count", "3"},
+			code: 0, lines: []string{"200 OK\n200 OK\n200 OK\n"}, received: 3},
+		{name: "secret from SMSHOOK_SECRET", args: []string{"--url", "{url}", "--event", "CONVERSION_BLOCK"}, env: []string{"SMSHOOK_SECRET=" + secret + ",other"},
+			code: 0, lines: []string{"200 OK"}, received: 1, events: []api.EventType{"CONVERSION_BLOCK"}},
+		{name: "a vendor file", args: []string{"--url", "{url}", "--secret", secret, "--file", vendorFile},
+			code: 0, lines: []string{"200 OK"}, received: 1, events: []api.EventType{"UNSUBSCRIBE"}},
+		{name: "--file - reads stdin", args: []string{"--url", "{url}", "--secret", secret, "--file", "-"}, stdin: readFile(t, filepath.Join(vendorDir, "conversion-block.json")),
+			code: 0, lines: []string{"200 OK"}, received: 1, events: []api.EventType{"CONVERSION_BLOCK"}},
+		{name: "wrong secret", args: []string{"--url", "{url}", "--secret", "wrong", "--event", "UNSUBSCRIBE"},
+			code: 1, lines: []string{"401 Unauthorized\n", "urn:smshook:problem:signature-mismatch"}},
+		{name: "no secret", args: []string{"--url", "{url}", "--event", "UNSUBSCRIBE"},
+			code: 1, lines: []string{"401 Unauthorized\n", "urn:smshook:problem:signature-missing"}},
+		{name: "the published trailing comma", args: []string{"--url", "{url}", "--secret", secret, "--file", published},
+			code: 1, lines: []string{"400 Bad Request\n", "urn:smshook:problem:malformed-body", "  /hooks/0: ", "line 27"}},
+		{name: "invalid values are not echoed", args: []string{"--url", "{url}", "--secret", secret, "--file", leaky},
+			code: 1, lines: []string{"400 Bad Request\n", "urn:smshook:problem:invalid-body", "/hooks/0/recipientNo", "/hooks/0/createdDateTime"}},
+		{name: "flags after --count", args: []string{"--count", "2", "--event", "UNSUBSCRIBE", "--secret", secret, "--url", "{url}"},
+			code: 0, lines: []string{"200 OK\n200 OK\n"}, received: 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv, rec := newReceiver(t, secret)
+			args := []string{"send"}
+			for _, a := range tt.args {
+				args = append(args, strings.ReplaceAll(a, "{url}", srv.URL))
+			}
+			c := cli{args: args, env: tt.env}
+			if tt.stdin != nil {
+				c.stdin = bytes.NewReader(tt.stdin)
+			}
+			r := c.run(t)
+			assert.Equal(t, tt.code, r.code, "stdout: %s\nstderr: %s", r.stdout, r.stderr)
+			for _, l := range tt.lines {
+				assert.Contains(t, r.stdout, l)
+			}
+			ids, events := rec.seen()
+			assert.Len(t, ids, tt.received)
+			assert.Len(t, slices.Compact(slices.Sorted(slices.Values(ids))), tt.received, "distinct hooksIds: %v", ids)
+			if tt.events != nil {
+				assert.Equal(t, tt.events, events)
+			}
+			assertNoValue(t, r, append(fixturePhones, phone, phone[1:], secret)...)
+		})
+	}
+}
+
+func TestSendUsageErrors(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	refused := "http://" + ln.Addr().String() + "/"
+	require.NoError(t, ln.Close())
+	missing := filepath.Join(t.TempDir(), "missing.json")
+
+	tests := []struct {
+		name    string
+		args    []string
+		code    int
+		message string
+	}{
+		{name: "no --url", args: []string{"--event", "UNSUBSCRIBE"}, code: 2, message: "--url"},
+		{name: "both --event and --file", args: []string{"--url", refused, "--event", "UNSUBSCRIBE", "--file", published}, code: 2, message: "exactly one"},
+		{name: "neither --event nor --file", args: []string{"--url", refused}, code: 2, message: "exactly one"},
+		{name: "unknown event", args: []string{"--url", refused, "--event", "RCS_RESULT_UPDATE"}, code: 2, message: "RCS_RESULT_UPDATE"},
+		{name: "--count 0", args: []string{"--url", refused, "--event", "UNSUBSCRIBE", "--count", "0"}, code: 2, message: "--count"},
+		{name: "--count -1", args: []string{"--url", refused, "--event", "UNSUBSCRIBE", "--count", "-1"}, code: 2, message: "--count"},
+		{name: "--count not a number", args: []string{"--url", refused, "--event", "UNSUBSCRIBE", "--count", "three"}, code: 2},
+		{name: "not an http URL", args: []string{"--url", "ftp://example.com/", "--event", "UNSUBSCRIBE"}, code: 2, message: "ftp://example.com/"},
+		{name: "missing file", args: []string{"--url", refused, "--file", missing}, code: 2, message: "missing.json"},
+		{name: "unexpected argument", args: []string{"--url", refused, "--event", "UNSUBSCRIBE", "extra"}, code: 2, message: "extra"},
+		{name: "unknown flag", args: []string{"--url", refused, "--event", "UNSUBSCRIBE", "--retries", "3"}, code: 2, message: "retries"},
+		{name: "connection refused", args: []string{"--url", refused, "--event", "UNSUBSCRIBE", "--secret", "s"}, code: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := invoke(t, append([]string{"send"}, tt.args...)...)
+			assert.Equal(t, tt.code, r.code, "stdout: %s\nstderr: %s", r.stdout, r.stderr)
+			assert.Contains(t, r.stderr, tt.message)
+			assert.NotContains(t, r.stdout, "200 OK")
+		})
+	}
+}
+
+// TestSendToServe sends with one process to another, and checks both ends.
+func TestSendToServe(t *testing.T) {
+	t.Parallel()
+	const secret = "e2e-s3cret"
+	s := startServe(t, []string{"SMSHOOK_SECRET=" + secret}, "--path", "/webhooks/nhn")
+	require.True(t, strings.HasSuffix(s.url, "/webhooks/nhn"), s.url)
+
+	r := invoke(t, "send", "--url", s.url, "--secret", secret, "--event", "MESSAGE_RESULT_UPDATE", "--count", "3")
+	require.Equal(t, 0, r.code, "stdout: %s\nstderr: %s", r.stdout, r.stderr)
+	assert.Equal(t, "200 OK\n200 OK\n200 OK\n", r.stdout)
+
+	r = invoke(t, "send", "--url", s.url, "--secret", "not-"+secret, "--event", "UNSUBSCRIBE")
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stdout, "401 Unauthorized")
+
+	r = cli{args: []string{"send", "--url", s.url, "--file", "-"}, env: []string{"SMSHOOK_SECRET=" + secret}, stdin: bytes.NewReader(readFile(t, published))}.run(t)
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stdout, "400 Bad Request")
+	assert.Contains(t, r.stdout, "/hooks/0")
+
+	require.Equal(t, 0, s.stop(t, syscall.SIGTERM))
+	got := s.deliveries(t)
+	require.Len(t, got, 3)
+	ids := map[string]bool{}
+	for _, d := range got {
+		assert.Equal(t, "MESSAGE_RESULT_UPDATE", d.Event)
+		assert.Equal(t, appKey, d.AppKey)
+		assert.Equal(t, 1, d.Hooks)
+		ids[d.HooksID] = true
+	}
+	assert.Len(t, ids, 3, "three distinct hooksIds")
+	assertNoValue(t, s.result(), append(fixturePhones, secret)...)
+}

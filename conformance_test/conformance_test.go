@@ -1,0 +1,874 @@
+// Package conformance_test runs one corpus of webhook bodies through every reader smshook has — kin-openapi in
+// both profiles, go-playground/validator on decoded values, the HTTP receivers and the smshook CLI — and checks each
+// verdict against testdata/cases.json, whose expectations were decided from openapi.yaml and validate's package
+// doc, not copied from any of them. It uses the public API only.
+package conformance_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/smshook/smshook"
+	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/validate"
+)
+
+const (
+	corpusDir = "testdata"
+	secret    = "conformance-s3cret"
+	// verificationAppKey is the appKey of the console's URL verification request, answered 200 undispatched.
+	verificationAppKey = "String"
+	minCases           = 80
+)
+
+// corpusDirs are the directories of the corpus, each with its own rule on verdicts (see TestCorpusIndex).
+var corpusDirs = []string{"valid", "invalid", "drift", "vendor-doc"}
+
+// Verdicts of cases.json.
+const (
+	valid     = "valid"
+	invalid   = "invalid"
+	malformed = "malformed"
+)
+
+// expectation is one element of cases.json.
+type expectation struct {
+	File       string   `json:"file"`
+	Strict     string   `json:"strict"`
+	Compatible string   `json:"compatible"`
+	Pointers   []string `json:"pointers,omitempty"`
+	Drift      []string `json:"drift,omitempty"`
+	JS         *struct {
+		Verdict string `json:"verdict"`
+		Why     string `json:"why"`
+	} `json:"js,omitempty"`
+	Note string `json:"note"`
+}
+
+// cliBinary is the smshook command built by TestMain; empty in a fuzz worker, which does not run it.
+var cliBinary string
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if f := flag.Lookup("test.fuzzworker"); f != nil && f.Value.String() == "true" {
+		os.Exit(m.Run())
+	}
+	dir, err := os.MkdirTemp("", "smshook-conformance-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "conformance:", err)
+		os.Exit(1)
+	}
+	cliBinary = filepath.Join(dir, "smshook")
+	build := exec.Command("go", "build", "-o", cliBinary, "../cmd/smshook")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "conformance: build the smshook command:", err)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// loadCases reads cases.json, refusing any property outside the documented shape.
+var loadCases = sync.OnceValues(func() ([]expectation, error) {
+	data, err := os.ReadFile(filepath.Join(corpusDir, "cases.json"))
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var cases []expectation
+	if err := dec.Decode(&cases); err != nil {
+		return nil, fmt.Errorf("cases.json: %w", err)
+	}
+	return cases, nil
+})
+
+func cases(tb testing.TB) []expectation {
+	tb.Helper()
+	c, err := loadCases()
+	require.NoError(tb, err)
+	return c
+}
+
+func readCase(tb testing.TB, c expectation) []byte {
+	tb.Helper()
+	body, err := os.ReadFile(filepath.Join(corpusDir, filepath.FromSlash(c.File)))
+	require.NoError(tb, err)
+	return body
+}
+
+func newValidator(tb testing.TB, opts ...validate.Option) *validate.Validator {
+	tb.Helper()
+	v, err := validate.New(opts...)
+	require.NoError(tb, err)
+	return v
+}
+
+// verdictOf names the outcome of Body.
+func verdictOf(err error) string {
+	switch {
+	case err == nil:
+		return valid
+	case errors.Is(err, validate.ErrMalformed):
+		return malformed
+	case errors.Is(err, validate.ErrInvalid):
+		return invalid
+	}
+	return "unexpected error: " + err.Error()
+}
+
+// pointers lists the distinct pointers of violations, sorted: a location is reported once however many rules
+// it breaks (kin-openapi may report a value against a schema and against its allOf member).
+func pointers(violations []validate.Violation) []string {
+	var out []string
+	for _, v := range violations {
+		out = append(out, v.Pointer)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func marshal(tb testing.TB, v any) string {
+	tb.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(tb, err)
+	return string(b)
+}
+
+func violationsOf(tb testing.TB, err error) []validate.Violation {
+	tb.Helper()
+	var verr *validate.Error
+	require.ErrorAs(tb, err, &verr)
+	return verr.Violations
+}
+
+// TestCorpusIndex checks that cases.json and the files agree one to one, and that each directory holds what
+// its name says.
+func TestCorpusIndex(t *testing.T) {
+	all := cases(t)
+	require.GreaterOrEqual(t, len(all), minCases)
+
+	var files []string
+	for _, dir := range corpusDirs {
+		err := filepath.WalkDir(filepath.Join(corpusDir, dir), func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			rel, err := filepath.Rel(corpusDir, p)
+			files = append(files, filepath.ToSlash(rel))
+			return err
+		})
+		require.NoError(t, err)
+	}
+	var listed []string
+	for _, c := range all {
+		listed = append(listed, c.File)
+	}
+	require.Len(t, slices.Compact(slices.Sorted(slices.Values(listed))), len(listed), "a file has more than one entry")
+	assert.ElementsMatch(t, files, listed, "files without an entry, or entries without a file")
+
+	verdicts := []string{valid, invalid, malformed}
+	for _, c := range all {
+		assert.Contains(t, verdicts, c.Strict, c.File)
+		assert.Contains(t, verdicts, c.Compatible, c.File)
+		assert.True(t, strings.HasSuffix(c.File, ".json"), "%s: not a .json file", c.File)
+		assert.NotEmpty(t, c.Note, "%s: no note", c.File)
+		assert.Equal(t, c.Strict != valid, len(c.Pointers) > 0, "%s: pointers are required exactly when strict rejects", c.File)
+		assert.True(t, slices.IsSorted(c.Pointers), "%s: pointers not sorted", c.File)
+		assert.True(t, slices.IsSorted(c.Drift), "%s: drift not sorted", c.File)
+		if len(c.Drift) > 0 {
+			assert.Equal(t, valid, c.Compatible, "%s: drift is only reported by an accepted body", c.File)
+		}
+		if c.Strict == malformed || c.Compatible == malformed {
+			assert.Equal(t, c.Strict, c.Compatible, "%s: malformed is malformed under every profile", c.File)
+		}
+		if c.Strict == valid {
+			assert.Equal(t, valid, c.Compatible, "%s: compatible accepts whatever strict accepts", c.File)
+			assert.Empty(t, c.Drift, "%s: strictly valid bodies have no drift", c.File)
+		}
+		if c.JS != nil {
+			assert.Contains(t, verdicts, c.JS.Verdict, c.File)
+			assert.NotEqual(t, c.Strict, c.JS.Verdict, "%s: a js entry documents a different verdict only", c.File)
+			assert.NotEmpty(t, c.JS.Why, c.File)
+		}
+		switch dir, _, _ := strings.Cut(c.File, "/"); dir {
+		case "valid":
+			assert.Equal(t, valid, c.Strict, "%s: valid/ holds strictly valid bodies", c.File)
+		case "invalid":
+			assert.NotEqual(t, valid, c.Strict, "%s: invalid/ holds bodies both profiles reject", c.File)
+			assert.NotEqual(t, valid, c.Compatible, "%s: invalid/ holds bodies both profiles reject", c.File)
+		case "drift":
+			assert.Equal(t, invalid, c.Strict, "%s: drift/ holds bodies strict rejects", c.File)
+			assert.Equal(t, valid, c.Compatible, "%s: drift/ holds bodies compatible accepts", c.File)
+			assert.NotEmpty(t, c.Drift, "%s: drift/ holds bodies with drift", c.File)
+		case "vendor-doc":
+		default:
+			t.Errorf("%s: not in one of %v", c.File, corpusDirs)
+		}
+	}
+}
+
+// TestVendorDocIsAsPublished keeps vendor-doc/ byte for byte equal to the vendor's examples of the repository.
+func TestVendorDocIsAsPublished(t *testing.T) {
+	vendor, err := filepath.Glob(filepath.Join("..", "testdata", "vendor", "*.json"))
+	require.NoError(t, err)
+	require.NotEmpty(t, vendor)
+	for _, p := range vendor {
+		want, err := os.ReadFile(p)
+		require.NoError(t, err)
+		got, err := os.ReadFile(filepath.Join(corpusDir, "vendor-doc", filepath.Base(p)))
+		require.NoError(t, err, "vendor-doc/ lacks a copy of %s", p)
+		assert.Equal(t, string(want), string(got), "vendor-doc/%s differs from %s", filepath.Base(p), p)
+	}
+}
+
+// TestCorpus checks every case with kin-openapi under both profiles, validator/v10, the receiver under both
+// profiles, and the generated strict server interface behind smshook.NewStrictHandler.
+func TestCorpus(t *testing.T) {
+	strict := newValidator(t)
+	compatible := newValidator(t, validate.WithProfile(validate.Compatible))
+	for _, c := range cases(t) {
+		t.Run(c.File, func(t *testing.T) {
+			t.Parallel()
+			body := readCase(t, c)
+
+			d, err := strict.Body(body)
+			cd, cerr := compatible.Body(body)
+			t.Run("strict", func(t *testing.T) {
+				require.Equal(t, c.Strict, verdictOf(err), "kin-openapi strict: %v", err)
+				if err != nil {
+					assert.Nil(t, d)
+					violations := violationsOf(t, err)
+					assert.Equal(t, c.Pointers, pointers(violations), "strict violations: %v", violations)
+					if c.Strict == malformed {
+						assert.Len(t, violations, 1, "a malformed body has one violation")
+					}
+					return
+				}
+				assert.Empty(t, d.Drift)
+				assert.True(t, d.Known())
+			})
+			t.Run("compatible", func(t *testing.T) {
+				require.Equal(t, c.Compatible, verdictOf(cerr), "kin-openapi compatible: %v", cerr)
+				if cerr != nil {
+					return
+				}
+				assert.Equal(t, c.Drift, pointers(cd.Drift), "compatible drift: %v", cd.Drift)
+				if err == nil {
+					assert.JSONEq(t, marshal(t, d.Envelope), marshal(t, cd.Envelope), "both profiles bind the same value")
+				}
+			})
+			t.Run("validator-v10", func(t *testing.T) {
+				checkValidatorV10(t, c, body, d, cd)
+			})
+			t.Run("receiver", func(t *testing.T) {
+				checkReceiver(t, body, c.Compatible, nil, cd)
+			})
+			t.Run("receiver-strict", func(t *testing.T) {
+				checkReceiver(t, body, c.Strict, c.Pointers, d, smshook.WithStrict())
+			})
+			t.Run("strict-server", func(t *testing.T) {
+				checkStrictServer(t, body, c.Compatible, cd)
+			})
+		})
+	}
+}
+
+// checkValidatorV10 compares smshook.Validate, go-playground/validator on a Go value, with kin-openapi strict.
+//
+// It reads the body with json.Unmarshal into the concrete envelope type of its event (api.Envelope for an event
+// the contract does not know, or none) and validates that value. There it cannot agree with strict by
+// construction, and the check is skipped, for bodies:
+//   - with a required integer (recipientSeq) absent or null: Go reads 0, which the integer rules allow;
+//   - with a property name that differs from the contract's only in case: encoding/json matches names
+//     case-insensitively, the contract exactly;
+//   - with duplicate keys or invalid UTF-8: encoding/json keeps the last value and replaces bad bytes with U+FFFD,
+//     where the contract finds the body malformed;
+//   - whose values encoding/json refuses (a wrong type, 1.0 or 1e2 or a number beyond int64 for an integer, an
+//     impossible date, data after the value): then no value exists to validate, and strict must reject too —
+//     except a date-time written with a JSON escape, which time.Time refuses (go.dev/issue/47353) and strict
+//     accepts; it is checked again with its escapes resolved.
+//
+// Whatever a profile accepts is validated again as the typed value validate bound: strict's must pass, and
+// compatible's must fail exactly at its drift.
+func checkValidatorV10(t *testing.T, c expectation, body []byte, d, cd *validate.Delivery) {
+	if d != nil {
+		assert.NoError(t, smshook.Validate(d.Envelope), "validator/v10 rejects the value strict accepted")
+	}
+	if cd != nil {
+		err := smshook.Validate(cd.Envelope)
+		if len(cd.Drift) == 0 {
+			assert.NoError(t, err, "validator/v10 rejects the value compatible accepted without drift")
+		} else if assert.Error(t, err, "validator/v10 accepts the drift compatible accepted") {
+			assert.Equal(t, pointers(cd.Drift), pointers(violationsOf(t, err)), "validator/v10 violations are not the drift")
+		}
+	}
+
+	if reason := cannotAgree(body); reason != "" {
+		t.Skip("validator/v10 cannot agree with strict here by construction: " + reason)
+	}
+	value := envelopeFor(body)
+	if err := json.Unmarshal(body, value); err != nil {
+		if escapedTimeRefused(err, body) {
+			value = envelopeFor(body)
+			require.NoError(t, json.Unmarshal(resolveEscapes(t, body), value))
+		} else {
+			assert.NotEqual(t, valid, c.Strict, "encoding/json refuses what strict accepts: %v", err)
+			return
+		}
+	}
+	err := smshook.Validate(value)
+	if c.Strict == valid {
+		assert.NoError(t, err, "validator/v10 rejects what strict accepts")
+	} else {
+		assert.Error(t, err, "validator/v10 accepts what strict rejects (%v)", c.Pointers)
+	}
+}
+
+// cannotAgree names the category, documented on checkValidatorV10, where a value decoded by encoding/json cannot
+// carry strict's verdict; "" when there is none.
+func cannotAgree(body []byte) string {
+	switch {
+	case !utf8.Valid(body):
+		return "invalid UTF-8"
+	case hasDuplicateKeys(body):
+		return "duplicate keys"
+	case hasCaseVariantKey(body):
+		return "a property name differing from the contract's in case only"
+	case hasMissingRequiredInteger(body):
+		return "a required integer absent or null reads 0"
+	}
+	return ""
+}
+
+// envelopeFor returns a new value of the envelope type of body's event.
+func envelopeFor(body []byte) any {
+	var probe map[string]any
+	_ = json.Unmarshal(body, &probe)
+	event, _ := probe["event"].(string)
+	switch api.EventType(event) {
+	case api.EventTypeUnsubscribe:
+		return new(api.UnsubscribeEnvelope)
+	case api.EventTypeMessageResultUpdate:
+		return new(api.MessageResultUpdateEnvelope)
+	case api.EventTypeConversionBlock:
+		return new(api.ConversionBlockEnvelope)
+	case api.EventTypeInternationalDeliveryReceipt:
+		return new(api.InternationalDeliveryReceiptEnvelope)
+	}
+	return new(api.Envelope)
+}
+
+// escapedTimeRefused reports whether err is time.Time refusing a date-time string with a JSON escape: it reads
+// the raw JSON without resolving escapes (go.dev/issue/47353).
+func escapedTimeRefused(err error, body []byte) bool {
+	var pe *time.ParseError
+	return errors.As(err, &pe) && bytes.Contains(body, []byte(`\`))
+}
+
+// resolveEscapes re-encodes a JSON document with its strings' escapes resolved.
+func resolveEscapes(tb testing.TB, body []byte) []byte {
+	tb.Helper()
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	require.NoError(tb, dec.Decode(&v))
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	require.NoError(tb, enc.Encode(v))
+	return buf.Bytes()
+}
+
+// walkJSON calls visit for every object of a well-formed JSON document, with its keys in order (escapes
+// resolved, duplicates kept); it stops at the first error.
+func walkJSON(body []byte, visit func(keys []string, values []any)) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var value func() (any, error)
+	value = func() (any, error) {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		switch tok {
+		case json.Delim('{'):
+			var keys []string
+			var values []any
+			for dec.More() {
+				k, err := dec.Token()
+				if err != nil {
+					return nil, err
+				}
+				v, err := value()
+				if err != nil {
+					return nil, err
+				}
+				keys, values = append(keys, k.(string)), append(values, v)
+			}
+			visit(keys, values)
+			obj := map[string]any{}
+			for i, k := range keys {
+				obj[k] = values[i]
+			}
+			_, err = dec.Token()
+			return obj, err
+		case json.Delim('['):
+			arr := []any{}
+			for dec.More() {
+				v, err := value()
+				if err != nil {
+					return nil, err
+				}
+				arr = append(arr, v)
+			}
+			_, err = dec.Token()
+			return arr, err
+		}
+		return tok, nil
+	}
+	_, err := value()
+	return err
+}
+
+func hasDuplicateKeys(body []byte) bool {
+	dup := false
+	_ = walkJSON(body, func(keys []string, _ []any) {
+		dup = dup || len(slices.Compact(slices.Sorted(slices.Values(keys)))) != len(keys)
+	})
+	return dup
+}
+
+// contractNames are the property names of the generated envelopes and hooks.
+var contractNames = sync.OnceValue(func() []string {
+	var names []string
+	seen := map[reflect.Type]bool{}
+	var walk func(reflect.Type)
+	walk = func(t reflect.Type) {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct || seen[t] || t.PkgPath() != reflect.TypeFor[api.Envelope]().PkgPath() {
+			return
+		}
+		seen[t] = true
+		for i := range t.NumField() {
+			if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); name != "" && name != "-" {
+				names = append(names, name)
+			}
+			walk(t.Field(i).Type)
+		}
+	}
+	for _, v := range []any{api.UnsubscribeEnvelope{}, api.MessageResultUpdateEnvelope{}, api.ConversionBlockEnvelope{},
+		api.InternationalDeliveryReceiptEnvelope{}, api.Envelope{}} {
+		walk(reflect.TypeOf(v))
+	}
+	return names
+})
+
+// hasCaseVariantKey reports whether a key of body differs from a property name of the contract in case only:
+// encoding/json binds it to that property (Unicode folding included: "hoo\u212Aid" is hookId to it).
+func hasCaseVariantKey(body []byte) bool {
+	found := false
+	_ = walkJSON(body, func(keys []string, _ []any) {
+		for _, k := range keys {
+			for _, name := range contractNames() {
+				found = found || (k != name && strings.EqualFold(k, name))
+			}
+		}
+	})
+	return found
+}
+
+// hasMissingRequiredInteger reports whether a hook of an event whose hooks require recipientSeq lacks it or has
+// it null.
+func hasMissingRequiredInteger(body []byte) bool {
+	var env struct {
+		Event string           `json:"event"`
+		Hooks []map[string]any `json:"hooks"`
+	}
+	if json.Unmarshal(body, &env) != nil {
+		return false
+	}
+	if env.Event != string(api.EventTypeMessageResultUpdate) && env.Event != string(api.EventTypeInternationalDeliveryReceipt) {
+		return false
+	}
+	for _, h := range env.Hooks {
+		if h != nil && h["recipientSeq"] == nil { // a null hook fails on its hookId first
+			return true
+		}
+	}
+	return false
+}
+
+// hasLexicalIntegerIssue reports whether an integer property is written as a number encoding/json refuses for an
+// int64 (1.0, 1e2, beyond int64) — a lexical question JSON Schema validators do not all see.
+func hasLexicalIntegerIssue(body []byte) bool {
+	found := false
+	_ = walkJSON(body, func(keys []string, values []any) {
+		for i, k := range keys {
+			if n, ok := values[i].(json.Number); ok && (k == "recipientSeq" || k == "messageCount") {
+				if _, err := n.Int64(); err != nil {
+					found = true
+				}
+			}
+		}
+	})
+	return found
+}
+
+// recorder is an EventHandler that keeps what it was handed.
+type recorder struct {
+	mu     sync.Mutex
+	events []string
+	values []any
+}
+
+func (r *recorder) record(event string, v any) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events, r.values = append(r.events, event), append(r.values, v)
+	return nil
+}
+
+func (r *recorder) OnUnsubscribe(_ context.Context, e *api.UnsubscribeEnvelope) error {
+	return r.record(string(api.EventTypeUnsubscribe), e)
+}
+
+func (r *recorder) OnMessageResultUpdate(_ context.Context, e *api.MessageResultUpdateEnvelope) error {
+	return r.record(string(api.EventTypeMessageResultUpdate), e)
+}
+
+func (r *recorder) OnConversionBlock(_ context.Context, e *api.ConversionBlockEnvelope) error {
+	return r.record(string(api.EventTypeConversionBlock), e)
+}
+
+func (r *recorder) OnInternationalDeliveryReceipt(_ context.Context, e *api.InternationalDeliveryReceiptEnvelope) error {
+	return r.record(string(api.EventTypeInternationalDeliveryReceipt), e)
+}
+
+func (r *recorder) onUnknownEvent(_ context.Context, e *api.Envelope, _ []byte) error {
+	return r.record("unknown:"+string(e.Event), e)
+}
+
+// isVerification reports whether body is an object whose appKey is the console's placeholder.
+func isVerification(body []byte) bool {
+	var probe map[string]any
+	return json.Unmarshal(body, &probe) == nil && probe["appKey"] == verificationAppKey
+}
+
+// checkReceiver posts body, signed, to a receiver made by smshook.NewHandler with opts: 200 and one dispatch of
+// the validated value when verdict is valid, 200 without dispatch for the console's verification request, else
+// 400 with a problem listing wantPointers, unless nil.
+func checkReceiver(t *testing.T, body []byte, verdict string, wantPointers []string, d *validate.Delivery, opts ...smshook.Option) {
+	rec := &recorder{}
+	opts = append([]smshook.Option{
+		smshook.WithSecrets(secret),
+		smshook.WithLogger(slog.New(slog.DiscardHandler)),
+		smshook.OnUnknownEvent(rec.onUnknownEvent),
+	}, opts...)
+	h, err := smshook.NewHandler(rec, opts...)
+	require.NoError(t, err)
+
+	req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
+	req.Header.Set(smshook.SignatureHeader, secret)
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+
+	verification := verdict != malformed && isVerification(body)
+	switch {
+	case verification:
+		assert.Equal(t, http.StatusOK, w.Code, "the console's verification request is acknowledged: %s", w.Body)
+		assert.Empty(t, rec.events, "the console's verification request is not dispatched")
+	case verdict == valid:
+		require.Equal(t, http.StatusOK, w.Code, "%s", w.Body)
+		require.NotNil(t, d, "the validator rejected what the receiver accepted")
+		require.Len(t, rec.events, 1, "one dispatch per delivery")
+		want := string(d.Event)
+		if !d.Known() {
+			want = "unknown:" + want
+		}
+		assert.Equal(t, want, rec.events[0])
+		assert.IsType(t, d.Envelope, rec.values[0])
+		assert.JSONEq(t, marshal(t, d.Envelope), marshal(t, rec.values[0]), "the application gets the value the validator bound")
+	default:
+		assert.Equal(t, http.StatusBadRequest, w.Code, "%s", w.Body)
+		assert.Empty(t, rec.events, "a rejected delivery is not dispatched")
+		assert.Equal(t, "application/problem+json", w.Header().Get("Content-Type"))
+		var problem api.Problem
+		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &problem))
+		assert.Equal(t, http.StatusBadRequest, problem.Status)
+		if wantPointers == nil {
+			return
+		}
+		require.NotNil(t, problem.Errors, "the problem lists no errors")
+		var got []validate.Violation
+		for _, e := range *problem.Errors {
+			got = append(got, validate.Violation{Pointer: e.Pointer})
+		}
+		assert.Equal(t, wantPointers, pointers(got), "the problem's pointers")
+	}
+}
+
+// strictServer is an api.StrictServerInterface that reads the typed envelope as the generated code offers it.
+type strictServer struct {
+	mu     sync.Mutex
+	values []any
+	errs   []error
+}
+
+func (s *strictServer) ReceiveWebhook(_ context.Context, r api.ReceiveWebhookRequestObject) (api.ReceiveWebhookResponseObject, error) {
+	v, err := api.ReceiveWebhookJSONBody(*r.Body).ValueByDiscriminator()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.values, s.errs = append(s.values, v), append(s.errs, err)
+	return nil, err
+}
+
+// checkStrictServer posts body to a receiver made by smshook.NewStrictHandler (default profile): a delivery of a
+// known event that the profile accepts reaches the generated interface, which must read from it the value the
+// validator bound.
+func checkStrictServer(t *testing.T, body []byte, verdict string, d *validate.Delivery) {
+	app := &strictServer{}
+	h, err := smshook.NewStrictHandler(app, smshook.WithSecrets(secret), smshook.WithLogger(slog.New(slog.DiscardHandler)))
+	require.NoError(t, err)
+	req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
+	req.Header.Set(smshook.SignatureHeader, secret)
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+
+	if verdict != valid || d == nil || !d.Known() || isVerification(body) {
+		assert.Empty(t, app.values, "the strict server interface was called")
+		return
+	}
+	require.Len(t, app.values, 1, "one call per delivery; answered %d %s", w.Code, w.Body)
+	require.NoError(t, app.errs[0], "the generated union cannot read the envelope the validator accepted")
+	assert.Equal(t, http.StatusOK, w.Code, "%s", w.Body)
+	assert.Equal(t, reflect.TypeOf(d.Envelope).Elem().String(), reflect.TypeOf(app.values[0]).String(), "the generated union reads another event")
+	assert.JSONEq(t, marshal(t, d.Envelope), marshal(t, app.values[0]), "the strict server interface reads another value than the validator bound")
+}
+
+// cliReport is an element of `smshook validate --format json`.
+type cliReport struct {
+	File   string               `json:"file"`
+	Valid  bool                 `json:"valid"`
+	Event  string               `json:"event"`
+	Hooks  int                  `json:"hooks"`
+	Errors []validate.Violation `json:"errors"`
+	Drift  []validate.Violation `json:"drift"`
+}
+
+// TestCLI validates the whole corpus in one run of `smshook validate --format json` per profile.
+func TestCLI(t *testing.T) {
+	require.NotEmpty(t, cliBinary, "TestMain built no smshook command")
+	all := cases(t)
+	for _, profile := range []string{"strict", "compatible"} {
+		t.Run(profile, func(t *testing.T) {
+			t.Parallel()
+			args := []string{"validate", "--format", "json"}
+			if profile == "compatible" {
+				args = append(args, "--compat")
+			}
+			for _, dir := range corpusDirs {
+				args = append(args, path.Join(corpusDir, dir))
+			}
+			cmd := exec.Command(cliBinary, args...)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			code := 0
+			if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
+				code = ee.ExitCode()
+			} else {
+				require.NoError(t, err)
+			}
+
+			var reports []cliReport
+			require.NoError(t, json.Unmarshal(stdout.Bytes(), &reports), "stderr: %s", stderr.String())
+			byFile := map[string]cliReport{}
+			for _, r := range reports {
+				file := strings.TrimPrefix(filepath.ToSlash(r.File), corpusDir+"/")
+				_, dup := byFile[file]
+				assert.False(t, dup, "%s reported twice", file)
+				byFile[file] = r
+			}
+			assert.Len(t, reports, len(all))
+
+			wantCode := 0
+			for _, c := range all {
+				verdict := c.Strict
+				if profile == "compatible" {
+					verdict = c.Compatible
+				}
+				if verdict != valid {
+					wantCode = 1
+				}
+				r, ok := byFile[c.File]
+				if !assert.True(t, ok, "%s: not reported", c.File) {
+					continue
+				}
+				if !assert.Equal(t, verdict == valid, r.Valid, "%s: smshook validate --%s: %v", c.File, profile, r.Errors) {
+					continue
+				}
+				if verdict == valid {
+					assert.Empty(t, r.Errors, c.File)
+					if profile == "compatible" {
+						assert.Equal(t, c.Drift, pointers(r.Drift), "%s: drift", c.File)
+					}
+				} else if profile == "strict" {
+					assert.Equal(t, c.Pointers, pointers(r.Errors), "%s: pointers", c.File)
+				}
+			}
+			assert.Equal(t, wantCode, code, "exit code; stderr: %s", stderr.String())
+		})
+	}
+}
+
+// TestCompleteness fails when a value of the contract's enums has no valid fixture, or an event no invalid one.
+func TestCompleteness(t *testing.T) {
+	spec, err := api.GetSpec()
+	require.NoError(t, err)
+	enum := func(name string) []string {
+		ref, ok := spec.Components.Schemas[name]
+		require.True(t, ok, "openapi.yaml has no schema %s", name)
+		var out []string
+		for _, v := range ref.Value.Enum {
+			s, ok := v.(string)
+			require.True(t, ok, "%s: enum value %v is not a string", name, v)
+			out = append(out, s)
+		}
+		require.NotEmpty(t, out, "%s has no enum", name)
+		return out
+	}
+	validEvents, invalidEvents := map[string]bool{}, map[string]bool{}
+	messageStatuses, dlrStatuses := map[string]bool{}, map[string]bool{}
+	for _, c := range cases(t) {
+		var env struct {
+			Event string           `json:"event"`
+			Hooks []map[string]any `json:"hooks"`
+		}
+		if c.Strict == malformed || json.Unmarshal(readCase(t, c), &env) != nil {
+			continue
+		}
+		if c.Strict == invalid {
+			invalidEvents[env.Event] = true
+			continue
+		}
+		validEvents[env.Event] = true
+		for _, h := range env.Hooks {
+			if s, ok := h["messageStatus"].(string); ok && env.Event == string(api.EventTypeMessageResultUpdate) {
+				messageStatuses[s] = true
+			}
+			if s, ok := h["dlrStatus"].(string); ok && env.Event == string(api.EventTypeInternationalDeliveryReceipt) {
+				dlrStatuses[s] = true
+			}
+		}
+	}
+	for _, e := range enum("EventType") {
+		assert.True(t, validEvents[e], "event %s has no valid fixture", e)
+		assert.True(t, invalidEvents[e], "event %s has no invalid fixture", e)
+	}
+	for _, s := range enum("MessageStatus") {
+		assert.True(t, messageStatuses[s], "messageStatus %s has no valid fixture", s)
+	}
+	for _, s := range enum("DlrStatus") {
+		assert.True(t, dlrStatuses[s], "dlrStatus %s has no valid fixture", s)
+	}
+}
+
+// TestDecodeThenValidate is the reverse of FuzzValidateThenDecode, on the corpus: a body that json.Unmarshal
+// reads into its event's type, with none of the lexical questions encoding/json does not ask (case variants of
+// names, duplicate keys, integers written 1.0 or 1e2, invalid UTF-8), is accepted by strict — or cases.json
+// expects strict to call it invalid for a rule encoding/json does not check: a required property or hook, a
+// known value, a minimum length or number of items. validator/v10 checks exactly those from the contract's
+// tags, so it must reject the decoded value too, unless a required integer is absent or null (Go reads 0).
+func TestDecodeThenValidate(t *testing.T) {
+	strict := newValidator(t)
+	checked := 0
+	for _, c := range cases(t) {
+		body := readCase(t, c)
+		if !utf8.Valid(body) || hasDuplicateKeys(body) || hasCaseVariantKey(body) || hasLexicalIntegerIssue(body) {
+			continue
+		}
+		value := envelopeFor(body)
+		if json.Unmarshal(body, value) != nil {
+			continue
+		}
+		checked++
+		_, err := strict.Body(body)
+		if err == nil {
+			continue
+		}
+		if !assert.Equal(t, invalid, c.Strict, "%s: encoding/json reads it, strict rejects it (%v), cases.json expects %s", c.File, err, c.Strict) {
+			continue
+		}
+		if !hasMissingRequiredInteger(body) {
+			assert.Error(t, smshook.Validate(value),
+				"%s: strict rejects it (%v) for a reason neither encoding/json nor validator/v10 sees", c.File, err)
+		}
+	}
+	assert.Positive(t, checked)
+	t.Logf("%d bodies read by encoding/json without a lexical question", checked)
+}
+
+// FuzzValidateThenDecode: whatever strict accepts, json.Unmarshal reads into the same concrete type with the same
+// values, and validator/v10 accepts. Seeded from every corpus file.
+func FuzzValidateThenDecode(f *testing.F) {
+	for _, c := range cases(f) {
+		f.Add(readCase(f, c))
+	}
+	strict := newValidator(f)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		d, err := strict.Body(body)
+		if err != nil {
+			return
+		}
+		require.True(t, d.Known())
+		require.NoError(t, smshook.Validate(d.Envelope), "validator/v10 rejects the value strict accepted")
+		if hasCaseVariantKey(body) {
+			// encoding/json binds a case variant of a name (HOOKID) to the property; strict treats it as an unknown
+			// property. Their values may then differ by construction.
+			return
+		}
+		typ := reflect.TypeOf(d.Envelope)
+		require.Equal(t, reflect.Pointer, typ.Kind())
+		want := reflect.New(typ.Elem()).Interface()
+		if err := json.Unmarshal(body, want); err != nil {
+			require.True(t, escapedTimeRefused(err, body), "encoding/json refuses what strict accepts: %v", err)
+			want = reflect.New(typ.Elem()).Interface()
+			require.NoError(t, json.Unmarshal(resolveEscapes(t, body), want))
+		}
+		wantJSON, err := json.Marshal(want)
+		require.NoError(t, err)
+		gotJSON, err := json.Marshal(d.Envelope)
+		require.NoError(t, err)
+		require.JSONEq(t, string(wantJSON), string(gotJSON))
+	})
+}
