@@ -3,9 +3,9 @@ GO          ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 30s
 # package:target of every fuzz target
-FUZZ_TARGETS := ./validate:FuzzBody ./validate:FuzzParseJSON .:FuzzServeHTTP
+FUZZ_TARGETS := ./validate:FuzzBody ./validate:FuzzParseJSON .:FuzzServeHTTP ./conformance_test:FuzzValidateThenDecode
 
-.PHONY: all generate check test conformance docs bench fuzz soak demo
+.PHONY: all generate check test conformance docs bench bench-peers fuzz soak demo
 
 NODE_DIR := conformance_test/node
 NODE_DEPS := $(NODE_DIR)/node_modules/.installed
@@ -23,6 +23,7 @@ check: generate
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$unformatted" || { echo "not gofmt-formatted: $$unformatted"; exit 1; }
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
+	cd bench && $(GO) generate ./... && git diff --exit-code -- . && $(GO) mod tidy -diff && $(GO) vet ./...
 
 # test runs every Go test (the conformance corpus included) and the cross-language checks.
 test: $(NODE_DEPS)
@@ -49,6 +50,15 @@ bench:
 	@awk '/^BenchmarkReceive\//{split($$1,a,"/"); sub(/-[0-9]+$$/,"",a[2]); r[a[2]]=$$3} \
 	      /^BenchmarkDecodeOnly\//{split($$1,a,"/"); sub(/-[0-9]+$$/,"",a[2]); d[a[2]]=$$3} \
 	      END{for (k in r) if (k in d) printf "ratio receive/decode-only %s: %.2f\n", k, r[k]/d[k]}' bench.out | sort -t= -k2 -n
+
+# bench-peers measures smshook against the floor and the peers (bench/, its own module) in one run, prints the
+# benchstat table and the tracked ratios.
+BENCHSTAT := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+BENCH_COUNT ?= 3
+bench-peers:
+	cd bench && $(GO) test -run '^$$' -bench . -benchmem -count=$(BENCH_COUNT) -timeout 60m . | tee ../bench-peers.out
+	cd bench && $(GO) run $(BENCHSTAT) -col /impl ../bench-peers.out
+	cd bench && $(GO) run ./ratios < ../bench-peers.out
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \

@@ -58,11 +58,13 @@ func (w *nopWriter) WriteHeader(int)             {}
 
 // BenchmarkReceive measures a delivery through ServeHTTP: signature, content type, body read, parse,
 // kin-openapi validation, typed binding and dispatch. Compare with BenchmarkDecodeOnly of the same size.
+// Deduplication is off: the benchmark posts one delivery again and again, which it would acknowledge without
+// dispatching.
 func BenchmarkReceive(b *testing.B) {
 	for _, n := range []int{1, 100} {
 		b.Run(fmt.Sprintf("hooks=%d", n), func(b *testing.B) {
 			body := batch(b, n)
-			h, err := smshook.NewHandler(discard{}, smshook.WithSecrets(testSecret),
+			h, err := smshook.NewHandler(discard{}, smshook.WithSecrets(testSecret), smshook.WithoutDeduplication(),
 				smshook.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 			require.NoError(b, err)
 			req := httptest.NewRequest(http.MethodPost, "/", nil)

@@ -55,12 +55,11 @@ func strictDeliverer(s api.StrictServerInterface) deliverFunc {
 		if err != nil {
 			return err
 		}
-		var union api.ReceiveWebhookJSONBody
-		if err := union.UnmarshalJSON(body); err != nil {
+		var delivery api.Delivery
+		if err := delivery.UnmarshalJSON(body); err != nil {
 			return err
 		}
-		req := api.ReceiveWebhookJSONRequestBody(union)
-		resp, err := s.ReceiveWebhook(ctx, api.ReceiveWebhookRequestObject{Body: &req})
+		resp, err := s.ReceiveWebhook(ctx, api.ReceiveWebhookRequestObject{Body: &delivery})
 		if err != nil {
 			return err
 		}

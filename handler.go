@@ -44,8 +44,8 @@ func NewHandler(h EventHandler, opts ...Option) (http.Handler, error) {
 }
 
 // NewStrictHandler is NewHandler for an implementation of the generated api.StrictServerInterface: it receives
-// the validated delivery as the oneOf union (convert it to api.ReceiveWebhookJSONBody and call ValueByDiscriminator for the typed envelope) and chooses the
-// response; an error is answered 500. Unknown events still go to the OnUnknownEvent callback.
+// the validated delivery as the api.Delivery union (ValueByDiscriminator returns the typed envelope) and
+// chooses the response; an error is answered 500. Unknown events still go to the OnUnknownEvent callback.
 func NewStrictHandler(s api.StrictServerInterface, opts ...Option) (http.Handler, error) {
 	if s == nil {
 		return nil, errors.New("smshook: NewStrictHandler needs a StrictServerInterface")

@@ -435,7 +435,7 @@ type strictServer struct {
 var _ api.StrictServerInterface = (*strictServer)(nil)
 
 func (s *strictServer) ReceiveWebhook(_ context.Context, req api.ReceiveWebhookRequestObject) (api.ReceiveWebhookResponseObject, error) {
-	v, err := api.ReceiveWebhookJSONBody(*req.Body).ValueByDiscriminator()
+	v, err := (*req.Body).ValueByDiscriminator()
 	if err != nil {
 		return nil, err
 	}

@@ -152,6 +152,12 @@ type ConversionBlockHook struct {
 	HookId string `json:"hookId" validate:"required"`
 }
 
+// Delivery One delivery: the envelope of its `event`. A receiver dispatches on `event` and validates the body against
+// that event's envelope; an event this contract does not know yet has the shape of Envelope.
+type Delivery struct {
+	union json.RawMessage
+}
+
 // DlrStatus DLR status of an international message.
 type DlrStatus string
 
@@ -413,23 +419,18 @@ type Unauthorized = Problem
 // UnsupportedMediaType An RFC 9457 problem detail.
 type UnsupportedMediaType = Problem
 
-// ReceiveWebhookJSONBody defines parameters for ReceiveWebhook.
-type ReceiveWebhookJSONBody struct {
-	union json.RawMessage
-}
-
 // ReceiveWebhookJSONRequestBody defines body for ReceiveWebhook for application/json ContentType.
-type ReceiveWebhookJSONRequestBody ReceiveWebhookJSONBody
+type ReceiveWebhookJSONRequestBody = Delivery
 
-// AsUnsubscribeEnvelope returns the union data inside the ReceiveWebhookJSONBody as a UnsubscribeEnvelope
-func (t ReceiveWebhookJSONBody) AsUnsubscribeEnvelope() (UnsubscribeEnvelope, error) {
+// AsUnsubscribeEnvelope returns the union data inside the Delivery as a UnsubscribeEnvelope
+func (t Delivery) AsUnsubscribeEnvelope() (UnsubscribeEnvelope, error) {
 	var body UnsubscribeEnvelope
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromUnsubscribeEnvelope overwrites any union data inside the ReceiveWebhookJSONBody as the provided UnsubscribeEnvelope
-func (t *ReceiveWebhookJSONBody) FromUnsubscribeEnvelope(v UnsubscribeEnvelope) error {
+// FromUnsubscribeEnvelope overwrites any union data inside the Delivery as the provided UnsubscribeEnvelope
+func (t *Delivery) FromUnsubscribeEnvelope(v UnsubscribeEnvelope) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -439,8 +440,8 @@ func (t *ReceiveWebhookJSONBody) FromUnsubscribeEnvelope(v UnsubscribeEnvelope) 
 	return err
 }
 
-// MergeUnsubscribeEnvelope performs a merge with any union data inside the ReceiveWebhookJSONBody, using the provided UnsubscribeEnvelope
-func (t *ReceiveWebhookJSONBody) MergeUnsubscribeEnvelope(v UnsubscribeEnvelope) error {
+// MergeUnsubscribeEnvelope performs a merge with any union data inside the Delivery, using the provided UnsubscribeEnvelope
+func (t *Delivery) MergeUnsubscribeEnvelope(v UnsubscribeEnvelope) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -455,15 +456,15 @@ func (t *ReceiveWebhookJSONBody) MergeUnsubscribeEnvelope(v UnsubscribeEnvelope)
 	return err
 }
 
-// AsMessageResultUpdateEnvelope returns the union data inside the ReceiveWebhookJSONBody as a MessageResultUpdateEnvelope
-func (t ReceiveWebhookJSONBody) AsMessageResultUpdateEnvelope() (MessageResultUpdateEnvelope, error) {
+// AsMessageResultUpdateEnvelope returns the union data inside the Delivery as a MessageResultUpdateEnvelope
+func (t Delivery) AsMessageResultUpdateEnvelope() (MessageResultUpdateEnvelope, error) {
 	var body MessageResultUpdateEnvelope
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromMessageResultUpdateEnvelope overwrites any union data inside the ReceiveWebhookJSONBody as the provided MessageResultUpdateEnvelope
-func (t *ReceiveWebhookJSONBody) FromMessageResultUpdateEnvelope(v MessageResultUpdateEnvelope) error {
+// FromMessageResultUpdateEnvelope overwrites any union data inside the Delivery as the provided MessageResultUpdateEnvelope
+func (t *Delivery) FromMessageResultUpdateEnvelope(v MessageResultUpdateEnvelope) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -473,8 +474,8 @@ func (t *ReceiveWebhookJSONBody) FromMessageResultUpdateEnvelope(v MessageResult
 	return err
 }
 
-// MergeMessageResultUpdateEnvelope performs a merge with any union data inside the ReceiveWebhookJSONBody, using the provided MessageResultUpdateEnvelope
-func (t *ReceiveWebhookJSONBody) MergeMessageResultUpdateEnvelope(v MessageResultUpdateEnvelope) error {
+// MergeMessageResultUpdateEnvelope performs a merge with any union data inside the Delivery, using the provided MessageResultUpdateEnvelope
+func (t *Delivery) MergeMessageResultUpdateEnvelope(v MessageResultUpdateEnvelope) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -489,15 +490,15 @@ func (t *ReceiveWebhookJSONBody) MergeMessageResultUpdateEnvelope(v MessageResul
 	return err
 }
 
-// AsConversionBlockEnvelope returns the union data inside the ReceiveWebhookJSONBody as a ConversionBlockEnvelope
-func (t ReceiveWebhookJSONBody) AsConversionBlockEnvelope() (ConversionBlockEnvelope, error) {
+// AsConversionBlockEnvelope returns the union data inside the Delivery as a ConversionBlockEnvelope
+func (t Delivery) AsConversionBlockEnvelope() (ConversionBlockEnvelope, error) {
 	var body ConversionBlockEnvelope
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromConversionBlockEnvelope overwrites any union data inside the ReceiveWebhookJSONBody as the provided ConversionBlockEnvelope
-func (t *ReceiveWebhookJSONBody) FromConversionBlockEnvelope(v ConversionBlockEnvelope) error {
+// FromConversionBlockEnvelope overwrites any union data inside the Delivery as the provided ConversionBlockEnvelope
+func (t *Delivery) FromConversionBlockEnvelope(v ConversionBlockEnvelope) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -507,8 +508,8 @@ func (t *ReceiveWebhookJSONBody) FromConversionBlockEnvelope(v ConversionBlockEn
 	return err
 }
 
-// MergeConversionBlockEnvelope performs a merge with any union data inside the ReceiveWebhookJSONBody, using the provided ConversionBlockEnvelope
-func (t *ReceiveWebhookJSONBody) MergeConversionBlockEnvelope(v ConversionBlockEnvelope) error {
+// MergeConversionBlockEnvelope performs a merge with any union data inside the Delivery, using the provided ConversionBlockEnvelope
+func (t *Delivery) MergeConversionBlockEnvelope(v ConversionBlockEnvelope) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -523,15 +524,15 @@ func (t *ReceiveWebhookJSONBody) MergeConversionBlockEnvelope(v ConversionBlockE
 	return err
 }
 
-// AsInternationalDeliveryReceiptEnvelope returns the union data inside the ReceiveWebhookJSONBody as a InternationalDeliveryReceiptEnvelope
-func (t ReceiveWebhookJSONBody) AsInternationalDeliveryReceiptEnvelope() (InternationalDeliveryReceiptEnvelope, error) {
+// AsInternationalDeliveryReceiptEnvelope returns the union data inside the Delivery as a InternationalDeliveryReceiptEnvelope
+func (t Delivery) AsInternationalDeliveryReceiptEnvelope() (InternationalDeliveryReceiptEnvelope, error) {
 	var body InternationalDeliveryReceiptEnvelope
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromInternationalDeliveryReceiptEnvelope overwrites any union data inside the ReceiveWebhookJSONBody as the provided InternationalDeliveryReceiptEnvelope
-func (t *ReceiveWebhookJSONBody) FromInternationalDeliveryReceiptEnvelope(v InternationalDeliveryReceiptEnvelope) error {
+// FromInternationalDeliveryReceiptEnvelope overwrites any union data inside the Delivery as the provided InternationalDeliveryReceiptEnvelope
+func (t *Delivery) FromInternationalDeliveryReceiptEnvelope(v InternationalDeliveryReceiptEnvelope) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -541,8 +542,8 @@ func (t *ReceiveWebhookJSONBody) FromInternationalDeliveryReceiptEnvelope(v Inte
 	return err
 }
 
-// MergeInternationalDeliveryReceiptEnvelope performs a merge with any union data inside the ReceiveWebhookJSONBody, using the provided InternationalDeliveryReceiptEnvelope
-func (t *ReceiveWebhookJSONBody) MergeInternationalDeliveryReceiptEnvelope(v InternationalDeliveryReceiptEnvelope) error {
+// MergeInternationalDeliveryReceiptEnvelope performs a merge with any union data inside the Delivery, using the provided InternationalDeliveryReceiptEnvelope
+func (t *Delivery) MergeInternationalDeliveryReceiptEnvelope(v InternationalDeliveryReceiptEnvelope) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -557,7 +558,7 @@ func (t *ReceiveWebhookJSONBody) MergeInternationalDeliveryReceiptEnvelope(v Int
 	return err
 }
 
-func (t ReceiveWebhookJSONBody) Discriminator() (string, error) {
+func (t Delivery) Discriminator() (string, error) {
 	var discriminator struct {
 		Discriminator string `json:"event"`
 	}
@@ -565,7 +566,7 @@ func (t ReceiveWebhookJSONBody) Discriminator() (string, error) {
 	return discriminator.Discriminator, err
 }
 
-func (t ReceiveWebhookJSONBody) ValueByDiscriminator() (interface{}, error) {
+func (t Delivery) ValueByDiscriminator() (interface{}, error) {
 	discriminator, err := t.Discriminator()
 	if err != nil {
 		return nil, err
@@ -584,12 +585,12 @@ func (t ReceiveWebhookJSONBody) ValueByDiscriminator() (interface{}, error) {
 	}
 }
 
-func (t ReceiveWebhookJSONBody) MarshalJSON() ([]byte, error) {
+func (t Delivery) MarshalJSON() ([]byte, error) {
 	b, err := t.union.MarshalJSON()
 	return b, err
 }
 
-func (t *ReceiveWebhookJSONBody) UnmarshalJSON(b []byte) error {
+func (t *Delivery) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -1415,88 +1416,89 @@ func (sh *strictHandler) ReceiveWebhook(w http.ResponseWriter, r *http.Request) 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7HwLb9u4svBfGeg7QBMc2ZGdZLdxsPjgxG7r3dQJ/Gh7kORWjETbPJFIlaSSevfkv1/woYdt2XGyfdxT",
-	"FIvdVSyRHM57hjP8ywlYnDCKqRRO6y+HY5EwKrD+4wSFA/wpxUKqvwJGJab6ESVJRAIkCaN7CWc3EY7/",
-	"+W/BqHonghmOkXr6B8cTp+X8v71iiT3zVuxdmFHOw8OD64RYBJwkajqn5YxmGG5YOAcigDIJvw/P+8A4",
-	"hAybHwSSREzmIGdEgIKKo0Aeg485Z1z4EBEhBeA7zOdwR1ik4aw7D67ToxJziqIh5neYd9X333pnpQVg",
-	"gkiEQ5AMEs4CLATIGYYQR0TBfqw2OyN0CvdIAApuKbuPcDjFISAaApEQozncYBCYSkBTRMwm32I5Y2Gf",
-	"yXYUsXscfusdxnr9jHoX58ORBusCzSOGwhFjZ4hP8ffiqEgtzkHOENXY5jjACt0vBEQkJlLDqviDBHhM",
-	"0R0iEbqJ8Pdkk4ClUaiRWcUmQChIEuPj9RwxpiiVM8bJn9+eGwSZUiRTjmGGUYi5okFMhCB06gKOEzl3",
-	"geMEI4lDJeVqm4xiYBO9SxQEOFGv8nmE3ZJIk4RxicO3OCRoNE++OY1OzVo1tXbG7uVF1WKwkyCOYiwx",
-	"FyDSYAZIQDBDXGD523j0qvYSEMeAjKju1h21lF1fgXfK6B3mgjB6ErHgtkvvcMTMVhcBahcMwSbgn573",
-	"33UHw955/+PJ2fnpH77Sh1SKuuM6CWcJ5pIYJY+S5A88X53QyoDa0S2eKyV1PyPBDO7xzYyxWzsfsCBI",
-	"uZo1JvQM06mcOa2G60hND0dITujUcZ3PNYYSUgtYiKeY1vBnyVFNoqkG4Q5FJERSDeD4U0o4DjUe9BIV",
-	"W43u0VxU7FGBgWkaO61LZ/mlc10F1JTV7I9dtZbmou2BxZ9+W1lGwa3wI1bhVjyTYW1irFdGMwU5kTgW",
-	"j7HkEj+8YexWiUNMaM8ML3CPOEfzZ6DejQn9reGG5A4Xu+mFq/sZU/IpxdDrQMCN/N7PMFV2F5DW+8CN",
-	"96BlHoVYMZES6vHgDEI8IRSHWnvNcM5VAktJ6FR8JY5KOAvTQPZRjNdzPEUx3szvsOMP3w793a8EpV3y",
-	"lNEJmVZh/r2FKdBfpNzYiV7nq8Dz4BZ/tS5zdlgFcxG9bqZZMjnO5KIQRHbzbxxIxb9VbF2h4gKWUsnn",
-	"2iG6UR/iEG5wgFKhDQaR2h+0MwFHEq/qOzuugyQekSo2eD/DhicrVnPBn8/n89rbt7UwfDF68eZNK45b",
-	"QtSHw+GHDx982Bm8OoX9/f0jzRv4M4oT5Tw4Ta95UPMOa82XI++o5Xktz6t7nvdP/YfjOhPGYySdlqPw",
-	"X1P23HEdmkbW+ZA8xcvEfHAdC+EpCyv2cWrBV7R2c9vjN/yvxLWKulXMes7JlFAULSsKQNQIlZEpkakC",
-	"YcTwW/GyZtwyIqv4sxPxoUQyrdDqnbMBCP1OsSCiQEyQoV6jCGIsBJrismlqn552L0bdjuM6ne5Z7113",
-	"oJ9Pxq9e2cfuh4ueeXrV7p3ph0H39+6pGTTu/9E/f9+vtmhqkdod4kqJCb2a9aDUasba6OeTdDKxj93P",
-	"CTFPr3RAolbDauf6cUxV4EGd6wfXWe9+aNtm3yo8mOgrM28u3M+Q1JaBmNCMqoBN6wMfIjyRkFK1l7AO",
-	"7dwlh4yGAlA+1RXVfq2QmlfKS6qZfT21rwOkCYoiATcouDV2hwjjWNJoDhPGC/Yjsogt1V7rV/S/0ktC",
-	"UXQ+cVqXmz2IwtF5uHbX2BWDF8VCxwWaFsLtRYzBHGsjLySJIkBAGa1p3x7M1lZ3/mSnhFHMJr+N+8Px",
-	"yfB00DvpwtvucNh+3f046A7HZ6OP44tOe9SFZYcMev1Rd9Bvj3rn/fbZRytw//o46J52exejTf5aB0mU",
-	"xSGGjsfqmXCYEByFyntLMA2B0YzvFtw4FIbEKIGLEistaPJCwXx5B+6n7/bTd/smvluhUNbutdAn9Sta",
-	"A78kxn4LkNL4JCHqm5SK9EZNcYNDmHAWAwozGypAzjhLpzM9YkqEVAYMvJce0DS+wfxYT16pF/yWzfaI",
-	"NJLaJdLW2mRK7Pza0UsThcXQTLUSYSpgn+6Emsk2KyI9dR7CaxOYSNjpnA12N/kVZZiN3cq8jBKOHdep",
-	"RIrjrobJrvOIwtzO6xgXdFSrG2AHGvtjDa2z4vQ7eX7WbNF6K/OBwYV2QDZ9sHVu5BFC/ICZkkd2XHZO",
-	"n0P9v51Feb6N/hI5lU1M9TPB8tNI/whG+lEer5Ssv2mPVjRoWA6jtwtXish7NVwpQu+68+yQIovGIY/F",
-	"IYvEwcbhYKJwyGJwyCJwrXo5Z7w6A6Pg06+1w1HfJqOzLonShjRXBlNMMf+uaRTXoVjeM367ft/2g+13",
-	"nvuAQ/xpdcpeJ4vEBKYhoVMIsUQkErCTwZUF9Si8QzTAIQiMeDDTOiRPrxEqfzlw8uUVD08xd6wIYiGr",
-	"kG8Pwb+h/GthLyBawo5bEqQqYf+DcYzoGQtQtD7N2QYFic6USBJjxTZmHERqoPlxpy0I2htilka7cE/k",
-	"DCiD8egU2GQisFyXDvVdQOaU8g7TkPEres+JxCKzV51sZZvqUX/XQWkcQyjwbzUoNQ1KLc+J+oDCUOhk",
-	"kp49QVLpIAgQNYUBc+3mX9EQzQF/1nUAhGqXPGZUzmCHMjCp2GZt39utwztDEcYVuEhCyIqkhizgsYmN",
-	"JInm5YWtx72U5T2oNY9GTa91+LLlNcvMV70ppSXNdE7L+Z9Lr3Z0/dfBQ23Hu2zUjq7/07j0as3r3fzv",
-	"y0bzWn/0n/1Lr3G9O9pR/zO/NC+92v71buvSqx2an0qP/3A2+26L/PKQe+1nhFYm4yNCdWYNlXOci/p+",
-	"phX78lA7LwhCpxG2Ygrti56ecgtl8VDB8yVgK9xE/bOJ+NYCK3A0qTaDmW0jUn1TBeD32fYi/crk2oSi",
-	"chS2dcxUHVT/gKFS9UbLEVJ1KP11AqPqtb5yPFTBJz/DoJ9h0I8QBq1j7Uo5ssnCjXnCVdX3McrtZcJx",
-	"oD7K9HlFdVSCo0h5s0rH6pHCz1jVuE4vBFj/4hg4RmHx2YRwIR83Rj+2WVv7rVDkNqja4A7IAg3H4Gs0",
-	"qF36SpOU3j1hcz+RnyH/vyWUtZTQ5RKr0Pb1yYLilfwUQumCyqByDa5LQaadY10tQU5O/f7YqAEUpVgz",
-	"69vyYFcXS6ZRtFj09vbirDtarBw4bfdPu2eO63TGF2e903b59ce2qS0Ydgfv9M/Dbr/T67+2P/bNB2qZ",
-	"68dYqZIZ7Ea3pwyLlYuSyLnNzuQ7ynIwZjdQ7AXynUC2D7C7gGIPxrrkwWblYW8pGGYTG5rqMtWVuHht",
-	"3As7AmOoiL8ry4HKgeLBVoHiio74Pxk45smK15ylCaHTylhgkB/6TdVncIvnT0sU9dmmSc2RYB0uMBc6",
-	"QxkiiY7B+I0RmwKRXyAvNVzIRimVtpSPsm+em47aklltUuzbsGrzh2LV75X1U2sr/7I6hTooDqq34lLF",
-	"AFXyoPgT80wYtp0J842Sayd9mtiaeavrBNSEoEaU6hT754O37bOPKv7Zzo95Wg51Q3SwnXVugZ8bJx9U",
-	"GB1hqStEjUHybXuPC76xWT4EiAbY/FTYLx/C1PQM4NC9on5uzrIJYAeFKhaRnAQKErFbBz8zdb4LvrV2",
-	"purNz22eD/eYYwhZkMaYKh8rpZJEOv+pPr2iSL3Oo5TF8oGv40qsLx4ooVoXEJxmCK3ndYnq6dSiUD13",
-	"crwV31QgSxc+5puEAVbuJA6Py5i5mZdCrhKelgdbdf+ssWphKhVv60OKLee4riyvyLFTLto0uFlATP66",
-	"bao6zdYVccxG7I9Uvb9+cJ2s42XVaacweHUKRweHv4JtprGWreKUT/9eOQf+nETInBnm+Snt63NMA5xZ",
-	"5wBxTnTVZ2KaxowTXHcq1Ipp+quOsfLmP5v65baqVTeDuYCRUjUSkGkxTJg+0TQl3L8ceY3drTNmFm2m",
-	"ofBhKTOmdN8ajaKAfDMaXWQFxJm6X3UHJJFRZZZWzBiXINI4RiZVq48nLIXUPJVYk/PqnO940AOOJ1iT",
-	"w5yIkBBTSSYEi22mXtLD0mQ8DfQ5Hqp07wIKV2vIaYmaFcTcngnfz+ZApE7hZDMss53aJptMrGe3nvUs",
-	"w6yusYadsrRkMbfymtSYY9MJpz1GnaWcsQjnG9uM4gwKN9tyFXZL5Vhbp/zLRXo/YKK/vL36mrq5r5PU",
-	"L6/wlVP5Jbr/TOH/TOH/CCn8ZZauUGNPLiempSLicmmx5bh8Fr1EOR25qAwtb6+vuViJ2ytmt4LwdzrN",
-	"vJp3VPOORo1Gq3nYanyJTjPlpvKEE4GrBaKbvzcy8RQkPrsoqlqrfJ8s8sas1LjMhjG7IRGGZMYo3jZL",
-	"9RUALolGFcjPFIhnh+kF9laFXmcPgpQTOR8qw2akzeqUYXYxQLUFLe4f0Cyc8Yg1HpAmCzaFZJ2fVLAI",
-	"u+bY7w7zGyRJbAqgsC2I1FLaAgRihjgOr6jAAcfSNdcAQEimypxZGdeunC5wslNDjG6xUJ4oS0wF5bHp",
-	"gzCdb2Km73ywuFJMoINzonZl7lFQuNaS6HyojRgSsmY1fa1ASGHfE6LUq1bQhE7Yhkgks8Pa9++/6cNp",
-	"xNIQdpTawDyaw+i8PRztwvDtUGcdRdlSZ0am4BS73RciQ7HCk7HblcKqC8dKiIhTIe0lEAYLV3TIUh7g",
-	"1uIZaRZLw5WjILO4uHJgp0unEREzwKYbyzVUVINtrtS+eGH7EvX1Mbv1K/p+hjk2V21kk5vut5AEUtiD",
-	"O3epLW7Coojd67emSwykEgfRuqI1g5CUR9mJrkWgX7KFLbWBWFw5vpszTv65rzd35fgtQHS+0mWnfKfs",
-	"vozjyvWSVArwl++oOF64j8IHQiUDfy1b2VYae52HDZquKBglm4ubbuc0c5UYIYfLGuGaPWTPMZLgKBLg",
-	"l48QktQkIn3YkSyy54UmjZKa5lSwdni+64KtNDTH5L6C6z4npKYFCO3/m7PheunMd+eGyRmYpJhV1ruu",
-	"NteaTIqkWkloBkIgOSL67D5gcYzUQjuEam2r8wluHl/umv6fUkbf3/NLh1G+RuJ8sbQSdlZS+bsu+Esu",
-	"hr/nL/Wz+2oDCpjMPYDczgstPuNFlOk8S3EDiVFvGmNlCTN1l7btkSnBVBPWoWcyFGYKHfaS7BdFB4np",
-	"FVXoYqnSiRMlIjqAN923n024Ajt+wzd602/UPV+99hvY83fr0DXhqNWRVqRQJJjldAG+Mjm+0Y82S+IU",
-	"ekspA6t5HNex7UZOy2nUvbqnfAuWYIoS4rSc/bpX3zfFmDNtYPbUfxImZHU+QoctCealC5tsaegsKx9Q",
-	"Fn6tToQdf08XGuiOZHOlzwQpYYhZSqVJIChF5Fs/Wn9M8T0waq2QAsE1fdT6dZGqydSqMTqWiJkeE4rV",
-	"OJZ8DgmLSDB3NTlZKq8o48B4iLk+TVK8T1k5OyVaSwoPUXGvyN38/NlshJnMUal54B4JmCEamquudH1u",
-	"SQUZyile1H8qPy87qX2fE87KzgkL5xtu+clu97HKRNhPF5rMWn85Nln2zBslFBuhKMXl7IeDbm/2w/Q2",
-	"jMN/i3B4N73NQ5lWVYudjfgvK26jePSmiIU7H5yGU7jHeqh32HzpHXme5/0RvhTvPzXjk4aneyfy4Hzp",
-	"O3QSdPCr6Rvyu7cUl7WUuamI3lrOp8Z9E+/zA3k4/8UxXsWGzr0FnFf2lWzZUfJk3D/SWFamRKk3pXxD",
-	"Q6m9w/FWkH3UPGz84nmNxsvXw07nX6P7Pz+ojxa6I5zxsPauNxiN22e1k3a/877XGb1ZPo5Sbn3pLHJh",
-	"du9wfPc57PDfD6bNSlIWUHwRWsYV3ZorJNymOO7J5FrXpVpQqajoykqrTGGUM5MyEa29PRUIiVjUA6X+",
-	"61K5MPWAxXsiFnt3zfrBngFE7P1lHh72zMGk/kBj86B51PQOX3rNuTeKfn1986eHvf9fJlapt76gQTbq",
-	"6HUwHH+Qs3dtLa2LxUWNlQqghXO2hQKVNTUi1bUVRd1D+eelqNTxGl6juX+g/t3Af2uXbzoVPFqFLWfx",
-	"bNtpeBoX2Rm10zg8OPjl5eGRU3nabI+XFzdSPj12iqPhKmnIKfFFhKEUJi/bjjVppkea1J8sFIuN3IUo",
-	"rGSbHk39LCdxCj9pSbF53q/NXxte9o9AIRIhukPiEZZayik43svi7QqlNi3yLGLlN+dpf40oOGJCkTQH",
-	"SjFKFDvpS/WWLfJ2l63lJyeP9sg/o9G4NHm1Fty+WL80VZl3Hj8iyAc+5JnNuSWBYUblL1O8Rddm9aRP",
-	"bjvYeuw6Sj02biuKPFwvZbYlT7Gp3ynuym163iM9tOYWV3udpfKsF3zihRs/dxjXny9mUO4wJ5PsE6uI",
-	"d/VtmAdm8aqd5kDulW7z1UMajw9ZuDhUDzp8fNDK/bNqYGP/8YHLN8TqcYfbQFlxF+iD6xxug5WqK4H1",
-	"2C0Arrgmtpyr1FKymqW8vFaqsDAkA2P1dbCY5SEzplFa7eF/AwAA//8=",
+	"7DwLU9u41n/ljL87U5jrBCfAbgmz802AtGUXApNH2zvAVwtbSbTYkivJ0Gwv//0bPfxI4jxg+7i309nZ",
+	"XRNb0jlH561z9NkJWJwwiqkUTuuzw7FIGBVY/3GEwh7+mGIh1V8BoxJT/YiSJCIBkoTRnYSz2wjH//xT",
+	"MKreiWCCY6Se/sHxyGk5/7NTLLFj3oqdSzPKeXx8dJ0Qi4CTRE3ntJzBBMMtC6dABFAm4ff+RRcYh5Bh",
+	"84NAkojRFOSECFBQcRTIQ/Ax54wLHyIipAB8j/kU7gmLNJx159F1TqnEnKKoj/k95h31/bfGrLQAjBCJ",
+	"cAiSQcJZgIUAOcEQ4ogo2A8VshNCx/CABKDgjrKHCIdjHAKiIRAJMZrCLQaBqQQ0RsQgeY7lhIVdJttR",
+	"xB5w+K0xjPX62e5dXvQHGqxLNI0YCgeMnSE+xt+LoyK1OAc5QVRTm+MAK3K/EBCRmEgNq+IPEuAhRfeI",
+	"ROg2wt+TTQKWRqEmZhWbAKEgSYwPl3PEkKJUThgnf317bhBkTJFMOYYJRiHmag9iIgShYxdwnMipCxwn",
+	"GEkcKilXaDKKgY00ligIcKJe5fMIi5JIk4RxicNzHBI0mCbffI+OzVo1tXbG7uVF1WKwlSCOYiwxFyDS",
+	"YAJIQDBBXGD523DwqvYSEMeAjKhu1x21lF1fgXfM6D3mgjB6FLHgrkPvccQMqrMAtQuGYCPwjy+6bzu9",
+	"/ulF98PR2cXxH77Sh1SKuuM6CWcJ5pIYJY+S5A88XZzQyoDC6A5PlZJ6mJBgAg/4dsLYnZ0PWBCkXM0a",
+	"E3qG6VhOnFbDdaTeD0dITujYcZ1PNYYSUgtYiMeY1vAnyVFNorEG4R5FJERSDeD4Y0o4DjUd9BIVqEYP",
+	"aCoqcFRgYJrGTuvKmX/p3FQBNWY1+2NHraW5aHNg8cffFpZRcCv6iEW4Fc9kVBsZ65XtmYKcSByLdSw5",
+	"xw9vGLtT4hATemqGF7RHnKPpM0jvxoT+1nBDco8LbE7DRXyGlHxMMZyeQMCN/D5MMFV2F5DW+8CN96Bl",
+	"HoVYMZES6mHvDEI8IhSHWntNcM5VAktJ6Fh8JY5KOAvTQHZRjJdzPEUxXs3vsOX3z/v+9leC0i55zOiI",
+	"jKso/87CFOgvUm7sxOnJV4Hn0S3+al3l7LAI5ix53UyzZHKcyUUhiOz2TxxIxb9VbF2h4gKWUsmn2iG6",
+	"VR/iEG5xgFKhDQaR2h+0MwFHEi/qOzvuBEk8IFVs8G6CDU9WrOaCP51Op7Xz81oYvhi8ePOmFcctIer9",
+	"fv/9+/c+bPVeHcPu7u6B5g38CcWJch6cptfcq3n7tebLgXfQ8ryW59U9z/un/sNxnRHjMZJOy1H0ryl7",
+	"7rgOTSPrfEie4vnNfHQdC+ExCyvwOLbgq712c9vjN/yvxLVqd6uY9YKTMaEomlcUgKgRKiNTIlMFwojh",
+	"t+JlzbhlQlbx54nV0xXY0cIVa2n4sbXRGUf6Gkm/Du3c2YSQiATJYIIFMJp9od36DG7j5GmvVTtyQl5T",
+	"OUHSkOyFyJc5LOg4ExAV8ZIKHGCKJUyQmVVMkAEvcyfq19RxnZAoxGJCkTRxUYySRJFa+SHzdm4z+5T7",
+	"K65z2h10et324PSi2z77cNI5O33b6f3rQ69z3Dm9HCybz0Zsitgoynahp8iYyNLk551+v/2686HX6Q/P",
+	"Bh+GlyftQWfZnOdYCDTGPSzSSA4TRe3SVMNuf3jUP+6dHi2dQDmft4pWt8XAx1zPTI11sVrv0XUYxRcj",
+	"p3W12rJXT7p6zCpM1o1dtlPrxm20I483Smgi3pdIphWu0MlZD4R+p9gQUSDlWSE2eJX9ufbxcedy0Dlx",
+	"XMfyjn4+Gr56ZR877y9PzdOr9umZfuh1fu8cm0HD7h/di3fdajdQLVK7R1xZfqFXs2GHk4u+fj5KRyP7",
+	"2PmUEPP0SkfxajWs1IV+HFIldNRRZFjusw/mtIVJWWTaxIWHCZLanSImn0HlIfjaiPoQ4ZGElCpcwhnV",
+	"UigQlE91Ta0OWaWgtPoZoSgScIuCO+OsEWGiMRpNYcR4oWvInIIxKuS/L7RAUbSBcBbRweONu8QZM3RR",
+	"LPQElUwECEmiCBBQRms6IAaD2iLmT/bkGcVs9FtJo0GlooR57Q5rlPWKIOcESZQF72YfD9Uz4TAiOApV",
+	"yJNgGpbM3kzsg8KQGCVwWWKlGfensMpfPur5GfD8DHi+ScBTKJSluBb6pH5Na+CXxNhvAVIanyREfZMW",
+	"rkMII85iQGFmQ5XHx1k6nugRYyKkMmDgvfSApvEt5od68kq94LdsilS5FzqO0NbapBft/Do6SrXrEZqp",
+	"FtIyCtinR25mstWKSE+d5724cUJg6+Sst73KryjDbOxW5mWUnb9lXqW76Ayv9W438zpKLqBafdG5cxYi",
+	"ZSc/1Kh0yLQDspHHti6huGYjfsD04hqMy87pc3b/b6cen2+jv0QichVT/cxK/jTSP4KRXsvjlZL1N+3R",
+	"ggYNy2H0ZuFKEXkvhitF6F13nh1SZNE45LE4ZJE42DgcTBQOWQwOWQSuVS/njFenLRV8+rV2OOqbpEGX",
+	"ZR7bkObKYIwp5t819+g6FMsHxu+W420/2Bzz3Afs44+LU56eZJGYwDQkdAwhlohEArYyuLKgHoX3iAY4",
+	"BIERDyZah+Q5aULlL3tOvrzi4THmjhVBLGQV8W3lyDeUfy3sBURz1HFLglQl7H8wjhE9YwGKlp8NtEFB",
+	"ojMlksRYsY0ZB5EaaH7caguCdvqYpdE2PBA5AcpgODgGNhoJLJedIfgu2PzsPaYh49f0gROJRWavTrKV",
+	"bapH/V0HpXHMRoF/p0GpaVBq+UGCDygMhU4m6dkTJJUOggBRU01j8tbXNERTwJ908Qyh2iWPGZUT2KIM",
+	"zPlFs7brbdfhrdkRxhW4SELIiqSGLOCxiY0kiablha3HPXc0sldrHgyaXmv/ZctrlpmvGimlJc10Tsv5",
+	"vyuvdnDzee+xtuVdNWoHN/9uXHm15s12/vdVo3mjP/r37pXXuNkebKn/mV+aV15t92a7deXV9s1Ppcd/",
+	"OKt9t1l+ecy99jNCK0+wIkJ1Zg2Vc5yz+n6iFfv8UDsvCELHEbZiCu3LUz3lBsrisYLnS8BWuIn6ZxPx",
+	"LQVW4GhUbQYz20ak+qYKwO+D9uz+lbdrFYkqU+zrYqbqoPoHDJWqES1HSNWh9NcJjKrX+srxUAWf/AyD",
+	"foZBP0IYtIy1K+XIJgtX5gkXVd+HKLeXCceB+ijT5xUlhQmOIuXNKh2rRwo/Y1XjOr0QYP2LQ+AYhcVn",
+	"I8KFXG+MfmyztvRbobbbkGqFOyALMhyCr8mgsPSVJim9ewJyP4mfEf+/JZS1O6FrjBah7eqTBcUr+SmE",
+	"0gWVQeUSWpeCTDvHslqCfDv1+0OjBlCUYs2s5+XBrq4wTqNotlL0/PKsM5itHDhud487Z47rnAwvz06P",
+	"2+XXH9qmtqDf6b3VP/c73ZPT7mv7Y9d8oJa5WcdKlcxgEd18Z1isXJRETm12Jscoy8EYbKDABXJMIMMD",
+	"LBZQ4GCsSx5sVh72loJhNrKhqa7tXoiLl8a9sCUwhor4u7KGrhwo7m0UKC7oiP/IwDFPVrzmLE0IHVfG",
+	"Ar380G+sPoM7PH1aoqjLVk1qjgTrcIm50BnKEEl0CMZvjNgYiPwCean+TDZKqbS5fJR989x01IbMapNi",
+	"34ZVmz8Uq36vrJ9aW/mX1SnUXnFQvRGXKgaokgfFn5hnwrDpTJivlFw76dPE1sxbXSegJgQ1olTc273o",
+	"nbfPPqj4ZzM/5mk51BXRwWbWuQV+bpx8UGF0hKUuqzYGybc9cS74xmb5ECAaYPNTYb98CFPTaIND95r6",
+	"uTnLJoAtFKpYRHISKEjEdh38zNT5LvjW2pmqNz+3eT48YI4hZEEaY6p8rJRKEun8p/r0miL1Oo9SZssH",
+	"vo4rsbx4oERqXUBwnBG0ntclqqdjS0L1fJLTrfimgli68DFHEnpYuZM4PCxT5nZaCrlKdJofbNX9s8aq",
+	"halUvK0PKTac46ayvCKnTrlo09BmhjD567ap6jSoq80xiNgfqXp/8+g6WZvYotNOoffqGA729n8F24Fm",
+	"LVvFKZ/+vXIO/CmJkDkzzPNT2tfnmAY4s84B4pzoqs/EdFoaJ7juVKgV0ylbHWPlHbM29cttVauuRXcB",
+	"I6VqJCDTl5swfaJp+h5+OfAa2xtnzCzZTBfu41xmTOm+JRpFAflmMLjMCogzdb/oDkgio8osrZgwLkGk",
+	"cYxMqlYfT9gdUvNUUk1Oq3O+w94pcDzCejvMiQgJMZVkRGwZ/5qp5/SwNBlPA31OhyrdO0PCytaEfDcr",
+	"NnNzJnw3mQKROoWTzTDPdgpNNhpZz24561mGWVxjCTtlaclibuU1qTGHpn1Ue4w6SzlhEc4RW03iDAo3",
+	"Q7mKulUV+etS/uUivR8w0V9Gr76kbu7rJPXLK3zlVH5p33+m8H+m8H+EFP48S1eosSeXE9NSEXG5tNhy",
+	"XD6LXqKcjpxVhpa3l9dcLMTtFbNbQfg77ZlezTuoeQeDRqPV3G81vkR7pnJTecKJwNUC0cnfG5l4ChGf",
+	"XRRVrVW+TxZ5ZVZqWGbDmN2SCEMyYRRvmqX6CgCXRKMK5GcKxLPD9IJ6i0KvswdByomc9pVhM9JmdUo/",
+	"u02j2oIWl3ZoFs54xBoPSJMZm0KydmkqWIRdc+x3j/ktkiQ2BVDYFkRqKW0BAjFBHIfXVOCAY+mauzMg",
+	"JGNlzqyMa1dOFzjZqSFGd1goT5QlpoLy0PRBmM43MdEXpVhaKSbQwTlRWJnLRxStTXPm+9qAISFrVtPX",
+	"CoIU9j0hSr1qBU3oiK2IRDI7rH3/7psuHEcsDWFLqQ3MoykMLtr9wTb0z/s66yjKljozMgWnWHRfiIzE",
+	"ik7GblcKqy4cKxEiToW0N6cYKlzTPkt5gFuzZ6RZLA3XjoLM0uLaga0OHUdETACbbizX7KIabHOl9sUL",
+	"25eo71zarl/TdxPMsbmfJpvcdL+FJJDCHty5c21xIxZF7EG/NV1iIJU4iNY1rRmCpDzKTnQtAf2SLWwp",
+	"BGJx7fhu0TWdfe5r5K4dvwWIThe67JTvlF0yc1i5XpJKAf78xS6HM5e4+ECoZOAvZSvbSmPvwLFB0zUF",
+	"o2RzcdPtnGauEiPkcFkjXLOH7DlFEhxFAvzyEUKSmkSkD1uSRfa80KRRUtOcClm/8rYLttLQHJP7Cq6H",
+	"fCP1XoDQ/r85G66Xzny3bpmcgEmKWWW97WpzrbdJbalWEpqBEEiOiD67D1gcI7XQFqFa2+p8gpvHl9um",
+	"/6eU0fd3/NJhlK+JOJ0trYSthVT+tgv+nIvh7/hzl0D4CgEFTOYeQG7nhRaf4SzJdJ6luLbHqDdNsbKE",
+	"mbpL2/bIlGCqCetwajIUZgod9pLsF7UPEtNrqsjFUqUTR0pEdABvum8/mXAFtvyGb/Sm36h7vnrtN7Dn",
+	"b9ehY8JRqyOtSKFIMMvpAnxlcnyjH22WxCn0llIGVvM4rmPbjZyW06h7dU93tCeYooQ4LWe37tV3TTHm",
+	"RBuYHfWfhAlZnY/QYUuCeemWM1saOsnKB5SFX6oTYcvf0YUGuiPZ3IM1QkoYYpZSaRIIShH51o/WH1P8",
+	"AIxaK6RAcE0ftX5dpGoytWqMjt3ETI8JxWocSz6FhEUkmLp6O1kqrynjwHiIuT5NUrxPWTk7JVpzCg9R",
+	"8aC2u/npk0GEmcxRqXngAQmYIBqa++F0fW5JBZmdU7yo/1R+XnZS+y7fOCs7RyycrrgaK7sSyyoTYT+d",
+	"aTJrfXZssuyZ17AoNkJRisvZDwfd3e6G6V0Yh3+KsH8/vstDmVZVi52N+K8qrnBZe73KzEUpTsMp3GM9",
+	"1NtvvvQOPM/z/ghfincfm/FRw9O9E3lwPvcdOgpO8KvxG/K7NxeXtZS5qYjeWs7HxkMT7/I9uT/9xTFe",
+	"xYrOvRmaV/aVbNhR8mTar2ksK+9EqTelfENDqb3D8RaIfdDcb/zieY3Gy9f9k5N/DR7+eq8+mumOcIb9",
+	"2tvT3mDYPqsdtbsn705PBm/mj6OUW186i5yZ3dsf3n8KT/jve+Nm5VYWUHyRvYwrujUXtnCT4rgnb9ey",
+	"LtVil4qKrqy0yhRGORMpE9Ha2VGBkIhFPVDqvy6VC1MPWLwjYrFz36zv7RhAxM5n8/C4Yw4m9QeamnvN",
+	"g6a3/9JrTr1B9Ovr27887P1vebNKvfXFHmSjDl4H/eF7OXnb1tI6W1zUWKgAmjlnmylQWVIjUl1bUdQ9",
+	"lH+ei0odr+E1mrt76t8V/Ld0+aZTwaNV1HJmz7adhqdpkZ1RO439vb1fXu4fOJWnzfZ4eRaR8umxUxwN",
+	"V0lDvhNfRBhKYfK87ViSZlrTpP5koZht5C5EYSHbtDb1M5/EKfykOcXmeb82f2142T8ChUiE6B6JNSw1",
+	"l1NwvJfF24WdWrXIszYrv25yXVY8vwJrLmMpeYpNXUZxcXDT89b0Rporbe3dnspjmvF1Zq4/3WJcfz4b",
+	"Gd9jTkbZJ1bAtvXVoHtm8SpcciB3Slcb6yGN9UNmblHVg/bXD1q4jFcNbOyuHzh/Xa4et78JlBUXoz66",
+	"zv4mVKm6H1mP3QDgijtzyzkoLX2L2aerG8XihYLoGW2ug4AsvxSWOO/x/wMAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

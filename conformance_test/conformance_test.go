@@ -644,7 +644,7 @@ type strictServer struct {
 }
 
 func (s *strictServer) ReceiveWebhook(_ context.Context, r api.ReceiveWebhookRequestObject) (api.ReceiveWebhookResponseObject, error) {
-	v, err := api.ReceiveWebhookJSONBody(*r.Body).ValueByDiscriminator()
+	v, err := (*r.Body).ValueByDiscriminator()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.values, s.errs = append(s.values, v), append(s.errs, err)

@@ -23,7 +23,8 @@ type binder struct {
 // bind fills dst, a pointer to a generated type, from src and returns the violations found.
 func bind(dst any, src any) []Violation {
 	var b binder
-	b.value(reflect.ValueOf(dst).Elem(), src)
+	v := reflect.ValueOf(dst).Elem()
+	b.value(planOf(v.Type()), v, src)
 	return b.violations
 }
 
@@ -31,15 +32,74 @@ func (b *binder) fail(reason string) {
 	b.violations = append(b.violations, Violation{Pointer: pointerOf(b.path, false), Reason: reason})
 }
 
-var textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
+// plan is what binding needs to know of a Go type, worked out once per type.
+type plan struct {
+	kind   reflect.Kind
+	typ    reflect.Type
+	text   bool  // *T is an encoding.TextUnmarshaler (time.Time, api.LocalDateTime)
+	bits   int   // of an integer
+	elem   *plan // of a pointer or a slice
+	fields []field
+}
 
-func (b *binder) value(dst reflect.Value, src any) {
-	if dst.Kind() == reflect.Pointer {
+type field struct {
+	name  string
+	index int
+	plan  *plan
+}
+
+var (
+	plans               sync.Map // reflect.Type → *plan
+	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
+)
+
+func planOf(t reflect.Type) *plan {
+	if p, ok := plans.Load(t); ok {
+		return p.(*plan)
+	}
+	p := buildPlan(t, map[reflect.Type]*plan{})
+	actual, _ := plans.LoadOrStore(t, p)
+	return actual.(*plan)
+}
+
+func buildPlan(t reflect.Type, building map[reflect.Type]*plan) *plan {
+	if p, ok := building[t]; ok {
+		return p // a recursive type: the plan being built
+	}
+	p := &plan{kind: t.Kind(), typ: t}
+	building[t] = p
+	p.text = t.Kind() != reflect.Pointer && reflect.PointerTo(t).Implements(textUnmarshalerType)
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		p.bits = t.Bits()
+	case reflect.Pointer, reflect.Slice:
+		p.elem = buildPlan(t.Elem(), building)
+	case reflect.Struct:
+		if p.text {
+			break
+		}
+		for i := range t.NumField() {
+			sf := t.Field(i)
+			name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+			if !sf.IsExported() || name == "-" {
+				continue
+			}
+			if name == "" {
+				name = sf.Name
+			}
+			p.fields = append(p.fields, field{name: name, index: i, plan: buildPlan(sf.Type, building)})
+		}
+	}
+	return p
+}
+
+func (b *binder) value(p *plan, dst reflect.Value, src any) {
+	if p.kind == reflect.Pointer {
 		if src == nil {
 			return
 		}
-		elem := reflect.New(dst.Type().Elem())
-		b.value(elem.Elem(), src)
+		elem := reflect.New(p.elem.typ)
+		b.value(p.elem, elem.Elem(), src)
 		dst.Set(elem)
 		return
 	}
@@ -47,7 +107,7 @@ func (b *binder) value(dst reflect.Value, src any) {
 		b.fail("must not be null")
 		return
 	}
-	if reflect.PointerTo(dst.Type()).Implements(textUnmarshalerType) {
+	if p.text {
 		s, ok := src.(string)
 		if !ok {
 			b.fail("value must be a string")
@@ -58,7 +118,7 @@ func (b *binder) value(dst reflect.Value, src any) {
 		}
 		return
 	}
-	switch dst.Kind() {
+	switch p.kind {
 	case reflect.String:
 		s, ok := src.(string)
 		if !ok {
@@ -72,7 +132,7 @@ func (b *binder) value(dst reflect.Value, src any) {
 			b.fail("value must be an integer")
 			return
 		}
-		i, err := strconv.ParseInt(string(n), 10, dst.Type().Bits())
+		i, err := strconv.ParseInt(string(n), 10, p.bits)
 		if err != nil {
 			if strings.ContainsAny(string(n), ".eE") {
 				b.fail("value must be an integer written without a fraction or an exponent")
@@ -95,10 +155,10 @@ func (b *binder) value(dst reflect.Value, src any) {
 			b.fail("value must be an array")
 			return
 		}
-		s := reflect.MakeSlice(dst.Type(), len(a), len(a))
+		s := reflect.MakeSlice(p.typ, len(a), len(a))
 		for i, v := range a {
 			b.path = append(b.path, strconv.Itoa(i))
-			b.value(s.Index(i), v)
+			b.value(p.elem, s.Index(i), v)
 			b.path = b.path[:len(b.path)-1]
 		}
 		dst.Set(s)
@@ -108,18 +168,18 @@ func (b *binder) value(dst reflect.Value, src any) {
 			b.fail("value must be an object")
 			return
 		}
-		for _, f := range fieldsOf(dst.Type()) {
+		for _, f := range p.fields {
 			v, ok := m[f.name]
 			if !ok {
 				continue
 			}
 			b.path = append(b.path, f.name)
-			b.value(dst.Field(f.index), v)
+			b.value(f.plan, dst.Field(f.index), v)
 			b.path = b.path[:len(b.path)-1]
 		}
 	case reflect.Map, reflect.Interface:
 		v := reflect.ValueOf(src)
-		if !v.Type().AssignableTo(dst.Type()) {
+		if !v.Type().AssignableTo(p.typ) {
 			b.fail("value must be an object")
 			return
 		}
@@ -127,32 +187,4 @@ func (b *binder) value(dst reflect.Value, src any) {
 	default:
 		b.fail("no Go type for this value")
 	}
-}
-
-type field struct {
-	name  string
-	index int
-}
-
-var fieldCache sync.Map // reflect.Type → []field
-
-// fieldsOf lists the JSON-tagged fields of t, as encoding/json names them.
-func fieldsOf(t reflect.Type) []field {
-	if f, ok := fieldCache.Load(t); ok {
-		return f.([]field)
-	}
-	var fields []field
-	for i := range t.NumField() {
-		sf := t.Field(i)
-		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
-		if !sf.IsExported() || name == "-" {
-			continue
-		}
-		if name == "" {
-			name = sf.Name
-		}
-		fields = append(fields, field{name: name, index: i})
-	}
-	f, _ := fieldCache.LoadOrStore(t, fields)
-	return f.([]field)
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -32,16 +34,41 @@ func (e *syntaxError) reason() string {
 // parser reads RFC 8259 JSON into the values kin-openapi visits: map[string]any, []any, string, bool, nil and
 // json.Number, so that the lexical form of a number stays visible. It is stricter than encoding/json where a
 // lenient reading could let two readers disagree: it rejects invalid UTF-8, duplicate object keys and any data
-// after the value. It reads each byte once and allocates only the values it returns.
+// after the value.
+//
+// It reads each byte once. Keys, strings without escapes and numbers are substrings of one copy of the body,
+// so they cost no allocation of their own (the copy lives as long as any of them); objects and arrays are
+// collected on scratch stacks and allocated once at their final size.
 type parser struct {
 	data  []byte
+	src   string // data as a string: values are its substrings
 	pos   int
 	depth int
+	kvs   []keyValue // members of the objects being read, innermost last
+	vals  []any      // elements of the arrays being read, innermost last
 }
+
+type keyValue struct {
+	key    string
+	value  any
+	offset int // of the key, for a duplicate's error
+}
+
+// scratch keeps the parsers' stacks between parses.
+var scratch = sync.Pool{New: func() any { return new(parser) }}
 
 // parseJSON parses data as exactly one JSON value.
 func parseJSON(data []byte) (any, error) {
-	p := parser{data: data}
+	p := scratch.Get().(*parser)
+	defer func() {
+		p.data, p.src = nil, ""
+		scratch.Put(p)
+	}()
+	p.data, p.src, p.pos, p.depth = data, string(data), 0, 0
+	return p.parse()
+}
+
+func (p *parser) parse() (any, error) {
 	p.skipSpace()
 	v, err := p.value()
 	if err != nil {
@@ -132,12 +159,13 @@ func (p *parser) object() (any, error) {
 		return nil, err
 	}
 	p.pos++ // '{'
-	m := make(map[string]any)
+	base := len(p.kvs)
+	defer func() { clear(p.kvs[base:]); p.kvs = p.kvs[:base] }()
 	p.skipSpace()
 	if p.pos < len(p.data) && p.data[p.pos] == '}' {
 		p.pos++
 		p.depth--
-		return m, nil
+		return map[string]any{}, nil
 	}
 	for {
 		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
@@ -147,12 +175,6 @@ func (p *parser) object() (any, error) {
 		key, err := p.string()
 		if err != nil {
 			return nil, err
-		}
-		if _, dup := m[key]; dup {
-			p.pos = keyStart
-			e := p.fail("duplicate key")
-			e.path = append(e.path, key)
-			return nil, e
 		}
 		p.skipSpace()
 		if p.pos >= len(p.data) || p.data[p.pos] != ':' {
@@ -167,7 +189,7 @@ func (p *parser) object() (any, error) {
 			}
 			return nil, err
 		}
-		m[key] = v
+		p.kvs = append(p.kvs, keyValue{key, v, keyStart})
 		p.skipSpace()
 		if p.pos < len(p.data) {
 			switch p.data[p.pos] {
@@ -178,6 +200,17 @@ func (p *parser) object() (any, error) {
 			case '}':
 				p.pos++
 				p.depth--
+				members := p.kvs[base:]
+				m := make(map[string]any, len(members))
+				for _, kv := range members {
+					if _, dup := m[kv.key]; dup {
+						p.pos = kv.offset
+						e := p.fail("duplicate key")
+						e.path = append(e.path, kv.key)
+						return nil, e
+					}
+					m[kv.key] = kv.value
+				}
 				return m, nil
 			}
 		}
@@ -190,22 +223,23 @@ func (p *parser) array() (any, error) {
 		return nil, err
 	}
 	p.pos++ // '['
-	a := []any{}
+	base := len(p.vals)
+	defer func() { clear(p.vals[base:]); p.vals = p.vals[:base] }()
 	p.skipSpace()
 	if p.pos < len(p.data) && p.data[p.pos] == ']' {
 		p.pos++
 		p.depth--
-		return a, nil
+		return []any{}, nil
 	}
 	for {
 		v, err := p.value()
 		if err != nil {
 			if e, ok := err.(*syntaxError); ok {
-				e.path = append(e.path, strconv.Itoa(len(a)))
+				e.path = append(e.path, strconv.Itoa(len(p.vals)-base))
 			}
 			return nil, err
 		}
-		a = append(a, v)
+		p.vals = append(p.vals, v)
 		p.skipSpace()
 		if p.pos < len(p.data) {
 			switch p.data[p.pos] {
@@ -216,7 +250,7 @@ func (p *parser) array() (any, error) {
 			case ']':
 				p.pos++
 				p.depth--
-				return a, nil
+				return slices.Clone(p.vals[base:]), nil
 			}
 		}
 		return nil, p.unexpected("',' or ']' after an array element")
@@ -252,7 +286,7 @@ func (p *parser) number() (any, error) {
 			return nil, p.unexpected("a digit in the exponent")
 		}
 	}
-	return json.Number(p.data[start:p.pos]), nil
+	return json.Number(p.src[start:p.pos]), nil
 }
 
 func (p *parser) digits() int {
@@ -272,12 +306,12 @@ func (p *parser) string() (string, error) {
 		c := p.data[p.pos]
 		switch {
 		case c == '"':
-			s := p.data[start:p.pos]
-			if !utf8.Valid(s) {
+			s := p.src[start:p.pos]
+			if !utf8.ValidString(s) {
 				return "", p.invalidUTF8(start)
 			}
 			p.pos++
-			return string(s), nil
+			return s, nil
 		case c == '\\':
 			return p.escapedString(start)
 		case c < 0x20:

@@ -61,17 +61,20 @@ var loadContract = sync.OnceValues(func() (*contract, error) {
 var visitOptions = []openapi3.SchemaValidationOption{
 	openapi3.MultiErrors(),
 	openapi3.DisableSchemaErrorDetails(),
-	openapi3.WithStringFormatValidator("korean-local-date-time", openapi3.NewCallbackValidator(func(s string) error {
-		_, err := api.ParseLocalDateTime(s)
-		return err
-	})),
-	openapi3.WithStringFormatValidator("date-time", openapi3.NewCallbackValidator(func(s string) error {
-		var t time.Time
-		if err := t.UnmarshalText([]byte(s)); err != nil {
-			return errNotDateTime
-		}
-		return nil
-	})),
+	// One map for every validation: the singular WithStringFormatValidator makes a map per call.
+	openapi3.WithStringFormatValidators(map[string]openapi3.StringFormatValidator{
+		"date-time": openapi3.NewCallbackValidator(func(s string) error {
+			var t time.Time
+			if err := t.UnmarshalText([]byte(s)); err != nil {
+				return errNotDateTime
+			}
+			return nil
+		}),
+		"korean-local-date-time": openapi3.NewCallbackValidator(func(s string) error {
+			_, err := api.ParseLocalDateTime(s)
+			return err
+		}),
+	}),
 }
 
 var errNotDateTime = fmt.Errorf("not an RFC 3339 date-time in a valid range")
