@@ -303,4 +303,3 @@ func BenchmarkReceive(b *testing.B) {
 		}
 	}
 }
-
