@@ -11,6 +11,10 @@ import (
 // CheckContentType accepts application/json with any parameters (NHN Cloud sends
 // "application/json;charset=UTF-8"). Otherwise it returns an *Error wrapping ErrUnsupportedMediaType.
 func CheckContentType(contentType string) error {
+	switch contentType {
+	case "application/json", "application/json;charset=UTF-8", "application/json; charset=utf-8":
+		return nil // the common spellings, without parsing
+	}
 	mediaType, _, err := mime.ParseMediaType(contentType)
 	if err != nil || mediaType != "application/json" {
 		return newError(ErrUnsupportedMediaType, "", "Content-Type must be application/json")
