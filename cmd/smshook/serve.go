@@ -237,33 +237,25 @@ func (p *deliveryPrinter) print(hooksID, event, appKey string, hooks int, hookID
 }
 
 func (p *deliveryPrinter) OnUnsubscribe(_ context.Context, e *api.UnsubscribeEnvelope) error {
-	ids := make([]string, len(e.Hooks))
-	for i, h := range e.Hooks {
-		ids[i] = h.HookId
-	}
-	return p.print(e.HooksId, string(e.Event), e.AppKey, len(e.Hooks), ids)
+	return p.print(e.HooksId, string(e.Event), e.AppKey, len(e.Hooks), idsOf(e.Hooks, func(h api.UnsubscribeHook) string { return h.HookId }))
 }
 
 func (p *deliveryPrinter) OnMessageResultUpdate(_ context.Context, e *api.MessageResultUpdateEnvelope) error {
-	ids := make([]string, len(e.Hooks))
-	for i, h := range e.Hooks {
-		ids[i] = h.HookId
-	}
-	return p.print(e.HooksId, string(e.Event), e.AppKey, len(e.Hooks), ids)
+	return p.print(e.HooksId, string(e.Event), e.AppKey, len(e.Hooks), idsOf(e.Hooks, func(h api.MessageResultUpdateHook) string { return h.HookId }))
 }
 
 func (p *deliveryPrinter) OnConversionBlock(_ context.Context, e *api.ConversionBlockEnvelope) error {
-	ids := make([]string, len(e.Hooks))
-	for i, h := range e.Hooks {
-		ids[i] = h.HookId
-	}
-	return p.print(e.HooksId, string(e.Event), e.AppKey, len(e.Hooks), ids)
+	return p.print(e.HooksId, string(e.Event), e.AppKey, len(e.Hooks), idsOf(e.Hooks, func(h api.ConversionBlockHook) string { return h.HookId }))
 }
 
 func (p *deliveryPrinter) OnInternationalDeliveryReceipt(_ context.Context, e *api.InternationalDeliveryReceiptEnvelope) error {
-	ids := make([]string, len(e.Hooks))
-	for i, h := range e.Hooks {
-		ids[i] = h.HookId
+	return p.print(e.HooksId, string(e.Event), e.AppKey, len(e.Hooks), idsOf(e.Hooks, func(h api.InternationalDeliveryReceiptHook) string { return h.HookId }))
+}
+
+func idsOf[H any](hooks []H, id func(H) string) []string {
+	ids := make([]string, len(hooks))
+	for i, h := range hooks {
+		ids[i] = id(h)
 	}
-	return p.print(e.HooksId, string(e.Event), e.AppKey, len(e.Hooks), ids)
+	return ids
 }

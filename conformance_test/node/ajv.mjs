@@ -48,7 +48,10 @@ const text = JSON.stringify({ $id: base, definitions: spec.components.schemas })
 ajv.addSchema(JSON.parse(text));
 const schemaOf = (name) => ajv.getSchema(`${base}#/definitions/${name}`);
 
-const mapping = spec.paths["/"].post.requestBody.content["application/json"].schema.discriminator.mapping;
+// The request body's schema, through its $ref: the oneOf whose discriminator maps events to envelopes.
+let body = spec.paths["/"].post.requestBody.content["application/json"].schema;
+if (body.$ref) body = spec.components.schemas[body.$ref.split("/").pop()];
+const mapping = body.discriminator.mapping;
 const envelopes = Object.fromEntries(Object.entries(mapping).map(([event, ref]) =>
   [event, schemaOf(ref.split("/").pop())]));
 const generic = schemaOf("Envelope");
