@@ -27,6 +27,7 @@ type Violation struct {
 	Reason string `json:"reason"`
 }
 
+// String formats v as "POINTER: REASON", or "(body): REASON" for the whole body.
 func (v Violation) String() string {
 	if v.Pointer == "" {
 		return "(body): " + v.Reason
@@ -41,6 +42,7 @@ type Error struct {
 	Violations []Violation
 }
 
+// Error names the cause and lists every violation; it never carries a payload value.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Err.Error())

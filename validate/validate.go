@@ -32,6 +32,7 @@ const (
 	Compatible
 )
 
+// String returns "strict" or "compatible".
 func (p Profile) String() string {
 	if p == Compatible {
 		return "compatible"
