@@ -5,7 +5,7 @@ FUZZTIME    ?= 30s
 # package:target of every fuzz target
 FUZZ_TARGETS := ./validate:FuzzBody ./validate:FuzzParseJSON .:FuzzServeHTTP ./conformance_test:FuzzValidateThenDecode
 
-.PHONY: all generate check test conformance docs bench bench-peers fuzz soak demo
+.PHONY: all generate check test conformance docs bench bench-peers throughput fuzz soak demo
 
 NODE_DIR := conformance_test/node
 NODE_DEPS := $(NODE_DIR)/node_modules/.installed
@@ -59,6 +59,10 @@ bench-peers:
 	cd bench && $(GO) test -run '^$$' -bench . -benchmem -count=$(BENCH_COUNT) -timeout 60m . | tee ../bench-peers.out
 	cd bench && $(GO) run $(BENCHSTAT) -col /impl ../bench-peers.out
 	cd bench && $(GO) run ./ratios < ../bench-peers.out
+
+# throughput: wrk against `smshook serve` and the ogen server on 127.0.0.1 (installs wrk from Debian if missing).
+throughput:
+	bench/throughput/run
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \

@@ -27,19 +27,25 @@ type Store interface {
 
 // MemoryStore is a Store in this process's memory: entries expire after their ttl, and past maxEntries the
 // oldest are forgotten first. Its zero value is not usable; call NewMemoryStore.
+//
+// It holds no pointer but the ids and never copies its whole queue, so that a store of a million ids costs
+// the garbage collector little and no claim waits behind a large copy.
 type MemoryStore struct {
 	mu      sync.Mutex
 	max     int
-	entries map[string]time.Time // id → expiry
-	order   []memoryEntry        // in the order of claims, which is the order of expiry for one ttl
-	head    int                  // order[:head] are evicted
+	entries map[string]int64 // id → expiry, Unix nanoseconds
+	order   [][]memoryEntry  // chunks, in the order of claims, which is the order of expiry for one ttl
+	head    int              // order[0][:head] are evicted
 	now     func() time.Time
 }
 
 type memoryEntry struct {
 	id     string
-	expiry time.Time
+	expiry int64
 }
+
+// chunkSize is the number of entries of one chunk of the eviction queue.
+const chunkSize = 4096
 
 // NewMemoryStore returns an empty MemoryStore that holds at most maxEntries ids (DefaultMemoryStoreSize when
 // maxEntries <= 0).
@@ -47,20 +53,24 @@ func NewMemoryStore(maxEntries int) *MemoryStore {
 	if maxEntries <= 0 {
 		maxEntries = DefaultMemoryStoreSize
 	}
-	return &MemoryStore{max: maxEntries, entries: make(map[string]time.Time), now: time.Now}
+	return &MemoryStore{max: maxEntries, entries: make(map[string]int64), now: time.Now}
 }
 
 // Claim implements Store; it never fails.
 func (m *MemoryStore) Claim(_ context.Context, id string, ttl time.Duration) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	now := m.now()
-	if expiry, ok := m.entries[id]; ok && now.Before(expiry) {
+	now := m.now().UnixNano()
+	if expiry, ok := m.entries[id]; ok && now < expiry {
 		return false, nil
 	}
-	expiry := now.Add(ttl)
+	expiry := now + int64(ttl)
 	m.entries[id] = expiry
-	m.order = append(m.order, memoryEntry{id: id, expiry: expiry})
+	if n := len(m.order); n == 0 || len(m.order[n-1]) == chunkSize {
+		m.order = append(m.order, make([]memoryEntry, 0, chunkSize))
+	}
+	last := len(m.order) - 1
+	m.order[last] = append(m.order[last], memoryEntry{id: id, expiry: expiry})
 	m.evict(now)
 	return true, nil
 }
@@ -80,23 +90,38 @@ func (m *MemoryStore) Len() int {
 	return len(m.entries)
 }
 
-// evict drops expired entries and, past the bound, the oldest ones. Entries of order that were released or
-// claimed again since are stale and only skipped.
-func (m *MemoryStore) evict(now time.Time) {
-	for m.head < len(m.order) {
-		e := m.order[m.head]
+// queued returns the number of entries in the eviction queue, stale ones included.
+func (m *MemoryStore) queued() int {
+	n := -m.head
+	for _, c := range m.order {
+		n += len(c)
+	}
+	return n
+}
+
+// evict drops expired entries and, past the bound, the oldest ones. Entries of the queue that were released
+// or claimed again since are stale and only skipped.
+func (m *MemoryStore) evict(now int64) {
+	for len(m.order) > 0 {
+		first := m.order[0]
+		if m.head == len(first) {
+			if len(first) < chunkSize {
+				return // the last chunk, still filling
+			}
+			m.order[0] = nil
+			m.order = m.order[1:]
+			m.head = 0
+			continue
+		}
+		e := first[m.head]
 		expiry, live := m.entries[e.id]
-		if live && expiry.Equal(e.expiry) {
-			if now.Before(expiry) && len(m.entries) <= m.max {
-				break
+		if live && expiry == e.expiry {
+			if now < expiry && len(m.entries) <= m.max {
+				return
 			}
 			delete(m.entries, e.id)
 		}
-		m.order[m.head] = memoryEntry{}
+		first[m.head] = memoryEntry{}
 		m.head++
-	}
-	if m.head > len(m.order)/2 { // compact: amortised O(1) per claim
-		m.order = append(m.order[:0], m.order[m.head:]...)
-		m.head = 0
 	}
 }
