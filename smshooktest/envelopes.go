@@ -49,12 +49,17 @@ func Sample(event api.EventType) (any, error) {
 	return nil, fmt.Errorf("smshooktest: no sample for event %q; the events are %v", event, Events())
 }
 
-// Events lists the events of the contract.
+// Events lists the events of the contract, in the order of smshook.Examples (one example per event).
 func Events() []api.EventType {
-	return []api.EventType{
-		api.EventTypeUnsubscribe, api.EventTypeMessageResultUpdate,
-		api.EventTypeConversionBlock, api.EventTypeInternationalDeliveryReceipt,
+	examples, err := smshook.Examples()
+	if err != nil {
+		panic(err) // the embedded spec is broken: a broken build, as in build
 	}
+	events := make([]api.EventType, len(examples))
+	for i, ex := range examples {
+		events[i] = ex.Event
+	}
+	return events
 }
 
 // build decodes the spec's example of event into T and applies the edits. The examples are checked against
