@@ -1,12 +1,14 @@
 package smshook
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"unsafe"
 
 	"github.com/smshook/smshook/api"
 	"github.com/smshook/smshook/validate"
@@ -115,7 +117,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.reject(w, r, http.StatusBadRequest, err, nil)
 		return
 	}
-	d, err := h.validator.Body(body)
+	// The body was read into a buffer of its own that nothing writes to again, so the delivery's strings can
+	// share its memory instead of a copy.
+	d, err := h.validator.BodyString(unsafe.String(unsafe.SliceData(body), len(body)))
 	if err != nil {
 		if errors.Is(err, validate.ErrInvalid) && isVerification(body) {
 			h.acknowledgeVerification(w, r)
@@ -179,7 +183,8 @@ func (h *handler) call(ctx context.Context, w http.ResponseWriter, d *validate.D
 		}
 	}()
 	if env, ok := d.Envelope.(*api.Envelope); ok {
-		if err := h.onUnknownEvent(ctx, env, body); err != nil {
+		// The envelope's strings share the body's memory: the application gets a copy it may change.
+		if err := h.onUnknownEvent(ctx, env, bytes.Clone(body)); err != nil {
 			return err
 		}
 		w.WriteHeader(http.StatusOK)

@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
+
+	"github.com/smshook/smshook/api"
 )
 
 // binder copies a parsed JSON value into a generated type by exact property name, without parsing the body
@@ -22,7 +25,8 @@ type binder struct {
 
 // bind fills dst, a pointer to a generated type, from src and returns the violations found.
 func bind(dst any, src any) []Violation {
-	var b binder
+	var stack [8]string // deep enough for every generated type: the path grows without allocating
+	b := binder{path: stack[:0]}
 	v := reflect.ValueOf(dst).Elem()
 	b.value(planOf(v.Type()), v, src)
 	return b.violations
@@ -40,12 +44,16 @@ type plan struct {
 	bits   int   // of an integer
 	elem   *plan // of a pointer or a slice
 	fields []field
+	// block, for a struct with pointer fields, has a field for what each of them points to: a struct value's
+	// pointers point into one block, allocated once, instead of one allocation each.
+	block reflect.Type
 }
 
 type field struct {
 	name  string
 	index int
 	plan  *plan
+	slot  int // the field of the block this pointer field points to, or -1
 }
 
 var (
@@ -78,6 +86,7 @@ func buildPlan(t reflect.Type, building map[reflect.Type]*plan) *plan {
 		if p.text {
 			break
 		}
+		var slots []reflect.StructField
 		for i := range t.NumField() {
 			sf := t.Field(i)
 			name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
@@ -87,7 +96,15 @@ func buildPlan(t reflect.Type, building map[reflect.Type]*plan) *plan {
 			if name == "" {
 				name = sf.Name
 			}
-			p.fields = append(p.fields, field{name: name, index: i, plan: buildPlan(sf.Type, building)})
+			f := field{name: name, index: i, plan: buildPlan(sf.Type, building), slot: -1}
+			if sf.Type.Kind() == reflect.Pointer {
+				f.slot = len(slots)
+				slots = append(slots, reflect.StructField{Name: "F" + strconv.Itoa(f.slot), Type: sf.Type.Elem()})
+			}
+			p.fields = append(p.fields, f)
+		}
+		if len(slots) > 0 {
+			p.block = reflect.StructOf(slots)
 		}
 	}
 	return p
@@ -113,7 +130,16 @@ func (b *binder) value(p *plan, dst reflect.Value, src any) {
 			b.fail("value must be a string")
 			return
 		}
-		if err := dst.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(s)); err != nil {
+		var err error
+		switch t := dst.Addr().Interface().(type) { // the generated types' own, without an escaping copy of s
+		case *time.Time:
+			err = t.UnmarshalText([]byte(s))
+		case *api.LocalDateTime:
+			*t, err = api.ParseLocalDateTime(s)
+		default:
+			err = t.(encoding.TextUnmarshaler).UnmarshalText([]byte(s))
+		}
+		if err != nil {
 			b.fail("not a valid date-time")
 		}
 		return
@@ -155,30 +181,45 @@ func (b *binder) value(p *plan, dst reflect.Value, src any) {
 			b.fail("value must be an array")
 			return
 		}
-		s := reflect.MakeSlice(p.typ, len(a), len(a))
+		if len(a) == 0 {
+			dst.Set(reflect.MakeSlice(p.typ, 0, 0)) // empty, not nil, as encoding/json has it
+			return
+		}
+		dst.Grow(len(a) - dst.Len()) // dst is a field of a new value: one allocation, no slice header to box
+		dst.SetLen(len(a))
 		for i, v := range a {
 			b.path = append(b.path, strconv.Itoa(i))
-			b.value(p.elem, s.Index(i), v)
+			b.value(p.elem, dst.Index(i), v)
 			b.path = b.path[:len(b.path)-1]
 		}
-		dst.Set(s)
 	case reflect.Struct:
 		m, ok := src.(map[string]any)
 		if !ok {
 			b.fail("value must be an object")
 			return
 		}
+		var block reflect.Value // made at the first pointer field to fill
 		for _, f := range p.fields {
 			v, ok := m[f.name]
 			if !ok {
 				continue
 			}
 			b.path = append(b.path, f.name)
-			b.value(f.plan, dst.Field(f.index), v)
+			switch {
+			case f.slot < 0:
+				b.value(f.plan, dst.Field(f.index), v)
+			case v != nil: // a null leaves the pointer nil
+				if !block.IsValid() {
+					block = reflect.New(p.block).Elem()
+				}
+				target := block.Field(f.slot)
+				b.value(f.plan.elem, target, v)
+				dst.Field(f.index).Set(target.Addr())
+			}
 			b.path = b.path[:len(b.path)-1]
 		}
 	case reflect.Map, reflect.Interface:
-		v := reflect.ValueOf(src)
+		v := reflect.ValueOf(detach(src)) // the parsed maps and slices are reused by the next parse
 		if !v.Type().AssignableTo(p.typ) {
 			b.fail("value must be an object")
 			return
@@ -187,4 +228,23 @@ func (b *binder) value(p *plan, dst reflect.Value, src any) {
 	default:
 		b.fail("no Go type for this value")
 	}
+}
+
+// detach copies the maps and slices of a parsed value, so that a typed value holding it outlives the parse.
+func detach(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(v))
+		for k, e := range v {
+			m[k] = detach(e)
+		}
+		return m
+	case []any:
+		s := make([]any, len(v))
+		for i, e := range v {
+			s[i] = detach(e)
+		}
+		return s
+	}
+	return v
 }

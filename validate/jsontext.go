@@ -2,13 +2,14 @@ package validate
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
 	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // maxDepth bounds the nesting of arrays and objects, as encoding/json does.
@@ -36,16 +37,23 @@ func (e *syntaxError) reason() string {
 // lenient reading could let two readers disagree: it rejects invalid UTF-8, duplicate object keys and any data
 // after the value.
 //
-// It reads each byte once. Keys, strings without escapes and numbers are substrings of one copy of the body,
-// so they cost no allocation of their own (the copy lives as long as any of them); objects and arrays are
-// collected on scratch stacks and allocated once at their final size.
+// It reads each byte once. Keys, strings without escapes and numbers are substrings of the source, so they
+// cost no allocation of their own; objects and arrays are collected on scratch stacks and built at their
+// final size, in maps and slices the parser reuses from one parse to the next once the caller has recycled
+// it (see recycle).
 type parser struct {
-	data  []byte
-	src   string // data as a string: values are its substrings
+	data  []byte // the source, read byte by byte
+	src   string // the same bytes as a string: values are its substrings
 	pos   int
 	depth int
 	kvs   []keyValue // members of the objects being read, innermost last
 	vals  []any      // elements of the arrays being read, innermost last
+
+	made       []map[string]any // the maps of this parse, recycled by recycle
+	madeSlices [][]any
+	small      []map[string]any // cleared maps of at most 8 members, ready for reuse
+	large      []map[string]any // cleared maps of more
+	slices     [][]any          // cleared slices, ready for reuse
 }
 
 type keyValue struct {
@@ -54,21 +62,102 @@ type keyValue struct {
 	offset int // of the key, for a duplicate's error
 }
 
-// scratch keeps the parsers' stacks between parses.
+// What a parser keeps between parses: enough for a large delivery, never what a hostile body could make it
+// hold.
+const (
+	maxPooledMaps    = 2048
+	maxPooledSlices  = 64
+	maxPooledMembers = 64   // a map with more members is left to the garbage collector
+	maxPooledLen     = 4096 // and so is a longer slice
+)
+
+// scratch keeps the parsers, their stacks and their recycled maps and slices between parses.
 var scratch = sync.Pool{New: func() any { return new(parser) }}
 
-// parseJSON parses data as exactly one JSON value.
+// parseJSON parses data as exactly one JSON value, in maps and slices of its own.
 func parseJSON(data []byte) (any, error) {
-	p := scratch.Get().(*parser)
-	defer func() {
-		p.data, p.src = nil, ""
-		scratch.Put(p)
-	}()
-	p.data, p.src, p.pos, p.depth = data, string(data), 0, 0
-	return p.parse()
+	p := newParser()
+	defer p.forget()
+	return p.parse(string(data))
 }
 
-func (p *parser) parse() (any, error) {
+// newParser returns a parser from the pool. The caller ends with recycle, when nothing refers to the parsed
+// value any more, or forget, when it keeps the value.
+func newParser() *parser { return scratch.Get().(*parser) }
+
+// recycle returns the parser to the pool with the maps and slices of its last parse, cleared for reuse. No
+// reference to the parsed value, its maps or its slices may be kept after it.
+func (p *parser) recycle() {
+	for _, m := range p.made {
+		n := len(m)
+		if n > maxPooledMembers || len(p.small)+len(p.large) >= maxPooledMaps {
+			continue
+		}
+		clear(m)
+		if n <= 8 {
+			p.small = append(p.small, m)
+		} else {
+			p.large = append(p.large, m)
+		}
+	}
+	for _, s := range p.madeSlices {
+		if cap(s) > maxPooledLen || len(p.slices) >= maxPooledSlices {
+			continue
+		}
+		clear(s)
+		p.slices = append(p.slices, s[:0])
+	}
+	p.forget()
+}
+
+// forget returns the parser to the pool, leaving the parsed value to its caller.
+func (p *parser) forget() {
+	clear(p.made)
+	clear(p.madeSlices)
+	p.made, p.madeSlices = p.made[:0], p.madeSlices[:0]
+	p.data, p.src = nil, ""
+	scratch.Put(p)
+}
+
+// newMap returns an empty map for n members, a recycled one when there is one of the right size.
+func (p *parser) newMap(n int) map[string]any {
+	free := &p.small
+	if n > 8 {
+		free = &p.large
+	}
+	var m map[string]any
+	if k := len(*free); k > 0 {
+		m = (*free)[k-1]
+		(*free)[k-1] = nil
+		*free = (*free)[:k-1]
+	} else {
+		m = make(map[string]any, n)
+	}
+	p.made = append(p.made, m)
+	return m
+}
+
+// newSlice returns a copy of elems, in a recycled slice when the last one is large enough.
+func (p *parser) newSlice(elems []any) []any {
+	if len(elems) == 0 {
+		return []any{}
+	}
+	var s []any
+	if k := len(p.slices); k > 0 && cap(p.slices[k-1]) >= len(elems) {
+		s = p.slices[k-1][:len(elems)]
+		p.slices[k-1] = nil
+		p.slices = p.slices[:k-1]
+	} else {
+		s = make([]any, len(elems))
+	}
+	copy(s, elems)
+	p.madeSlices = append(p.madeSlices, s)
+	return s
+}
+
+// parse parses src as exactly one JSON value.
+func (p *parser) parse(src string) (any, error) {
+	p.data, p.src, p.pos, p.depth = unsafe.Slice(unsafe.StringData(src), len(src)), src, 0, 0
 	p.skipSpace()
 	v, err := p.value()
 	if err != nil {
@@ -165,7 +254,7 @@ func (p *parser) object() (any, error) {
 	if p.pos < len(p.data) && p.data[p.pos] == '}' {
 		p.pos++
 		p.depth--
-		return map[string]any{}, nil
+		return p.newMap(0), nil
 	}
 	for {
 		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
@@ -201,21 +290,36 @@ func (p *parser) object() (any, error) {
 				p.pos++
 				p.depth--
 				members := p.kvs[base:]
-				m := make(map[string]any, len(members))
+				m := p.newMap(len(members))
 				for _, kv := range members {
-					if _, dup := m[kv.key]; dup {
-						p.pos = kv.offset
-						e := p.fail("duplicate key")
-						e.path = append(e.path, kv.key)
-						return nil, e
-					}
 					m[kv.key] = kv.value
+				}
+				if len(m) < len(members) {
+					return nil, p.duplicate(members)
 				}
 				return m, nil
 			}
 		}
 		return nil, p.unexpected("',' or '}' after an object member")
 	}
+}
+
+// duplicate reports the first key of members, a map's members that made fewer entries, that repeats an
+// earlier one.
+func (p *parser) duplicate(members []keyValue) *syntaxError {
+	seen := make(map[string]struct{}, len(members))
+	at := members[len(members)-1]
+	for _, kv := range members {
+		if _, dup := seen[kv.key]; dup {
+			at = kv
+			break
+		}
+		seen[kv.key] = struct{}{}
+	}
+	p.pos = at.offset
+	e := p.fail("duplicate key")
+	e.path = append(e.path, at.key)
+	return e
 }
 
 func (p *parser) array() (any, error) {
@@ -229,7 +333,7 @@ func (p *parser) array() (any, error) {
 	if p.pos < len(p.data) && p.data[p.pos] == ']' {
 		p.pos++
 		p.depth--
-		return []any{}, nil
+		return p.newSlice(nil), nil
 	}
 	for {
 		v, err := p.value()
@@ -250,7 +354,7 @@ func (p *parser) array() (any, error) {
 			case ']':
 				p.pos++
 				p.depth--
-				return slices.Clone(p.vals[base:]), nil
+				return p.newSlice(p.vals[base:]), nil
 			}
 		}
 		return nil, p.unexpected("',' or ']' after an array element")
@@ -301,13 +405,24 @@ func (p *parser) digits() int {
 func (p *parser) string() (string, error) {
 	p.pos++ // '"'
 	start := p.pos
-	// Fast path: no escapes, all ASCII or valid UTF-8.
-	for p.pos < len(p.data) {
-		c := p.data[p.pos]
-		switch {
+	// Fast path: printable ASCII without escapes, eight bytes at a time, then byte by byte.
+	i := start
+	for i+8 <= len(p.data) && !special(binary.LittleEndian.Uint64(p.data[i:])) {
+		i += 8
+	}
+	for i < len(p.data) && plain[p.data[i]] {
+		i++
+	}
+	if i < len(p.data) && p.data[i] == '"' {
+		p.pos = i + 1
+		return p.src[start:i], nil
+	}
+	// Otherwise: no escapes but UTF-8 beyond ASCII, or an escape, a control character or the end of input.
+	for p.pos = i; p.pos < len(p.data); p.pos++ {
+		switch c := p.data[p.pos]; {
 		case c == '"':
 			s := p.src[start:p.pos]
-			if !utf8.ValidString(s) {
+			if !utf8.ValidString(s[i-start:]) {
 				return "", p.invalidUTF8(start)
 			}
 			p.pos++
@@ -317,9 +432,25 @@ func (p *parser) string() (string, error) {
 		case c < 0x20:
 			return "", p.fail("control character 0x%02x in a string", c)
 		}
-		p.pos++
 	}
 	return "", p.fail("unexpected end of input in a string")
+}
+
+// plain tells the bytes a string's fast path takes as they are: printable ASCII but '"' and '\\'.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// special reports whether the eight bytes of x hold one that is not plain: below 0x20, '"', '\\' or from 0x80.
+// It may report true for plain bytes after the first one that is not (a borrow runs on), never false for a
+// byte that is not plain.
+func special(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	hasZero := func(v uint64) uint64 { return (v - ones) & ^v & highs }
+	return (x&highs)|((x-ones*0x20)&^x&highs)|hasZero(x^(ones*'"'))|hasZero(x^(ones*'\\')) != 0
 }
 
 func (p *parser) invalidUTF8(from int) *syntaxError {

@@ -2,6 +2,7 @@ package validate
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"io"
@@ -252,4 +253,22 @@ func FuzzParseJSON(f *testing.F) {
 		require.NoError(t, err)
 		require.True(t, reflect.DeepEqual(want, v), "parseJSON: %#v\nencoding/json: %#v", v, want)
 	})
+}
+
+// TestSpecialFindsEveryByteTheFastPathMustStopAt checks the eight-byte test of the string fast path against
+// the byte table: every byte value at every position, among plain bytes and among others.
+func TestSpecialFindsEveryByteTheFastPathMustStopAt(t *testing.T) {
+	for _, fill := range []byte{'a', ' ', '~', '"', 0x80, 0x1f} {
+		for pos := range 8 {
+			for c := range 256 {
+				var b [8]byte
+				for i := range b {
+					b[i] = fill
+				}
+				b[pos] = byte(c)
+				want := !plain[c] || !plain[fill]
+				require.Equal(t, want, special(binary.LittleEndian.Uint64(b[:])), "fill %#x, byte %#x at %d", fill, c, pos)
+			}
+		}
+	}
 }

@@ -35,20 +35,21 @@ func ReadBody(r *http.Request, limit int64) ([]byte, error) {
 	// A declared length is read into a buffer of that size; it is the client's claim, so it is trusted for the
 	// first allocation only up to 64 KiB (NHN Cloud's deliveries are far smaller).
 	if n := r.ContentLength; n >= 0 && n <= 64<<10 {
-		body := make([]byte, n)
-		if _, err := io.ReadFull(r.Body, body); err != nil {
+		// One byte more than declared shows a body longer than its Content-Length (a request built by hand:
+		// net/http's server enforces the length).
+		body := make([]byte, n+1)
+		m, err := io.ReadFull(r.Body, body)
+		switch {
+		case int64(m) == n && (err == io.ErrUnexpectedEOF || err == io.EOF):
+			return body[:n], nil
+		case err != nil:
 			return nil, fmt.Errorf("validate: read body: %w", err)
 		}
-		var more [1]byte
-		if m, _ := r.Body.Read(more[:]); m == 0 {
-			return body, nil
-		}
-		// Longer than declared (a request built by hand; net/http's server enforces the length): read on.
 		rest, err := io.ReadAll(io.LimitReader(r.Body, max(limit-n, 0)))
 		if err != nil {
 			return nil, fmt.Errorf("validate: read body: %w", err)
 		}
-		if body = append(append(body, more[0]), rest...); int64(len(body)) > limit {
+		if body = append(body, rest...); int64(len(body)) > limit {
 			return nil, tooLarge(limit)
 		}
 		return body, nil

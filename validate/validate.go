@@ -84,9 +84,19 @@ func New(opts ...Option) (*Validator, error) {
 func (v *Validator) Profile() Profile { return v.profile }
 
 // Body validates a raw body, as read from a request, a queue or a file. It returns the typed delivery, or an
-// *Error wrapping ErrMalformed or ErrInvalid that lists every violation.
+// *Error wrapping ErrMalformed or ErrInvalid that lists every violation. The delivery keeps no reference to
+// body.
 func (v *Validator) Body(body []byte) (*Delivery, error) {
-	doc, err := parseJSON(body)
+	return v.BodyString(string(body))
+}
+
+// BodyString is Body for a body held in a string. The strings of the delivery share its memory, so a caller
+// that owns the bytes of a body can validate them without a copy (see unsafe.String) as long as it never
+// writes to them again.
+func (v *Validator) BodyString(body string) (*Delivery, error) {
+	p := newParser()
+	defer p.recycle() // the parsed value is not kept: the delivery is bound from it
+	doc, err := p.parse(body)
 	if err != nil {
 		var se *syntaxError
 		if errors.As(err, &se) {

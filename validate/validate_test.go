@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -1620,4 +1621,51 @@ func TestProfile(t *testing.T) {
 	require.Equal(t, validate.Compatible, newValidator(t, validate.WithProfile(validate.Compatible)).Profile())
 	require.Equal(t, "strict", validate.Strict.String())
 	require.Equal(t, "compatible", validate.Compatible.String())
+}
+
+// TestDeliveryOutlivesLaterBodies: the maps and slices of a parse are reused by the next ones, so nothing a
+// delivery holds may share them. Each delivery must read the same after many other bodies, of the same shape
+// and different values, went through the same validator, one by one and concurrently.
+func TestDeliveryOutlivesLaterBodies(t *testing.T) {
+	t.Parallel()
+	v := newValidator(t, validate.WithProfile(validate.Compatible))
+	bodies := [][]byte{
+		readVendor(t, "message-result-update.json"),
+		body(t, unsubscribe, with("hooks/0/extra", map[string]any{"nested": []any{"a", map[string]any{"b": "c"}}})),
+		body(t, unsubscribe, with("event", "NEW_EVENT"), with("hooks/0/extra", []any{map[string]any{"x": "y"}})),
+	}
+	type kept struct {
+		d    *validate.Delivery
+		want any
+	}
+	var all []kept
+	for _, b := range bodies {
+		d := accept(t, v, b)
+		all = append(all, kept{d, marshalled(t, d)})
+	}
+	other := func(i int) []byte {
+		return body(t, unsubscribe, with("event", "NEW_EVENT"), with("appKey", fmt.Sprint("other-", i)),
+			with("hooks/0/extra", []any{map[string]any{"x": fmt.Sprint(i)}}))
+	}
+	for i := range 50 {
+		accept(t, v, other(i))
+		accept(t, v, readVendor(t, "international-delivery-receipt.json"))
+	}
+	concurrent := make([][]byte, 200)
+	for i := range concurrent {
+		concurrent[i] = other(1000 + i)
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for _, b := range concurrent[g*50 : (g+1)*50] {
+				_, _ = v.Body(b)
+			}
+		})
+	}
+	wg.Wait()
+	for i, k := range all {
+		require.Equal(t, k.want, marshalled(t, k.d), "delivery %d changed after later bodies", i)
+	}
+	require.Equal(t, "y", envelopeOf[api.Envelope](t, all[2].d).Hooks[0]["extra"].([]any)[0].(map[string]any)["x"])
 }
