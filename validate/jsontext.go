@@ -65,7 +65,7 @@ type keyValue struct {
 // What a parser keeps between parses: enough for a large delivery, never what a hostile body could make it
 // hold.
 const (
-	maxPooledMaps    = 2048
+	maxPooledMaps    = 8192
 	maxPooledSlices  = 64
 	maxPooledMembers = 64   // a map with more members is left to the garbage collector
 	maxPooledLen     = 4096 // and so is a longer slice

@@ -32,27 +32,8 @@ func ReadBody(r *http.Request, limit int64) ([]byte, error) {
 	if r.Body == nil { // a client-side request without a body
 		return []byte{}, nil
 	}
-	// A declared length is read into a buffer of that size; it is the client's claim, so it is trusted for the
-	// first allocation only up to 64 KiB (NHN Cloud's deliveries are far smaller).
-	if n := r.ContentLength; n >= 0 && n <= 64<<10 {
-		// One byte more than declared shows a body longer than its Content-Length (a request built by hand:
-		// net/http's server enforces the length).
-		body := make([]byte, n+1)
-		m, err := io.ReadFull(r.Body, body)
-		switch {
-		case int64(m) == n && (err == io.ErrUnexpectedEOF || err == io.EOF):
-			return body[:n], nil
-		case err != nil:
-			return nil, fmt.Errorf("validate: read body: %w", err)
-		}
-		rest, err := io.ReadAll(io.LimitReader(r.Body, max(limit-n, 0)))
-		if err != nil {
-			return nil, fmt.Errorf("validate: read body: %w", err)
-		}
-		if body = append(body, rest...); int64(len(body)) > limit {
-			return nil, tooLarge(limit)
-		}
-		return body, nil
+	if n := r.ContentLength; n >= 0 {
+		return readDeclared(r.Body, n, limit)
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, min(limit, math.MaxInt64-1)+1))
 	if err != nil {
@@ -62,6 +43,41 @@ func ReadBody(r *http.Request, limit int64) ([]byte, error) {
 		return nil, tooLarge(limit)
 	}
 	return body, nil
+}
+
+// readDeclared reads a body that declares n bytes, n <= limit. The declared length is the client's claim: the
+// buffer trusts it for 64 KiB, then for four times what has arrived, and ends at exactly n bytes. One byte more
+// than declared shows a body longer than its Content-Length (a request built by hand: net/http's server
+// enforces the length), which is read on up to the limit.
+func readDeclared(r io.Reader, n, limit int64) ([]byte, error) {
+	buf := make([]byte, 0, min(n, 64<<10)+1)
+	for {
+		m, err := io.ReadFull(r, buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+m]
+		have := int64(len(buf))
+		if err != nil {
+			if have == n && (err == io.EOF || err == io.ErrUnexpectedEOF) {
+				return buf, nil
+			}
+			return nil, fmt.Errorf("validate: read body: %w", err)
+		}
+		if have > n {
+			break
+		}
+		size := 4 * have
+		if n-have < 3*have {
+			size = n + 1
+		}
+		buf = append(make([]byte, 0, size), buf...)
+	}
+	rest, err := io.ReadAll(io.LimitReader(r, max(limit-n, 0)))
+	if err != nil {
+		return nil, fmt.Errorf("validate: read body: %w", err)
+	}
+	if buf = append(buf, rest...); int64(len(buf)) > limit {
+		return nil, tooLarge(limit)
+	}
+	return buf, nil
 }
 
 func tooLarge(limit int64) *Error {
