@@ -2,6 +2,7 @@ package smshook
 
 import (
 	"context"
+	"hash/maphash"
 	"sync"
 	"time"
 )
@@ -10,7 +11,7 @@ import (
 // not dispatched again.
 const DefaultRetention = 24 * time.Hour
 
-// DefaultMemoryStoreSize bounds the default in-memory store: about 150 MB at most, and a day of a million
+// DefaultMemoryStoreSize bounds the default in-memory store: about 80 MB at most, and a day of a million
 // message results.
 const DefaultMemoryStoreSize = 1 << 20
 
@@ -28,20 +29,29 @@ type Store interface {
 // MemoryStore is a Store in this process's memory: entries expire after their ttl, and past maxEntries the
 // oldest are forgotten first. Its zero value is not usable; call NewMemoryStore.
 //
-// It holds no pointer but the ids and never copies its whole queue, so that a store of a million ids costs
-// the garbage collector little and no claim waits behind a large copy.
+// It holds no pointer and never copies its whole queue, so that a store of a million ids costs the garbage
+// collector nothing to scan and no claim waits behind a large copy. An id is kept as a 128-bit digest made of
+// two hashes with seeds of this process: two ids share one with a probability of about 2^-128 per pair, about
+// 10^-27 for a full store, and nobody outside the process can choose ids that do.
 type MemoryStore struct {
 	mu      sync.Mutex
 	max     int
-	entries map[string]int64 // id → expiry, Unix nanoseconds
-	order   [][]memoryEntry  // chunks, in the order of claims, which is the order of expiry for one ttl
-	head    int              // order[0][:head] are evicted
+	seeds   [2]maphash.Seed
+	entries map[memoryKey]int64 // id → expiry, Unix nanoseconds
+	order   [][]memoryEntry     // chunks, in the order of claims, which is the order of expiry for one ttl
+	head    int                 // order[0][:head] are evicted
 	now     func() time.Time
 }
 
+type memoryKey [2]uint64
+
 type memoryEntry struct {
-	id     string
+	key    memoryKey
 	expiry int64
+}
+
+func (m *MemoryStore) key(id string) memoryKey {
+	return memoryKey{maphash.String(m.seeds[0], id), maphash.String(m.seeds[1], id)}
 }
 
 // chunkSize is the number of entries of one chunk of the eviction queue.
@@ -53,33 +63,40 @@ func NewMemoryStore(maxEntries int) *MemoryStore {
 	if maxEntries <= 0 {
 		maxEntries = DefaultMemoryStoreSize
 	}
-	return &MemoryStore{max: maxEntries, entries: make(map[string]int64), now: time.Now}
+	return &MemoryStore{
+		max:     maxEntries,
+		seeds:   [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()},
+		entries: make(map[memoryKey]int64),
+		now:     time.Now,
+	}
 }
 
 // Claim implements Store; it never fails.
 func (m *MemoryStore) Claim(_ context.Context, id string, ttl time.Duration) (bool, error) {
+	key := m.key(id)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now().UnixNano()
-	if expiry, ok := m.entries[id]; ok && now < expiry {
+	if expiry, ok := m.entries[key]; ok && now < expiry {
 		return false, nil
 	}
 	expiry := now + int64(ttl)
-	m.entries[id] = expiry
+	m.entries[key] = expiry
 	if n := len(m.order); n == 0 || len(m.order[n-1]) == chunkSize {
 		m.order = append(m.order, make([]memoryEntry, 0, chunkSize))
 	}
 	last := len(m.order) - 1
-	m.order[last] = append(m.order[last], memoryEntry{id: id, expiry: expiry})
+	m.order[last] = append(m.order[last], memoryEntry{key: key, expiry: expiry})
 	m.evict(now)
 	return true, nil
 }
 
 // Release implements Store; it never fails.
 func (m *MemoryStore) Release(_ context.Context, id string) error {
+	key := m.key(id)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	delete(m.entries, id)
+	delete(m.entries, key)
 	return nil
 }
 
@@ -114,12 +131,12 @@ func (m *MemoryStore) evict(now int64) {
 			continue
 		}
 		e := first[m.head]
-		expiry, live := m.entries[e.id]
+		expiry, live := m.entries[e.key]
 		if live && expiry == e.expiry {
 			if now < expiry && len(m.entries) <= m.max {
 				return
 			}
-			delete(m.entries, e.id)
+			delete(m.entries, e.key)
 		}
 		first[m.head] = memoryEntry{}
 		m.head++
