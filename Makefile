@@ -3,7 +3,8 @@ GO          ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 30s
 # package:target of every fuzz target
-FUZZ_TARGETS := ./validate:FuzzBody ./validate:FuzzParseJSON .:FuzzServeHTTP ./conformance_test:FuzzValidateThenDecode
+FUZZ_TARGETS := ./validate:FuzzBody ./validate:FuzzParseJSON ./validate:FuzzBinders .:FuzzServeHTTP \
+  ./conformance_test:FuzzValidateThenDecode
 
 .PHONY: all generate check test conformance docs bench bench-peers throughput fuzz soak demo
 
@@ -17,8 +18,8 @@ generate:
 
 # check fails when the generated code is stale, go.mod is untidy, or gofmt, vet or staticcheck complain.
 check: generate
-	@git diff --exit-code -- api/ || { echo "generated code is stale: commit the output of 'make generate'"; exit 1; }
-	@test -z "$$(git status --porcelain -- api/)" || { git status --porcelain -- api/; echo "generated files are not committed"; exit 1; }
+	@git diff --exit-code -- api/ validate/bind.gen.go || { echo "generated code is stale: commit the output of 'make generate'"; exit 1; }
+	@test -z "$$(git status --porcelain -- api/ validate/bind.gen.go)" || { git status --porcelain -- api/ validate/bind.gen.go; echo "generated files are not committed"; exit 1; }
 	$(GO) mod tidy -diff
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$unformatted" || { echo "not gofmt-formatted: $$unformatted"; exit 1; }
 	$(GO) vet ./...

@@ -1,12 +1,11 @@
 package validate
 
+//go:generate go run ./internal/bindgen -o bind.gen.go
+
 import (
-	"encoding"
 	"encoding/json"
-	"reflect"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/smshook/smshook/api"
@@ -14,7 +13,8 @@ import (
 
 // binder copies a parsed JSON value into a generated type by exact property name, without parsing the body
 // again. encoding/json would match names case-insensitively; binding from the validated value guarantees that
-// the typed value holds exactly what was validated.
+// the typed value holds exactly what was validated. Its functions for each type of package api are generated
+// (bind.gen.go); the methods below read one JSON value each.
 //
 // It records as violations the values kin-openapi accepted that the Go type cannot hold: an integer written
 // as 1.0 or 1e2, an integer beyond int64, an impossible date. The schema and the decoder must never disagree.
@@ -23,12 +23,13 @@ type binder struct {
 	violations []Violation
 }
 
-// bind fills dst, a pointer to a generated type, from src and returns the violations found.
+// bind fills dst, a pointer to an envelope type of package api, from src and returns the violations found.
 func bind(dst any, src any) []Violation {
 	var stack [8]string // deep enough for every generated type: the path grows without allocating
 	b := binder{path: stack[:0]}
-	v := reflect.ValueOf(dst).Elem()
-	b.value(planOf(v.Type()), v, src)
+	if !b.bindTo(dst, src) {
+		b.fail("no Go type for this value")
+	}
 	return b.violations
 }
 
@@ -36,201 +37,89 @@ func (b *binder) fail(reason string) {
 	b.violations = append(b.violations, Violation{Pointer: pointerOf(b.path, false), Reason: reason})
 }
 
-// plan is what binding needs to know of a Go type, worked out once per type.
-type plan struct {
-	kind   reflect.Kind
-	typ    reflect.Type
-	text   bool  // *T is an encoding.TextUnmarshaler (time.Time, api.LocalDateTime)
-	bits   int   // of an integer
-	elem   *plan // of a pointer or a slice
-	fields []field
-	// block, for a struct with pointer fields, has a field for what each of them points to: a struct value's
-	// pointers point into one block, allocated once, instead of one allocation each.
-	block reflect.Type
-}
-
-type field struct {
-	name  string
-	index int
-	plan  *plan
-	slot  int // the field of the block this pointer field points to, or -1
-}
-
-var (
-	plans               sync.Map // reflect.Type → *plan
-	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
-)
-
-func planOf(t reflect.Type) *plan {
-	if p, ok := plans.Load(t); ok {
-		return p.(*plan)
-	}
-	p := buildPlan(t, map[reflect.Type]*plan{})
-	actual, _ := plans.LoadOrStore(t, p)
-	return actual.(*plan)
-}
-
-func buildPlan(t reflect.Type, building map[reflect.Type]*plan) *plan {
-	if p, ok := building[t]; ok {
-		return p // a recursive type: the plan being built
-	}
-	p := &plan{kind: t.Kind(), typ: t}
-	building[t] = p
-	p.text = t.Kind() != reflect.Pointer && reflect.PointerTo(t).Implements(textUnmarshalerType)
-	switch t.Kind() {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		p.bits = t.Bits()
-	case reflect.Pointer, reflect.Slice:
-		p.elem = buildPlan(t.Elem(), building)
-	case reflect.Struct:
-		if p.text {
-			break
-		}
-		var slots []reflect.StructField
-		for i := range t.NumField() {
-			sf := t.Field(i)
-			name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
-			if !sf.IsExported() || name == "-" {
-				continue
-			}
-			if name == "" {
-				name = sf.Name
-			}
-			f := field{name: name, index: i, plan: buildPlan(sf.Type, building), slot: -1}
-			if sf.Type.Kind() == reflect.Pointer {
-				f.slot = len(slots)
-				slots = append(slots, reflect.StructField{Name: "F" + strconv.Itoa(f.slot), Type: sf.Type.Elem()})
-			}
-			p.fields = append(p.fields, f)
-		}
-		if len(slots) > 0 {
-			p.block = reflect.StructOf(slots)
-		}
-	}
-	return p
-}
-
-func (b *binder) value(p *plan, dst reflect.Value, src any) {
-	if p.kind == reflect.Pointer {
-		if src == nil {
-			return
-		}
-		elem := reflect.New(p.elem.typ)
-		b.value(p.elem, elem.Elem(), src)
-		dst.Set(elem)
-		return
-	}
+// notNull fails for null, which only a pointer field takes (by staying nil).
+func (b *binder) notNull(src any) bool {
 	if src == nil {
 		b.fail("must not be null")
-		return
+		return false
 	}
-	if p.text {
-		s, ok := src.(string)
-		if !ok {
-			b.fail("value must be a string")
-			return
+	return true
+}
+
+func (b *binder) string(src any) (string, bool) {
+	s, ok := src.(string)
+	if !ok && b.notNull(src) {
+		b.fail("value must be a string")
+	}
+	return s, ok
+}
+
+// integer reads an integer of the given bits, written without a fraction or an exponent as encoding/json
+// requires for a Go integer.
+func (b *binder) integer(src any, bits int) (int64, bool) {
+	n, ok := src.(json.Number)
+	if !ok {
+		if b.notNull(src) {
+			b.fail("value must be an integer")
 		}
-		var err error
-		switch t := dst.Addr().Interface().(type) { // the generated types' own, without an escaping copy of s
-		case *time.Time:
-			err = t.UnmarshalText([]byte(s))
-		case *api.LocalDateTime:
-			*t, err = api.ParseLocalDateTime(s)
-		default:
-			err = t.(encoding.TextUnmarshaler).UnmarshalText([]byte(s))
+		return 0, false
+	}
+	i, err := strconv.ParseInt(string(n), 10, bits)
+	if err != nil {
+		if strings.ContainsAny(string(n), ".eE") {
+			b.fail("value must be an integer written without a fraction or an exponent")
+		} else {
+			b.fail("integer out of range")
 		}
-		if err != nil {
+		return 0, false
+	}
+	return i, true
+}
+
+func (b *binder) boolean(src any) (bool, bool) {
+	v, ok := src.(bool)
+	if !ok && b.notNull(src) {
+		b.fail("value must be a boolean")
+	}
+	return v, ok
+}
+
+// dateTime reads an RFC 3339 date-time as time.Time's UnmarshalText does, the reading encoding/json makes.
+func (b *binder) dateTime(dst *time.Time, src any) {
+	if s, ok := b.string(src); ok {
+		if err := dst.UnmarshalText([]byte(s)); err != nil {
 			b.fail("not a valid date-time")
 		}
-		return
-	}
-	switch p.kind {
-	case reflect.String:
-		s, ok := src.(string)
-		if !ok {
-			b.fail("value must be a string")
-			return
-		}
-		dst.SetString(s)
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		n, ok := src.(json.Number)
-		if !ok {
-			b.fail("value must be an integer")
-			return
-		}
-		i, err := strconv.ParseInt(string(n), 10, p.bits)
-		if err != nil {
-			if strings.ContainsAny(string(n), ".eE") {
-				b.fail("value must be an integer written without a fraction or an exponent")
-				return
-			}
-			b.fail("integer out of range")
-			return
-		}
-		dst.SetInt(i)
-	case reflect.Bool:
-		v, ok := src.(bool)
-		if !ok {
-			b.fail("value must be a boolean")
-			return
-		}
-		dst.SetBool(v)
-	case reflect.Slice:
-		a, ok := src.([]any)
-		if !ok {
-			b.fail("value must be an array")
-			return
-		}
-		if len(a) == 0 {
-			dst.Set(reflect.MakeSlice(p.typ, 0, 0)) // empty, not nil, as encoding/json has it
-			return
-		}
-		dst.Grow(len(a) - dst.Len()) // dst is a field of a new value: one allocation, no slice header to box
-		dst.SetLen(len(a))
-		for i, v := range a {
-			b.path = append(b.path, strconv.Itoa(i))
-			b.value(p.elem, dst.Index(i), v)
-			b.path = b.path[:len(b.path)-1]
-		}
-	case reflect.Struct:
-		m, ok := src.(map[string]any)
-		if !ok {
-			b.fail("value must be an object")
-			return
-		}
-		var block reflect.Value // made at the first pointer field to fill
-		for _, f := range p.fields {
-			v, ok := m[f.name]
-			if !ok {
-				continue
-			}
-			b.path = append(b.path, f.name)
-			switch {
-			case f.slot < 0:
-				b.value(f.plan, dst.Field(f.index), v)
-			case v != nil: // a null leaves the pointer nil
-				if !block.IsValid() {
-					block = reflect.New(p.block).Elem()
-				}
-				target := block.Field(f.slot)
-				b.value(f.plan.elem, target, v)
-				dst.Field(f.index).Set(target.Addr())
-			}
-			b.path = b.path[:len(b.path)-1]
-		}
-	case reflect.Map, reflect.Interface:
-		v := reflect.ValueOf(detach(src)) // the parsed maps and slices are reused by the next parse
-		if !v.Type().AssignableTo(p.typ) {
-			b.fail("value must be an object")
-			return
-		}
-		dst.Set(v)
-	default:
-		b.fail("no Go type for this value")
 	}
 }
 
-// detach copies the maps and slices of a parsed value, so that a typed value holding it outlives the parse.
+func (b *binder) localDateTime(dst *api.LocalDateTime, src any) {
+	if s, ok := b.string(src); ok {
+		var err error
+		if *dst, err = api.ParseLocalDateTime(s); err != nil {
+			b.fail("not a valid date-time")
+		}
+	}
+}
+
+func (b *binder) object(src any) (map[string]any, bool) {
+	m, ok := src.(map[string]any)
+	if !ok && b.notNull(src) {
+		b.fail("value must be an object")
+	}
+	return m, ok
+}
+
+func (b *binder) array(src any) ([]any, bool) {
+	a, ok := src.([]any)
+	if !ok && b.notNull(src) {
+		b.fail("value must be an array")
+	}
+	return a, ok
+}
+
+// detach copies the maps and slices of a parsed value, which the next parse reuses, so that a typed value
+// holding it outlives the parse.
 func detach(v any) any {
 	switch v := v.(type) {
 	case map[string]any:
