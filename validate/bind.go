@@ -76,14 +76,6 @@ func (b *binder) integer(src any, bits int) (int64, bool) {
 	return i, true
 }
 
-func (b *binder) boolean(src any) (bool, bool) {
-	v, ok := src.(bool)
-	if !ok && b.notNull(src) {
-		b.fail("value must be a boolean")
-	}
-	return v, ok
-}
-
 // dateTime reads an RFC 3339 date-time as time.Time's UnmarshalText does, the reading encoding/json makes.
 func (b *binder) dateTime(dst *time.Time, src any) {
 	if s, ok := b.string(src); ok {

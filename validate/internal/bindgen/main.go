@@ -221,8 +221,6 @@ func (g *generator) assign(w *bytes.Buffer, target string, t reflect.Type, src s
 		fmt.Fprintf(w, "%sif s, ok := b.string(%s); ok {\n%s\t%s = %s\n%s}\n", in, src, in, target, conv("s", reflect.TypeFor[string]()), in)
 	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Int64:
 		fmt.Fprintf(w, "%sif n, ok := b.integer(%s, %d); ok {\n%s\t%s = %s\n%s}\n", in, src, t.Bits(), in, target, conv("n", reflect.TypeFor[int64]()), in)
-	case t.Kind() == reflect.Bool:
-		fmt.Fprintf(w, "%sif v, ok := b.boolean(%s); ok {\n%s\t%s = %s\n%s}\n", in, src, in, target, conv("v", reflect.TypeFor[bool]()), in)
 	case t.Kind() == reflect.Struct:
 		g.need(t)
 		fmt.Fprintf(w, "%sb.%s(&%s, %s)\n", in, funcName(t), target, src)
@@ -239,7 +237,7 @@ func (g *generator) assign(w *bytes.Buffer, target string, t reflect.Type, src s
 		fmt.Fprintf(w, "%sif o, ok := b.object(%s); ok {\n%s\t%s = detach(o).(map[string]any)\n%s}\n", in, src, in, target, in)
 	case t == anyType:
 		fmt.Fprintf(w, "%sif %s == nil {\n%s\tb.fail(\"must not be null\")\n%s} else {\n%s\t%s = detach(%s)\n%s}\n", in, src, in, in, in, target, src, in)
-	default:
+	default: // a kind no api type has yet: generation fails until it is written here
 		g.fail("no binder for %v", t)
 	}
 }
