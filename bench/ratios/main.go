@@ -36,6 +36,9 @@ func main() {
 			return 0, false
 		}
 		slices.Sort(s)
+		if n := len(s); n%2 == 0 {
+			return (s[n/2-1] + s[n/2]) / 2, true
+		}
 		return s[len(s)/2], true
 	}
 	missing := false
