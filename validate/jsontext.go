@@ -110,11 +110,24 @@ func (p *parser) recycle() {
 	p.forget()
 }
 
-// forget returns the parser to the pool, leaving the parsed value to its caller.
+// forget returns the parser to the pool, leaving the parsed value to its caller. Bookkeeping grown by a large
+// body is dropped rather than kept.
 func (p *parser) forget() {
 	clear(p.made)
 	clear(p.madeSlices)
 	p.made, p.madeSlices = p.made[:0], p.madeSlices[:0]
+	if cap(p.made) > maxPooledMaps {
+		p.made = nil
+	}
+	if cap(p.madeSlices) > maxPooledLen {
+		p.madeSlices = nil
+	}
+	if cap(p.kvs) > maxPooledLen {
+		p.kvs = nil
+	}
+	if cap(p.vals) > maxPooledLen {
+		p.vals = nil
+	}
 	p.data, p.src = nil, ""
 	scratch.Put(p)
 }
