@@ -1706,3 +1706,25 @@ func TestDeliveryOutlivesLaterBodies(t *testing.T) {
 	}
 	require.Equal(t, "y", envelopeOf[api.Envelope](t, all[2].d).Hooks[0]["extra"].([]any)[0].(map[string]any)["x"])
 }
+
+// TestBodyStringAgreesWithBody: both entry points give the same delivery or the same violations, on every
+// vendor example and on bodies broken in each way the validator tells apart.
+func TestBodyStringAgreesWithBody(t *testing.T) {
+	t.Parallel()
+	bodies := [][]byte{
+		readVendor(t, "unsubscribe.json"), readVendor(t, "message-result-update.json"),
+		readVendor(t, "conversion-block.json"), readVendor(t, "international-delivery-receipt.json"),
+		readVendor(t, "message-result-update.published.json"), // malformed
+		body(t, unsubscribe, without("hooks/0/recipientNo")),  // invalid
+		body(t, unsubscribe, with("event", "NEW_EVENT")),      // drift under Compatible
+		[]byte(""), []byte("[]"),
+	}
+	for name, v := range profiles(t) {
+		for i, b := range bodies {
+			want, wantErr := v.Body(b)
+			got, gotErr := v.BodyString(string(b))
+			require.Equal(t, wantErr, gotErr, "%s, body %d", name, i)
+			require.Equal(t, want, got, "%s, body %d", name, i)
+		}
+	}
+}
