@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -39,16 +38,12 @@ type plan struct {
 	bits   int   // of an integer
 	elem   *plan // of a pointer or a slice
 	fields []field
-	// block, for a struct with pointer fields, has a field for what each of them points to: a struct value's
-	// pointers point into one block, allocated once, instead of one allocation each.
-	block reflect.Type
 }
 
 type field struct {
 	name  string
 	index int
 	plan  *plan
-	slot  int // the field of the block this pointer field points to, or -1
 }
 
 var (
@@ -81,7 +76,6 @@ func buildPlan(t reflect.Type, building map[reflect.Type]*plan) *plan {
 		if p.text {
 			break
 		}
-		var slots []reflect.StructField
 		for i := range t.NumField() {
 			sf := t.Field(i)
 			name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
@@ -91,15 +85,7 @@ func buildPlan(t reflect.Type, building map[reflect.Type]*plan) *plan {
 			if name == "" {
 				name = sf.Name
 			}
-			f := field{name: name, index: i, plan: buildPlan(sf.Type, building), slot: -1}
-			if sf.Type.Kind() == reflect.Pointer {
-				f.slot = len(slots)
-				slots = append(slots, reflect.StructField{Name: "F" + strconv.Itoa(f.slot), Type: sf.Type.Elem()})
-			}
-			p.fields = append(p.fields, f)
-		}
-		if len(slots) > 0 {
-			p.block = reflect.StructOf(slots)
+			p.fields = append(p.fields, field{name: name, index: i, plan: buildPlan(sf.Type, building)})
 		}
 	}
 	return p
@@ -125,16 +111,7 @@ func (b *reflectBinder) value(p *plan, dst reflect.Value, src any) {
 			b.fail("value must be a string")
 			return
 		}
-		var err error
-		switch t := dst.Addr().Interface().(type) { // the generated types' own, without an escaping copy of s
-		case *time.Time:
-			err = t.UnmarshalText([]byte(s))
-		case *api.LocalDateTime:
-			*t, err = api.ParseLocalDateTime(s)
-		default:
-			err = t.(encoding.TextUnmarshaler).UnmarshalText([]byte(s))
-		}
-		if err != nil {
+		if err := dst.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(s)); err != nil {
 			b.fail("not a valid date-time")
 		}
 		return
@@ -176,41 +153,26 @@ func (b *reflectBinder) value(p *plan, dst reflect.Value, src any) {
 			b.fail("value must be an array")
 			return
 		}
-		if len(a) == 0 {
-			dst.Set(reflect.MakeSlice(p.typ, 0, 0)) // empty, not nil, as encoding/json has it
-			return
-		}
-		dst.Grow(len(a) - dst.Len()) // dst is a field of a new value: one allocation, no slice header to box
-		dst.SetLen(len(a))
+		s := reflect.MakeSlice(p.typ, len(a), len(a)) // empty, not nil, as encoding/json has it
 		for i, v := range a {
 			b.path = append(b.path, strconv.Itoa(i))
-			b.value(p.elem, dst.Index(i), v)
+			b.value(p.elem, s.Index(i), v)
 			b.path = b.path[:len(b.path)-1]
 		}
+		dst.Set(s)
 	case reflect.Struct:
 		m, ok := src.(map[string]any)
 		if !ok {
 			b.fail("value must be an object")
 			return
 		}
-		var block reflect.Value // made at the first pointer field to fill
 		for _, f := range p.fields {
 			v, ok := m[f.name]
 			if !ok {
 				continue
 			}
 			b.path = append(b.path, f.name)
-			switch {
-			case f.slot < 0:
-				b.value(f.plan, dst.Field(f.index), v)
-			case v != nil: // a null leaves the pointer nil
-				if !block.IsValid() {
-					block = reflect.New(p.block).Elem()
-				}
-				target := block.Field(f.slot)
-				b.value(f.plan.elem, target, v)
-				dst.Field(f.index).Set(target.Addr())
-			}
+			b.value(f.plan, dst.Field(f.index), v)
 			b.path = b.path[:len(b.path)-1]
 		}
 	case reflect.Map, reflect.Interface:
