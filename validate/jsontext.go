@@ -51,7 +51,7 @@ type parser struct {
 
 	made       []map[string]any // the maps of this parse, recycled by recycle
 	madeSlices [][]any
-	small      []map[string]any // cleared maps of at most 8 members, ready for reuse
+	small      []map[string]any // cleared maps of at most smallMap members, ready for reuse
 	large      []map[string]any // cleared maps of more
 	slices     [][]any          // cleared slices, ready for reuse
 }
@@ -69,6 +69,7 @@ const (
 	maxPooledSlices  = 64
 	maxPooledMembers = 64   // a map with more members is left to the garbage collector
 	maxPooledLen     = 4096 // and so is a longer slice
+	smallMap         = 8    // members a map holds without growing past its first group
 )
 
 // scratch keeps the parsers, their stacks and their recycled maps and slices between parses.
@@ -94,7 +95,7 @@ func (p *parser) recycle() {
 			continue
 		}
 		clear(m)
-		if n <= 8 {
+		if n <= smallMap {
 			p.small = append(p.small, m)
 		} else {
 			p.large = append(p.large, m)
@@ -135,7 +136,7 @@ func (p *parser) forget() {
 // newMap returns an empty map for n members, a recycled one when there is one of the right size.
 func (p *parser) newMap(n int) map[string]any {
 	free := &p.small
-	if n > 8 {
+	if n > smallMap {
 		free = &p.large
 	}
 	var m map[string]any
