@@ -462,7 +462,7 @@ func agreeJudge(tb testing.TB, v *validate.Validator, tc agreeBody) string {
 	require.NoError(tb, json.Unmarshal(tc.body, &raw))
 	obj, _ := raw.(map[string]any)
 	event, _ := obj["event"].(string) // the validator dispatches on the exact key "event" too
-	decoded := envelopeOfEvent(api.EventType(event))
+	decoded := api.NewEnvelope(api.EventType(event))
 	if json.Unmarshal(tc.body, decoded) != nil {
 		require.Error(tb, kinErr, "kin-openapi accepted a body that encoding/json cannot decode into %T", decoded)
 		return agreeUndecodable

@@ -371,17 +371,7 @@ func envelopeFor(body []byte) any {
 	var probe map[string]any
 	_ = json.Unmarshal(body, &probe)
 	event, _ := probe["event"].(string)
-	switch api.EventType(event) {
-	case api.EventTypeUnsubscribe:
-		return new(api.UnsubscribeEnvelope)
-	case api.EventTypeMessageResultUpdate:
-		return new(api.MessageResultUpdateEnvelope)
-	case api.EventTypeConversionBlock:
-		return new(api.ConversionBlockEnvelope)
-	case api.EventTypeInternationalDeliveryReceipt:
-		return new(api.InternationalDeliveryReceiptEnvelope)
-	}
-	return new(api.Envelope)
+	return api.NewEnvelope(api.EventType(event))
 }
 
 // escapedTimeRefused reports whether err is time.Time refusing a date-time string with a JSON escape: it reads

@@ -117,7 +117,7 @@ func (v *Validator) BodyString(body string) (*Delivery, error) {
 	if err := schema.VisitJSON(doc, visitOptions...); err != nil {
 		violations, drift = v.classify(err, violations, drift)
 	}
-	envelope := newEnvelope(api.EventType(event), known)
+	envelope := api.NewEnvelope(api.EventType(event))
 	// Bind even when the schema failed, so that every violation is listed, those only the Go types see too.
 	violations = merge(append(violations, bind(envelope, obj)...))
 	if len(violations) > 0 {
@@ -151,22 +151,6 @@ func merge(violations []Violation) []Violation {
 		out = append(out, v)
 	}
 	return out
-}
-
-func newEnvelope(event api.EventType, known bool) any {
-	if !known {
-		return new(api.Envelope)
-	}
-	switch event {
-	case api.EventTypeUnsubscribe:
-		return new(api.UnsubscribeEnvelope)
-	case api.EventTypeMessageResultUpdate:
-		return new(api.MessageResultUpdateEnvelope)
-	case api.EventTypeConversionBlock:
-		return new(api.ConversionBlockEnvelope)
-	default:
-		return new(api.InternationalDeliveryReceiptEnvelope)
-	}
 }
 
 // classify sorts kin-openapi's errors into violations and, under Compatible, drift: an enum mismatch of a
