@@ -2,81 +2,174 @@ package smshook
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
 	"log/slog"
+	"strconv"
+	"time"
 
 	"github.com/smshook/smshook/api"
 	"github.com/smshook/smshook/validate"
 )
 
-// claim narrows the delivery's envelope to the hooks whose hookId the store had not seen, claiming each, and
-// returns the keys it claimed. On a store error it releases what it claimed and returns the error. Hooks
-// without a hookId (possible only for an event the contract does not know) are always kept.
-func (h *handler) claim(ctx context.Context, d *validate.Delivery) (claimed []string, err error) {
-	if h.store == nil {
-		return nil, nil
-	}
-	c := claimer{h: h, ctx: ctx}
-	scope := d.AppKey + "/" + string(d.Event) + "/" // hookIds are the vendor's; keep services and events apart
+// attempt is one request's hold on the hooks of its delivery in the store.
+type attempt struct {
+	token   string
+	keys    []string // every key this attempt asked for, for the clean-up after a failed claim
+	claimed []string // keys leased to this attempt
+	busy    int      // keys leased to another attempt
+}
+
+// newToken returns a token unique to one attempt: 128 random bits.
+func newToken() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
+	return hex.EncodeToString(b[:])
+}
+
+// dedupKey names one event unambiguously: appKey and event are length-prefixed, so that no choice of ids
+// containing the separator makes two tuples share a key. hookIds are the vendor's; appKey keeps services
+// (and products, each of which has its own appKey) apart.
+func dedupKey(appKey, event, hookID string) string {
+	return strconv.Itoa(len(appKey)) + ":" + appKey + ":" + strconv.Itoa(len(event)) + ":" + event + ":" + hookID
+}
+
+// claim leases the delivery's hooks to a new attempt and narrows the envelope to the hooks this attempt
+// holds, each hookId once. Hooks without a hookId (possible only for an event the contract does not know)
+// are always kept. On an error nothing is dispatched, and a.keys may have been leased.
+func (h *handler) claim(ctx context.Context, d *validate.Delivery, a *attempt) error {
+	a.token = newToken()
+	c := claimer{h: h, ctx: ctx, a: a, appKey: d.AppKey, event: string(d.Event)}
+	var err error
 	switch e := d.Envelope.(type) {
 	case *api.UnsubscribeEnvelope:
-		e.Hooks = narrow(&c, scope, e.Hooks, func(x api.UnsubscribeHook) string { return x.HookId })
+		e.Hooks, err = narrow(&c, e.Hooks, func(x api.UnsubscribeHook) string { return x.HookId })
 	case *api.MessageResultUpdateEnvelope:
-		e.Hooks = narrow(&c, scope, e.Hooks, func(x api.MessageResultUpdateHook) string { return x.HookId })
+		e.Hooks, err = narrow(&c, e.Hooks, func(x api.MessageResultUpdateHook) string { return x.HookId })
 	case *api.ConversionBlockEnvelope:
-		e.Hooks = narrow(&c, scope, e.Hooks, func(x api.ConversionBlockHook) string { return x.HookId })
+		e.Hooks, err = narrow(&c, e.Hooks, func(x api.ConversionBlockHook) string { return x.HookId })
 	case *api.InternationalDeliveryReceiptEnvelope:
-		e.Hooks = narrow(&c, scope, e.Hooks, func(x api.InternationalDeliveryReceiptHook) string { return x.HookId })
+		e.Hooks, err = narrow(&c, e.Hooks, func(x api.InternationalDeliveryReceiptHook) string { return x.HookId })
 	case *api.Envelope:
-		e.Hooks = narrow(&c, scope, e.Hooks, func(x map[string]any) string { id, _ := x["hookId"].(string); return id })
+		e.Hooks, err = narrow(&c, e.Hooks, func(x map[string]any) string { id, _ := x["hookId"].(string); return id })
 	}
-	if c.err != nil {
-		h.release(ctx, c.claimed)
-		return nil, c.err
-	}
-	return c.claimed, nil
+	return err
 }
 
 type claimer struct {
-	h       *handler
-	ctx     context.Context
-	claimed []string
-	err     error
+	h             *handler
+	ctx           context.Context
+	a             *attempt
+	appKey, event string
 }
 
-// narrow keeps the hooks that are claimed now (or have no id), in order.
-func narrow[H any](c *claimer, scope string, hooks []H, id func(H) string) []H {
-	kept := hooks[:0]
-	for _, hook := range hooks {
+// narrow claims the hooks' ids in one call to the store and keeps, in order, the hooks without an id and the
+// first hook of each id leased to this attempt.
+func narrow[H any](c *claimer, hooks []H, id func(H) string) ([]H, error) {
+	keyOf := make([]int, len(hooks)) // hook → index into keys, or -1
+	var index map[string]int
+	if len(hooks) > 1 {
+		index = make(map[string]int, len(hooks))
+	}
+	keys := make([]string, 0, len(hooks))
+	for i, hook := range hooks {
 		hookID := id(hook)
 		if hookID == "" {
-			kept = append(kept, hook)
+			keyOf[i] = -1
 			continue
 		}
-		if c.err != nil {
-			continue
+		key := dedupKey(c.appKey, c.event, hookID)
+		j, seen := index[key]
+		if !seen {
+			j = len(keys)
+			keys = append(keys, key)
+			if index != nil {
+				index[key] = j
+			}
 		}
-		key := scope + hookID
-		won, err := c.h.store.Claim(c.ctx, key, c.h.retention)
-		if err != nil {
-			c.err = err
-			continue
-		}
-		if won {
-			kept = append(kept, hook)
-			c.claimed = append(c.claimed, key)
+		keyOf[i] = j
+	}
+	if len(keys) == 0 {
+		return hooks, nil
+	}
+	c.a.keys = keys
+	states, err := c.h.storeClaim(c.ctx, keys, c.a.token)
+	if err == nil && len(states) != len(keys) {
+		err = fmt.Errorf("smshook: the store answered %d states for %d ids", len(states), len(keys))
+	}
+	if err != nil {
+		return nil, err
+	}
+	for j, s := range states {
+		switch s {
+		case Claimed:
+			c.a.claimed = append(c.a.claimed, keys[j])
+		case InProgress:
+			c.a.busy++
+		case Done:
+		default:
+			return nil, fmt.Errorf("smshook: the store answered an invalid state %d", s)
 		}
 	}
-	return kept
+	kept := hooks[:0]
+	for i, hook := range hooks {
+		j := keyOf[i]
+		switch {
+		case j < 0:
+			kept = append(kept, hook)
+		case states[j] == Claimed:
+			states[j] = Done // the next hook with this id is the same event
+			kept = append(kept, hook)
+		}
+	}
+	return kept, nil
 }
 
-// release forgets claims after the application failed, so that a redelivery is processed. It runs even when
-// the request's context is done.
-func (h *handler) release(ctx context.Context, claimed []string) {
-	ctx = context.WithoutCancel(ctx)
-	for _, key := range claimed {
-		if err := h.store.Release(ctx, key); err != nil {
-			h.logger.LogAttrs(ctx, slog.LevelError, "smshook: could not release a claim: a redelivery of this event will be skipped until the retention ends",
-				slog.String("error", err.Error()))
-		}
+// storeClaim asks the store within the store timeout.
+func (h *handler) storeClaim(ctx context.Context, keys []string, token string) ([]ClaimState, error) {
+	ctx, cancel := context.WithTimeout(ctx, h.storeTimeout)
+	defer cancel()
+	return h.store.Claim(ctx, keys, token, h.lease)
+}
+
+// commit marks the attempt's hooks done after the application processed them. It runs even when the
+// request's context is done. A failure is logged: the events were processed, so the delivery is still
+// acknowledged; at worst a redelivery after the lease processes them again.
+func (h *handler) commit(ctx context.Context, d *validate.Delivery, a *attempt) {
+	if len(a.claimed) == 0 {
+		return
 	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.storeTimeout)
+	defer cancel()
+	err := h.store.Commit(sctx, a.claimed, a.token, h.retention)
+	switch {
+	case err == nil:
+	case errors.Is(err, ErrLeaseLost):
+		h.logger.LogAttrs(ctx, slog.LevelWarn, "smshook: the application outlasted the claim lease and another attempt took an event over; it may be processed twice (raise WithClaimLease)",
+			slog.String("event", string(d.Event)), slog.String("hooksId", d.HooksID), slog.Duration("lease", h.lease))
+	default:
+		h.logger.LogAttrs(ctx, slog.LevelError, "smshook: could not record processed events; a redelivery after the lease will process them again",
+			slog.String("event", string(d.Event)), slog.String("hooksId", d.HooksID), slog.String("error", err.Error()))
+	}
+}
+
+// release ends the attempt's leases after the application failed, so that a redelivery is processed at
+// once. It runs even when the request's context is done; if it fails, the leases expire by themselves.
+func (h *handler) release(ctx context.Context, keys []string, token string) {
+	if len(keys) == 0 {
+		return
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.storeTimeout)
+	defer cancel()
+	if err := h.store.Release(sctx, keys, token); err != nil {
+		h.logger.LogAttrs(ctx, slog.LevelError, "smshook: could not release claims; a redelivery is processed once the lease expires",
+			slog.Duration("lease", h.lease), slog.String("error", err.Error()))
+	}
+}
+
+// retryAfter is the Retry-After value, whole seconds rounded up, of a wait of d.
+func retryAfter(d time.Duration) string {
+	return strconv.FormatInt(int64((d+time.Second-1)/time.Second), 10)
 }

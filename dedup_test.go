@@ -67,7 +67,9 @@ func TestRedeliveryInSequenceIsDispatchedOnce(t *testing.T) {
 	require.Equal(t, []string{"a", "b", "c"}, hookIDs(t, rec.received()))
 }
 
-func TestConcurrentRedeliveryIsDispatchedOnce(t *testing.T) {
+// TestConcurrentCopiesAreNeverAcknowledgedBeforeProcessing: copies of a delivery sent at once reach the
+// application once, and a copy is answered 200 only once the events are processed; the others are 503.
+func TestConcurrentCopiesAreNeverAcknowledgedBeforeProcessing(t *testing.T) {
 	t.Parallel()
 	for round := range 20 { // the race window is small: try it many times
 		rec := &recorder{fail: func(context.Context) error { time.Sleep(time.Millisecond); return nil }}
@@ -75,19 +77,119 @@ func TestConcurrentRedeliveryIsDispatchedOnce(t *testing.T) {
 		body := threeHooks("a", "b", "c")
 		var wg sync.WaitGroup
 		codes := make([]int, 3)
+		processedWhenAcknowledged := make([]int, 3)
 		start := make(chan struct{})
 		for i := range codes {
 			wg.Go(func() {
 				<-start
 				codes[i] = post(t, h, body).Code
+				processedWhenAcknowledged[i] = len(rec.received())
 			})
 		}
 		close(start)
 		wg.Wait()
-		require.Equal(t, []int{200, 200, 200}, codes, "round %d", round)
+		for i, code := range codes {
+			require.Contains(t, []int{200, 503}, code, "round %d", round)
+			if code == 200 {
+				require.Equal(t, 1, processedWhenAcknowledged[i], "round %d: a 200 went out before the events were processed", round)
+			}
+		}
+		require.Contains(t, codes, 200, "round %d", round)
 		require.ElementsMatch(t, []string{"a", "b", "c"}, hookIDs(t, rec.received()), "round %d", round)
+		for range 3 {
+			require.Equal(t, http.StatusOK, post(t, h, body).Code, "round %d: once processed, every copy is 200", round)
+		}
 	}
 }
+
+// blocker holds the application inside a delivery until told how it ends.
+type blocker struct {
+	entered chan struct{}
+	outcome chan error
+}
+
+func newBlocker() *blocker {
+	return &blocker{entered: make(chan struct{}, 8), outcome: make(chan error, 8)}
+}
+
+func (b *blocker) fail(context.Context) error {
+	b.entered <- struct{}{}
+	return <-b.outcome
+}
+
+func TestCopyOfAnEventInProgressIsAnswered503UntilItsOutcome(t *testing.T) {
+	t.Parallel()
+	b := newBlocker()
+	rec := &recorder{fail: b.fail}
+	h := newHandler(t, rec, smshook.WithClaimLease(time.Hour))
+	body := threeHooks("a")
+	first := make(chan int)
+	go func() { first <- post(t, h, body).Code }()
+	<-b.entered
+	w := post(t, h, body)
+	require.Equal(t, http.StatusServiceUnavailable, w.Code)
+	require.Equal(t, smshook.ProblemTypeBase+"in-progress", problemOf(t, w).Type)
+	require.Equal(t, "3600", w.Header().Get("Retry-After"))
+	b.outcome <- errors.New("database down")
+	require.Equal(t, http.StatusInternalServerError, <-first)
+	require.Empty(t, rec.received(), "the first attempt failed")
+
+	// The failed attempt released its lease: the next copy is processed, and answered as it ends.
+	b.outcome <- nil
+	require.Equal(t, http.StatusOK, post(t, h, body).Code)
+	require.Equal(t, []string{"a"}, hookIDs(t, rec.received()))
+}
+
+func TestDeliveryWithSomeEventsInProgressProcessesTheRestAndAnswers503(t *testing.T) {
+	t.Parallel()
+	b := newBlocker()
+	var calls sync.Mutex
+	n := 0
+	rec := &recorder{fail: func(ctx context.Context) error {
+		calls.Lock()
+		n++
+		firstCall := n == 1
+		calls.Unlock()
+		if firstCall {
+			return b.fail(ctx)
+		}
+		return nil
+	}}
+	h := newHandler(t, rec)
+	first := make(chan int)
+	go func() { first <- post(t, h, threeHooks("a")).Code }()
+	<-b.entered
+	w := post(t, h, threeHooks("a", "b"))
+	require.Equal(t, http.StatusServiceUnavailable, w.Code, "a is in progress elsewhere: no 2xx yet")
+	require.Equal(t, []string{"b"}, hookIDs(t, rec.received()), "b was processed meanwhile")
+	b.outcome <- nil
+	require.Equal(t, http.StatusOK, <-first)
+	require.Equal(t, http.StatusOK, post(t, h, threeHooks("a", "b")).Code)
+	require.ElementsMatch(t, []string{"b", "a"}, hookIDs(t, rec.received()), "nothing twice")
+}
+
+func TestAbandonedLeaseIsProcessedOnceItExpires(t *testing.T) {
+	t.Parallel()
+	store := smshook.NewMemoryStore(0)
+	rec := &recorder{}
+	h := newHandler(t, rec, smshook.WithStore(store), smshook.WithClaimLease(150*time.Millisecond))
+	body := threeHooks("a")
+	// A receiver that crashed inside the application left a lease on the event behind: its release never ran.
+	crashed := newHandler(t, &recorder{fail: func(context.Context) error { return errors.New("crash") }},
+		smshook.WithStore(&leaseOnly{Store: store}), smshook.WithClaimLease(150*time.Millisecond))
+	require.Equal(t, http.StatusInternalServerError, post(t, crashed, body).Code)
+	require.Equal(t, http.StatusServiceUnavailable, post(t, h, body).Code, "within the lease")
+	require.Empty(t, rec.received())
+	require.Eventually(t, func() bool { return post(t, h, body).Code == http.StatusOK }, 3*time.Second, 20*time.Millisecond)
+	require.Equal(t, []string{"a"}, hookIDs(t, rec.received()))
+	require.Equal(t, http.StatusOK, post(t, h, body).Code)
+	require.Len(t, rec.received(), 1)
+}
+
+// leaseOnly is a store whose releases are lost, as those of a receiver that crashed.
+type leaseOnly struct{ smshook.Store }
+
+func (leaseOnly) Release(context.Context, []string, string) error { return nil }
 
 func TestMixedDeliveryDispatchesOnlyUnseenHooks(t *testing.T) {
 	t.Parallel()
@@ -158,22 +260,160 @@ func TestPanicAndTimeoutReleaseClaims(t *testing.T) {
 	}
 }
 
-// brokenStore fails every call, as a Redis that went away.
-type brokenStore struct{}
-
-func (brokenStore) Claim(context.Context, string, time.Duration) (bool, error) {
-	return false, errors.New("connection refused")
+// faultyStore is a MemoryStore whose steps fail, stall or answer nonsense on demand, as a Redis that went away
+// or stopped would.
+type faultyStore struct {
+	smshook.Store
+	claim, commit, release error
+	stall                  bool // Claim waits for its context to end
+	states                 []smshook.ClaimState
+	mu                     sync.Mutex
+	released               [][]string
 }
-func (brokenStore) Release(context.Context, string) error { return errors.New("connection refused") }
 
-func TestStoreFailureIsAnswered503(t *testing.T) {
+func (f *faultyStore) Claim(ctx context.Context, ids []string, token string, lease time.Duration) ([]smshook.ClaimState, error) {
+	if f.stall {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	if f.states != nil {
+		return f.states, nil
+	}
+	if f.claim != nil {
+		_, _ = f.Store.Claim(ctx, ids, token, lease) // it ran, but its answer was lost
+		return nil, f.claim
+	}
+	return f.Store.Claim(ctx, ids, token, lease)
+}
+
+func (f *faultyStore) Commit(ctx context.Context, ids []string, token string, retention time.Duration) error {
+	if f.commit != nil {
+		return f.commit
+	}
+	return f.Store.Commit(ctx, ids, token, retention)
+}
+
+func (f *faultyStore) Release(ctx context.Context, ids []string, token string) error {
+	f.mu.Lock()
+	f.released = append(f.released, ids)
+	f.mu.Unlock()
+	if f.release != nil {
+		return f.release
+	}
+	return f.Store.Release(ctx, ids, token)
+}
+
+func (f *faultyStore) releases() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.released)
+}
+
+func TestStoreFailuresAtEachStep(t *testing.T) {
+	t.Parallel()
+	down := errors.New("connection refused")
+	t.Run("claim fails: 503, nothing dispatched, what it may have leased is released", func(t *testing.T) {
+		t.Parallel()
+		rec := &recorder{}
+		f := &faultyStore{Store: smshook.NewMemoryStore(0), claim: down}
+		h := newHandler(t, rec, smshook.WithStore(f))
+		w := post(t, h, threeHooks("a"))
+		require.Equal(t, http.StatusServiceUnavailable, w.Code)
+		require.Equal(t, smshook.ProblemTypeBase+"store-unavailable", problemOf(t, w).Type)
+		require.Equal(t, "2", w.Header().Get("Retry-After"))
+		require.Empty(t, rec.received())
+		require.Eventually(t, func() bool { return f.releases() == 1 }, 2*time.Second, 5*time.Millisecond, "the clean-up ran")
+		f.claim = nil
+		require.Equal(t, http.StatusOK, post(t, h, threeHooks("a")).Code, "the clean-up ended the lost lease")
+		require.Equal(t, []string{"a"}, hookIDs(t, rec.received()))
+	})
+	t.Run("stalled store: 503 within the store timeout", func(t *testing.T) {
+		t.Parallel()
+		rec := &recorder{}
+		h := newHandler(t, rec, smshook.WithStore(&faultyStore{Store: smshook.NewMemoryStore(0), stall: true}),
+			smshook.WithStoreTimeout(50*time.Millisecond))
+		start := time.Now()
+		w := post(t, h, threeHooks("a"))
+		require.Equal(t, http.StatusServiceUnavailable, w.Code)
+		require.Less(t, time.Since(start), time.Second)
+		require.Empty(t, rec.received())
+	})
+	t.Run("commit fails: the events were processed, so 200", func(t *testing.T) {
+		t.Parallel()
+		rec := &recorder{}
+		h := newHandler(t, rec, smshook.WithStore(&faultyStore{Store: smshook.NewMemoryStore(0), commit: down}))
+		require.Equal(t, http.StatusOK, post(t, h, threeHooks("a")).Code)
+		require.Equal(t, []string{"a"}, hookIDs(t, rec.received()))
+	})
+	t.Run("commit finds its lease taken over: 200, logged", func(t *testing.T) {
+		t.Parallel()
+		rec := &recorder{}
+		h := newHandler(t, rec, smshook.WithStore(&faultyStore{Store: smshook.NewMemoryStore(0), commit: smshook.ErrLeaseLost}))
+		require.Equal(t, http.StatusOK, post(t, h, threeHooks("a")).Code)
+	})
+	t.Run("release fails after the application failed: still 500", func(t *testing.T) {
+		t.Parallel()
+		rec := &recorder{fail: func(context.Context) error { return errors.New("database down") }}
+		f := &faultyStore{Store: smshook.NewMemoryStore(0), release: down}
+		h := newHandler(t, rec, smshook.WithStore(f), smshook.WithClaimLease(100*time.Millisecond))
+		require.Equal(t, http.StatusInternalServerError, post(t, h, threeHooks("a")).Code)
+		rec.fail = nil
+		require.Equal(t, http.StatusServiceUnavailable, post(t, h, threeHooks("a")).Code, "the lease is still held")
+		require.Eventually(t, func() bool { return post(t, h, threeHooks("a")).Code == http.StatusOK }, 3*time.Second, 20*time.Millisecond)
+	})
+	t.Run("store answers nonsense: 503", func(t *testing.T) {
+		t.Parallel()
+		for _, states := range [][]smshook.ClaimState{{}, {smshook.Claimed, smshook.Claimed}, {0}, {9}} {
+			rec := &recorder{}
+			h := newHandler(t, rec, smshook.WithStore(&faultyStore{Store: smshook.NewMemoryStore(0), states: states}))
+			require.Equal(t, http.StatusServiceUnavailable, post(t, h, threeHooks("a")).Code, "%v", states)
+			require.Empty(t, rec.received())
+		}
+	})
+}
+
+func TestStrictServerFailureAnswerReleasesClaims(t *testing.T) {
+	t.Parallel()
+	s := &strictServer{got: make(chan any, 2), resp: failingResponse{}}
+	h, err := smshook.NewStrictHandler(s, smshook.WithSecrets(testSecret))
+	require.NoError(t, err)
+	w := post(t, h, threeHooks("a"))
+	require.Equal(t, http.StatusInternalServerError, w.Code)
+	require.Equal(t, "application/problem+json", w.Header().Get("Content-Type"))
+	<-s.got
+	s.resp = api.ReceiveWebhook200Response{}
+	require.Equal(t, http.StatusOK, post(t, h, threeHooks("a")).Code)
+	require.Len(t, (<-s.got).(api.MessageResultUpdateEnvelope).Hooks, 1, "the failed attempt did not mark the event done")
+}
+
+// failingResponse is a strict server's own failure answer.
+type failingResponse struct{}
+
+func (failingResponse) VisitReceiveWebhookResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(http.StatusInternalServerError)
+	_, err := io.WriteString(w, `{"type":"about:blank","title":"Internal Server Error","status":500}`)
+	return err
+}
+
+// TestDeduplicationKeysAreUnambiguous: ids are the vendor's and may hold any character; an appKey and a hookId
+// that would spell the same joined key are different events.
+func TestDeduplicationKeysAreUnambiguous(t *testing.T) {
 	t.Parallel()
 	rec := &recorder{}
-	h := newHandler(t, rec, smshook.WithStore(brokenStore{}))
-	w := post(t, h, threeHooks("a"))
-	require.Equal(t, http.StatusServiceUnavailable, w.Code)
-	require.Equal(t, smshook.ProblemTypeBase+"store-unavailable", problemOf(t, w).Type)
-	require.Empty(t, rec.received())
+	h := newHandler(t, rec)
+	with := func(appKey, hookID string) []byte {
+		env := smshooktest.Fresh(smshooktest.MessageResultUpdate(func(e *api.MessageResultUpdateEnvelope) {
+			e.AppKey = appKey
+			e.Hooks[0].HookId = hookID
+		}))
+		b, err := smshooktest.Marshal(env)
+		require.NoError(t, err)
+		return b
+	}
+	require.Equal(t, http.StatusOK, post(t, h, with("a/MESSAGE_RESULT_UPDATE/b", "c")).Code)
+	require.Equal(t, http.StatusOK, post(t, h, with("a", "b/MESSAGE_RESULT_UPDATE/c")).Code)
+	require.Len(t, rec.received(), 2)
 }
 
 func TestWithoutDeduplication(t *testing.T) {

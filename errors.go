@@ -14,6 +14,11 @@ var (
 	ErrSignatureMismatch = errors.New("signature does not match")
 	// errStoreUnavailable: the deduplication store failed; answered 503 so that the delivery is sent again.
 	errStoreUnavailable = errors.New("deduplication store unavailable")
+	// errInProgress: another attempt is processing events of the delivery; answered 503 so that it is sent
+	// again once that attempt's outcome is known.
+	errInProgress = errors.New("events of this delivery are being processed by another attempt")
+	// errPanic: the application panicked; answered 500.
+	errPanic = errors.New("panic in the application")
 	// ErrNoSecret: NewHandler was given no secret and not told to accept unsigned requests.
 	ErrNoSecret = errors.New("smshook: no secret configured; pass WithSecrets, or AllowUnsigned to accept unsigned requests")
 )

@@ -1,8 +1,10 @@
 package smshook
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 
 	"github.com/smshook/smshook/api"
@@ -19,54 +21,79 @@ type EventHandler interface {
 	OnInternationalDeliveryReceipt(ctx context.Context, e *api.InternationalDeliveryReceiptEnvelope) error
 }
 
-// deliverFunc hands a validated delivery of a known event to the application and writes the success
-// answer; an error leaves the answer to the caller.
-type deliverFunc func(ctx context.Context, w http.ResponseWriter, d *validate.Delivery, body []byte) error
+// deliverFunc hands a validated delivery of a known event to the application. It returns the answer a strict
+// server chose, or nil for an empty 200; the handler writes it once the outcome is recorded.
+type deliverFunc func(ctx context.Context, d *validate.Delivery, body []byte) (*bufferedResponse, error)
 
 func eventDeliverer(h EventHandler) deliverFunc {
-	return func(ctx context.Context, w http.ResponseWriter, d *validate.Delivery, _ []byte) error {
-		var err error
+	return func(ctx context.Context, d *validate.Delivery, _ []byte) (*bufferedResponse, error) {
 		switch e := d.Envelope.(type) {
 		case *api.UnsubscribeEnvelope:
-			err = h.OnUnsubscribe(ctx, e)
+			return nil, h.OnUnsubscribe(ctx, e)
 		case *api.MessageResultUpdateEnvelope:
-			err = h.OnMessageResultUpdate(ctx, e)
+			return nil, h.OnMessageResultUpdate(ctx, e)
 		case *api.ConversionBlockEnvelope:
-			err = h.OnConversionBlock(ctx, e)
+			return nil, h.OnConversionBlock(ctx, e)
 		case *api.InternationalDeliveryReceiptEnvelope:
-			err = h.OnInternationalDeliveryReceipt(ctx, e)
+			return nil, h.OnInternationalDeliveryReceipt(ctx, e)
 		}
-		if err != nil {
-			return err
-		}
-		w.WriteHeader(http.StatusOK)
-		return nil
+		return nil, nil
 	}
 }
 
-// strictDeliverer hands the validated delivery to the generated strict server interface, which answers itself;
-// a nil response is answered 200. The union it receives is the validated typed envelope, re-encoded: decoding
-// the raw body again with encoding/json could read other values than were validated (it matches keys without
-// regard to case, and time.Time refuses escaped characters), and deduplication may have dropped hooks. Unknown
-// properties are therefore not in it.
+// strictDeliverer hands the validated delivery to the generated strict server interface, which chooses the
+// answer; a nil response is answered 200, and an answer of 300 or more means the events were not taken. The
+// union it receives is the validated typed envelope, re-encoded: decoding the raw body again with
+// encoding/json could read other values than were validated (it matches keys without regard to case, and
+// time.Time refuses escaped characters), and deduplication may have dropped hooks. Unknown properties are
+// therefore not in it.
 func strictDeliverer(s api.StrictServerInterface) deliverFunc {
-	return func(ctx context.Context, w http.ResponseWriter, d *validate.Delivery, _ []byte) error {
+	return func(ctx context.Context, d *validate.Delivery, _ []byte) (*bufferedResponse, error) {
 		body, err := json.Marshal(d.Envelope)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		var delivery api.Delivery
 		if err := delivery.UnmarshalJSON(body); err != nil {
-			return err
+			return nil, err
 		}
 		resp, err := s.ReceiveWebhook(ctx, api.ReceiveWebhookRequestObject{Body: &delivery})
-		if err != nil {
-			return err
+		if err != nil || resp == nil {
+			return nil, err
 		}
-		if resp == nil {
-			w.WriteHeader(http.StatusOK)
-			return nil
+		b := &bufferedResponse{header: make(http.Header)}
+		if err := resp.VisitReceiveWebhookResponse(b); err != nil {
+			return nil, err
 		}
-		return resp.VisitReceiveWebhookResponse(w)
+		return b, nil
 	}
+}
+
+// bufferedResponse holds a strict server's answer until the handler knows it may send it.
+type bufferedResponse struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bufferedResponse) Header() http.Header { return b.header }
+
+func (b *bufferedResponse) WriteHeader(status int) {
+	if b.status == 0 {
+		b.status = status
+	}
+}
+
+func (b *bufferedResponse) Write(p []byte) (int, error) {
+	b.WriteHeader(http.StatusOK)
+	return b.body.Write(p)
+}
+
+func (b *bufferedResponse) writeTo(w http.ResponseWriter) {
+	maps.Copy(w.Header(), b.header)
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	w.WriteHeader(b.status)
+	_, _ = w.Write(b.body.Bytes())
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"unsafe"
 
 	"github.com/smshook/smshook/api"
@@ -77,6 +78,18 @@ func newHandler(deliver deliverFunc, opts []Option) (*handler, error) {
 	if h.retention <= 0 {
 		h.retention = DefaultRetention
 	}
+	if h.storeTimeout <= 0 {
+		h.storeTimeout = DefaultStoreTimeout
+	}
+	switch {
+	case h.lease > 0:
+	case h.timeout > 0:
+		// The application's context ends at the timeout; the commit that follows takes at most the store
+		// timeout.
+		h.lease = h.timeout + h.storeTimeout
+	default:
+		h.lease = DefaultClaimLease
+	}
 	switch {
 	case h.noDedup:
 		h.store = nil
@@ -97,7 +110,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.reject(w, r, http.StatusMethodNotAllowed, ErrMethodNotAllowed, nil)
 		return
 	}
-	if !h.unsigned {
+	if h.mustCheckSignature(r.Header) {
 		if err := h.secrets.check(r.Header); err != nil {
 			h.reject(w, r, http.StatusUnauthorized, err, nil)
 			return
@@ -141,56 +154,95 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) dispatch(w http.ResponseWriter, r *http.Request, d *validate.Delivery, body []byte) {
 	ctx := r.Context()
-	if h.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, h.timeout)
-		defer cancel()
-	}
-	claimed, err := h.claim(ctx, d)
-	if err != nil {
-		h.logger.LogAttrs(ctx, slog.LevelError, "smshook: the deduplication store failed; the delivery was not processed",
-			slog.String("hooksId", d.HooksID), slog.String("error", err.Error()))
-		writeProblem(w, http.StatusServiceUnavailable, errStoreUnavailable, nil)
-		return
+	var a attempt
+	if h.store != nil {
+		if err := h.claim(ctx, d, &a); err != nil {
+			// A claim that timed out may still run once the store resumes: end what it may have leased,
+			// without holding the answer. Whatever stays expires with the lease.
+			go h.release(ctx, a.keys, a.token)
+			h.logger.LogAttrs(ctx, slog.LevelError, "smshook: the deduplication store failed; the delivery was not processed",
+				slog.String("event", string(d.Event)), slog.String("hooksId", d.HooksID), slog.String("error", err.Error()))
+			w.Header().Set("Retry-After", retryAfter(h.storeTimeout))
+			writeProblem(w, http.StatusServiceUnavailable, errStoreUnavailable, nil)
+			return
+		}
 	}
 	if hooksOf(d.Envelope) == 0 {
+		if a.busy > 0 {
+			h.answerInProgress(w, r, d, &a)
+			return
+		}
 		h.logger.LogAttrs(ctx, slog.LevelInfo, "smshook: redelivery acknowledged; every event was processed before",
 			slog.String("event", string(d.Event)), slog.String("hooksId", d.HooksID), slog.Int("hooks", d.Hooks))
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	err = h.call(ctx, w, d, body)
-	if err == nil {
+	actx := ctx
+	if h.timeout > 0 {
+		var cancel context.CancelFunc
+		actx, cancel = context.WithTimeout(ctx, h.timeout)
+		defer cancel()
+	}
+	resp, err := h.call(actx, d, body)
+	if err != nil {
+		h.release(ctx, a.claimed, a.token)
+		status := http.StatusInternalServerError
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(actx.Err(), context.DeadlineExceeded) {
+			status = http.StatusServiceUnavailable
+		}
+		// The error's text is the application's and may carry payload values: it is not logged here.
+		h.logger.LogAttrs(ctx, slog.LevelError, "smshook: application failed to process a delivery",
+			slog.Int("status", status), slog.String("event", string(d.Event)), slog.String("hooksId", d.HooksID))
+		writeProblem(w, status, err, nil)
 		return
 	}
-	h.release(ctx, claimed)
-	status := http.StatusInternalServerError
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		status = http.StatusServiceUnavailable
+	if resp != nil && resp.status >= 300 {
+		// A strict server answered a failure itself: the events were not taken.
+		h.release(ctx, a.claimed, a.token)
+		resp.writeTo(w)
+		return
 	}
-	// The error's text is the application's and may carry payload values: it is not logged here.
-	h.logger.LogAttrs(r.Context(), slog.LevelError, "smshook: application failed to process a delivery",
-		slog.Int("status", status), slog.String("event", string(d.Event)), slog.String("hooksId", d.HooksID))
-	writeProblem(w, status, err, nil)
+	h.commit(ctx, d, &a)
+	if a.busy > 0 {
+		h.answerInProgress(w, r, d, &a)
+		return
+	}
+	if resp != nil {
+		resp.writeTo(w)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// answerInProgress answers a delivery some of whose events another attempt is processing: 503, so that the
+// sender tries again once that attempt's outcome is known, instead of an acknowledgement of events that may
+// still fail. The events this attempt took were processed and are not dispatched again.
+func (h *handler) answerInProgress(w http.ResponseWriter, r *http.Request, d *validate.Delivery, a *attempt) {
+	h.logger.LogAttrs(r.Context(), slog.LevelInfo, "smshook: events of this delivery are in progress in another attempt; answered 503 to be sent again",
+		slog.String("event", string(d.Event)), slog.String("hooksId", d.HooksID), slog.Int("inProgress", a.busy),
+		slog.Int("processed", len(a.claimed)))
+	w.Header().Set("Retry-After", retryAfter(h.lease))
+	writeProblem(w, http.StatusServiceUnavailable, errInProgress, nil)
 }
 
 // call runs the application, turning a panic into an error so that one bad delivery does not take the
-// receiver down with it.
-func (h *handler) call(ctx context.Context, w http.ResponseWriter, d *validate.Delivery, body []byte) (err error) {
+// receiver down with it. It returns the answer a strict server chose, or nil for an empty 200.
+func (h *handler) call(ctx context.Context, d *validate.Delivery, body []byte) (resp *bufferedResponse, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("panic in the application: %v", p)
+			// The panic's value may carry payload values: only its type is logged, with the stack.
+			h.logger.LogAttrs(ctx, slog.LevelError, "smshook: panic in the application; answered 500",
+				slog.Bool("panic", true), slog.String("panicType", fmt.Sprintf("%T", p)),
+				slog.String("event", string(d.Event)), slog.String("hooksId", d.HooksID),
+				slog.String("stack", string(debug.Stack())))
+			resp, err = nil, errPanic
 		}
 	}()
 	if env, ok := d.Envelope.(*api.Envelope); ok {
 		// The envelope's strings share the body's memory: the application gets a copy it may change.
-		if err := h.onUnknownEvent(ctx, env, bytes.Clone(body)); err != nil {
-			return err
-		}
-		w.WriteHeader(http.StatusOK)
-		return nil
+		return nil, h.onUnknownEvent(ctx, env, bytes.Clone(body))
 	}
-	return h.deliver(ctx, w, d, body)
+	return h.deliver(ctx, d, body)
 }
 
 func (h *handler) reject(w http.ResponseWriter, r *http.Request, status int, err error, body []byte) {
@@ -236,11 +288,15 @@ func hooksOf(envelope any) int {
 }
 
 // isVerification reads only the appKey of a body that is JSON but not a valid delivery.
+// Property names are matched exactly, as the validator matches them: {"AppKey":"String"} is not one.
 func isVerification(body []byte) bool {
-	var probe struct {
-		AppKey string `json:"appKey"`
+	var probe map[string]json.RawMessage
+	if json.Unmarshal(body, &probe) != nil {
+		return false
 	}
-	return json.Unmarshal(body, &probe) == nil && probe.AppKey == placeholderAppKey
+	raw, ok := probe["appKey"]
+	var appKey string
+	return ok && json.Unmarshal(raw, &appKey) == nil && appKey == placeholderAppKey
 }
 
 var _ http.Handler = (*handler)(nil)

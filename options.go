@@ -23,6 +23,8 @@ type config struct {
 	onUnknownEvent func(context.Context, *api.Envelope, []byte) error
 	store          Store
 	retention      time.Duration
+	lease          time.Duration
+	storeTimeout   time.Duration
 	noDedup        bool
 }
 
@@ -46,6 +48,21 @@ func WithRetention(d time.Duration) Option {
 	}
 }
 
+// WithClaimLease sets how long a hook is held as in progress while the application processes it. A copy
+// that arrives meanwhile is answered 503 with Retry-After, never 2xx; after a crash, a redelivery is processed
+// once the lease expired. Make it longer than the application ever takes: past it, a copy may be processed a
+// second time. d <= 0 keeps the default: WithTimeout's bound plus the store timeout when WithTimeout is
+// given, else DefaultClaimLease (1 minute).
+func WithClaimLease(d time.Duration) Option {
+	return func(c *config) { c.lease = d }
+}
+
+// WithStoreTimeout bounds every call to the store; a store that does not answer within it is answered 503
+// with Retry-After and nothing is dispatched. d <= 0 keeps DefaultStoreTimeout (2 s).
+func WithStoreTimeout(d time.Duration) Option {
+	return func(c *config) { c.storeTimeout = d }
+}
+
 // WithoutDeduplication hands every delivery to the application, redeliveries included.
 func WithoutDeduplication() Option {
 	return func(c *config) { c.noDedup = true }
@@ -63,8 +80,10 @@ func WithSecrets(secrets ...string) Option {
 	}
 }
 
-// AllowUnsigned accepts requests without checking X-Toast-Webhook-Signature, for a webhook configured without
-// a signature. Without it, and without a secret, NewHandler fails with ErrNoSecret.
+// AllowUnsigned accepts requests that carry no X-Toast-Webhook-Signature (absent, or one empty value), for a
+// webhook configured without a signature. With WithSecrets as well, a request that does carry one must still
+// match (401 otherwise): a wrong signature is never accepted because unsigned ones are. Without it, and
+// without a secret, NewHandler fails with ErrNoSecret.
 func AllowUnsigned() Option {
 	return func(c *config) { c.unsigned = true }
 }

@@ -25,7 +25,8 @@ var problemKinds = []struct {
 	{validate.ErrBodyTooLarge, "body-too-large", "The body is larger than the receiver accepts."},
 	{validate.ErrMalformed, "malformed-body", "The body is not well-formed JSON; see errors."},
 	{validate.ErrInvalid, "invalid-body", "The body violates the webhook contract; see errors."},
-	{errStoreUnavailable, "store-unavailable", "The receiver cannot record deliveries right now; it may be sent again."},
+	{errStoreUnavailable, "store-unavailable", "The receiver cannot record deliveries right now; send it again after Retry-After."},
+	{errInProgress, "in-progress", "Events of this delivery are being processed by another attempt; send it again after Retry-After."},
 }
 
 // writeProblem answers status with an RFC 9457 problem for err.

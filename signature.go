@@ -38,3 +38,17 @@ func (s signatures) check(h http.Header) error {
 	}
 	return nil
 }
+
+// mustCheckSignature reports whether the request's signature is checked: always with secrets, unless
+// AllowUnsigned was given and the request carries no signature (no header, or one empty value). A present
+// signature is never waved through because unsigned requests are allowed: a wrong one is still 401.
+func (h *handler) mustCheckSignature(header http.Header) bool {
+	if !h.unsigned {
+		return true
+	}
+	if len(h.secrets) == 0 {
+		return false
+	}
+	values := header.Values(SignatureHeader)
+	return !(len(values) == 0 || len(values) == 1 && values[0] == "")
+}

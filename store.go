@@ -2,6 +2,7 @@ package smshook
 
 import (
 	"context"
+	"errors"
 	"hash/maphash"
 	"sync"
 	"time"
@@ -11,42 +12,103 @@ import (
 // not dispatched again.
 const DefaultRetention = 24 * time.Hour
 
+// DefaultClaimLease is how long a hook is held as in progress while the application processes it, when
+// neither WithClaimLease nor WithTimeout says otherwise. It matches `smshook serve`'s write timeout: an
+// answer cannot be written later than that, so a holder still working past it has lost its caller anyway.
+// After a crash a redelivery waits at most this long; meanwhile every copy is answered 503, never 2xx.
+const DefaultClaimLease = time.Minute
+
+// DefaultStoreTimeout bounds every call to the Store, so that a stalled store is answered 503 within
+// seconds instead of holding the sender.
+const DefaultStoreTimeout = 2 * time.Second
+
 // DefaultMemoryStoreSize bounds the default in-memory store: about 80 MB at most, and a day of a million
 // message results.
 const DefaultMemoryStoreSize = 1 << 20
 
-// Store remembers which events were handed to the application, so that each reaches it at most once within
-// the retention window although NHN Cloud may deliver it again. Implementations are safe for concurrent use;
-// MemoryStore serves one process, package redisstore several behind a load balancer.
-type Store interface {
-	// Claim records id for ttl unless it is recorded already, atomically, and reports whether this call
-	// recorded it. A claim is held while the application processes the event and kept once it succeeded.
-	Claim(ctx context.Context, id string, ttl time.Duration) (bool, error)
-	// Release forgets id, after the application failed to process it, so that a redelivery is processed.
-	Release(ctx context.Context, id string) error
+// ClaimState is what Store.Claim found for one id.
+type ClaimState uint8
+
+const (
+	// Claimed: the id is now leased to this attempt, which processes the event and then commits or releases.
+	Claimed ClaimState = iota + 1
+	// InProgress: another attempt holds a lease on the id; its outcome is not known yet.
+	InProgress
+	// Done: the event was processed within the retention.
+	Done
+)
+
+func (s ClaimState) String() string {
+	switch s {
+	case Claimed:
+		return "claimed"
+	case InProgress:
+		return "in progress"
+	case Done:
+		return "done"
+	}
+	return "invalid"
 }
 
-// MemoryStore is a Store in this process's memory: entries expire after their ttl, and past maxEntries the
-// oldest are forgotten first. Its zero value is not usable; call NewMemoryStore.
+// ErrLeaseLost is returned by Store.Commit when another attempt holds a lease on an id, because this
+// attempt's lease expired before the application finished: the event may be processed twice.
+var ErrLeaseLost = errors.New("smshook: a claim's lease expired before the application finished; another attempt holds it")
+
+// Store records which events are being processed and which were, so that each reaches the application once
+// within the retention although NHN Cloud may deliver it again, and so that no copy is acknowledged while
+// the event is still in the application. Implementations are safe for concurrent use; MemoryStore serves
+// one process, package redisstore several behind a load balancer.
 //
-// It holds no pointer and never copies its whole queue, so that a store of a million ids costs the garbage
-// collector nothing to scan and no claim waits behind a large copy. An id is kept as a 128-bit digest made of
-// two hashes with seeds of this process: two ids share one with a probability of about 2^-128 per pair, about
-// 10^-27 for a full store, and nobody outside the process can choose ids that do.
+// An attempt to process a delivery has a token of its own, unique to it. The life of an id:
+//
+//	absent ──Claim──▶ leased to token, for lease ──Commit──▶ done, for the retention
+//	                         │   └──Release, or the lease expires──▶ absent
+//
+// A crash therefore leaves at most a lease, after which a redelivery is processed.
+type Store interface {
+	// Claim leases every id that is neither leased nor done to token for lease, atomically per id, and
+	// returns the state of each id in order: Claimed for an id leased to token (by this call, or by an
+	// earlier call with the same token: a retried command wins what it won), InProgress for an id leased to
+	// another token, Done for a processed id. On an error, some ids may have been leased: Release them.
+	Claim(ctx context.Context, ids []string, token string, lease time.Duration) ([]ClaimState, error)
+	// Commit marks ids as done for retention once the application processed them. An id that is no longer
+	// leased to token is marked done too, unless another token leases it: Commit then returns ErrLeaseLost
+	// (wrapped) after marking the others.
+	Commit(ctx context.Context, ids []string, token string, retention time.Duration) error
+	// Release ends token's leases on ids after the application failed, so that a redelivery is processed.
+	// Ids that token does not lease are left alone.
+	Release(ctx context.Context, ids []string, token string) error
+}
+
+// MemoryStore is a Store in this process's memory: done ids expire after their retention, and past
+// maxEntries the oldest are forgotten first. Its zero value is not usable; call NewMemoryStore.
+//
+// It keeps done ids without a pointer and never copies its whole queue, so that a store of a million ids
+// costs the garbage collector nothing to scan and no claim waits behind a large copy. An id is kept as a
+// 128-bit digest made of two hashes with seeds of this process: two ids share one with a probability of
+// about 2^-128 per pair, about 10^-27 for a full store, and nobody outside the process can choose ids that
+// do. Leases, one per hook in flight, are kept apart.
 type MemoryStore struct {
-	mu      sync.Mutex
-	max     int
-	seeds   [2]maphash.Seed
-	entries map[memoryKey]int64 // id → expiry, Unix nanoseconds
-	order   [][]memoryEntry     // chunks, in the order of claims, which is the order of expiry for one ttl
-	head    int                 // order[0][:head] are evicted
-	now     func() time.Time
+	mu        sync.Mutex
+	max       int
+	seeds     [2]maphash.Seed
+	entries   map[memoryKey]int64 // done id → expiry, Unix nanoseconds
+	order     [][]memoryEntry     // chunks, in the order of commits, which is the order of expiry for one retention
+	head      int                 // order[0][:head] are evicted
+	leases    map[memoryKey]memoryLease
+	nextSweep int // len(leases) at which expired leases are next swept
+	now       func() time.Time
 }
 
 type memoryKey [2]uint64
 
 type memoryEntry struct {
 	key    memoryKey
+	expiry int64
+}
+
+type memoryLease struct {
+	token  memoryKey
 	expiry int64
 }
 
@@ -57,54 +119,115 @@ func (m *MemoryStore) key(id string) memoryKey {
 // chunkSize is the number of entries of one chunk of the eviction queue.
 const chunkSize = 4096
 
-// NewMemoryStore returns an empty MemoryStore that holds at most maxEntries ids (DefaultMemoryStoreSize when
-// maxEntries <= 0).
+// minSweep is the number of leases below which expired ones are not swept.
+const minSweep = 1024
+
+// NewMemoryStore returns an empty MemoryStore that holds at most maxEntries done ids
+// (DefaultMemoryStoreSize when maxEntries <= 0).
 func NewMemoryStore(maxEntries int) *MemoryStore {
 	if maxEntries <= 0 {
 		maxEntries = DefaultMemoryStoreSize
 	}
 	return &MemoryStore{
-		max:     maxEntries,
-		seeds:   [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()},
-		entries: make(map[memoryKey]int64),
-		now:     time.Now,
+		max:       maxEntries,
+		seeds:     [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()},
+		entries:   make(map[memoryKey]int64),
+		leases:    make(map[memoryKey]memoryLease),
+		nextSweep: minSweep,
+		now:       time.Now,
 	}
 }
 
 // Claim implements Store; it never fails.
-func (m *MemoryStore) Claim(_ context.Context, id string, ttl time.Duration) (bool, error) {
-	key := m.key(id)
+func (m *MemoryStore) Claim(_ context.Context, ids []string, token string, lease time.Duration) ([]ClaimState, error) {
+	states := make([]ClaimState, len(ids))
+	tok := m.key(token)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now().UnixNano()
-	if expiry, ok := m.entries[key]; ok && now < expiry {
-		return false, nil
+	for i, id := range ids {
+		key := m.key(id)
+		if expiry, ok := m.entries[key]; ok && now < expiry {
+			states[i] = Done
+			continue
+		}
+		if l, ok := m.leases[key]; ok && now < l.expiry && l.token != tok {
+			states[i] = InProgress
+			continue
+		}
+		m.leases[key] = memoryLease{token: tok, expiry: now + int64(lease)}
+		states[i] = Claimed
 	}
-	expiry := now + int64(ttl)
+	if len(m.leases) >= m.nextSweep {
+		m.sweep(now)
+	}
+	return states, nil
+}
+
+// Commit implements Store; it fails only with ErrLeaseLost.
+func (m *MemoryStore) Commit(_ context.Context, ids []string, token string, retention time.Duration) error {
+	tok := m.key(token)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now().UnixNano()
+	lost := false
+	for _, id := range ids {
+		key := m.key(id)
+		if l, ok := m.leases[key]; ok {
+			if l.token != tok && now < l.expiry {
+				lost = true
+				continue
+			}
+			delete(m.leases, key)
+		}
+		m.record(key, now+int64(retention))
+	}
+	m.evict(now)
+	if lost {
+		return ErrLeaseLost
+	}
+	return nil
+}
+
+// Release implements Store; it never fails.
+func (m *MemoryStore) Release(_ context.Context, ids []string, token string) error {
+	tok := m.key(token)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, id := range ids {
+		key := m.key(id)
+		if l, ok := m.leases[key]; ok && l.token == tok {
+			delete(m.leases, key)
+		}
+	}
+	return nil
+}
+
+// Len returns the number of done ids held, expired ones not yet evicted included.
+func (m *MemoryStore) Len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.entries)
+}
+
+// record marks key done until expiry.
+func (m *MemoryStore) record(key memoryKey, expiry int64) {
 	m.entries[key] = expiry
 	if n := len(m.order); n == 0 || len(m.order[n-1]) == chunkSize {
 		m.order = append(m.order, make([]memoryEntry, 0, chunkSize))
 	}
 	last := len(m.order) - 1
 	m.order[last] = append(m.order[last], memoryEntry{key: key, expiry: expiry})
-	m.evict(now)
-	return true, nil
 }
 
-// Release implements Store; it never fails.
-func (m *MemoryStore) Release(_ context.Context, id string) error {
-	key := m.key(id)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.entries, key)
-	return nil
-}
-
-// Len returns the number of ids held, expired ones not yet evicted included.
-func (m *MemoryStore) Len() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.entries)
+// sweep drops expired leases: those of attempts that outlived their lease and never ended.
+func (m *MemoryStore) sweep(now int64) {
+	for key, l := range m.leases {
+		if now >= l.expiry {
+			delete(m.leases, key)
+		}
+	}
+	m.nextSweep = max(minSweep, 2*len(m.leases))
 }
 
 // queued returns the number of entries in the eviction queue, stale ones included.
@@ -116,8 +239,8 @@ func (m *MemoryStore) queued() int {
 	return n
 }
 
-// evict drops expired entries and, past the bound, the oldest ones. Entries of the queue that were released
-// or claimed again since are stale and only skipped.
+// evict drops expired done ids and, past the bound, the oldest ones. Entries of the queue that were
+// committed again since are stale and only skipped.
 func (m *MemoryStore) evict(now int64) {
 	for len(m.order) > 0 {
 		first := m.order[0]

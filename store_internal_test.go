@@ -5,17 +5,27 @@ import (
 	"fmt"
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 )
 
+var tokens atomic.Int64
+
+// claim processes id as the handler does, claiming it with a token of its own and committing it for ttl, and
+// reports whether it was new.
 func claim(tb testing.TB, m *MemoryStore, id string, ttl time.Duration) bool {
 	tb.Helper()
-	ok, err := m.Claim(context.Background(), id, ttl)
+	token := fmt.Sprint(tokens.Add(1))
+	states, err := m.Claim(context.Background(), []string{id}, token, time.Minute)
 	require.NoError(tb, err)
-	return ok
+	if states[0] != Claimed {
+		return false
+	}
+	require.NoError(tb, m.Commit(context.Background(), []string{id}, token, ttl))
+	return true
 }
 
 func TestMemoryStoreExpiresAfterTTL(t *testing.T) {
@@ -34,14 +44,21 @@ func TestMemoryStoreExpiresAfterTTL(t *testing.T) {
 	require.Equal(t, 1, m.Len(), "expired entries are evicted")
 }
 
-func TestMemoryStoreRelease(t *testing.T) {
+func TestMemoryStoreSweepsAbandonedLeases(t *testing.T) {
 	t.Parallel()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	m := NewMemoryStore(0)
-	require.True(t, claim(t, m, "a", time.Hour))
-	require.NoError(t, m.Release(context.Background(), "a"))
-	require.True(t, claim(t, m, "a", time.Hour))
-	require.False(t, claim(t, m, "a", time.Hour))
-	require.NoError(t, m.Release(context.Background(), "never-claimed"))
+	m.now = func() time.Time { return now }
+	ctx := context.Background()
+	for i := range minSweep - 1 {
+		_, err := m.Claim(ctx, []string{fmt.Sprint(i)}, "abandoned", time.Second)
+		require.NoError(t, err)
+	}
+	now = now.Add(time.Minute)
+	_, err := m.Claim(ctx, []string{"last"}, "live", time.Hour)
+	require.NoError(t, err)
+	require.Len(t, m.leases, 1, "expired leases are swept once there are many")
+	require.Equal(t, minSweep, m.nextSweep)
 }
 
 func TestMemoryStoreIsBounded(t *testing.T) {
@@ -61,16 +78,15 @@ func TestMemoryStoreIsBounded(t *testing.T) {
 	require.LessOrEqual(t, len(m.order), 2, "evicted chunks are dropped")
 }
 
-func TestMemoryStoreReleasedThenReclaimedSurvivesItsStaleQueueEntry(t *testing.T) {
+func TestMemoryStoreRecommittedSurvivesItsStaleQueueEntry(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	m := NewMemoryStore(0)
 	m.now = func() time.Time { return now }
-	require.True(t, claim(t, m, "a", time.Hour))
-	require.NoError(t, m.Release(context.Background(), "a"))
+	require.True(t, claim(t, m, "a", 30*time.Minute))
 	now = now.Add(30 * time.Minute)
-	require.True(t, claim(t, m, "a", time.Hour))
-	now = now.Add(45 * time.Minute) // past the first claim's expiry, within the second's
+	require.True(t, claim(t, m, "a", time.Hour), "expired, so processed again")
+	now = now.Add(45 * time.Minute) // past the first commit's expiry, within the second's
 	require.True(t, claim(t, m, "b", time.Hour))
 	require.False(t, claim(t, m, "a", time.Hour), "the stale queue entry of the first claim did not evict the second")
 }
