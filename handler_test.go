@@ -277,6 +277,8 @@ func TestStatusCodes(t *testing.T) {
 		{name: "unknown event under strict", opts: []smshook.Option{smshook.WithStrict()}, body: unknownEvent, wantStatus: 400, wantType: "invalid-body", wantErr: validate.ErrInvalid, wantPtrs: []string{"/event"}},
 		{name: "verification request", body: []byte(`{"hooksId":"String","webhookConfigId":"String","productName":"String","appKey":"String","event":"String","hooks":[]}`), wantStatus: 200},
 		{name: "verification request, valid body", body: bytes.Replace(valid, []byte(`"akb3dukdmdjsdSvgk"`), []byte(`"String"`), 1), wantStatus: 200},
+		{name: "verification rule reads appKey exactly", body: []byte(`{"AppKey":"String"}`), wantStatus: 400, wantType: "invalid-body", wantErr: validate.ErrInvalid, wantPtrs: []string{"/hooksId", "/webhookConfigId", "/productName", "/appKey", "/event", "/hooks"}},
+		{name: "verification rule reads appKey exactly, strict", opts: []smshook.Option{smshook.WithStrict()}, body: []byte(`{"AppKey":"String"}`), wantStatus: 400, wantType: "invalid-body", wantErr: validate.ErrInvalid, wantPtrs: []string{"/hooksId", "/webhookConfigId", "/productName", "/appKey", "/event", "/hooks"}},
 		{name: "verification request without signature", body: []byte(`{"appKey":"String"}`), edit: delHeader(smshook.SignatureHeader), wantStatus: 401, wantType: "signature-missing", wantErr: smshook.ErrSignatureMissing},
 		{name: "handler error", handler: failing(errors.New("database down")), body: valid, wantStatus: 500, wantType: "server-error"},
 		{name: "handler panic", handler: &recorder{fail: func(context.Context) error { panic("boom") }}, body: valid, wantStatus: 500, wantType: "server-error"},
@@ -424,6 +426,57 @@ func TestSecretIsRequired(t *testing.T) {
 	w := post(t, unsigned, vendorFixture(t, "unsubscribe.json"), delHeader(smshook.SignatureHeader))
 	require.Equal(t, http.StatusOK, w.Code)
 	require.Len(t, rec.received(), 1)
+}
+
+// TestAllowUnsignedStillChecksAPresentSignature: with secrets given, AllowUnsigned admits requests without
+// a signature; it does not make a wrong one right.
+func TestAllowUnsignedStillChecksAPresentSignature(t *testing.T) {
+	t.Parallel()
+	rec := &recorder{}
+	h := newHandler(t, rec, smshook.AllowUnsigned(), smshook.WithoutDeduplication())
+	body := vendorFixture(t, "unsubscribe.json")
+	for _, tt := range []struct {
+		name   string
+		edit   func(*http.Request)
+		status int
+	}{
+		{"the right signature", func(*http.Request) {}, http.StatusOK},
+		{"no signature", delHeader(smshook.SignatureHeader), http.StatusOK},
+		{"an empty signature", func(r *http.Request) { r.Header.Set(smshook.SignatureHeader, "") }, http.StatusOK},
+		{"a wrong signature", func(r *http.Request) { r.Header.Set(smshook.SignatureHeader, "a guess") }, http.StatusUnauthorized},
+		{"two signatures", func(r *http.Request) { r.Header.Add(smshook.SignatureHeader, testSecret) }, http.StatusUnauthorized},
+	} {
+		require.Equal(t, tt.status, post(t, h, body, tt.edit).Code, tt.name)
+	}
+	require.Len(t, rec.received(), 3)
+}
+
+// TestPanicIsLoggedWithItsStack: an operator sees where the application panicked, marked as a panic, and not
+// the panic's value, which may carry payload values.
+func TestPanicIsLoggedWithItsStack(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	h, err := smshook.NewHandler(&recorder{fail: func(context.Context) error { panic("recipient 01012345678 broke it") }},
+		smshook.WithSecrets(testSecret), smshook.WithLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
+	require.NoError(t, err)
+	w := post(t, h, vendorFixture(t, "message-result-update.json"))
+	require.Equal(t, http.StatusInternalServerError, w.Code)
+	var line struct {
+		Msg       string `json:"msg"`
+		Panic     bool   `json:"panic"`
+		PanicType string `json:"panicType"`
+		Stack     string `json:"stack"`
+	}
+	for l := range strings.Lines(logs.String()) {
+		if strings.Contains(l, `"panic":true`) {
+			require.NoError(t, json.Unmarshal([]byte(l), &line))
+		}
+	}
+	require.True(t, line.Panic, "no log line marks the panic: %s", logs.String())
+	require.Equal(t, "string", line.PanicType)
+	require.Contains(t, line.Stack, "TestPanicIsLoggedWithItsStack", "the stack reaches the application's frame")
+	require.NotContains(t, logs.String(), "01012345678")
+	require.NotContains(t, w.Body.String(), "01012345678")
 }
 
 // strictServer implements the generated strict server interface.
