@@ -18,7 +18,15 @@ type results struct{}
 
 func (results) OnMessageResultUpdate(_ context.Context, e *api.MessageResultUpdateEnvelope) error {
 	for _, h := range e.Hooks {
-		fmt.Printf("request %s #%d: %s at %s\n", h.RequestId, h.RecipientSeq, *h.MessageStatus, h.ReceiveDate.Time().UTC())
+		status := "(no status)" // optional fields are pointers, nil when NHN Cloud leaves them out
+		if h.MessageStatus != nil {
+			status = string(*h.MessageStatus)
+		}
+		received := "(not received)"
+		if h.ReceiveDate != nil {
+			received = h.ReceiveDate.Time().UTC().String()
+		}
+		fmt.Printf("request %s #%d: %s at %s\n", h.RequestId, h.RecipientSeq, status, received)
 	}
 	return nil
 }
