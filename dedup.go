@@ -38,9 +38,9 @@ func dedupKey(appKey, event, hookID string) string {
 
 // claim leases the delivery's hooks to a new attempt and narrows the envelope to the hooks this attempt
 // holds, each hookId once. Hooks without a hookId (possible only for an event the contract does not know)
-// are always kept. On an error nothing is dispatched, and a.keys may have been leased.
-func (h *handler) claim(ctx context.Context, d *validate.Delivery, a *attempt) error {
-	a.token = newToken()
+// are always kept. On an error nothing is dispatched, and the attempt's keys may have been leased.
+func (h *handler) claim(ctx context.Context, d *validate.Delivery) (attempt, error) {
+	a := &attempt{token: newToken()}
 	c := claimer{h: h, ctx: ctx, a: a, appKey: d.AppKey, event: string(d.Event)}
 	var err error
 	switch e := d.Envelope.(type) {
@@ -55,7 +55,7 @@ func (h *handler) claim(ctx context.Context, d *validate.Delivery, a *attempt) e
 	case *api.Envelope:
 		e.Hooks, err = narrow(&c, e.Hooks, func(x map[string]any) string { id, _ := x["hookId"].(string); return id })
 	}
-	return err
+	return *a, err
 }
 
 type claimer struct {

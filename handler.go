@@ -156,7 +156,8 @@ func (h *handler) dispatch(w http.ResponseWriter, r *http.Request, d *validate.D
 	ctx := r.Context()
 	var a attempt
 	if h.store != nil {
-		if err := h.claim(ctx, d, &a); err != nil {
+		var err error
+		if a, err = h.claim(ctx, d); err != nil {
 			// A claim that timed out may still run once the store resumes: end what it may have leased,
 			// without holding the answer. Whatever stays expires with the lease.
 			go h.release(ctx, a.keys, a.token)
