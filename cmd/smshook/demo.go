@@ -13,7 +13,6 @@ import (
 
 	"github.com/smshook/smshook"
 	"github.com/smshook/smshook/api"
-	"github.com/smshook/smshook/smshooktest"
 )
 
 const demoExample = "  smshook demo\n"
@@ -44,30 +43,29 @@ func demo(ctx context.Context, out io.Writer) error {
 	defer srv.Close()
 	fmt.Fprintf(out, "receiver listening on %s/\n\n", srv.URL)
 
-	nhn, err := smshooktest.NewSender(srv.URL, secret)
+	nhn, err := newSender(srv.URL, secret)
 	if err != nil {
 		return err
 	}
-	events := smshooktest.Events()
-	for _, ev := range events {
-		sample, err := smshooktest.Sample(ev)
+	examples, err := smshook.Examples()
+	if err != nil {
+		return err
+	}
+	for _, ex := range examples {
+		resp, err := nhn.send(ctx, ex.Body)
 		if err != nil {
 			return err
 		}
-		resp, err := nhn.Send(ctx, sample)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "  → sent %s sample: %s\n\n", ev, resp.Status())
+		fmt.Fprintf(out, "  → sent %s sample: %s\n\n", ex.Event, resp.Status())
 		if resp.StatusCode() != http.StatusOK {
-			return fmt.Errorf("%s sample answered %s", ev, resp.Status())
+			return fmt.Errorf("%s sample answered %s", ex.Event, resp.Status())
 		}
 	}
-	impostor, err := smshooktest.NewSender(srv.URL, "not-the-secret")
+	impostor, err := newSender(srv.URL, "not-the-secret")
 	if err != nil {
 		return err
 	}
-	resp, err := impostor.Send(ctx, smshooktest.Unsubscribe())
+	resp, err := impostor.send(ctx, examples[0].Body)
 	if err != nil {
 		return err
 	}
@@ -75,8 +73,8 @@ func demo(ctx context.Context, out io.Writer) error {
 	if resp.StatusCode() != http.StatusUnauthorized {
 		return fmt.Errorf("a wrong signature was answered %s", resp.Status())
 	}
-	if printer.count() != len(events) {
-		return fmt.Errorf("%d of %d events reached the handler", printer.count(), len(events))
+	if printer.count() != len(examples) {
+		return fmt.Errorf("%d of %d events reached the handler", printer.count(), len(examples))
 	}
 	fmt.Fprintf(out, "\n%d events received, typed and acknowledged\n", printer.count())
 	return nil

@@ -95,10 +95,11 @@ func run(ctx context.Context, e env, args []string) int {
 	return cmd.run(ctx, e, args[1:])
 }
 
-// flagSet is a command's flags with its synopsis and example, for -h.
+// flagSet is a command's flags with its synopsis, notes and example, for -h.
 type flagSet struct {
 	*flag.FlagSet
 	synopsis, example string
+	notes             string // printed between the flags and the example; optional
 }
 
 // newFlagSet returns the flags of a command. Parse errors go to stderr, followed by the usage.
@@ -113,6 +114,9 @@ func (fs *flagSet) printUsage(w io.Writer) {
 	fmt.Fprintf(w, "usage: smshook %s\n\nflags:\n", fs.synopsis)
 	fs.SetOutput(w)
 	fs.PrintDefaults()
+	if fs.notes != "" {
+		fmt.Fprintf(w, "\n%s", fs.notes)
+	}
 	fmt.Fprintf(w, "\nexample:\n%s", fs.example)
 }
 

@@ -948,6 +948,10 @@ func TestServeUsageErrors(t *testing.T) {
 		{name: "unknown flag", args: []string{"--secret", "s", "--tls"}, message: "tls"},
 		{name: "bad address", args: []string{"--secret", "s", "--addr", "256.0.0.1:99999"}},
 		{name: "bad --max-body", args: []string{"--secret", "s", "--max-body", "lots"}},
+		{name: "negative --max-conns", args: []string{"--secret", "s", "--max-conns", "-1"}, message: "--max-conns"},
+		{name: "negative --claim-lease", args: []string{"--secret", "s", "--claim-lease", "-1s"}, message: "--claim-lease"},
+		{name: "zero --store-timeout", args: []string{"--secret", "s", "--store-timeout", "0s"}, message: "--store-timeout"},
+		{name: "bad --store-timeout", args: []string{"--secret", "s", "--store-timeout", "soon"}, message: "store-timeout"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1093,8 +1097,20 @@ func TestServeOptions(t *testing.T) {
 		{name: "compatible by default", args: []string{"--secret", secret}, deliveries: 1, requests: []request{
 			{path: "/", secret: secret, body: unknownEvent("compat-unknown"), status: 200},
 		}},
-		{name: "--allow-unsigned", args: []string{"--allow-unsigned"}, deliveries: 1, requests: []request{
+		{name: "--allow-unsigned", args: []string{"--allow-unsigned"}, deliveries: 2, requests: []request{
 			{path: "/", body: valid(), status: 200},
+			{path: "/", secret: "any", body: valid(), status: 200},
+		}},
+		{name: "--allow-unsigned with a secret checks a present signature", args: []string{"--allow-unsigned", "--secret", secret}, deliveries: 2, requests: []request{
+			{path: "/", body: valid(), status: 200},
+			{path: "/", secret: "wrong-" + secret, body: valid(), status: 401},
+			{path: "/", secret: secret, body: valid(), status: 200},
+		}},
+		{name: "--claim-lease and --store-timeout", args: []string{"--secret", secret, "--claim-lease", "5m", "--store-timeout", "500ms"}, deliveries: 1, requests: []request{
+			{path: "/", secret: secret, body: valid(), status: 200},
+		}},
+		{name: "--max-conns 0 (no limit)", args: []string{"--secret", secret, "--max-conns", "0"}, deliveries: 1, requests: []request{
+			{path: "/", secret: secret, body: valid(), status: 200},
 		}},
 	}
 	for _, tt := range tests {
@@ -1374,4 +1390,38 @@ func TestSendToServe(t *testing.T) {
 	}
 	assert.Len(t, ids, 3, "three distinct hooksIds")
 	assertNoValue(t, s.result(), append(fixturePhones, secret)...)
+}
+
+// TestSendTimeout sends to a server that takes the request and never answers: send gives up after --timeout.
+func TestSendTimeout(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				_, _ = io.Copy(io.Discard, conn) // reads everything, answers nothing
+			}()
+		}
+	}()
+	const timeout = 500 * time.Millisecond
+	start := time.Now()
+	r := invoke(t, "send", "--url", "http://"+ln.Addr().String()+"/", "--secret", "s", "--event", "UNSUBSCRIBE", "--timeout", timeout.String())
+	took := time.Since(start)
+	assert.Equal(t, 1, r.code, "stdout: %s\nstderr: %s", r.stdout, r.stderr)
+	assert.Equal(t, "smshook send: no answer within 500ms (--timeout)\n", r.stderr)
+	assert.Empty(t, r.stdout)
+	assert.GreaterOrEqual(t, took, timeout)
+	assert.Less(t, took, timeout+5*time.Second, "send did not give up at its --timeout")
+	t.Logf("send with --timeout %v gave up after %v (process start included)", timeout, took.Round(time.Millisecond))
+
+	r = invoke(t, "send", "--url", "http://"+ln.Addr().String()+"/", "--event", "UNSUBSCRIBE", "--timeout", "0s")
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, "--timeout")
 }

@@ -1,14 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/smshook/smshook"
 	"github.com/smshook/smshook/api"
-	"github.com/smshook/smshook/smshooktest"
 )
 
 const samplesExample = `  smshook samples MESSAGE_RESULT_UPDATE > result.json
@@ -22,26 +25,32 @@ func runSamples(_ context.Context, e env, args []string) int {
 	if !ok {
 		return code
 	}
-	events := smshooktest.Events()
+	examples, err := smshook.Examples()
+	if err != nil {
+		fmt.Fprintln(e.stderr, "smshook samples:", err)
+		return exitUsage
+	}
 	switch {
 	case len(rest) > 1:
 		fmt.Fprintln(e.stderr, "smshook samples: takes at most one event")
 		return exitUsage
 	case len(rest) == 1:
-		if !slices.Contains(events, api.EventType(rest[0])) {
-			fmt.Fprintf(e.stderr, "smshook samples: unknown event %q: one of %v\n", rest[0], events)
+		i := slices.IndexFunc(examples, func(ex smshook.Example) bool { return string(ex.Event) == rest[0] })
+		if i < 0 {
+			fmt.Fprintf(e.stderr, "smshook samples: unknown event %q: one of %v\n", rest[0], eventsOf(examples))
 			return exitUsage
 		}
-		events = []api.EventType{api.EventType(rest[0])}
+		examples = examples[i : i+1]
 	}
 	var b strings.Builder
-	for _, ev := range events {
-		sample, err := smshooktest.Sample(ev)
-		if err != nil {
+	for _, ex := range examples {
+		// Through the generated type, so that the fields come in the contract's order.
+		typed := api.NewEnvelope(ex.Event)
+		if err := json.Unmarshal(ex.Body, typed); err != nil {
 			fmt.Fprintln(e.stderr, "smshook samples:", err)
 			return exitUsage
 		}
-		out, err := json.MarshalIndent(sample, "", "  ")
+		out, err := json.MarshalIndent(typed, "", "  ")
 		if err != nil {
 			fmt.Fprintln(e.stderr, "smshook samples:", err)
 			return exitUsage
@@ -53,4 +62,38 @@ func runSamples(_ context.Context, e env, args []string) int {
 		return exitUsage
 	}
 	return exitOK
+}
+
+// eventsOf lists the events of the documented deliveries, in the contract's order.
+func eventsOf(examples []smshook.Example) []api.EventType {
+	events := make([]api.EventType, len(examples))
+	for i, ex := range examples {
+		events[i] = ex.Event
+	}
+	return events
+}
+
+// fresh returns delivery, a JSON envelope, with a new hooksId and a new hookId in every hook, as a new
+// delivery of new events would have. Numbers keep their lexical form.
+func fresh(delivery []byte) ([]byte, error) {
+	dec := json.NewDecoder(bytes.NewReader(delivery))
+	dec.UseNumber()
+	var envelope map[string]any
+	if err := dec.Decode(&envelope); err != nil {
+		return nil, err
+	}
+	envelope["hooksId"] = newID()
+	hooks, _ := envelope["hooks"].([]any)
+	for _, h := range hooks {
+		if hook, ok := h.(map[string]any); ok {
+			hook["hookId"] = newID()
+		}
+	}
+	return json.Marshal(envelope)
+}
+
+// newID returns an identifier shaped like NHN Cloud's hooksId and hookId: the Korean local time to the second
+// followed by 11 random characters.
+func newID() string {
+	return time.Now().In(api.Seoul()).Format("20060102150405") + rand.Text()[:11]
 }

@@ -2,33 +2,47 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"slices"
+	"time"
 
+	"github.com/smshook/smshook"
 	"github.com/smshook/smshook/api"
-	"github.com/smshook/smshook/smshooktest"
 	"github.com/smshook/smshook/validate"
 )
+
+// defaultSendTimeout bounds one request of send: far longer than a receiver that acknowledges at once needs,
+// short enough that a receiver that never answers does not hang a script.
+const defaultSendTimeout = 30 * time.Second
 
 const sendExample = `  smshook send --url http://127.0.0.1:8080/ --secret s3cret --event MESSAGE_RESULT_UPDATE --count 3
   smshook send --url https://example.com/webhooks/nhn --secret-file secret.txt --file recorded.json
 `
 
 func runSend(ctx context.Context, e env, args []string) int {
-	fs := newFlagSet(e, "send", "send --url URL [--secret S] (--event EVENT | --file F) [--count N]", sendExample)
-	url := fs.String("url", "", "the receiver's URL")
-	secret := fs.String("secret", "", "the signature to send; also $SMSHOOK_SECRET (the first, if comma-separated)")
-	secretFile := fs.String("secret-file", "", "a file whose first line is the signature to send")
-	event := fs.String("event", "", fmt.Sprintf("send the documented sample of this event, with new IDs each time: one of %v", smshooktest.Events()))
-	file := fs.String("file", "", "send this file as it is (- for stdin)")
-	count := fs.Int("count", 1, "how many times to send")
+	examples, err := smshook.Examples()
+	if err != nil {
+		fmt.Fprintln(e.stderr, "smshook send:", err)
+		return exitUsage
+	}
+	events := eventsOf(examples)
+	fs := newFlagSet(e, "send", "send --url URL [--secret S] (--event EVENT | --file F) [--count N] [--timeout DURATION]", sendExample)
+	url := fs.String("url", "", "the receiver's `URL`")
+	secret := fs.String("secret", "", "send `SECRET` as the signature; also $SMSHOOK_SECRET (the first, if comma-separated)")
+	secretFile := fs.String("secret-file", "", "a `FILE` whose first line is the signature to send")
+	event := fs.String("event", "", fmt.Sprintf("send the documented sample of this `EVENT`, with new IDs each time: one of %v", events))
+	file := fs.String("file", "", "send this `FILE` as it is (- for stdin)")
+	count := fs.Int("count", 1, "send `N` times")
+	timeout := fs.Duration("timeout", defaultSendTimeout, "the longest one request may take, answer included; past it send fails with exit 1")
 	rest, code, ok := parse(e, fs, args)
 	if !ok {
 		return code
 	}
+	sample := slices.IndexFunc(examples, func(ex smshook.Example) bool { return string(ex.Event) == *event })
 	switch {
 	case len(rest) > 0:
 		fmt.Fprintf(e.stderr, "smshook send: unexpected argument %q\n", rest[0])
@@ -39,11 +53,14 @@ func runSend(ctx context.Context, e env, args []string) int {
 	case (*event == "") == (*file == ""):
 		fmt.Fprintln(e.stderr, "smshook send: give exactly one of --event and --file")
 		return exitUsage
-	case *event != "" && !slices.Contains(smshooktest.Events(), api.EventType(*event)):
-		fmt.Fprintf(e.stderr, "smshook send: unknown event %q: one of %v\n", *event, smshooktest.Events())
+	case *event != "" && sample < 0:
+		fmt.Fprintf(e.stderr, "smshook send: unknown event %q: one of %v\n", *event, events)
 		return exitUsage
 	case *count < 1:
 		fmt.Fprintln(e.stderr, "smshook send: --count must be at least 1")
+		return exitUsage
+	case *timeout <= 0:
+		fmt.Fprintln(e.stderr, "smshook send: --timeout must be positive")
 		return exitUsage
 	}
 	signatures, err := gatherSecrets(nonEmpty(*secret), *secretFile, e.getenv("SMSHOOK_SECRET"))
@@ -62,21 +79,32 @@ func runSend(ctx context.Context, e env, args []string) int {
 			return exitUsage
 		}
 	}
-	sender, err := smshooktest.NewSender(*url, signature)
+	to, err := newSender(*url, signature)
 	if err != nil {
-		fmt.Fprintln(e.stderr, "smshook send:", err)
+		fmt.Fprintln(e.stderr, "smshook send: --url:", err)
 		return exitUsage
 	}
 
 	failed := false
 	for i := 0; i < *count; i++ {
-		payload := any(body)
+		payload := body
 		if *event != "" {
-			sample, _ := smshooktest.Sample(api.EventType(*event))
-			payload = smshooktest.Fresh(sample)
+			if payload, err = fresh(examples[sample].Body); err != nil {
+				fmt.Fprintln(e.stderr, "smshook send:", err)
+				return exitFailed
+			}
 		}
-		resp, err := sender.Send(ctx, payload)
-		if err != nil {
+		rctx, cancel := context.WithTimeout(ctx, *timeout)
+		resp, err := to.send(rctx, payload)
+		cancel()
+		switch {
+		case err != nil && ctx.Err() != nil:
+			fmt.Fprintln(e.stderr, "smshook send: interrupted")
+			return exitFailed
+		case errors.Is(err, context.DeadlineExceeded):
+			fmt.Fprintf(e.stderr, "smshook send: no answer within %v (--timeout)\n", *timeout)
+			return exitFailed
+		case err != nil:
 			fmt.Fprintln(e.stderr, "smshook send:", err)
 			return exitFailed
 		}
@@ -115,7 +143,7 @@ func readInput(stdin io.Reader, path string) ([]byte, error) {
 // printAnswer prints the status and any problem details, never the body that was sent.
 func printAnswer(w io.Writer, resp *api.ReceiveWebhookResponse) {
 	fmt.Fprintf(w, "%d %s\n", resp.StatusCode(), http.StatusText(resp.StatusCode()))
-	p := smshooktest.Problem(resp)
+	p := problemOf(resp)
 	if p == nil {
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"expvar"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/net/netutil"
 
 	"github.com/smshook/smshook"
 	"github.com/smshook/smshook/api"
@@ -24,15 +27,38 @@ const serveExample = `  SMSHOOK_SECRET=s3cret smshook serve --addr 127.0.0.1:808
   smshook serve --addr :8080 --secret-file /run/secrets/nhn-webhook --strict
 `
 
-// Server timeouts: a webhook body is small, so slow clients are cut off early; the write timeout leaves the
-// application time to process a delivery.
+// Server limits: a webhook body is small, so slow clients are cut off early; the write timeout leaves the
+// application time to process a delivery. defaultMaxConns bounds what a flood of connections can take
+// (goroutines, buffers, up to --max-body each): well under the usual 1024 file descriptors, far above the
+// concurrency of NHN Cloud's sender, which waits for each answer.
 const (
 	readHeaderTimeout = 5 * time.Second
 	readTimeout       = 15 * time.Second
 	writeTimeout      = 60 * time.Second
 	idleTimeout       = 120 * time.Second
 	shutdownTimeout   = 30 * time.Second
+	defaultMaxConns   = 512
 )
+
+// serveNotes is the part of serve's -h that no single flag tells.
+var serveNotes = fmt.Sprintf(`signatures:
+  a request must carry one of the secrets in X-Toast-Webhook-Signature, or it is answered 401. With
+  --allow-unsigned and a secret, a request without that header (or with it empty) is accepted too, but a
+  present and wrong signature is still 401; with --allow-unsigned and no secret, no signature is checked.
+
+slow and many clients:
+  at most --max-conns connections (%d) are served at once; further ones wait in the kernel's accept queue
+  until one closes, so that a flood of connections delays deliveries instead of exhausting memory or file
+  descriptors. A connection that has not sent its headers within --read-header-timeout (%v), or its whole
+  request within --read-timeout (%v), is closed; --write-timeout (%v) bounds the time from the end of the
+  headers to the end of the answer, the application's work included; a kept-alive connection is closed
+  after --idle-timeout (%v) without a request.
+
+deduplication:
+  a hook is held as in progress for --claim-lease while it is processed: a copy that arrives meanwhile is
+  answered 503, and after a crash a redelivery is processed once the lease expired. Every call to the store
+  (memory or --redis) has --store-timeout; a stalled store is answered 503. Every 503 carries Retry-After.
+`, defaultMaxConns, readHeaderTimeout, readTimeout, writeTimeout, idleTimeout)
 
 type serverTimeouts struct {
 	readHeader, read, write, idle *time.Duration
@@ -48,19 +74,23 @@ func (l *stringList) Set(s string) error {
 }
 
 func runServe(ctx context.Context, e env, args []string) int {
-	fs := newFlagSet(e, "serve", "serve --addr HOST:PORT [--path /] [--secret S]... [--secret-file F] [--allow-unsigned] [--max-body BYTES] [--strict]", serveExample)
-	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
-	path := fs.String("path", "/", "the path NHN Cloud posts to; others are answered 404")
+	fs := newFlagSet(e, "serve", "serve --addr HOST:PORT [--path /] [--secret S]... [--secret-file F] [--allow-unsigned] [flags]", serveExample)
+	fs.notes = serveNotes
+	addr := fs.String("addr", "127.0.0.1:8080", "the `HOST:PORT` to listen on")
+	path := fs.String("path", "/", "the `PATH` NHN Cloud posts to; others are answered 404")
 	var secrets stringList
-	fs.Var(&secrets, "secret", "an accepted signature (repeat for rotation); also $SMSHOOK_SECRET, comma-separated")
-	secretFile := fs.String("secret-file", "", "a file with one accepted signature per line")
-	unsigned := fs.Bool("allow-unsigned", false, "accept requests without a signature (a webhook configured without one)")
-	maxBody := fs.Int64("max-body", validate.DefaultMaxBodyBytes, "the largest accepted body in bytes")
-	strict := fs.Bool("strict", false, "reject unknown events and unknown enum values (default: accept them as drift)")
-	redisURL := fs.String("redis", "", "remember processed hookIds in this Redis (redis://host:port/db), shared by several receivers; default: in memory")
+	fs.Var(&secrets, "secret", "accept `SECRET` as a signature (repeat for rotation); also $SMSHOOK_SECRET, comma-separated")
+	secretFile := fs.String("secret-file", "", "a `FILE` with one accepted signature per line")
+	unsigned := fs.Bool("allow-unsigned", false, "also accept requests without a signature; a wrong signature is still 401")
+	maxBody := fs.Int64("max-body", validate.DefaultMaxBodyBytes, "the largest accepted body, in `BYTES`")
+	strict := fs.Bool("strict", false, "reject unknown events and unknown enum values, instead of accepting them as drift")
+	redisURL := fs.String("redis", "", "remember processed hookIds in the Redis at `URL` (redis://host:port/db), shared by several receivers, instead of in memory")
 	retention := fs.Duration("retention", smshook.DefaultRetention, "how long a processed hookId is remembered")
+	claimLease := fs.Duration("claim-lease", 0, fmt.Sprintf("how long a hook is held as in progress while it is processed; 0: the library's default, %v", smshook.DefaultClaimLease))
+	storeTimeout := fs.Duration("store-timeout", smshook.DefaultStoreTimeout, "the deadline of every call to the deduplication store")
 	hookIDs := fs.Bool("hook-ids", false, "add the dispatched hookIds to each stdout line")
-	debugAddr := fs.String("debug-addr", "", "serve /debug/vars (goroutines, memory) and /debug/pprof on this address, e.g. 127.0.0.1:6060")
+	debugAddr := fs.String("debug-addr", "", "serve /debug/vars (goroutines, memory, open connections) and /debug/pprof/ on this `HOST:PORT`, e.g. 127.0.0.1:6060")
+	maxConns := fs.Int("max-conns", defaultMaxConns, "the most connections served at once, `N`; 0: no limit")
 	timeouts := serverTimeouts{
 		readHeader: fs.Duration("read-header-timeout", readHeaderTimeout, "time to read a request's headers"),
 		read:       fs.Duration("read-timeout", readTimeout, "time to read a whole request"),
@@ -79,6 +109,17 @@ func runServe(ctx context.Context, e env, args []string) int {
 		fmt.Fprintln(e.stderr, "smshook serve: --path must start with /")
 		return exitUsage
 	}
+	switch {
+	case *maxConns < 0:
+		fmt.Fprintln(e.stderr, "smshook serve: --max-conns must be 0 (no limit) or more")
+		return exitUsage
+	case *claimLease < 0:
+		fmt.Fprintln(e.stderr, "smshook serve: --claim-lease must be 0 (the default) or more")
+		return exitUsage
+	case *storeTimeout <= 0:
+		fmt.Fprintln(e.stderr, "smshook serve: --store-timeout must be positive")
+		return exitUsage
+	}
 	all, err := gatherSecrets(secrets, *secretFile, e.getenv("SMSHOOK_SECRET"))
 	if err != nil {
 		fmt.Fprintln(e.stderr, "smshook serve:", err)
@@ -89,7 +130,7 @@ func runServe(ctx context.Context, e env, args []string) int {
 	out := &deliveryPrinter{w: e.stdout, hookIDs: *hookIDs}
 	opts := []smshook.Option{
 		smshook.WithSecrets(all...), smshook.WithLogger(logger), smshook.WithMaxBodyBytes(*maxBody),
-		smshook.WithRetention(*retention),
+		smshook.WithRetention(*retention), smshook.WithClaimLease(*claimLease), smshook.WithStoreTimeout(*storeTimeout),
 		smshook.OnUnknownEvent(func(_ context.Context, env *api.Envelope, _ []byte) error {
 			ids := make([]string, 0, len(env.Hooks))
 			for _, h := range env.Hooks {
@@ -132,8 +173,13 @@ func runServe(ctx context.Context, e env, args []string) int {
 		fmt.Fprintln(e.stderr, "smshook serve:", err)
 		return exitUsage
 	}
+	if *maxConns > 0 {
+		ln = netutil.LimitListener(ln, *maxConns)
+	}
+	openConns := new(expvar.Int)
 	srv := &http.Server{
 		Handler:           onPath(*path, h),
+		ConnState:         countConns(openConns),
 		ReadHeaderTimeout: *timeouts.readHeader,
 		ReadTimeout:       *timeouts.read,
 		WriteTimeout:      *timeouts.write,
@@ -142,10 +188,10 @@ func runServe(ctx context.Context, e env, args []string) int {
 	}
 	logger.Info(fmt.Sprintf("listening on http://%s%s", ln.Addr(), *path),
 		slog.String("addr", ln.Addr().String()), slog.String("path", *path), slog.Int("secrets", len(all)),
-		slog.Bool("strict", *strict))
+		slog.Bool("strict", *strict), slog.Int("max_conns", *maxConns))
 
 	if *debugAddr != "" {
-		stop, err := serveDebug(*debugAddr, logger)
+		stop, err := serveDebug(*debugAddr, debugVars(openConns), logger)
 		if err != nil {
 			fmt.Fprintln(e.stderr, "smshook serve:", err)
 			return exitUsage
@@ -170,6 +216,18 @@ func runServe(ctx context.Context, e env, args []string) int {
 	}
 	logger.Info("stopped")
 	return exitOK
+}
+
+// countConns keeps n equal to the number of open connections.
+func countConns(n *expvar.Int) func(net.Conn, http.ConnState) {
+	return func(_ net.Conn, state http.ConnState) {
+		switch state {
+		case http.StateNew:
+			n.Add(1)
+		case http.StateHijacked, http.StateClosed:
+			n.Add(-1)
+		}
+	}
 }
 
 // onPath serves h on path alone ("/" serves every path) and answers other paths 404.

@@ -35,7 +35,7 @@ func runValidate(_ context.Context, e env, args []string) int {
 	fs := newFlagSet(e, "validate", "validate [--strict | --compat] [--format text|json|github] PATH...", validateExample)
 	compat := fs.Bool("compat", false, "accept unknown events and unknown enum values, reported as drift")
 	strict := fs.Bool("strict", false, "reject every violation (the default)")
-	format := fs.String("format", "text", "output: text, json or github (workflow annotations)")
+	format := fs.String("format", "text", "output `FORMAT`: text, json or github (workflow annotations)")
 	paths, code, ok := parse(e, fs, args)
 	if !ok {
 		return code
