@@ -73,7 +73,8 @@ fuzz:
 	done
 
 # soak runs `smshook serve` on 127.0.0.1 under a steady load with bad requests, redeliveries and a graceful
-# shutdown under load, and ends with `soak: sent N, delivered N, duplicates 0, lost 0`.
+# shutdown under load (`soak: sent N, delivered N, duplicates 0, lost 0`), then on a redis-server of its own with
+# Redis stopped and the receiver killed and restarted (`soak (faults): sent N, delivered N, duplicates N, lost 0`).
 soak:
 	$(GO) build -o bin/smshook ./cmd/smshook
 	$(GO) run ./soak -bin bin/smshook
