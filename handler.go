@@ -29,9 +29,11 @@ type handler struct {
 // NewHandler returns an http.Handler that receives NHN Cloud SMS webhooks on whatever path it is mounted and
 // hands each validated delivery to h. Per request, in this order:
 //
-//	method POST, else 405 → X-Toast-Webhook-Signature, before any byte of the body is read, else 401 →
-//	Content-Type application/json, else 415 → body within the limit, else 413 → JSON and openapi.yaml,
-//	else 400 listing every violation → typed dispatch → 200, or 500 when h fails (503 past WithTimeout).
+//	method POST, else 405 → the signature (X-Toast-Webhook-Signature or X-Nhn-Webhook-Signature), before any
+//	byte of the body is read, else 401 → Content-Type application/json, else 415 → body within the limit,
+//	else 413 → JSON and openapi.yaml, else 400 listing every violation → the appKey, if WithAppKeys, else
+//	403 → claims in the store (503 when another attempt holds a hook, or the store fails) → typed dispatch →
+//	200, or 500 when h fails (503 past WithTimeout).
 //
 // Errors are answered as RFC 9457 problem JSON. The default profile is Compatible: a delivery of an unknown
 // event is acknowledged and handed to the OnUnknownEvent callback. A signed request whose appKey is "String"
@@ -143,6 +145,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if d.AppKey == placeholderAppKey {
 		h.acknowledgeVerification(w, r)
+		return
+	}
+	if h.appKeys != nil && !h.appKeys[d.AppKey] {
+		h.onRejected(r.Context(), &Rejection{Status: http.StatusForbidden, Err: ErrAppKeyNotAllowed, Body: body})
+		writeProblem(w, http.StatusForbidden, ErrAppKeyNotAllowed, []validate.Violation{{Pointer: "/appKey", Reason: "not an appKey this receiver accepts"}})
 		return
 	}
 	if len(d.Drift) > 0 {

@@ -428,6 +428,70 @@ func TestSecretIsRequired(t *testing.T) {
 	require.Len(t, rec.received(), 1)
 }
 
+// TestEitherSignatureHeader: the secret may come in either header name; every one present must match.
+func TestEitherSignatureHeader(t *testing.T) {
+	t.Parallel()
+	rec := &recorder{}
+	h := newHandler(t, rec, smshook.WithoutDeduplication())
+	body := vendorFixture(t, "unsubscribe.json")
+	only := func(name, value string) func(*http.Request) {
+		return func(r *http.Request) {
+			r.Header.Del(smshook.SignatureHeader)
+			r.Header.Set(name, value)
+		}
+	}
+	for _, tt := range []struct {
+		name   string
+		edit   func(*http.Request)
+		status int
+		typ    string
+	}{
+		{"X-Nhn-Webhook-Signature alone", only(smshook.NHNSignatureHeader, testSecret), http.StatusOK, ""},
+		{"both, both right", func(r *http.Request) { r.Header.Set(smshook.NHNSignatureHeader, testSecret) }, http.StatusOK, ""},
+		{"both, the second wrong", func(r *http.Request) { r.Header.Set(smshook.NHNSignatureHeader, "a guess") }, http.StatusUnauthorized, "signature-mismatch"},
+		{"both, the first wrong", func(r *http.Request) {
+			r.Header.Set(smshook.SignatureHeader, "a guess")
+			r.Header.Set(smshook.NHNSignatureHeader, testSecret)
+		}, http.StatusUnauthorized, "signature-mismatch"},
+		{"X-Nhn-Webhook-Signature alone, wrong", only(smshook.NHNSignatureHeader, "a guess"), http.StatusUnauthorized, "signature-mismatch"},
+		{"X-Nhn-Webhook-Signature alone, empty", only(smshook.NHNSignatureHeader, ""), http.StatusUnauthorized, "signature-missing"},
+		{"X-Nhn-Webhook-Signature repeated", func(r *http.Request) {
+			r.Header.Del(smshook.SignatureHeader)
+			r.Header.Add(smshook.NHNSignatureHeader, testSecret)
+			r.Header.Add(smshook.NHNSignatureHeader, testSecret)
+		}, http.StatusUnauthorized, "signature-missing"},
+		{"neither", delHeader(smshook.SignatureHeader), http.StatusUnauthorized, "signature-missing"},
+	} {
+		w := post(t, h, body, tt.edit)
+		require.Equal(t, tt.status, w.Code, tt.name)
+		if tt.typ != "" {
+			require.Equal(t, smshook.ProblemTypeBase+tt.typ, problemOf(t, w).Type, tt.name)
+		}
+	}
+	require.Len(t, rec.received(), 2)
+}
+
+func TestWithAppKeysRefusesOtherServices(t *testing.T) {
+	t.Parallel()
+	rec := &recorder{}
+	var rejected []int
+	h := newHandler(t, rec, smshook.WithAppKeys("akb3dukdmdjsdSvgk", "other"), smshook.OnRejected(func(_ context.Context, r *smshook.Rejection) {
+		rejected = append(rejected, r.Status)
+	}))
+	body := vendorFixture(t, "message-result-update.json")
+	require.Contains(t, string(body), `"akb3dukdmdjsdSvgk"`)
+	require.Equal(t, http.StatusOK, post(t, h, body).Code)
+	w := post(t, h, bytes.Replace(body, []byte(`"akb3dukdmdjsdSvgk"`), []byte(`"someone-else"`), 1))
+	require.Equal(t, http.StatusForbidden, w.Code)
+	p := problemOf(t, w)
+	require.Equal(t, smshook.ProblemTypeBase+"app-key-not-allowed", p.Type)
+	require.Equal(t, []string{"/appKey"}, pointers(p))
+	require.Equal(t, []int{http.StatusForbidden}, rejected)
+	require.Equal(t, http.StatusOK, post(t, h, bytes.Replace(body, []byte(`"akb3dukdmdjsdSvgk"`), []byte(`"String"`), 1)).Code,
+		"the console's verification request is not an appKey to pin")
+	require.Len(t, rec.received(), 1)
+}
+
 // TestAllowUnsignedStillChecksAPresentSignature: with secrets given, AllowUnsigned admits requests without
 // a signature; it does not make a wrong one right.
 func TestAllowUnsignedStillChecksAPresentSignature(t *testing.T) {

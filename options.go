@@ -26,6 +26,7 @@ type config struct {
 	lease          time.Duration
 	storeTimeout   time.Duration
 	noDedup        bool
+	appKeys        map[string]bool
 }
 
 // WithStore sets where processed hookIds are remembered; the default is a MemoryStore of
@@ -68,8 +69,9 @@ func WithoutDeduplication() Option {
 	return func(c *config) { c.noDedup = true }
 }
 
-// WithSecrets sets the accepted values of X-Toast-Webhook-Signature. Give two during a rotation: the old
-// one and the new one. Empty strings are ignored.
+// WithSecrets sets the accepted signatures, read from X-Toast-Webhook-Signature or X-Nhn-Webhook-Signature
+// (both, when both are present, must match). Give two during a rotation: the old one and the new one. Empty
+// strings are ignored.
 func WithSecrets(secrets ...string) Option {
 	return func(c *config) {
 		for _, s := range secrets {
@@ -80,7 +82,25 @@ func WithSecrets(secrets ...string) Option {
 	}
 }
 
-// AllowUnsigned accepts requests that carry no X-Toast-Webhook-Signature (absent, or one empty value), for a
+// WithAppKeys accepts deliveries for these appKeys only; another appKey is answered 403, after the signature
+// and the contract were checked (the console's verification request, appKey "String", is still answered 200).
+// The signature travels verbatim, so pinning the services you expect is defence in depth. Without it, any appKey
+// is accepted. Empty strings are ignored.
+func WithAppKeys(appKeys ...string) Option {
+	return func(c *config) {
+		for _, k := range appKeys {
+			if k == "" {
+				continue
+			}
+			if c.appKeys == nil {
+				c.appKeys = make(map[string]bool)
+			}
+			c.appKeys[k] = true
+		}
+	}
+}
+
+// AllowUnsigned accepts requests that carry no signature (neither header, or only empty values), for a
 // webhook configured without a signature. With WithSecrets as well, a request that does carry one must still
 // match (401 otherwise): a wrong signature is never accepted because unsigned ones are. Without it, and
 // without a secret, NewHandler fails with ErrNoSecret.
@@ -139,7 +159,8 @@ func OnUnknownEvent(f func(ctx context.Context, envelope *api.Envelope, body []b
 type Rejection struct {
 	// Status is the HTTP status code of the answer.
 	Status int
-	// Err wraps the cause: ErrMethodNotAllowed, ErrSignatureMissing, ErrSignatureMismatch, or one of
+	// Err wraps the cause: ErrMethodNotAllowed, ErrSignatureMissing, ErrSignatureMismatch,
+	// ErrAppKeyNotAllowed, or one of
 	// validate's sentinels; for a body, a *validate.Error with every violation.
 	Err error
 	// Body is the request body, or nil when it was not read (405, 401, 415, 413).

@@ -19,8 +19,9 @@ var problemKinds = []struct {
 	kind, detail string
 }{
 	{ErrMethodNotAllowed, "method-not-allowed", "Only POST is accepted."},
-	{ErrSignatureMissing, "signature-missing", "Exactly one non-empty X-Toast-Webhook-Signature header is required."},
-	{ErrSignatureMismatch, "signature-mismatch", "X-Toast-Webhook-Signature is not an accepted signature."},
+	{ErrSignatureMissing, "signature-missing", "A signature is required: X-Toast-Webhook-Signature or X-Nhn-Webhook-Signature, each present once and non-empty."},
+	{ErrSignatureMismatch, "signature-mismatch", "The signature is not an accepted one."},
+	{ErrAppKeyNotAllowed, "app-key-not-allowed", "This receiver does not accept deliveries for this appKey."},
 	{validate.ErrUnsupportedMediaType, "unsupported-media-type", "Content-Type must be application/json."},
 	{validate.ErrBodyTooLarge, "body-too-large", "The body is larger than the receiver accepts."},
 	{validate.ErrMalformed, "malformed-body", "The body is not well-formed JSON; see errors."},

@@ -1061,6 +1061,11 @@ func TestServeSecrets(t *testing.T) {
 	}
 }
 
+// withAppKey is a valid delivery for appKey.
+func withAppKey(tb testing.TB, appKey string) []byte {
+	return marshal(tb, smshooktest.Fresh(smshooktest.ConversionBlock(func(e *api.ConversionBlockEnvelope) { e.AppKey = appKey })))
+}
+
 func TestServeOptions(t *testing.T) {
 	t.Parallel()
 	const secret = "opt-s3cret"
@@ -1108,6 +1113,11 @@ func TestServeOptions(t *testing.T) {
 		}},
 		{name: "--claim-lease and --store-timeout", args: []string{"--secret", secret, "--claim-lease", "5m", "--store-timeout", "500ms"}, deliveries: 1, requests: []request{
 			{path: "/", secret: secret, body: valid(), status: 200},
+		}},
+		{name: "--app-key", args: []string{"--secret", secret, "--app-key", "pinned", "--app-key", "also"}, deliveries: 2, requests: []request{
+			{path: "/", secret: secret, body: withAppKey(t, "pinned"), status: 200},
+			{path: "/", secret: secret, body: withAppKey(t, "also"), status: 200},
+			{path: "/", secret: secret, body: withAppKey(t, "someone-else"), status: 403},
 		}},
 		{name: "--max-conns 0 (no limit)", args: []string{"--secret", secret, "--max-conns", "0"}, deliveries: 1, requests: []request{
 			{path: "/", secret: secret, body: valid(), status: 200},

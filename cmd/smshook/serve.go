@@ -42,9 +42,11 @@ const (
 
 // serveNotes is the part of serve's -h that no single flag tells.
 var serveNotes = fmt.Sprintf(`signatures:
-  a request must carry one of the secrets in X-Toast-Webhook-Signature, or it is answered 401. With
-  --allow-unsigned and a secret, a request without that header (or with it empty) is accepted too, but a
-  present and wrong signature is still 401; with --allow-unsigned and no secret, no signature is checked.
+  a request must carry one of the secrets in X-Toast-Webhook-Signature or X-Nhn-Webhook-Signature (every
+  one present must match), or it is answered 401. With --allow-unsigned and a secret, a request without
+  either header (or with them empty) is accepted too, but a present and wrong signature is still 401; with
+  --allow-unsigned and no secret, no signature is checked. With --app-key, a delivery for another appKey is
+  answered 403.
 
 slow and many clients:
   at most --max-conns connections (%d) are served at once; further ones wait in the kernel's accept queue
@@ -81,6 +83,8 @@ func runServe(ctx context.Context, e env, args []string) int {
 	var secrets stringList
 	fs.Var(&secrets, "secret", "accept `SECRET` as a signature (repeat for rotation); also $SMSHOOK_SECRET, comma-separated")
 	secretFile := fs.String("secret-file", "", "a `FILE` with one accepted signature per line")
+	var appKeys stringList
+	fs.Var(&appKeys, "app-key", "accept deliveries for `APPKEY` only (repeat for several); others are answered 403")
 	unsigned := fs.Bool("allow-unsigned", false, "also accept requests without a signature; a wrong signature is still 401")
 	maxBody := fs.Int64("max-body", validate.DefaultMaxBodyBytes, "the largest accepted body, in `BYTES`")
 	strict := fs.Bool("strict", false, "reject unknown events and unknown enum values, instead of accepting them as drift")
@@ -129,7 +133,7 @@ func runServe(ctx context.Context, e env, args []string) int {
 	logger := slog.New(slog.NewJSONHandler(e.stderr, nil))
 	out := &deliveryPrinter{w: e.stdout, hookIDs: *hookIDs}
 	opts := []smshook.Option{
-		smshook.WithSecrets(all...), smshook.WithLogger(logger), smshook.WithMaxBodyBytes(*maxBody),
+		smshook.WithSecrets(all...), smshook.WithAppKeys(appKeys...), smshook.WithLogger(logger), smshook.WithMaxBodyBytes(*maxBody),
 		smshook.WithRetention(*retention), smshook.WithClaimLease(*claimLease), smshook.WithStoreTimeout(*storeTimeout),
 		smshook.OnUnknownEvent(func(_ context.Context, env *api.Envelope, _ []byte) error {
 			ids := make([]string, 0, len(env.Hooks))
