@@ -8,7 +8,6 @@ package redisstore_test
 // the children die with the test binary (Pdeathsig) even when it is killed by a timeout.
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -29,6 +28,7 @@ import (
 
 	"github.com/smshook/smshook"
 	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/internal/redisserver"
 	"github.com/smshook/smshook/redisstore"
 	"github.com/smshook/smshook/smshooktest"
 )
@@ -233,85 +233,34 @@ func (s *syncBuffer) String() string {
 
 // redisServer is a redis-server of one test, on a loopback port of its own.
 type redisServer struct {
-	cmd *exec.Cmd
+	*redisserver.Server
 	url string
 }
 
-// startRedis starts redis-server without persistence in a temporary directory and kills it at cleanup. Without
-// redis-server the test is skipped with a loud message, or fails under CI, where .ci/run installs it.
+// startRedis starts redis-server and kills it at cleanup. Without redis-server the test is skipped with a loud
+// message, or fails under CI, where .ci/run installs it.
 func startRedis(tb testing.TB) *redisServer {
 	tb.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
+	s, err := redisserver.Start(context.Background())
+	if errors.Is(err, redisserver.ErrNotInstalled) {
 		if os.Getenv("CI") != "" {
 			tb.Fatal("redis-server is not installed in CI: .ci/run must install it")
 		}
 		tb.Skip("SKIPPING THE REDIS FAULT TESTS: redis-server is not installed (apt-get install redis-server)")
 	}
-	dir := tb.TempDir()
-	for attempt := 0; ; attempt++ {
-		port := freePort(tb)
-		log := &syncBuffer{}
-		cmd := exec.Command(bin, "--bind", "127.0.0.1", "--port", fmt.Sprint(port), "--save", "", "--appendonly", "no",
-			"--dir", dir, "--daemonize", "no")
-		cmd.Stdout, cmd.Stderr = log, log
-		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-		require.NoError(tb, cmd.Start())
-		r := &redisServer{cmd: cmd, url: fmt.Sprintf("redis://127.0.0.1:%d/0", port)}
-		if ping(fmt.Sprintf("127.0.0.1:%d", port), 5*time.Second) {
-			tb.Cleanup(func() {
-				_ = cmd.Process.Signal(syscall.SIGCONT)
-				_ = cmd.Process.Kill()
-				_ = cmd.Wait()
-			})
-			return r
-		}
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if attempt == 2 { // the port was taken in between, three times: something else is wrong
-			tb.Fatalf("redis-server did not start on 127.0.0.1:%d:\n%s", port, log.String())
-		}
-	}
+	require.NoError(tb, err)
+	tb.Cleanup(s.Close)
+	return &redisServer{Server: s, url: s.URL()}
 }
 
 func (r *redisServer) stop(tb testing.TB) {
 	tb.Helper()
-	require.NoError(tb, r.cmd.Process.Signal(syscall.SIGSTOP))
+	require.NoError(tb, r.Stop())
 }
 
 func (r *redisServer) resume(tb testing.TB) {
 	tb.Helper()
-	require.NoError(tb, r.cmd.Process.Signal(syscall.SIGCONT))
-}
-
-func freePort(tb testing.TB) int {
-	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(tb, err)
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// ping reports whether a Redis at addr answers PING within d.
-func ping(addr string, d time.Duration) bool {
-	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
-		conn, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
-		if err == nil {
-			_ = conn.SetDeadline(time.Now().Add(500 * time.Millisecond))
-			_, err = io.WriteString(conn, "PING\r\n")
-			var line string
-			if err == nil {
-				line, err = bufio.NewReader(conn).ReadString('\n')
-			}
-			conn.Close()
-			if err == nil && strings.HasPrefix(line, "+PONG") {
-				return true
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return false
+	require.NoError(tb, r.Resume())
 }
 
 // receiver is a child receiver process.

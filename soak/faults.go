@@ -25,6 +25,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/smshook/smshook/internal/redisserver"
 )
 
 const (
@@ -43,18 +45,18 @@ const (
 func runFaults(bin string, rate int, load time.Duration, hooksPerDelivery, workers int) error {
 	ctx, cancel := context.WithTimeout(context.Background(), load+drainTime+time.Minute) // bounded, whatever happens
 	defer cancel()
-	redis, err := startRedis(ctx)
-	if errors.Is(err, errNoRedis) && os.Getenv("CI") == "" {
+	redis, err := redisserver.Start(ctx)
+	if errors.Is(err, redisserver.ErrNotInstalled) && os.Getenv("CI") == "" {
 		fmt.Printf("soak (faults): SKIPPED, NOTHING WAS TESTED UNDER FAULTS: %v\n", err)
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	defer redis.close()
+	defer redis.Close()
 
 	logs := &logCounts{}
-	srv, err := startServe(ctx, bin, "127.0.0.1:0", redis.url(), logs)
+	srv, err := startServe(ctx, bin, "127.0.0.1:0", redis.URL(), logs)
 	if err != nil {
 		return err
 	}
@@ -85,13 +87,13 @@ func runFaults(bin string, rate int, load time.Duration, hooksPerDelivery, worke
 	go func() {
 		time.Sleep(time.Until(start.Add(load / 5)))
 		f.stallStart = time.Now()
-		if err := redis.stop(); err != nil {
+		if err := redis.Stop(); err != nil {
 			faultsDone <- err
 			return
 		}
 		time.Sleep(faultStall)
 		f.stallEnd = time.Now()
-		if err := redis.resume(); err != nil {
+		if err := redis.Resume(); err != nil {
 			faultsDone <- err
 			return
 		}
@@ -115,7 +117,7 @@ func runFaults(bin string, rate int, load time.Duration, hooksPerDelivery, worke
 				time.Sleep(200 * time.Millisecond)
 			}
 			var next *serveProc
-			if next, err = startServe(ctx, bin, addr, redis.url(), logs); err == nil {
+			if next, err = startServe(ctx, bin, addr, redis.URL(), logs); err == nil {
 				srv = next
 				break
 			}
