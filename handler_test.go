@@ -562,7 +562,7 @@ func (s *strictServer) ReceiveWebhook(_ context.Context, req api.ReceiveWebhookR
 
 func TestStrictServerInterface(t *testing.T) {
 	t.Parallel()
-	detail := "try later"
+	detail, retryAfter := "try later", 30
 	tests := []struct {
 		name       string
 		resp       api.ReceiveWebhookResponseObject
@@ -571,7 +571,8 @@ func TestStrictServerInterface(t *testing.T) {
 		{"200", api.ReceiveWebhook200Response{}, http.StatusOK},
 		{"nil response", nil, http.StatusOK},
 		{"own 503", api.ReceiveWebhook503ApplicationProblemPlusJSONResponse{ServiceUnavailableApplicationProblemPlusJSONResponse: api.ServiceUnavailableApplicationProblemPlusJSONResponse{
-			Type: "about:blank", Title: "Service Unavailable", Status: 503, Detail: &detail,
+			Body:    api.Problem{Type: "about:blank", Title: "Service Unavailable", Status: 503, Detail: &detail},
+			Headers: api.ServiceUnavailableResponseHeaders{RetryAfter: &retryAfter},
 		}}, http.StatusServiceUnavailable},
 	}
 	for _, tt := range tests {

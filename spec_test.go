@@ -168,19 +168,23 @@ func TestSpecOperation(t *testing.T) {
 	t.Run("security", func(t *testing.T) {
 		t.Parallel()
 		require.NotNil(t, op.Security)
-		require.Equal(t, openapi3.SecurityRequirements{{"webhookSignature": []string{}}}, *op.Security)
-		scheme, ok := doc.Components.SecuritySchemes["webhookSignature"]
-		require.True(t, ok)
-		require.Equal(t, "apiKey", scheme.Value.Type)
-		require.Equal(t, "header", scheme.Value.In)
-		require.Equal(t, "X-Toast-Webhook-Signature", scheme.Value.Name)
+		// Alternatives: either header satisfies the operation.
+		require.Equal(t, openapi3.SecurityRequirements{{"webhookSignature": []string{}}, {"nhnWebhookSignature": []string{}}}, *op.Security)
+		for name, header := range map[string]string{"webhookSignature": smshook.SignatureHeader, "nhnWebhookSignature": smshook.NHNSignatureHeader} {
+			scheme, ok := doc.Components.SecuritySchemes[name]
+			require.True(t, ok, name)
+			require.Equal(t, "apiKey", scheme.Value.Type)
+			require.Equal(t, "header", scheme.Value.In)
+			require.Equal(t, header, scheme.Value.Name)
+		}
 		require.Equal(t, "X-Toast-Webhook-Signature", smshook.SignatureHeader)
+		require.Equal(t, "X-Nhn-Webhook-Signature", smshook.NHNSignatureHeader)
 	})
 
 	t.Run("responses", func(t *testing.T) {
 		t.Parallel()
 		problem := specSchema(t, doc, "Problem")
-		for _, code := range []string{"200", "400", "401", "405", "413", "415", "500", "503"} {
+		for _, code := range []string{"200", "400", "401", "403", "405", "413", "415", "500", "503"} {
 			require.NotNilf(t, op.Responses.Value(code), "response %s is missing", code)
 		}
 		for _, code := range op.Responses.Keys() {

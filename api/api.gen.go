@@ -401,6 +401,9 @@ type UnsubscribeHook struct {
 // BadRequest An RFC 9457 problem detail.
 type BadRequest = Problem
 
+// Forbidden An RFC 9457 problem detail.
+type Forbidden = Problem
+
 // InternalServerError An RFC 9457 problem detail.
 type InternalServerError = Problem
 
@@ -847,6 +850,11 @@ type ClientWithResponsesInterface interface {
 	ReceiveWebhookWithResponse(ctx context.Context, body ReceiveWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*ReceiveWebhookResponse, error)
 }
 
+// ReceiveWebhookResponse503Headers the declared response headers of an HTTP 503 response for ReceiveWebhook
+type ReceiveWebhookResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ReceiveWebhookResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -854,6 +862,8 @@ type ReceiveWebhookResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON405 the response for an HTTP 405 `application/problem+json` response
 	ApplicationproblemJSON405 *MethodNotAllowed
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
@@ -864,6 +874,8 @@ type ReceiveWebhookResponse struct {
 	ApplicationproblemJSON500 *InternalServerError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ReceiveWebhookResponse503Headers
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -874,6 +886,11 @@ func (r ReceiveWebhookResponse) GetApplicationproblemJSON400() *BadRequest {
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r ReceiveWebhookResponse) GetApplicationproblemJSON401() *Unauthorized {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReceiveWebhookResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
@@ -997,6 +1014,13 @@ func ParseReceiveWebhookResponse(rsp *http.Response) (*ReceiveWebhookResponse, e
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
 		var dest MethodNotAllowed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -1034,165 +1058,25 @@ func ParseReceiveWebhookResponse(rsp *http.Response) (*ReceiveWebhookResponse, e
 
 	}
 
+	switch {
+	case rsp.StatusCode == 503:
+		var headers ReceiveWebhookResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
 	return response, nil
 }
 
-// ServerInterface represents all server handlers.
-type ServerInterface interface {
-	// ReceiveWebhook Receive one webhook delivery
-	// (POST /)
-	ReceiveWebhook(w http.ResponseWriter, r *http.Request)
-}
-
-// ServerInterfaceWrapper converts contexts to parameters.
-type ServerInterfaceWrapper struct {
-	Handler            ServerInterface
-	HandlerMiddlewares []MiddlewareFunc
-	ErrorHandlerFunc   func(w http.ResponseWriter, r *http.Request, err error)
-}
-
-type MiddlewareFunc func(http.Handler) http.Handler
-
-// ReceiveWebhook operation middleware
-func (siw *ServerInterfaceWrapper) ReceiveWebhook(w http.ResponseWriter, r *http.Request) {
-
-	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ReceiveWebhook(w, r)
-	}))
-
-	for _, middleware := range siw.HandlerMiddlewares {
-		handler = middleware(handler)
-	}
-
-	handler.ServeHTTP(w, r)
-}
-
-type UnescapedCookieParamError struct {
-	ParamName string
-	Err       error
-}
-
-func (e *UnescapedCookieParamError) Error() string {
-	return fmt.Sprintf("error unescaping cookie parameter '%s'", e.ParamName)
-}
-
-func (e *UnescapedCookieParamError) Unwrap() error {
-	return e.Err
-}
-
-type UnmarshalingParamError struct {
-	ParamName string
-	Err       error
-}
-
-func (e *UnmarshalingParamError) Error() string {
-	return fmt.Sprintf("Error unmarshaling parameter %s as JSON: %s", e.ParamName, e.Err.Error())
-}
-
-func (e *UnmarshalingParamError) Unwrap() error {
-	return e.Err
-}
-
-type RequiredParamError struct {
-	ParamName string
-}
-
-func (e *RequiredParamError) Error() string {
-	return fmt.Sprintf("Query argument %s is required, but not found", e.ParamName)
-}
-
-type RequiredHeaderError struct {
-	ParamName string
-	Err       error
-}
-
-func (e *RequiredHeaderError) Error() string {
-	return fmt.Sprintf("Header parameter %s is required, but not found", e.ParamName)
-}
-
-func (e *RequiredHeaderError) Unwrap() error {
-	return e.Err
-}
-
-type InvalidParamFormatError struct {
-	ParamName string
-	Err       error
-}
-
-func (e *InvalidParamFormatError) Error() string {
-	return fmt.Sprintf("Invalid format for parameter %s: %s", e.ParamName, e.Err.Error())
-}
-
-func (e *InvalidParamFormatError) Unwrap() error {
-	return e.Err
-}
-
-type TooManyValuesForParamError struct {
-	ParamName string
-	Count     int
-}
-
-func (e *TooManyValuesForParamError) Error() string {
-	return fmt.Sprintf("Expected one value for %s, got %d", e.ParamName, e.Count)
-}
-
-// Handler creates http.Handler with routing matching OpenAPI spec.
-func Handler(si ServerInterface) http.Handler {
-	return HandlerWithOptions(si, StdHTTPServerOptions{})
-}
-
-// ServeMux is an abstraction of [http.ServeMux].
-type ServeMux interface {
-	HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request))
-	http.Handler
-}
-
-type StdHTTPServerOptions struct {
-	BaseURL          string
-	BaseRouter       ServeMux
-	Middlewares      []MiddlewareFunc
-	ErrorHandlerFunc func(w http.ResponseWriter, r *http.Request, err error)
-}
-
-// HandlerFromMux creates http.Handler with routing matching OpenAPI spec based on the provided mux.
-func HandlerFromMux(si ServerInterface, m ServeMux) http.Handler {
-	return HandlerWithOptions(si, StdHTTPServerOptions{
-		BaseRouter: m,
-	})
-}
-
-func HandlerFromMuxWithBaseURL(si ServerInterface, m ServeMux, baseURL string) http.Handler {
-	return HandlerWithOptions(si, StdHTTPServerOptions{
-		BaseURL:    baseURL,
-		BaseRouter: m,
-	})
-}
-
-// HandlerWithOptions creates http.Handler with additional options
-func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.Handler {
-	m := options.BaseRouter
-
-	if m == nil {
-		m = http.NewServeMux()
-	}
-	if options.ErrorHandlerFunc == nil {
-		options.ErrorHandlerFunc = func(w http.ResponseWriter, r *http.Request, err error) {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-		}
-	}
-
-	wrapper := ServerInterfaceWrapper{
-		Handler:            si,
-		HandlerMiddlewares: options.Middlewares,
-		ErrorHandlerFunc:   options.ErrorHandlerFunc,
-	}
-
-	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/{$}", wrapper.ReceiveWebhook)
-
-	return m
-}
-
 type BadRequestApplicationProblemPlusJSONResponse Problem
+
+type ForbiddenApplicationProblemPlusJSONResponse Problem
 
 type InternalServerErrorApplicationProblemPlusJSONResponse Problem
 
@@ -1200,7 +1084,14 @@ type MethodNotAllowedApplicationProblemPlusJSONResponse Problem
 
 type PayloadTooLargeApplicationProblemPlusJSONResponse Problem
 
-type ServiceUnavailableApplicationProblemPlusJSONResponse Problem
+type ServiceUnavailableResponseHeaders struct {
+	RetryAfter *int
+}
+type ServiceUnavailableApplicationProblemPlusJSONResponse struct {
+	Body Problem
+
+	Headers ServiceUnavailableResponseHeaders
+}
 
 type UnauthorizedApplicationProblemPlusJSONResponse Problem
 
@@ -1250,6 +1141,22 @@ func (response ReceiveWebhook401ApplicationProblemPlusJSONResponse) VisitReceive
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReceiveWebhook403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ReceiveWebhook403ApplicationProblemPlusJSONResponse) VisitReceiveWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1325,10 +1232,13 @@ type ReceiveWebhook503ApplicationProblemPlusJSONResponse struct {
 func (response ReceiveWebhook503ApplicationProblemPlusJSONResponse) VisitReceiveWebhookResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1341,164 +1251,106 @@ type StrictServerInterface interface {
 	ReceiveWebhook(ctx context.Context, request ReceiveWebhookRequestObject) (ReceiveWebhookResponseObject, error)
 }
 
-type StrictHandlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error)
-type StrictMiddlewareFunc func(f StrictHandlerFunc, operationID string) StrictHandlerFunc
-
-type StrictHTTPServerOptions struct {
-	RequestErrorHandlerFunc  func(w http.ResponseWriter, r *http.Request, err error)
-	ResponseErrorHandlerFunc func(w http.ResponseWriter, r *http.Request, err error)
-}
-
-func NewStrictHandler(ssi StrictServerInterface, middlewares []StrictMiddlewareFunc) ServerInterface {
-	return &strictHandler{ssi: ssi, middlewares: middlewares, options: StrictHTTPServerOptions{
-		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-		},
-		ResponseErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-		},
-	}}
-}
-
-func NewStrictHandlerWithOptions(ssi StrictServerInterface, middlewares []StrictMiddlewareFunc, options StrictHTTPServerOptions) ServerInterface {
-	if options.RequestErrorHandlerFunc == nil {
-		options.RequestErrorHandlerFunc = func(w http.ResponseWriter, r *http.Request, err error) {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-		}
-	}
-	if options.ResponseErrorHandlerFunc == nil {
-		options.ResponseErrorHandlerFunc = func(w http.ResponseWriter, r *http.Request, err error) {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-		}
-	}
-	return &strictHandler{ssi: ssi, middlewares: middlewares, options: options}
-}
-
-type strictHandler struct {
-	ssi         StrictServerInterface
-	middlewares []StrictMiddlewareFunc
-	options     StrictHTTPServerOptions
-}
-
-// ReceiveWebhook operation middleware
-func (sh *strictHandler) ReceiveWebhook(w http.ResponseWriter, r *http.Request) {
-	var request ReceiveWebhookRequestObject
-
-	var body ReceiveWebhookJSONRequestBody
-	if err := runtime.BindJSONBody(r, &body); err != nil {
-		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
-		return
-	}
-	request.Body = &body
-
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.ReceiveWebhook(ctx, request.(ReceiveWebhookRequestObject))
-	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "ReceiveWebhook")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
-
-	if err != nil {
-		sh.options.ResponseErrorHandlerFunc(w, r, err)
-	} else if validResponse, ok := response.(ReceiveWebhookResponseObject); ok {
-		if err := validResponse.VisitReceiveWebhookResponse(w); err != nil {
-			sh.options.ResponseErrorHandlerFunc(w, r, err)
-		}
-	} else if response != nil {
-		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
-	}
-}
+// StrictServerInterface is served by smshook.NewStrictHandler, which checks the signature and validates every
+// delivery against openapi.yaml before it calls the interface. This package has no handler of its own.
 
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7DwLU9u41n/ljL87U5jrBCfAbgmz802AtGUXApNH2zvAVwtbSbTYkivJ0Gwv//0bPfxI4jxg+7i309nZ",
-	"XRNb0jlH561z9NkJWJwwiqkUTuuzw7FIGBVY/3GEwh7+mGIh1V8BoxJT/YiSJCIBkoTRnYSz2wjH//xT",
-	"MKreiWCCY6Se/sHxyGk5/7NTLLFj3oqdSzPKeXx8dJ0Qi4CTRE3ntJzBBMMtC6dABFAm4ff+RRcYh5Bh",
-	"84NAkojRFOSECFBQcRTIQ/Ax54wLHyIipAB8j/kU7gmLNJx159F1TqnEnKKoj/k95h31/bfGrLQAjBCJ",
-	"cAiSQcJZgIUAOcEQ4ogo2A8VshNCx/CABKDgjrKHCIdjHAKiIRAJMZrCLQaBqQQ0RsQgeY7lhIVdJttR",
-	"xB5w+K0xjPX62e5dXvQHGqxLNI0YCgeMnSE+xt+LoyK1OAc5QVRTm+MAK3K/EBCRmEgNq+IPEuAhRfeI",
-	"ROg2wt+TTQKWRqEmZhWbAKEgSYwPl3PEkKJUThgnf317bhBkTJFMOYYJRiHmag9iIgShYxdwnMipCxwn",
-	"GEkcKilXaDKKgY00ligIcKJe5fMIi5JIk4RxicNzHBI0mCbffI+OzVo1tXbG7uVF1WKwlSCOYiwxFyDS",
-	"YAJIQDBBXGD523DwqvYSEMeAjKhu1x21lF1fgXfM6D3mgjB6FLHgrkPvccQMqrMAtQuGYCPwjy+6bzu9",
-	"/ulF98PR2cXxH77Sh1SKuuM6CWcJ5pIYJY+S5A88XZzQyoDC6A5PlZJ6mJBgAg/4dsLYnZ0PWBCkXM0a",
-	"E3qG6VhOnFbDdaTeD0dITujYcZ1PNYYSUgtYiMeY1vAnyVFNorEG4R5FJERSDeD4Y0o4DjUd9BIVqEYP",
-	"aCoqcFRgYJrGTuvKmX/p3FQBNWY1+2NHraW5aHNg8cffFpZRcCv6iEW4Fc9kVBsZ65XtmYKcSByLdSw5",
-	"xw9vGLtT4hATemqGF7RHnKPpM0jvxoT+1nBDco8LbE7DRXyGlHxMMZyeQMCN/D5MMFV2F5DW+8CN96Bl",
-	"HoVYMZES6mHvDEI8IhSHWntNcM5VAktJ6Fh8JY5KOAvTQHZRjJdzPEUxXs3vsOX3z/v+9leC0i55zOiI",
-	"jKso/87CFOgvUm7sxOnJV4Hn0S3+al3l7LAI5ix53UyzZHKcyUUhiOz2TxxIxb9VbF2h4gKWUsmn2iG6",
-	"VR/iEG5xgFKhDQaR2h+0MwFHEi/qOzvuBEk8IFVs8G6CDU9WrOaCP51Op7Xz81oYvhi8ePOmFcctIer9",
-	"fv/9+/c+bPVeHcPu7u6B5g38CcWJch6cptfcq3n7tebLgXfQ8ryW59U9z/un/sNxnRHjMZJOy1H0ryl7",
-	"7rgOTSPrfEie4vnNfHQdC+ExCyvwOLbgq712c9vjN/yvxLVqd6uY9YKTMaEomlcUgKgRKiNTIlMFwojh",
-	"t+JlzbhlQlbx54nV0xXY0cIVa2n4sbXRGUf6Gkm/Du3c2YSQiATJYIIFMJp9od36DG7j5GmvVTtyQl5T",
-	"OUHSkOyFyJc5LOg4ExAV8ZIKHGCKJUyQmVVMkAEvcyfq19RxnZAoxGJCkTRxUYySRJFa+SHzdm4z+5T7",
-	"K65z2h10et324PSi2z77cNI5O33b6f3rQ69z3Dm9HCybz0Zsitgoynahp8iYyNLk551+v/2686HX6Q/P",
-	"Bh+GlyftQWfZnOdYCDTGPSzSSA4TRe3SVMNuf3jUP+6dHi2dQDmft4pWt8XAx1zPTI11sVrv0XUYxRcj",
-	"p3W12rJXT7p6zCpM1o1dtlPrxm20I483Smgi3pdIphWu0MlZD4R+p9gQUSDlWSE2eJX9ufbxcedy0Dlx",
-	"XMfyjn4+Gr56ZR877y9PzdOr9umZfuh1fu8cm0HD7h/di3fdajdQLVK7R1xZfqFXs2GHk4u+fj5KRyP7",
-	"2PmUEPP0SkfxajWs1IV+HFIldNRRZFjusw/mtIVJWWTaxIWHCZLanSImn0HlIfjaiPoQ4ZGElCpcwhnV",
-	"UigQlE91Ta0OWaWgtPoZoSgScIuCO+OsEWGiMRpNYcR4oWvInIIxKuS/L7RAUbSBcBbRweONu8QZM3RR",
-	"LPQElUwECEmiCBBQRms6IAaD2iLmT/bkGcVs9FtJo0GlooR57Q5rlPWKIOcESZQF72YfD9Uz4TAiOApV",
-	"yJNgGpbM3kzsg8KQGCVwWWKlGfensMpfPur5GfD8DHi+ScBTKJSluBb6pH5Na+CXxNhvAVIanyREfZMW",
-	"rkMII85iQGFmQ5XHx1k6nugRYyKkMmDgvfSApvEt5od68kq94LdsilS5FzqO0NbapBft/Do6SrXrEZqp",
-	"FtIyCtinR25mstWKSE+d5724cUJg6+Sst73KryjDbOxW5mWUnb9lXqW76Ayv9W438zpKLqBafdG5cxYi",
-	"ZSc/1Kh0yLQDspHHti6huGYjfsD04hqMy87pc3b/b6cen2+jv0QichVT/cxK/jTSP4KRXsvjlZL1N+3R",
-	"ggYNy2H0ZuFKEXkvhitF6F13nh1SZNE45LE4ZJE42DgcTBQOWQwOWQSuVS/njFenLRV8+rV2OOqbpEGX",
-	"ZR7bkObKYIwp5t819+g6FMsHxu+W420/2Bzz3Afs44+LU56eZJGYwDQkdAwhlohEArYyuLKgHoX3iAY4",
-	"BIERDyZah+Q5aULlL3tOvrzi4THmjhVBLGQV8W3lyDeUfy3sBURz1HFLglQl7H8wjhE9YwGKlp8NtEFB",
-	"ojMlksRYsY0ZB5EaaH7caguCdvqYpdE2PBA5AcpgODgGNhoJLJedIfgu2PzsPaYh49f0gROJRWavTrKV",
-	"bapH/V0HpXHMRoF/p0GpaVBq+UGCDygMhU4m6dkTJJUOggBRU01j8tbXNERTwJ908Qyh2iWPGZUT2KIM",
-	"zPlFs7brbdfhrdkRxhW4SELIiqSGLOCxiY0kiablha3HPXc0sldrHgyaXmv/ZctrlpmvGimlJc10Tsv5",
-	"vyuvdnDzee+xtuVdNWoHN/9uXHm15s12/vdVo3mjP/r37pXXuNkebKn/mV+aV15t92a7deXV9s1Ppcd/",
-	"OKt9t1l+ecy99jNCK0+wIkJ1Zg2Vc5yz+n6iFfv8UDsvCELHEbZiCu3LUz3lBsrisYLnS8BWuIn6ZxPx",
-	"LQVW4GhUbQYz20ak+qYKwO+D9uz+lbdrFYkqU+zrYqbqoPoHDJWqES1HSNWh9NcJjKrX+srxUAWf/AyD",
-	"foZBP0IYtIy1K+XIJgtX5gkXVd+HKLeXCceB+ijT5xUlhQmOIuXNKh2rRwo/Y1XjOr0QYP2LQ+AYhcVn",
-	"I8KFXG+MfmyztvRbobbbkGqFOyALMhyCr8mgsPSVJim9ewJyP4mfEf+/JZS1O6FrjBah7eqTBcUr+SmE",
-	"0gWVQeUSWpeCTDvHslqCfDv1+0OjBlCUYs2s5+XBrq4wTqNotlL0/PKsM5itHDhud487Z47rnAwvz06P",
-	"2+XXH9qmtqDf6b3VP/c73ZPT7mv7Y9d8oJa5WcdKlcxgEd18Z1isXJRETm12Jscoy8EYbKDABXJMIMMD",
-	"LBZQ4GCsSx5sVh72loJhNrKhqa7tXoiLl8a9sCUwhor4u7KGrhwo7m0UKC7oiP/IwDFPVrzmLE0IHVfG",
-	"Ar380G+sPoM7PH1aoqjLVk1qjgTrcIm50BnKEEl0CMZvjNgYiPwCean+TDZKqbS5fJR989x01IbMapNi",
-	"34ZVmz8Uq36vrJ9aW/mX1SnUXnFQvRGXKgaokgfFn5hnwrDpTJivlFw76dPE1sxbXSegJgQ1olTc273o",
-	"nbfPPqj4ZzM/5mk51BXRwWbWuQV+bpx8UGF0hKUuqzYGybc9cS74xmb5ECAaYPNTYb98CFPTaIND95r6",
-	"uTnLJoAtFKpYRHISKEjEdh38zNT5LvjW2pmqNz+3eT48YI4hZEEaY6p8rJRKEun8p/r0miL1Oo9SZssH",
-	"vo4rsbx4oERqXUBwnBG0ntclqqdjS0L1fJLTrfimgli68DFHEnpYuZM4PCxT5nZaCrlKdJofbNX9s8aq",
-	"halUvK0PKTac46ayvCKnTrlo09BmhjD567ap6jSoq80xiNgfqXp/8+g6WZvYotNOoffqGA729n8F24Fm",
-	"LVvFKZ/+vXIO/CmJkDkzzPNT2tfnmAY4s84B4pzoqs/EdFoaJ7juVKgV0ylbHWPlHbM29cttVauuRXcB",
-	"I6VqJCDTl5swfaJp+h5+OfAa2xtnzCzZTBfu41xmTOm+JRpFAflmMLjMCogzdb/oDkgio8osrZgwLkGk",
-	"cYxMqlYfT9gdUvNUUk1Oq3O+w94pcDzCejvMiQgJMZVkRGwZ/5qp5/SwNBlPA31OhyrdO0PCytaEfDcr",
-	"NnNzJnw3mQKROoWTzTDPdgpNNhpZz24561mGWVxjCTtlaclibuU1qTGHpn1Ue4w6SzlhEc4RW03iDAo3",
-	"Q7mKulUV+etS/uUivR8w0V9Gr76kbu7rJPXLK3zlVH5p33+m8H+m8H+EFP48S1eosSeXE9NSEXG5tNhy",
-	"XD6LXqKcjpxVhpa3l9dcLMTtFbNbQfg77ZlezTuoeQeDRqPV3G81vkR7pnJTecKJwNUC0cnfG5l4ChGf",
-	"XRRVrVW+TxZ5ZVZqWGbDmN2SCEMyYRRvmqX6CgCXRKMK5GcKxLPD9IJ6i0KvswdByomc9pVhM9JmdUo/",
-	"u02j2oIWl3ZoFs54xBoPSJMZm0KydmkqWIRdc+x3j/ktkiQ2BVDYFkRqKW0BAjFBHIfXVOCAY+mauzMg",
-	"JGNlzqyMa1dOFzjZqSFGd1goT5QlpoLy0PRBmM43MdEXpVhaKSbQwTlRWJnLRxStTXPm+9qAISFrVtPX",
-	"CoIU9j0hSr1qBU3oiK2IRDI7rH3/7psuHEcsDWFLqQ3MoykMLtr9wTb0z/s66yjKljozMgWnWHRfiIzE",
-	"ik7GblcKqy4cKxEiToW0N6cYKlzTPkt5gFuzZ6RZLA3XjoLM0uLaga0OHUdETACbbizX7KIabHOl9sUL",
-	"25eo71zarl/TdxPMsbmfJpvcdL+FJJDCHty5c21xIxZF7EG/NV1iIJU4iNY1rRmCpDzKTnQtAf2SLWwp",
-	"BGJx7fhu0TWdfe5r5K4dvwWIThe67JTvlF0yc1i5XpJKAf78xS6HM5e4+ECoZOAvZSvbSmPvwLFB0zUF",
-	"o2RzcdPtnGauEiPkcFkjXLOH7DlFEhxFAvzyEUKSmkSkD1uSRfa80KRRUtOcClm/8rYLttLQHJP7Cq6H",
-	"fCP1XoDQ/r85G66Xzny3bpmcgEmKWWW97WpzrbdJbalWEpqBEEiOiD67D1gcI7XQFqFa2+p8gpvHl9um",
-	"/6eU0fd3/NJhlK+JOJ0trYSthVT+tgv+nIvh7/hzl0D4CgEFTOYeQG7nhRaf4SzJdJ6luLbHqDdNsbKE",
-	"mbpL2/bIlGCqCetwajIUZgod9pLsF7UPEtNrqsjFUqUTR0pEdABvum8/mXAFtvyGb/Sm36h7vnrtN7Dn",
-	"b9ehY8JRqyOtSKFIMMvpAnxlcnyjH22WxCn0llIGVvM4rmPbjZyW06h7dU93tCeYooQ4LWe37tV3TTHm",
-	"RBuYHfWfhAlZnY/QYUuCeemWM1saOsnKB5SFX6oTYcvf0YUGuiPZ3IM1QkoYYpZSaRIIShH51o/WH1P8",
-	"AIxaK6RAcE0ftX5dpGoytWqMjt3ETI8JxWocSz6FhEUkmLp6O1kqrynjwHiIuT5NUrxPWTk7JVpzCg9R",
-	"8aC2u/npk0GEmcxRqXngAQmYIBqa++F0fW5JBZmdU7yo/1R+XnZS+y7fOCs7RyycrrgaK7sSyyoTYT+d",
-	"aTJrfXZssuyZ17AoNkJRisvZDwfd3e6G6V0Yh3+KsH8/vstDmVZVi52N+K8qrnBZe73KzEUpTsMp3GM9",
-	"1NtvvvQOPM/z/ghfincfm/FRw9O9E3lwPvcdOgpO8KvxG/K7NxeXtZS5qYjeWs7HxkMT7/I9uT/9xTFe",
-	"xYrOvRmaV/aVbNhR8mTar2ksK+9EqTelfENDqb3D8RaIfdDcb/zieY3Gy9f9k5N/DR7+eq8+mumOcIb9",
-	"2tvT3mDYPqsdtbsn705PBm/mj6OUW186i5yZ3dsf3n8KT/jve+Nm5VYWUHyRvYwrujUXtnCT4rgnb9ey",
-	"LtVil4qKrqy0yhRGORMpE9Ha2VGBkIhFPVDqvy6VC1MPWLwjYrFz36zv7RhAxM5n8/C4Yw4m9QeamnvN",
-	"g6a3/9JrTr1B9Ovr27887P1vebNKvfXFHmSjDl4H/eF7OXnb1tI6W1zUWKgAmjlnmylQWVIjUl1bUdQ9",
-	"lH+ei0odr+E1mrt76t8V/Ld0+aZTwaNV1HJmz7adhqdpkZ1RO439vb1fXu4fOJWnzfZ4eRaR8umxUxwN",
-	"V0lDvhNfRBhKYfK87ViSZlrTpP5koZht5C5EYSHbtDb1M5/EKfykOcXmeb82f2142T8ChUiE6B6JNSw1",
-	"l1NwvJfF24WdWrXIszYrv25yXVY8vwJrLmMpeYpNXUZxcXDT89b0Rporbe3dnspjmvF1Zq4/3WJcfz4b",
-	"Gd9jTkbZJ1bAtvXVoHtm8SpcciB3Slcb6yGN9UNmblHVg/bXD1q4jFcNbOyuHzh/Xa4et78JlBUXoz66",
-	"zv4mVKm6H1mP3QDgijtzyzkoLX2L2aerG8XihYLoGW2ug4AsvxSWOO/x/wMAAP//",
+	"7DyNUhs5mq/yVd9WBWrbpm1gJpiauiJAJswQQmEzyR7m0qJbdmvpljqSGuKd5aHuFe7Jrj5J/WO7DU52",
+	"krlNpbY207hb0vf/p0/63YtElgtOuVbe4HdPUpULrqj54wWJL+iHgiqNf0WCa8rNI8nzlEVEM8G3cilu",
+	"Upr99e9KcHynooRmBJ/+IunEG3j/sVUvsWXfqq1zO8p7eHjwvZiqSLIcp/MG3iihcCPiGTAFXGj4Zfjm",
+	"DISEWFD7gyKaqckMdMIUIFSSRHofQiqlkCqElCmtgN5ROYM7JlIDZ9d78L2XQt6wOKb8a+MjaUTZHZVA",
+	"oojmWkFMU/ybUQUTIUGJjALJ81/pTIHg6cwHwmOLoeAUSUG40AmVDTxzwbhWQDSEW3ZsaLA84ZpKTtIh",
+	"lXdUHuPXXxvfxgIwISylMWgBuRQRVQp0QksCzPaRpQnjU7gnCkh0y8V9SuMpjQ0FmIaMzOCGgqJcA5kS",
+	"Zln5mupExGdCH6SpuKfx18YwM+uXMnr+ZjgyYJ2TWSpIPBLilMgp/bP0JsXFJeiEcEPtUv6eKUhZxrSB",
+	"FeWDRfSSkzvCUnKTfnVwSyEwvEc6OgmhsZX/JdYDmWgqIbygWs46B/hHOADCUdu5BjFBgWEKbihKVDXb",
+	"mN/MSgUCojXNcg0bTCsQhY5Q9xwfUfo4zKje9BfpprSQtBRmNEcsNkMIV/dUAuOgWUZ9EHLM9YIKlN9O",
+	"GGcqKb/twjFCrRDspkog2zTcU0lrDIBIOk8hpwtj7vleQklMpbHZDcrgn/M0H9JI8Fg5Kt4nLEqQuDES",
+	"aw4CS+yIcMjIrQFjKqlSXc9vMD5jnGVF5g0C39OznHoDj3FNp1Qivx9875KTQidCsn98Xf08E6DYlBNd",
+	"SAqWNsgXY0kNbZkCFIGZD5LmlGjLUSQvfuLYYU01jeu5lFGbS66KPBdS0/g1jRkZGdS/ruIc2rU6uHYp",
+	"u81FcTHYyIkkGdVUKlBFlABRECVEKqp/uhy97Dw3QkWs/dzseriUWx/BOxT8jkrFBH+Riuj2mN/RVFhU",
+	"5wE6qOVGTCA8fHP22/HF8OTN2fsXp28Ofw2tchrhyaXIqdTMxhfWabWJqTFMiNEtnaHnsKJ6T28SIW7d",
+	"fCCiqJA4a8b4KeVTnXiDXiWKSkvGp57vfewIkrNOJGI6pbxDP2pJOppMDQh3JGUx0ThA0g8FkzQ2dDBL",
+	"tKCa3pOZasERwaAcleHKW3zpXbcBNRUd96OxAkaK1geWfvhpaRmEG+mjluFGmaENY8OqCGSGkDNNM/WU",
+	"SC7IwyshblEdMsZP7PCa9kRKMvsM0vsZ4z/1/Jjd0Rqbk3gZn0vOPhQUTo4gklZ/7xPKqYmwjDMGaQNX",
+	"VI6MxBSFCJX68uIUYjphnMbGDCe0kipFtWZ8qr6QROVSxEWkz0hGV0s8Jxl9XN5hIxy+HoabXwhKt+Sh",
+	"4BM2baP8WwdTZL4opHVwJ0dfBJ4Hv/5rcFWJwzKY8+T1S8tS6nGpF7Uiipu/00ij/LaJdYuJi0TBtYtU",
+	"bvBDGsMNjUihqA07TCriZgJJNF22d27cEdF0xNrE4G1CrUy2rOZDOJvNZp3Xrztx/Gz07NWrQZYNlOoO",
+	"h8N3796FsHHx8hC2t7f3jGzQjyTLMaLz+kF/pxPsdvrPR8HeIAgGQdANguCv5g/P9yZCZkR7Aw/p38HA",
+	"xPM9XqQuItSyoIvMfPA9B+GhiFvwOHTgI6/9yveEvfALSS1yt01Y30g2ZZyki4aiETGiTqnSFCirhl9L",
+	"lo3gNgnZJp9Hzk63YMfriG1g4KfOR5cSGRokwy4c1BlozFROdJRQzCzLL0y0XcJtEzSTSpg4UGmMaIm2",
+	"JHumqmX2azrO5eJ1qo7xNIbTkBA7q0qIBa8MJ2wAGzNELGOcaJusZiTPkdQYhyz6ufX8UxWv+N7J2ej4",
+	"4uxgdPLm7OD0/dHx6clvxxd/e39xfHh8cj5aNZ9Lo5HYJC25cIFkzHVj8tfHw+HBz8fvL46Hl6ej95fn",
+	"Rwej41VzvqZKkSm9oKpI9WWO1G5MdXk2vHwxPLw4ebFyAgw+b5BWN/XAh8rOzKx3cVbvwfcEp28m3uDq",
+	"cc/ePunjYx7D5Kmxqzj11Li1OPJwjUqTyqEmumgJhY5OL0CZdyiGhANrzgqZxasZzx0cHh6fj46PPN9z",
+	"smOeX1y+fOkej9+dn9inlwcnp+bh4viX40M76PLs17M3b8/aw0BcpHNHJHp+ZVZzaYdXqb55flFMJu7x",
+	"+GPO7NNLk43iahTNhXm85CaJ9ZAMq2P20YK1sNWy0pr4cJ8QbcIpZktpXO9DaJxoCCmdaCg44hLPmZba",
+	"gJBqqjF3NuQxA2XMz4SkqYIbEt3aYM2VvgRPZ6ZGVtkatmBgrAn590stSJquoZx1dvBw7a8IxixdUIQ+",
+	"wSQzBUqzNAUCXPCOSYjBoraM+SdH8oJTMfmpYdGg1VDConWHJ4z1I0nOEdGkTN4tH/fxmUmYMJrGmPLk",
+	"lMcNtzeX+5A4ZtYInDdEaS78qb3yH5/1fE94vic8XyXhqQ3KSlxre9Id8w6EDTUOB0DQ4rOc4TdFHTrE",
+	"MJEiAxKXPhQjPimKaWJGTJnS6MAgeB4AL7IbKvfN5K12IRy4+iuGFyaPMN7aloLd/CY7KkzoEduplsoy",
+	"COynZ252sscNkZm6qntJG4TAxtHpxeZjcUUTZuu3yiijGfytiir95WD4yeh2vaijEQLi6svBnbeUKXvV",
+	"TlNrQGYCkLUitqcKik8w4hssLz6BcTM4/Rzu/8ulx8/30X9EIfIxofpelfzupL8FJ/2kjLdq1r/oj5Ys",
+	"aNxMo9dLV+rMezldqVPvrvfZKUWZjUOVi0OZiYPLw8Fm4VDm4FBm4Mb0Silke9kS4TOvTcDRXacMuqry",
+	"eABFZQymlFP5p9YefY9TfS/k7Wq83QfrY17FgEP6YXnKk6MyEyv3l2OqCUsVbJRwlUk9ie8Ij2gMihIZ",
+	"JcaGVDVpxvUPO97y/rJVQap0G/Fd09JX1H+j7DVEC9TxG4rUpuy/CkkJPxURSVfvDRwAQmLbglhGUWzs",
+	"OEhxoP1x40AxsjWkokg34Z7pBLiAy9EhiMlEUb1qDyH0wdVn7yiPhRzze8k0VaW/OipXdqUe/LsLaHEs",
+	"oyC8NaB0DCidaiMhBBLHyhSTzOw50WiDICLcNnLZuvWYx2QG9KPp22LchOSZ4DqBDS7A7l/0O9vBZhd+",
+	"sxwRUtmd/FjURQ1dw+MKG3mezpoLu4h7YWtkp9PfG/WDwe7zQdBvCl87Umgl7XTewPvvq6Czd/37zkNn",
+	"I7jqdfau/9m7Cjr9683q76te/9p89M/tq6B3vTnawP/YX/pXQWf7enNwFXR27U+Nx794j8du8/LyUEXt",
+	"p4y37mCljJvKGmnWOOftfWIM++JQNy8oxqcpdWoKB+cnZso1jMVDi8w3gG0JE83PNuNbCayi6aTdDZa+",
+	"jWn8pg3APwftef412fUYiVpL7E/lTO1J9TeYKrUj2syQ2lPpL5MYta/1hfOhFjn5ngZ9T4O+hTRolWi3",
+	"6pErFj5aJ1w2fe/Tyl/mkkb4UWnPl5dQOU1TjGbRxpqRKixF1YZOzxS4+GIfJCVx/dmESaWfdkbftltb",
+	"+a1CdltSPRIO6JoM+xAaMiCWIVqSxrtPQO478Uvi/7ukso4TpsdoGdozs7OAslLtQqAtaE0qV9C6kWS6",
+	"OVb1ElTsNO/3rRkgaUGNsL5uDjYNyLjgfKfo6/PT49F858Dhwdnh8anne0eX56cnhwfN1+8PbG/B8Pji",
+	"N/Pz8Pjs6OTsZ/fjmf0Al7l+SpRahcEhuj5nRMa0baW21ZkKo7IGY7GBGheoMIESD3BYQI2D9S5Vstm6",
+	"2dtIhsXEpaaMT/3lvHhl3gsbilJoyb9be+iaieLOWoniko34f5k4VsWKn6UocsanrbnARbXpN8XP4JbO",
+	"Pq1QdCYem9RuCXbhnEplKpQx0WQfbNyYiikw/QfUpYZz1Sg0aQv1KPfmc8tRawqrK4p9HVHtf1Oi+mdV",
+	"/XBtjC/bS6gX9Ub1WlKKAtCmDyifVJbKsO5MVD6quW7ST1NbO297nwBOCDii0dx79ubi9cHpe8x/1otj",
+	"Pq2G+kh2sJ53HkBYOacQMI1OqTZt1dYhhe5slw+h9VkhRIRH1P5U+68Q4sIetKGxP+Zh5c7KCWCDxJiL",
+	"aMkihERtdiEsXV3oQ+i8ne16CyufF9ojX7GIioxyjLEKrllq6p/46ZgTfF1lKfPtA18mlFjdPNAgtWkg",
+	"OCwJ2q36EvHp0JEQn48qutXftBDLND5WSMIFxXCSxvtNytzMGilXg06Lg525/6yxuDDXKNtmk2LNOa5b",
+	"2ysq6jSbNi1t5ghTvT6wXZ0WdWSORcT9yPH99YPvlcfEloN2DhcvD2FvZ/dHcCfQnGdr2eUzv7fOQT/m",
+	"KbF7hlV9ysT6kvKIlt45ItKcZCaQ2+OvNgjuei1mxR5ebs+xqsParvQrXVer6UX3gRI0NRqIPRJujj9T",
+	"ac89/LAX9DbXrpg5stmj0Q8LlTG0fSssCgL5ajQ6LxuIS3O/HA5optPWKq1KhNSgiiwjtlRrticch3Ce",
+	"VqrpWXvN9/LiBCSdUMMOd7YxplyzCXNt/E9MvWCHta14WugrOrTZ3jkSth5NqLjZwsz1hfBtMgOmTQmn",
+	"nGFR7BBNMZm4yG616DmBWV5jhTiVZcl6boyacMy+PT5qIkZTpUxESivEHidxCYVfotxG3baO/KdK/s0m",
+	"vW+w0N9Er7uib+7LFPWbK3zhUn6D799L+N9L+N9CCX9RpFvM2Ce3E/NGE3GztdhJXDWLWaJZjpw3hk62",
+	"V/dcLOXtLbM7RfhXjmcGnWCvE+yNer1Bf3fQ+yOOZ2KYKnPJFG1XiOPqvdWJTyHiZzdFtVuVP6eK/GhV",
+	"6rIphpm4YSmFPBGcrlul+gIAN1SjDeTPVIjPTtNr6i0rvakeRIVkejZEx2a1jSfcGbdheaFGuxNVKJD1",
+	"BR6FKV7YU9FZTvjsmQKbgbgjCnAmykwsx3zfZF3WAdvLP/arI2qua+js1dmYH6aiiCEqlBYZvsmLm5Sp",
+	"xN37gUHnDVUsphC+64wEUbrjwO9U8IewgUKRmxBcAdObPihhD0jM3fc05pTpBAXHHPEmlfssY9gboRPf",
+	"/AtZoTQkIo1N3rl0CYlN+xkSy2KHXLTHPt91zhK+DGUdkpKcodmu/dBTnKiYYOxJqbDOk0ORzzl4Vp5d",
+	"50qk1Ld7sHdU3hDNMtuNRl13qkF+AARUQiSNx1zRSFLt24tMIGZTJI4zuCauNt1mbmpzKQ2SG0Ru21n3",
+	"mzRXiSjSGJzgokbCCIXB7hGOuQ0Cmju2uXEvU3b3OHVXSMEyfVEDGJ+IRzLIUgBKeQQrjhto7qlMZzB6",
+	"czAcbcLw9dBUi1UzwiqDg1rDHWWeqZIbSFIbb7UaWdPw16CZEbpK8rtjPuZDUciIDuYpVdZAYOwhZI4W",
+	"Yw82jvnUqA+1p+h8y3Ac7Grc7sUzd57UXNO22R3ztwmVlh/V5PbUYswirdyGq79wnHEi0lTcm7f2dB9o",
+	"NGNqMOYdS5BCpuVOvCNg2IhhBohApsZe6Nen3cvPQ4Pc2DNXS82WTkea29icXu63rpcXWkG4eCHP/tzl",
+	"OyEwrsVjxsWS3ophaSjGHKxzrDTTHMO1czUEoYLLBU8d1xxRUSSnaaogbG795IUtIIewoUXq9nlt+auw",
+	"h4qhPGe+6YPrELXtDSHCdV8x0vAClMnb7J5+t7FXv2HMnC1mOie7ae/7MmxClhp7YgSIgJaEmZ6LSGQZ",
+	"wYU2GDde0tSB/KousGnPbTV2YsKtsLGJGBoizuZbYmFjaQtm04dwITQMt8KFyztCRACBKcM6qOIzZdTn",
+	"AMJGHywzbSGRdv2oU0myjJht6mq8oqYCCrvdH5zyIOHznMpORBSFcOQqxv+FDEqoGZlSrYCMOX7RUZQr",
+	"ptld1QZbmkCd0GxzAPpedGI2ZdodiPWB2LIH3NCJcLyboH4ZBSa8pBEuKSSE//s/STLIsnDM0fQL/KG/",
+	"PdjdC3GmmLiby2wjL9pyxEnwGH4IDEku56XIlAzrG6isczBC1DQ6toXYneAVaKvs3WkntthmpzAVHFb+",
+	"gqKpKR9zpKIo0KOUWIE7SP7RZt6wEfZC63XCXjewWPZoEG6ay9nkrPIwzsqQFP27u8QxxOgptC7DFfy8",
+	"2pSjfXTG2PM9d3LOG3i9btANzOUMOeUkZ97A2+4G3W3bV5yYWGkL/8mF0u2lNZOB51Q2blF0Xc5J2QmD",
+	"cclKNwEb4ZaRSXO43t78NiFoHzJRcG2FAm1z6FJC8zGn9yC48+EIgm+vBDCv66pj6Wmsy3ZMLE27QqmQ",
+	"VMsZ5CJl0cw37BSFHnMhQciYSrMxipKOAlQXWtVgwQfYm/cU9D9+tIgIWwRduFcwITy2908a79+wypZz",
+	"KIvmT0xZyqaDtxXjnDl5IeLZI7e8lbe7Ofuq3Kdz5yUHv3uu7vuZNwqhGJG0oM1Cnkdub7bj4jbO4r+r",
+	"eHg3va2y8kHbaVFXvLpquY3oyZuC5u788XpenemZocFu/3mwFwRB8Gv8XL390M9e9AJzDKiqMy18R15E",
+	"R/Tl9BX7JVgoMQzQA7cUIgbeh959n27LHb07+8GzgdYjh1DnaN56RGrNw1GfTPsnzkg2OdE4ZtW8bKRx",
+	"UskLloi919/t/RAEvd7zn4dHR38b3f/jHX40d9DHuxx2fju5GF0enHZeHJwdvT05Gr1a3FnFDLWxrT43",
+	"e7B7efcxPpK/7Ez7raysofhDeJm1HDxeYuE6fZ6fzK5VB65rLtXNiWWXoO3x8xKtczXY2sKcXmWqG6H5",
+	"72qM6rqRyLZUprbu+t0dd0mv2vrdPjxs2T1284Gh5k5/rx/sPg/6s2CU/vjzzT8CGvxnk1mNayJqHpSj",
+	"9n6OhpfvdPLbgdHW+T653lIz29yW8Vyv1Yp2p/Y2obqFp/nzQoHFC3pBr7+9g/9/RP5WLt/3WmS0jVre",
+	"fJuG1wsMLcp2C6+3u7Pzw/PdPa+1ccJ1Sswj0myE8OouhzZtqDjxhyhDo+Kz6DtWVEyfuG/hk5Vi/k6C",
+	"WhWWCqdPVjEX65F1nLRg2ILgx/6PvaD8nyIxUTG5I+oJkVooj3nB8/rtEqceW+SzmPXgr3mva3Wb20Lx",
+	"XcuC2haj+vr1fhA8cczXXpntKkQYMc3FOnNXEG8IaT6fLxbcUckm5SdOwTbNLbc7dvE2XCogtxoXxJsh",
+	"vaeHzN0JbAZtPz2ovrfdjNh9esTS9eA4sLfGUosXeJtxu+vg1XIr8IPv7a5Dx7Yb283YNQBuucW7WYA1",
+	"+rpc7bu6fvBXlGSvrlFfamtzYV2DySjKUl/cEOOH/wsAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -14,7 +14,7 @@ var seoul = func() *time.Location {
 	if loc, err := time.LoadLocation("Asia/Seoul"); err == nil {
 		return loc
 	}
-	return time.FixedZone("KST", 9*60*60)
+	return time.FixedZone("KST", int(kst/time.Second))
 }()
 
 // Seoul returns the Asia/Seoul location in which LocalDateTime values are read.
@@ -48,13 +48,32 @@ func ParseLocalDateTime(s string) (LocalDateTime, error) {
 		d > daysIn(time.Month(mo), y) {
 		return LocalDateTime{}, errLocalDateTime
 	}
+	if y >= 1989 { // Seoul has kept +09:00 since its last daylight saving time, in 1988
+		t := time.Date(y, time.Month(mo), d, h, mi, sec, 0, time.UTC).Add(-kst).In(seoul)
+		if _, offset := t.Zone(); offset == int(kst/time.Second) {
+			return LocalDateTime{t: t}, nil // what time.Date gives in Seoul, without its two zone lookups
+		}
+	}
 	return LocalDateTime{t: time.Date(y, time.Month(mo), d, h, mi, sec, 0, seoul)}, nil
 }
 
+// kst is Korea's offset from UTC.
+const kst = 9 * time.Hour
+
 var errLocalDateTime = errors.New("not a date-time of the form yyyy-MM-ddTHH:mm:ss in a valid range")
 
+// daysIn returns the number of days of month m in year of the proleptic Gregorian calendar.
 func daysIn(m time.Month, year int) int {
-	return time.Date(year, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	switch m {
+	case time.February:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case time.April, time.June, time.September, time.November:
+		return 30
+	}
+	return 31
 }
 
 // NewLocalDateTime returns the Korean local time of t.

@@ -29,3 +29,46 @@ func TestParseLocalDateTimeAgreesWithTimeParse(t *testing.T) {
 		}
 	}
 }
+
+// TestParseLocalDateTimeIsStrict lists what time.Parse would let through with the layout, or what RFC 3339 would
+// allow, and the vendor's layout does not: every field has exactly its digits, no sign, no space, no fraction,
+// no offset, an upper-case T.
+func TestParseLocalDateTimeIsStrict(t *testing.T) {
+	for _, in := range []string{"2024-04-29T9:58:02", "2024-04-29T20:5:02", "2024-04-29T20:58:2", "2024-04-29T+9:58:02",
+		"2024-04-29T 9:58:02", "2024-04-29T-9:58:02", "2024-04-29T20:58:02,5", "2024-04-29T20:58:02.", "2024-04-29t20:58:02",
+		"2024-04-29T20:58:02+09:00", "2024-04-29T20:58:02z", "2024-04-9T20:58:02", "2024-04-29T9:58:002", "2024-04-29T9:058:02",
+		"2024-04-2٩T20:58:02", "12024-04-29T20:58:02", "2024-04-29T20:58:02 "} {
+		if _, err := ParseLocalDateTime(in); err == nil {
+			t.Errorf("%q: accepted", in)
+		}
+	}
+}
+
+// TestParseLocalDateTimeEqualsTimeDate compares the values, location included, with time.Date in Seoul on every
+// hour of the years around Korea's last daylight saving time and on a day of every year since.
+func TestParseLocalDateTimeEqualsTimeDate(t *testing.T) {
+	check := func(d time.Time) {
+		in := d.Format(LocalDateTimeLayout)
+		got, err := ParseLocalDateTime(in)
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		if want := time.Date(d.Year(), d.Month(), d.Day(), d.Hour(), d.Minute(), d.Second(), 0, Seoul()); got.Time() != want {
+			t.Fatalf("%q: %v, time.Date says %v", in, got.Time(), want)
+		}
+	}
+	for d := time.Date(1986, 1, 1, 0, 30, 59, 0, time.UTC); d.Year() < 1991; d = d.Add(time.Hour) {
+		check(d)
+	}
+	for d := time.Date(1991, 2, 28, 23, 59, 59, 0, time.UTC); d.Year() <= 9999; d = d.AddDate(1, 0, 0) {
+		check(d)
+	}
+}
+
+func BenchmarkParseLocalDateTime(b *testing.B) {
+	for b.Loop() {
+		if _, err := ParseLocalDateTime("2024-04-29T20:58:02"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -2,3 +2,6 @@ package bench
 
 // The ogen server of the comparison, generated from the same openapi.yaml.
 //go:generate go tool ogen --target ogenapi --package ogenapi --clean ../openapi.yaml
+
+// oapi-codegen's std-http strict server of the stock peer, generated from the same openapi.yaml.
+//go:generate go tool oapi-codegen -config stockapi/config.yaml ../openapi.yaml

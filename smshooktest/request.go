@@ -7,10 +7,11 @@ import (
 	"net/http/httptest"
 
 	"github.com/smshook/smshook"
+	"github.com/smshook/smshook/internal/sender"
 )
 
 // ContentType is the Content-Type NHN Cloud sends.
-const ContentType = "application/json;charset=UTF-8"
+const ContentType = sender.ContentType
 
 // NewRequest returns an incoming POST request, for an http.Handler's ServeHTTP, that carries envelope as JSON
 // and secret in X-Toast-Webhook-Signature, as NHN Cloud sends it; an empty secret sends no signature.

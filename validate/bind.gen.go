@@ -54,9 +54,10 @@ func (b *binder) bindUnsubscribeEnvelope(dst *api.UnsubscribeEnvelope, src any) 
 		b.path = append(b.path, "hooks")
 		if a2, ok := b.array(v); ok {
 			dst.Hooks = make([]api.UnsubscribeHook, len(a2))
+			t2 := make([]unsubscribeHookTargets, len(a2))
 			for i2, e2 := range a2 {
 				b.path = append(b.path, strconv.Itoa(i2))
-				b.bindUnsubscribeHook(&dst.Hooks[i2], e2)
+				b.bindUnsubscribeHook(&dst.Hooks[i2], &t2[i2], e2)
 				b.path = b.path[:len(b.path)-1]
 			}
 		}
@@ -108,9 +109,10 @@ func (b *binder) bindMessageResultUpdateEnvelope(dst *api.MessageResultUpdateEnv
 		b.path = append(b.path, "hooks")
 		if a2, ok := b.array(v); ok {
 			dst.Hooks = make([]api.MessageResultUpdateHook, len(a2))
+			t2 := make([]messageResultUpdateHookTargets, len(a2))
 			for i2, e2 := range a2 {
 				b.path = append(b.path, strconv.Itoa(i2))
-				b.bindMessageResultUpdateHook(&dst.Hooks[i2], e2)
+				b.bindMessageResultUpdateHook(&dst.Hooks[i2], &t2[i2], e2)
 				b.path = b.path[:len(b.path)-1]
 			}
 		}
@@ -162,9 +164,10 @@ func (b *binder) bindConversionBlockEnvelope(dst *api.ConversionBlockEnvelope, s
 		b.path = append(b.path, "hooks")
 		if a2, ok := b.array(v); ok {
 			dst.Hooks = make([]api.ConversionBlockHook, len(a2))
+			t2 := make([]conversionBlockHookTargets, len(a2))
 			for i2, e2 := range a2 {
 				b.path = append(b.path, strconv.Itoa(i2))
-				b.bindConversionBlockHook(&dst.Hooks[i2], e2)
+				b.bindConversionBlockHook(&dst.Hooks[i2], &t2[i2], e2)
 				b.path = b.path[:len(b.path)-1]
 			}
 		}
@@ -216,9 +219,10 @@ func (b *binder) bindInternationalDeliveryReceiptEnvelope(dst *api.International
 		b.path = append(b.path, "hooks")
 		if a2, ok := b.array(v); ok {
 			dst.Hooks = make([]api.InternationalDeliveryReceiptHook, len(a2))
+			t2 := make([]internationalDeliveryReceiptHookTargets, len(a2))
 			for i2, e2 := range a2 {
 				b.path = append(b.path, strconv.Itoa(i2))
-				b.bindInternationalDeliveryReceiptHook(&dst.Hooks[i2], e2)
+				b.bindInternationalDeliveryReceiptHook(&dst.Hooks[i2], &t2[i2], e2)
 				b.path = b.path[:len(b.path)-1]
 			}
 		}
@@ -310,12 +314,11 @@ type unsubscribeHookTargets struct {
 	UnsubscribeNo   string
 }
 
-func (b *binder) bindUnsubscribeHook(dst *api.UnsubscribeHook, src any) {
+func (b *binder) bindUnsubscribeHook(dst *api.UnsubscribeHook, targets *unsubscribeHookTargets, src any) {
 	m, ok := b.object(src)
 	if !ok {
 		return
 	}
-	var targets *unsubscribeHookTargets
 	if v, ok := m["createdDateTime"]; ok && v != nil { // null leaves the pointer nil
 		b.path = append(b.path, "createdDateTime")
 		if targets == nil {
@@ -363,34 +366,35 @@ func (b *binder) bindUnsubscribeHook(dst *api.UnsubscribeHook, src any) {
 	}
 }
 
-// messageResultUpdateHookTargets holds what the pointer fields of api.MessageResultUpdateHook point to.
+// messageResultUpdateHookTargets holds what the pointer fields of api.MessageResultUpdateHook point to, and the targets of its struct fields.
 type messageResultUpdateHookTargets struct {
-	UnderscoreLink       api.MessageLinks
-	UnderscoreLinks      api.MessageLinks
-	MessageCount         int64
-	MessageStatus        api.MessageStatus
-	ReceiveDate          api.LocalDateTime
-	RecipientGroupingKey string
-	RecipientNo          string
-	RequestDate          api.LocalDateTime
-	ResultCode           string
-	SendNo               string
-	SenderGroupingKey    string
-	SenderType           string
+	UnderscoreLink         api.MessageLinks
+	UnderscoreLinkTargets  messageLinksTargets
+	UnderscoreLinks        api.MessageLinks
+	UnderscoreLinksTargets messageLinksTargets
+	MessageCount           int64
+	MessageStatus          api.MessageStatus
+	ReceiveDate            api.LocalDateTime
+	RecipientGroupingKey   string
+	RecipientNo            string
+	RequestDate            api.LocalDateTime
+	ResultCode             string
+	SendNo                 string
+	SenderGroupingKey      string
+	SenderType             string
 }
 
-func (b *binder) bindMessageResultUpdateHook(dst *api.MessageResultUpdateHook, src any) {
+func (b *binder) bindMessageResultUpdateHook(dst *api.MessageResultUpdateHook, targets *messageResultUpdateHookTargets, src any) {
 	m, ok := b.object(src)
 	if !ok {
 		return
 	}
-	var targets *messageResultUpdateHookTargets
 	if v, ok := m["_link"]; ok && v != nil { // null leaves the pointer nil
 		b.path = append(b.path, "_link")
 		if targets == nil {
 			targets = new(messageResultUpdateHookTargets)
 		}
-		b.bindMessageLinks(&targets.UnderscoreLink, v)
+		b.bindMessageLinks(&targets.UnderscoreLink, &targets.UnderscoreLinkTargets, v)
 		dst.UnderscoreLink = &targets.UnderscoreLink
 		b.path = b.path[:len(b.path)-1]
 	}
@@ -399,7 +403,7 @@ func (b *binder) bindMessageResultUpdateHook(dst *api.MessageResultUpdateHook, s
 		if targets == nil {
 			targets = new(messageResultUpdateHookTargets)
 		}
-		b.bindMessageLinks(&targets.UnderscoreLinks, v)
+		b.bindMessageLinks(&targets.UnderscoreLinks, &targets.UnderscoreLinksTargets, v)
 		dst.UnderscoreLinks = &targets.UnderscoreLinks
 		b.path = b.path[:len(b.path)-1]
 	}
@@ -537,12 +541,11 @@ type conversionBlockHookTargets struct {
 	BlockedDateTime time.Time
 }
 
-func (b *binder) bindConversionBlockHook(dst *api.ConversionBlockHook, src any) {
+func (b *binder) bindConversionBlockHook(dst *api.ConversionBlockHook, targets *conversionBlockHookTargets, src any) {
 	m, ok := b.object(src)
 	if !ok {
 		return
 	}
-	var targets *conversionBlockHookTargets
 	if v, ok := m["blockedDateTime"]; ok && v != nil { // null leaves the pointer nil
 		b.path = append(b.path, "blockedDateTime")
 		if targets == nil {
@@ -574,12 +577,11 @@ type internationalDeliveryReceiptHookTargets struct {
 	NetworkCode string
 }
 
-func (b *binder) bindInternationalDeliveryReceiptHook(dst *api.InternationalDeliveryReceiptHook, src any) {
+func (b *binder) bindInternationalDeliveryReceiptHook(dst *api.InternationalDeliveryReceiptHook, targets *internationalDeliveryReceiptHookTargets, src any) {
 	m, ok := b.object(src)
 	if !ok {
 		return
 	}
-	var targets *internationalDeliveryReceiptHookTargets
 	if v, ok := m["dlrStatus"]; ok {
 		b.path = append(b.path, "dlrStatus")
 		if s, ok := b.string(v); ok {
@@ -632,23 +634,23 @@ func (b *binder) bindInternationalDeliveryReceiptHook(dst *api.InternationalDeli
 	}
 }
 
-// messageLinksTargets holds what the pointer fields of api.MessageLinks point to.
+// messageLinksTargets holds what the pointer fields of api.MessageLinks point to, and the targets of its struct fields.
 type messageLinksTargets struct {
-	Self api.MessageLink
+	Self        api.MessageLink
+	SelfTargets messageLinkTargets
 }
 
-func (b *binder) bindMessageLinks(dst *api.MessageLinks, src any) {
+func (b *binder) bindMessageLinks(dst *api.MessageLinks, targets *messageLinksTargets, src any) {
 	m, ok := b.object(src)
 	if !ok {
 		return
 	}
-	var targets *messageLinksTargets
 	if v, ok := m["self"]; ok && v != nil { // null leaves the pointer nil
 		b.path = append(b.path, "self")
 		if targets == nil {
 			targets = new(messageLinksTargets)
 		}
-		b.bindMessageLink(&targets.Self, v)
+		b.bindMessageLink(&targets.Self, &targets.SelfTargets, v)
 		dst.Self = &targets.Self
 		b.path = b.path[:len(b.path)-1]
 	}
@@ -659,12 +661,11 @@ type messageLinkTargets struct {
 	Href string
 }
 
-func (b *binder) bindMessageLink(dst *api.MessageLink, src any) {
+func (b *binder) bindMessageLink(dst *api.MessageLink, targets *messageLinkTargets, src any) {
 	m, ok := b.object(src)
 	if !ok {
 		return
 	}
-	var targets *messageLinkTargets
 	if v, ok := m["href"]; ok && v != nil { // null leaves the pointer nil
 		b.path = append(b.path, "href")
 		if targets == nil {

@@ -76,10 +76,11 @@ func (b *binder) integer(src any, bits int) (int64, bool) {
 	return i, true
 }
 
-// dateTime reads an RFC 3339 date-time as time.Time's UnmarshalText does, the reading encoding/json makes.
+// dateTime reads an RFC 3339 date-time with parseDateTime, the reader of the date-time format, into the value
+// time.Time's UnmarshalText (encoding/json) would give.
 func (b *binder) dateTime(dst *time.Time, src any) {
 	if s, ok := b.string(src); ok {
-		if err := dst.UnmarshalText([]byte(s)); err != nil {
+		if *dst, ok = parseDateTime(s); !ok {
 			b.fail("not a valid date-time")
 		}
 	}

@@ -272,3 +272,18 @@ func TestSpecialFindsEveryByteTheFastPathMustStopAt(t *testing.T) {
 		}
 	}
 }
+
+// TestParseReusesNothingItHandedOut parses with one parser, forgets, parses again: the values of the first parse
+// keep their strings and numbers.
+func TestParseReusesNothingItHandedOut(t *testing.T) {
+	t.Parallel()
+	first, err := parseJSON([]byte(`{"a":"one","n":1,"l":["x",2]}`))
+	require.NoError(t, err)
+	for range 10 {
+		p := newParser()
+		_, err := p.parse(`{"a":"two","n":3,"l":["y",4]}`)
+		require.NoError(t, err)
+		p.recycle()
+	}
+	require.Equal(t, map[string]any{"a": "one", "n": json.Number("1"), "l": []any{"x", json.Number("2")}}, first)
+}

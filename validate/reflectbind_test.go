@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -49,6 +50,7 @@ type field struct {
 var (
 	plans               sync.Map // reflect.Type → *plan
 	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
+	timeType            = reflect.TypeFor[time.Time]()
 )
 
 func planOf(t reflect.Type) *plan {
@@ -109,6 +111,14 @@ func (b *reflectBinder) value(p *plan, dst reflect.Value, src any) {
 		s, ok := src.(string)
 		if !ok {
 			b.fail("value must be a string")
+			return
+		}
+		if p.typ == timeType { // time.Time's own reading is lenient where RFC 3339 is not
+			t, ok := parseDateTime(s)
+			if !ok {
+				b.fail("not a valid date-time")
+			}
+			dst.Set(reflect.ValueOf(t))
 			return
 		}
 		if err := dst.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(s)); err != nil {
@@ -230,7 +240,8 @@ func corpus(tb testing.TB) [][]byte {
 // mutate replaces values of doc, at random, with values of other JSON types, nulls and numbers that fit no
 // Go integer, so that the binders meet every failure of every field.
 func mutate(r *rand.Rand, doc any) any {
-	replacements := []any{nil, true, "text", "2024-02-30T25:00:00", "2024-04-29T20:58:02", json.Number("1.0"),
+	replacements := []any{nil, true, "text", "2024-02-30T25:00:00", "2024-04-29T20:58:02", "2024-04-29T20:58:02.5Z",
+		"2024-04-29T20:58:02+09:00", "2024-04-29T8:58:02+09:00", "2024-04-29T20:58:02+24:00", json.Number("1.0"),
 		json.Number("1e2"), json.Number("99999999999999999999"), json.Number("-7"), []any{}, []any{"x"},
 		map[string]any{}, map[string]any{"self": map[string]any{"href": 1}}}
 	if r.IntN(8) == 0 {

@@ -8,8 +8,10 @@
 //
 // Rules beyond what kin-openapi checks, so that the validator and the typed decoder never disagree: integers
 // are written without a fraction or an exponent (1, not 1.0 or 1e0, which encoding/json also refuses for an
-// integer); date-times are read by the parser the decoder uses (no second 60, no 31 February); duplicate
-// object keys, invalid UTF-8 and data after the JSON value make a body malformed.
+// integer); a date-time is strict RFC 3339 (two-digit fields, a point before the fraction, an offset up to
+// ±23:59, upper-case T and Z, no second 60, no 31 February), read by the one parser that both the format check
+// and the typed value use; duplicate object keys, invalid UTF-8 and data after the JSON value make a body
+// malformed.
 package validate
 
 import (

@@ -157,11 +157,23 @@ func (c *Client) sendReceiveWebhook(ctx context.Context, request Delivery) (res 
 				return res, errors.Wrap(err, "security \"WebhookSignature\"")
 			}
 		}
+		{
+			stage = "Security:NhnWebhookSignature"
+			switch err := c.securityNhnWebhookSignature(ctx, ReceiveWebhookOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 1
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"NhnWebhookSignature\"")
+			}
+		}
 
 		if ok := func() bool {
 		nextRequirement:
 			for _, requirement := range []bitset{
 				{0b00000001},
+				{0b00000010},
 			} {
 				for i, mask := range requirement {
 					if satisfied[i]&mask != mask {

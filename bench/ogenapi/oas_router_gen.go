@@ -12,7 +12,7 @@ import (
 
 var (
 	rn1AllowedHeaders = map[string]string{
-		"POST": "Content-Type,X-Toast-Webhook-Signature",
+		"POST": "Content-Type,X-Nhn-Webhook-Signature,X-Toast-Webhook-Signature",
 	}
 )
 

@@ -1000,6 +1000,77 @@ func (s *MessageResultUpdateHookMessageStatus) UnmarshalText(data []byte) error 
 	}
 }
 
+type NhnWebhookSignature struct {
+	APIKey string
+	Roles  []string
+}
+
+// GetAPIKey returns the value of APIKey.
+func (s *NhnWebhookSignature) GetAPIKey() string {
+	return s.APIKey
+}
+
+// GetRoles returns the value of Roles.
+func (s *NhnWebhookSignature) GetRoles() []string {
+	return s.Roles
+}
+
+// SetAPIKey sets the value of APIKey.
+func (s *NhnWebhookSignature) SetAPIKey(val string) {
+	s.APIKey = val
+}
+
+// SetRoles sets the value of Roles.
+func (s *NhnWebhookSignature) SetRoles(val []string) {
+	s.Roles = val
+}
+
+// NewOptInt returns new OptInt with value set to v.
+func NewOptInt(v int) OptInt {
+	return OptInt{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptInt is optional int.
+type OptInt struct {
+	Value int
+	Set   bool
+}
+
+// IsSet returns true if OptInt was set.
+func (o OptInt) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptInt) Reset() {
+	var v int
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptInt) SetTo(v int) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptInt) Get() (v int, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptInt) Or(d int) int {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
 // NewOptNilDateTime returns new OptNilDateTime with value set to v.
 func NewOptNilDateTime(v time.Time) OptNilDateTime {
 	return OptNilDateTime{
@@ -1688,6 +1759,10 @@ type ReceiveWebhookBadRequest Problem
 
 func (*ReceiveWebhookBadRequest) receiveWebhookRes() {}
 
+type ReceiveWebhookForbidden Problem
+
+func (*ReceiveWebhookForbidden) receiveWebhookRes() {}
+
 type ReceiveWebhookInternalServerError Problem
 
 func (*ReceiveWebhookInternalServerError) receiveWebhookRes() {}
@@ -1705,10 +1780,6 @@ type ReceiveWebhookRequestEntityTooLarge Problem
 
 func (*ReceiveWebhookRequestEntityTooLarge) receiveWebhookRes() {}
 
-type ReceiveWebhookServiceUnavailable Problem
-
-func (*ReceiveWebhookServiceUnavailable) receiveWebhookRes() {}
-
 type ReceiveWebhookUnauthorized Problem
 
 func (*ReceiveWebhookUnauthorized) receiveWebhookRes() {}
@@ -1716,6 +1787,34 @@ func (*ReceiveWebhookUnauthorized) receiveWebhookRes() {}
 type ReceiveWebhookUnsupportedMediaType Problem
 
 func (*ReceiveWebhookUnsupportedMediaType) receiveWebhookRes() {}
+
+// ServiceUnavailableHeaders wraps Problem with response headers.
+type ServiceUnavailableHeaders struct {
+	RetryAfter OptInt
+	Response   Problem
+}
+
+// GetRetryAfter returns the value of RetryAfter.
+func (s *ServiceUnavailableHeaders) GetRetryAfter() OptInt {
+	return s.RetryAfter
+}
+
+// GetResponse returns the value of Response.
+func (s *ServiceUnavailableHeaders) GetResponse() Problem {
+	return s.Response
+}
+
+// SetRetryAfter sets the value of RetryAfter.
+func (s *ServiceUnavailableHeaders) SetRetryAfter(val OptInt) {
+	s.RetryAfter = val
+}
+
+// SetResponse sets the value of Response.
+func (s *ServiceUnavailableHeaders) SetResponse(val Problem) {
+	s.Response = val
+}
+
+func (*ServiceUnavailableHeaders) receiveWebhookRes() {}
 
 // A delivery of `UNSUBSCRIBE` events.
 // Ref: #/components/schemas/UnsubscribeEnvelope

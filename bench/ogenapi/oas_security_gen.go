@@ -13,10 +13,15 @@ import (
 
 // SecurityHandler is handler for security parameters.
 type SecurityHandler interface {
+	// HandleNhnWebhookSignature handles nhnWebhookSignature security.
+	// The same signature under the company's current name. No vendor page names this header; receivers
+	// that NHN Cloud customers publish accept it beside `X-Toast-Webhook-Signature` (one prefers it), so a
+	// receiver accepts either. When a request carries both, both must hold an accepted signature.
+	HandleNhnWebhookSignature(ctx context.Context, operationName OperationName, t NhnWebhookSignature) (context.Context, error)
 	// HandleWebhookSignature handles webhookSignature security.
 	// The signature entered when setting up the webhook in the console, sent verbatim with every request:
 	// a shared secret, not a digest of the body. The console makes it optional; a receiver should require
-	// it.
+	// it. This is the name the vendor's pages give.
 	HandleWebhookSignature(ctx context.Context, operationName OperationName, t WebhookSignature) (context.Context, error)
 }
 
@@ -33,6 +38,32 @@ func findAuthorization(h http.Header, prefix string) (string, bool) {
 		return value, true
 	}
 	return "", false
+}
+
+// operationRolesNhnWebhookSignature is a private map storing roles per operation.
+var operationRolesNhnWebhookSignature = map[string][]string{
+	ReceiveWebhookOperation: []string{},
+}
+
+// GetRolesForNhnWebhookSignature returns the required roles for the given operation.
+//
+// This is useful for authorization scenarios where you need to know which roles
+// are required for an operation.
+//
+// Example:
+//
+//	requiredRoles := GetRolesForNhnWebhookSignature(AddPetOperation)
+//
+// Returns nil if the operation has no role requirements or if the operation is unknown.
+func GetRolesForNhnWebhookSignature(operation string) []string {
+	roles, ok := operationRolesNhnWebhookSignature[operation]
+	if !ok {
+		return nil
+	}
+	// Return a copy to prevent external modification
+	result := make([]string, len(roles))
+	copy(result, roles)
+	return result
 }
 
 // operationRolesWebhookSignature is a private map storing roles per operation.
@@ -61,6 +92,24 @@ func GetRolesForWebhookSignature(operation string) []string {
 	return result
 }
 
+func (s *Server) securityNhnWebhookSignature(ctx context.Context, operationName OperationName, req *http.Request) (context.Context, bool, error) {
+	var t NhnWebhookSignature
+	const parameterName = "X-Nhn-Webhook-Signature"
+	value := req.Header.Get(parameterName)
+	if value == "" {
+		return ctx, false, nil
+	}
+	t.APIKey = value
+	t.Roles = operationRolesNhnWebhookSignature[operationName]
+	rctx, err := s.sec.HandleNhnWebhookSignature(ctx, operationName, t)
+	if errors.Is(err, ogenerrors.ErrSkipServerSecurity) {
+		return nil, false, nil
+	} else if err != nil {
+		return nil, false, err
+	}
+	return rctx, true, err
+}
+
 func (s *Server) securityWebhookSignature(ctx context.Context, operationName OperationName, req *http.Request) (context.Context, bool, error) {
 	var t WebhookSignature
 	const parameterName = "X-Toast-Webhook-Signature"
@@ -81,13 +130,26 @@ func (s *Server) securityWebhookSignature(ctx context.Context, operationName Ope
 
 // SecuritySource is provider of security values (tokens, passwords, etc.).
 type SecuritySource interface {
+	// NhnWebhookSignature provides nhnWebhookSignature security value.
+	// The same signature under the company's current name. No vendor page names this header; receivers
+	// that NHN Cloud customers publish accept it beside `X-Toast-Webhook-Signature` (one prefers it), so a
+	// receiver accepts either. When a request carries both, both must hold an accepted signature.
+	NhnWebhookSignature(ctx context.Context, operationName OperationName) (NhnWebhookSignature, error)
 	// WebhookSignature provides webhookSignature security value.
 	// The signature entered when setting up the webhook in the console, sent verbatim with every request:
 	// a shared secret, not a digest of the body. The console makes it optional; a receiver should require
-	// it.
+	// it. This is the name the vendor's pages give.
 	WebhookSignature(ctx context.Context, operationName OperationName) (WebhookSignature, error)
 }
 
+func (s *Client) securityNhnWebhookSignature(ctx context.Context, operationName OperationName, req *http.Request) error {
+	t, err := s.sec.NhnWebhookSignature(ctx, operationName)
+	if err != nil {
+		return errors.Wrap(err, "security source \"NhnWebhookSignature\"")
+	}
+	req.Header.Set("X-Nhn-Webhook-Signature", t.APIKey)
+	return nil
+}
 func (s *Client) securityWebhookSignature(ctx context.Context, operationName OperationName, req *http.Request) error {
 	t, err := s.sec.WebhookSignature(ctx, operationName)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/smshook/smshook"
 	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/internal/sender"
 )
 
 const demoExample = "  smshook demo\n"
@@ -43,7 +44,7 @@ func demo(ctx context.Context, out io.Writer) error {
 	defer srv.Close()
 	fmt.Fprintf(out, "receiver listening on %s/\n\n", srv.URL)
 
-	nhn, err := newSender(srv.URL, secret)
+	nhn, err := sender.New(srv.URL, secret)
 	if err != nil {
 		return err
 	}
@@ -52,7 +53,7 @@ func demo(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	for _, ex := range examples {
-		resp, err := nhn.send(ctx, ex.Body)
+		resp, err := nhn.Send(ctx, ex.Body)
 		if err != nil {
 			return err
 		}
@@ -61,11 +62,11 @@ func demo(ctx context.Context, out io.Writer) error {
 			return fmt.Errorf("%s sample answered %s", ex.Event, resp.Status())
 		}
 	}
-	impostor, err := newSender(srv.URL, "not-the-secret")
+	impostor, err := sender.New(srv.URL, "not-the-secret")
 	if err != nil {
 		return err
 	}
-	resp, err := impostor.send(ctx, examples[0].Body)
+	resp, err := impostor.Send(ctx, examples[0].Body)
 	if err != nil {
 		return err
 	}

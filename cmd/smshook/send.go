@@ -12,6 +12,7 @@ import (
 
 	"github.com/smshook/smshook"
 	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/internal/sender"
 	"github.com/smshook/smshook/validate"
 )
 
@@ -79,7 +80,7 @@ func runSend(ctx context.Context, e env, args []string) int {
 			return exitUsage
 		}
 	}
-	to, err := newSender(*url, signature)
+	to, err := sender.New(*url, signature)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "smshook send: --url:", err)
 		return exitUsage
@@ -95,7 +96,7 @@ func runSend(ctx context.Context, e env, args []string) int {
 			}
 		}
 		rctx, cancel := context.WithTimeout(ctx, *timeout)
-		resp, err := to.send(rctx, payload)
+		resp, err := to.Send(rctx, payload)
 		cancel()
 		switch {
 		case err != nil && ctx.Err() != nil:
@@ -143,7 +144,7 @@ func readInput(stdin io.Reader, path string) ([]byte, error) {
 // printAnswer prints the status and any problem details, never the body that was sent.
 func printAnswer(w io.Writer, resp *api.ReceiveWebhookResponse) {
 	fmt.Fprintf(w, "%d %s\n", resp.StatusCode(), http.StatusText(resp.StatusCode()))
-	p := problemOf(resp)
+	p := sender.Problem(resp)
 	if p == nil {
 		return
 	}

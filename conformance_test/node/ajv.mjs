@@ -20,24 +20,27 @@ const spec = parse(readFileSync(specPath, "utf8"));
 // discriminator; the annotations are declared so that Ajv's strict mode still catches real typos.
 const ajv = new Ajv({ strict: true, allErrors: true, discriminator: true, strictTypes: false });
 addFormats(ajv, { mode: "full" });
-// The contract's date-time is RFC 3339 as Go's time package reads it: no leap second (second 60).
-const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+// realDay reports whether day d of month mo exists in year y of the proleptic Gregorian calendar (Date.UTC would
+// read years 0 to 99 as 1900 to 1999).
+const realDay = (y, mo, d) => mo >= 1 && mo <= 12 && d >= 1 &&
+  d <= [31, y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mo - 1];
+// The contract's date-time is RFC 3339 section 5.6 exactly, as validate reads it (ajv-formats' own accepts a space
+// for the T, "+0900", "+09" and second 60): every field has its digits, T and Z are upper case (Go's time package
+// requires it, and the RFC lets a case-sensitive format do so), the fraction follows a point, the day exists,
+// hour ≤ 23, minute and second ≤ 59 (no leap second), and the offset is Z or ±hh:mm with hh ≤ 23 and mm ≤ 59.
+const rfc3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:Z|[+-](\d{2}):(\d{2}))$/;
 ajv.addFormat("date-time", (s) => {
   const m = rfc3339.exec(s);
   if (!m) return false;
-  const [y, mo, d, h, mi, se] = s.match(/\d+/g).slice(0, 6).map(Number);
-  const date = new Date(Date.UTC(y, mo - 1, d));
-  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d &&
-    h < 24 && mi < 60 && se < 60 && (m[2] === "Z" || Number(m[2].slice(1, 3)) < 24);
+  const [y, mo, d, h, mi, se, oh, om] = m.slice(1).map((f) => Number(f ?? 0));
+  return realDay(y, mo, d) && h <= 23 && mi <= 59 && se <= 59 && oh <= 23 && om <= 59;
 });
 // The contract's own format for requestDate/receiveDate: yyyy-MM-ddTHH:mm:ss, a real day, no offset.
 ajv.addFormat("korean-local-date-time", (s) => {
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})$/.exec(s);
   if (!m) return false;
   const [y, mo, d, h, mi, se] = m.slice(1).map(Number);
-  const date = new Date(Date.UTC(y, mo - 1, d));
-  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d &&
-    h < 24 && mi < 60 && se < 60;
+  return realDay(y, mo, d) && h <= 23 && mi <= 59 && se <= 59;
 });
 ajv.addVocabulary(["example", "x-go-type", "x-enum-varnames", "x-enum-descriptions",
   "x-oapi-codegen-extra-tags"]);

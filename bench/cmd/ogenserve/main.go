@@ -28,6 +28,13 @@ func (s security) HandleWebhookSignature(ctx context.Context, _ ogenapi.Operatio
 	return ctx, nil
 }
 
+func (s security) HandleNhnWebhookSignature(ctx context.Context, _ ogenapi.OperationName, t ogenapi.NhnWebhookSignature) (context.Context, error) {
+	if t.APIKey != s.secret {
+		return ctx, errors.New("signature mismatch")
+	}
+	return ctx, nil
+}
+
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8081", "address to listen on")
 	secret := flag.String("secret", "", "the accepted signature")

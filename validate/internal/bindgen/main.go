@@ -63,7 +63,7 @@ func (g *generator) file() ([]byte, error) {
 	sw.WriteString("// bindTo binds src into dst, a pointer to an envelope type; it reports false for another type.\n")
 	sw.WriteString("func (b *binder) bindTo(dst any, src any) bool {\n\tswitch dst := dst.(type) {\n")
 	for _, t := range roots {
-		fmt.Fprintf(&sw, "\tcase *%s:\n\t\tb.%s(dst, src)\n\t\treturn true\n", g.typeName(t), funcName(t))
+		fmt.Fprintf(&sw, "\tcase *%s:\n\t\tb.%s(%s)\n\t\treturn true\n", g.typeName(t), funcName(t), bindArgs(t, "dst", "nil", "src"))
 		g.need(t)
 	}
 	sw.WriteString("\t}\n\treturn false\n}\n")
@@ -108,6 +108,53 @@ func (g *generator) need(t reflect.Type) {
 
 func funcName(t reflect.Type) string { return "bind" + t.Name() }
 
+// bindArgs are the arguments of the binder of t: the destination, the targets when t has any, the source.
+func bindArgs(t reflect.Type, dst, targets, src string) string {
+	if hasTargets(t) {
+		return dst + ", " + targets + ", " + src
+	}
+	return dst + ", " + src
+}
+
+// targetFields are the fields of the targets of struct type t: for each pointer field, what it points to, and
+// for each field whose value is a struct with targets of its own (through a pointer or not), those targets, so
+// that one allocation holds every value that a value of t refers to, slices aside.
+func targetFields(t reflect.Type) []reflect.StructField {
+	var fields []reflect.StructField
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if jsonName(f) == "" || f.Anonymous {
+			continue
+		}
+		elem := f.Type
+		if f.Type.Kind() == reflect.Pointer {
+			elem = f.Type.Elem()
+			fields = append(fields, reflect.StructField{Name: f.Name, Type: elem})
+		}
+		if hasTargets(elem) {
+			fields = append(fields, reflect.StructField{Name: f.Name + "Targets", Type: elem, Tag: nestedTargets})
+		}
+	}
+	return fields
+}
+
+// nestedTargets tags a field of targetFields that holds the targets of a struct, not a value of its type.
+const nestedTargets reflect.StructTag = "targets"
+
+// hasTargets reports whether t is a struct of package api with a pointer field, directly or in a struct field.
+func hasTargets(t reflect.Type) bool {
+	if t.Kind() != reflect.Struct || t.PkgPath() != apiPath {
+		return false
+	}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if jsonName(f) != "" && !f.Anonymous && (f.Type.Kind() == reflect.Pointer || hasTargets(f.Type)) {
+			return true
+		}
+	}
+	return false
+}
+
 func targetsName(t reflect.Type) string {
 	return strings.ToLower(t.Name()[:1]) + t.Name()[1:] + "Targets"
 }
@@ -147,33 +194,40 @@ func jsonName(f reflect.StructField) string {
 	return name
 }
 
-// structFunc writes the binder of struct type t. The values its pointer fields point to share one
-// allocation, made at the first of them that is present.
+// structFunc writes the binder of struct type t. The values its pointer fields point to, and the targets of
+// its struct fields, share one allocation: the targets the caller passes, or else one made at the first of them
+// that is present.
 func (g *generator) structFunc(t reflect.Type) {
 	if t.Kind() != reflect.Struct {
 		g.fail("%v is not a struct", t)
 		return
 	}
-	var targets []reflect.StructField
 	for i := range t.NumField() {
 		if f := t.Field(i); f.Anonymous {
 			g.fail("%v embeds %v: not supported", t, f.Type)
-		} else if f.Type.Kind() == reflect.Pointer && jsonName(f) != "" {
-			targets = append(targets, reflect.StructField{Name: f.Name, Type: f.Type.Elem()})
 		}
 	}
 	w := &g.funcs
+	targets := targetFields(t)
 	if len(targets) > 0 {
-		fmt.Fprintf(w, "\n// %s holds what the pointer fields of %s point to.\ntype %s struct {\n", targetsName(t), g.typeName(t), targetsName(t))
+		var fields bytes.Buffer
+		nested := ""
 		for _, f := range targets {
-			fmt.Fprintf(w, "\t%s %s\n", f.Name, g.typeName(f.Type))
+			typ := g.typeName(f.Type)
+			if f.Tag == nestedTargets {
+				typ, nested = targetsName(f.Type), ", and the targets of its struct fields"
+			}
+			fmt.Fprintf(&fields, "\t%s %s\n", f.Name, typ)
 		}
-		w.WriteString("}\n")
+		fmt.Fprintf(w, "\n// %s holds what the pointer fields of %s point to%s.\n", targetsName(t), g.typeName(t), nested)
+		fmt.Fprintf(w, "type %s struct {\n%s}\n", targetsName(t), fields.Bytes())
+		fmt.Fprintf(w, "\nfunc (b *binder) %s(dst *%s, targets *%s, src any) {\n", funcName(t), g.typeName(t), targetsName(t))
+	} else {
+		fmt.Fprintf(w, "\nfunc (b *binder) %s(dst *%s, src any) {\n", funcName(t), g.typeName(t))
 	}
-	fmt.Fprintf(w, "\nfunc (b *binder) %s(dst *%s, src any) {\n", funcName(t), g.typeName(t))
 	w.WriteString("\tm, ok := b.object(src)\n\tif !ok {\n\t\treturn\n\t}\n")
-	if len(targets) > 0 {
-		fmt.Fprintf(w, "\tvar targets *%s\n", targetsName(t))
+	ensure := func() {
+		fmt.Fprintf(w, "\t\tif targets == nil {\n\t\t\ttargets = new(%s)\n\t\t}\n", targetsName(t))
 	}
 	for i := range t.NumField() {
 		f := t.Field(i)
@@ -181,13 +235,19 @@ func (g *generator) structFunc(t reflect.Type) {
 		if name == "" {
 			continue
 		}
-		if f.Type.Kind() == reflect.Pointer {
+		switch {
+		case f.Type.Kind() == reflect.Pointer:
 			fmt.Fprintf(w, "\tif v, ok := m[%q]; ok && v != nil { // null leaves the pointer nil\n", name)
 			fmt.Fprintf(w, "\t\tb.path = append(b.path, %q)\n", name)
-			fmt.Fprintf(w, "\t\tif targets == nil {\n\t\t\ttargets = new(%s)\n\t\t}\n", targetsName(t))
-			g.assign(w, "targets."+f.Name, f.Type.Elem(), "v", 2)
+			ensure()
+			g.assignIn(w, "targets."+f.Name, "&targets."+f.Name+"Targets", f.Type.Elem(), "v", 2)
 			fmt.Fprintf(w, "\t\tdst.%s = &targets.%s\n", f.Name, f.Name)
-		} else {
+		case hasTargets(f.Type):
+			fmt.Fprintf(w, "\tif v, ok := m[%q]; ok {\n", name)
+			fmt.Fprintf(w, "\t\tb.path = append(b.path, %q)\n", name)
+			ensure()
+			g.assignIn(w, "dst."+f.Name, "&targets."+f.Name+"Targets", f.Type, "v", 2)
+		default:
 			fmt.Fprintf(w, "\tif v, ok := m[%q]; ok {\n", name)
 			fmt.Fprintf(w, "\t\tb.path = append(b.path, %q)\n", name)
 			g.assign(w, "dst."+f.Name, f.Type, "v", 2)
@@ -195,6 +255,17 @@ func (g *generator) structFunc(t reflect.Type) {
 		w.WriteString("\t\tb.path = b.path[:len(b.path)-1]\n\t}\n")
 	}
 	w.WriteString("}\n")
+}
+
+// assignIn is assign for a target whose struct value, if it has targets, keeps them in the variable that
+// targets (an expression of a pointer to them) points to.
+func (g *generator) assignIn(w *bytes.Buffer, target, targets string, t reflect.Type, src string, depth int) {
+	if !hasTargets(t) {
+		g.assign(w, target, t, src, depth)
+		return
+	}
+	g.need(t)
+	fmt.Fprintf(w, "%sb.%s(%s)\n", strings.Repeat("\t", depth), funcName(t), bindArgs(t, "&"+target, targets, src))
 }
 
 // assign writes the code that binds the value src into target, an addressable expression of type t.
@@ -223,15 +294,19 @@ func (g *generator) assign(w *bytes.Buffer, target string, t reflect.Type, src s
 		fmt.Fprintf(w, "%sif n, ok := b.integer(%s, %d); ok {\n%s\t%s = %s\n%s}\n", in, src, t.Bits(), in, target, conv("n", reflect.TypeFor[int64]()), in)
 	case t.Kind() == reflect.Struct:
 		g.need(t)
-		fmt.Fprintf(w, "%sb.%s(&%s, %s)\n", in, funcName(t), target, src)
+		fmt.Fprintf(w, "%sb.%s(%s)\n", in, funcName(t), bindArgs(t, "&"+target, "nil", src))
 	case t.Kind() == reflect.Slice:
+		// The targets of the elements, if any, are one allocation for the whole array.
 		g.imports["strconv"] = true
-		a, i, e := fmt.Sprintf("a%d", depth), fmt.Sprintf("i%d", depth), fmt.Sprintf("e%d", depth)
+		a, i, e, ts := fmt.Sprintf("a%d", depth), fmt.Sprintf("i%d", depth), fmt.Sprintf("e%d", depth), fmt.Sprintf("t%d", depth)
 		fmt.Fprintf(w, "%sif %s, ok := b.array(%s); ok {\n", in, a, src)
 		fmt.Fprintf(w, "%s\t%s = make(%s, len(%s))\n", in, target, g.typeName(t), a)
+		if hasTargets(t.Elem()) {
+			fmt.Fprintf(w, "%s\t%s := make([]%s, len(%s))\n", in, ts, targetsName(t.Elem()), a)
+		}
 		fmt.Fprintf(w, "%s\tfor %s, %s := range %s {\n", in, i, e, a)
 		fmt.Fprintf(w, "%s\t\tb.path = append(b.path, strconv.Itoa(%s))\n", in, i)
-		g.assign(w, target+"["+i+"]", t.Elem(), e, depth+2)
+		g.assignIn(w, target+"["+i+"]", "&"+ts+"["+i+"]", t.Elem(), e, depth+2)
 		fmt.Fprintf(w, "%s\t\tb.path = b.path[:len(b.path)-1]\n%s\t}\n%s}\n", in, in, in)
 	case t == objectType:
 		fmt.Fprintf(w, "%sif o, ok := b.object(%s); ok {\n%s\t%s = detach(o).(map[string]any)\n%s}\n", in, src, in, target, in)

@@ -1,0 +1,73 @@
+// Package sender posts deliveries to a receiver as NHN Cloud does, through the client generated from
+// openapi.yaml: `smshook send` and `smshook demo` use it, and package smshooktest wraps it for tests.
+package sender
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/smshook/smshook"
+	"github.com/smshook/smshook/api"
+)
+
+// ContentType is the Content-Type NHN Cloud sends.
+const ContentType = "application/json;charset=UTF-8"
+
+// Sender posts to one URL, exactly, with a signature.
+type Sender struct {
+	client *api.ClientWithResponses
+	target *url.URL
+	secret string
+}
+
+// New returns a Sender that posts to target, exactly (an httptest.Server's URL, say), with secret in
+// X-Toast-Webhook-Signature; an empty secret sends no signature. opts reach the generated client. It fails
+// when target is not an http(s) URL; the error shows the URL without its password, if any.
+func New(target, secret string, opts ...api.ClientOption) (*Sender, error) {
+	u, err := url.Parse(target)
+	if err != nil {
+		return nil, errors.New("not a URL")
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%q is not an http(s) URL", u.Redacted())
+	}
+	c, err := api.NewClientWithResponses(target, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &Sender{client: c, target: u, secret: secret}, nil
+}
+
+// Send posts body and returns the answer; it fails when the request gets no answer within ctx.
+func (s *Sender) Send(ctx context.Context, body []byte) (*api.ReceiveWebhookResponse, error) {
+	return s.client.ReceiveWebhookWithBodyWithResponse(ctx, ContentType, bytes.NewReader(body), s.sign)
+}
+
+func (s *Sender) sign(_ context.Context, r *http.Request) error {
+	// The generated client resolves the operation's path "/" against the URL, which would drop its last
+	// segment: NHN Cloud posts to the configured URL exactly.
+	u := *s.target
+	r.URL, r.Host = &u, u.Host
+	if s.secret != "" {
+		r.Header.Set(smshook.SignatureHeader, s.secret)
+	}
+	return nil
+}
+
+// Problem returns the RFC 9457 problem of a non-2xx answer, or nil.
+func Problem(resp *api.ReceiveWebhookResponse) *api.Problem {
+	for _, p := range []*api.Problem{
+		resp.ApplicationproblemJSON400, resp.ApplicationproblemJSON401, resp.ApplicationproblemJSON403,
+		resp.ApplicationproblemJSON405, resp.ApplicationproblemJSON413, resp.ApplicationproblemJSON415,
+		resp.ApplicationproblemJSON500, resp.ApplicationproblemJSON503,
+	} {
+		if p != nil {
+			return p
+		}
+	}
+	return nil
+}
