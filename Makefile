@@ -4,7 +4,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 30s
 # package:target of every fuzz target
 FUZZ_TARGETS := ./validate:FuzzBody ./validate:FuzzParseJSON ./validate:FuzzBinders .:FuzzServeHTTP \
-  ./conformance_test:FuzzValidateThenDecode .:FuzzDeliveryOutcomes
+  ./conformance_test:FuzzValidateThenDecode .:FuzzDeliveryOutcomes ./validate:FuzzParseDateTime ./validate:FuzzLocalDateTimePattern
 
 .PHONY: all generate check test conformance docs bench bench-peers throughput fuzz soak demo
 
