@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/internal/hookkey"
 	"github.com/smshook/smshook/validate"
 )
 
@@ -27,13 +28,6 @@ func newToken() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
 	return hex.EncodeToString(b[:])
-}
-
-// dedupKey names one event unambiguously: appKey and event are length-prefixed, so that no choice of ids
-// containing the separator makes two tuples share a key. hookIds are the vendor's; appKey keeps services
-// (and products, each of which has its own appKey) apart.
-func dedupKey(appKey, event, hookID string) string {
-	return strconv.Itoa(len(appKey)) + ":" + appKey + ":" + strconv.Itoa(len(event)) + ":" + event + ":" + hookID
 }
 
 // claim leases the delivery's hooks to a new attempt and narrows the envelope to the hooks this attempt
@@ -80,7 +74,7 @@ func narrow[H any](c *claimer, hooks []H, id func(H) string) ([]H, error) {
 			keyOf[i] = -1
 			continue
 		}
-		key := dedupKey(c.appKey, c.event, hookID)
+		key := hookkey.Of(c.appKey, c.event, hookID)
 		j, seen := index[key]
 		if !seen {
 			j = len(keys)

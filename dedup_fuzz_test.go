@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/internal/hookkey"
 )
 
 // fuzzApp processes message results and fails on demand.
@@ -136,7 +137,7 @@ func FuzzDeliveryOutcomes(f *testing.F) {
 				t.Fatalf("step %d: status %d", i/2, w.Code)
 			}
 			for id, n := range app.processed {
-				if n > 1 && !store.commitFailed[dedupKey("k", "MESSAGE_RESULT_UPDATE", id)] {
+				if n > 1 && !store.commitFailed[hookkey.Of("k", "MESSAGE_RESULT_UPDATE", id)] {
 					t.Fatalf("step %d: %s processed %d times, and every commit took", i/2, id, n)
 				}
 			}

@@ -1,0 +1,283 @@
+package inbox_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/smshook/smshook"
+	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/inbox"
+	"github.com/smshook/smshook/smshooktest"
+)
+
+// The benchmarks insert one job per 10-hook delivery from 16 goroutines (b.SetParallelism(8) on 2 cores)
+// and report deliveries/s and the latency of one insert (p50, p99, max). Run them with
+//
+//	go test -run '^$' -bench . -benchtime 5s ./inbox
+
+// BenchmarkRiverSQLite is River alone, as the naive use would be: one client.Insert per delivery with the
+// delivery in the job's arguments, in a WAL file on one connection. args=small puts a 3-byte value in the
+// arguments instead; group gathers the concurrent inserts into one InsertMany, as the inbox does.
+func BenchmarkRiverSQLite(b *testing.B) {
+	for _, sync := range []string{"FULL", "NORMAL"} {
+		for _, c := range []struct {
+			name  string
+			small bool
+			group bool
+		}{{"insert/args=envelope", false, false}, {"insert/args=small", true, false},
+			{"group/args=envelope", false, true}, {"group/args=small", true, true}} {
+			b.Run("synchronous="+sync+"/"+c.name, func(b *testing.B) {
+				client := openRiver(b, sync)
+				body := tenHookBody(b)
+				if c.small {
+					body = []byte(`"x"`)
+				}
+				insert := func() error {
+					_, err := client.Insert(context.Background(), rawArgs{Envelope: body}, nil)
+					return err
+				}
+				if c.group {
+					insert = groupInserter(b, client, body)
+				}
+				measure(b, insert)
+			})
+		}
+	}
+}
+
+// BenchmarkInboxReceive is the inbox's whole receiving path: signed 10-hook deliveries, each with new
+// hookIds, through smshook.NewHandler(ib.Receiver(), smshook.WithStore(ib.Store())).ServeHTTP: signature,
+// validation, the claim, the job with its delivery and the hookIds' marks, the commit; every answer 200.
+func BenchmarkInboxReceive(b *testing.B) {
+	for _, relaxed := range []bool{false, true} {
+		name := "synchronous=FULL"
+		opts := []inbox.Option{inbox.WithLogger(quietLogger(b))}
+		if relaxed {
+			name = "synchronous=NORMAL"
+			opts = append(opts, inbox.WithRelaxedSync())
+		}
+		b.Run(name, func(b *testing.B) {
+			ib, err := inbox.Open(context.Background(), filepath.Join(b.TempDir(), "inbox.db"), opts...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer ib.Close()
+			h, err := smshook.NewHandler(ib.Receiver(), smshook.WithStore(ib.Store()), smshook.WithSecrets(secret),
+				smshook.WithLogger(quietLogger(b)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			env := tenHooks()
+			var mu sync.Mutex
+			measure(b, func() error {
+				mu.Lock()
+				body, err := json.Marshal(smshooktest.Fresh(env))
+				mu.Unlock()
+				if err != nil {
+					return err
+				}
+				r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+				r.Header.Set("Content-Type", smshooktest.ContentType)
+				r.Header.Set(smshook.SignatureHeader, secret)
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				if w.Code != http.StatusOK {
+					b.Fatalf("answered %d: %s", w.Code, w.Body)
+				}
+				return nil
+			})
+		})
+	}
+}
+
+// BenchmarkInboxDrain is the workers' side: b.N stored 10-hook deliveries handed to an application that
+// returns at once, with the default 50 workers; it reports deliveries/s.
+func BenchmarkInboxDrain(b *testing.B) {
+	ib, err := inbox.Open(context.Background(), filepath.Join(b.TempDir(), "inbox.db"), inbox.WithLogger(quietLogger(b)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ib.Close()
+	env := tenHooks()
+	for range b.N {
+		if err := ib.Receiver().OnMessageResultUpdate(context.Background(), smshooktest.Fresh(env)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	a := &nopApp{left: b.N, done: make(chan struct{})}
+	b.ResetTimer()
+	if err := ib.Start(context.Background(), a); err != nil {
+		b.Fatal(err)
+	}
+	select {
+	case <-a.done:
+	case <-time.After(10 * time.Minute):
+		b.Fatal("not drained")
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "deliveries/s")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := ib.Stop(ctx); err != nil {
+		b.Fatal(err)
+	}
+	res, err := ib.Client().JobList(context.Background(), river.NewJobListParams().Kinds(inbox.Kind).States(rivertype.JobStateAvailable))
+	if err != nil || len(res.Jobs) > 0 {
+		b.Fatalf("jobs left: %v %v", err, res)
+	}
+}
+
+type nopApp struct {
+	mu   sync.Mutex
+	left int
+	done chan struct{}
+}
+
+func (a *nopApp) OnMessageResultUpdate(context.Context, *api.MessageResultUpdateEnvelope) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.left--; a.left == 0 {
+		close(a.done)
+	}
+	return nil
+}
+func (a *nopApp) OnUnsubscribe(context.Context, *api.UnsubscribeEnvelope) error         { return nil }
+func (a *nopApp) OnConversionBlock(context.Context, *api.ConversionBlockEnvelope) error { return nil }
+func (a *nopApp) OnInternationalDeliveryReceipt(context.Context, *api.InternationalDeliveryReceiptEnvelope) error {
+	return nil
+}
+
+// measure runs insert b.N times from 16 goroutines and reports deliveries/s and its latency.
+func measure(b *testing.B, insert func() error) {
+	var mu sync.Mutex
+	var lat []time.Duration
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		var mine []time.Duration
+		for pb.Next() {
+			t0 := time.Now()
+			if err := insert(); err != nil {
+				b.Error(err)
+				return
+			}
+			mine = append(mine, time.Since(t0))
+		}
+		mu.Lock()
+		lat = append(lat, mine...)
+		mu.Unlock()
+	})
+	b.StopTimer()
+	if len(lat) == 0 {
+		return
+	}
+	slices.Sort(lat)
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	b.ReportMetric(float64(len(lat))/b.Elapsed().Seconds(), "deliveries/s")
+	b.ReportMetric(ms(lat[len(lat)/2]), "p50-ms")
+	b.ReportMetric(ms(lat[len(lat)*99/100]), "p99-ms")
+	b.ReportMetric(ms(lat[len(lat)-1]), "max-ms")
+	b.ReportMetric(0, "ns/op") // the rate and the latencies say it better
+}
+
+type rawArgs struct {
+	Envelope json.RawMessage `json:"envelope"`
+}
+
+func (rawArgs) Kind() string { return "bench_raw" }
+
+// openRiver opens an insert-only River client on a new WAL file with the given synchronous setting.
+func openRiver(b *testing.B, sync string) *river.Client[*sql.Tx] {
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(b.TempDir(), "river.db")+
+		"?_pragma=journal_mode(WAL)&_pragma=synchronous("+sync+")&_pragma=busy_timeout(10000)")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	db.SetMaxOpenConns(1)
+	driver := riversqlite.New(db)
+	m, err := rivermigrate.New(driver, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := m.Migrate(context.Background(), rivermigrate.DirectionUp, nil); err != nil {
+		b.Fatal(err)
+	}
+	client, err := river.NewClient(driver, &river.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return client
+}
+
+// groupInserter returns an insert that waits for one InsertMany of every insert waiting at that moment.
+func groupInserter(b *testing.B, client *river.Client[*sql.Tx], body []byte) func() error {
+	reqs := make(chan chan error, 64)
+	stop := make(chan struct{})
+	b.Cleanup(func() { close(stop) })
+	go func() {
+		for {
+			var batch []chan error
+			select {
+			case r := <-reqs:
+				batch = append(batch, r)
+			case <-stop:
+				return
+			}
+		more:
+			for len(batch) < 128 {
+				select {
+				case r := <-reqs:
+					batch = append(batch, r)
+				default:
+					break more
+				}
+			}
+			params := make([]river.InsertManyParams, len(batch))
+			for i := range batch {
+				params[i] = river.InsertManyParams{Args: rawArgs{Envelope: body}}
+			}
+			_, err := client.InsertMany(context.Background(), params)
+			for _, r := range batch {
+				r <- err
+			}
+		}
+	}()
+	return func() error {
+		done := make(chan error, 1)
+		reqs <- done
+		return <-done
+	}
+}
+
+func tenHooks() *api.MessageResultUpdateEnvelope {
+	return smshooktest.MessageResultUpdate(func(e *api.MessageResultUpdateEnvelope) {
+		for len(e.Hooks) < 10 {
+			h := e.Hooks[0]
+			h.RecipientSeq = int64(len(e.Hooks) + 1)
+			e.Hooks = append(e.Hooks, h)
+		}
+	})
+}
+
+func tenHookBody(b *testing.B) []byte {
+	body, err := json.Marshal(smshooktest.Fresh(tenHooks()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return body
+}

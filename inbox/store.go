@@ -1,0 +1,155 @@
+package inbox
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/smshook/smshook"
+)
+
+// store is the Inbox's smshook.Store: done ids in the file (smshook_hook), leases in memory. A delivery that
+// the Receiver stores costs one read, to claim: the Receiver's transaction marks its hooks done in the file
+// and on their leases, where Commit finds them so.
+type store struct{ ib *Inbox }
+
+var _ smshook.Store = store{}
+
+// Claim implements smshook.Store.
+func (s store) Claim(ctx context.Context, ids []string, token string, lease time.Duration) ([]smshook.ClaimState, error) {
+	states := make([]smshook.ClaimState, len(ids))
+	if len(ids) == 0 {
+		return states, nil
+	}
+	now := time.Now()
+	done, err := s.ib.done(ctx, ids, now)
+	if err != nil {
+		return nil, err
+	}
+	var open []string
+	for _, id := range ids {
+		if !done[id] {
+			open = append(open, id)
+		}
+	}
+	held := s.ib.leases.take(open, token, lease, now)
+	j := 0
+	for i, id := range ids {
+		switch {
+		case done[id]:
+			states[i] = smshook.Done
+		case held[j]:
+			states[i] = smshook.Claimed
+			j++
+		default:
+			states[i] = smshook.InProgress
+			j++
+		}
+	}
+	return states, nil
+}
+
+// Commit implements smshook.Store.
+func (s store) Commit(ctx context.Context, ids []string, token string, retention time.Duration) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if s.ib.isClosed() {
+		return ErrClosed
+	}
+	if s.ib.leases.storedBy(ids, token) { // the Receiver stored them: the usual case
+		s.ib.leases.end(ids, token)
+		return nil
+	}
+	now := time.Now()
+	done, err := s.ib.done(ctx, ids, now)
+	if err != nil {
+		return err
+	}
+	var open []string
+	for _, id := range ids {
+		if !done[id] {
+			open = append(open, id)
+		}
+	}
+	lost := 0
+	var mark []string
+	for i, taken := range s.ib.leases.others(open, token, now) {
+		if taken {
+			lost++
+		} else {
+			mark = append(mark, open[i])
+		}
+	}
+	if len(mark) > 0 {
+		if err := s.ib.w.do(ctx, &op{kind: opCommit, ids: mark, d: retention}); err != nil {
+			return err
+		}
+	}
+	s.ib.leases.end(ids, token)
+	if lost > 0 {
+		return fmt.Errorf("inbox: commit: %d of %d ids: %w", lost, len(ids), smshook.ErrLeaseLost)
+	}
+	return nil
+}
+
+// Release implements smshook.Store; it fails only once the Inbox is closed.
+func (s store) Release(_ context.Context, ids []string, token string) error {
+	if s.ib.isClosed() {
+		return ErrClosed
+	}
+	s.ib.leases.end(ids, token)
+	return nil
+}
+
+// done returns which ids are done within their retention, read from the file.
+func (ib *Inbox) done(ctx context.Context, ids []string, now time.Time) (map[string]bool, error) {
+	if ib.isClosed() {
+		return nil, ErrClosed
+	}
+	arr, err := jsonArray(ids)
+	if err != nil {
+		return nil, err
+	}
+	stmt, err := ib.doneStmt(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := stmt.QueryContext(ctx, arr, now.UnixMilli())
+	if err != nil {
+		if ib.isClosed() {
+			return nil, ErrClosed
+		}
+		return nil, fmt.Errorf("inbox: read claims: %w", err)
+	}
+	defer rows.Close()
+	done := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		done[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, errors.Join(errors.New("inbox: read claims"), err)
+	}
+	return done, nil
+}
+
+// doneStmt returns doneSQL prepared on the readers' pool (database/sql prepares it again on each connection
+// as needed), so that a claim does not compile it again.
+func (ib *Inbox) doneStmt(ctx context.Context) (*sql.Stmt, error) {
+	ib.readMu.Lock()
+	defer ib.readMu.Unlock()
+	if ib.doneQuery == nil {
+		s, err := ib.rdb.PrepareContext(ctx, doneSQL)
+		if err != nil {
+			return nil, fmt.Errorf("inbox: %w", err)
+		}
+		ib.doneQuery = s
+	}
+	return ib.doneQuery, nil
+}

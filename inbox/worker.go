@@ -1,0 +1,128 @@
+package inbox
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"runtime/debug"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/smshook/smshook"
+	"github.com/smshook/smshook/api"
+)
+
+// deliveryArgs are a job's River arguments: what names the delivery, not its content, which is in
+// smshook_delivery under the job's id.
+type deliveryArgs struct {
+	Event   string `json:"event"`
+	HooksID string `json:"hooksId"`
+	Hooks   int    `json:"hooks"`
+}
+
+func (deliveryArgs) Kind() string { return Kind }
+
+// errPanic stands for a panic of the application: its value may carry payload values, so only its type is
+// kept.
+var errPanic = errors.New("inbox: panic in the application")
+
+// worker hands one stored delivery to the application.
+type worker struct {
+	river.WorkerDefaults[deliveryArgs]
+	ib *Inbox
+}
+
+func (w *worker) Work(ctx context.Context, job *river.Job[deliveryArgs]) error {
+	holder := w.ib.app.Load()
+	if holder == nil {
+		return errors.New("inbox: no application") // Start always sets one before River starts
+	}
+	var event string
+	var body []byte
+	err := w.ib.rdb.QueryRowContext(ctx, `SELECT event, envelope FROM smshook_delivery WHERE job_id = ?`, job.ID).Scan(&event, &body)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		// The application took it and the worker deleted it, but the process stopped before River recorded
+		// the job as completed.
+		return nil
+	case err != nil:
+		return fmt.Errorf("inbox: read delivery: %w", err)
+	}
+	if err := w.call(ctx, holder.app, job, event, body); err != nil {
+		if age := time.Since(job.CreatedAt); age >= w.ib.cfg.maxAge {
+			return river.JobCancel(fmt.Errorf("inbox: failed %s after it was stored, past the maximum age %s: %w",
+				age.Round(time.Second), w.ib.cfg.maxAge, err))
+		}
+		return err
+	}
+	// Done: without its delivery, a rerun of the job (after a crash before River recorded it) hands nothing
+	// over. If this fails, River still records the job completed.
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchTimeout)
+	defer cancel()
+	if err := w.ib.w.do(dctx, &op{kind: opProcessed, jobID: job.ID}); err != nil {
+		w.ib.cfg.logger.LogAttrs(ctx, slog.LevelWarn, "inbox: could not delete a processed delivery",
+			slog.Int64("job", job.ID), slog.String("error", err.Error()))
+	}
+	return nil
+}
+
+// call hands the delivery to the method of its event, turning a panic into errPanic.
+func (w *worker) call(ctx context.Context, app smshook.EventHandler, job *river.Job[deliveryArgs], event string, body []byte) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			w.ib.cfg.logger.LogAttrs(ctx, slog.LevelError, "inbox: panic in the application",
+				slog.Bool("panic", true), slog.String("panicType", fmt.Sprintf("%T", p)),
+				slog.String("event", event), slog.String("hooksId", job.Args.HooksID), slog.Int64("job", job.ID),
+				slog.String("stack", string(debug.Stack())))
+			err = errPanic
+		}
+	}()
+	switch api.EventType(event) {
+	case api.EventTypeUnsubscribe:
+		return deliver(ctx, body, app.OnUnsubscribe)
+	case api.EventTypeMessageResultUpdate:
+		return deliver(ctx, body, app.OnMessageResultUpdate)
+	case api.EventTypeConversionBlock:
+		return deliver(ctx, body, app.OnConversionBlock)
+	case api.EventTypeInternationalDeliveryReceipt:
+		return deliver(ctx, body, app.OnInternationalDeliveryReceipt)
+	}
+	return river.JobCancel(fmt.Errorf("inbox: stored delivery of unknown event %q", event))
+}
+
+func deliver[E any](ctx context.Context, body []byte, on func(context.Context, *E) error) error {
+	e := new(E)
+	if err := json.Unmarshal(body, e); err != nil {
+		// Not a passing failure: retrying cannot help.
+		return river.JobCancel(fmt.Errorf("inbox: stored delivery does not decode: %w", err))
+	}
+	return on(ctx, e)
+}
+
+// backoff is the retry policy: the wait doubles from min to max with each failure, and its second half is
+// random ("equal jitter"), so that deliveries that failed together spread out.
+type backoff struct{ min, max time.Duration }
+
+var _ river.ClientRetryPolicy = backoff{}
+
+// NextRetry implements river.ClientRetryPolicy.
+func (b backoff) NextRetry(job *rivertype.JobRow) time.Time {
+	return time.Now().Add(b.wait(len(job.Errors) + 1))
+}
+
+// wait is the wait after the nth failure.
+func (b backoff) wait(n int) time.Duration {
+	d := b.max
+	if n < 63 {
+		if exp := b.min << (n - 1); exp > 0 && exp < b.max && exp>>(n-1) == b.min {
+			d = exp
+		}
+	}
+	return d/2 + rand.N(d/2+1)
+}

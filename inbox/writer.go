@@ -1,0 +1,406 @@
+package inbox
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+)
+
+// ErrClosed is returned by every call once the Inbox is closed.
+var ErrClosed = errors.New("inbox: closed")
+
+// maxBatch bounds the writes committed in one transaction, and so the time a batch holds the file.
+const maxBatch = 128
+
+// batchTimeout bounds how long the sweeper and a worker wait for a write of theirs.
+const batchTimeout = 30 * time.Second
+
+type opKind uint8
+
+const (
+	opCommit opKind = iota + 1
+	opReceive
+	opProcessed
+	opSweep
+)
+
+// op is one caller's write, run in the next batch; done is closed once its batch committed or failed.
+type op struct {
+	ctx   context.Context
+	kind  opKind
+	ids   []string      // opCommit
+	d     time.Duration // opCommit: the retention
+	recv  *delivery     // opReceive
+	jobID int64         // opProcessed
+
+	err  error
+	done chan struct{}
+}
+
+// delivery is what the Receiver writes: a job and its envelope, and the keys of its hooks.
+type delivery struct {
+	event, hooksID string
+	keys           []string // one per hook; "" for a hook without a hookId
+	body           []byte   // JSON of the envelope with every hook
+	rebuild        func(keep []bool) ([]byte, error)
+	stored         int // hooks kept in its job, once the batch ran
+}
+
+// writer commits every write to the file: it takes the writes that are waiting, runs them in one
+// transaction and answers each caller once it committed (group commit). SQLite has one writer at a time
+// anyway; gathering concurrent writes makes one commit, one flush and one River insert statement serve many.
+type writer struct {
+	db       *sql.DB
+	river    *river.Client[*sql.Tx]
+	cfg      *config
+	prepared prepared
+	leases   *leases
+	ops      chan *op
+	quit     chan struct{}
+	done     chan struct{}
+}
+
+func newWriter(db *sql.DB, rc *river.Client[*sql.Tx], cfg *config, p prepared, l *leases) *writer {
+	w := &writer{db: db, river: rc, cfg: cfg, prepared: p, leases: l, ops: make(chan *op, maxBatch), quit: make(chan struct{}), done: make(chan struct{})}
+	go w.loop()
+	return w
+}
+
+// do runs o in a batch and waits for its outcome. When ctx ends first, do returns its error, and o may
+// still be committed later, as a command to a stalled server may.
+func (w *writer) do(ctx context.Context, o *op) error {
+	o.ctx, o.done = ctx, make(chan struct{})
+	select {
+	case <-w.quit:
+		return ErrClosed
+	default:
+	}
+	select {
+	case w.ops <- o:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-w.quit:
+		return ErrClosed
+	}
+	select {
+	case <-o.done:
+		return o.err
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-w.done:
+		// Closed: o ran in the last batch, or it was queued as the writer stopped and never will.
+		select {
+		case <-o.done:
+			return o.err
+		default:
+			return ErrClosed
+		}
+	}
+}
+
+// close stops the writer once the batch under way committed; writes still queued fail with ErrClosed.
+func (w *writer) close() {
+	close(w.quit)
+	<-w.done
+}
+
+func (w *writer) loop() {
+	defer close(w.done)
+	defer w.prepared.close()
+	batch := make([]*op, 0, maxBatch)
+	for {
+		batch = batch[:0]
+		select {
+		case o := <-w.ops:
+			batch = append(batch, o)
+		case <-w.quit:
+			w.drain()
+			return
+		}
+	gather:
+		for len(batch) < maxBatch {
+			select {
+			case o := <-w.ops:
+				batch = append(batch, o)
+			default:
+				break gather
+			}
+		}
+		w.run(batch)
+	}
+}
+
+// drain fails the writes left in the queue.
+func (w *writer) drain() {
+	for {
+		select {
+		case o := <-w.ops:
+			o.err = ErrClosed
+			close(o.done)
+		default:
+			return
+		}
+	}
+}
+
+// run commits batch in one transaction; if anything fails, nothing of it is committed and every write in
+// it fails with that error. A write whose caller gave up before the batch began is left out.
+func (w *writer) run(batch []*op) {
+	live := batch[:0:0]
+	for _, o := range batch {
+		if err := o.ctx.Err(); err != nil {
+			o.err = err
+			close(o.done)
+			continue
+		}
+		live = append(live, o)
+	}
+	if len(live) == 0 {
+		return
+	}
+	// No deadline: modernc.org/sqlite watches a context that can end with a goroutine per statement. The
+	// busy timeout bounds a wait for another process's lock.
+	err := w.commit(context.Background(), live)
+	for _, o := range live {
+		if err != nil {
+			o.err = err
+		}
+		close(o.done)
+	}
+}
+
+func (w *writer) commit(ctx context.Context, batch []*op) error {
+	tx, err := w.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("inbox: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	b := &txBatch{tx: tx, now: time.Now(), prepared: w.prepared, stmts: map[*sql.Stmt]*sql.Stmt{}}
+	var receives []*op
+	for _, o := range batch {
+		switch o.kind {
+		case opCommit:
+			_, err = b.markDone(ctx, o.ids, o.d)
+		case opProcessed:
+			err = b.exec(ctx, deleteDeliverySQL, o.jobID)
+		case opSweep:
+			err = b.sweep(ctx)
+		case opReceive:
+			receives = append(receives, o)
+		}
+		if err != nil {
+			return fmt.Errorf("inbox: %w", err)
+		}
+	}
+	if len(receives) > 0 {
+		if err := w.receive(ctx, b, receives); err != nil {
+			return fmt.Errorf("inbox: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("inbox: commit: %w", err)
+	}
+	for _, o := range receives {
+		w.leases.markStored(o.recv.keys)
+	}
+	return nil
+}
+
+// receive stores the deliveries' hooks that are not stored yet, each hookId once: it marks their keys done
+// and inserts one River job per delivery that has any left, with its envelope, all in the batch's
+// transaction. A key that two deliveries of the batch share is stored by the first.
+func (w *writer) receive(ctx context.Context, b *txBatch, receives []*op) error {
+	var keys []string
+	for _, o := range receives {
+		for _, k := range o.recv.keys {
+			if k != "" {
+				keys = append(keys, k)
+			}
+		}
+	}
+	fresh, err := b.markDone(ctx, keys, w.cfg.retention)
+	if err != nil {
+		return err
+	}
+	params := make([]river.InsertManyParams, 0, len(receives))
+	rows := make([]*delivery, 0, len(receives))
+	for _, o := range receives {
+		d := o.recv
+		keep := make([]bool, len(d.keys))
+		for i, key := range d.keys {
+			switch {
+			case key == "": // no hookId, nothing to recognise it by (only an event the contract does not know)
+				keep[i] = true
+				d.stored++
+			case fresh[key]:
+				keep[i] = true
+				d.stored++
+				delete(fresh, key) // a later hook of the batch with this key finds it stored
+			}
+		}
+		if d.stored == 0 {
+			continue
+		}
+		if d.stored < len(d.keys) {
+			if d.body, err = d.rebuild(keep); err != nil {
+				return err
+			}
+		}
+		params = append(params, river.InsertManyParams{
+			Args:       deliveryArgs{Event: d.event, HooksID: d.hooksID, Hooks: d.stored},
+			InsertOpts: &river.InsertOpts{Queue: queue, MaxAttempts: w.cfg.maxAttempts},
+		})
+		rows = append(rows, d)
+	}
+	if len(params) == 0 {
+		return nil
+	}
+	results, err := w.river.InsertManyTx(ctx, b.tx, params)
+	if err != nil {
+		return fmt.Errorf("insert jobs: %w", err)
+	}
+	if len(results) != len(params) {
+		return fmt.Errorf("insert jobs: River inserted %d jobs of %d", len(results), len(params))
+	}
+	// One statement for the batch's envelopes, as plain values: no JSON processing in SQLite.
+	var q strings.Builder
+	q.WriteString(`INSERT INTO smshook_delivery (job_id, event, envelope) VALUES `)
+	args := make([]any, 0, 3*len(rows))
+	for i, d := range rows {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?)")
+		args = append(args, results[i].Job.ID, d.event, d.body)
+	}
+	_, err = b.tx.ExecContext(ctx, q.String(), args...)
+	return err
+}
+
+// txBatch is one batch's transaction.
+type txBatch struct {
+	tx       *sql.Tx
+	now      time.Time
+	prepared prepared
+	stmts    map[*sql.Stmt]*sql.Stmt
+}
+
+// prepared holds the statements every batch runs, prepared once on the writer's connection before any
+// transaction holds it (modernc.org/sqlite keeps a prepared statement compiled, and compiles an unprepared
+// one at each call; preparing on the pool inside a transaction would wait for the connection it holds).
+type prepared map[string]*sql.Stmt
+
+// batchSQL are the statements prepared.
+var batchSQL = []string{markSQL, deleteDeliverySQL, sweepHooksSQL, sweepDeliveriesSQL}
+
+func prepare(ctx context.Context, db *sql.DB) (prepared, error) {
+	p := prepared{}
+	for _, q := range batchSQL {
+		s, err := db.PrepareContext(ctx, q)
+		if err != nil {
+			p.close()
+			return nil, fmt.Errorf("inbox: %w", err)
+		}
+		p[q] = s
+	}
+	return p, nil
+}
+
+func (p prepared) close() {
+	for _, s := range p {
+		_ = s.Close()
+	}
+}
+
+func (b *txBatch) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	s, ok := b.prepared[query]
+	if !ok {
+		return nil, fmt.Errorf("inbox: statement not prepared: %s", query)
+	}
+	if ts, ok := b.stmts[s]; ok {
+		return ts, nil
+	}
+	ts := b.tx.StmtContext(ctx, s)
+	b.stmts[s] = ts
+	return ts, nil
+}
+
+func (b *txBatch) exec(ctx context.Context, query string, args ...any) error {
+	s, err := b.stmt(ctx, query)
+	if err != nil {
+		return err
+	}
+	_, err = s.ExecContext(ctx, args...)
+	return err
+}
+
+// Each statement takes a batch of ids as one JSON array (json_each), so that a delivery costs one statement
+// rather than one per hook.
+const (
+	// Marks the ids done for the retention unless they are done already; returns those it marked.
+	markSQL = `INSERT INTO smshook_hook (id, expires_at)
+SELECT value, ?2 FROM json_each(?1) WHERE true
+ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at WHERE smshook_hook.expires_at <= ?3
+RETURNING id`
+	doneSQL = `SELECT id FROM smshook_hook WHERE expires_at > ?2 AND id IN (SELECT value FROM json_each(?1))`
+)
+
+func jsonArray(ids []string) (string, error) {
+	b, err := json.Marshal(ids)
+	return string(b), err
+}
+
+// markDone marks ids done for retention and returns those that were not done before.
+func (b *txBatch) markDone(ctx context.Context, ids []string, retention time.Duration) (map[string]bool, error) {
+	if len(ids) == 0 {
+		return map[string]bool{}, nil
+	}
+	arr, err := jsonArray(ids)
+	if err != nil {
+		return nil, err
+	}
+	s, err := b.stmt(ctx, markSQL)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.QueryContext(ctx, arr, b.now.Add(retention).UnixMilli(), b.now.UnixMilli())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	fresh := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		fresh[id] = true
+	}
+	return fresh, rows.Err()
+}
+
+// sweepBatch bounds the rows one sweep deletes, so that it holds the file briefly.
+const sweepBatch = 1000
+
+// sweep deletes expired hookIds, and the deliveries of jobs River no longer has (its cleaner deletes
+// finished jobs after their retention: dead letters after 7 days).
+func (b *txBatch) sweep(ctx context.Context) error {
+	if err := b.exec(ctx, sweepHooksSQL, b.now.UnixMilli(), sweepBatch); err != nil {
+		return err
+	}
+	return b.exec(ctx, sweepDeliveriesSQL, sweepBatch)
+}
+
+const (
+	deleteDeliverySQL = `DELETE FROM smshook_delivery WHERE job_id = ?`
+	sweepHooksSQL     = `DELETE FROM smshook_hook WHERE id IN (SELECT id FROM smshook_hook WHERE expires_at <= ? LIMIT ?)`
+	// The deliveries of jobs River deleted: its cleaner deletes finished jobs after their retention.
+	sweepDeliveriesSQL = `DELETE FROM smshook_delivery WHERE job_id IN (SELECT d.job_id FROM smshook_delivery d
+WHERE NOT EXISTS (SELECT 1 FROM river_job j WHERE j.id = d.job_id) LIMIT ?)`
+)
