@@ -172,15 +172,15 @@ func TestAbandonedLeaseIsProcessedOnceItExpires(t *testing.T) {
 	t.Parallel()
 	store := smshook.NewMemoryStore(0)
 	rec := &recorder{}
-	h := newHandler(t, rec, smshook.WithStore(store), smshook.WithClaimLease(150*time.Millisecond))
+	h := newHandler(t, rec, smshook.WithStore(store), smshook.WithClaimLease(time.Second))
 	body := threeHooks("a")
 	// A receiver that crashed inside the application left a lease on the event behind: its release never ran.
 	crashed := newHandler(t, &recorder{fail: func(context.Context) error { return errors.New("crash") }},
-		smshook.WithStore(&leaseOnly{Store: store}), smshook.WithClaimLease(150*time.Millisecond))
+		smshook.WithStore(&leaseOnly{Store: store}), smshook.WithClaimLease(time.Second))
 	require.Equal(t, http.StatusInternalServerError, post(t, crashed, body).Code)
 	require.Equal(t, http.StatusServiceUnavailable, post(t, h, body).Code, "within the lease")
 	require.Empty(t, rec.received())
-	require.Eventually(t, func() bool { return post(t, h, body).Code == http.StatusOK }, 3*time.Second, 20*time.Millisecond)
+	require.Eventually(t, func() bool { return post(t, h, body).Code == http.StatusOK }, 5*time.Second, 20*time.Millisecond)
 	require.Equal(t, []string{"a"}, hookIDs(t, rec.received()))
 	require.Equal(t, http.StatusOK, post(t, h, body).Code)
 	require.Len(t, rec.received(), 1)
@@ -355,11 +355,11 @@ func TestStoreFailuresAtEachStep(t *testing.T) {
 		t.Parallel()
 		rec := &recorder{fail: func(context.Context) error { return errors.New("database down") }}
 		f := &faultyStore{Store: smshook.NewMemoryStore(0), release: down}
-		h := newHandler(t, rec, smshook.WithStore(f), smshook.WithClaimLease(100*time.Millisecond))
+		h := newHandler(t, rec, smshook.WithStore(f), smshook.WithClaimLease(time.Second))
 		require.Equal(t, http.StatusInternalServerError, post(t, h, threeHooks("a")).Code)
 		rec.fail = nil
 		require.Equal(t, http.StatusServiceUnavailable, post(t, h, threeHooks("a")).Code, "the lease is still held")
-		require.Eventually(t, func() bool { return post(t, h, threeHooks("a")).Code == http.StatusOK }, 3*time.Second, 20*time.Millisecond)
+		require.Eventually(t, func() bool { return post(t, h, threeHooks("a")).Code == http.StatusOK }, 5*time.Second, 20*time.Millisecond)
 	})
 	t.Run("store answers nonsense: 503", func(t *testing.T) {
 		t.Parallel()
