@@ -109,27 +109,27 @@ func newHandler(deliver deliverFunc, opts []Option) (*handler, error) {
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		h.reject(w, r, http.StatusMethodNotAllowed, ErrMethodNotAllowed, nil)
+		h.reject(w, r, http.StatusMethodNotAllowed, ErrMethodNotAllowed, nil, nil)
 		return
 	}
-	if h.mustCheckSignature(r.Header) {
-		if err := h.secrets.check(r.Header); err != nil {
-			h.reject(w, r, http.StatusUnauthorized, err, nil)
+	if !h.unsigned || len(h.secrets) > 0 { // AllowUnsigned without secrets checks nothing
+		if err := h.secrets.check(r.Header, h.unsigned); err != nil {
+			h.reject(w, r, http.StatusUnauthorized, err, nil, nil)
 			return
 		}
 	}
 	if err := validate.CheckContentType(r.Header.Get("Content-Type")); err != nil {
-		h.reject(w, r, http.StatusUnsupportedMediaType, err, nil)
+		h.reject(w, r, http.StatusUnsupportedMediaType, err, nil, nil)
 		return
 	}
 	body, err := validate.ReadBody(r, h.maxBody)
 	if err != nil {
 		if errors.Is(err, validate.ErrBodyTooLarge) {
-			h.reject(w, r, http.StatusRequestEntityTooLarge, err, nil)
+			h.reject(w, r, http.StatusRequestEntityTooLarge, err, nil, nil)
 			return
 		}
 		// The client went away or the connection broke: nothing was dispatched, nobody reads the answer.
-		h.reject(w, r, http.StatusBadRequest, err, nil)
+		h.reject(w, r, http.StatusBadRequest, err, nil, violationsOf(err))
 		return
 	}
 	// The body was read into a buffer of its own that nothing writes to again, so the delivery's strings can
@@ -140,7 +140,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.acknowledgeVerification(w, r)
 			return
 		}
-		h.reject(w, r, http.StatusBadRequest, err, body)
+		h.reject(w, r, http.StatusBadRequest, err, body, violationsOf(err))
 		return
 	}
 	if d.AppKey == placeholderAppKey {
@@ -148,8 +148,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if h.appKeys != nil && !h.appKeys[d.AppKey] {
-		h.onRejected(r.Context(), &Rejection{Status: http.StatusForbidden, Err: ErrAppKeyNotAllowed, Body: body})
-		writeProblem(w, http.StatusForbidden, ErrAppKeyNotAllowed, []validate.Violation{{Pointer: "/appKey", Reason: "not an appKey this receiver accepts"}})
+		h.reject(w, r, http.StatusForbidden, ErrAppKeyNotAllowed, body,
+			[]validate.Violation{{Pointer: "/appKey", Reason: "not an appKey this receiver accepts"}})
 		return
 	}
 	if len(d.Drift) > 0 {
@@ -253,13 +253,18 @@ func (h *handler) call(ctx context.Context, d *validate.Delivery, body []byte) (
 	return h.deliver(ctx, d, body)
 }
 
-func (h *handler) reject(w http.ResponseWriter, r *http.Request, status int, err error, body []byte) {
+// reject answers status with a problem for err that lists violations, after OnRejected saw it.
+func (h *handler) reject(w http.ResponseWriter, r *http.Request, status int, err error, body []byte, violations []validate.Violation) {
 	h.onRejected(r.Context(), &Rejection{Status: status, Err: err, Body: body})
-	var violations []validate.Violation
-	if ve := (*validate.Error)(nil); status == http.StatusBadRequest && errors.As(err, &ve) {
-		violations = ve.Violations
-	}
 	writeProblem(w, status, err, violations)
+}
+
+// violationsOf returns the violations a *validate.Error carries, or nil.
+func violationsOf(err error) []validate.Violation {
+	if ve := (*validate.Error)(nil); errors.As(err, &ve) {
+		return ve.Violations
+	}
+	return nil
 }
 
 func (h *handler) acknowledgeVerification(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,7 @@
 package smshook
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"crypto/subtle"
 	"net/http"
@@ -31,18 +32,26 @@ func newSignatures(secrets []string) signatures {
 }
 
 // check accepts a request whose signature headers, each that is present, hold exactly one non-empty value
-// equal to one of the secrets, and that carries at least one of them. It compares every present value with
-// every secret, so the time taken does not tell which one matched.
-func (s signatures) check(h http.Header) error {
-	present := 0
+// equal to one of the secrets, and that carries a signature in at least one of them. A request that carries
+// none (no signature header, or only empty ones) passes when unsigned is true: a present signature is never
+// waved through because unsigned requests are allowed. It compares every present value with every secret, so
+// the time taken does not tell which one matched.
+func (s signatures) check(h http.Header, unsigned bool) error {
+	var err error
+	signed := false
 	for _, name := range signatureHeaders {
 		values := h.Values(name)
 		if len(values) == 0 {
 			continue
 		}
-		present++
-		if len(values) != 1 || values[0] == "" {
-			return ErrSignatureMissing
+		if len(values) == 1 && values[0] == "" {
+			err = cmp.Or(err, ErrSignatureMissing)
+			continue
+		}
+		signed = true
+		if len(values) != 1 {
+			err = cmp.Or(err, ErrSignatureMissing)
+			continue
 		}
 		got := sha256.Sum256([]byte(values[0]))
 		match := 0
@@ -50,30 +59,14 @@ func (s signatures) check(h http.Header) error {
 			match |= subtle.ConstantTimeCompare(got[:], s[i][:])
 		}
 		if match != 1 {
-			return ErrSignatureMismatch
+			err = cmp.Or(err, ErrSignatureMismatch)
 		}
 	}
-	if present == 0 {
+	switch {
+	case !signed && unsigned:
+		return nil
+	case !signed:
 		return ErrSignatureMissing
 	}
-	return nil
-}
-
-// mustCheckSignature reports whether the request's signature is checked: always with secrets, unless
-// AllowUnsigned was given and the request carries no signature (no signature header, or only empty ones). A
-// present signature is never waved through because unsigned requests are allowed: a wrong one is still 401.
-func (h *handler) mustCheckSignature(header http.Header) bool {
-	if !h.unsigned {
-		return true
-	}
-	if len(h.secrets) == 0 {
-		return false
-	}
-	for _, name := range signatureHeaders {
-		values := header.Values(name)
-		if !(len(values) == 0 || len(values) == 1 && values[0] == "") {
-			return true
-		}
-	}
-	return false
+	return err
 }
