@@ -22,6 +22,7 @@ import (
 
 	"github.com/smshook/smshook"
 	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/internal/syncbuf"
 	"github.com/smshook/smshook/validate"
 )
 
@@ -74,24 +75,7 @@ func (r *recorder) OnInternationalDeliveryReceipt(ctx context.Context, e *api.In
 var _ smshook.EventHandler = (*recorder)(nil)
 
 // logSink collects every log line of the test run, to prove that none carries a secret or a phone number.
-var logSink = &syncBuffer{}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+var logSink = &syncbuf.Buffer{}
 
 func newHandler(tb testing.TB, h smshook.EventHandler, opts ...smshook.Option) http.Handler {
 	tb.Helper()
@@ -519,7 +503,7 @@ func TestAllowUnsignedStillChecksAPresentSignature(t *testing.T) {
 // the panic's value, which may carry payload values.
 func TestPanicIsLoggedWithItsStack(t *testing.T) {
 	t.Parallel()
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	h, err := smshook.NewHandler(&recorder{fail: func(context.Context) error { panic("recipient 01012345678 broke it") }},
 		smshook.WithSecrets(testSecret), smshook.WithLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
 	require.NoError(t, err)

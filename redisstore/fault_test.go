@@ -29,6 +29,7 @@ import (
 	"github.com/smshook/smshook"
 	"github.com/smshook/smshook/api"
 	"github.com/smshook/smshook/internal/redisserver"
+	"github.com/smshook/smshook/internal/syncbuf"
 	"github.com/smshook/smshook/redisstore"
 	"github.com/smshook/smshook/smshooktest"
 )
@@ -213,24 +214,6 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer for a child's stderr, read by the test once the child is gone.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // redisServer is a redis-server of one test, on a loopback port of its own.
 type redisServer struct {
 	*redisserver.Server
@@ -267,7 +250,7 @@ func (r *redisServer) resume(tb testing.TB) {
 type receiver struct {
 	cmd    *exec.Cmd
 	url    string
-	stderr *syncBuffer
+	stderr *syncbuf.Buffer
 	stdin  io.WriteCloser
 	done   bool
 }
@@ -287,7 +270,7 @@ func startReceiver(tb testing.TB, r *redisServer, j *journal, c receiverConfig) 
 		envLease+"="+c.lease.String(), envStoreTimeout+"="+c.storeTimeout.String(),
 		envBlock+"="+c.block, envFail+"="+c.fail, envHold+"="+c.hold.String())
 	addr := make(chan string, 1)
-	rc := &receiver{cmd: cmd, stderr: &syncBuffer{}}
+	rc := &receiver{cmd: cmd, stderr: &syncbuf.Buffer{}}
 	cmd.Stdout, cmd.Stderr = &lineWriter{j: j, addr: addr}, rc.stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	cmd.WaitDelay = 5 * time.Second

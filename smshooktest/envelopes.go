@@ -1,14 +1,13 @@
 package smshooktest
 
 import (
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"time"
 
 	"github.com/smshook/smshook"
 	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/internal/sender"
 )
 
 // Unsubscribe returns the documented UNSUBSCRIBE delivery (openapi.yaml's example), changed by each edit
@@ -87,9 +86,7 @@ func build[T any](event api.EventType, edits []func(*T)) *T {
 
 // NewID returns an identifier shaped like NHN Cloud's hooksId and hookId: the Korean local time to the second
 // followed by 11 random characters.
-func NewID() string {
-	return time.Now().In(api.Seoul()).Format("20060102150405") + rand.Text()[:11]
-}
+func NewID() string { return sender.NewID() }
 
 // Fresh gives envelope, a pointer to a generated envelope type, a new hooksId and new hookIds, as a new
 // delivery of new events would have, and returns it. Anything else is returned unchanged.

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/smshook/smshook/internal/redisserver"
+	"github.com/smshook/smshook/internal/syncbuf"
 )
 
 const (
@@ -421,7 +422,7 @@ func startServe(ctx context.Context, bin, addr, redisURL string, logs *logCounts
 	p := &serveProc{cmd: cmd, dispatched: make(chan map[string]int, 1)}
 	go func() { p.dispatched <- countDispatched(stdout) }()
 	listening := make(chan string, 1)
-	head := &lockedBuffer{}
+	head := &syncbuf.Buffer{}
 	go logs.read(stderr, listening, head)
 	select {
 	case p.addr = <-listening:
@@ -477,7 +478,7 @@ func (l *logCounts) get(msg string) int {
 
 // read reads a receiver's JSON log: it sends the address it listens on, keeps its first lines in head and
 // counts the messages of interest.
-func (l *logCounts) read(r io.Reader, listening chan<- string, head *lockedBuffer) {
+func (l *logCounts) read(r io.Reader, listening chan<- string, head *syncbuf.Buffer) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	lines := 0

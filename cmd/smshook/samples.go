@@ -3,15 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/smshook/smshook"
 	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/internal/sender"
 )
 
 const samplesExample = `  smshook samples MESSAGE_RESULT_UPDATE > result.json
@@ -82,18 +81,12 @@ func fresh(delivery []byte) ([]byte, error) {
 	if err := dec.Decode(&envelope); err != nil {
 		return nil, err
 	}
-	envelope["hooksId"] = newID()
+	envelope["hooksId"] = sender.NewID()
 	hooks, _ := envelope["hooks"].([]any)
 	for _, h := range hooks {
 		if hook, ok := h.(map[string]any); ok {
-			hook["hookId"] = newID()
+			hook["hookId"] = sender.NewID()
 		}
 	}
 	return json.Marshal(envelope)
-}
-
-// newID returns an identifier shaped like NHN Cloud's hooksId and hookId: the Korean local time to the second
-// followed by 11 random characters.
-func newID() string {
-	return time.Now().In(api.Seoul()).Format("20060102150405") + rand.Text()[:11]
 }

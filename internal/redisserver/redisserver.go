@@ -4,7 +4,6 @@ package redisserver
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,9 +12,10 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
+
+	"github.com/smshook/smshook/internal/syncbuf"
 )
 
 // ErrNotInstalled is returned by Start when redis-server is not on the PATH.
@@ -26,7 +26,7 @@ type Server struct {
 	cmd  *exec.Cmd
 	addr string
 	dir  string
-	log  *lockedBuffer
+	log  *syncbuf.Buffer
 }
 
 // Start starts redis-server in a temporary directory and waits until it answers PING; ctx bounds its life.
@@ -45,7 +45,7 @@ func Start(ctx context.Context) (*Server, error) {
 		if err != nil {
 			break
 		}
-		s := &Server{addr: fmt.Sprintf("127.0.0.1:%d", port), dir: dir, log: &lockedBuffer{}}
+		s := &Server{addr: fmt.Sprintf("127.0.0.1:%d", port), dir: dir, log: &syncbuf.Buffer{}}
 		s.cmd = exec.CommandContext(ctx, bin, "--bind", "127.0.0.1", "--port", fmt.Sprint(port), "--save", "",
 			"--appendonly", "no", "--dir", dir, "--daemonize", "no")
 		s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
@@ -112,22 +112,4 @@ func ping(addr string, d time.Duration) bool {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return false
-}
-
-// lockedBuffer collects the server's output, written by os/exec's copying goroutine.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

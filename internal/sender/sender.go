@@ -5,10 +5,12 @@ package sender
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/smshook/smshook"
 	"github.com/smshook/smshook/api"
@@ -16,6 +18,12 @@ import (
 
 // ContentType is the Content-Type NHN Cloud sends.
 const ContentType = "application/json;charset=UTF-8"
+
+// NewID returns an identifier shaped like NHN Cloud's hooksId and hookId: the Korean local time to the second
+// followed by 11 random characters.
+func NewID() string {
+	return time.Now().In(api.Seoul()).Format("20060102150405") + rand.Text()[:11]
+}
 
 // Sender posts to one URL, exactly, with a signature.
 type Sender struct {
