@@ -3,8 +3,8 @@ GO          ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 30s
 # package:target of every fuzz target
-FUZZ_TARGETS := ./validate:FuzzBody ./validate:FuzzParseJSON ./validate:FuzzBinders .:FuzzServeHTTP \
-  ./conformance_test:FuzzValidateThenDecode .:FuzzDeliveryOutcomes ./validate:FuzzParseDateTime ./validate:FuzzLocalDateTimePattern
+FUZZ_TARGETS := ./validate:FuzzBody ./internal/decode:FuzzParseJSON ./internal/decode:FuzzBinders .:FuzzServeHTTP \
+  ./conformance_test:FuzzValidateThenDecode .:FuzzDeliveryOutcomes ./internal/decode:FuzzParseDateTime ./validate:FuzzLocalDateTimePattern
 
 .PHONY: all generate check test conformance docs bench bench-peers throughput fuzz soak demo
 
@@ -16,10 +16,13 @@ all: check test
 generate:
 	$(GO) generate ./...
 
+# GENERATED are the outputs of go generate: api/ (oapi-codegen and the event registry), Handler, the binders.
+GENERATED := api/ handler.gen.go internal/decode/bind.gen.go
+
 # check fails when the generated code is stale, go.mod is untidy, or gofmt, vet or staticcheck complain.
 check: generate
-	@git diff --exit-code -- api/ validate/bind.gen.go || { echo "generated code is stale: commit the output of 'make generate'"; exit 1; }
-	@test -z "$$(git status --porcelain -- api/ validate/bind.gen.go)" || { git status --porcelain -- api/ validate/bind.gen.go; echo "generated files are not committed"; exit 1; }
+	@git diff --exit-code -- $(GENERATED) || { echo "generated code is stale: commit the output of 'make generate'"; exit 1; }
+	@test -z "$$(git status --porcelain -- $(GENERATED))" || { git status --porcelain -- $(GENERATED); echo "generated files are not committed"; exit 1; }
 	$(GO) mod tidy -diff
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$unformatted" || { echo "not gofmt-formatted: $$unformatted"; exit 1; }
 	$(GO) vet ./...
@@ -77,7 +80,7 @@ fuzz:
 # Redis stopped and the receiver killed and restarted (`soak (faults): sent N, delivered N, duplicates N, lost 0`).
 soak:
 	$(GO) build -o bin/smshook ./cmd/smshook
-	$(GO) run ./soak -bin bin/smshook
+	cd bench && $(GO) run ./soak -bin ../bin/smshook
 
 demo:
 	$(GO) run ./cmd/smshook demo

@@ -15,6 +15,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smshook/smshook"
+	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/internal/fixtures"
+	"github.com/smshook/smshook/smshooktest"
 	"github.com/smshook/smshook/validate"
 )
 
@@ -22,7 +25,7 @@ import (
 // when raw is "".
 func mru(tb testing.TB, field, raw string) []byte {
 	tb.Helper()
-	return replaceField(tb, vendorFixture(tb, "message-result-update.json"), field, raw)
+	return replaceField(tb, fixtures.Read("message-result-update.json"), field, raw)
 }
 
 func replaceField(tb testing.TB, body []byte, field, raw string) []byte {
@@ -53,7 +56,7 @@ func nested(depth int) string {
 // TestBadInputs is the table of hostile and broken requests, each with its fixed status.
 func TestBadInputs(t *testing.T) {
 	t.Parallel()
-	unsub := vendorFixture(t, "unsubscribe.json")
+	unsub := fixtures.Read("unsubscribe.json")
 	withUnknown := func(raw string) []byte {
 		return bytes.Replace(unsub, []byte(`"hooks": [`), []byte(`"extra": `+raw+`, "hooks": [`), 1)
 	}
@@ -67,7 +70,7 @@ func TestBadInputs(t *testing.T) {
 		edit   func(*http.Request)
 		status int
 	}
-	// Cases that need a larger body limit than the table's, and the one accepted without a typed dispatch.
+	// Cases that need a larger body limit than the table's, and the one handed over untyped.
 	bigger := map[string]bool{"nesting 9000 deep in an unknown property": true, "nesting 10001 deep": true, "nesting 100000 deep": true}
 	unknownEvent := "event lower case (compatible: unknown)"
 	tests := []tc{
@@ -125,7 +128,7 @@ func TestBadInputs(t *testing.T) {
 		{"event empty", bytes.Replace(unsub, []byte(`"event": "UNSUBSCRIBE"`), []byte(`"event": ""`), 1), nil, 400},
 		{"event lower case (compatible: unknown)", bytes.Replace(unsub, []byte(`"UNSUBSCRIBE"`), []byte(`"unsubscribe"`), 1), nil, 200},
 		{"event a number", bytes.Replace(unsub, []byte(`"UNSUBSCRIBE"`), []byte(`1`), 1), nil, 400},
-		{"published example with trailing comma", vendorFixture(t, "message-result-update.published.json"), nil, 400},
+		{"published example with trailing comma", fixtures.Read("message-result-update.published.json"), nil, 400},
 		{"truncated JSON", unsub[:len(unsub)/2], nil, 400},
 		{"binary garbage", []byte{0x00, 0x01, 0xff, 0xfe, 0x7b}, nil, 400},
 		{"wrong content type", unsub, header("Content-Type", "text/plain"), 415},
@@ -159,22 +162,27 @@ func TestBadInputs(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			rec := &recorder{}
+			var rec smshooktest.Recorder
 			max := int64(limit)
 			if bigger[tt.name] {
-				max = validate.DefaultMaxBodyBytes
+				max = 1 << 20 // the default limit
 			}
-			h := newHandler(t, rec, smshook.WithMaxBodyBytes(max))
-			w := post(t, h, tt.body, orNothing(tt.edit))
+			h := newHandler(t, rec.Handler(), smshook.WithMaxBodyBytes(max))
+			w := postWith(t, h, tt.body, orNothing(tt.edit))
 			require.Equal(t, tt.status, w.Code, w.Body.String())
-			if tt.status == http.StatusOK && tt.name != unknownEvent {
-				require.Len(t, rec.received(), 1)
+			if tt.status != http.StatusOK {
+				require.Empty(t, rec.Webhooks())
+				problemOf(t, w)
 				return
 			}
-			require.Empty(t, rec.received())
-			if tt.status != http.StatusOK {
-				problemOf(t, w)
+			got := rec.Webhooks()
+			require.Len(t, got, 1)
+			if tt.name == unknownEvent {
+				require.IsType(t, &api.Envelope{}, got[0], "an unknown event is handed over untyped")
+				return
 			}
+			_, untyped := got[0].(*api.Envelope)
+			require.False(t, untyped, "a known event is handed over typed")
 		})
 	}
 }
@@ -201,10 +209,10 @@ func rawExchange(tb testing.TB, url, request string, closeWrite bool) string {
 // TestLyingContentLength sends requests whose Content-Length is not the body's length to a real server.
 func TestLyingContentLength(t *testing.T) {
 	t.Parallel()
-	rec := &recorder{}
-	srv := httptest.NewServer(newHandler(t, rec))
+	var rec smshooktest.Recorder
+	srv := httptest.NewServer(newHandler(t, rec.Handler()))
 	t.Cleanup(srv.Close)
-	body := string(vendorFixture(t, "unsubscribe.json"))
+	body := string(fixtures.Read("unsubscribe.json"))
 	head := func(n int) string {
 		return fmt.Sprintf("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n%s: %s\r\nContent-Length: %d\r\n\r\n",
 			smshook.SignatureHeader, testSecret, n)
@@ -216,24 +224,21 @@ func TestLyingContentLength(t *testing.T) {
 	require.Equal(t, "HTTP/1.1 400 Bad Request", rawExchange(t, srv.URL, head(len(body)/2)+body, false))
 	// Not a number: net/http refuses the request before the handler.
 	require.Equal(t, "HTTP/1.1 400 Bad Request", rawExchange(t, srv.URL, strings.Replace(head(10), "Content-Length: 10", "Content-Length: ten", 1)+body, false))
-	require.Empty(t, rec.received())
+	require.Empty(t, rec.Webhooks())
 	// The honest one is dispatched.
 	require.Equal(t, "HTTP/1.1 200 OK", rawExchange(t, srv.URL, head(len(body))+body, false))
-	require.Len(t, rec.received(), 1)
+	require.Len(t, rec.Webhooks(), 1)
 }
 
 // FuzzServeHTTP sends arbitrary bodies and headers through the whole handler: it never panics, answers one
 // of the documented statuses, and a 200 for a signed JSON body means the body validates.
 func FuzzServeHTTP(f *testing.F) {
 	for _, name := range []string{"unsubscribe.json", "message-result-update.json", "message-result-update.published.json", "conversion-block.json", "international-delivery-receipt.json"} {
-		f.Add(vendorFixture(f, name), testSecret, "application/json;charset=UTF-8", "POST")
+		f.Add(fixtures.Read(name), testSecret, "application/json;charset=UTF-8", "POST")
 	}
 	f.Add([]byte(`{"appKey":"String"}`), testSecret, "application/json", "POST")
 	f.Add([]byte(nested(20)), "", "text/plain", "GET")
-	rec := &recorder{}
-	h := newHandler(f, rec, smshook.WithMaxBodyBytes(64<<10))
-	v, err := validate.New(validate.WithProfile(validate.Compatible))
-	require.NoError(f, err)
+	h := newHandler(f, smshook.Handler{Default: func(context.Context, api.Webhook) error { return nil }}, smshook.WithMaxBodyBytes(64<<10))
 	allowed := map[int]bool{200: true, 400: true, 401: true, 405: true, 413: true, 415: true}
 	f.Fuzz(func(t *testing.T, body []byte, signature, contentType, method string) {
 		r := httptest.NewRequestWithContext(context.Background(), http.MethodPost, "/", bytes.NewReader(body))
@@ -244,7 +249,7 @@ func FuzzServeHTTP(f *testing.F) {
 		h.ServeHTTP(w, r)
 		require.True(t, allowed[w.Code], "status %d", w.Code)
 		if w.Code == http.StatusOK && !bytes.Contains(body, []byte(`"String"`)) {
-			_, err := v.Body(body)
+			_, _, err := validate.Body(body, validate.Compatible)
 			require.NoError(t, err, "answered 200 to a body that does not validate")
 		}
 		if w.Code != http.StatusOK {

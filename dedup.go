@@ -12,7 +12,6 @@ import (
 
 	"github.com/smshook/smshook/api"
 	"github.com/smshook/smshook/internal/hookkey"
-	"github.com/smshook/smshook/validate"
 )
 
 // attempt is one request's hold on the hooks of its delivery in the store.
@@ -31,50 +30,25 @@ func newToken() string {
 }
 
 // claim leases the delivery's hooks to a new attempt and narrows the envelope to the hooks this attempt
-// holds, each hookId once. Hooks without a hookId (possible only for an event the contract does not know)
-// are always kept. On an error nothing is dispatched, and the attempt's keys may have been leased.
-func (h *handler) claim(ctx context.Context, d *validate.Delivery) (attempt, error) {
-	a := &attempt{token: newToken()}
-	c := claimer{h: h, ctx: ctx, a: a, appKey: d.AppKey, event: string(d.Event)}
-	var err error
-	switch e := d.Envelope.(type) {
-	case *api.UnsubscribeEnvelope:
-		e.Hooks, err = narrow(&c, e.Hooks, func(x api.UnsubscribeHook) string { return x.HookId })
-	case *api.MessageResultUpdateEnvelope:
-		e.Hooks, err = narrow(&c, e.Hooks, func(x api.MessageResultUpdateHook) string { return x.HookId })
-	case *api.ConversionBlockEnvelope:
-		e.Hooks, err = narrow(&c, e.Hooks, func(x api.ConversionBlockHook) string { return x.HookId })
-	case *api.InternationalDeliveryReceiptEnvelope:
-		e.Hooks, err = narrow(&c, e.Hooks, func(x api.InternationalDeliveryReceiptHook) string { return x.HookId })
-	case *api.Envelope:
-		e.Hooks, err = narrow(&c, e.Hooks, func(x map[string]any) string { id, _ := x["hookId"].(string); return id })
-	}
-	return *a, err
-}
-
-type claimer struct {
-	h             *handler
-	ctx           context.Context
-	a             *attempt
-	appKey, event string
-}
-
-// narrow claims the hooks' ids in one call to the store and keeps, in order, the hooks without an id and the
-// first hook of each id leased to this attempt.
-func narrow[H any](c *claimer, hooks []H, id func(H) string) ([]H, error) {
-	keyOf := make([]int, len(hooks)) // hook → index into keys, or -1
+// holds, each hookId once: the ids are claimed in one call to the store, and the hooks without an id (possible
+// only for an event the contract does not know) are always kept. On an error nothing is dispatched, and the
+// attempt's keys may have been leased.
+func (h *handler) claim(ctx context.Context, d api.Webhook, head api.Head) (attempt, error) {
+	a := attempt{token: newToken()}
+	n := d.HookCount()
+	keyOf := make([]int, n) // hook → index into keys, or -1
 	var index map[string]int
-	if len(hooks) > 1 {
-		index = make(map[string]int, len(hooks))
+	if n > 1 {
+		index = make(map[string]int, n)
 	}
-	keys := make([]string, 0, len(hooks))
-	for i, hook := range hooks {
-		hookID := id(hook)
+	keys := make([]string, 0, n)
+	for i := range n {
+		hookID := d.HookID(i)
 		if hookID == "" {
 			keyOf[i] = -1
 			continue
 		}
-		key := hookkey.Of(c.appKey, c.event, hookID)
+		key := hookkey.Of(head.AppKey, string(head.Event), hookID)
 		j, seen := index[key]
 		if !seen {
 			j = len(keys)
@@ -86,39 +60,39 @@ func narrow[H any](c *claimer, hooks []H, id func(H) string) ([]H, error) {
 		keyOf[i] = j
 	}
 	if len(keys) == 0 {
-		return hooks, nil
+		return a, nil
 	}
-	c.a.keys = keys
-	states, err := c.h.storeClaim(c.ctx, keys, c.a.token)
+	a.keys = keys
+	states, err := h.storeClaim(ctx, keys, a.token)
 	if err == nil && len(states) != len(keys) {
 		err = fmt.Errorf("smshook: the store answered %d states for %d ids", len(states), len(keys))
 	}
 	if err != nil {
-		return nil, err
+		return a, err
 	}
 	for j, s := range states {
 		switch s {
 		case Claimed:
-			c.a.claimed = append(c.a.claimed, keys[j])
+			a.claimed = append(a.claimed, keys[j])
 		case InProgress:
-			c.a.busy++
+			a.busy++
 		case Done:
 		default:
-			return nil, fmt.Errorf("smshook: the store answered an invalid state %d", s)
+			return a, fmt.Errorf("smshook: the store answered an invalid state %d", s)
 		}
 	}
-	kept := hooks[:0]
-	for i, hook := range hooks {
+	d.KeepHooks(func(i int) bool {
 		j := keyOf[i]
 		switch {
 		case j < 0:
-			kept = append(kept, hook)
+			return true
 		case states[j] == Claimed:
 			states[j] = Done // the next hook with this id is the same event
-			kept = append(kept, hook)
+			return true
 		}
-	}
-	return kept, nil
+		return false
+	})
+	return a, nil
 }
 
 // storeClaim asks the store within the store timeout.
@@ -131,7 +105,7 @@ func (h *handler) storeClaim(ctx context.Context, keys []string, token string) (
 // commit marks the attempt's hooks done after the application processed them. It runs even when the
 // request's context is done. A failure is logged: the events were processed, so the delivery is still
 // acknowledged; at worst a redelivery after the lease processes them again.
-func (h *handler) commit(ctx context.Context, d *validate.Delivery, a *attempt) {
+func (h *handler) commit(ctx context.Context, head api.Head, a *attempt) {
 	if len(a.claimed) == 0 {
 		return
 	}
@@ -142,10 +116,10 @@ func (h *handler) commit(ctx context.Context, d *validate.Delivery, a *attempt) 
 	case err == nil:
 	case errors.Is(err, ErrLeaseLost):
 		h.logger.LogAttrs(ctx, slog.LevelWarn, "smshook: the application outlasted the claim lease and another attempt took an event over; it may be processed twice (raise WithClaimLease)",
-			slog.String("event", string(d.Event)), slog.String("hooksId", d.HooksID), slog.Duration("lease", h.lease))
+			slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId), slog.Duration("lease", h.lease))
 	default:
 		h.logger.LogAttrs(ctx, slog.LevelError, "smshook: could not record processed events; a redelivery after the lease will process them again",
-			slog.String("event", string(d.Event)), slog.String("hooksId", d.HooksID), slog.String("error", err.Error()))
+			slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId), slog.String("error", err.Error()))
 	}
 }
 

@@ -24,7 +24,7 @@ type fuzzApp struct {
 	processed map[string]int
 }
 
-func (a *fuzzApp) OnMessageResultUpdate(_ context.Context, e *api.MessageResultUpdateEnvelope) error {
+func (a *fuzzApp) messageResultUpdate(_ context.Context, e *api.MessageResultUpdateEnvelope) error {
 	if a.fail {
 		return errors.New("application down")
 	}
@@ -33,23 +33,18 @@ func (a *fuzzApp) OnMessageResultUpdate(_ context.Context, e *api.MessageResultU
 	}
 	return nil
 }
-func (a *fuzzApp) OnUnsubscribe(context.Context, *api.UnsubscribeEnvelope) error         { return nil }
-func (a *fuzzApp) OnConversionBlock(context.Context, *api.ConversionBlockEnvelope) error { return nil }
-func (a *fuzzApp) OnInternationalDeliveryReceipt(context.Context, *api.InternationalDeliveryReceiptEnvelope) error {
-	return nil
-}
 
-// fuzzStore is a MemoryStore on a clock of the test's, whose steps fail on demand: a claim that ran but whose
+// fuzzStore is a memory store on a clock of the test's, whose steps fail on demand: a claim that ran but whose
 // answer was lost, a commit or a release that did not run.
 type fuzzStore struct {
-	*MemoryStore
+	*memoryStore
 	failClaim, failCommit, failRelease bool
 	commitFailed                       map[string]bool
 	mu                                 sync.Mutex
 }
 
 func (s *fuzzStore) Claim(ctx context.Context, ids []string, token string, lease time.Duration) ([]ClaimState, error) {
-	states, err := s.MemoryStore.Claim(ctx, ids, token, lease)
+	states, err := s.memoryStore.Claim(ctx, ids, token, lease)
 	if s.failClaim {
 		return nil, errors.New("timeout")
 	}
@@ -63,7 +58,7 @@ func (s *fuzzStore) Commit(ctx context.Context, ids []string, token string, rete
 		}
 		return errors.New("timeout")
 	}
-	err := s.MemoryStore.Commit(ctx, ids, token, retention)
+	err := s.memoryStore.Commit(ctx, ids, token, retention)
 	if errors.Is(err, ErrLeaseLost) {
 		for _, id := range ids {
 			s.commitFailed[id] = true
@@ -78,7 +73,7 @@ func (s *fuzzStore) Release(ctx context.Context, ids []string, token string) err
 	if s.failRelease {
 		return errors.New("timeout")
 	}
-	return s.MemoryStore.Release(ctx, ids, token)
+	return s.memoryStore.Release(ctx, ids, token)
 }
 
 // FuzzDeliveryOutcomes plays sequences of deliveries of a few hookIds against a handler whose application and
@@ -93,13 +88,13 @@ func FuzzDeliveryOutcomes(f *testing.F) {
 			return
 		}
 		now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-		m := NewMemoryStore(0)
+		m := newMemoryStore(0)
 		var clock sync.Mutex
 		m.now = func() time.Time { clock.Lock(); defer clock.Unlock(); return now }
-		store := &fuzzStore{MemoryStore: m, commitFailed: map[string]bool{}}
+		store := &fuzzStore{memoryStore: m, commitFailed: map[string]bool{}}
 		app := &fuzzApp{processed: map[string]int{}}
-		hh, err := newHandler(eventDeliverer(app), []Option{WithSecrets("s"), WithStore(store), WithClaimLease(time.Minute),
-			WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))})
+		hh, err := NewHandler(Handler{MessageResultUpdate: app.messageResultUpdate}, WithSecrets("s"), WithStore(store),
+			WithClaimLease(time.Minute), WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,11 +3,13 @@ package smshook_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,41 +17,32 @@ import (
 
 	"github.com/smshook/smshook"
 	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/internal/fixtures"
 	"github.com/smshook/smshook/smshooktest"
 )
 
-func hookIDs(tb testing.TB, events []any) []string {
-	tb.Helper()
+// hookIDs lists the hookIds of the deliveries, in order.
+func hookIDs(webhooks []api.Webhook) []string {
 	var ids []string
-	for _, e := range events {
-		switch e := e.(type) {
-		case *api.MessageResultUpdateEnvelope:
-			for _, h := range e.Hooks {
-				ids = append(ids, h.HookId)
-			}
-		case *api.UnsubscribeEnvelope:
-			for _, h := range e.Hooks {
-				ids = append(ids, h.HookId)
-			}
-		default:
-			tb.Fatalf("unexpected event %T", e)
+	for _, w := range webhooks {
+		for i := range w.HookCount() {
+			ids = append(ids, w.HookID(i))
 		}
 	}
 	return ids
 }
 
-// threeHooks is a MESSAGE_RESULT_UPDATE delivery of hooks a, b and c.
+// threeHooks is a MESSAGE_RESULT_UPDATE delivery of hooks with these hookIds and a new hooksId, as NHN Cloud
+// gives every POST.
 func threeHooks(ids ...string) []byte {
-	env := smshooktest.MessageResultUpdate(func(e *api.MessageResultUpdateEnvelope) {
-		e.HooksId = smshooktest.NewID() // new on every POST, as NHN Cloud does
-		hook := e.Hooks[0]
-		e.Hooks = nil
-		for _, id := range ids {
-			hook.HookId = id
-			e.Hooks = append(e.Hooks, hook)
-		}
-	})
-	b, err := smshooktest.Marshal(env)
+	e := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
+	hook := e.Hooks[0]
+	e.Hooks = nil
+	for _, id := range ids {
+		hook.HookId = id
+		e.Hooks = append(e.Hooks, hook)
+	}
+	b, err := json.Marshal(e)
 	if err != nil {
 		panic(err)
 	}
@@ -58,13 +51,13 @@ func threeHooks(ids ...string) []byte {
 
 func TestRedeliveryInSequenceIsDispatchedOnce(t *testing.T) {
 	t.Parallel()
-	rec := &recorder{}
-	h := newHandler(t, rec)
+	rec := &smshooktest.Recorder{}
+	h := newHandler(t, rec.Handler())
 	body := threeHooks("a", "b", "c")
 	for range 3 {
-		require.Equal(t, http.StatusOK, post(t, h, body).Code)
+		require.Equal(t, http.StatusOK, smshooktest.Post(t, h, body, testSecret).Code)
 	}
-	require.Equal(t, []string{"a", "b", "c"}, hookIDs(t, rec.received()))
+	require.Equal(t, []string{"a", "b", "c"}, hookIDs(rec.Webhooks()))
 }
 
 // TestConcurrentCopiesAreNeverAcknowledgedBeforeProcessing: copies of a delivery sent at once reach the
@@ -72,8 +65,9 @@ func TestRedeliveryInSequenceIsDispatchedOnce(t *testing.T) {
 func TestConcurrentCopiesAreNeverAcknowledgedBeforeProcessing(t *testing.T) {
 	t.Parallel()
 	for round := range 20 { // the race window is small: try it many times
-		rec := &recorder{fail: func(context.Context) error { time.Sleep(time.Millisecond); return nil }}
-		h := newHandler(t, rec)
+		rec := &smshooktest.Recorder{}
+		app := recording(rec, func(context.Context) error { time.Sleep(time.Millisecond); return nil })
+		h := newHandler(t, app)
 		body := threeHooks("a", "b", "c")
 		var wg sync.WaitGroup
 		codes := make([]int, 3)
@@ -82,8 +76,8 @@ func TestConcurrentCopiesAreNeverAcknowledgedBeforeProcessing(t *testing.T) {
 		for i := range codes {
 			wg.Go(func() {
 				<-start
-				codes[i] = post(t, h, body).Code
-				processedWhenAcknowledged[i] = len(rec.received())
+				codes[i] = smshooktest.Post(t, h, body, testSecret).Code
+				processedWhenAcknowledged[i] = len(rec.Webhooks())
 			})
 		}
 		close(start)
@@ -95,9 +89,9 @@ func TestConcurrentCopiesAreNeverAcknowledgedBeforeProcessing(t *testing.T) {
 			}
 		}
 		require.Contains(t, codes, 200, "round %d", round)
-		require.ElementsMatch(t, []string{"a", "b", "c"}, hookIDs(t, rec.received()), "round %d", round)
+		require.ElementsMatch(t, []string{"a", "b", "c"}, hookIDs(rec.Webhooks()), "round %d", round)
 		for range 3 {
-			require.Equal(t, http.StatusOK, post(t, h, body).Code, "round %d: once processed, every copy is 200", round)
+			require.Equal(t, http.StatusOK, smshooktest.Post(t, h, body, testSecret).Code, "round %d: once processed, every copy is 200", round)
 		}
 	}
 }
@@ -120,70 +114,72 @@ func (b *blocker) fail(context.Context) error {
 func TestCopyOfAnEventInProgressIsAnswered503UntilItsOutcome(t *testing.T) {
 	t.Parallel()
 	b := newBlocker()
-	rec := &recorder{fail: b.fail}
-	h := newHandler(t, rec, smshook.WithClaimLease(time.Hour))
+	rec := &smshooktest.Recorder{}
+	app := recording(rec, b.fail)
+	h := newHandler(t, app, smshook.WithClaimLease(time.Hour))
 	body := threeHooks("a")
 	first := make(chan int)
-	go func() { first <- post(t, h, body).Code }()
+	go func() { first <- smshooktest.Post(t, h, body, testSecret).Code }()
 	<-b.entered
-	w := post(t, h, body)
+	w := smshooktest.Post(t, h, body, testSecret)
 	require.Equal(t, http.StatusServiceUnavailable, w.Code)
-	require.Equal(t, smshook.ProblemTypeBase+"in-progress", problemOf(t, w).Type)
+	require.Equal(t, problemType+"in-progress", problemOf(t, w).Type)
 	require.Equal(t, "3600", w.Header().Get("Retry-After"))
 	b.outcome <- errors.New("database down")
 	require.Equal(t, http.StatusInternalServerError, <-first)
-	require.Empty(t, rec.received(), "the first attempt failed")
+	require.Empty(t, rec.Webhooks(), "the first attempt failed")
 
 	// The failed attempt released its lease: the next copy is processed, and answered as it ends.
 	b.outcome <- nil
-	require.Equal(t, http.StatusOK, post(t, h, body).Code)
-	require.Equal(t, []string{"a"}, hookIDs(t, rec.received()))
+	require.Equal(t, http.StatusOK, smshooktest.Post(t, h, body, testSecret).Code)
+	require.Equal(t, []string{"a"}, hookIDs(rec.Webhooks()))
 }
 
 func TestDeliveryWithSomeEventsInProgressProcessesTheRestAndAnswers503(t *testing.T) {
 	t.Parallel()
 	b := newBlocker()
-	var calls sync.Mutex
+	var mu sync.Mutex
 	n := 0
-	rec := &recorder{fail: func(ctx context.Context) error {
-		calls.Lock()
+	rec := &smshooktest.Recorder{}
+	app := recording(rec, func(ctx context.Context) error {
+		mu.Lock()
 		n++
 		firstCall := n == 1
-		calls.Unlock()
+		mu.Unlock()
 		if firstCall {
 			return b.fail(ctx)
 		}
 		return nil
-	}}
-	h := newHandler(t, rec)
+	})
+	h := newHandler(t, app)
 	first := make(chan int)
-	go func() { first <- post(t, h, threeHooks("a")).Code }()
+	go func() { first <- smshooktest.Post(t, h, threeHooks("a"), testSecret).Code }()
 	<-b.entered
-	w := post(t, h, threeHooks("a", "b"))
+	w := smshooktest.Post(t, h, threeHooks("a", "b"), testSecret)
 	require.Equal(t, http.StatusServiceUnavailable, w.Code, "a is in progress elsewhere: no 2xx yet")
-	require.Equal(t, []string{"b"}, hookIDs(t, rec.received()), "b was processed meanwhile")
+	require.Equal(t, []string{"b"}, hookIDs(rec.Webhooks()), "b was processed meanwhile")
 	b.outcome <- nil
 	require.Equal(t, http.StatusOK, <-first)
-	require.Equal(t, http.StatusOK, post(t, h, threeHooks("a", "b")).Code)
-	require.ElementsMatch(t, []string{"b", "a"}, hookIDs(t, rec.received()), "nothing twice")
+	require.Equal(t, http.StatusOK, smshooktest.Post(t, h, threeHooks("a", "b"), testSecret).Code)
+	require.ElementsMatch(t, []string{"b", "a"}, hookIDs(rec.Webhooks()), "nothing twice")
 }
 
 func TestAbandonedLeaseIsProcessedOnceItExpires(t *testing.T) {
 	t.Parallel()
 	store := smshook.NewMemoryStore(0)
-	rec := &recorder{}
-	h := newHandler(t, rec, smshook.WithStore(store), smshook.WithClaimLease(time.Second))
+	rec := &smshooktest.Recorder{}
+	h := newHandler(t, rec.Handler(), smshook.WithStore(store), smshook.WithClaimLease(time.Second))
 	body := threeHooks("a")
 	// A receiver that crashed inside the application left a lease on the event behind: its release never ran.
-	crashed := newHandler(t, &recorder{fail: func(context.Context) error { return errors.New("crash") }},
+	crashed := newHandler(t, smshook.Handler{Default: func(context.Context, api.Webhook) error { return errors.New("crash") }},
 		smshook.WithStore(&leaseOnly{Store: store}), smshook.WithClaimLease(time.Second))
-	require.Equal(t, http.StatusInternalServerError, post(t, crashed, body).Code)
-	require.Equal(t, http.StatusServiceUnavailable, post(t, h, body).Code, "within the lease")
-	require.Empty(t, rec.received())
-	require.Eventually(t, func() bool { return post(t, h, body).Code == http.StatusOK }, 5*time.Second, 20*time.Millisecond)
-	require.Equal(t, []string{"a"}, hookIDs(t, rec.received()))
-	require.Equal(t, http.StatusOK, post(t, h, body).Code)
-	require.Len(t, rec.received(), 1)
+	require.Equal(t, http.StatusInternalServerError, smshooktest.Post(t, crashed, body, testSecret).Code)
+	require.Equal(t, http.StatusServiceUnavailable, smshooktest.Post(t, h, body, testSecret).Code, "within the lease")
+	require.Empty(t, rec.Webhooks())
+	require.Eventually(t, func() bool { return smshooktest.Post(t, h, body, testSecret).Code == http.StatusOK }, 5*time.Second, 20*time.Millisecond)
+	require.Equal(t, []string{"a"}, hookIDs(rec.Webhooks()))
+	require.Equal(t, http.StatusOK, smshooktest.Post(t, h, body, testSecret).Code)
+	require.Len(t, rec.Webhooks(), 1)
 }
 
 // leaseOnly is a store whose releases are lost, as those of a receiver that crashed.
@@ -193,21 +189,22 @@ func (leaseOnly) Release(context.Context, []string, string) error { return nil }
 
 func TestMixedDeliveryDispatchesOnlyUnseenHooks(t *testing.T) {
 	t.Parallel()
-	rec := &recorder{}
-	h := newHandler(t, rec)
-	require.Equal(t, http.StatusOK, post(t, h, threeHooks("a", "b")).Code)
-	require.Equal(t, http.StatusOK, post(t, h, threeHooks("b", "c", "a", "d")).Code)
-	got := rec.received()
+	rec := &smshooktest.Recorder{}
+	h := newHandler(t, rec.Handler())
+	require.Equal(t, http.StatusOK, smshooktest.Post(t, h, threeHooks("a", "b"), testSecret).Code)
+	require.Equal(t, http.StatusOK, smshooktest.Post(t, h, threeHooks("b", "c", "a", "d"), testSecret).Code)
+	got := rec.Webhooks()
 	require.Len(t, got, 2)
-	require.Equal(t, []string{"a", "b"}, hookIDs(t, got[:1]))
-	require.Equal(t, []string{"c", "d"}, hookIDs(t, got[1:]))
+	require.Equal(t, []string{"a", "b"}, hookIDs(got[:1]))
+	require.Equal(t, []string{"c", "d"}, hookIDs(got[1:]))
 }
 
 func TestFailedDeliveryIsProcessedWhenSentAgain(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
 	failures := 1
-	rec := &recorder{fail: func(context.Context) error {
+	rec := &smshooktest.Recorder{}
+	app := recording(rec, func(context.Context) error {
 		mu.Lock()
 		defer mu.Unlock()
 		if failures > 0 {
@@ -215,15 +212,15 @@ func TestFailedDeliveryIsProcessedWhenSentAgain(t *testing.T) {
 			return errors.New("database down")
 		}
 		return nil
-	}}
-	h := newHandler(t, rec)
+	})
+	h := newHandler(t, app)
 	body := threeHooks("a", "b")
-	require.Equal(t, http.StatusInternalServerError, post(t, h, body).Code)
-	require.Empty(t, rec.received())
-	require.Equal(t, http.StatusOK, post(t, h, body).Code)
-	require.Equal(t, []string{"a", "b"}, hookIDs(t, rec.received()))
-	require.Equal(t, http.StatusOK, post(t, h, body).Code)
-	require.Len(t, rec.received(), 1)
+	require.Equal(t, http.StatusInternalServerError, smshooktest.Post(t, h, body, testSecret).Code)
+	require.Empty(t, rec.Webhooks())
+	require.Equal(t, http.StatusOK, smshooktest.Post(t, h, body, testSecret).Code)
+	require.Equal(t, []string{"a", "b"}, hookIDs(rec.Webhooks()))
+	require.Equal(t, http.StatusOK, smshooktest.Post(t, h, body, testSecret).Code)
+	require.Len(t, rec.Webhooks(), 1)
 }
 
 func TestPanicAndTimeoutReleaseClaims(t *testing.T) {
@@ -241,7 +238,8 @@ func TestPanicAndTimeoutReleaseClaims(t *testing.T) {
 			t.Parallel()
 			var mu sync.Mutex
 			first := true
-			rec := &recorder{fail: func(ctx context.Context) error {
+			rec := &smshooktest.Recorder{}
+			app := recording(rec, func(ctx context.Context) error {
 				mu.Lock()
 				f := first
 				first = false
@@ -250,17 +248,17 @@ func TestPanicAndTimeoutReleaseClaims(t *testing.T) {
 					return tt.fail(ctx)
 				}
 				return nil
-			}}
-			h := newHandler(t, rec, tt.opts...)
+			})
+			h := newHandler(t, app, tt.opts...)
 			body := threeHooks("a")
-			require.Equal(t, tt.status, post(t, h, body).Code)
-			require.Equal(t, http.StatusOK, post(t, h, body).Code)
-			require.Equal(t, []string{"a"}, hookIDs(t, rec.received()))
+			require.Equal(t, tt.status, smshooktest.Post(t, h, body, testSecret).Code)
+			require.Equal(t, http.StatusOK, smshooktest.Post(t, h, body, testSecret).Code)
+			require.Equal(t, []string{"a"}, hookIDs(rec.Webhooks()))
 		})
 	}
 }
 
-// faultyStore is a MemoryStore whose steps fail, stall or answer nonsense on demand, as a Redis that went away
+// faultyStore is a Store whose steps fail, stall or answer nonsense on demand, as a Redis that went away
 // or stopped would.
 type faultyStore struct {
 	smshook.Store
@@ -314,60 +312,68 @@ func TestStoreFailuresAtEachStep(t *testing.T) {
 	down := errors.New("connection refused")
 	t.Run("claim fails: 503, nothing dispatched, what it may have leased is released", func(t *testing.T) {
 		t.Parallel()
-		rec := &recorder{}
+		rec := &smshooktest.Recorder{}
 		f := &faultyStore{Store: smshook.NewMemoryStore(0), claim: down}
-		h := newHandler(t, rec, smshook.WithStore(f))
-		w := post(t, h, threeHooks("a"))
+		h := newHandler(t, rec.Handler(), smshook.WithStore(f))
+		w := smshooktest.Post(t, h, threeHooks("a"), testSecret)
 		require.Equal(t, http.StatusServiceUnavailable, w.Code)
-		require.Equal(t, smshook.ProblemTypeBase+"store-unavailable", problemOf(t, w).Type)
+		require.Equal(t, problemType+"store-unavailable", problemOf(t, w).Type)
 		require.Equal(t, "2", w.Header().Get("Retry-After"))
-		require.Empty(t, rec.received())
+		require.Empty(t, rec.Webhooks())
 		require.Eventually(t, func() bool { return f.releases() == 1 }, 2*time.Second, 5*time.Millisecond, "the clean-up ran")
 		f.claim = nil
-		require.Equal(t, http.StatusOK, post(t, h, threeHooks("a")).Code, "the clean-up ended the lost lease")
-		require.Equal(t, []string{"a"}, hookIDs(t, rec.received()))
+		require.Equal(t, http.StatusOK, smshooktest.Post(t, h, threeHooks("a"), testSecret).Code, "the clean-up ended the lost lease")
+		require.Equal(t, []string{"a"}, hookIDs(rec.Webhooks()))
 	})
 	t.Run("stalled store: 503 within the store timeout", func(t *testing.T) {
 		t.Parallel()
-		rec := &recorder{}
-		h := newHandler(t, rec, smshook.WithStore(&faultyStore{Store: smshook.NewMemoryStore(0), stall: true}),
+		rec := &smshooktest.Recorder{}
+		h := newHandler(t, rec.Handler(), smshook.WithStore(&faultyStore{Store: smshook.NewMemoryStore(0), stall: true}),
 			smshook.WithStoreTimeout(50*time.Millisecond))
 		start := time.Now()
-		w := post(t, h, threeHooks("a"))
+		w := smshooktest.Post(t, h, threeHooks("a"), testSecret)
 		require.Equal(t, http.StatusServiceUnavailable, w.Code)
 		require.Less(t, time.Since(start), time.Second)
-		require.Empty(t, rec.received())
+		require.Empty(t, rec.Webhooks())
 	})
 	t.Run("commit fails: the events were processed, so 200", func(t *testing.T) {
 		t.Parallel()
-		rec := &recorder{}
-		h := newHandler(t, rec, smshook.WithStore(&faultyStore{Store: smshook.NewMemoryStore(0), commit: down}))
-		require.Equal(t, http.StatusOK, post(t, h, threeHooks("a")).Code)
-		require.Equal(t, []string{"a"}, hookIDs(t, rec.received()))
+		rec := &smshooktest.Recorder{}
+		h := newHandler(t, rec.Handler(), smshook.WithStore(&faultyStore{Store: smshook.NewMemoryStore(0), commit: down}))
+		require.Equal(t, http.StatusOK, smshooktest.Post(t, h, threeHooks("a"), testSecret).Code)
+		require.Equal(t, []string{"a"}, hookIDs(rec.Webhooks()))
 	})
 	t.Run("commit finds its lease taken over: 200, logged", func(t *testing.T) {
 		t.Parallel()
-		rec := &recorder{}
-		h := newHandler(t, rec, smshook.WithStore(&faultyStore{Store: smshook.NewMemoryStore(0), commit: smshook.ErrLeaseLost}))
-		require.Equal(t, http.StatusOK, post(t, h, threeHooks("a")).Code)
+		rec := &smshooktest.Recorder{}
+		h := newHandler(t, rec.Handler(), smshook.WithStore(&faultyStore{Store: smshook.NewMemoryStore(0), commit: smshook.ErrLeaseLost}))
+		require.Equal(t, http.StatusOK, smshooktest.Post(t, h, threeHooks("a"), testSecret).Code)
 	})
 	t.Run("release fails after the application failed: still 500", func(t *testing.T) {
 		t.Parallel()
-		rec := &recorder{fail: func(context.Context) error { return errors.New("database down") }}
+		rec := &smshooktest.Recorder{}
+		var appDown atomic.Bool
+		appDown.Store(true)
+		app := recording(rec, func(context.Context) error {
+			if appDown.Load() {
+				return errors.New("database down")
+			}
+			return nil
+		})
 		f := &faultyStore{Store: smshook.NewMemoryStore(0), release: down}
-		h := newHandler(t, rec, smshook.WithStore(f), smshook.WithClaimLease(time.Second))
-		require.Equal(t, http.StatusInternalServerError, post(t, h, threeHooks("a")).Code)
-		rec.fail = nil
-		require.Equal(t, http.StatusServiceUnavailable, post(t, h, threeHooks("a")).Code, "the lease is still held")
-		require.Eventually(t, func() bool { return post(t, h, threeHooks("a")).Code == http.StatusOK }, 5*time.Second, 20*time.Millisecond)
+		h := newHandler(t, app, smshook.WithStore(f), smshook.WithClaimLease(time.Second))
+		require.Equal(t, http.StatusInternalServerError, smshooktest.Post(t, h, threeHooks("a"), testSecret).Code)
+		appDown.Store(false)
+		require.Equal(t, http.StatusServiceUnavailable, smshooktest.Post(t, h, threeHooks("a"), testSecret).Code, "the lease is still held")
+		require.Eventually(t, func() bool { return smshooktest.Post(t, h, threeHooks("a"), testSecret).Code == http.StatusOK }, 5*time.Second, 20*time.Millisecond)
 	})
 	t.Run("store answers nonsense: 503", func(t *testing.T) {
 		t.Parallel()
 		for _, states := range [][]smshook.ClaimState{{}, {smshook.Claimed, smshook.Claimed}, {0}, {9}} {
-			rec := &recorder{}
-			h := newHandler(t, rec, smshook.WithStore(&faultyStore{Store: smshook.NewMemoryStore(0), states: states}))
-			require.Equal(t, http.StatusServiceUnavailable, post(t, h, threeHooks("a")).Code, "%v", states)
-			require.Empty(t, rec.received())
+			rec := &smshooktest.Recorder{}
+			h := newHandler(t, rec.Handler(), smshook.WithStore(&faultyStore{Store: smshook.NewMemoryStore(0), states: states}))
+			require.Equal(t, http.StatusServiceUnavailable, smshooktest.Post(t, h, threeHooks("a"), testSecret).Code, "%v", states)
+			require.Empty(t, rec.Webhooks())
 		}
 	})
 }
@@ -377,12 +383,12 @@ func TestStrictServerFailureAnswerReleasesClaims(t *testing.T) {
 	s := &strictServer{got: make(chan any, 2), resp: failingResponse{}}
 	h, err := smshook.NewStrictHandler(s, smshook.WithSecrets(testSecret))
 	require.NoError(t, err)
-	w := post(t, h, threeHooks("a"))
+	w := smshooktest.Post(t, h, threeHooks("a"), testSecret)
 	require.Equal(t, http.StatusInternalServerError, w.Code)
 	require.Equal(t, "application/problem+json", w.Header().Get("Content-Type"))
 	<-s.got
 	s.resp = api.ReceiveWebhook200Response{}
-	require.Equal(t, http.StatusOK, post(t, h, threeHooks("a")).Code)
+	require.Equal(t, http.StatusOK, smshooktest.Post(t, h, threeHooks("a"), testSecret).Code)
 	require.Len(t, (<-s.got).(api.MessageResultUpdateEnvelope).Hooks, 1, "the failed attempt did not mark the event done")
 }
 
@@ -400,44 +406,41 @@ func (failingResponse) VisitReceiveWebhookResponse(w http.ResponseWriter) error 
 // that would spell the same joined key are different events.
 func TestDeduplicationKeysAreUnambiguous(t *testing.T) {
 	t.Parallel()
-	rec := &recorder{}
-	h := newHandler(t, rec)
-	with := func(appKey, hookID string) []byte {
-		env := smshooktest.Fresh(smshooktest.MessageResultUpdate(func(e *api.MessageResultUpdateEnvelope) {
-			e.AppKey = appKey
-			e.Hooks[0].HookId = hookID
-		}))
-		b, err := smshooktest.Marshal(env)
-		require.NoError(t, err)
-		return b
+	rec := &smshooktest.Recorder{}
+	h := newHandler(t, rec.Handler())
+	with := func(appKey, hookID string) *api.MessageResultUpdateEnvelope {
+		e := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
+		e.AppKey = appKey
+		e.Hooks[0].HookId = hookID
+		return e
 	}
-	require.Equal(t, http.StatusOK, post(t, h, with("a/MESSAGE_RESULT_UPDATE/b", "c")).Code)
-	require.Equal(t, http.StatusOK, post(t, h, with("a", "b/MESSAGE_RESULT_UPDATE/c")).Code)
-	require.Len(t, rec.received(), 2)
+	require.Equal(t, http.StatusOK, smshooktest.Post(t, h, with("a/MESSAGE_RESULT_UPDATE/b", "c"), testSecret).Code)
+	require.Equal(t, http.StatusOK, smshooktest.Post(t, h, with("a", "b/MESSAGE_RESULT_UPDATE/c"), testSecret).Code)
+	require.Len(t, rec.Webhooks(), 2)
 }
 
 func TestWithoutDeduplication(t *testing.T) {
 	t.Parallel()
-	rec := &recorder{}
-	h := newHandler(t, rec, smshook.WithoutDeduplication())
+	rec := &smshooktest.Recorder{}
+	h := newHandler(t, rec.Handler(), smshook.WithoutDeduplication())
 	body := threeHooks("a")
 	for range 3 {
-		require.Equal(t, http.StatusOK, post(t, h, body).Code)
+		require.Equal(t, http.StatusOK, smshooktest.Post(t, h, body, testSecret).Code)
 	}
-	require.Equal(t, []string{"a", "a", "a"}, hookIDs(t, rec.received()))
+	require.Equal(t, []string{"a", "a", "a"}, hookIDs(rec.Webhooks()))
 }
 
 func TestSharedStoreAcrossReceivers(t *testing.T) {
 	t.Parallel()
 	store := smshook.NewMemoryStore(0)
-	rec1, rec2 := &recorder{}, &recorder{}
-	h1 := newHandler(t, rec1, smshook.WithStore(store))
-	h2 := newHandler(t, rec2, smshook.WithStore(store))
+	rec1, rec2 := &smshooktest.Recorder{}, &smshooktest.Recorder{}
+	h1 := newHandler(t, rec1.Handler(), smshook.WithStore(store))
+	h2 := newHandler(t, rec2.Handler(), smshook.WithStore(store))
 	body := threeHooks("a")
-	require.Equal(t, http.StatusOK, post(t, h1, body).Code)
-	require.Equal(t, http.StatusOK, post(t, h2, body).Code)
-	require.Len(t, rec1.received(), 1)
-	require.Empty(t, rec2.received())
+	require.Equal(t, http.StatusOK, smshooktest.Post(t, h1, body, testSecret).Code)
+	require.Equal(t, http.StatusOK, smshooktest.Post(t, h2, body, testSecret).Code)
+	require.Len(t, rec1.Webhooks(), 1)
+	require.Empty(t, rec2.Webhooks())
 }
 
 func TestStrictServerGetsOnlyUnseenHooks(t *testing.T) {
@@ -445,8 +448,8 @@ func TestStrictServerGetsOnlyUnseenHooks(t *testing.T) {
 	s := &strictServer{got: make(chan any, 2), resp: api.ReceiveWebhook200Response{}}
 	h, err := smshook.NewStrictHandler(s, smshook.WithSecrets(testSecret))
 	require.NoError(t, err)
-	require.Equal(t, http.StatusOK, post(t, h, threeHooks("a")).Code)
-	require.Equal(t, http.StatusOK, post(t, h, threeHooks("a", "b")).Code)
+	require.Equal(t, http.StatusOK, smshooktest.Post(t, h, threeHooks("a"), testSecret).Code)
+	require.Equal(t, http.StatusOK, smshooktest.Post(t, h, threeHooks("a", "b"), testSecret).Code)
 	first, second := (<-s.got).(api.MessageResultUpdateEnvelope), (<-s.got).(api.MessageResultUpdateEnvelope)
 	require.Len(t, first.Hooks, 1)
 	require.Len(t, second.Hooks, 1)
@@ -466,9 +469,9 @@ func (a *abortingBody) Read(p []byte) (int, error) {
 
 func TestClientAbortingMidBodyIsNotDispatched(t *testing.T) {
 	t.Parallel()
-	rec := &recorder{}
-	h := newHandler(t, rec)
-	body := vendorFixture(t, "unsubscribe.json")
+	rec := &smshooktest.Recorder{}
+	h := newHandler(t, rec.Handler())
+	body := fixtures.Read("unsubscribe.json")
 	r := httptest.NewRequest(http.MethodPost, "/", &abortingBody{r: bytes.NewReader(body[:len(body)/2])})
 	r.ContentLength = int64(len(body))
 	r.Header.Set("Content-Type", "application/json")
@@ -476,5 +479,5 @@ func TestClientAbortingMidBodyIsNotDispatched(t *testing.T) {
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r)
 	require.Equal(t, http.StatusBadRequest, w.Code)
-	require.Empty(t, rec.received())
+	require.Empty(t, rec.Webhooks())
 }

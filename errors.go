@@ -2,17 +2,15 @@ package smshook
 
 import "errors"
 
-// The causes of a rejected request that are not about its body (those are validate.ErrMalformed,
-// validate.ErrInvalid, validate.ErrUnsupportedMediaType and validate.ErrBodyTooLarge). A Rejection's Err
-// wraps one of them; match with errors.Is.
+// The causes of a refusal; a Rejection's Err wraps one of them, or a *validate.Error for a body, and its
+// Problem.Type names it (problemKinds).
 var (
-	// ErrMethodNotAllowed: the method is not POST.
-	ErrMethodNotAllowed = errors.New("method is not POST")
-	// ErrSignatureMissing: neither X-Toast-Webhook-Signature nor X-Nhn-Webhook-Signature is present, or one
-	// of them is empty or repeated.
-	ErrSignatureMissing = errors.New("signature header is missing, empty or repeated")
-	// ErrSignatureMismatch: a signature header holds none of the accepted secrets.
-	ErrSignatureMismatch = errors.New("signature does not match")
+	errMethodNotAllowed     = errors.New("method is not POST")
+	errSignatureMissing     = errors.New("signature header is missing, empty or repeated")
+	errSignatureMismatch    = errors.New("signature does not match")
+	errAppKeyNotAllowed     = errors.New("appKey is not one this receiver accepts")
+	errUnsupportedMediaType = errors.New("content type is not application/json")
+	errBodyTooLarge         = errors.New("body is larger than the limit")
 	// errStoreUnavailable: the deduplication store failed; answered 503 so that the delivery is sent again.
 	errStoreUnavailable = errors.New("deduplication store unavailable")
 	// errInProgress: another attempt is processing events of the delivery; answered 503 so that it is sent
@@ -20,8 +18,6 @@ var (
 	errInProgress = errors.New("events of this delivery are being processed by another attempt")
 	// errPanic: the application panicked; answered 500.
 	errPanic = errors.New("panic in the application")
-	// ErrAppKeyNotAllowed: the delivery's appKey is not one of WithAppKeys.
-	ErrAppKeyNotAllowed = errors.New("appKey is not one this receiver accepts")
-	// ErrNoSecret: NewHandler was given no secret and not told to accept unsigned requests.
-	ErrNoSecret = errors.New("smshook: no secret configured; pass WithSecrets, or AllowUnsigned to accept unsigned requests")
+	// errNoSecret: NewHandler was given no secret and not told to accept unsigned requests.
+	errNoSecret = errors.New("smshook: no secret configured; pass WithSecrets, or AllowUnsigned to accept unsigned requests")
 )

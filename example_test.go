@@ -1,67 +1,192 @@
 package smshook_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
+	"log"
 	"net/http"
 	"net/http/httptest"
-	"strings"
+
+	"github.com/go-chi/chi/v5"
 
 	"github.com/smshook/smshook"
 	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/smshooktest"
+	"github.com/smshook/smshook/validate"
 )
 
-// results handles the one event it cares about; the others are acknowledged.
-type results struct{}
-
-func (results) OnMessageResultUpdate(_ context.Context, e *api.MessageResultUpdateEnvelope) error {
-	for _, h := range e.Hooks {
-		status := "(no status)" // optional fields are pointers, nil when NHN Cloud leaves them out
-		if h.MessageStatus != nil {
-			status = string(*h.MessageStatus)
-		}
-		received := "(not received)"
-		if h.ReceiveDate != nil {
-			received = h.ReceiveDate.Time().UTC().String()
-		}
-		fmt.Printf("request %s #%d: %s at %s\n", h.RequestId, h.RecipientSeq, status, received)
-	}
-	return nil
-}
-func (results) OnUnsubscribe(context.Context, *api.UnsubscribeEnvelope) error         { return nil }
-func (results) OnConversionBlock(context.Context, *api.ConversionBlockEnvelope) error { return nil }
-func (results) OnInternationalDeliveryReceipt(context.Context, *api.InternationalDeliveryReceiptEnvelope) error {
-	return nil
-}
-
+// A receiver on net/http's ServeMux. Set the func of each event you handle; the others are acknowledged.
 func ExampleNewHandler() {
-	h, err := smshook.NewHandler(results{},
-		smshook.WithSecrets("the signature typed into the console"),
-		smshook.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	h, err := smshook.NewHandler(smshook.Handler{
+		MessageResultUpdate: func(_ context.Context, e *api.MessageResultUpdateEnvelope) error {
+			for _, hook := range e.Hooks {
+				status := "(no status)" // optional fields are pointers, nil when NHN Cloud leaves them out
+				if hook.MessageStatus != nil {
+					status = string(*hook.MessageStatus)
+				}
+				fmt.Printf("request %s #%d: %s\n", hook.RequestId, hook.RecipientSeq, status)
+			}
+			return nil // acknowledged (200); an error is answered 500 and NHN Cloud sends the delivery again
+		},
+	}, smshook.WithSecrets("the signature typed into the console"))
 	if err != nil {
-		panic(err)
+		log.Fatal(err)
 	}
-	srv := httptest.NewServer(h) // in production: http.Handle("/webhooks/nhn", h)
+	mux := http.NewServeMux()
+	mux.Handle("POST /webhooks/nhn", h)
+	srv := httptest.NewServer(mux)
 	defer srv.Close()
 
-	body := `{"hooksId":"h1","webhookConfigId":"c1","productName":"SMS","appKey":"k","event":"MESSAGE_RESULT_UPDATE",
-	  "hooks":[{"hookId":"e1","requestId":"20240429205802y0Tl7Gbz0e0","recipientSeq":1,
-	  "messageStatus":"COMPLETED","receiveDate":"2024-04-29T20:58:04"}]}`
-	for _, signature := range []string{"the signature typed into the console", "a guess"} {
-		req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(body))
+	// What NHN Cloud posts to the URL of the console: the delivery as JSON and the secret in a header.
+	body, err := json.Marshal(smshooktest.Sample[*api.MessageResultUpdateEnvelope]())
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, signature := range []string{"the signature typed into the console", "the signature typed into the console", "a guess"} {
+		req, err := http.NewRequest(http.MethodPost, srv.URL+"/webhooks/nhn", bytes.NewReader(body))
+		if err != nil {
+			log.Fatal(err)
+		}
 		req.Header.Set("Content-Type", "application/json;charset=UTF-8")
 		req.Header.Set(smshook.SignatureHeader, signature)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
-			panic(err)
+			log.Fatal(err)
 		}
 		resp.Body.Close()
 		fmt.Println(resp.Status)
 	}
+	// The second POST is a redelivery: acknowledged, not handed over again. The third is not signed right.
+
 	// Output:
-	// request 20240429205802y0Tl7Gbz0e0 #1: COMPLETED at 2024-04-29 11:58:04 +0000 UTC
+	// request 20240429205802y0Tl7Gbz0e0 #1: COMPLETED
+	// 200 OK
 	// 200 OK
 	// 401 Unauthorized
+}
+
+// The same handler under a chi router: it is an http.Handler, mounted on whatever path.
+func ExampleNewHandler_router() {
+	h, err := smshook.NewHandler(smshook.Handler{
+		ConversionBlock: func(_ context.Context, e *api.ConversionBlockEnvelope) error {
+			for _, hook := range e.Hooks {
+				fmt.Printf("country +%s blocked\n", hook.CountryCode)
+			}
+			return nil
+		},
+	}, smshook.WithSecrets("the signature typed into the console"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	r := chi.NewRouter()
+	r.Route("/webhooks", func(r chi.Router) {
+		r.Method(http.MethodPost, "/nhn", h)
+	})
+	srv := httptest.NewServer(r)
+	defer srv.Close()
+
+	body, err := json.Marshal(smshooktest.Sample[*api.ConversionBlockEnvelope]())
+	if err != nil {
+		log.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, srv.URL+"/webhooks/nhn", bytes.NewReader(body))
+	if err != nil {
+		log.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
+	req.Header.Set(smshook.SignatureHeader, "the signature typed into the console")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		log.Fatal(err)
+	}
+	resp.Body.Close()
+	fmt.Println(resp.Status)
+	// Output:
+	// country +1 blocked
+	// 200 OK
+}
+
+// results is an implementation of the generated strict server interface: it receives every delivery and
+// chooses the answer.
+type results struct{}
+
+func (results) ReceiveWebhook(_ context.Context, req api.ReceiveWebhookRequestObject) (api.ReceiveWebhookResponseObject, error) {
+	v, err := req.Body.ValueByDiscriminator()
+	if err != nil {
+		return nil, err
+	}
+	switch e := v.(type) {
+	case api.InternationalDeliveryReceiptEnvelope:
+		for _, hook := range e.Hooks {
+			fmt.Printf("request %s #%d: %s\n", hook.RequestId, hook.RecipientSeq, hook.DlrStatus)
+		}
+	default:
+		fmt.Printf("%T\n", v)
+	}
+	return api.ReceiveWebhook200Response{}, nil
+}
+
+func ExampleNewStrictHandler() {
+	h, err := smshook.NewStrictHandler(results{}, smshook.WithSecrets("the signature typed into the console"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, delivery := range []api.Webhook{
+		smshooktest.Sample[*api.InternationalDeliveryReceiptEnvelope](),
+		smshooktest.Sample[*api.UnsubscribeEnvelope](),
+	} {
+		body, err := json.Marshal(delivery)
+		if err != nil {
+			log.Fatal(err)
+		}
+		req := httptest.NewRequest(http.MethodPost, "/webhooks/nhn", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json;charset=UTF-8")
+		req.Header.Set(smshook.SignatureHeader, "the signature typed into the console")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		fmt.Println(w.Code)
+	}
+	// Output:
+	// request 20240925160005UvxdDrJ4g20 #1: ACCEPTED
+	// 200
+	// api.UnsubscribeEnvelope
+	// 200
+}
+
+// Without an http.Handler (a queue consumer, a function's event): check the signature, validate the body,
+// and hand it to the Handler.
+func ExampleVerifySignature() {
+	secrets := []string{"the old secret", "the new secret"} // both, during a rotation
+	for _, signature := range []string{"the new secret", "the old secret", "a guess", ""} {
+		fmt.Println(smshook.VerifySignature(signature, secrets...))
+	}
+
+	// A delivery taken from a queue: its body and the value of its X-Toast-Webhook-Signature.
+	body, err := json.Marshal(smshooktest.Sample[*api.ConversionBlockEnvelope]())
+	if err != nil {
+		log.Fatal(err)
+	}
+	signature := "the new secret"
+	if !smshook.VerifySignature(signature, secrets...) {
+		log.Fatal("not from NHN Cloud")
+	}
+	w, _, err := validate.Body(body, validate.Compatible)
+	if err != nil {
+		log.Fatal(err)
+	}
+	h := smshook.Handler{ConversionBlock: func(_ context.Context, e *api.ConversionBlockEnvelope) error {
+		fmt.Printf("%s: %d hooks\n", e.Event, len(e.Hooks))
+		return nil
+	}}
+	if err := h.Handle(context.Background(), w); err != nil {
+		log.Fatal(err)
+	}
+	// Output:
+	// true
+	// true
+	// false
+	// false
+	// CONVERSION_BLOCK: 1 hooks
 }

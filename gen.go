@@ -1,11 +1,17 @@
 package smshook
 
-import _ "embed"
+import (
+	"bytes"
+	_ "embed"
+)
 
-//go:generate go tool oapi-codegen -config api/config.yaml openapi.yaml
-
-// Spec is openapi.yaml, the contract of the webhook, as bytes: serve it, or share it with other languages.
-// Package api holds the code generated from it; package validate checks deliveries against it.
+// handler.gen.go: Handler, one func per event of openapi.yaml.
 //
+//go:generate go run ./internal/eventgen -spec openapi.yaml -handler handler.gen.go
+
 //go:embed openapi.yaml
-var Spec []byte
+var spec []byte
+
+// Spec returns openapi.yaml, the contract of the webhook: serve it, or share it with other languages. Each call
+// returns a new copy. Package api holds the code generated from it.
+func Spec() []byte { return bytes.Clone(spec) }

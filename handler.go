@@ -1,7 +1,6 @@
 package smshook
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
-	"unsafe"
 
 	"github.com/smshook/smshook/api"
 	"github.com/smshook/smshook/validate"
@@ -21,36 +19,35 @@ const placeholderAppKey = "String"
 
 type handler struct {
 	config
-	validator *validate.Validator
-	secrets   signatures
-	deliver   deliverFunc
+	secrets signatures
+	deliver deliverFunc
 }
 
-// NewHandler returns an http.Handler that receives NHN Cloud SMS webhooks on whatever path it is mounted and
-// hands each validated delivery to h. Per request, in this order:
+// NewHandler returns an http.Handler that receives NHN Cloud webhooks on whatever path it is mounted and
+// hands each validated delivery to the func of h for its event. Per request, in this order:
 //
 //	method POST, else 405 → the signature (X-Toast-Webhook-Signature or X-Nhn-Webhook-Signature), before any
 //	byte of the body is read, else 401 → Content-Type application/json, else 415 → body within the limit,
 //	else 413 → JSON and openapi.yaml, else 400 listing every violation → the appKey, if WithAppKeys, else
-//	403 → claims in the store (503 when another attempt holds a hook, or the store fails) → typed dispatch →
-//	200, or 500 when h fails (503 past WithTimeout).
+//	403 → claims in the store (503 when another attempt holds a hook, or the store fails) → the func of
+//	the event → 200, or 500 when it fails (503 past WithTimeout).
 //
-// Errors are answered as RFC 9457 problem JSON. The default profile is Compatible: a delivery of an unknown
-// event is acknowledged and handed to the OnUnknownEvent callback. A signed request whose appKey is "String"
-// is the console's verification request: it is answered 200 and not dispatched.
+// Errors are answered as RFC 9457 problem JSON. The default profile is compatible: a delivery of an event the
+// contract does not know is handed to h.Default as an *api.Envelope, or acknowledged and logged. A signed
+// request whose appKey is "String" is the console's verification request: it is answered 200 and not
+// dispatched.
 //
-// NewHandler fails with ErrNoSecret when neither WithSecrets nor AllowUnsigned is given, and when the
-// embedded spec does not load.
-func NewHandler(h EventHandler, opts ...Option) (http.Handler, error) {
-	if h == nil {
-		return nil, errors.New("smshook: NewHandler needs an EventHandler")
-	}
-	return newHandler(eventDeliverer(h), opts)
+// NewHandler fails when neither WithSecrets nor AllowUnsigned is given.
+func NewHandler(h Handler, opts ...Option) (http.Handler, error) {
+	return newHandler(func(ctx context.Context, w api.Webhook) (*bufferedResponse, bool, error) {
+		handled, err := h.deliver(ctx, w)
+		return nil, handled, err
+	}, opts)
 }
 
 // NewStrictHandler is NewHandler for an implementation of the generated api.StrictServerInterface: it receives
-// the validated delivery as the api.Delivery union (ValueByDiscriminator returns the typed envelope) and
-// chooses the response; an error is answered 500. Unknown events still go to the OnUnknownEvent callback.
+// every validated delivery as the api.Delivery union (ValueByDiscriminator returns the typed envelope), that
+// of an unknown event too, and chooses the response; an error is answered 500.
 func NewStrictHandler(s api.StrictServerInterface, opts ...Option) (http.Handler, error) {
 	if s == nil {
 		return nil, errors.New("smshook: NewStrictHandler needs a StrictServerInterface")
@@ -60,28 +57,25 @@ func NewStrictHandler(s api.StrictServerInterface, opts ...Option) (http.Handler
 
 func newHandler(deliver deliverFunc, opts []Option) (*handler, error) {
 	h := &handler{
-		config:  config{profile: validate.Compatible, maxBody: validate.DefaultMaxBodyBytes, logger: slog.Default()},
+		config:  config{profile: validate.Compatible, maxBody: defaultMaxBodyBytes, logger: slog.Default()},
 		deliver: deliver,
 	}
 	for _, opt := range opts {
 		opt(&h.config)
 	}
 	if len(h.config.secrets) == 0 && !h.unsigned {
-		return nil, ErrNoSecret
+		return nil, errNoSecret
 	}
 	h.secrets = newSignatures(h.config.secrets)
 	h.config.secrets = nil // only the digests are kept
 	if h.onRejected == nil {
 		h.onRejected = h.logRejection
 	}
-	if h.onUnknownEvent == nil {
-		h.onUnknownEvent = h.logUnknownEvent
-	}
 	if h.retention <= 0 {
-		h.retention = DefaultRetention
+		h.retention = defaultRetention
 	}
 	if h.storeTimeout <= 0 {
-		h.storeTimeout = DefaultStoreTimeout
+		h.storeTimeout = defaultStoreTimeout
 	}
 	switch {
 	case h.lease > 0:
@@ -90,7 +84,7 @@ func newHandler(deliver deliverFunc, opts []Option) (*handler, error) {
 		// timeout.
 		h.lease = h.timeout + h.storeTimeout
 	default:
-		h.lease = DefaultClaimLease
+		h.lease = defaultClaimLease
 	}
 	switch {
 	case h.noDedup:
@@ -98,18 +92,13 @@ func newHandler(deliver deliverFunc, opts []Option) (*handler, error) {
 	case h.store == nil:
 		h.store = NewMemoryStore(0)
 	}
-	var err error
-	h.validator, err = validate.New(validate.WithProfile(h.profile), validate.WithMaxBodyBytes(h.maxBody))
-	if err != nil {
-		return nil, err
-	}
 	return h, nil
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		h.reject(w, r, http.StatusMethodNotAllowed, ErrMethodNotAllowed, nil, nil)
+		h.reject(w, r, http.StatusMethodNotAllowed, errMethodNotAllowed, nil, nil)
 		return
 	}
 	if !h.unsigned || len(h.secrets) > 0 { // AllowUnsigned without secrets checks nothing
@@ -118,70 +107,72 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := validate.CheckContentType(r.Header.Get("Content-Type")); err != nil {
-		h.reject(w, r, http.StatusUnsupportedMediaType, err, nil, nil)
+	if !isJSON(r.Header.Get("Content-Type")) {
+		h.reject(w, r, http.StatusUnsupportedMediaType, errUnsupportedMediaType, nil, nil)
 		return
 	}
-	body, err := validate.ReadBody(r, h.maxBody)
+	body, err := readBody(r, h.maxBody)
 	if err != nil {
-		if errors.Is(err, validate.ErrBodyTooLarge) {
+		if errors.Is(err, errBodyTooLarge) {
 			h.reject(w, r, http.StatusRequestEntityTooLarge, err, nil, nil)
 			return
 		}
 		// The client went away or the connection broke: nothing was dispatched, nobody reads the answer.
-		h.reject(w, r, http.StatusBadRequest, err, nil, violationsOf(err))
+		h.reject(w, r, http.StatusBadRequest, err, nil, nil)
 		return
 	}
-	// The body was read into a buffer of its own that nothing writes to again, so the delivery's strings can
-	// share its memory instead of a copy.
-	d, err := h.validator.BodyString(unsafe.String(unsafe.SliceData(body), len(body)))
+	d, drift, err := validate.Body(body, h.profile)
 	if err != nil {
 		if errors.Is(err, validate.ErrInvalid) && isVerification(body) {
 			h.acknowledgeVerification(w, r)
 			return
 		}
-		h.reject(w, r, http.StatusBadRequest, err, body, violationsOf(err))
+		var ve *validate.Error
+		errors.As(err, &ve)
+		h.reject(w, r, http.StatusBadRequest, err, body, ve.Violations)
 		return
 	}
-	if d.AppKey == placeholderAppKey {
+	head := d.Head()
+	if head.AppKey == placeholderAppKey {
 		h.acknowledgeVerification(w, r)
 		return
 	}
-	if h.appKeys != nil && !h.appKeys[d.AppKey] {
-		h.reject(w, r, http.StatusForbidden, ErrAppKeyNotAllowed, body,
+	if h.appKeys != nil && !h.appKeys[head.AppKey] {
+		h.reject(w, r, http.StatusForbidden, errAppKeyNotAllowed, body,
 			[]validate.Violation{{Pointer: "/appKey", Reason: "not an appKey this receiver accepts"}})
 		return
 	}
-	if len(d.Drift) > 0 {
+	if len(drift) > 0 {
 		h.logger.LogAttrs(r.Context(), slog.LevelWarn, "smshook: delivery accepted with values the contract does not know",
-			slog.String("event", string(d.Event)), slog.Any("drift", d.Drift))
+			slog.String("event", string(head.Event)), slog.Any("drift", drift))
 	}
-	h.dispatch(w, r, d, body)
+	h.dispatch(w, r, d, head)
 }
 
-func (h *handler) dispatch(w http.ResponseWriter, r *http.Request, d *validate.Delivery, body []byte) {
+func (h *handler) dispatch(w http.ResponseWriter, r *http.Request, d api.Webhook, head api.Head) {
 	ctx := r.Context()
+	hooks := d.HookCount()
 	var a attempt
 	if h.store != nil {
 		var err error
-		if a, err = h.claim(ctx, d); err != nil {
+		if a, err = h.claim(ctx, d, head); err != nil {
 			// A claim that timed out may still run once the store resumes: end what it may have leased,
 			// without holding the answer. Whatever stays expires with the lease.
 			go h.release(ctx, a.keys, a.token)
 			h.logger.LogAttrs(ctx, slog.LevelError, "smshook: the deduplication store failed; the delivery was not processed",
-				slog.String("event", string(d.Event)), slog.String("hooksId", d.HooksID), slog.String("error", err.Error()))
+				slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId), slog.String("error", err.Error()))
 			w.Header().Set("Retry-After", retryAfter(h.storeTimeout))
-			writeProblem(w, http.StatusServiceUnavailable, errStoreUnavailable, nil)
+			writeProblem(w, problemFor(http.StatusServiceUnavailable, errStoreUnavailable, nil))
 			return
 		}
 	}
-	if hooksOf(d.Envelope) == 0 {
+	if d.HookCount() == 0 {
 		if a.busy > 0 {
-			h.answerInProgress(w, r, d, &a)
+			h.answerInProgress(w, r, head, &a)
 			return
 		}
 		h.logger.LogAttrs(ctx, slog.LevelInfo, "smshook: redelivery acknowledged; every event was processed before",
-			slog.String("event", string(d.Event)), slog.String("hooksId", d.HooksID), slog.Int("hooks", d.Hooks))
+			slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId), slog.Int("hooks", hooks))
 		w.WriteHeader(http.StatusOK)
 		return
 	}
@@ -191,7 +182,7 @@ func (h *handler) dispatch(w http.ResponseWriter, r *http.Request, d *validate.D
 		actx, cancel = context.WithTimeout(ctx, h.timeout)
 		defer cancel()
 	}
-	resp, err := h.call(actx, d, body)
+	resp, err := h.call(actx, d, head)
 	if err != nil {
 		h.release(ctx, a.claimed, a.token)
 		status := http.StatusInternalServerError
@@ -200,8 +191,8 @@ func (h *handler) dispatch(w http.ResponseWriter, r *http.Request, d *validate.D
 		}
 		// The error's text is the application's and may carry payload values: it is not logged here.
 		h.logger.LogAttrs(ctx, slog.LevelError, "smshook: application failed to process a delivery",
-			slog.Int("status", status), slog.String("event", string(d.Event)), slog.String("hooksId", d.HooksID))
-		writeProblem(w, status, err, nil)
+			slog.Int("status", status), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId))
+		writeProblem(w, problemFor(status, err, nil))
 		return
 	}
 	if resp != nil && resp.status >= 300 {
@@ -210,9 +201,9 @@ func (h *handler) dispatch(w http.ResponseWriter, r *http.Request, d *validate.D
 		resp.writeTo(w)
 		return
 	}
-	h.commit(ctx, d, &a)
+	h.commit(ctx, head, &a)
 	if a.busy > 0 {
-		h.answerInProgress(w, r, d, &a)
+		h.answerInProgress(w, r, head, &a)
 		return
 	}
 	if resp != nil {
@@ -225,46 +216,44 @@ func (h *handler) dispatch(w http.ResponseWriter, r *http.Request, d *validate.D
 // answerInProgress answers a delivery some of whose events another attempt is processing: 503, so that the
 // sender tries again once that attempt's outcome is known, instead of an acknowledgement of events that may
 // still fail. The events this attempt took were processed and are not dispatched again.
-func (h *handler) answerInProgress(w http.ResponseWriter, r *http.Request, d *validate.Delivery, a *attempt) {
+func (h *handler) answerInProgress(w http.ResponseWriter, r *http.Request, head api.Head, a *attempt) {
 	h.logger.LogAttrs(r.Context(), slog.LevelInfo, "smshook: events of this delivery are in progress in another attempt; answered 503 to be sent again",
-		slog.String("event", string(d.Event)), slog.String("hooksId", d.HooksID), slog.Int("inProgress", a.busy),
+		slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId), slog.Int("inProgress", a.busy),
 		slog.Int("processed", len(a.claimed)))
 	w.Header().Set("Retry-After", retryAfter(h.lease))
-	writeProblem(w, http.StatusServiceUnavailable, errInProgress, nil)
+	writeProblem(w, problemFor(http.StatusServiceUnavailable, errInProgress, nil))
 }
 
 // call runs the application, turning a panic into an error so that one bad delivery does not take the
 // receiver down with it. It returns the answer a strict server chose, or nil for an empty 200.
-func (h *handler) call(ctx context.Context, d *validate.Delivery, body []byte) (resp *bufferedResponse, err error) {
+func (h *handler) call(ctx context.Context, d api.Webhook, head api.Head) (resp *bufferedResponse, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			// The panic's value may carry payload values: only its type is logged, with the stack.
 			h.logger.LogAttrs(ctx, slog.LevelError, "smshook: panic in the application; answered 500",
 				slog.Bool("panic", true), slog.String("panicType", fmt.Sprintf("%T", p)),
-				slog.String("event", string(d.Event)), slog.String("hooksId", d.HooksID),
+				slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId),
 				slog.String("stack", string(debug.Stack())))
 			resp, err = nil, errPanic
 		}
 	}()
-	if env, ok := d.Envelope.(*api.Envelope); ok {
-		// The envelope's strings share the body's memory: the application gets a copy it may change.
-		return nil, h.onUnknownEvent(ctx, env, bytes.Clone(body))
+	resp, handled, err := h.deliver(ctx, d)
+	if !handled {
+		msg := "smshook: delivery acknowledged; the Handler has no func for its event"
+		if !head.Event.Valid() {
+			msg = "smshook: delivery of an unknown event acknowledged; the Handler has no Default"
+		}
+		h.logger.LogAttrs(ctx, slog.LevelWarn, msg,
+			slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId), slog.Int("hooks", d.HookCount()))
 	}
-	return h.deliver(ctx, d, body)
+	return resp, err
 }
 
 // reject answers status with a problem for err that lists violations, after OnRejected saw it.
 func (h *handler) reject(w http.ResponseWriter, r *http.Request, status int, err error, body []byte, violations []validate.Violation) {
-	h.onRejected(r.Context(), &Rejection{Status: status, Err: err, Body: body})
-	writeProblem(w, status, err, violations)
-}
-
-// violationsOf returns the violations a *validate.Error carries, or nil.
-func violationsOf(err error) []validate.Violation {
-	if ve := (*validate.Error)(nil); errors.As(err, &ve) {
-		return ve.Violations
-	}
-	return nil
+	p := problemFor(status, err, violations)
+	h.onRejected(r.Context(), &Rejection{Problem: p, Err: err, Body: body})
+	writeProblem(w, p)
 }
 
 func (h *handler) acknowledgeVerification(w http.ResponseWriter, r *http.Request) {
@@ -274,30 +263,7 @@ func (h *handler) acknowledgeVerification(w http.ResponseWriter, r *http.Request
 
 func (h *handler) logRejection(ctx context.Context, rej *Rejection) {
 	h.logger.LogAttrs(ctx, slog.LevelWarn, "smshook: request rejected",
-		slog.Int("status", rej.Status), slog.String("error", rej.Err.Error()))
-}
-
-func (h *handler) logUnknownEvent(ctx context.Context, env *api.Envelope, _ []byte) error {
-	h.logger.LogAttrs(ctx, slog.LevelWarn, "smshook: delivery of an unknown event acknowledged",
-		slog.String("event", string(env.Event)), slog.String("hooksId", env.HooksId), slog.Int("hooks", len(env.Hooks)))
-	return nil
-}
-
-// hooksOf returns the number of hooks left in an envelope.
-func hooksOf(envelope any) int {
-	switch e := envelope.(type) {
-	case *api.UnsubscribeEnvelope:
-		return len(e.Hooks)
-	case *api.MessageResultUpdateEnvelope:
-		return len(e.Hooks)
-	case *api.ConversionBlockEnvelope:
-		return len(e.Hooks)
-	case *api.InternationalDeliveryReceiptEnvelope:
-		return len(e.Hooks)
-	case *api.Envelope:
-		return len(e.Hooks)
-	}
-	return 0
+		slog.Int("status", rej.Problem.Status), slog.String("type", rej.Problem.Type), slog.String("error", rej.Err.Error()))
 }
 
 // isVerification reads only the appKey of a body that is JSON but not a valid delivery.

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,62 +21,26 @@ import (
 
 	"github.com/smshook/smshook"
 	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/internal/fixtures"
 	"github.com/smshook/smshook/internal/syncbuf"
+	"github.com/smshook/smshook/smshooktest"
+	"github.com/smshook/smshook/structcheck"
 	"github.com/smshook/smshook/validate"
 )
 
 const (
 	testSecret    = "s3cret-signature-typed-in-the-console"
 	rotatedSecret = "the-next-signature"
+	// problemType prefixes the type of every problem the handler answers.
+	problemType = "urn:smshook:problem:"
+	// nhnSignatureHeader is the other header that may carry the secret.
+	nhnSignatureHeader = "X-Nhn-Webhook-Signature"
 )
-
-// recorder is an EventHandler that keeps what it receives and can be told to fail.
-type recorder struct {
-	mu     sync.Mutex
-	events []any
-	fail   func(ctx context.Context) error
-}
-
-func (r *recorder) record(ctx context.Context, e any) error {
-	if r.fail != nil {
-		if err := r.fail(ctx); err != nil {
-			return err
-		}
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.events = append(r.events, e)
-	return nil
-}
-
-func (r *recorder) received() []any {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]any(nil), r.events...)
-}
-
-func (r *recorder) OnUnsubscribe(ctx context.Context, e *api.UnsubscribeEnvelope) error {
-	return r.record(ctx, e)
-}
-
-func (r *recorder) OnMessageResultUpdate(ctx context.Context, e *api.MessageResultUpdateEnvelope) error {
-	return r.record(ctx, e)
-}
-
-func (r *recorder) OnConversionBlock(ctx context.Context, e *api.ConversionBlockEnvelope) error {
-	return r.record(ctx, e)
-}
-
-func (r *recorder) OnInternationalDeliveryReceipt(ctx context.Context, e *api.InternationalDeliveryReceiptEnvelope) error {
-	return r.record(ctx, e)
-}
-
-var _ smshook.EventHandler = (*recorder)(nil)
 
 // logSink collects every log line of the test run, to prove that none carries a secret or a phone number.
 var logSink = &syncbuf.Buffer{}
 
-func newHandler(tb testing.TB, h smshook.EventHandler, opts ...smshook.Option) http.Handler {
+func newHandler(tb testing.TB, h smshook.Handler, opts ...smshook.Option) http.Handler {
 	tb.Helper()
 	logger := slog.New(slog.NewJSONHandler(logSink, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	base := []smshook.Option{smshook.WithSecrets(testSecret), smshook.WithLogger(logger)}
@@ -86,19 +49,70 @@ func newHandler(tb testing.TB, h smshook.EventHandler, opts ...smshook.Option) h
 	return handler
 }
 
-func vendorFixture(tb testing.TB, name string) []byte {
-	tb.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "vendor", name))
-	require.NoError(tb, err)
-	return b
+// recording returns a Handler that hands every delivery to fail first and records it in rec when fail
+// returns nil: an application that fails, stalls or panics on demand.
+func recording(rec *smshooktest.Recorder, fail func(context.Context) error) smshook.Handler {
+	h := rec.Handler()
+	if fail == nil {
+		return h
+	}
+	record := h.Default
+	return smshook.Handler{Default: func(ctx context.Context, w api.Webhook) error {
+		if err := fail(ctx); err != nil {
+			return err
+		}
+		return record(ctx, w)
+	}}
 }
 
-// post sends body signed with testSecret as NHN Cloud does.
-func post(tb testing.TB, h http.Handler, body []byte, edit ...func(*http.Request)) *httptest.ResponseRecorder {
+// call is one delivery that a func of a Handler received.
+type call struct {
+	fn string // the func's field name
+	w  api.Webhook
+}
+
+// calls records which func of a Handler receives each delivery.
+type calls struct {
+	mu  sync.Mutex
+	got []call
+}
+
+func (c *calls) record(fn string, w api.Webhook) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.got = append(c.got, call{fn, w})
+	return nil
+}
+
+func (c *calls) received() []call {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]call(nil), c.got...)
+}
+
+// handler returns a Handler with every func set, Default too.
+func (c *calls) handler() smshook.Handler {
+	return smshook.Handler{
+		Unsubscribe: func(_ context.Context, e *api.UnsubscribeEnvelope) error {
+			return c.record("Unsubscribe", e)
+		},
+		MessageResultUpdate: func(_ context.Context, e *api.MessageResultUpdateEnvelope) error {
+			return c.record("MessageResultUpdate", e)
+		},
+		ConversionBlock: func(_ context.Context, e *api.ConversionBlockEnvelope) error {
+			return c.record("ConversionBlock", e)
+		},
+		InternationalDeliveryReceipt: func(_ context.Context, e *api.InternationalDeliveryReceiptEnvelope) error {
+			return c.record("InternationalDeliveryReceipt", e)
+		},
+		Default: func(_ context.Context, w api.Webhook) error { return c.record("Default", w) },
+	}
+}
+
+// postWith sends body signed with testSecret as NHN Cloud does, after the edits of the request.
+func postWith(tb testing.TB, h http.Handler, body []byte, edit ...func(*http.Request)) *httptest.ResponseRecorder {
 	tb.Helper()
-	r := httptest.NewRequest(http.MethodPost, "/hooks/nhn", bytes.NewReader(body))
-	r.Header.Set("Content-Type", "application/json;charset=UTF-8")
-	r.Header.Set(smshook.SignatureHeader, testSecret)
+	r := smshooktest.NewRequest(tb, body, testSecret)
 	for _, e := range edit {
 		e(r)
 	}
@@ -107,6 +121,7 @@ func post(tb testing.TB, h http.Handler, body []byte, edit ...func(*http.Request
 	return w
 }
 
+// problemOf decodes the RFC 9457 problem of an answer and checks what every problem has.
 func problemOf(tb testing.TB, w *httptest.ResponseRecorder) api.Problem {
 	tb.Helper()
 	require.Equal(tb, "application/problem+json", w.Header().Get("Content-Type"))
@@ -114,7 +129,7 @@ func problemOf(tb testing.TB, w *httptest.ResponseRecorder) api.Problem {
 	require.NoError(tb, json.Unmarshal(w.Body.Bytes(), &p))
 	require.Equal(tb, w.Code, p.Status)
 	require.Equal(tb, http.StatusText(w.Code), p.Title)
-	require.True(tb, strings.HasPrefix(p.Type, smshook.ProblemTypeBase), p.Type)
+	require.True(tb, strings.HasPrefix(p.Type, problemType), p.Type)
 	require.NotNil(tb, p.Detail)
 	return p
 }
@@ -129,7 +144,7 @@ func pointers(p api.Problem) []string {
 	return out
 }
 
-func TestEachVendorEventReachesItsTypedMethod(t *testing.T) {
+func TestEachVendorEventReachesItsTypedFunc(t *testing.T) {
 	t.Parallel()
 	str := func(s string) *string { return &s }
 	i64 := func(i int64) *int64 { return &i }
@@ -150,9 +165,10 @@ func TestEachVendorEventReachesItsTypedMethod(t *testing.T) {
 	}
 	tests := []struct {
 		file string
-		want any
+		fn   string
+		want api.Webhook
 	}{
-		{"unsubscribe.json", func() any {
+		{"unsubscribe.json", "Unsubscribe", func() api.Webhook {
 			e := &api.UnsubscribeEnvelope{Hooks: []api.UnsubscribeHook{{
 				HookId: "202007271010101010sadasdavas", RecipientNo: "01012341234", UnsubscribeNo: str("08012341234"),
 				EnterpriseName: str("NHN Cloud"), CreatedDateTime: at("2020-09-09T11:25:10.000+09:00"),
@@ -160,7 +176,7 @@ func TestEachVendorEventReachesItsTypedMethod(t *testing.T) {
 			e.AppKey, e.HooksId, e.ProductName, e.WebhookConfigId, e.Event = envelope(api.EventTypeUnsubscribe)
 			return e
 		}()},
-		{"message-result-update.json", func() any {
+		{"message-result-update.json", "MessageResultUpdate", func() api.Webhook {
 			e := &api.MessageResultUpdateEnvelope{Hooks: []api.MessageResultUpdateHook{{
 				HookId: "20240429205809GcSUXthVA00", SenderType: str("NORMAL_SMS"), RequestId: "20240429205802y0Tl7Gbz0e0",
 				RecipientSeq: 1, RequestDate: local("2024-04-29T20:58:02"), ReceiveDate: local("2024-04-29T20:58:04"),
@@ -171,14 +187,14 @@ func TestEachVendorEventReachesItsTypedMethod(t *testing.T) {
 			e.AppKey, e.HooksId, e.ProductName, e.WebhookConfigId, e.Event = envelope(api.EventTypeMessageResultUpdate)
 			return e
 		}()},
-		{"conversion-block.json", func() any {
+		{"conversion-block.json", "ConversionBlock", func() api.Webhook {
 			e := &api.ConversionBlockEnvelope{Hooks: []api.ConversionBlockHook{{
 				HookId: "20240429205809GcSUXthVA00", CountryCode: "1", BlockedDateTime: at("2024-05-28T09:00:00.000+09:00"),
 			}}}
 			e.AppKey, e.HooksId, e.ProductName, e.WebhookConfigId, e.Event = envelope(api.EventTypeConversionBlock)
 			return e
 		}()},
-		{"international-delivery-receipt.json", func() any {
+		{"international-delivery-receipt.json", "InternationalDeliveryReceipt", func() api.Webhook {
 			e := &api.InternationalDeliveryReceiptEnvelope{Hooks: []api.InternationalDeliveryReceiptHook{{
 				HookId: "202409251600118GSDDYTwzX0", RequestId: "20240925160005UvxdDrJ4g20", RecipientSeq: 1,
 				DlrStatus: api.DlrStatusAccepted, NetworkCode: str("US-VIRTUAL-BANDWIDTH"), ErrorCode: str("0"),
@@ -190,46 +206,50 @@ func TestEachVendorEventReachesItsTypedMethod(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			t.Parallel()
-			rec := &recorder{}
-			w := post(t, newHandler(t, rec), vendorFixture(t, tt.file))
+			var c calls
+			w := smshooktest.Post(t, newHandler(t, c.handler()), fixtures.Read(tt.file), testSecret)
 			require.Equal(t, http.StatusOK, w.Code, w.Body.String())
-			got := rec.received()
-			require.Len(t, got, 1)
-			require.Equal(t, tt.want, got[0])
-			require.NoError(t, smshook.Validate(got[0]))
+			require.Equal(t, []call{{tt.fn, tt.want}}, c.received())
+			require.NoError(t, structcheck.Validate(tt.want))
 		})
 	}
 }
 
 func TestMessageResultUpdateTypedValues(t *testing.T) {
 	t.Parallel()
-	rec := &recorder{}
-	w := post(t, newHandler(t, rec), vendorFixture(t, "message-result-update.json"))
+	var got *api.MessageResultUpdateEnvelope
+	h := newHandler(t, smshook.Handler{MessageResultUpdate: func(_ context.Context, e *api.MessageResultUpdateEnvelope) error {
+		got = e
+		return nil
+	}})
+	w := smshooktest.Post(t, h, fixtures.Read("message-result-update.json"), testSecret)
 	require.Equal(t, http.StatusOK, w.Code)
-	e := rec.received()[0].(*api.MessageResultUpdateEnvelope)
-	h := e.Hooks[0]
-	require.Equal(t, time.Date(2024, 4, 29, 11, 58, 2, 0, time.UTC), h.RequestDate.Time().UTC())
-	require.Equal(t, api.Seoul(), h.RequestDate.Time().Location())
-	require.Equal(t, "https://api-sms.cloud.toast.com/sms/v2.4/appKeys/{appKey}/sender/sms/20240429205802y0Tl7Gbz0e0?recipientSeq=1", h.SelfHref())
+	require.NotNil(t, got)
+	hook := got.Hooks[0]
+	require.Equal(t, time.Date(2024, 4, 29, 11, 58, 2, 0, time.UTC), hook.RequestDate.Time().UTC())
+	require.Equal(t, api.Seoul(), hook.RequestDate.Time().Location())
+	require.Equal(t, "https://api-sms.cloud.toast.com/sms/v2.4/appKeys/{appKey}/sender/sms/20240429205802y0Tl7Gbz0e0?recipientSeq=1", hook.SelfHref())
 }
 
-// TestStatusCodes is the README's status-code table, row by row.
+// TestStatusCodes is the README's status-code table, row by row. Each refusal (4xx) reaches OnRejected with the
+// problem that is written to the client.
 func TestStatusCodes(t *testing.T) {
 	t.Parallel()
-	valid := vendorFixture(t, "unsubscribe.json")
-	failing := func(err error) *recorder {
-		return &recorder{fail: func(context.Context) error { return err }}
+	valid := fixtures.Read("unsubscribe.json")
+	mru := fixtures.Read("message-result-update.json")
+	failing := func(err error) func(context.Context) error {
+		return func(context.Context) error { return err }
 	}
 	tests := []struct {
 		name       string
-		handler    smshook.EventHandler
+		fail       func(context.Context) error // the application, before it records the delivery
 		opts       []smshook.Option
 		method     string
 		body       []byte
 		edit       func(*http.Request)
 		wantStatus int
 		wantType   string
-		wantErr    error
+		wantErr    error // what Rejection.Err wraps, when it is a cause of package validate
 		wantPtrs   []string
 		dispatched int
 	}{
@@ -237,81 +257,86 @@ func TestStatusCodes(t *testing.T) {
 		{name: "charset parameter in any case", body: valid, edit: header("Content-Type", "application/json; charset=utf-8"), wantStatus: 200, dispatched: 1},
 		{name: "rotated secret", opts: []smshook.Option{smshook.WithSecrets(rotatedSecret)}, body: valid, edit: header(smshook.SignatureHeader, rotatedSecret), wantStatus: 200, dispatched: 1},
 		{name: "old secret during rotation", opts: []smshook.Option{smshook.WithSecrets(rotatedSecret)}, body: valid, wantStatus: 200, dispatched: 1},
-		{name: "GET", method: http.MethodGet, wantStatus: 405, wantType: "method-not-allowed", wantErr: smshook.ErrMethodNotAllowed},
-		{name: "PUT", method: http.MethodPut, body: valid, wantStatus: 405, wantType: "method-not-allowed", wantErr: smshook.ErrMethodNotAllowed},
-		{name: "missing signature", body: valid, edit: delHeader(smshook.SignatureHeader), wantStatus: 401, wantType: "signature-missing", wantErr: smshook.ErrSignatureMissing},
-		{name: "empty signature", body: valid, edit: header(smshook.SignatureHeader, ""), wantStatus: 401, wantType: "signature-missing", wantErr: smshook.ErrSignatureMissing},
-		{name: "repeated signature", body: valid, edit: addHeader(smshook.SignatureHeader, testSecret), wantStatus: 401, wantType: "signature-missing", wantErr: smshook.ErrSignatureMissing},
-		{name: "wrong signature", body: valid, edit: header(smshook.SignatureHeader, "guess"), wantStatus: 401, wantType: "signature-mismatch", wantErr: smshook.ErrSignatureMismatch},
-		{name: "secret as a prefix", body: valid, edit: header(smshook.SignatureHeader, testSecret[:10]), wantStatus: 401, wantType: "signature-mismatch", wantErr: smshook.ErrSignatureMismatch},
-		{name: "curl example's content type as signature", body: valid, edit: header(smshook.SignatureHeader, "application/json;charset=UTF-8"), wantStatus: 401, wantType: "signature-mismatch", wantErr: smshook.ErrSignatureMismatch},
-		{name: "wrong signature and wrong content type", body: valid, edit: both(header(smshook.SignatureHeader, "x"), header("Content-Type", "text/plain")), wantStatus: 401, wantType: "signature-mismatch", wantErr: smshook.ErrSignatureMismatch},
-		{name: "text/plain", body: valid, edit: header("Content-Type", "text/plain"), wantStatus: 415, wantType: "unsupported-media-type", wantErr: validate.ErrUnsupportedMediaType},
-		{name: "no content type", body: valid, edit: delHeader("Content-Type"), wantStatus: 415, wantType: "unsupported-media-type", wantErr: validate.ErrUnsupportedMediaType},
-		{name: "form", body: valid, edit: header("Content-Type", "application/x-www-form-urlencoded"), wantStatus: 415, wantType: "unsupported-media-type", wantErr: validate.ErrUnsupportedMediaType},
-		{name: "over the limit by Content-Length", opts: []smshook.Option{smshook.WithMaxBodyBytes(64)}, body: valid, wantStatus: 413, wantType: "body-too-large", wantErr: validate.ErrBodyTooLarge},
-		{name: "over the limit without Content-Length", opts: []smshook.Option{smshook.WithMaxBodyBytes(64)}, body: valid, edit: unknownLength, wantStatus: 413, wantType: "body-too-large", wantErr: validate.ErrBodyTooLarge},
+		{name: "GET", method: http.MethodGet, wantStatus: 405, wantType: "method-not-allowed"},
+		{name: "PUT", method: http.MethodPut, body: valid, wantStatus: 405, wantType: "method-not-allowed"},
+		{name: "missing signature", body: valid, edit: delHeader(smshook.SignatureHeader), wantStatus: 401, wantType: "signature-missing"},
+		{name: "empty signature", body: valid, edit: header(smshook.SignatureHeader, ""), wantStatus: 401, wantType: "signature-missing"},
+		{name: "repeated signature", body: valid, edit: addHeader(smshook.SignatureHeader, testSecret), wantStatus: 401, wantType: "signature-missing"},
+		{name: "wrong signature", body: valid, edit: header(smshook.SignatureHeader, "guess"), wantStatus: 401, wantType: "signature-mismatch"},
+		{name: "secret as a prefix", body: valid, edit: header(smshook.SignatureHeader, testSecret[:10]), wantStatus: 401, wantType: "signature-mismatch"},
+		{name: "curl example's content type as signature", body: valid, edit: header(smshook.SignatureHeader, "application/json;charset=UTF-8"), wantStatus: 401, wantType: "signature-mismatch"},
+		{name: "wrong signature and wrong content type", body: valid, edit: both(header(smshook.SignatureHeader, "x"), header("Content-Type", "text/plain")), wantStatus: 401, wantType: "signature-mismatch"},
+		{name: "text/plain", body: valid, edit: header("Content-Type", "text/plain"), wantStatus: 415, wantType: "unsupported-media-type"},
+		{name: "no content type", body: valid, edit: delHeader("Content-Type"), wantStatus: 415, wantType: "unsupported-media-type"},
+		{name: "form", body: valid, edit: header("Content-Type", "application/x-www-form-urlencoded"), wantStatus: 415, wantType: "unsupported-media-type"},
+		{name: "over the limit by Content-Length", opts: []smshook.Option{smshook.WithMaxBodyBytes(64)}, body: valid, wantStatus: 413, wantType: "body-too-large"},
+		{name: "over the limit without Content-Length", opts: []smshook.Option{smshook.WithMaxBodyBytes(64)}, body: valid, edit: unknownLength, wantStatus: 413, wantType: "body-too-large"},
 		{name: "exactly the limit", opts: []smshook.Option{smshook.WithMaxBodyBytes(int64(len(valid)))}, body: valid, wantStatus: 200, dispatched: 1},
-		{name: "published example with trailing comma", body: vendorFixture(t, "message-result-update.published.json"), wantStatus: 400, wantType: "malformed-body", wantErr: validate.ErrMalformed, wantPtrs: []string{"/hooks/0"}},
+		{name: "published example with trailing comma", body: fixtures.Read("message-result-update.published.json"), wantStatus: 400, wantType: "malformed-body", wantErr: validate.ErrMalformed, wantPtrs: []string{"/hooks/0"}},
 		{name: "empty body", body: []byte{}, wantStatus: 400, wantType: "malformed-body", wantErr: validate.ErrMalformed, wantPtrs: []string{""}},
 		{name: "missing required fields", body: []byte(`{"hooksId":"a","webhookConfigId":"b","productName":"SMS","appKey":"k","event":"UNSUBSCRIBE","hooks":[{"hookId":"h"},{"recipientNo":"01012345678"}]}`), wantStatus: 400, wantType: "invalid-body", wantErr: validate.ErrInvalid, wantPtrs: []string{"/hooks/0/recipientNo", "/hooks/1/hookId"}},
-		{name: "integer written as 1.0", body: bytes.Replace(vendorFixture(t, "message-result-update.json"), []byte(`"recipientSeq": 1,`), []byte(`"recipientSeq": 1.0,`), 1), wantStatus: 400, wantType: "invalid-body", wantErr: validate.ErrInvalid, wantPtrs: []string{"/hooks/0/recipientSeq"}},
-		{name: "unknown enum value is drift by default", body: bytes.Replace(vendorFixture(t, "message-result-update.json"), []byte(`"COMPLETED"`), []byte(`"NEW_STATUS"`), 1), wantStatus: 200, dispatched: 1},
-		{name: "unknown enum value under strict", opts: []smshook.Option{smshook.WithStrict()}, body: bytes.Replace(vendorFixture(t, "message-result-update.json"), []byte(`"COMPLETED"`), []byte(`"NEW_STATUS"`), 1), wantStatus: 400, wantType: "invalid-body", wantErr: validate.ErrInvalid, wantPtrs: []string{"/hooks/0/messageStatus"}},
+		{name: "integer written as 1.0", body: bytes.Replace(mru, []byte(`"recipientSeq": 1,`), []byte(`"recipientSeq": 1.0,`), 1), wantStatus: 400, wantType: "invalid-body", wantErr: validate.ErrInvalid, wantPtrs: []string{"/hooks/0/recipientSeq"}},
+		{name: "unknown enum value is drift by default", body: bytes.Replace(mru, []byte(`"COMPLETED"`), []byte(`"NEW_STATUS"`), 1), wantStatus: 200, dispatched: 1},
+		{name: "unknown enum value under strict", opts: []smshook.Option{smshook.WithStrict()}, body: bytes.Replace(mru, []byte(`"COMPLETED"`), []byte(`"NEW_STATUS"`), 1), wantStatus: 400, wantType: "invalid-body", wantErr: validate.ErrInvalid, wantPtrs: []string{"/hooks/0/messageStatus"}},
+		{name: "unknown event goes to Default by default", body: unknownEvent, wantStatus: 200, dispatched: 1},
 		{name: "unknown event under strict", opts: []smshook.Option{smshook.WithStrict()}, body: unknownEvent, wantStatus: 400, wantType: "invalid-body", wantErr: validate.ErrInvalid, wantPtrs: []string{"/event"}},
+		{name: "other appKey", opts: []smshook.Option{smshook.WithAppKeys("another")}, body: valid, wantStatus: 403, wantType: "app-key-not-allowed", wantPtrs: []string{"/appKey"}},
 		{name: "verification request", body: []byte(`{"hooksId":"String","webhookConfigId":"String","productName":"String","appKey":"String","event":"String","hooks":[]}`), wantStatus: 200},
 		{name: "verification request, valid body", body: bytes.Replace(valid, []byte(`"akb3dukdmdjsdSvgk"`), []byte(`"String"`), 1), wantStatus: 200},
 		{name: "verification rule reads appKey exactly", body: []byte(`{"AppKey":"String"}`), wantStatus: 400, wantType: "invalid-body", wantErr: validate.ErrInvalid, wantPtrs: []string{"/hooksId", "/webhookConfigId", "/productName", "/appKey", "/event", "/hooks"}},
 		{name: "verification rule reads appKey exactly, strict", opts: []smshook.Option{smshook.WithStrict()}, body: []byte(`{"AppKey":"String"}`), wantStatus: 400, wantType: "invalid-body", wantErr: validate.ErrInvalid, wantPtrs: []string{"/hooksId", "/webhookConfigId", "/productName", "/appKey", "/event", "/hooks"}},
-		{name: "verification request without signature", body: []byte(`{"appKey":"String"}`), edit: delHeader(smshook.SignatureHeader), wantStatus: 401, wantType: "signature-missing", wantErr: smshook.ErrSignatureMissing},
-		{name: "handler error", handler: failing(errors.New("database down")), body: valid, wantStatus: 500, wantType: "server-error"},
-		{name: "handler panic", handler: &recorder{fail: func(context.Context) error { panic("boom") }}, body: valid, wantStatus: 500, wantType: "server-error"},
-		{name: "handler past the timeout", opts: []smshook.Option{smshook.WithTimeout(time.Millisecond)}, handler: &recorder{fail: func(ctx context.Context) error {
+		{name: "verification request without signature", body: []byte(`{"appKey":"String"}`), edit: delHeader(smshook.SignatureHeader), wantStatus: 401, wantType: "signature-missing"},
+		{name: "handler error", fail: failing(errors.New("database down")), body: valid, wantStatus: 500, wantType: "server-error"},
+		{name: "handler panic", fail: func(context.Context) error { panic("boom") }, body: valid, wantStatus: 500, wantType: "server-error"},
+		{name: "handler past the timeout", opts: []smshook.Option{smshook.WithTimeout(time.Millisecond)}, fail: func(ctx context.Context) error {
 			<-ctx.Done()
 			return ctx.Err()
-		}}, body: valid, wantStatus: 503, wantType: "timeout"},
+		}, body: valid, wantStatus: 503, wantType: "timeout"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			rec, ok := tt.handler.(*recorder)
-			if !ok {
-				rec = &recorder{}
-			}
+			var rec smshooktest.Recorder
 			var rejections []*smshook.Rejection
 			var mu sync.Mutex
 			opts := append([]smshook.Option{smshook.OnRejected(func(_ context.Context, r *smshook.Rejection) {
 				mu.Lock()
 				defer mu.Unlock()
+				// Body is only valid during the call.
+				r.Body = bytes.Clone(r.Body)
 				rejections = append(rejections, r)
 			})}, tt.opts...)
-			h := newHandler(t, rec, opts...)
+			h := newHandler(t, recording(&rec, tt.fail), opts...)
 			method := tt.method
 			if method == "" {
 				method = http.MethodPost
 			}
-			w := post(t, h, tt.body, func(r *http.Request) { r.Method = method }, orNothing(tt.edit))
+			w := postWith(t, h, tt.body, func(r *http.Request) { r.Method = method }, orNothing(tt.edit))
 			require.Equal(t, tt.wantStatus, w.Code, w.Body.String())
-			require.Len(t, rec.received(), tt.dispatched)
+			require.Len(t, rec.Webhooks(), tt.dispatched)
 			if tt.wantStatus == http.StatusMethodNotAllowed {
 				require.Equal(t, http.MethodPost, w.Header().Get("Allow"))
 			}
 			if tt.wantType == "" {
 				require.Empty(t, rejections)
+				require.Empty(t, w.Body.String())
 				return
 			}
 			p := problemOf(t, w)
-			require.Equal(t, smshook.ProblemTypeBase+tt.wantType, p.Type)
+			require.Equal(t, problemType+tt.wantType, p.Type)
 			require.Equal(t, tt.wantPtrs, pointers(p))
-			if tt.wantErr == nil { // 5xx: the application's failure, not a rejection
+			if tt.wantStatus >= http.StatusInternalServerError { // the application's failure, not a rejection
 				require.Empty(t, rejections)
 				require.NotContains(t, w.Body.String(), "database down")
 				return
 			}
 			require.Len(t, rejections, 1)
-			require.Equal(t, tt.wantStatus, rejections[0].Status)
-			require.ErrorIs(t, rejections[0].Err, tt.wantErr)
-			if tt.wantStatus == http.StatusBadRequest {
+			require.Equal(t, p, rejections[0].Problem, "the rejection's problem is the one written to the client")
+			require.Error(t, rejections[0].Err)
+			if tt.wantErr != nil {
+				require.ErrorIs(t, rejections[0].Err, tt.wantErr)
+			}
+			if tt.wantStatus == http.StatusBadRequest || tt.wantStatus == http.StatusForbidden {
 				require.Equal(t, tt.body, rejections[0].Body)
 			} else {
 				require.Nil(t, rejections[0].Body)
@@ -351,73 +376,73 @@ func (f failReader) Read([]byte) (int, error) {
 
 func TestBadSignatureReadsNoBody(t *testing.T) {
 	t.Parallel()
-	rec := &recorder{}
-	h := newHandler(t, rec)
+	var rec smshooktest.Recorder
+	h := newHandler(t, rec.Handler())
 	r := httptest.NewRequest(http.MethodPost, "/", failReader{t})
 	r.Header.Set("Content-Type", "application/json")
 	r.Header.Set(smshook.SignatureHeader, "wrong")
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r)
 	require.Equal(t, http.StatusUnauthorized, w.Code)
+	require.Empty(t, rec.Webhooks())
 }
 
-func TestUnknownEventIsHandedRaw(t *testing.T) {
+// TestUnknownEventGoesToDefault: under the default compatible profile, a delivery of an event the contract does
+// not know reaches Default as an *api.Envelope with its hooks untyped, and Default's error is answered 500.
+func TestUnknownEventGoesToDefault(t *testing.T) {
 	t.Parallel()
-	var got *api.Envelope
-	var raw []byte
-	rec := &recorder{}
-	h := newHandler(t, rec, smshook.OnUnknownEvent(func(_ context.Context, e *api.Envelope, body []byte) error {
-		got, raw = e, append([]byte(nil), body...)
-		return nil
-	}))
-	w := post(t, h, unknownEvent)
+	var c calls
+	w := smshooktest.Post(t, newHandler(t, c.handler()), unknownEvent, testSecret)
 	require.Equal(t, http.StatusOK, w.Code)
-	require.Empty(t, rec.received())
-	require.Equal(t, unknownEvent, raw)
-	require.Equal(t, api.EventType("RCS_RESULT_UPDATE"), got.Event)
-	require.Equal(t, []map[string]any{{"hookId": "x", "novelty": true}}, got.Hooks)
+	got := c.received()
+	require.Len(t, got, 1)
+	require.Equal(t, "Default", got[0].fn)
+	e, ok := got[0].w.(*api.Envelope)
+	require.True(t, ok, "%T", got[0].w)
+	require.Equal(t, api.EventType("RCS_RESULT_UPDATE"), e.Event)
+	require.Equal(t, "h1", e.HooksId)
+	require.Equal(t, []map[string]any{{"hookId": "x", "novelty": true}}, e.Hooks)
 
-	failing := newHandler(t, rec, smshook.OnUnknownEvent(func(context.Context, *api.Envelope, []byte) error {
+	failing := newHandler(t, smshook.Handler{Default: func(context.Context, api.Webhook) error {
 		return errors.New("queue full")
-	}))
-	require.Equal(t, http.StatusInternalServerError, post(t, failing, unknownEvent).Code)
+	}})
+	w = smshooktest.Post(t, failing, unknownEvent, testSecret)
+	require.Equal(t, http.StatusInternalServerError, w.Code)
+	require.Equal(t, problemType+"server-error", problemOf(t, w).Type)
+	require.NotContains(t, w.Body.String(), "queue full")
 }
 
 func TestVerificationRequestIsNotDispatched(t *testing.T) {
 	t.Parallel()
-	var unknown int
-	rec := &recorder{}
-	h := newHandler(t, rec, smshook.OnUnknownEvent(func(context.Context, *api.Envelope, []byte) error {
-		unknown++
-		return nil
-	}))
+	var c calls
+	h := newHandler(t, c.handler())
 	probe := []byte(`{"hooksId":"String","webhookConfigId":"String","productName":"String","appKey":"String","event":"String","hooks":[{}]}`)
-	require.Equal(t, http.StatusOK, post(t, h, probe).Code)
-	require.Empty(t, rec.received())
-	require.Zero(t, unknown)
+	require.Equal(t, http.StatusOK, smshooktest.Post(t, h, probe, testSecret).Code)
+	require.Empty(t, c.received())
 }
 
 func TestSecretIsRequired(t *testing.T) {
 	t.Parallel()
-	_, err := smshook.NewHandler(&recorder{})
-	require.ErrorIs(t, err, smshook.ErrNoSecret)
-	_, err = smshook.NewHandler(&recorder{}, smshook.WithSecrets(""))
-	require.ErrorIs(t, err, smshook.ErrNoSecret)
+	var rec smshooktest.Recorder
+	for _, opts := range [][]smshook.Option{nil, {smshook.WithSecrets("")}} {
+		h, err := smshook.NewHandler(rec.Handler(), opts...)
+		require.Error(t, err)
+		require.Nil(t, h)
+	}
 
-	rec := &recorder{}
-	unsigned, err := smshook.NewHandler(rec, smshook.AllowUnsigned())
+	unsigned, err := smshook.NewHandler(rec.Handler(), smshook.AllowUnsigned())
 	require.NoError(t, err)
-	w := post(t, unsigned, vendorFixture(t, "unsubscribe.json"), delHeader(smshook.SignatureHeader))
+	w := smshooktest.Post(t, unsigned, fixtures.Read("unsubscribe.json"), "")
 	require.Equal(t, http.StatusOK, w.Code)
-	require.Len(t, rec.received(), 1)
+	require.Len(t, rec.Webhooks(), 1)
 }
 
 // TestEitherSignatureHeader: the secret may come in either header name; every one present must match.
 func TestEitherSignatureHeader(t *testing.T) {
 	t.Parallel()
-	rec := &recorder{}
-	h := newHandler(t, rec, smshook.WithoutDeduplication())
-	body := vendorFixture(t, "unsubscribe.json")
+	var rec smshooktest.Recorder
+	h := newHandler(t, rec.Handler(), smshook.WithoutDeduplication())
+	body := fixtures.Read("unsubscribe.json")
 	only := func(name, value string) func(*http.Request) {
 		return func(r *http.Request) {
 			r.Header.Del(smshook.SignatureHeader)
@@ -430,59 +455,59 @@ func TestEitherSignatureHeader(t *testing.T) {
 		status int
 		typ    string
 	}{
-		{"X-Nhn-Webhook-Signature alone", only(smshook.NHNSignatureHeader, testSecret), http.StatusOK, ""},
-		{"both, both right", func(r *http.Request) { r.Header.Set(smshook.NHNSignatureHeader, testSecret) }, http.StatusOK, ""},
-		{"both, the second wrong", func(r *http.Request) { r.Header.Set(smshook.NHNSignatureHeader, "a guess") }, http.StatusUnauthorized, "signature-mismatch"},
+		{"X-Nhn-Webhook-Signature alone", only(nhnSignatureHeader, testSecret), http.StatusOK, ""},
+		{"both, both right", func(r *http.Request) { r.Header.Set(nhnSignatureHeader, testSecret) }, http.StatusOK, ""},
+		{"both, the second wrong", func(r *http.Request) { r.Header.Set(nhnSignatureHeader, "a guess") }, http.StatusUnauthorized, "signature-mismatch"},
 		{"both, the first wrong", func(r *http.Request) {
 			r.Header.Set(smshook.SignatureHeader, "a guess")
-			r.Header.Set(smshook.NHNSignatureHeader, testSecret)
+			r.Header.Set(nhnSignatureHeader, testSecret)
 		}, http.StatusUnauthorized, "signature-mismatch"},
-		{"X-Nhn-Webhook-Signature alone, wrong", only(smshook.NHNSignatureHeader, "a guess"), http.StatusUnauthorized, "signature-mismatch"},
-		{"X-Nhn-Webhook-Signature alone, empty", only(smshook.NHNSignatureHeader, ""), http.StatusUnauthorized, "signature-missing"},
+		{"X-Nhn-Webhook-Signature alone, wrong", only(nhnSignatureHeader, "a guess"), http.StatusUnauthorized, "signature-mismatch"},
+		{"X-Nhn-Webhook-Signature alone, empty", only(nhnSignatureHeader, ""), http.StatusUnauthorized, "signature-missing"},
 		{"X-Nhn-Webhook-Signature repeated", func(r *http.Request) {
 			r.Header.Del(smshook.SignatureHeader)
-			r.Header.Add(smshook.NHNSignatureHeader, testSecret)
-			r.Header.Add(smshook.NHNSignatureHeader, testSecret)
+			r.Header.Add(nhnSignatureHeader, testSecret)
+			r.Header.Add(nhnSignatureHeader, testSecret)
 		}, http.StatusUnauthorized, "signature-missing"},
 		{"neither", delHeader(smshook.SignatureHeader), http.StatusUnauthorized, "signature-missing"},
 	} {
-		w := post(t, h, body, tt.edit)
+		w := postWith(t, h, body, tt.edit)
 		require.Equal(t, tt.status, w.Code, tt.name)
 		if tt.typ != "" {
-			require.Equal(t, smshook.ProblemTypeBase+tt.typ, problemOf(t, w).Type, tt.name)
+			require.Equal(t, problemType+tt.typ, problemOf(t, w).Type, tt.name)
 		}
 	}
-	require.Len(t, rec.received(), 2)
+	require.Len(t, rec.Webhooks(), 2)
 }
 
 func TestWithAppKeysRefusesOtherServices(t *testing.T) {
 	t.Parallel()
-	rec := &recorder{}
+	var rec smshooktest.Recorder
 	var rejected []int
-	h := newHandler(t, rec, smshook.WithAppKeys("akb3dukdmdjsdSvgk", "other"), smshook.OnRejected(func(_ context.Context, r *smshook.Rejection) {
-		rejected = append(rejected, r.Status)
+	h := newHandler(t, rec.Handler(), smshook.WithAppKeys("akb3dukdmdjsdSvgk", "other"), smshook.OnRejected(func(_ context.Context, r *smshook.Rejection) {
+		rejected = append(rejected, r.Problem.Status)
 	}))
-	body := vendorFixture(t, "message-result-update.json")
+	body := fixtures.Read("message-result-update.json")
 	require.Contains(t, string(body), `"akb3dukdmdjsdSvgk"`)
-	require.Equal(t, http.StatusOK, post(t, h, body).Code)
-	w := post(t, h, bytes.Replace(body, []byte(`"akb3dukdmdjsdSvgk"`), []byte(`"someone-else"`), 1))
+	require.Equal(t, http.StatusOK, smshooktest.Post(t, h, body, testSecret).Code)
+	w := smshooktest.Post(t, h, bytes.Replace(body, []byte(`"akb3dukdmdjsdSvgk"`), []byte(`"someone-else"`), 1), testSecret)
 	require.Equal(t, http.StatusForbidden, w.Code)
 	p := problemOf(t, w)
-	require.Equal(t, smshook.ProblemTypeBase+"app-key-not-allowed", p.Type)
+	require.Equal(t, problemType+"app-key-not-allowed", p.Type)
 	require.Equal(t, []string{"/appKey"}, pointers(p))
 	require.Equal(t, []int{http.StatusForbidden}, rejected)
-	require.Equal(t, http.StatusOK, post(t, h, bytes.Replace(body, []byte(`"akb3dukdmdjsdSvgk"`), []byte(`"String"`), 1)).Code,
+	require.Equal(t, http.StatusOK, smshooktest.Post(t, h, bytes.Replace(body, []byte(`"akb3dukdmdjsdSvgk"`), []byte(`"String"`), 1), testSecret).Code,
 		"the console's verification request is not an appKey to pin")
-	require.Len(t, rec.received(), 1)
+	require.Len(t, rec.Webhooks(), 1)
 }
 
 // TestAllowUnsignedStillChecksAPresentSignature: with secrets given, AllowUnsigned admits requests without
 // a signature; it does not make a wrong one right.
 func TestAllowUnsignedStillChecksAPresentSignature(t *testing.T) {
 	t.Parallel()
-	rec := &recorder{}
-	h := newHandler(t, rec, smshook.AllowUnsigned(), smshook.WithoutDeduplication())
-	body := vendorFixture(t, "unsubscribe.json")
+	var rec smshooktest.Recorder
+	h := newHandler(t, rec.Handler(), smshook.AllowUnsigned(), smshook.WithoutDeduplication())
+	body := fixtures.Read("unsubscribe.json")
 	for _, tt := range []struct {
 		name   string
 		edit   func(*http.Request)
@@ -494,9 +519,9 @@ func TestAllowUnsignedStillChecksAPresentSignature(t *testing.T) {
 		{"a wrong signature", func(r *http.Request) { r.Header.Set(smshook.SignatureHeader, "a guess") }, http.StatusUnauthorized},
 		{"two signatures", func(r *http.Request) { r.Header.Add(smshook.SignatureHeader, testSecret) }, http.StatusUnauthorized},
 	} {
-		require.Equal(t, tt.status, post(t, h, body, tt.edit).Code, tt.name)
+		require.Equal(t, tt.status, postWith(t, h, body, tt.edit).Code, tt.name)
 	}
-	require.Len(t, rec.received(), 3)
+	require.Len(t, rec.Webhooks(), 3)
 }
 
 // TestPanicIsLoggedWithItsStack: an operator sees where the application panicked, marked as a panic, and not
@@ -504,10 +529,10 @@ func TestAllowUnsignedStillChecksAPresentSignature(t *testing.T) {
 func TestPanicIsLoggedWithItsStack(t *testing.T) {
 	t.Parallel()
 	var logs syncbuf.Buffer
-	h, err := smshook.NewHandler(&recorder{fail: func(context.Context) error { panic("recipient 01012345678 broke it") }},
+	h, err := smshook.NewHandler(smshook.Handler{Default: func(context.Context, api.Webhook) error { panic("recipient 01012345678 broke it") }},
 		smshook.WithSecrets(testSecret), smshook.WithLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
 	require.NoError(t, err)
-	w := post(t, h, vendorFixture(t, "message-result-update.json"))
+	w := smshooktest.Post(t, h, fixtures.Read("message-result-update.json"), testSecret)
 	require.Equal(t, http.StatusInternalServerError, w.Code)
 	var line struct {
 		Msg       string `json:"msg"`
@@ -565,12 +590,53 @@ func TestStrictServerInterface(t *testing.T) {
 			s := &strictServer{got: make(chan any, 1), resp: tt.resp}
 			h, err := smshook.NewStrictHandler(s, smshook.WithSecrets(testSecret))
 			require.NoError(t, err)
-			w := post(t, h, vendorFixture(t, "conversion-block.json"))
+			w := smshooktest.Post(t, h, fixtures.Read("conversion-block.json"), testSecret)
 			require.Equal(t, tt.wantStatus, w.Code)
 			got := (<-s.got).(api.ConversionBlockEnvelope)
 			require.Equal(t, "1", got.Hooks[0].CountryCode)
 		})
 	}
+}
+
+// strictFunc is a strict server made of one func.
+type strictFunc func(context.Context, api.ReceiveWebhookRequestObject) (api.ReceiveWebhookResponseObject, error)
+
+func (f strictFunc) ReceiveWebhook(ctx context.Context, req api.ReceiveWebhookRequestObject) (api.ReceiveWebhookResponseObject, error) {
+	return f(ctx, req)
+}
+
+// TestStrictServerReceivesUnknownEvents: under the compatible profile a strict server is handed the deliveries of
+// events the contract does not know too, as the union whose discriminator names the event.
+func TestStrictServerReceivesUnknownEvents(t *testing.T) {
+	t.Parallel()
+	var got []api.Envelope
+	h, err := smshook.NewStrictHandler(strictFunc(func(_ context.Context, req api.ReceiveWebhookRequestObject) (api.ReceiveWebhookResponseObject, error) {
+		event, err := req.Body.Discriminator()
+		if err != nil || event != "RCS_RESULT_UPDATE" {
+			return nil, fmt.Errorf("discriminator %q: %w", event, err)
+		}
+		body, err := req.Body.MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		var e api.Envelope
+		if err := json.Unmarshal(body, &e); err != nil {
+			return nil, err
+		}
+		got = append(got, e)
+		return api.ReceiveWebhook200Response{}, nil
+	}), smshook.WithSecrets(testSecret))
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, smshooktest.Post(t, h, unknownEvent, testSecret).Code)
+	require.Len(t, got, 1)
+	require.Equal(t, "h1", got[0].HooksId)
+	require.Equal(t, []map[string]any{{"hookId": "x", "novelty": true}}, got[0].Hooks)
+
+	strict, err := smshook.NewStrictHandler(strictFunc(func(context.Context, api.ReceiveWebhookRequestObject) (api.ReceiveWebhookResponseObject, error) {
+		return nil, errors.New("called under the strict profile")
+	}), smshook.WithSecrets(testSecret), smshook.WithStrict())
+	require.NoError(t, err)
+	require.Equal(t, http.StatusBadRequest, smshooktest.Post(t, strict, unknownEvent, testSecret).Code)
 }
 
 // leakedValues are the secrets and phone numbers of the fixtures: no answer and no log line may carry one.
@@ -599,21 +665,25 @@ func TestNoSecretOrPhoneNumberLeaks(t *testing.T) {
 	t.Parallel()
 	leakTestRan.Store(true)
 	// Send the fixtures through every path that logs or answers, then scan the log and every answer.
-	rec := &recorder{fail: func(context.Context) error { return errors.New("recipient 01012341234 failed") }}
-	h := newHandler(t, rec)
+	var rec smshooktest.Recorder
+	failing := newHandler(t, recording(&rec, func(context.Context) error { return errors.New("recipient 01012341234 failed") }))
+	nobody := newHandler(t, smshook.Handler{}) // acknowledges and logs every delivery
 	bodies := [][]byte{
-		vendorFixture(t, "unsubscribe.json"),
-		vendorFixture(t, "message-result-update.json"),
-		vendorFixture(t, "message-result-update.published.json"),
-		bytes.Replace(vendorFixture(t, "unsubscribe.json"), []byte(`"hookId": "202007271010101010sadasdavas",`), []byte(""), 1),
-		bytes.Replace(vendorFixture(t, "message-result-update.json"), []byte(`"01012341234"`), []byte(`01012341234`), 1),
-		bytes.Replace(vendorFixture(t, "message-result-update.json"), []byte(`"COMPLETED"`), []byte(`"01012341234"`), 1),
+		fixtures.Read("unsubscribe.json"),
+		fixtures.Read("message-result-update.json"),
+		fixtures.Read("message-result-update.published.json"),
+		bytes.Replace(fixtures.Read("unsubscribe.json"), []byte(`"hookId": "202007271010101010sadasdavas",`), []byte(""), 1),
+		bytes.Replace(fixtures.Read("message-result-update.json"), []byte(`"01012341234"`), []byte(`01012341234`), 1),
+		bytes.Replace(fixtures.Read("message-result-update.json"), []byte(`"COMPLETED"`), []byte(`"01012341234"`), 1),
+		unknownEvent,
 	}
 	var answers strings.Builder
-	for _, b := range bodies {
-		for _, sig := range []string{testSecret, testSecret + "x", ""} {
-			w := post(t, h, b, header(smshook.SignatureHeader, sig))
-			answers.WriteString(w.Body.String())
+	for _, h := range []http.Handler{failing, nobody} {
+		for _, b := range bodies {
+			for _, sig := range []string{testSecret, testSecret + "x", ""} {
+				w := postWith(t, h, b, header(smshook.SignatureHeader, sig))
+				answers.WriteString(w.Body.String())
+			}
 		}
 	}
 	require.NotEmpty(t, answers.String())

@@ -13,24 +13,23 @@ import (
 type Option func(*config)
 
 type config struct {
-	secrets        []string
-	unsigned       bool
-	profile        validate.Profile
-	maxBody        int64
-	timeout        time.Duration
-	logger         *slog.Logger
-	onRejected     func(context.Context, *Rejection)
-	onUnknownEvent func(context.Context, *api.Envelope, []byte) error
-	store          Store
-	retention      time.Duration
-	lease          time.Duration
-	storeTimeout   time.Duration
-	noDedup        bool
-	appKeys        map[string]bool
+	secrets      []string
+	unsigned     bool
+	profile      validate.Profile
+	maxBody      int64
+	timeout      time.Duration
+	logger       *slog.Logger
+	onRejected   func(context.Context, *Rejection)
+	store        Store
+	retention    time.Duration
+	lease        time.Duration
+	storeTimeout time.Duration
+	noDedup      bool
+	appKeys      map[string]bool
 }
 
-// WithStore sets where processed hookIds are remembered; the default is a MemoryStore of
-// DefaultMemoryStoreSize entries, private to the handler. Use a shared store (package redisstore) when several
+// WithStore sets where processed hookIds are remembered; the default is a NewMemoryStore(0), private to the
+// handler. Use a shared store (package redisstore) when several
 // receivers stand behind one URL.
 func WithStore(s Store) Option {
 	return func(c *config) {
@@ -40,7 +39,7 @@ func WithStore(s Store) Option {
 	}
 }
 
-// WithRetention sets how long a processed hookId is remembered; d <= 0 keeps DefaultRetention (24 h).
+// WithRetention sets how long a processed hookId is remembered; d <= 0 keeps the default, 24 hours.
 func WithRetention(d time.Duration) Option {
 	return func(c *config) {
 		if d > 0 {
@@ -53,13 +52,13 @@ func WithRetention(d time.Duration) Option {
 // that arrives meanwhile is answered 503 with Retry-After, never 2xx; after a crash, a redelivery is processed
 // once the lease expired. Make it longer than the application ever takes: past it, a copy may be processed a
 // second time. d <= 0 keeps the default: WithTimeout's bound plus the store timeout when WithTimeout is
-// given, else DefaultClaimLease (1 minute).
+// given, else 1 minute.
 func WithClaimLease(d time.Duration) Option {
 	return func(c *config) { c.lease = d }
 }
 
 // WithStoreTimeout bounds every call to the store; a store that does not answer within it is answered 503
-// with Retry-After and nothing is dispatched. d <= 0 keeps DefaultStoreTimeout (2 s).
+// with Retry-After and nothing is dispatched. d <= 0 keeps the default, 2 seconds.
 func WithStoreTimeout(d time.Duration) Option {
 	return func(c *config) { c.storeTimeout = d }
 }
@@ -103,19 +102,19 @@ func WithAppKeys(appKeys ...string) Option {
 // AllowUnsigned accepts requests that carry no signature (neither header, or only empty values), for a
 // webhook configured without a signature. With WithSecrets as well, a request that does carry one must still
 // match (401 otherwise): a wrong signature is never accepted because unsigned ones are. Without it, and
-// without a secret, NewHandler fails with ErrNoSecret.
+// without a secret, NewHandler fails.
 func AllowUnsigned() Option {
 	return func(c *config) { c.unsigned = true }
 }
 
-// WithStrict rejects (400) an unknown event or an unknown enum value, instead of the default Compatible
-// profile that accepts them as drift and hands unknown events to the OnUnknownEvent callback.
+// WithStrict rejects (400) an unknown event or an unknown enum value, instead of the default compatible
+// profile that accepts them as drift (logged) and hands unknown events to Handler.Default.
 func WithStrict() Option {
 	return func(c *config) { c.profile = validate.Strict }
 }
 
 // WithMaxBodyBytes sets the largest accepted body; larger ones are answered 413. n <= 0 keeps the default,
-// validate.DefaultMaxBodyBytes (1 MiB).
+// 1 MiB.
 func WithMaxBodyBytes(n int64) Option {
 	return func(c *config) {
 		if n > 0 {
@@ -142,26 +141,19 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // OnRejected sets the callback that sees every rejected request (4xx) before it is answered, so that nothing
-// disappears unseen. The default logs one line with the status and the violations' pointers and reasons.
-// Rejection.Body is only valid during the call.
+// disappears unseen. The default logs one line with the status, the problem type and the cause, never a
+// payload value. Rejection.Body is only valid during the call.
 func OnRejected(f func(ctx context.Context, r *Rejection)) Option {
 	return func(c *config) { c.onRejected = f }
 }
 
-// OnUnknownEvent sets the callback for a delivery whose event the contract does not know (accepted under the
-// default Compatible profile): the envelope with untyped hooks, and the raw body. Its error is answered 500.
-// The default logs the event name and the number of hooks and acknowledges the delivery.
-func OnUnknownEvent(f func(ctx context.Context, envelope *api.Envelope, body []byte) error) Option {
-	return func(c *config) { c.onUnknownEvent = f }
-}
-
 // Rejection is a request that was answered 4xx.
 type Rejection struct {
-	// Status is the HTTP status code of the answer.
-	Status int
-	// Err wraps the cause: ErrMethodNotAllowed, ErrSignatureMissing, ErrSignatureMismatch,
-	// ErrAppKeyNotAllowed, or one of
-	// validate's sentinels; for a body, a *validate.Error with every violation.
+	// Problem is the RFC 9457 answer. Its Type names the cause (urn:smshook:problem:signature-mismatch,
+	// :invalid-body, ...: README lists them), Status is the HTTP status, Errors the violations of a body.
+	Problem api.Problem
+	// Err is the cause, for a log line: a *validate.Error with every violation for a body that is not a
+	// valid delivery. It never carries a secret or a payload value.
 	Err error
 	// Body is the request body, or nil when it was not read (405, 401, 415, 413).
 	Body []byte

@@ -11,13 +11,38 @@ import (
 // header the vendor's pages name.
 const SignatureHeader = "X-Toast-Webhook-Signature"
 
-// NHNSignatureHeader carries the same secret under the company's current name. No vendor page names it, but
+// nhnSignatureHeader carries the same secret under the company's current name. No vendor page names it, but
 // receivers that NHN Cloud customers publish accept it (one prefers it), so a delivery that carries only this
 // one is accepted too.
-const NHNSignatureHeader = "X-Nhn-Webhook-Signature"
+const nhnSignatureHeader = "X-Nhn-Webhook-Signature"
 
 // signatureHeaders are the headers a signature is read from, in the order they are checked.
-var signatureHeaders = [...]string{SignatureHeader, NHNSignatureHeader}
+var signatureHeaders = [...]string{SignatureHeader, nhnSignatureHeader}
+
+// VerifySignature reports whether signature, the value of X-Toast-Webhook-Signature (or
+// X-Nhn-Webhook-Signature), is one of secrets: NHN Cloud sends the secret typed into the console verbatim. It
+// is for deliveries that reach the application by another way than NewHandler (a queue, a function's event).
+// It compares digests in constant time, whatever the lengths, and checks every secret, so the time taken
+// tells neither the secret nor which one matched. An empty signature or an empty secret never matches.
+func VerifySignature(signature string, secrets ...string) bool {
+	if signature == "" {
+		return false
+	}
+	got := sha256.Sum256([]byte(signature))
+	match := 0
+	for _, secret := range secrets {
+		want := sha256.Sum256([]byte(secret))
+		match |= subtle.ConstantTimeCompare(got[:], want[:]) & nonEmpty(secret)
+	}
+	return match == 1
+}
+
+func nonEmpty(s string) int {
+	if s == "" {
+		return 0
+	}
+	return 1
+}
 
 // signatures holds the accepted secrets as SHA-256 digests: comparing fixed-size digests in constant time
 // reveals neither a secret nor its length.
@@ -45,12 +70,12 @@ func (s signatures) check(h http.Header, unsigned bool) error {
 			continue
 		}
 		if len(values) == 1 && values[0] == "" {
-			err = cmp.Or(err, ErrSignatureMissing)
+			err = cmp.Or(err, errSignatureMissing)
 			continue
 		}
 		signed = true
 		if len(values) != 1 {
-			err = cmp.Or(err, ErrSignatureMissing)
+			err = cmp.Or(err, errSignatureMissing)
 			continue
 		}
 		got := sha256.Sum256([]byte(values[0]))
@@ -59,14 +84,14 @@ func (s signatures) check(h http.Header, unsigned bool) error {
 			match |= subtle.ConstantTimeCompare(got[:], s[i][:])
 		}
 		if match != 1 {
-			err = cmp.Or(err, ErrSignatureMismatch)
+			err = cmp.Or(err, errSignatureMismatch)
 		}
 	}
 	switch {
 	case !signed && unsigned:
 		return nil
 	case !signed:
-		return ErrSignatureMissing
+		return errSignatureMissing
 	}
 	return err
 }

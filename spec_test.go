@@ -3,12 +3,11 @@ package smshook_test
 import (
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 
@@ -17,6 +16,7 @@ import (
 
 	"github.com/smshook/smshook"
 	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/internal/fixtures"
 	"github.com/smshook/smshook/validate"
 )
 
@@ -31,7 +31,7 @@ var specEnvelopes = map[api.EventType]string{
 // loadSpec loads the embedded openapi.yaml as kin-openapi reads it.
 func loadSpec(tb testing.TB) *openapi3.T {
 	tb.Helper()
-	doc, err := openapi3.NewLoader().LoadFromData(smshook.Spec)
+	doc, err := openapi3.NewLoader().LoadFromData(smshook.Spec())
 	require.NoError(tb, err)
 	return doc
 }
@@ -77,24 +77,49 @@ func specHook(tb testing.TB, doc *openapi3.T, envelope string) *openapi3.Schema 
 	return hooks.Value.Items.Value
 }
 
-// specVendorFixtures maps each event to the well-formed fixtures of testdata/vendor that carry it. A fixture
-// that is not JSON (the vendor's published example with its trailing comma) carries no event.
+// specVendorFixtures maps each event to the well-formed fixtures of the vendor that carry it. A fixture that is
+// not JSON (the vendor's published example with its trailing comma) carries no event.
 func specVendorFixtures(tb testing.TB) map[string][]string {
 	tb.Helper()
-	paths, err := filepath.Glob(filepath.Join("testdata", "vendor", "*.json"))
+	names, err := fs.Glob(fixtures.Vendor, "*.json")
 	require.NoError(tb, err)
-	require.NotEmpty(tb, paths)
+	require.NotEmpty(tb, names)
 	out := map[string][]string{}
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		require.NoError(tb, err)
+	for _, name := range names {
 		var head struct {
 			Event string `json:"event"`
 		}
-		if json.Unmarshal(b, &head) != nil {
+		if json.Unmarshal(fixtures.Read(name), &head) != nil {
 			continue
 		}
-		out[head.Event] = append(out[head.Event], filepath.Base(p))
+		out[head.Event] = append(out[head.Event], name)
+	}
+	return out
+}
+
+// specExample is one example of the request body.
+type specExample struct {
+	name  string
+	event api.EventType
+	body  []byte
+}
+
+// specExamples returns the examples of the request body, sorted by name.
+func specExamples(tb testing.TB, doc *openapi3.T) []specExample {
+	tb.Helper()
+	media := specOperation(tb, doc).RequestBody.Value.Content.Get("application/json")
+	require.NotNil(tb, media)
+	var out []specExample
+	for _, name := range slices.Sorted(maps.Keys(media.Examples)) {
+		ex := media.Examples[name]
+		require.NotNil(tb, ex.Value, name)
+		body, err := json.Marshal(ex.Value.Value)
+		require.NoError(tb, err, name)
+		var head struct {
+			Event api.EventType `json:"event"`
+		}
+		require.NoError(tb, json.Unmarshal(body, &head), name)
+		out = append(out, specExample{name: name, event: head.Event, body: body})
 	}
 	return out
 }
@@ -114,7 +139,9 @@ func TestSpecIsValidOpenAPI303(t *testing.T) {
 	require.NoError(t, doc.Validate(t.Context()))
 }
 
-// TestSpecGeneratedCopyIsCurrent fails when api/api.gen.go was not regenerated after openapi.yaml changed.
+// TestSpecGeneratedCopyIsCurrent fails when api/api.gen.go was not regenerated after openapi.yaml changed. The
+// generated copy is openapi.yaml with api/overlay.yaml applied: the Go-only extensions it adds are not a
+// difference (api/overlay_test.go keeps the overlay to them).
 func TestSpecGeneratedCopyIsCurrent(t *testing.T) {
 	t.Parallel()
 	embedded, err := json.Marshal(loadSpec(t))
@@ -146,7 +173,7 @@ func specJSONDiff(pointer string, want, got any) []string {
 			}
 		}
 		for _, k := range slices.Sorted(maps.Keys(gotObj)) {
-			if _, ok := wantObj[k]; !ok {
+			if _, ok := wantObj[k]; !ok && !specGoOnly(k) {
 				out = append(out, pointer+"/"+escape(k)+": only in the generated copy")
 			}
 		}
@@ -156,6 +183,11 @@ func specJSONDiff(pointer string, want, got any) []string {
 		return []string{fmt.Sprintf("%s: openapi.yaml has %v, the generated copy %v", pointer, want, got)}
 	}
 	return nil
+}
+
+// specGoOnly reports whether key is an extension that only oapi-codegen reads, as api/overlay.yaml adds them.
+func specGoOnly(key string) bool {
+	return strings.HasPrefix(key, "x-go") || strings.HasPrefix(key, "x-oapi-codegen")
 }
 
 func TestSpecOperation(t *testing.T) {
@@ -170,7 +202,7 @@ func TestSpecOperation(t *testing.T) {
 		require.NotNil(t, op.Security)
 		// Alternatives: either header satisfies the operation.
 		require.Equal(t, openapi3.SecurityRequirements{{"webhookSignature": []string{}}, {"nhnWebhookSignature": []string{}}}, *op.Security)
-		for name, header := range map[string]string{"webhookSignature": smshook.SignatureHeader, "nhnWebhookSignature": smshook.NHNSignatureHeader} {
+		for name, header := range map[string]string{"webhookSignature": smshook.SignatureHeader, "nhnWebhookSignature": nhnSignatureHeader} {
 			scheme, ok := doc.Components.SecuritySchemes[name]
 			require.True(t, ok, name)
 			require.Equal(t, "apiKey", scheme.Value.Type)
@@ -178,7 +210,6 @@ func TestSpecOperation(t *testing.T) {
 			require.Equal(t, header, scheme.Value.Name)
 		}
 		require.Equal(t, "X-Toast-Webhook-Signature", smshook.SignatureHeader)
-		require.Equal(t, "X-Nhn-Webhook-Signature", smshook.NHNSignatureHeader)
 	})
 
 	t.Run("responses", func(t *testing.T) {
@@ -205,7 +236,8 @@ func TestSpecOperation(t *testing.T) {
 }
 
 // TestSpecEventsComplete is the completeness test: every event of the contract has an envelope schema in the
-// discriminator, one request example, a vendor fixture and a generated constant.
+// discriminator, one request example, a sample in package api, a vendor fixture, a generated constant and a
+// func of Handler.
 func TestSpecEventsComplete(t *testing.T) {
 	t.Parallel()
 	doc := loadSpec(t)
@@ -218,10 +250,9 @@ func TestSpecEventsComplete(t *testing.T) {
 	require.Len(t, mapping, len(events), "the discriminator maps events the enum does not list")
 	require.Len(t, body.Schema.Value.OneOf, len(events))
 
-	examples, err := smshook.Examples()
-	require.NoError(t, err)
-	fixtures := specVendorFixtures(t)
-	for event := range fixtures {
+	examples := specExamples(t, doc)
+	vendor := specVendorFixtures(t)
+	for event := range vendor {
 		require.Containsf(t, events, event, "a vendor fixture carries event %q that the enum does not list", event)
 	}
 
@@ -240,19 +271,30 @@ func TestSpecEventsComplete(t *testing.T) {
 
 			var withEvent []string
 			for _, ex := range examples {
-				if string(ex.Event) == event {
-					withEvent = append(withEvent, ex.Name)
+				if string(ex.event) == event {
+					withEvent = append(withEvent, ex.name)
 				}
 			}
 			require.Len(t, withEvent, 1, "request examples: %v", withEvent)
+			_, ok = api.Sample(api.EventType(event))
+			require.True(t, ok, "api.Sample has no sample")
 
-			require.NotEmpty(t, fixtures[event], "no fixture in testdata/vendor")
+			require.NotEmpty(t, vendor[event], "no fixture in internal/fixtures/vendor")
 			require.True(t, api.EventType(event).Valid())
+
+			// The generated Handler has a func for the event: its name is the envelope's without "Envelope".
+			fn := strings.TrimSuffix(name, "Envelope")
+			field, ok := reflect.TypeFor[smshook.Handler]().FieldByName(fn)
+			require.True(t, ok, "smshook.Handler has no %s", fn)
+			require.Equal(t, "*api."+name, field.Type.In(1).String())
 		})
 	}
 	for _, ex := range examples {
-		require.Containsf(t, events, string(ex.Event), "example %s", ex.Name)
+		require.Containsf(t, events, string(ex.event), "example %s", ex.name)
 	}
+	require.Equal(t, events, enumStrings(api.Events()...), "api.Events is the enum, in its order")
+	_, ok := api.Sample("RCS_RESULT_UPDATE")
+	require.False(t, ok, "a sample of an event the contract does not know")
 }
 
 // TestSpecEnumsMatchConstants names every generated constant, so that renaming one breaks compilation, and
@@ -436,36 +478,53 @@ func TestSpecHookRequiredAndNullable(t *testing.T) {
 	}
 }
 
+// TestSpecExamplesValidate: each example of the request body passes the strict profile, typed as its event,
+// and api.Sample returns it.
 func TestSpecExamplesValidate(t *testing.T) {
 	t.Parallel()
-	v, err := validate.New()
-	require.NoError(t, err)
-	require.Equal(t, validate.Strict, v.Profile())
-	examples, err := smshook.Examples()
-	require.NoError(t, err)
+	examples := specExamples(t, loadSpec(t))
 	require.NotEmpty(t, examples)
 	for _, ex := range examples {
-		t.Run(ex.Name, func(t *testing.T) {
+		t.Run(ex.name, func(t *testing.T) {
 			t.Parallel()
-			d, err := v.Body(ex.Body)
+			w, drift, err := validate.Body(ex.body, validate.Strict)
 			require.NoError(t, err)
-			require.Equal(t, ex.Event, d.Event)
-			require.True(t, d.Known())
-			want := api.NewEnvelope(ex.Event)
-			require.IsType(t, want, d.Envelope)
+			require.Empty(t, drift)
+			require.Equal(t, ex.event, w.Head().Event)
+			require.IsType(t, api.NewWebhook(ex.event), w)
 			// encoding/json reads the example as the validator's binder does.
-			require.NoError(t, json.Unmarshal(ex.Body, want))
-			require.Equal(t, want, d.Envelope)
+			want := api.NewWebhook(ex.event)
+			require.NoError(t, json.Unmarshal(ex.body, want))
+			require.Equal(t, want, w)
+			sample, ok := api.Sample(ex.event)
+			require.True(t, ok)
+			require.Equal(t, want, sample)
 		})
 	}
-	require.True(t, sort.SliceIsSorted(examples, func(i, j int) bool {
-		return slices.Index(specEventOrder, examples[i].Event) < slices.Index(specEventOrder, examples[j].Event)
-	}), "Examples is not ordered by event")
 }
 
-var specEventOrder = []api.EventType{
-	api.EventTypeUnsubscribe,
-	api.EventTypeMessageResultUpdate,
-	api.EventTypeConversionBlock,
-	api.EventTypeInternationalDeliveryReceipt,
+// TestSpecReturnsACopy: Spec is openapi.yaml, and what a caller does to one copy does not reach the next.
+func TestSpecReturnsACopy(t *testing.T) {
+	t.Parallel()
+	want, err := os.ReadFile("openapi.yaml")
+	require.NoError(t, err)
+	spec := smshook.Spec()
+	require.Equal(t, want, spec)
+	clear(spec)
+	require.Equal(t, want, smshook.Spec())
+}
+
+// TestSpecJSONDiff: the comparison that TestSpecGeneratedCopyIsCurrent relies on reports a changed, a missing
+// and an added value, at their pointers, and only the Go-only keys the overlay adds pass.
+func TestSpecJSONDiff(t *testing.T) {
+	t.Parallel()
+	var want, got any
+	require.NoError(t, json.Unmarshal([]byte(`{"a":{"b/c":1,"d":[1,2]},"e":"x","f":true}`), &want))
+	require.NoError(t, json.Unmarshal([]byte(`{"a":{"b/c":2,"d":[1,2],"x-go-type":"T"},"e":"x","g":1,"x-oapi-codegen-extra-tags":{}}`), &got))
+	require.Equal(t, []string{
+		"/a/b~1c: openapi.yaml has 1, the generated copy 2",
+		"/f: missing from the generated copy",
+		"/g: only in the generated copy",
+	}, specJSONDiff("", want, got))
+	require.Empty(t, specJSONDiff("", want, want))
 }

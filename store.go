@@ -8,23 +8,23 @@ import (
 	"time"
 )
 
-// DefaultRetention is how long a processed hookId is remembered: a redelivery within it is acknowledged and
-// not dispatched again.
-const DefaultRetention = 24 * time.Hour
-
-// DefaultClaimLease is how long a hook is held as in progress while the application processes it, when
-// neither WithClaimLease nor WithTimeout says otherwise. It matches `smshook serve`'s write timeout: an
-// answer cannot be written later than that, so a holder still working past it has lost its caller anyway.
-// After a crash a redelivery waits at most this long; meanwhile every copy is answered 503, never 2xx.
-const DefaultClaimLease = time.Minute
-
-// DefaultStoreTimeout bounds every call to the Store, so that a stalled store is answered 503 within
-// seconds instead of holding the sender.
-const DefaultStoreTimeout = 2 * time.Second
-
-// DefaultMemoryStoreSize bounds the default in-memory store: about 80 MB at most, and a day of a million
-// message results.
-const DefaultMemoryStoreSize = 1 << 20
+// The defaults of the options.
+const (
+	// defaultRetention is how long a processed hookId is remembered: a redelivery within it is acknowledged
+	// and not dispatched again.
+	defaultRetention = 24 * time.Hour
+	// defaultClaimLease is how long a hook is held as in progress while the application processes it, when
+	// neither WithClaimLease nor WithTimeout says otherwise. It matches `smshook serve`'s write timeout: an
+	// answer cannot be written later than that, so a holder still working past it has lost its caller
+	// anyway. After a crash a redelivery waits at most this long; meanwhile every copy is answered 503.
+	defaultClaimLease = time.Minute
+	// defaultStoreTimeout bounds every call to the Store, so that a stalled store is answered 503 within
+	// seconds instead of holding the sender.
+	defaultStoreTimeout = 2 * time.Second
+	// defaultMemoryStoreSize bounds the default in-memory store: about 80 MB at most, and a day of a
+	// million message results.
+	defaultMemoryStoreSize = 1 << 20
+)
 
 // ClaimState is what Store.Claim found for one id.
 type ClaimState uint8
@@ -38,25 +38,13 @@ const (
 	Done
 )
 
-func (s ClaimState) String() string {
-	switch s {
-	case Claimed:
-		return "claimed"
-	case InProgress:
-		return "in progress"
-	case Done:
-		return "done"
-	}
-	return "invalid"
-}
-
 // ErrLeaseLost is returned by Store.Commit when another attempt holds a lease on an id, because this
 // attempt's lease expired before the application finished: the event may be processed twice.
 var ErrLeaseLost = errors.New("smshook: a claim's lease expired before the application finished; another attempt holds it")
 
 // Store records which events are being processed and which were, so that each reaches the application once
 // within the retention although NHN Cloud may deliver it again, and so that no copy is acknowledged while
-// the event is still in the application. Implementations are safe for concurrent use; MemoryStore serves
+// the event is still in the application. Implementations are safe for concurrent use; NewMemoryStore serves
 // one process, package redisstore several behind a load balancer.
 //
 // An attempt to process a delivery has a token of its own, unique to it. The life of an id:
@@ -80,15 +68,12 @@ type Store interface {
 	Release(ctx context.Context, ids []string, token string) error
 }
 
-// MemoryStore is a Store in this process's memory: done ids expire after their retention, and past
-// maxEntries the oldest are forgotten first. Its zero value is not usable; call NewMemoryStore.
-//
-// It keeps done ids without a pointer and never copies its whole queue, so that a store of a million ids
-// costs the garbage collector nothing to scan and no claim waits behind a large copy. An id is kept as a
-// 128-bit digest made of two hashes with seeds of this process: two ids share one with a probability of
-// about 2^-128 per pair, about 10^-27 for a full store, and nobody outside the process can choose ids that
-// do. Leases, one per hook in flight, are kept apart.
-type MemoryStore struct {
+// memoryStore is NewMemoryStore's Store. It keeps done ids without a pointer and never copies its whole
+// queue, so that a store of a million ids costs the garbage collector nothing to scan and no claim waits
+// behind a large copy. An id is kept as a 128-bit digest made of two hashes with seeds of this process: two
+// ids share one with a probability of about 2^-128 per pair, about 10^-27 for a full store, and nobody
+// outside the process can choose ids that do. Leases, one per hook in flight, are kept apart.
+type memoryStore struct {
 	mu        sync.Mutex
 	max       int
 	seeds     [2]maphash.Seed
@@ -112,7 +97,7 @@ type memoryLease struct {
 	expiry int64
 }
 
-func (m *MemoryStore) key(id string) memoryKey {
+func (m *memoryStore) key(id string) memoryKey {
 	return memoryKey{maphash.String(m.seeds[0], id), maphash.String(m.seeds[1], id)}
 }
 
@@ -122,13 +107,17 @@ const chunkSize = 4096
 // minSweep is the number of leases below which expired ones are not swept.
 const minSweep = 1024
 
-// NewMemoryStore returns an empty MemoryStore that holds at most maxEntries done ids
-// (DefaultMemoryStoreSize when maxEntries <= 0).
-func NewMemoryStore(maxEntries int) *MemoryStore {
+// NewMemoryStore returns a Store in this process's memory, the default of a handler: done ids expire after
+// their retention, and past maxEntries (1,048,576 when maxEntries <= 0, about 80 MB) the oldest are
+// forgotten first. It never fails. Use a shared store (package redisstore) when several receivers stand
+// behind one URL.
+func NewMemoryStore(maxEntries int) Store { return newMemoryStore(maxEntries) }
+
+func newMemoryStore(maxEntries int) *memoryStore {
 	if maxEntries <= 0 {
-		maxEntries = DefaultMemoryStoreSize
+		maxEntries = defaultMemoryStoreSize
 	}
-	return &MemoryStore{
+	return &memoryStore{
 		max:       maxEntries,
 		seeds:     [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()},
 		entries:   make(map[memoryKey]int64),
@@ -139,7 +128,7 @@ func NewMemoryStore(maxEntries int) *MemoryStore {
 }
 
 // Claim implements Store; it never fails.
-func (m *MemoryStore) Claim(_ context.Context, ids []string, token string, lease time.Duration) ([]ClaimState, error) {
+func (m *memoryStore) Claim(_ context.Context, ids []string, token string, lease time.Duration) ([]ClaimState, error) {
 	states := make([]ClaimState, len(ids))
 	tok := m.key(token)
 	m.mu.Lock()
@@ -165,7 +154,7 @@ func (m *MemoryStore) Claim(_ context.Context, ids []string, token string, lease
 }
 
 // Commit implements Store; it fails only with ErrLeaseLost.
-func (m *MemoryStore) Commit(_ context.Context, ids []string, token string, retention time.Duration) error {
+func (m *memoryStore) Commit(_ context.Context, ids []string, token string, retention time.Duration) error {
 	tok := m.key(token)
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -190,7 +179,7 @@ func (m *MemoryStore) Commit(_ context.Context, ids []string, token string, rete
 }
 
 // Release implements Store; it never fails.
-func (m *MemoryStore) Release(_ context.Context, ids []string, token string) error {
+func (m *memoryStore) Release(_ context.Context, ids []string, token string) error {
 	tok := m.key(token)
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -204,14 +193,14 @@ func (m *MemoryStore) Release(_ context.Context, ids []string, token string) err
 }
 
 // Len returns the number of done ids held, expired ones not yet evicted included.
-func (m *MemoryStore) Len() int {
+func (m *memoryStore) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return len(m.entries)
 }
 
 // record marks key done until expiry.
-func (m *MemoryStore) record(key memoryKey, expiry int64) {
+func (m *memoryStore) record(key memoryKey, expiry int64) {
 	m.entries[key] = expiry
 	if n := len(m.order); n == 0 || len(m.order[n-1]) == chunkSize {
 		m.order = append(m.order, make([]memoryEntry, 0, chunkSize))
@@ -221,7 +210,7 @@ func (m *MemoryStore) record(key memoryKey, expiry int64) {
 }
 
 // sweep drops expired leases: those of attempts that outlived their lease and never ended.
-func (m *MemoryStore) sweep(now int64) {
+func (m *memoryStore) sweep(now int64) {
 	for key, l := range m.leases {
 		if now >= l.expiry {
 			delete(m.leases, key)
@@ -231,7 +220,7 @@ func (m *MemoryStore) sweep(now int64) {
 }
 
 // queued returns the number of entries in the eviction queue, stale ones included.
-func (m *MemoryStore) queued() int {
+func (m *memoryStore) queued() int {
 	n := -m.head
 	for _, c := range m.order {
 		n += len(c)
@@ -241,7 +230,7 @@ func (m *MemoryStore) queued() int {
 
 // evict drops expired done ids and, past the bound, the oldest ones. Entries of the queue that were
 // committed again since are stale and only skipped.
-func (m *MemoryStore) evict(now int64) {
+func (m *memoryStore) evict(now int64) {
 	for len(m.order) > 0 {
 		first := m.order[0]
 		if m.head == len(first) {

@@ -16,7 +16,7 @@ var tokens atomic.Int64
 
 // claim processes id as the handler does, claiming it with a token of its own and committing it for ttl, and
 // reports whether it was new.
-func claim(tb testing.TB, m *MemoryStore, id string, ttl time.Duration) bool {
+func claim(tb testing.TB, m *memoryStore, id string, ttl time.Duration) bool {
 	tb.Helper()
 	token := fmt.Sprint(tokens.Add(1))
 	states, err := m.Claim(context.Background(), []string{id}, token, time.Minute)
@@ -31,7 +31,7 @@ func claim(tb testing.TB, m *MemoryStore, id string, ttl time.Duration) bool {
 func TestMemoryStoreExpiresAfterTTL(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	m := NewMemoryStore(0)
+	m := newMemoryStore(0)
 	m.now = func() time.Time { return now }
 	require.True(t, claim(t, m, "a", time.Hour))
 	require.False(t, claim(t, m, "a", time.Hour))
@@ -47,7 +47,7 @@ func TestMemoryStoreExpiresAfterTTL(t *testing.T) {
 func TestMemoryStoreSweepsAbandonedLeases(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	m := NewMemoryStore(0)
+	m := newMemoryStore(0)
 	m.now = func() time.Time { return now }
 	ctx := context.Background()
 	for i := range minSweep - 1 {
@@ -63,7 +63,7 @@ func TestMemoryStoreSweepsAbandonedLeases(t *testing.T) {
 
 func TestMemoryStoreIsBounded(t *testing.T) {
 	t.Parallel()
-	m := NewMemoryStore(3)
+	m := newMemoryStore(3)
 	for _, id := range []string{"a", "b", "c", "d"} {
 		require.True(t, claim(t, m, id, time.Hour))
 	}
@@ -81,7 +81,7 @@ func TestMemoryStoreIsBounded(t *testing.T) {
 func TestMemoryStoreRecommittedSurvivesItsStaleQueueEntry(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	m := NewMemoryStore(0)
+	m := newMemoryStore(0)
 	m.now = func() time.Time { return now }
 	require.True(t, claim(t, m, "a", 30*time.Minute))
 	now = now.Add(30 * time.Minute)
@@ -93,7 +93,7 @@ func TestMemoryStoreRecommittedSurvivesItsStaleQueueEntry(t *testing.T) {
 
 func TestMemoryStoreConcurrentClaimsHaveOneWinner(t *testing.T) {
 	t.Parallel()
-	m := NewMemoryStore(0)
+	m := newMemoryStore(0)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	wins := 0
@@ -140,7 +140,7 @@ func TestMemoryStoreHoldsNoPointers(t *testing.T) {
 		}
 		return true
 	}
-	m := NewMemoryStore(0)
+	m := newMemoryStore(0)
 	for _, typ := range []reflect.Type{reflect.TypeOf(m.entries).Key(), reflect.TypeOf(m.entries).Elem(), reflect.TypeOf(m.order).Elem().Elem()} {
 		require.False(t, hasPointers(typ), "%v holds a pointer", typ)
 	}
@@ -151,7 +151,7 @@ func TestMemoryStoreHoldsNoPointers(t *testing.T) {
 // in a hash-unfriendly way stay distinct.
 func TestMemoryStoreTellsIDsApart(t *testing.T) {
 	t.Parallel()
-	m := NewMemoryStore(0)
+	m := newMemoryStore(0)
 	ids := []string{"", "a", "b", "ab", "ba", "a\x00", "\x00a", "appKey/UNSUBSCRIBE/1", "appKey/UNSUBSCRIBE/2",
 		"appKey/UNSUBSCRIBE/10", "appKey/MESSAGE_RESULT_UPDATE/1"}
 	for i := range 100000 {
@@ -162,5 +162,14 @@ func TestMemoryStoreTellsIDsApart(t *testing.T) {
 	}
 	for _, id := range ids {
 		require.False(t, claim(t, m, id, time.Hour), "%q was forgotten", id)
+	}
+}
+
+func TestNewMemoryStoreBound(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ maxEntries, want int }{{0, defaultMemoryStoreSize}, {-1, defaultMemoryStoreSize}, {3, 3}} {
+		m, ok := NewMemoryStore(tt.maxEntries).(*memoryStore)
+		require.True(t, ok)
+		require.Equal(t, tt.want, m.max, "NewMemoryStore(%d)", tt.maxEntries)
 	}
 }

@@ -16,7 +16,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"path"
 	"strings"
 	"time"
 
@@ -1254,10 +1253,7 @@ type StrictServerInterface interface {
 // StrictServerInterface is served by smshook.NewStrictHandler, which checks the signature and validates every
 // delivery against openapi.yaml before it calls the interface. This package has no handler of its own.
 
-// Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
-// Stored as a slice of fixed-width chunks rather than one concatenated
-// const string: with thousands of chunks the chained `+` fold is several
-// times slower for the Go compiler than parsing a slice literal.
+// swaggerSpec is the embedded OpenAPI spec: JSON, compressed with deflate, base64-encoded, in chunks.
 var swaggerSpec = []string{
 	"7DyNUhs5mq/yVd9WBWrbpm1gJpiauiJAJswQQmEzyR7m0qJbdmvpljqSGuKd5aHuFe7Jrj5J/WO7DU52",
 	"krlNpbY207hb0vf/p0/63YtElgtOuVbe4HdPUpULrqj54wWJL+iHgiqNf0WCa8rNI8nzlEVEM8G3cilu",
@@ -1353,11 +1349,9 @@ var swaggerSpec = []string{
 	"+rpc7bu6fvBXlGSvrlFfamtzYV2DySjKUl/cEOOH/wsAAP//",
 }
 
-// decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
-// after base64-decoding and flate-decompressing the embedded blob.
+// decodeSpec returns the embedded OpenAPI spec as raw JSON bytes.
 func decodeSpec() ([]byte, error) {
-	encoded := strings.Join(swaggerSpec, "")
-	compressed, err := base64.StdEncoding.DecodeString(encoded)
+	compressed, err := base64.StdEncoding.DecodeString(strings.Join(swaggerSpec, ""))
 	if err != nil {
 		return nil, fmt.Errorf("error base64 decoding spec: %w", err)
 	}
@@ -1369,77 +1363,15 @@ func decodeSpec() ([]byte, error) {
 	if err := zr.Close(); err != nil {
 		return nil, fmt.Errorf("close flate reader: %w", err)
 	}
-
 	return buf.Bytes(), nil
 }
 
-var rawSpec = decodeSpecCached()
-
-// a naive cache of the decoded OpenAPI spec
-func decodeSpecCached() func() ([]byte, error) {
+// GetSpec returns the OpenAPI specification the code of this package was generated from, parsed:
+// openapi.yaml with the Go-only settings of overlay.yaml. Each call returns a new document.
+func GetSpec() (*openapi3.T, error) {
 	data, err := decodeSpec()
-	return func() ([]byte, error) {
-		return data, err
-	}
-}
-
-// Constructs a synthetic filesystem for resolving external references when loading openapi specifications.
-func PathToRawSpec(pathToFile string) map[string]func() ([]byte, error) {
-	res := make(map[string]func() ([]byte, error))
-	if len(pathToFile) > 0 {
-		res[pathToFile] = rawSpec
-	}
-
-	return res
-}
-
-// GetSpec returns the OpenAPI specification corresponding to the generated
-// code in this file. External references in the spec are resolved through
-// PathToRawSpec; externally-referenced files must be embedded in their
-// corresponding Go packages (via the import-mapping feature). URL-based
-// external refs are not supported.
-func GetSpec() (swagger *openapi3.T, err error) {
-	resolvePath := PathToRawSpec("")
-
-	loader := openapi3.NewLoader()
-	loader.IsExternalRefsAllowed = true
-	loader.ReadFromURIFunc = func(loader *openapi3.Loader, url *url.URL) ([]byte, error) {
-		pathToFile := url.String()
-		pathToFile = path.Clean(pathToFile)
-		getSpec, ok := resolvePath[pathToFile]
-		if !ok {
-			err1 := fmt.Errorf("path not found: %s", pathToFile)
-			return nil, err1
-		}
-		return getSpec()
-	}
-	var specData []byte
-	specData, err = rawSpec()
 	if err != nil {
-		return
+		return nil, err
 	}
-	swagger, err = loader.LoadFromData(specData)
-	if err != nil {
-		return
-	}
-	return
-}
-
-// GetSpecJSON returns the raw JSON bytes of the embedded OpenAPI
-// specification: decompressed but not unmarshaled. External references
-// are not resolved here; the bytes are the spec exactly as embedded by
-// codegen. The result is cached at package init time, so repeated calls
-// are cheap.
-func GetSpecJSON() ([]byte, error) {
-	return rawSpec()
-}
-
-// GetSwagger returns the OpenAPI specification corresponding to the
-// generated code in this file.
-//
-// Deprecated: GetSwagger predates kin-openapi renaming openapi3.Swagger
-// to openapi3.T. Use [GetSpec] instead. This wrapper is retained for
-// backwards compatibility.
-func GetSwagger() (*openapi3.T, error) {
-	return GetSpec()
+	return openapi3.NewLoader().LoadFromData(data)
 }

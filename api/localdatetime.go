@@ -21,7 +21,8 @@ var seoul = func() *time.Location {
 func Seoul() *time.Location { return seoul }
 
 // LocalDateTime is a wall-clock date and time in Korean local time, as NHN Cloud writes requestDate and
-// receiveDate: `yyyy-MM-dd'T'HH:mm:ss`, no offset. The zero value is the zero time.Time.
+// receiveDate: `yyyy-MM-dd'T'HH:mm:ss`, no offset. The zero value is the zero time.Time. overlay.yaml makes it the
+// Go type of those fields and of the KoreanLocalDateTime schema.
 type LocalDateTime struct {
 	t time.Time // always in Seoul
 }

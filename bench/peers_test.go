@@ -24,7 +24,7 @@ import (
 	"github.com/smshook/smshook/api"
 	"github.com/smshook/smshook/bench/ogenapi"
 	"github.com/smshook/smshook/bench/stockapi"
-	"github.com/smshook/smshook/smshooktest"
+	"github.com/smshook/smshook/internal/sender"
 )
 
 const secret = "bench-secret"
@@ -34,9 +34,9 @@ var sizes = []int{1, 10, 100, 1000}
 // payload is a delivery of n hooks of event, each with its own hookId.
 func payload(tb testing.TB, event api.EventType, n int) []byte {
 	tb.Helper()
-	sample, err := smshooktest.Sample(event)
-	if err != nil {
-		tb.Fatal(err)
+	sample, ok := api.Sample(event)
+	if !ok {
+		tb.Fatalf("openapi.yaml has no example of %s", event)
 	}
 	var env map[string]any
 	raw, _ := json.Marshal(sample)
@@ -50,7 +50,7 @@ func payload(tb testing.TB, event api.EventType, n int) []byte {
 		for k, v := range hook {
 			h[k] = v
 		}
-		h["hookId"] = fmt.Sprintf("%s%06d", smshooktest.NewID()[:19], i)
+		h["hookId"] = fmt.Sprintf("%s%06d", sender.NewID()[:19], i)
 		hooks[i] = h
 	}
 	env["hooks"] = hooks
@@ -63,34 +63,18 @@ func payload(tb testing.TB, event api.EventType, n int) []byte {
 
 // floor decodes into the generated type of the event, nothing checked.
 func floor(event api.EventType) func([]byte) error {
-	switch event {
-	case api.EventTypeUnsubscribe:
-		return func(b []byte) error { var e api.UnsubscribeEnvelope; return json.Unmarshal(b, &e) }
-	case api.EventTypeMessageResultUpdate:
-		return func(b []byte) error { var e api.MessageResultUpdateEnvelope; return json.Unmarshal(b, &e) }
-	case api.EventTypeConversionBlock:
-		return func(b []byte) error { var e api.ConversionBlockEnvelope; return json.Unmarshal(b, &e) }
-	}
-	return func(b []byte) error { var e api.InternationalDeliveryReceiptEnvelope; return json.Unmarshal(b, &e) }
+	return func(b []byte) error { return json.Unmarshal(b, api.NewWebhook(event)) }
 }
 
 // --- smshook ---------------------------------------------------------------------------------------------
 
-type discard struct{}
-
-func (discard) OnUnsubscribe(context.Context, *api.UnsubscribeEnvelope) error { return nil }
-func (discard) OnMessageResultUpdate(context.Context, *api.MessageResultUpdateEnvelope) error {
-	return nil
-}
-func (discard) OnConversionBlock(context.Context, *api.ConversionBlockEnvelope) error { return nil }
-func (discard) OnInternationalDeliveryReceipt(context.Context, *api.InternationalDeliveryReceiptEnvelope) error {
-	return nil
-}
+// discard is the application: it takes every delivery, typed, and does nothing with it.
+var discard = smshook.Handler{Default: func(context.Context, api.Webhook) error { return nil }}
 
 // smshookHandler is the receiver without deduplication: the peers have none, and the benchmark posts one body
 // again and again.
 func smshookHandler(tb testing.TB) http.Handler {
-	h, err := smshook.NewHandler(discard{}, smshook.WithSecrets(secret), smshook.WithoutDeduplication(),
+	h, err := smshook.NewHandler(discard, smshook.WithSecrets(secret), smshook.WithoutDeduplication(),
 		smshook.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	if err != nil {
 		tb.Fatal(err)
@@ -137,7 +121,7 @@ func stockHandler(tb testing.TB) http.Handler {
 // --- libopenapi-validator in front of the same strict server -------------------------------------------------
 
 func libopenapiHandler(tb testing.TB) http.Handler {
-	doc, err := libopenapi.NewDocument(smshook.Spec)
+	doc, err := libopenapi.NewDocument(smshook.Spec())
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -246,7 +230,7 @@ func newRequest(body []byte) (*http.Request, *rewindable) {
 	req := httptest.NewRequest(http.MethodPost, "/", nil)
 	req.Body = reader
 	req.ContentLength = int64(len(body))
-	req.Header.Set("Content-Type", smshooktest.ContentType)
+	req.Header.Set("Content-Type", sender.ContentType)
 	req.Header.Set(smshook.SignatureHeader, secret)
 	return req, reader
 }
@@ -254,7 +238,7 @@ func newRequest(body []byte) (*http.Request, *rewindable) {
 // TestPeersAcceptThePayloads makes sure every contender answers 200 to every payload and rejects a bad
 // signature and an invalid body, so that the benchmark compares servers doing the same work.
 func TestPeersAcceptThePayloads(t *testing.T) {
-	for _, event := range smshooktest.Events() {
+	for _, event := range api.Events() {
 		for _, n := range []int{1, 10} {
 			body := payload(t, event, n)
 			invalid := bytes.Replace(body, []byte(`"hookId"`), []byte(`"hook_id"`), 1)
@@ -282,7 +266,7 @@ func TestPeersAcceptThePayloads(t *testing.T) {
 
 // BenchmarkReceive runs every contender on every event and size: ns/op, B/op, allocs/op.
 func BenchmarkReceive(b *testing.B) {
-	for _, event := range smshooktest.Events() {
+	for _, event := range api.Events() {
 		for _, n := range sizes {
 			body := payload(b, event, n)
 			b.Run(fmt.Sprintf("event=%s/hooks=%d/impl=floor", event, n), func(b *testing.B) {

@@ -1,4 +1,4 @@
-package inbox_test
+package inbox
 
 import (
 	"bytes"
@@ -20,7 +20,7 @@ import (
 
 	"github.com/smshook/smshook"
 	"github.com/smshook/smshook/api"
-	"github.com/smshook/smshook/inbox"
+	"github.com/smshook/smshook/internal/sender"
 	"github.com/smshook/smshook/smshooktest"
 )
 
@@ -60,38 +60,32 @@ func BenchmarkRiverSQLite(b *testing.B) {
 }
 
 // BenchmarkInboxReceive is the inbox's whole receiving path: signed 10-hook deliveries, each with new
-// hookIds, through smshook.NewHandler(ib.Receiver(), smshook.WithStore(ib.Store())).ServeHTTP: signature,
-// validation, the claim, the job with its delivery and the hookIds' marks, the commit; every answer 200.
+// hookIds, through the Receiver's ServeHTTP: signature, validation, the claim, the job with its delivery and
+// the hookIds' marks, the commit; every answer 200.
 func BenchmarkInboxReceive(b *testing.B) {
 	for _, relaxed := range []bool{false, true} {
 		name := "synchronous=FULL"
-		opts := []inbox.Option{inbox.WithLogger(quietLogger(b))}
 		if relaxed {
 			name = "synchronous=NORMAL"
-			opts = append(opts, inbox.WithRelaxedSync())
 		}
 		b.Run(name, func(b *testing.B) {
-			ib, err := inbox.Open(context.Background(), filepath.Join(b.TempDir(), "inbox.db"), opts...)
+			ib, err := Open(context.Background(), filepath.Join(b.TempDir(), "inbox.db"),
+				Config{Logger: quietLogger(b), RelaxedSync: relaxed})
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer ib.Close()
-			h, err := smshook.NewHandler(ib.Receiver(), smshook.WithStore(ib.Store()), smshook.WithSecrets(secret),
-				smshook.WithLogger(quietLogger(b)))
+			h, err := ib.Receiver(smshook.WithSecrets(secret))
 			if err != nil {
 				b.Fatal(err)
 			}
-			env := tenHooks()
-			var mu sync.Mutex
 			measure(b, func() error {
-				mu.Lock()
-				body, err := json.Marshal(smshooktest.Fresh(env))
-				mu.Unlock()
+				body, err := json.Marshal(tenHooks())
 				if err != nil {
 					return err
 				}
 				r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
-				r.Header.Set("Content-Type", smshooktest.ContentType)
+				r.Header.Set("Content-Type", sender.ContentType)
 				r.Header.Set(smshook.SignatureHeader, secret)
 				w := httptest.NewRecorder()
 				h.ServeHTTP(w, r)
@@ -107,58 +101,45 @@ func BenchmarkInboxReceive(b *testing.B) {
 // BenchmarkInboxDrain is the workers' side: b.N stored 10-hook deliveries handed to an application that
 // returns at once, with the default 50 workers; it reports deliveries/s.
 func BenchmarkInboxDrain(b *testing.B) {
-	ib, err := inbox.Open(context.Background(), filepath.Join(b.TempDir(), "inbox.db"), inbox.WithLogger(quietLogger(b)))
+	ib, err := Open(context.Background(), filepath.Join(b.TempDir(), "inbox.db"), Config{Logger: quietLogger(b)})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer ib.Close()
-	env := tenHooks()
 	for range b.N {
-		if err := ib.Receiver().OnMessageResultUpdate(context.Background(), smshooktest.Fresh(env)); err != nil {
+		if err := ib.receive(context.Background(), tenHooks()); err != nil {
 			b.Fatal(err)
 		}
 	}
-	a := &nopApp{left: b.N, done: make(chan struct{})}
+	var mu sync.Mutex
+	left, done := b.N, make(chan struct{})
+	app := smshook.Handler{MessageResultUpdate: func(context.Context, *api.MessageResultUpdateEnvelope) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if left--; left == 0 {
+			close(done)
+		}
+		return nil
+	}}
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
 	b.ResetTimer()
-	if err := ib.Start(context.Background(), a); err != nil {
-		b.Fatal(err)
-	}
+	go func() { ran <- ib.Run(ctx, app) }()
 	select {
-	case <-a.done:
+	case <-done:
 	case <-time.After(10 * time.Minute):
 		b.Fatal("not drained")
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "deliveries/s")
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := ib.Stop(ctx); err != nil {
+	cancel()
+	if err := <-ran; err != nil {
 		b.Fatal(err)
 	}
-	res, err := ib.Client().JobList(context.Background(), river.NewJobListParams().Kinds(inbox.Kind).States(rivertype.JobStateAvailable))
+	res, err := ib.river.JobList(context.Background(), river.NewJobListParams().Kinds(kind).States(rivertype.JobStateAvailable))
 	if err != nil || len(res.Jobs) > 0 {
 		b.Fatalf("jobs left: %v %v", err, res)
 	}
-}
-
-type nopApp struct {
-	mu   sync.Mutex
-	left int
-	done chan struct{}
-}
-
-func (a *nopApp) OnMessageResultUpdate(context.Context, *api.MessageResultUpdateEnvelope) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.left--; a.left == 0 {
-		close(a.done)
-	}
-	return nil
-}
-func (a *nopApp) OnUnsubscribe(context.Context, *api.UnsubscribeEnvelope) error         { return nil }
-func (a *nopApp) OnConversionBlock(context.Context, *api.ConversionBlockEnvelope) error { return nil }
-func (a *nopApp) OnInternationalDeliveryReceipt(context.Context, *api.InternationalDeliveryReceiptEnvelope) error {
-	return nil
 }
 
 // measure runs insert b.N times from 16 goroutines and reports deliveries/s and its latency.
@@ -264,18 +245,20 @@ func groupInserter(b *testing.B, client *river.Client[*sql.Tx], body []byte) fun
 	}
 }
 
+// tenHooks returns a new 10-hook MESSAGE_RESULT_UPDATE delivery, each hook with a new hookId.
 func tenHooks() *api.MessageResultUpdateEnvelope {
-	return smshooktest.MessageResultUpdate(func(e *api.MessageResultUpdateEnvelope) {
-		for len(e.Hooks) < 10 {
-			h := e.Hooks[0]
-			h.RecipientSeq = int64(len(e.Hooks) + 1)
-			e.Hooks = append(e.Hooks, h)
-		}
-	})
+	e := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
+	for len(e.Hooks) < 10 {
+		h := e.Hooks[0]
+		h.RecipientSeq = int64(len(e.Hooks) + 1)
+		h.HookId = sender.NewID()
+		e.Hooks = append(e.Hooks, h)
+	}
+	return e
 }
 
 func tenHookBody(b *testing.B) []byte {
-	body, err := json.Marshal(smshooktest.Fresh(tenHooks()))
+	body, err := json.Marshal(tenHooks())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,6 +1,6 @@
 //go:build linux
 
-package inbox_test
+package inbox
 
 // A receiver killed with SIGKILL, in a process of its own: this test binary run again with
 // SMSHOOK_INBOX_CHILD=1 (the children die with the test binary, Pdeathsig, even when it is killed by a
@@ -26,7 +26,6 @@ import (
 
 	"github.com/smshook/smshook"
 	"github.com/smshook/smshook/api"
-	"github.com/smshook/smshook/inbox"
 )
 
 const (
@@ -48,7 +47,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// childMain serves smshook.NewHandler over an inbox on 127.0.0.1:0 and prints `listening ADDR`, then for
+// childMain serves an inbox's Receiver on 127.0.0.1:0 and prints `listening ADDR`, then for
 // each delivery the application gets `begin HOOKSID`, and once it returns `done HOOKID` for each hook. It
 // exits when its standard input closes, that is when the test binary is gone.
 func childMain() int {
@@ -59,18 +58,19 @@ func childMain() int {
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	ib, err := inbox.Open(ctx, os.Getenv(envPath), inbox.WithLogger(logger), inbox.WithWorkers(childWorkers),
-		inbox.WithJobTimeout(time.Second), inbox.WithRescueAfter(2*time.Second),
-		inbox.WithBackoff(10*time.Millisecond, 100*time.Millisecond))
+	ib, err := Open(ctx, os.Getenv(envPath), Config{Logger: logger, Workers: childWorkers,
+		JobTimeout: time.Second, RescueAfter: 2 * time.Second, MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond})
 	if err != nil {
 		return fail(err)
 	}
 	out := &lines{w: bufio.NewWriter(os.Stdout)}
-	if err := ib.Start(context.Background(), &printer{out: out}); err != nil {
-		return fail(err)
-	}
-	h, err := smshook.NewHandler(ib.Receiver(), smshook.WithStore(ib.Store()), smshook.WithSecrets(secret),
-		smshook.WithClaimLease(2*time.Second), smshook.WithLogger(logger))
+	go func() {
+		if err := ib.Run(context.Background(), smshook.Handler{MessageResultUpdate: (&printer{out: out}).onMessageResultUpdate}); err != nil {
+			fmt.Fprintln(os.Stderr, "inbox child: Run:", err)
+			os.Exit(2)
+		}
+	}()
+	h, err := ib.Receiver(smshook.WithSecrets(secret), smshook.WithClaimLease(2*time.Second), smshook.WithLogger(logger))
 	if err != nil {
 		return fail(err)
 	}
@@ -104,7 +104,7 @@ func (l *lines) print(ss ...string) {
 // printer is the child's application.
 type printer struct{ out *lines }
 
-func (p *printer) OnMessageResultUpdate(ctx context.Context, e *api.MessageResultUpdateEnvelope) error {
+func (p *printer) onMessageResultUpdate(ctx context.Context, e *api.MessageResultUpdateEnvelope) error {
 	p.out.print("begin " + e.HooksId)
 	select {
 	case <-time.After(childHold):
@@ -116,11 +116,6 @@ func (p *printer) OnMessageResultUpdate(ctx context.Context, e *api.MessageResul
 		done[i] = "done " + h.HookId
 	}
 	p.out.print(done...)
-	return nil
-}
-func (p *printer) OnUnsubscribe(context.Context, *api.UnsubscribeEnvelope) error         { return nil }
-func (p *printer) OnConversionBlock(context.Context, *api.ConversionBlockEnvelope) error { return nil }
-func (p *printer) OnInternationalDeliveryReceipt(context.Context, *api.InternationalDeliveryReceiptEnvelope) error {
 	return nil
 }
 

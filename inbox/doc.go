@@ -1,36 +1,58 @@
-// Package inbox is a durable inbox for smshook: the receiver answers 200 once a delivery's events are written
-// to a SQLite file, and workers hand them to the application afterwards, with retries, so that an event no
+// Package inbox is a durable inbox for smshook: its receiver answers 200 once a delivery is written to a SQLite
+// file, and Run hands the stored deliveries to the application afterwards, with retries, so that an event no
 // longer depends on NHN Cloud sending it again while the application is down or slow.
 //
-//	ib, err := inbox.Open(ctx, "/var/lib/smshook/inbox.db")
-//	...
-//	h, err := smshook.NewHandler(ib.Receiver(), smshook.WithStore(ib.Store()), smshook.WithSecrets(secret))
-//	...
-//	err = ib.Start(ctx, app) // app is your smshook.EventHandler
+// Open the file, mount the Receiver where NHN Cloud posts, and Run the application, a smshook.Handler whose
+// funcs are called as smshook.NewHandler would call them, but from the file:
+//
+//	ib, err := inbox.Open(ctx, "/var/lib/smshook/inbox.db", inbox.Config{}) // the zero Config: the defaults
+//	if err != nil {
+//		return err
+//	}
+//	defer ib.Close()
+//	receiver, err := ib.Receiver(smshook.WithSecrets(os.Getenv("SMSHOOK_SECRET")))
+//	if err != nil {
+//		return err
+//	}
+//	http.Handle("/nhn/sms", receiver)
+//	go http.ListenAndServe(":8080", nil)
+//
+//	app := smshook.Handler{
+//		MessageResultUpdate: saveResults, // your func(ctx, envelope) error, as for smshook.NewHandler
+//		Default: func(ctx context.Context, w api.Webhook) error {
+//			return nil // every other event, and those the contract does not know yet
+//		},
+//	}
+//	return ib.Run(ctx, app) // until ctx is cancelled; then it lets the running calls finish
+//
+// A func that returns an error (or panics) is called again after a backoff, with the same delivery; past
+// Config.MaxAttempts the delivery becomes a dead letter.
+//
+// One job is one delivery (an envelope with its hooks, those not stored before), so that the application
+// receives what the synchronous handler would have handed it, one call per delivery, and a retry repeats that
+// call. An event is stored once per hookId within Config.Retention: the receiver checks and marks its hookIds in
+// the same transaction that inserts the job, so that a crash between that insert and the handler's commit, or
+// two attempts whose claims overlapped, cannot store it twice. A worker deletes the stored delivery once the
+// application took it, so that a job rerun after a crash finds nothing to hand over; only a crash between the
+// application's return and that deletion hands it over twice. Several processes may open one file: each
+// receives into it, and a delivery is handed to one Run at a time.
 //
 // The file holds River's job tables (github.com/riverqueue/river, on its SQLite driver over the pure-Go
 // modernc.org/sqlite) and three of the inbox's own:
 //
 //   - smshook_hook: the hookIds stored or processed within the retention, keyed as the handler keys events
-//     (len(appKey):appKey:len(event):event:hookId), the durable half of Inbox.Store, so that a restart does
-//     not forget what was taken;
-//   - smshook_delivery: the delivery of each job, as JSON of its typed envelope, kept beside the job rather
-//     than in River's arguments, whose JSON River's SQLite driver processes several times per insert;
+//     (len(appKey):appKey:len(event):event:hookId), so that a restart does not forget what was taken;
+//   - smshook_delivery: the delivery of each job, as JSON of its envelope, kept beside the job rather than in
+//     River's arguments, whose JSON River's SQLite driver processes several times per insert;
 //   - smshook_migration: the version of these tables.
 //
 // Every write goes through one goroutine that commits the writes waiting at that moment in one transaction
-// (group commit): each caller returns once its transaction committed, which with the default
-// synchronous=FULL means once the write-ahead log was flushed to disk.
+// (group commit): each caller returns once its transaction committed, which without Config.RelaxedSync means
+// once the write-ahead log was flushed to disk.
 //
-// One River job is one delivery (an envelope with its hooks, those not taken before), so that the
-// application receives what the synchronous handler would have handed it, one call per delivery, and a
-// retry repeats that call. An event is stored once per hookId within the retention: the Receiver checks and
-// marks its hookIds in the same transaction that inserts the job, so that a crash between that insert and
-// the handler's Commit, or two attempts whose claims overlapped, cannot store it twice. A worker deletes
-// the stored delivery once the application took it, so that a job rerun after a crash finds nothing to
-// hand over; only a crash between the application's return and that deletion hands it over twice.
-//
-// Dead letters are River jobs of kind Kind that gave up: discarded after the maximum of attempts, or
-// cancelled when they failed past the maximum age. They keep their delivery and their errors; list or
-// retry them with River's API through Inbox.Client.
+// Dead letters are the River jobs of kind "smshook_delivery" that gave up: discarded after Config.MaxAttempts,
+// or cancelled when they failed past Config.MaxAge. They keep their delivery (smshook_delivery, under the job's
+// id) and their errors for 7 days. List or retry them with River's API on
+// the same file: a river.Client over riversqlite.New on it, JobList with rivertype.JobStateDiscarded and
+// rivertype.JobStateCancelled, then JobRetry; a retried job is handed over by the next Run.
 package inbox

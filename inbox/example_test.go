@@ -1,9 +1,12 @@
 package inbox_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -14,59 +17,59 @@ import (
 	"github.com/smshook/smshook/smshooktest"
 )
 
-// results is the application: it gets each stored delivery once the workers hand it over.
-type results struct{ got chan string }
-
-func (r results) OnMessageResultUpdate(_ context.Context, e *api.MessageResultUpdateEnvelope) error {
-	r.got <- fmt.Sprintf("%s, %d hook(s)", e.Event, len(e.Hooks))
-	return nil // an error is retried with backoff, then the delivery becomes a dead letter
-}
-func (results) OnUnsubscribe(context.Context, *api.UnsubscribeEnvelope) error         { return nil }
-func (results) OnConversionBlock(context.Context, *api.ConversionBlockEnvelope) error { return nil }
-func (results) OnInternationalDeliveryReceipt(context.Context, *api.InternationalDeliveryReceiptEnvelope) error {
-	return nil
-}
-
-func ExampleOpen() {
+// The receiver answers 200 once a delivery is in the file; Run hands it to the application afterwards.
+func Example() {
 	dir, err := os.MkdirTemp("", "inbox")
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	ctx := context.Background()
-	ib, err := inbox.Open(ctx, filepath.Join(dir, "inbox.db"))
+	ib, err := inbox.Open(context.Background(), filepath.Join(dir, "inbox.db"), inbox.Config{})
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer ib.Close()
 
-	// The handler answers 200 once the delivery is in the file.
-	h, err := smshook.NewHandler(ib.Receiver(), smshook.WithStore(ib.Store()), smshook.WithSecrets("s3cret"))
+	receiver, err := ib.Receiver(smshook.WithSecrets("the signature typed into the console"))
 	if err != nil {
 		log.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
+	srv := httptest.NewServer(receiver)
 	defer srv.Close()
-	sender, err := smshooktest.NewSender(srv.URL, "s3cret")
-	if err != nil {
-		log.Fatal(err)
-	}
-	resp, err := sender.Send(ctx, smshooktest.Fresh(smshooktest.MessageResultUpdate()))
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println("answered", resp.StatusCode())
 
-	// The workers hand it to the application.
-	app := results{got: make(chan string, 1)}
-	if err := ib.Start(ctx, app); err != nil {
+	// What NHN Cloud posts: the delivery as JSON and the secret in a header.
+	body, err := json.Marshal(smshooktest.Sample[*api.MessageResultUpdateEnvelope]())
+	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("handed over:", <-app.got)
-	if err := ib.Stop(ctx); err != nil {
+	req, err := http.NewRequest(http.MethodPost, srv.URL, bytes.NewReader(body))
+	if err != nil {
 		log.Fatal(err)
 	}
+	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
+	req.Header.Set(smshook.SignatureHeader, "the signature typed into the console")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		log.Fatal(err)
+	}
+	resp.Body.Close()
+	fmt.Println("answered", resp.Status)
+
+	got := make(chan string, 1)
+	app := smshook.Handler{
+		MessageResultUpdate: func(_ context.Context, e *api.MessageResultUpdateEnvelope) error {
+			got <- fmt.Sprintf("%s, %d hook(s)", e.Event, len(e.Hooks))
+			return nil // an error is retried with backoff; past the attempts the delivery is a dead letter
+		},
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- ib.Run(ctx, app) }()
+	fmt.Println("handed over:", <-got)
+	cancel() // Run lets the running calls finish, then returns
+	fmt.Println("Run returned:", <-ran)
 	// Output:
-	// answered 200
+	// answered 200 OK
 	// handed over: MESSAGE_RESULT_UPDATE, 1 hook(s)
+	// Run returned: <nil>
 }

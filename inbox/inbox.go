@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,20 +17,24 @@ import (
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, pure Go
 
 	"github.com/smshook/smshook"
+	"github.com/smshook/smshook/api"
 )
 
-// Kind is the River job kind of a stored delivery.
-const Kind = "smshook_delivery"
+// kind is the River job kind of a stored delivery.
+const kind = "smshook_delivery"
 
 // queue is the River queue of the inbox's jobs.
 const queue = "smshook"
 
+// deadLetterRetention is how long River keeps a dead letter before its cleaner deletes it.
+const deadLetterRetention = 7 * 24 * time.Hour
+
 // sweepInterval is how often expired hookIds and the deliveries of deleted jobs are removed.
 const sweepInterval = time.Minute
 
-// Inbox is a durable inbox in one SQLite file: a Receiver that stores deliveries, a Store that remembers
-// which hookIds were taken, and workers that hand stored deliveries to the application. It is safe for
-// concurrent use. Its zero value is not usable; call Open.
+// Inbox is a durable inbox in one SQLite file: a receiver that stores deliveries (Receiver) and workers that
+// hand the stored deliveries to the application (Run). It is safe for concurrent use. Its zero value is not
+// usable; call Open.
 type Inbox struct {
 	cfg       config
 	db        *sql.DB // the one connection that writes, River's too
@@ -39,45 +44,47 @@ type Inbox struct {
 	leases    *leases
 	river     *river.Client[*sql.Tx]
 	w         *writer
-	app       atomic.Pointer[appHolder]
-	mu        sync.Mutex // guards start and closed
-	start     bool
+	app       atomic.Pointer[smshook.Handler] // the application of the Run under way
+	mu        sync.Mutex                      // guards running, runDone and closed
+	running   bool
+	runDone   chan struct{} // closed once the Run under way returned
 	closed    bool
-	stop      chan struct{} // ends the sweeper
+	closing   context.Context // done once Close began: ends the sweeper and a Run
+	endClose  context.CancelFunc
 	swept     chan struct{}
 }
 
-type appHolder struct{ app smshook.EventHandler }
+// errClosed is returned by every call once the Inbox is closed; the handler answers 503 when its claim fails
+// so.
+var errClosed = errors.New("inbox: closed")
 
-// Open opens the SQLite file at path, creating it if needed, brings River's tables (through River's
-// migrator) and the inbox's own up to date, and returns an Inbox whose Receiver and Store work at once;
-// Start starts its workers. The file is in WAL mode and, unless WithRelaxedSync, every commit is flushed to
-// disk before it returns. Open fails when the file cannot be opened or migrated. Close the Inbox when done.
-func Open(ctx context.Context, path string, opts ...Option) (*Inbox, error) {
-	cfg := defaults()
-	for _, opt := range opts {
-		opt(&cfg)
-	}
-	if cfg.rescueAfter <= cfg.jobTimeout {
-		cfg.rescueAfter = cfg.jobTimeout + 10*time.Second
-	}
+// errRunning is returned by a Run while another Run of the same Inbox is under way.
+var errRunning = errors.New("inbox: Run is running already")
+
+// Open opens the SQLite file at path, creating it if needed, brings River's tables (through River's migrator)
+// and the inbox's own up to date, and returns an Inbox whose Receiver works at once; Run hands what it stores
+// to the application. The file is in WAL mode and, unless cfg.RelaxedSync, every commit is flushed to disk
+// before it returns. Open fails when path is empty or the file cannot be opened or migrated. Close the Inbox
+// when done.
+func Open(ctx context.Context, path string, cfg Config) (*Inbox, error) {
+	c := newConfig(cfg)
 	if path == "" {
 		return nil, errors.New("inbox: Open needs the path of a file")
 	}
-	db, err := sql.Open("sqlite", dsn(path, cfg.relaxedSync))
+	db, err := sql.Open("sqlite", dsn(path, c.relaxedSync))
 	if err != nil {
 		return nil, fmt.Errorf("inbox: %w", err)
 	}
 	// One connection: SQLite writes one at a time, and River's SQLite driver asks for it to avoid
 	// SQLITE_BUSY between its own concurrent operations.
 	db.SetMaxOpenConns(1)
-	ib, err := open(ctx, db, cfg)
+	ib, err := open(ctx, db, c)
 	if err != nil {
 		_ = db.Close()
 		return nil, err
 	}
 	// Opened once the file is in WAL mode and migrated.
-	if ib.rdb, err = sql.Open("sqlite", dsn(path, cfg.relaxedSync)+"&_pragma=query_only(1)"); err != nil {
+	if ib.rdb, err = sql.Open("sqlite", dsn(path, c.relaxedSync)+"&_pragma=query_only(1)"); err != nil {
 		_ = ib.Close()
 		return nil, fmt.Errorf("inbox: %w", err)
 	}
@@ -108,7 +115,8 @@ func open(ctx context.Context, db *sql.DB, cfg config) (*Inbox, error) {
 	if err := migrate(ctx, db); err != nil {
 		return nil, err
 	}
-	ib := &Inbox{cfg: cfg, db: db, leases: newLeases(), stop: make(chan struct{}), swept: make(chan struct{})}
+	ib := &Inbox{cfg: cfg, db: db, leases: newLeases(), swept: make(chan struct{})}
+	ib.closing, ib.endClose = context.WithCancel(context.Background())
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &worker{ib: ib}); err != nil {
 		return nil, fmt.Errorf("inbox: %w", err)
@@ -120,6 +128,9 @@ func open(ctx context.Context, db *sql.DB, cfg config) (*Inbox, error) {
 		RetryPolicy:          backoff{min: cfg.minBackoff, max: cfg.maxBackoff},
 		JobTimeout:           cfg.jobTimeout,
 		RescueStuckJobsAfter: cfg.rescueAfter,
+		// Both kinds of dead letter are kept as long (River keeps discarded jobs 7 days, cancelled ones 1 day).
+		CancelledJobRetentionPeriod: deadLetterRetention,
+		DiscardedJobRetentionPeriod: deadLetterRetention,
 		// A worker that finishes asks for more at once; these bound how often that and polling query.
 		FetchCooldown:     10 * time.Millisecond,
 		FetchPollInterval: 200 * time.Millisecond,
@@ -156,11 +167,11 @@ func (ib *Inbox) sweeper() {
 	defer t.Stop()
 	for {
 		select {
-		case <-ib.stop:
+		case <-ib.closing.Done():
 			return
 		case <-t.C:
 			ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
-			if err := ib.w.do(ctx, &op{kind: opSweep}); err != nil && !errors.Is(err, ErrClosed) {
+			if err := ib.w.do(ctx, &op{kind: opSweep}); err != nil && !errors.Is(err, errClosed) {
 				ib.cfg.logger.Error("inbox: sweeping expired hookIds failed", "error", err.Error())
 			}
 			cancel()
@@ -168,73 +179,97 @@ func (ib *Inbox) sweeper() {
 	}
 }
 
-// Receiver returns the EventHandler to give to smshook.NewHandler: each method stores the delivery's
-// hooks that are not stored yet (by hookId, within the retention) as one job, and returns nil once that
-// transaction committed, so that the handler answers 200 only for stored events. It fails, and the handler
-// answers 500 (503 past its timeout), when the write fails or the Inbox is closed.
-func (ib *Inbox) Receiver() smshook.EventHandler { return receiver{ib} }
-
-// Store returns the deduplication store to give to smshook.WithStore: the hookIds stored or processed are
-// kept in the file, so that a restart does not forget them, and are seen by every process that opens it;
-// leases, which only have to outlive the attempt that holds them, are kept in this process's memory. Two
-// processes on one file may therefore both take a copy of an event at the same moment; the Receiver still
-// stores it once. Its methods fail with ErrClosed once the Inbox is closed.
-func (ib *Inbox) Store() smshook.Store { return store{ib} }
-
-// Client returns the River client behind the inbox, for River's own API: JobList with
-// rivertype.JobStateDiscarded and rivertype.JobStateCancelled lists dead letters, JobRetry hands one over
-// again. Do not Start or Stop it; use the Inbox's methods.
-func (ib *Inbox) Client() *river.Client[*sql.Tx] { return ib.river }
-
-// Start starts the workers, which hand each stored delivery to app, the method of its event, with retries:
-// an error (or a panic) is retried after a backoff, up to the maximum of attempts and the maximum age, then
-// the delivery becomes a dead letter. Cancelling ctx stops the workers as Stop does. Start fails when the
-// inbox was started already or closed, or when River does not start.
-func (ib *Inbox) Start(ctx context.Context, app smshook.EventHandler) error {
-	if app == nil {
-		return errors.New("inbox: Start needs an EventHandler")
-	}
+// Run hands each stored delivery to app, through app.Handle: to the func of its event, or to app.Default,
+// which also receives the deliveries of events the contract does not know, untyped, as api.NewWebhook decodes
+// them. A delivery that neither takes is completed and logged. A call that returns an error, panics or outlives Config.JobTimeout is retried after
+// a backoff, up to Config.MaxAttempts and Config.MaxAge; then the delivery becomes a dead letter. Calls run
+// concurrently, up to Config.Workers, with contexts that carry the values of ctx.
+//
+// Run blocks until ctx is done, then stops taking deliveries and waits for the running calls to return
+// (at most Config.JobTimeout, plus a few seconds for the bookkeeping), and returns nil. Past that bound it
+// cancels their contexts and returns an error; so it does, and at once, when Close is called meanwhile.
+// Deliveries not handed over stay stored for the next Run, in this process or another on the same file.
+//
+// Run fails at once when the Inbox is closed or another Run of it is under way; once a Run returned, Run may
+// be called again.
+func (ib *Inbox) Run(ctx context.Context, app smshook.Handler) error {
 	ib.mu.Lock()
-	defer ib.mu.Unlock()
 	switch {
 	case ib.closed:
-		return ErrClosed
-	case ib.start:
-		return errors.New("inbox: started already")
+		ib.mu.Unlock()
+		return errClosed
+	case ib.running:
+		ib.mu.Unlock()
+		return errRunning
 	}
-	ib.app.Store(&appHolder{app})
-	if err := ib.river.Start(ctx); err != nil {
+	ib.running = true
+	done := make(chan struct{})
+	ib.runDone = done
+	ib.mu.Unlock()
+	defer func() {
+		ib.mu.Lock()
+		ib.running = false
+		ib.mu.Unlock()
+		close(done)
+	}()
+	ib.app.Store(ib.withFallback(app))
+	// Not ctx: River cancels the running calls when the context of its Start ends, and the end of ctx is a
+	// graceful stop.
+	if err := ib.river.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("inbox: %w", err)
 	}
-	ib.start = true
+	select {
+	case <-ctx.Done():
+	case <-ib.closing.Done():
+		return ib.hardStop(errClosed)
+	}
+	sctx, cancel := context.WithTimeout(ib.closing, ib.cfg.jobTimeout+stopGrace)
+	defer cancel()
+	if err := ib.river.Stop(sctx); err != nil {
+		if ib.closing.Err() != nil {
+			return ib.hardStop(errClosed)
+		}
+		return ib.hardStop(fmt.Errorf("inbox: calls to the application still ran %s after Run's context ended; their contexts were cancelled",
+			ib.cfg.jobTimeout+stopGrace))
+	}
 	return nil
 }
 
-// Stop stops taking deliveries and waits until the running ones are finished, or until ctx is done (its
-// error is returned then, and the running calls go on). Stored deliveries that were not handed over stay
-// for the next Start, in this process or another. Stop without Start does nothing.
-func (ib *Inbox) Stop(ctx context.Context) error {
-	ib.mu.Lock()
-	started := ib.start
-	ib.start = false
-	ib.mu.Unlock()
-	if !started {
-		return nil
-	}
-	err := ib.river.Stop(ctx)
-	if err != nil { // still running: Close cancels them
-		ib.mu.Lock()
-		ib.start = !ib.closed
-		ib.mu.Unlock()
-	}
-	return err
-}
+// stopGrace is how much longer than the job timeout Run waits for the running calls: River's job timeout
+// ends the call, then River records its outcome.
+const stopGrace = 5 * time.Second
 
-// closeTimeout bounds how long Close waits for the application to return once its contexts are cancelled.
+// closeTimeout bounds how long a stop waits for the application to return once its contexts are cancelled.
 const closeTimeout = 10 * time.Second
 
-// Close stops the workers, cancelling the contexts of running calls (call Stop first to let them finish),
-// waits for the writes under way, and closes the file. Further calls fail with ErrClosed.
+// hardStop stops River, cancelling the contexts of the running calls, and returns cause.
+func (ib *Inbox) hardStop(cause error) error {
+	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+	defer cancel()
+	if err := ib.river.StopAndCancel(ctx); err != nil {
+		return errors.Join(cause, fmt.Errorf("inbox: the application did not return once its contexts were cancelled: %w", err))
+	}
+	return cause
+}
+
+// withFallback returns app whose Default, when app has none, completes the delivery with a log line, as the
+// handler does for a delivery nobody takes.
+func (ib *Inbox) withFallback(app smshook.Handler) *smshook.Handler {
+	if app.Default != nil {
+		return &app
+	}
+	app.Default = func(ctx context.Context, w api.Webhook) error {
+		head := w.Head()
+		ib.cfg.logger.LogAttrs(ctx, slog.LevelWarn, "inbox: stored delivery completed; the Handler has no func for its event and no Default",
+			slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId), slog.Int("hooks", w.HookCount()))
+		return nil
+	}
+	return &app
+}
+
+// Close ends a Run under way, cancelling the contexts of its running calls (cancel the context of Run first to
+// let them finish), waits for the writes under way, and closes the file. Afterwards Run fails, and the
+// Receiver's handler answers 503. Closing twice does nothing.
 func (ib *Inbox) Close() error {
 	ib.mu.Lock()
 	if ib.closed {
@@ -242,17 +277,14 @@ func (ib *Inbox) Close() error {
 		return nil
 	}
 	ib.closed = true
-	started := ib.start
-	ib.start = false
+	running, runDone := ib.running, ib.runDone
 	ib.mu.Unlock()
-	var errs []error
-	if started {
-		ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
-		errs = append(errs, ib.river.StopAndCancel(ctx))
-		cancel()
+	ib.endClose()
+	if running {
+		<-runDone
 	}
+	var errs []error
 	if ib.w != nil { // nil when Open failed before the writer started
-		close(ib.stop)
 		<-ib.swept
 		ib.w.close()
 	}

@@ -1,4 +1,4 @@
-package inbox_test
+package inbox
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -20,32 +21,51 @@ import (
 
 	"github.com/smshook/smshook"
 	"github.com/smshook/smshook/api"
-	"github.com/smshook/smshook/inbox"
+	"github.com/smshook/smshook/internal/sender"
 	"github.com/smshook/smshook/smshooktest"
+	"github.com/smshook/smshook/validate"
 )
 
 const secret = "inbox-secret"
 
-// fast are the options of tests that retry: waits of milliseconds instead of seconds.
-var fast = []inbox.Option{inbox.WithBackoff(10*time.Millisecond, 50*time.Millisecond)}
+// fast is the Config of tests that retry: waits of milliseconds instead of seconds.
+var fast = Config{MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond}
 
 // app is the application: it records each delivery handed to it, by hookId, and fails as fail says.
 type app struct {
-	mu       sync.Mutex
-	fail     func(hooksID string, attempt int) error // nil: never fails
-	attempts map[string]int                          // hooksId → calls
-	done     map[string]int                          // hookId → successful calls
-	got      map[string]any                          // hooksId → the envelope of its successful call
-	changed  chan struct{}
-	block    chan struct{} // when set, each call waits for it to be closed
-	running  chan string   // when set, receives the hooksId of each call as it begins
+	mu         sync.Mutex
+	fail       func(hooksID string, attempt int) error // nil: never fails
+	attempts   map[string]int                          // hooksId → calls
+	done       map[string]int                          // hookId → successful calls
+	got        map[string]api.Webhook                  // hooksId → the envelope of its successful call
+	viaDefault map[string]bool                         // hooksId → it reached Handler.Default
+	changed    chan struct{}
+	block      chan struct{} // when set, each call waits for it to be closed or for its context to end
+	running    chan string   // when set, receives the hooksId of each call as it begins
 }
 
 func newApp() *app {
-	return &app{attempts: map[string]int{}, done: map[string]int{}, got: map[string]any{}, changed: make(chan struct{})}
+	return &app{attempts: map[string]int{}, done: map[string]int{}, got: map[string]api.Webhook{},
+		viaDefault: map[string]bool{}, changed: make(chan struct{})}
 }
 
-func record[H any](ctx context.Context, a *app, hooksID string, hooks []H, id func(H) string, env any) error {
+// handler returns the application as a smshook.Handler with a func for every event and a Default.
+func (a *app) handler() smshook.Handler {
+	return smshook.Handler{
+		Unsubscribe: func(ctx context.Context, e *api.UnsubscribeEnvelope) error { return a.record(ctx, e, false) },
+		MessageResultUpdate: func(ctx context.Context, e *api.MessageResultUpdateEnvelope) error {
+			return a.record(ctx, e, false)
+		},
+		ConversionBlock: func(ctx context.Context, e *api.ConversionBlockEnvelope) error { return a.record(ctx, e, false) },
+		InternationalDeliveryReceipt: func(ctx context.Context, e *api.InternationalDeliveryReceiptEnvelope) error {
+			return a.record(ctx, e, false)
+		},
+		Default: func(ctx context.Context, w api.Webhook) error { return a.record(ctx, w, true) },
+	}
+}
+
+func (a *app) record(ctx context.Context, w api.Webhook, viaDefault bool) error {
+	hooksID := w.Head().HooksId
 	if a.running != nil {
 		a.running <- hooksID
 	}
@@ -65,27 +85,12 @@ func record[H any](ctx context.Context, a *app, hooksID string, hooks []H, id fu
 			return err
 		}
 	}
-	for _, h := range hooks {
-		a.done[id(h)]++
+	for i := range w.HookCount() {
+		a.done[w.HookID(i)]++
 	}
-	a.got[hooksID] = env
+	a.got[hooksID] = w
+	a.viaDefault[hooksID] = viaDefault
 	return nil
-}
-
-func (a *app) OnUnsubscribe(ctx context.Context, e *api.UnsubscribeEnvelope) error {
-	return record(ctx, a, e.HooksId, e.Hooks, func(h api.UnsubscribeHook) string { return h.HookId }, e)
-}
-
-func (a *app) OnMessageResultUpdate(ctx context.Context, e *api.MessageResultUpdateEnvelope) error {
-	return record(ctx, a, e.HooksId, e.Hooks, func(h api.MessageResultUpdateHook) string { return h.HookId }, e)
-}
-
-func (a *app) OnConversionBlock(ctx context.Context, e *api.ConversionBlockEnvelope) error {
-	return record(ctx, a, e.HooksId, e.Hooks, func(h api.ConversionBlockHook) string { return h.HookId }, e)
-}
-
-func (a *app) OnInternationalDeliveryReceipt(ctx context.Context, e *api.InternationalDeliveryReceiptEnvelope) error {
-	return record(ctx, a, e.HooksId, e.Hooks, func(h api.InternationalDeliveryReceiptHook) string { return h.HookId }, e)
 }
 
 // waitUntil reports whether cond, checked under the app's lock at each change, holds within d.
@@ -119,17 +124,22 @@ func (a *app) attemptCount(hooksID string) int {
 	return a.attempts[hooksID]
 }
 
-// serve starts an httptest server whose handler stores into ib.
-func serve(tb testing.TB, ib *inbox.Inbox, opts ...smshook.Option) string {
-	tb.Helper()
-	return serveReceiver(tb, ib, ib.Receiver(), opts...)
+func (a *app) gotCount() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.got)
 }
 
-func serveReceiver(tb testing.TB, ib *inbox.Inbox, r smshook.EventHandler, opts ...smshook.Option) string {
+// serve starts an httptest server on ib's Receiver and returns its URL.
+func serve(tb testing.TB, ib *Inbox, opts ...smshook.Option) string {
 	tb.Helper()
-	h, err := smshook.NewHandler(r, append([]smshook.Option{smshook.WithSecrets(secret), smshook.WithStore(ib.Store()),
-		smshook.WithLogger(quietLogger(tb))}, opts...)...)
+	h, err := ib.Receiver(append([]smshook.Option{smshook.WithSecrets(secret), smshook.WithLogger(quietLogger(tb))}, opts...)...)
 	require.NoError(tb, err)
+	return serveHandler(tb, h)
+}
+
+func serveHandler(tb testing.TB, h http.Handler) string {
+	tb.Helper()
 	srv := httptest.NewServer(h)
 	tb.Cleanup(srv.Close)
 	return srv.URL
@@ -142,7 +152,7 @@ func post(tb testing.TB, url string, body []byte) int {
 	tb.Helper()
 	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 	require.NoError(tb, err)
-	req.Header.Set("Content-Type", smshooktest.ContentType)
+	req.Header.Set("Content-Type", sender.ContentType)
 	req.Header.Set(smshook.SignatureHeader, secret)
 	resp, err := client.Do(req)
 	if err != nil {
@@ -153,17 +163,16 @@ func post(tb testing.TB, url string, body []byte) int {
 	return resp.StatusCode
 }
 
-// mru returns a new MESSAGE_RESULT_UPDATE delivery of n hooks, its body and its hookIds.
+// mru returns a new MESSAGE_RESULT_UPDATE delivery of n hooks, each with a new hookId, its body and its hookIds.
 func mru(tb testing.TB, n int) (*api.MessageResultUpdateEnvelope, []byte, []string) {
 	tb.Helper()
-	env := smshooktest.MessageResultUpdate(func(e *api.MessageResultUpdateEnvelope) {
-		for len(e.Hooks) < n {
-			h := e.Hooks[0]
-			h.RecipientSeq = int64(len(e.Hooks) + 1)
-			e.Hooks = append(e.Hooks, h)
-		}
-	})
-	env = smshooktest.Fresh(env)
+	env := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
+	for len(env.Hooks) < n {
+		h := env.Hooks[0]
+		h.RecipientSeq = int64(len(env.Hooks) + 1)
+		h.HookId = sender.NewID()
+		env.Hooks = append(env.Hooks, h)
+	}
 	ids := make([]string, len(env.Hooks))
 	for i, h := range env.Hooks {
 		ids[i] = h.HookId
@@ -173,51 +182,59 @@ func mru(tb testing.TB, n int) (*api.MessageResultUpdateEnvelope, []byte, []stri
 	return env, body, ids
 }
 
-// start starts ib's workers on a and stops them at cleanup.
-func start(tb testing.TB, ib *inbox.Inbox, a smshook.EventHandler) {
+// run runs ib on h until the returned stop is called, or until cleanup; stop requires Run to return nil.
+func run(tb testing.TB, ib *Inbox, h smshook.Handler) (stop func()) {
 	tb.Helper()
-	require.NoError(tb, ib.Start(context.Background(), a))
-	tb.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		require.NoError(tb, ib.Stop(ctx))
-	})
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- ib.Run(ctx, h) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-ran:
+				require.NoError(tb, err, "Run after its context ended")
+			case <-time.After(30 * time.Second):
+				tb.Error("Run did not return after its context ended")
+			}
+		})
+	}
+	tb.Cleanup(stop)
+	return stop
 }
 
 // jobs returns the inbox's jobs in state.
-func jobs(tb testing.TB, ib *inbox.Inbox, state rivertype.JobState) []*rivertype.JobRow {
+func jobs(tb testing.TB, ib *Inbox, state rivertype.JobState) []*rivertype.JobRow {
 	tb.Helper()
-	res, err := ib.Client().JobList(context.Background(), river.NewJobListParams().Kinds(inbox.Kind).States(state).First(1000))
+	res, err := ib.river.JobList(context.Background(), river.NewJobListParams().Kinds(kind).States(state).First(1000))
 	require.NoError(tb, err)
 	return res.Jobs
 }
 
-// TestAcknowledgedDeliveriesReachTheApp posts every event's sample and 10-hook deliveries to a handler
-// storing into the inbox, before any worker runs: each is answered 200 at once, and once the workers start
-// each reaches the application once, as the envelope that was sent.
+// TestAcknowledgedDeliveriesReachTheApp posts every event's sample and 10-hook deliveries to the Receiver,
+// before Run: each is answered 200 at once, and once Run runs each reaches the func of its event once, as the
+// envelope that was sent.
 func TestAcknowledgedDeliveriesReachTheApp(t *testing.T) {
 	t.Parallel()
-	ib, _ := openInbox(t)
+	ib, _ := openInbox(t, Config{})
 	url := serve(t, ib)
-	sent := map[string]any{} // hooksId → envelope
+	samples := []api.Webhook{
+		smshooktest.Sample[*api.UnsubscribeEnvelope](),
+		smshooktest.Sample[*api.MessageResultUpdateEnvelope](),
+		smshooktest.Sample[*api.ConversionBlockEnvelope](),
+		smshooktest.Sample[*api.InternationalDeliveryReceiptEnvelope](),
+	}
+	require.Len(t, samples, len(api.Events()), "a sample of every event")
+	sent := map[string]api.Webhook{} // hooksId → envelope
 	var hookIDs []string
-	for _, event := range smshooktest.Events() {
-		sample, err := smshooktest.Sample(event)
+	for _, w := range samples {
+		body, err := json.Marshal(w)
 		require.NoError(t, err)
-		env := smshooktest.Fresh(sample)
-		body, err := json.Marshal(env)
-		require.NoError(t, err)
-		require.Equal(t, http.StatusOK, post(t, url, body), event)
-		var probe struct {
-			HooksID string `json:"hooksId"`
-			Hooks   []struct {
-				HookID string `json:"hookId"`
-			} `json:"hooks"`
-		}
-		require.NoError(t, json.Unmarshal(body, &probe))
-		sent[probe.HooksID] = env
-		for _, h := range probe.Hooks {
-			hookIDs = append(hookIDs, h.HookID)
+		require.Equal(t, http.StatusOK, post(t, url, body), w.Head().Event)
+		sent[w.Head().HooksId] = w
+		for i := range w.HookCount() {
+			hookIDs = append(hookIDs, w.HookID(i))
 		}
 	}
 	for range 20 {
@@ -229,22 +246,129 @@ func TestAcknowledgedDeliveriesReachTheApp(t *testing.T) {
 	require.Len(t, jobs(t, ib, rivertype.JobStateAvailable), len(sent), "one job per acknowledged delivery")
 
 	a := newApp()
-	start(t, ib, a)
+	run(t, ib, a.handler())
 	require.True(t, a.waitUntil(20*time.Second, func() bool { return len(a.got) == len(sent) }),
 		"not every acknowledged delivery reached the application")
 	for hooksID, env := range sent {
 		require.Equal(t, env, a.got[hooksID], "the application got the delivery as it was sent")
+		require.False(t, a.viaDefault[hooksID], "a known event reaches the func of its event")
 	}
 	for _, id := range hookIDs {
 		require.Equal(t, 1, a.doneCount(id), "hook %s", id)
 	}
 }
 
+// unknownEvent is a delivery of an event the contract does not know: accepted under the compatible profile.
+func unknownEvent(tb testing.TB) (body []byte, hooksID string) {
+	tb.Helper()
+	hooksID = sender.NewID()
+	body, err := json.Marshal(map[string]any{
+		"appKey": "app", "event": "SOMETHING_NEW", "hooksId": hooksID, "productName": "SMS", "webhookConfigId": "cfg",
+		"hooks": []map[string]any{
+			{"hookId": sender.NewID(), "seq": 1, "ratio": 0.25, "tags": []string{"a", "b"}},
+			{"hookId": sender.NewID(), "seq": 12345678901234567, "nested": map[string]any{"ok": true}},
+		},
+	})
+	require.NoError(tb, err)
+	return body, hooksID
+}
+
+// TestUnknownEventIsStoredAndHandedToDefault: a delivery of an unknown event is stored like any other (once per
+// hookId) and reaches Handler.Default as the *api.Envelope the synchronous handler would have handed it.
+func TestUnknownEventIsStoredAndHandedToDefault(t *testing.T) {
+	t.Parallel()
+	ib, _ := openInbox(t, Config{})
+	url := serve(t, ib)
+	body, hooksID := unknownEvent(t)
+	require.Equal(t, http.StatusOK, post(t, url, body))
+	require.Equal(t, http.StatusOK, post(t, url, body), "a copy")
+	require.Len(t, jobs(t, ib, rivertype.JobStateAvailable), 1, "stored, and its copy recognised")
+
+	a := newApp()
+	run(t, ib, a.handler())
+	require.True(t, a.waitUntil(10*time.Second, func() bool { return len(a.got) == 1 }), "never handed over")
+	want, _, err := validate.Body(body, validate.Compatible)
+	require.NoError(t, err)
+	require.IsType(t, &api.Envelope{}, a.got[hooksID])
+	require.Equal(t, want, a.got[hooksID], "the envelope the synchronous handler hands over, numbers as json.Number")
+	require.True(t, a.viaDefault[hooksID])
+	require.Eventually(t, func() bool { return len(jobs(t, ib, rivertype.JobStateCompleted)) == 1 }, 10*time.Second, 20*time.Millisecond)
+
+	// A hook without a hookId cannot be recognised: each copy of it is stored and handed over, as the
+	// synchronous handler hands it over each time.
+	hookless, err := json.Marshal(map[string]any{
+		"appKey": "app", "event": "SOMETHING_NEW", "hooksId": sender.NewID(), "productName": "SMS", "webhookConfigId": "cfg",
+		"hooks": []map[string]any{{"note": "no hookId"}},
+	})
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, post(t, url, hookless))
+	require.Equal(t, http.StatusOK, post(t, url, hookless))
+	require.Eventually(t, func() bool { return len(jobs(t, ib, rivertype.JobStateCompleted)) == 3 }, 10*time.Second, 20*time.Millisecond)
+}
+
+// recordingHandler keeps the messages of the records logged at Warn and above.
+type recordingHandler struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (h *recordingHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
+func (h *recordingHandler) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.msgs = append(h.msgs, r.Message)
+	return nil
+}
+func (h *recordingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *recordingHandler) WithGroup(string) slog.Handler      { return h }
+
+func (h *recordingHandler) count(prefix string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, m := range h.msgs {
+		if len(m) >= len(prefix) && m[:len(prefix)] == prefix {
+			n++
+		}
+	}
+	return n
+}
+
+// TestDeliveryNobodyTakesIsCompleted: a stored delivery for which the Handler has neither a func nor a
+// Default is completed, not retried, and logged, as the synchronous handler acknowledges it.
+func TestDeliveryNobodyTakesIsCompleted(t *testing.T) {
+	t.Parallel()
+	logs := &recordingHandler{}
+	ib, _ := openInbox(t, Config{Logger: slog.New(logs)})
+	url := serve(t, ib)
+	_, body, _ := mru(t, 1)
+	require.Equal(t, http.StatusOK, post(t, url, body))
+	unknown, _ := unknownEvent(t)
+	require.Equal(t, http.StatusOK, post(t, url, unknown))
+
+	taken := 0
+	var mu sync.Mutex
+	run(t, ib, smshook.Handler{Unsubscribe: func(context.Context, *api.UnsubscribeEnvelope) error {
+		mu.Lock()
+		taken++
+		mu.Unlock()
+		return nil
+	}})
+	require.Eventually(t, func() bool { return len(jobs(t, ib, rivertype.JobStateCompleted)) == 2 }, 10*time.Second, 20*time.Millisecond)
+	for _, j := range jobs(t, ib, rivertype.JobStateCompleted) {
+		require.Equal(t, 1, j.Attempt, "completed at the first attempt")
+	}
+	require.Equal(t, 2, logs.count("inbox: stored delivery completed; the Handler has no func"))
+	mu.Lock()
+	require.Zero(t, taken, "another event's func is not called")
+	mu.Unlock()
+}
+
 // TestFailingAppIsRetriedThenProcessedOnce: an application that fails twice, and once panics, then succeeds
 // gets the delivery four times and processes it once; the job ends completed.
 func TestFailingAppIsRetriedThenProcessedOnce(t *testing.T) {
 	t.Parallel()
-	ib, _ := openInbox(t, fast...)
+	ib, _ := openInbox(t, fast)
 	url := serve(t, ib)
 	env, body, ids := mru(t, 3)
 	a := newApp()
@@ -257,7 +381,7 @@ func TestFailingAppIsRetriedThenProcessedOnce(t *testing.T) {
 		}
 		return nil
 	}
-	start(t, ib, a)
+	run(t, ib, a.handler())
 	require.Equal(t, http.StatusOK, post(t, url, body))
 	require.True(t, a.waitUntil(20*time.Second, func() bool { return len(a.got) == 1 }), "never processed")
 	require.Equal(t, 4, a.attemptCount(env.HooksId))
@@ -274,7 +398,9 @@ func TestFailingAppIsRetriedThenProcessedOnce(t *testing.T) {
 // not handed over again; River can retry it, and then it is processed.
 func TestAlwaysFailingAppIsDeadLettered(t *testing.T) {
 	t.Parallel()
-	ib, _ := openInbox(t, append(fast, inbox.WithMaxAttempts(3))...)
+	cfg := fast
+	cfg.MaxAttempts = 3
+	ib, _ := openInbox(t, cfg)
 	url := serve(t, ib)
 	env, body, ids := mru(t, 2)
 	a := newApp()
@@ -288,7 +414,7 @@ func TestAlwaysFailingAppIsDeadLettered(t *testing.T) {
 		}
 		return nil
 	}
-	start(t, ib, a)
+	run(t, ib, a.handler())
 	require.Equal(t, http.StatusOK, post(t, url, body))
 	require.Eventually(t, func() bool { return len(jobs(t, ib, rivertype.JobStateDiscarded)) == 1 }, 20*time.Second, 20*time.Millisecond)
 	dead := jobs(t, ib, rivertype.JobStateDiscarded)[0]
@@ -301,7 +427,7 @@ func TestAlwaysFailingAppIsDeadLettered(t *testing.T) {
 	mu.Lock()
 	failing = false
 	mu.Unlock()
-	_, err := ib.Client().JobRetry(context.Background(), dead.ID)
+	_, err := ib.river.JobRetry(context.Background(), dead.ID)
 	require.NoError(t, err)
 	require.True(t, a.waitUntil(10*time.Second, func() bool { return len(a.got) == 1 }), "a retried dead letter is processed")
 	require.Equal(t, 1, a.doneCount(ids[1]))
@@ -311,12 +437,14 @@ func TestAlwaysFailingAppIsDeadLettered(t *testing.T) {
 // whatever attempts remain.
 func TestFailingPastMaxAgeIsDeadLettered(t *testing.T) {
 	t.Parallel()
-	ib, _ := openInbox(t, append(fast, inbox.WithMaxAge(time.Millisecond))...)
+	cfg := fast
+	cfg.MaxAge = time.Millisecond
+	ib, _ := openInbox(t, cfg)
 	url := serve(t, ib)
 	env, body, _ := mru(t, 1)
 	a := newApp()
 	a.fail = func(string, int) error { return errors.New("the application is down") }
-	start(t, ib, a)
+	run(t, ib, a.handler())
 	require.Equal(t, http.StatusOK, post(t, url, body))
 	require.Eventually(t, func() bool { return len(jobs(t, ib, rivertype.JobStateCancelled)) == 1 }, 10*time.Second, 20*time.Millisecond)
 	require.Equal(t, 1, a.attemptCount(env.HooksId))
@@ -327,19 +455,20 @@ func TestFailingPastMaxAgeIsDeadLettered(t *testing.T) {
 // handed over again, by the same inbox and by the same file opened again (the claims are in the file).
 func TestRedeliveryIsNotProcessedAgainAfterARestart(t *testing.T) {
 	t.Parallel()
-	ib, path := openInbox(t)
+	ib, path := openInbox(t, Config{})
 	url := serve(t, ib)
 	env, body, ids := mru(t, 10)
 	a := newApp()
-	start(t, ib, a)
+	stop := run(t, ib, a.handler())
 	require.Equal(t, http.StatusOK, post(t, url, body))
 	require.True(t, a.waitUntil(10*time.Second, func() bool { return len(a.got) == 1 }))
 	require.Equal(t, http.StatusOK, post(t, url, body), "a copy")
+	stop()
 	require.NoError(t, ib.Close())
 
-	again := openAt(t, path)
+	again := openAt(t, path, Config{})
 	url = serve(t, again)
-	start(t, again, a)
+	run(t, again, a.handler())
 	require.Equal(t, http.StatusOK, post(t, url, body), "a copy after the restart")
 	time.Sleep(500 * time.Millisecond) // a second hand-over would have come by now
 	require.Equal(t, 1, a.attemptCount(env.HooksId))
@@ -350,56 +479,51 @@ func TestRedeliveryIsNotProcessedAgainAfterARestart(t *testing.T) {
 	require.Len(t, jobs(t, again, rivertype.JobStateCompleted), 1, "one job in all")
 }
 
-// counting counts the deliveries the handler hands to the Receiver.
-type counting struct {
-	smshook.EventHandler
-	mu sync.Mutex
-	n  int
-}
-
-func (c *counting) OnMessageResultUpdate(ctx context.Context, e *api.MessageResultUpdateEnvelope) error {
-	c.mu.Lock()
-	c.n++
-	c.mu.Unlock()
-	return c.EventHandler.OnMessageResultUpdate(ctx, e)
-}
-
 // TestStoredButNotCommittedIsNotStoredAgain covers the crash window between the Receiver's insert and the
 // handler's Commit: a delivery claimed and stored whose claim was never committed (the receiver died) is,
 // once the lease ended, recognised as done by the handler, which keys events as the Receiver does; and a
 // delivery that shares some hooks with it stores only the others.
 func TestStoredButNotCommittedIsNotStoredAgain(t *testing.T) {
 	t.Parallel()
-	ib, path := openInbox(t)
+	ib, path := openInbox(t, Config{})
 	env, body, ids := mru(t, 3)
 	keys := make([]string, len(ids))
 	for i, id := range ids {
 		keys[i] = fmt.Sprintf("%d:%s:%d:%s:%s", len(env.AppKey), env.AppKey, len(env.Event), env.Event, id)
 	}
 	ctx := context.Background()
-	states, err := ib.Store().Claim(ctx, keys, "killed-attempt", 100*time.Millisecond)
+	states, err := store{ib}.Claim(ctx, keys, "killed-attempt", 100*time.Millisecond)
 	require.NoError(t, err)
 	require.Equal(t, []smshook.ClaimState{smshook.Claimed, smshook.Claimed, smshook.Claimed}, states)
-	require.NoError(t, ib.Receiver().OnMessageResultUpdate(ctx, env))
+	require.NoError(t, ib.receive(ctx, env))
 	require.NoError(t, ib.Close()) // the attempt never commits
 	time.Sleep(200 * time.Millisecond)
 
-	ib = openAt(t, path)
-	c := &counting{EventHandler: ib.Receiver()}
-	url := serveReceiver(t, ib, c, smshook.WithClaimLease(time.Second))
-	require.Equal(t, http.StatusOK, post(t, url, body))
-	require.Zero(t, c.n, "the handler found every hook done")
+	ib = openAt(t, path, Config{})
+	var mu sync.Mutex
+	handed := 0 // deliveries the handler hands to the Receiver's application
+	h, err := ib.receiver(func(ctx context.Context, w api.Webhook) error {
+		mu.Lock()
+		handed++
+		mu.Unlock()
+		return ib.receive(ctx, w)
+	}, []smshook.Option{smshook.WithSecrets(secret), smshook.WithClaimLease(time.Second), smshook.WithLogger(quietLogger(t))})
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, post(t, serveHandler(t, h), body))
+	mu.Lock()
+	require.Zero(t, handed, "the handler found every hook done")
+	mu.Unlock()
 
 	// The same hooks again, directly (as a handler with another store would hand them), and one more.
 	overlap := *env
-	extra := smshooktest.Fresh(smshooktest.MessageResultUpdate()).Hooks[0]
+	extra := smshooktest.Sample[*api.MessageResultUpdateEnvelope]().Hooks[0]
 	overlap.Hooks = append(slices.Clone(env.Hooks), extra)
-	overlap.HooksId = smshooktest.NewID()
-	require.NoError(t, ib.Receiver().OnMessageResultUpdate(ctx, &overlap))
-	require.NoError(t, ib.Receiver().OnMessageResultUpdate(ctx, env), "everything stored already: nothing to do")
+	overlap.HooksId = sender.NewID()
+	require.NoError(t, ib.receive(ctx, &overlap))
+	require.NoError(t, ib.receive(ctx, env), "everything stored already: nothing to do")
 
 	a := newApp()
-	start(t, ib, a)
+	run(t, ib, a.handler())
 	require.True(t, a.waitUntil(10*time.Second, func() bool { return len(a.got) == 2 }))
 	require.Equal(t, []api.MessageResultUpdateHook{extra}, a.got[overlap.HooksId].(*api.MessageResultUpdateEnvelope).Hooks,
 		"only the hook not stored before")
@@ -407,63 +531,195 @@ func TestStoredButNotCommittedIsNotStoredAgain(t *testing.T) {
 		require.Equal(t, 1, a.doneCount(id), "hook %s", id)
 	}
 	time.Sleep(300 * time.Millisecond)
-	require.Len(t, a.got, 2)
+	require.Equal(t, 2, a.gotCount())
 }
 
-// TestStopLetsRunningWorkFinish: Stop waits for a delivery in the application, which completes; deliveries
-// stored meanwhile wait for the next Start.
-func TestStopLetsRunningWorkFinish(t *testing.T) {
+// TestRunReturnsOnceRunningCallsFinish: once its context is cancelled, Run waits for a delivery in the
+// application, which completes, and returns nil; deliveries stored meanwhile wait for the next Run.
+func TestRunReturnsOnceRunningCallsFinish(t *testing.T) {
 	t.Parallel()
-	ib, _ := openInbox(t)
+	ib, _ := openInbox(t, Config{})
 	url := serve(t, ib)
 	first, body, _ := mru(t, 1)
 	a := newApp()
 	a.block, a.running = make(chan struct{}), make(chan string, 10)
-	require.NoError(t, ib.Start(context.Background(), a))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ran := make(chan error, 1)
+	go func() { ran <- ib.Run(ctx, a.handler()) }()
 	require.Equal(t, http.StatusOK, post(t, url, body))
 	select {
 	case <-a.running:
 	case <-time.After(10 * time.Second):
 		t.Fatal("the delivery never reached the application")
 	}
-	stopped := make(chan error, 1)
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		stopped <- ib.Stop(ctx)
-	}()
+	cancel()
 	select {
-	case err := <-stopped:
-		t.Fatalf("Stop returned (%v) while the application held a delivery", err)
+	case err := <-ran:
+		t.Fatalf("Run returned (%v) while the application held a delivery", err)
 	case <-time.After(300 * time.Millisecond):
 	}
 	close(a.block)
 	select {
-	case err := <-stopped:
+	case err := <-ran:
 		require.NoError(t, err)
 	case <-time.After(10 * time.Second):
-		t.Fatal("Stop did not return once the application did")
+		t.Fatal("Run did not return once the application did")
 	}
 	require.Equal(t, 1, a.attemptCount(first.HooksId))
-	require.Eventually(t, func() bool { return len(jobs(t, ib, rivertype.JobStateCompleted)) == 1 }, 5*time.Second, 20*time.Millisecond)
+	require.Len(t, jobs(t, ib, rivertype.JobStateCompleted), 1, "recorded before Run returned")
 
 	second, body, _ := mru(t, 1)
-	require.Equal(t, http.StatusOK, post(t, url, body), "the receiver stores without workers")
+	require.Equal(t, http.StatusOK, post(t, url, body), "the receiver stores without Run")
 	time.Sleep(300 * time.Millisecond)
-	require.Zero(t, a.attemptCount(second.HooksId), "no worker runs after Stop")
-	start(t, ib, a)
-	require.True(t, a.waitUntil(10*time.Second, func() bool { return a.attempts[second.HooksId] == 1 }))
+	require.Zero(t, a.attemptCount(second.HooksId), "nothing is handed over after Run returned")
+	run(t, ib, a.handler())
+	require.True(t, a.waitUntil(10*time.Second, func() bool { return a.attempts[second.HooksId] == 1 }), "the next Run hands it over")
 }
 
-// TestClosedInbox: a closed inbox's Receiver fails (the handler answers 500, so that the sender tries again)
-// and its Store fails (503).
+// TestRunReturnsWithinTheJobTimeout: an application that holds a delivery until its context ends is cut off
+// by the job timeout, so that Run returns nil soon after its context ended; the delivery, whose call failed,
+// is handed over again by the next Run.
+func TestRunReturnsWithinTheJobTimeout(t *testing.T) {
+	t.Parallel()
+	const jobTimeout = 500 * time.Millisecond
+	cfg := fast
+	cfg.JobTimeout = jobTimeout
+	ib, _ := openInbox(t, cfg)
+	url := serve(t, ib)
+	env, body, _ := mru(t, 1)
+	a := newApp()
+	a.block, a.running = make(chan struct{}), make(chan string, 10)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ran := make(chan error, 1)
+	go func() { ran <- ib.Run(ctx, a.handler()) }()
+	require.Equal(t, http.StatusOK, post(t, url, body))
+	select {
+	case <-a.running:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the delivery never reached the application")
+	}
+	cancel()
+	cancelled := time.Now()
+	select {
+	case err := <-ran:
+		require.NoError(t, err, "the call ended with its context: a clean stop")
+		require.Less(t, time.Since(cancelled), jobTimeout+stopGrace)
+	case <-time.After(jobTimeout + stopGrace + closeTimeout):
+		t.Fatal("Run did not return")
+	}
+	require.Zero(t, a.attemptCount(env.HooksId), "the call did not complete")
+	require.Empty(t, jobs(t, ib, rivertype.JobStateCompleted))
+
+	a.block, a.running = nil, nil
+	run(t, ib, a.handler())
+	require.True(t, a.waitUntil(10*time.Second, func() bool { return a.attempts[env.HooksId] == 1 }), "the next Run hands it over")
+}
+
+// TestRunIsOneAtATime: a second Run while one runs fails at once, and the first keeps running; Close ends a
+// Run under way, cancelling its calls, and Run fails afterwards.
+func TestRunIsOneAtATime(t *testing.T) {
+	t.Parallel()
+	ib, _ := openInbox(t, Config{})
+	url := serve(t, ib)
+	a := newApp()
+	a.block, a.running = make(chan struct{}), make(chan string, 10)
+	ran := make(chan error, 1)
+	go func() { ran <- ib.Run(context.Background(), a.handler()) }()
+	_, body, _ := mru(t, 1)
+	require.Equal(t, http.StatusOK, post(t, url, body))
+	select {
+	case <-a.running:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the delivery never reached the application")
+	}
+	require.ErrorIs(t, ib.Run(context.Background(), newApp().handler()), errRunning)
+
+	require.NoError(t, ib.Close())
+	select {
+	case err := <-ran:
+		require.ErrorIs(t, err, errClosed)
+	case <-time.After(closeTimeout + 5*time.Second):
+		t.Fatal("Run did not return once the Inbox was closed")
+	}
+	require.ErrorIs(t, ib.Run(context.Background(), a.handler()), errClosed)
+}
+
+// TestClosedInbox: a closed inbox's Receiver fails (the handler answers 503 once its claim fails, so that the
+// sender tries again), and Run fails.
 func TestClosedInbox(t *testing.T) {
 	t.Parallel()
-	ib, _ := openInbox(t)
+	ib, _ := openInbox(t, Config{})
 	url := serve(t, ib)
 	require.NoError(t, ib.Close())
 	env, body, _ := mru(t, 1)
-	require.ErrorIs(t, ib.Receiver().OnMessageResultUpdate(context.Background(), env), inbox.ErrClosed)
+	require.ErrorIs(t, ib.receive(context.Background(), env), errClosed)
 	require.Equal(t, http.StatusServiceUnavailable, post(t, url, body))
-	require.ErrorIs(t, ib.Start(context.Background(), newApp()), inbox.ErrClosed)
+	require.ErrorIs(t, ib.Run(context.Background(), newApp().handler()), errClosed)
+	late, err := ib.Receiver(smshook.WithSecrets(secret), smshook.WithLogger(quietLogger(t)))
+	require.NoError(t, err, "a Receiver of a closed inbox is made, and answers 503")
+	require.Equal(t, http.StatusServiceUnavailable, post(t, serveHandler(t, late), body))
+}
+
+// spyStore is a smshook.Store that counts its calls and takes nothing.
+type spyStore struct {
+	mu    sync.Mutex
+	calls int
+}
+
+func (s *spyStore) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls
+}
+
+func (s *spyStore) Claim(_ context.Context, ids []string, _ string, _ time.Duration) ([]smshook.ClaimState, error) {
+	s.mu.Lock()
+	s.calls++
+	s.mu.Unlock()
+	return make([]smshook.ClaimState, len(ids)), nil // invalid states: a handler that used them would fail
+}
+
+func (s *spyStore) Commit(context.Context, []string, string, time.Duration) error {
+	s.mu.Lock()
+	s.calls++
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *spyStore) Release(context.Context, []string, string) error {
+	s.mu.Lock()
+	s.calls++
+	s.mu.Unlock()
+	return nil
+}
+
+// TestReceiverOverridesWithStore: a store given with smshook.WithStore is never used; the inbox's own
+// recognises a copy, so that it is stored once.
+func TestReceiverOverridesWithStore(t *testing.T) {
+	t.Parallel()
+	ib, _ := openInbox(t, Config{})
+	spy := &spyStore{}
+	url := serve(t, ib, smshook.WithStore(spy))
+	env, body, _ := mru(t, 2)
+	require.Equal(t, http.StatusOK, post(t, url, body))
+	require.Equal(t, http.StatusOK, post(t, url, body), "a copy")
+	require.Zero(t, spy.count(), "the store given to Receiver was called")
+	require.Len(t, jobs(t, ib, rivertype.JobStateAvailable), 1, "stored once")
+
+	a := newApp()
+	run(t, ib, a.handler())
+	require.True(t, a.waitUntil(10*time.Second, func() bool { return a.attempts[env.HooksId] == 1 }))
+}
+
+// TestReceiverNeedsASecret: Receiver fails as smshook.NewHandler does without a secret.
+func TestReceiverNeedsASecret(t *testing.T) {
+	t.Parallel()
+	ib, _ := openInbox(t, Config{})
+	_, err := ib.Receiver()
+	require.Error(t, err)
+	h, err := ib.Receiver(smshook.AllowUnsigned())
+	require.NoError(t, err)
+	require.NotNil(t, h)
 }

@@ -10,9 +10,13 @@ import (
 	"github.com/smshook/smshook"
 )
 
-// store is the Inbox's smshook.Store: done ids in the file (smshook_hook), leases in memory. A delivery that
-// the Receiver stores costs one read, to claim: the Receiver's transaction marks its hooks done in the file
-// and on their leases, where Commit finds them so.
+// store is the Inbox's smshook.Store, which Receiver gives its handler: done ids in the file (smshook_hook), so
+// that a restart does not forget them and every process on the file sees them, leases in this process's
+// memory, since a lease only has to outlive the attempt that holds it. Two processes on one file may therefore
+// both take a copy of an event at the same moment; the Receiver's transaction still stores it once. A delivery
+// that the Receiver stores costs one read, to claim: the Receiver's transaction marks its hooks done in the
+// file and on their leases, where Commit finds them so. Its methods fail with errClosed once the Inbox is
+// closed.
 type store struct{ ib *Inbox }
 
 var _ smshook.Store = store{}
@@ -57,7 +61,7 @@ func (s store) Commit(ctx context.Context, ids []string, token string, retention
 		return nil
 	}
 	if s.ib.isClosed() {
-		return ErrClosed
+		return errClosed
 	}
 	if s.ib.leases.storedBy(ids, token) { // the Receiver stored them: the usual case
 		s.ib.leases.end(ids, token)
@@ -98,7 +102,7 @@ func (s store) Commit(ctx context.Context, ids []string, token string, retention
 // Release implements smshook.Store; it fails only once the Inbox is closed.
 func (s store) Release(_ context.Context, ids []string, token string) error {
 	if s.ib.isClosed() {
-		return ErrClosed
+		return errClosed
 	}
 	s.ib.leases.end(ids, token)
 	return nil
@@ -107,7 +111,7 @@ func (s store) Release(_ context.Context, ids []string, token string) error {
 // done returns which ids are done within their retention, read from the file.
 func (ib *Inbox) done(ctx context.Context, ids []string, now time.Time) (map[string]bool, error) {
 	if ib.isClosed() {
-		return nil, ErrClosed
+		return nil, errClosed
 	}
 	arr, err := jsonArray(ids)
 	if err != nil {
@@ -120,7 +124,7 @@ func (ib *Inbox) done(ctx context.Context, ids []string, now time.Time) (map[str
 	rows, err := stmt.QueryContext(ctx, arr, now.UnixMilli())
 	if err != nil {
 		if ib.isClosed() {
-			return nil, ErrClosed
+			return nil, errClosed
 		}
 		return nil, fmt.Errorf("inbox: read claims: %w", err)
 	}

@@ -1,6 +1,7 @@
 package inbox
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -26,7 +27,7 @@ type deliveryArgs struct {
 	Hooks   int    `json:"hooks"`
 }
 
-func (deliveryArgs) Kind() string { return Kind }
+func (deliveryArgs) Kind() string { return kind }
 
 // errPanic stands for a panic of the application: its value may carry payload values, so only its type is
 // kept.
@@ -39,9 +40,9 @@ type worker struct {
 }
 
 func (w *worker) Work(ctx context.Context, job *river.Job[deliveryArgs]) error {
-	holder := w.ib.app.Load()
-	if holder == nil {
-		return errors.New("inbox: no application") // Start always sets one before River starts
+	app := w.ib.app.Load()
+	if app == nil {
+		return errors.New("inbox: no application") // Run always sets one before River starts
 	}
 	var event string
 	var body []byte
@@ -54,7 +55,7 @@ func (w *worker) Work(ctx context.Context, job *river.Job[deliveryArgs]) error {
 	case err != nil:
 		return fmt.Errorf("inbox: read delivery: %w", err)
 	}
-	if err := w.call(ctx, holder.app, job, event, body); err != nil {
+	if err := w.call(ctx, app, job, event, body); err != nil {
 		if age := time.Since(job.CreatedAt); age >= w.ib.cfg.maxAge {
 			return river.JobCancel(fmt.Errorf("inbox: failed %s after it was stored, past the maximum age %s: %w",
 				age.Round(time.Second), w.ib.cfg.maxAge, err))
@@ -72,8 +73,8 @@ func (w *worker) Work(ctx context.Context, job *river.Job[deliveryArgs]) error {
 	return nil
 }
 
-// call hands the delivery to the method of its event, turning a panic into errPanic.
-func (w *worker) call(ctx context.Context, app smshook.EventHandler, job *river.Job[deliveryArgs], event string, body []byte) (err error) {
+// call hands the delivery to app, turning a panic into errPanic.
+func (w *worker) call(ctx context.Context, app *smshook.Handler, job *river.Job[deliveryArgs], event string, body []byte) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			w.ib.cfg.logger.LogAttrs(ctx, slog.LevelError, "inbox: panic in the application",
@@ -83,26 +84,24 @@ func (w *worker) call(ctx context.Context, app smshook.EventHandler, job *river.
 			err = errPanic
 		}
 	}()
-	switch api.EventType(event) {
-	case api.EventTypeUnsubscribe:
-		return deliver(ctx, body, app.OnUnsubscribe)
-	case api.EventTypeMessageResultUpdate:
-		return deliver(ctx, body, app.OnMessageResultUpdate)
-	case api.EventTypeConversionBlock:
-		return deliver(ctx, body, app.OnConversionBlock)
-	case api.EventTypeInternationalDeliveryReceipt:
-		return deliver(ctx, body, app.OnInternationalDeliveryReceipt)
-	}
-	return river.JobCancel(fmt.Errorf("inbox: stored delivery of unknown event %q", event))
-}
-
-func deliver[E any](ctx context.Context, body []byte, on func(context.Context, *E) error) error {
-	e := new(E)
-	if err := json.Unmarshal(body, e); err != nil {
+	d, err := decode(event, body)
+	if err != nil {
 		// Not a passing failure: retrying cannot help.
 		return river.JobCancel(fmt.Errorf("inbox: stored delivery does not decode: %w", err))
 	}
-	return on(ctx, e)
+	return app.Handle(ctx, d)
+}
+
+// decode returns the stored envelope of event, of the type api.NewWebhook gives, as validate.Body gave it: the
+// numbers of an untyped hook (an event the contract does not know) are json.Number, as the handler's are.
+func decode(event string, body []byte) (api.Webhook, error) {
+	w := api.NewWebhook(api.EventType(event))
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(w); err != nil {
+		return nil, err
+	}
+	return w, nil
 }
 
 // backoff is the retry policy: the wait doubles from min to max with each failure, and its second half is

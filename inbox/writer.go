@@ -4,16 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
 )
-
-// ErrClosed is returned by every call once the Inbox is closed.
-var ErrClosed = errors.New("inbox: closed")
 
 // maxBatch bounds the writes committed in one transaction, and so the time a batch holds the file.
 const maxBatch = 128
@@ -48,8 +44,7 @@ type delivery struct {
 	event, hooksID string
 	keys           []string // one per hook; "" for a hook without a hookId
 	body           []byte   // JSON of the envelope with every hook
-	rebuild        func(keep []bool) ([]byte, error)
-	stored         int // hooks kept in its job, once the batch ran
+	stored         int      // hooks kept in its job, once the batch ran
 }
 
 // writer commits every write to the file: it takes the writes that are waiting, runs them in one
@@ -78,7 +73,7 @@ func (w *writer) do(ctx context.Context, o *op) error {
 	o.ctx, o.done = ctx, make(chan struct{})
 	select {
 	case <-w.quit:
-		return ErrClosed
+		return errClosed
 	default:
 	}
 	select {
@@ -86,7 +81,7 @@ func (w *writer) do(ctx context.Context, o *op) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-w.quit:
-		return ErrClosed
+		return errClosed
 	}
 	select {
 	case <-o.done:
@@ -99,12 +94,12 @@ func (w *writer) do(ctx context.Context, o *op) error {
 		case <-o.done:
 			return o.err
 		default:
-			return ErrClosed
+			return errClosed
 		}
 	}
 }
 
-// close stops the writer once the batch under way committed; writes still queued fail with ErrClosed.
+// close stops the writer once the batch under way committed; writes still queued fail with errClosed.
 func (w *writer) close() {
 	close(w.quit)
 	<-w.done
@@ -141,7 +136,7 @@ func (w *writer) drain() {
 	for {
 		select {
 		case o := <-w.ops:
-			o.err = ErrClosed
+			o.err = errClosed
 			close(o.done)
 		default:
 			return
@@ -248,7 +243,7 @@ func (w *writer) receive(ctx context.Context, b *txBatch, receives []*op) error 
 			continue
 		}
 		if d.stored < len(d.keys) {
-			if d.body, err = d.rebuild(keep); err != nil {
+			if d.body, err = narrow(d.event, d.body, keep); err != nil {
 				return err
 			}
 		}
@@ -281,6 +276,19 @@ func (w *writer) receive(ctx context.Context, b *txBatch, receives []*op) error 
 	}
 	_, err = b.tx.ExecContext(ctx, q.String(), args...)
 	return err
+}
+
+// narrow returns the envelope of event in body with only the hooks keep marks.
+func narrow(event string, body []byte, keep []bool) ([]byte, error) {
+	w, err := decode(event, body)
+	if err != nil {
+		return nil, err
+	}
+	if w.HookCount() != len(keep) {
+		return nil, fmt.Errorf("stored delivery has %d hooks, not %d", w.HookCount(), len(keep))
+	}
+	w.KeepHooks(func(i int) bool { return keep[i] })
+	return json.Marshal(w)
 }
 
 // txBatch is one batch's transaction.

@@ -10,6 +10,7 @@ package redisstore_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -29,6 +30,7 @@ import (
 	"github.com/smshook/smshook"
 	"github.com/smshook/smshook/api"
 	"github.com/smshook/smshook/internal/redisserver"
+	"github.com/smshook/smshook/internal/sender"
 	"github.com/smshook/smshook/internal/syncbuf"
 	"github.com/smshook/smshook/redisstore"
 	"github.com/smshook/smshook/smshooktest"
@@ -83,7 +85,7 @@ func receiverMain() int {
 		return fail(err)
 	}
 	app := &faultApp{block: os.Getenv(envBlock), fail: os.Getenv(envFail), hold: hold, failed: map[string]bool{}}
-	h, err := smshook.NewHandler(app, smshook.WithSecrets(faultSecret), smshook.WithStore(store),
+	h, err := smshook.NewHandler(smshook.Handler{MessageResultUpdate: app.onMessageResultUpdate}, smshook.WithSecrets(faultSecret), smshook.WithStore(store),
 		smshook.WithClaimLease(lease), smshook.WithStoreTimeout(storeTimeout),
 		smshook.WithLogger(slog.New(slog.NewJSONHandler(os.Stderr, nil))))
 	if err != nil {
@@ -115,7 +117,7 @@ func (a *faultApp) printf(format string, args ...any) {
 	fmt.Fprintf(os.Stdout, format+"\n", args...)
 }
 
-func (a *faultApp) OnMessageResultUpdate(_ context.Context, e *api.MessageResultUpdateEnvelope) error {
+func (a *faultApp) onMessageResultUpdate(_ context.Context, e *api.MessageResultUpdateEnvelope) error {
 	for _, h := range e.Hooks {
 		a.printf("begin %s", h.HookId)
 	}
@@ -139,11 +141,6 @@ func (a *faultApp) OnMessageResultUpdate(_ context.Context, e *api.MessageResult
 	for _, h := range e.Hooks {
 		a.printf("done %s", h.HookId)
 	}
-	return nil
-}
-func (a *faultApp) OnUnsubscribe(context.Context, *api.UnsubscribeEnvelope) error         { return nil }
-func (a *faultApp) OnConversionBlock(context.Context, *api.ConversionBlockEnvelope) error { return nil }
-func (a *faultApp) OnInternationalDeliveryReceipt(context.Context, *api.InternationalDeliveryReceiptEnvelope) error {
 	return nil
 }
 
@@ -331,7 +328,7 @@ func post(url string, body []byte) answer {
 	if err != nil {
 		return answer{err: err}
 	}
-	req.Header.Set("Content-Type", smshooktest.ContentType)
+	req.Header.Set("Content-Type", sender.ContentType)
 	req.Header.Set(smshook.SignatureHeader, faultSecret)
 	t0 := time.Now()
 	resp, err := faultClient.Do(req)
@@ -364,10 +361,10 @@ func retryUntilOK(url func(attempt int) string, body []byte, d time.Duration) []
 // newDelivery returns a new one-hook MESSAGE_RESULT_UPDATE delivery whose hookId starts with prefix.
 func newDelivery(tb testing.TB, prefix string) (body []byte, hookID string) {
 	tb.Helper()
-	env := smshooktest.Fresh(smshooktest.MessageResultUpdate())
+	env := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
 	require.Len(tb, env.Hooks, 1)
 	env.Hooks[0].HookId = prefix + env.Hooks[0].HookId
-	body, err := smshooktest.Marshal(env)
+	body, err := json.Marshal(env)
 	require.NoError(tb, err)
 	return body, env.Hooks[0].HookId
 }

@@ -1,7 +1,19 @@
 // Package redisstore is a smshook.Store in Redis, for several receivers behind one URL: a hook leased to one
 // of them is not processed by another, and a processed hookId is not processed again within the retention.
+// Give it to every receiver with smshook.WithStore:
 //
-// Each id is one key under the prefix, whose value names the state and the attempt's token:
+//	store, err := redisstore.Open(ctx, os.Getenv("SMSHOOK_REDIS_URL")) // redis://host:6379/0
+//	if err != nil {
+//		return err
+//	}
+//	defer store.Close()
+//	h, err := smshook.NewHandler(app, smshook.WithSecrets(secret), smshook.WithStore(store))
+//
+// Open makes its own client; New takes one you configured (a cluster, a sentinel, TLS settings), with keys
+// under a prefix of your choice.
+//
+// Each id is one key under the prefix ("smshook:hook:" by default), whose value names the state and the
+// attempt's token:
 //
 //	p:<token>  leased to that attempt, expiring with the lease
 //	d:<token>  done, expiring with the retention
@@ -24,8 +36,8 @@ import (
 	"github.com/smshook/smshook"
 )
 
-// DefaultPrefix prefixes every key the Store writes.
-const DefaultPrefix = "smshook:hook:"
+// defaultPrefix prefixes every key the Store writes when New is given none.
+const defaultPrefix = "smshook:hook:"
 
 // Store is a smshook.Store backed by a Redis client. It is safe for concurrent use.
 type Store struct {
@@ -35,17 +47,19 @@ type Store struct {
 
 var _ smshook.Store = (*Store)(nil)
 
-// New returns a Store on client, writing keys under prefix (DefaultPrefix when empty). Give the client
-// ContextTimeoutEnabled, as Open does, so that the handler's store timeout bounds every command.
+// New returns a Store on client, writing keys under prefix; an empty prefix means "smshook:hook:", Open's.
+// Receivers that share events must share the prefix. Give the client ContextTimeoutEnabled, as Open does, so
+// that the handler's store timeout bounds every command. Close closes client.
 func New(client redis.UniversalClient, prefix string) *Store {
 	if prefix == "" {
-		prefix = DefaultPrefix
+		prefix = defaultPrefix
 	}
 	return &Store{client: client, prefix: prefix}
 }
 
 // Open connects to a Redis URL (redis://[user:password@]host:port/db, or rediss:// for TLS) and checks the
-// connection with PING. Commands honour their context's deadline. It fails when the URL does not parse or
+// connection with PING, and returns a Store whose keys are under "smshook:hook:". Commands honour their
+// context's deadline. It fails when the URL does not parse or
 // Redis does not answer; the error never repeats the URL's password.
 func Open(ctx context.Context, url string) (*Store, error) {
 	opts, err := redis.ParseURL(url)

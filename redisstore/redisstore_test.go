@@ -2,6 +2,7 @@ package redisstore_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -16,10 +17,14 @@ import (
 
 	"github.com/smshook/smshook"
 	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/internal/sender"
 	"github.com/smshook/smshook/internal/storetest"
 	"github.com/smshook/smshook/redisstore"
 	"github.com/smshook/smshook/smshooktest"
 )
+
+// keyPrefix is the documented prefix of the keys of a Store made by Open.
+const keyPrefix = "smshook:hook:"
 
 // openStore connects to the real Redis named by SMSHOOK_REDIS_URL (.ci/run starts one on 127.0.0.1). Outside
 // CI, without that variable, the Redis tests are skipped with a loud message; in CI they must run.
@@ -43,7 +48,7 @@ func openStore(tb testing.TB) *redisstore.Store {
 // uniqueID keeps parallel tests and repeated runs apart in one Redis.
 func uniqueID(tb testing.TB) string {
 	tb.Helper()
-	return fmt.Sprintf("%s/%s", tb.Name(), smshooktest.NewID())
+	return fmt.Sprintf("%s/%s", tb.Name(), sender.NewID())
 }
 
 func TestStoreKeepsTheStoreContract(t *testing.T) {
@@ -65,7 +70,7 @@ func TestScriptsAreLoadedAgainAfterAFlush(t *testing.T) {
 	require.NoError(t, s.Commit(ctx, []string{id}, "A", time.Minute))
 	require.NoError(t, client.ScriptFlush(ctx).Err())
 	require.NoError(t, s.Release(ctx, []string{id}, "A"))
-	val, err := client.Get(ctx, redisstore.DefaultPrefix+id).Result()
+	val, err := client.Get(ctx, keyPrefix+id).Result()
 	require.NoError(t, err)
 	require.Equal(t, "d:A", val)
 }
@@ -76,7 +81,7 @@ func TestValuesOfAnOlderVersionCountAsDone(t *testing.T) {
 	s := openStore(t)
 	ctx := context.Background()
 	id := uniqueID(t)
-	require.NoError(t, redisClient(t).Set(ctx, redisstore.DefaultPrefix+id, "1", time.Minute).Err())
+	require.NoError(t, redisClient(t).Set(ctx, keyPrefix+id, "1", time.Minute).Err())
 	states, err := s.Claim(ctx, []string{id}, "A", time.Minute)
 	require.NoError(t, err)
 	require.Equal(t, []smshook.ClaimState{smshook.Done}, states)
@@ -89,7 +94,7 @@ func TestKeysCarryStateTokenAndExpiry(t *testing.T) {
 	client := redisClient(t)
 	ctx := context.Background()
 	id := uniqueID(t)
-	key := redisstore.DefaultPrefix + id
+	key := keyPrefix + id
 	_, err := s.Claim(ctx, []string{id}, "tok", 10*time.Second)
 	require.NoError(t, err)
 	require.Equal(t, "p:tok", client.Get(ctx, key).Val())
@@ -117,21 +122,30 @@ type counter struct {
 	fail atomic.Bool
 }
 
-func (c *counter) OnMessageResultUpdate(_ context.Context, e *api.MessageResultUpdateEnvelope) error {
-	if c.fail.Load() {
-		return fmt.Errorf("application down")
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, h := range e.Hooks {
-		c.seen[h.HookId]++
-	}
-	return nil
+func (c *counter) handler() smshook.Handler {
+	return smshook.Handler{MessageResultUpdate: func(_ context.Context, e *api.MessageResultUpdateEnvelope) error {
+		if c.fail.Load() {
+			return fmt.Errorf("application down")
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		for _, h := range e.Hooks {
+			c.seen[h.HookId]++
+		}
+		return nil
+	}}
 }
-func (c *counter) OnUnsubscribe(context.Context, *api.UnsubscribeEnvelope) error         { return nil }
-func (c *counter) OnConversionBlock(context.Context, *api.ConversionBlockEnvelope) error { return nil }
-func (c *counter) OnInternationalDeliveryReceipt(context.Context, *api.InternationalDeliveryReceiptEnvelope) error {
-	return nil
+
+// send posts delivery to url, signed with "k", through the client generated from openapi.yaml.
+func send(tb testing.TB, url string, delivery any) int {
+	tb.Helper()
+	s, err := sender.New(url, "k")
+	require.NoError(tb, err)
+	body, err := json.Marshal(delivery)
+	require.NoError(tb, err)
+	resp, err := s.Send(context.Background(), body)
+	require.NoError(tb, err)
+	return resp.StatusCode()
 }
 
 // TestReceiversShareTheStore runs two receivers, as two instances behind a load balancer, on one Redis: the
@@ -143,29 +157,26 @@ func TestReceiversShareTheStore(t *testing.T) {
 	app := &counter{seen: map[string]int{}}
 	var urls []string
 	for range 2 {
-		h, err := smshook.NewHandler(app, smshook.WithSecrets("k"), smshook.WithStore(s))
+		h, err := smshook.NewHandler(app.handler(), smshook.WithSecrets("k"), smshook.WithStore(s))
 		require.NoError(t, err)
 		srv := httptest.NewServer(h)
 		t.Cleanup(srv.Close)
 		urls = append(urls, srv.URL)
 	}
-	delivery := smshooktest.Fresh(smshooktest.MessageResultUpdate())
+	delivery := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
 	var wg sync.WaitGroup
 	for i := range 6 {
 		wg.Go(func() {
-			sender, err := smshooktest.NewSender(urls[i%2], "k")
-			require.NoError(t, err)
 			// A copy that finds the event in progress is answered 503: the sender sends it again.
 			for range 100 {
-				resp, err := sender.Send(context.Background(), delivery)
-				require.NoError(t, err)
-				if resp.StatusCode() == http.StatusOK {
+				status := send(t, urls[i%2], delivery)
+				if status == http.StatusOK {
 					app.mu.Lock()
 					require.Equal(t, 1, app.seen[delivery.Hooks[0].HookId], "acknowledged before it was processed")
 					app.mu.Unlock()
 					return
 				}
-				require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode())
+				require.Equal(t, http.StatusServiceUnavailable, status)
 				time.Sleep(10 * time.Millisecond)
 			}
 			t.Error("never acknowledged")
@@ -176,22 +187,35 @@ func TestReceiversShareTheStore(t *testing.T) {
 	require.Equal(t, map[string]int{delivery.Hooks[0].HookId: 1}, app.seen)
 	app.mu.Unlock()
 
-	failing := smshooktest.Fresh(smshooktest.MessageResultUpdate())
-	sender, err := smshooktest.NewSender(urls[0], "k")
-	require.NoError(t, err)
+	failing := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
 	app.fail.Store(true)
-	resp, err := sender.Send(context.Background(), failing)
-	require.NoError(t, err)
-	require.Equal(t, http.StatusInternalServerError, resp.StatusCode())
+	require.Equal(t, http.StatusInternalServerError, send(t, urls[0], failing))
 	app.fail.Store(false)
-	other, err := smshooktest.NewSender(urls[1], "k")
-	require.NoError(t, err)
-	resp, err = other.Send(context.Background(), failing)
-	require.NoError(t, err)
-	require.Equal(t, http.StatusOK, resp.StatusCode())
+	require.Equal(t, http.StatusOK, send(t, urls[1], failing))
 	app.mu.Lock()
 	require.Equal(t, 1, app.seen[failing.Hooks[0].HookId])
 	app.mu.Unlock()
+}
+
+// TestNewKeepsKeysUnderItsPrefix: New writes under the prefix it is given, and under the documented one when
+// it is given none; stores on different prefixes do not see each other's ids.
+func TestNewKeepsKeysUnderItsPrefix(t *testing.T) {
+	t.Parallel()
+	openStore(t) // skips, or fails in CI, without a Redis
+	ctx := context.Background()
+	client := redisClient(t)
+	id := uniqueID(t)
+	mine := redisstore.New(redisClient(t), "test:other:")
+	_, err := mine.Claim(ctx, []string{id}, "A", time.Minute)
+	require.NoError(t, err)
+	require.Equal(t, "p:A", client.Get(ctx, "test:other:"+id).Val())
+	require.Zero(t, client.Exists(ctx, keyPrefix+id).Val())
+
+	byDefault := redisstore.New(redisClient(t), "")
+	states, err := byDefault.Claim(ctx, []string{id}, "B", time.Minute)
+	require.NoError(t, err)
+	require.Equal(t, []smshook.ClaimState{smshook.Claimed}, states, "another prefix, another id")
+	require.Equal(t, "p:B", client.Get(ctx, keyPrefix+id).Val())
 }
 
 func TestOpenFailsClearly(t *testing.T) {

@@ -1,11 +1,14 @@
-// Package smshooktest helps test code that receives NHN Cloud SMS webhooks: valid envelopes of each event to
-// start from, signed requests for an http.Handler, and a fake NHN Cloud sender that posts through the
-// generated client, as the real service does.
+// Package smshooktest helps test code that receives NHN Cloud webhooks: the documented delivery of each event
+// with fresh ids, signed requests posted to an http.Handler, and a Handler that records what it receives.
 //
-//	h, _ := smshook.NewHandler(myHandler, smshook.WithSecrets("s3cret"))
-//	srv := httptest.NewServer(h)
-//	sender, _ := smshooktest.NewSender(srv.URL, "s3cret")
-//	resp, _ := sender.Send(ctx, smshooktest.MessageResultUpdate(func(e *api.MessageResultUpdateEnvelope) {
-//		e.Hooks[0].MessageStatus = ptr(api.MessageStatusFailed)
-//	}))
+//	func TestReceiver(t *testing.T) {
+//		var rec smshooktest.Recorder
+//		h, err := smshook.NewHandler(rec.Handler(), smshook.WithSecrets("s3cret"))
+//		require.NoError(t, err)
+//		e := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
+//		e.Hooks[0].ResultCode = new("3015")
+//		resp := smshooktest.Post(t, h, e, "s3cret")
+//		require.Equal(t, http.StatusOK, resp.Code)
+//		require.Len(t, rec.Webhooks(), 1)
+//	}
 package smshooktest

@@ -2,138 +2,135 @@ package smshooktest_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"testing"
 
 	"github.com/smshook/smshook"
 	"github.com/smshook/smshook/api"
 	"github.com/smshook/smshook/smshooktest"
 )
 
-// printer is the application under test: it prints the results it receives.
-type printer struct{}
+// exampleT stands in for the *testing.T that a test has and an example has not: it panics where t.Fatal would
+// end the test.
+type exampleT struct{ testing.TB }
 
-func (printer) OnMessageResultUpdate(_ context.Context, e *api.MessageResultUpdateEnvelope) error {
-	for _, h := range e.Hooks {
-		fmt.Printf("%s: request %s #%d is %s (result code %s)\n",
-			e.Event, h.RequestId, h.RecipientSeq, *h.MessageStatus, *h.ResultCode)
-	}
-	return nil
-}
-func (printer) OnUnsubscribe(context.Context, *api.UnsubscribeEnvelope) error         { return nil }
-func (printer) OnConversionBlock(context.Context, *api.ConversionBlockEnvelope) error { return nil }
-func (printer) OnInternationalDeliveryReceipt(context.Context, *api.InternationalDeliveryReceiptEnvelope) error {
-	return nil
-}
+func (exampleT) Helper()                           {}
+func (exampleT) Fatal(args ...any)                 { panic(fmt.Sprint(args...)) }
+func (exampleT) Fatalf(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }
 
-func ExampleNewSender() {
-	h, err := smshook.NewHandler(printer{}, smshook.WithSecrets("s3cret"),
-		smshook.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	if err != nil {
-		panic(err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/webhooks/nhn", h)
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
+func ExampleSample() {
+	e := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
+	h := e.Hooks[0]
+	fmt.Println(e.Event, h.RequestId, h.RecipientSeq, *h.MessageStatus, h.RequestDate)
 
-	// NHN Cloud posts to the URL configured in the console, exactly.
-	sender, err := smshooktest.NewSender(srv.URL+"/webhooks/nhn", "s3cret")
-	if err != nil {
-		panic(err)
-	}
-	failed, code := api.MessageStatusFailed, "3015"
-	resp, err := sender.Send(context.Background(), smshooktest.MessageResultUpdate(func(e *api.MessageResultUpdateEnvelope) {
-		e.Hooks[0].MessageStatus = &failed
-		e.Hooks[0].ResultCode = &code
-	}))
-	if err != nil {
-		panic(err)
-	}
-	fmt.Println(resp.StatusCode(), smshooktest.Problem(resp) == nil)
+	// New ids on every call: posting one sample twice is a redelivery, two samples are two deliveries.
+	again := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
+	fmt.Println(e.HooksId != again.HooksId, h.HookId != again.Hooks[0].HookId, len(e.HooksId))
 	// Output:
-	// MESSAGE_RESULT_UPDATE: request 20240429205802y0Tl7Gbz0e0 #1 is FAILED (result code 3015)
-	// 200 true
+	// MESSAGE_RESULT_UPDATE 20240429205802y0Tl7Gbz0e0 1 COMPLETED 2024-04-29T20:58:02
+	// true true 25
 }
 
-func ExampleProblem() {
-	h, err := smshook.NewHandler(printer{}, smshook.WithSecrets("s3cret"),
-		smshook.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+func ExamplePost() {
+	t := exampleT{} // in a test, its *testing.T
+	h, err := smshook.NewHandler(smshook.Handler{
+		Unsubscribe: func(_ context.Context, e *api.UnsubscribeEnvelope) error {
+			fmt.Println("unsubscribed from", *e.Hooks[0].EnterpriseName)
+			return nil
+		},
+	}, smshook.WithSecrets("s3cret"))
 	if err != nil {
-		panic(err)
+		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
-	defer srv.Close()
 
-	for _, secret := range []string{"a guess", "s3cret"} {
-		sender, err := smshooktest.NewSender(srv.URL, secret)
-		if err != nil {
-			panic(err)
-		}
-		resp, err := sender.Send(context.Background(), smshooktest.Unsubscribe(func(e *api.UnsubscribeEnvelope) {
-			e.Hooks[0].RecipientNo = ""
-		}))
-		if err != nil {
-			panic(err)
-		}
-		p := smshooktest.Problem(resp)
-		fmt.Println(resp.StatusCode(), p.Type)
-		if p.Errors != nil {
-			for _, e := range *p.Errors {
-				fmt.Println(" ", e.Pointer, e.Detail)
-			}
-		}
+	e := smshooktest.Sample[*api.UnsubscribeEnvelope]()
+	fmt.Println(smshooktest.Post(t, h, e, "s3cret").Code)
+	fmt.Println(smshooktest.Post(t, h, e, "s3cret").Code) // a redelivery: acknowledged, not handed over again
+	fmt.Println(smshooktest.Post(t, h, e, "a guess").Code)
+
+	// A refusal's Body is its RFC 9457 problem.
+	e = smshooktest.Sample[*api.UnsubscribeEnvelope]()
+	e.Hooks[0].RecipientNo = ""
+	resp := smshooktest.Post(t, h, e, "s3cret")
+	var p api.Problem
+	if err := json.Unmarshal(resp.Body.Bytes(), &p); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Println(resp.Code, p.Type)
+	for _, v := range *p.Errors {
+		fmt.Println(" ", v.Pointer, v.Detail)
 	}
 	// Output:
-	// 401 urn:smshook:problem:signature-mismatch
+	// unsubscribed from NHN Cloud
+	// 200
+	// 200
+	// 401
 	// 400 urn:smshook:problem:invalid-body
 	//   /hooks/0/recipientNo minimum string length is 1
 }
 
 func ExampleNewRequest() {
-	h, err := smshook.NewHandler(printer{}, smshook.WithSecrets("s3cret"))
+	t := exampleT{} // in a test, its *testing.T
+	h, err := smshook.NewHandler(smshook.Handler{
+		ConversionBlock: func(_ context.Context, e *api.ConversionBlockEnvelope) error {
+			fmt.Println("blocked: country", e.Hooks[0].CountryCode)
+			return nil
+		},
+	}, smshook.WithSecrets("s3cret"))
 	if err != nil {
-		panic(err)
+		t.Fatal(err)
 	}
-	req, err := smshooktest.NewRequest(smshooktest.MessageResultUpdate(), "s3cret")
-	if err != nil {
-		panic(err)
-	}
+	mux := http.NewServeMux()
+	mux.Handle("/webhooks/nhn", h)
+
+	// NewRequest, rather than Post, to change the request first: here its path, the one set in the console.
+	r := smshooktest.NewRequest(t, smshooktest.Sample[*api.ConversionBlockEnvelope](), "s3cret")
+	r.URL.Path = "/webhooks/nhn"
+	fmt.Println(r.Method, r.Header.Get("Content-Type"))
 	w := httptest.NewRecorder()
-	h.ServeHTTP(w, req)
+	mux.ServeHTTP(w, r)
+	fmt.Println(w.Code)
+
+	// A []byte or json.RawMessage is sent as it is, for bodies that no envelope can hold.
+	r = smshooktest.NewRequest(t, []byte(`{"hooksId":`), "s3cret")
+	r.URL.Path = "/webhooks/nhn"
+	w = httptest.NewRecorder()
+	mux.ServeHTTP(w, r)
 	fmt.Println(w.Code)
 	// Output:
-	// MESSAGE_RESULT_UPDATE: request 20240429205802y0Tl7Gbz0e0 #1 is COMPLETED (result code 1000)
+	// POST application/json;charset=UTF-8
+	// blocked: country 1
 	// 200
+	// 400
 }
 
-func ExampleSample() {
-	for _, event := range smshooktest.Events() {
-		sample, err := smshooktest.Sample(event)
-		if err != nil {
-			panic(err)
-		}
-		fmt.Printf("%s: %T\n", event, sample)
+func ExampleRecorder() {
+	t := exampleT{} // in a test, its *testing.T
+	var rec smshooktest.Recorder
+	h, err := smshook.NewHandler(rec.Handler(), smshook.WithSecrets("s3cret"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	_, err := smshooktest.Sample("DELIVERY_STARTED")
-	fmt.Println(err != nil)
-	// Output:
-	// UNSUBSCRIBE: *api.UnsubscribeEnvelope
-	// MESSAGE_RESULT_UPDATE: *api.MessageResultUpdateEnvelope
-	// CONVERSION_BLOCK: *api.ConversionBlockEnvelope
-	// INTERNATIONAL_DELIVERY_RECEIPT: *api.InternationalDeliveryReceiptEnvelope
-	// true
-}
 
-func ExampleFresh() {
-	a := smshooktest.Fresh(smshooktest.ConversionBlock())
-	b := smshooktest.Fresh(smshooktest.ConversionBlock())
-	fmt.Println(a.HooksId != b.HooksId, a.Hooks[0].HookId != b.Hooks[0].HookId, len(a.HooksId))
-	fmt.Println(a.Hooks[0].CountryCode == b.Hooks[0].CountryCode)
+	e := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
+	e.Hooks[0].MessageStatus = new(api.MessageStatusFailed)
+	e.Hooks[0].ResultCode = new("3015")
+	smshooktest.Post(t, h, e, "s3cret")
+	smshooktest.Post(t, h, e, "s3cret") // a redelivery: acknowledged, not handed over again
+	smshooktest.Post(t, h, smshooktest.Sample[*api.ConversionBlockEnvelope](), "s3cret")
+
+	for _, w := range rec.Webhooks() {
+		switch w := w.(type) {
+		case *api.MessageResultUpdateEnvelope:
+			fmt.Println(w.Event, *w.Hooks[0].MessageStatus, *w.Hooks[0].ResultCode)
+		case *api.ConversionBlockEnvelope:
+			fmt.Println(w.Event, w.Hooks[0].CountryCode)
+		}
+	}
 	// Output:
-	// true true 25
-	// true
+	// MESSAGE_RESULT_UPDATE FAILED 3015
+	// CONVERSION_BLOCK 1
 }

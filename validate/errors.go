@@ -2,7 +2,6 @@ package validate
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 )
 
@@ -12,10 +11,6 @@ var (
 	ErrMalformed = errors.New("body is not well-formed JSON")
 	// ErrInvalid: the body is JSON but violates the contract.
 	ErrInvalid = errors.New("body violates the webhook contract")
-	// ErrUnsupportedMediaType: the Content-Type is not application/json.
-	ErrUnsupportedMediaType = errors.New("content type is not application/json")
-	// ErrBodyTooLarge: the body is larger than the configured limit.
-	ErrBodyTooLarge = errors.New("body is larger than the limit")
 )
 
 // Violation is one broken rule: where, and why. Reason never repeats the offending value, so a Violation
@@ -27,22 +22,15 @@ type Violation struct {
 	Reason string `json:"reason"`
 }
 
-// String formats v as "POINTER: REASON", or "(body): REASON" for the whole body.
-func (v Violation) String() string {
-	if v.Pointer == "" {
-		return "(body): " + v.Reason
-	}
-	return v.Pointer + ": " + v.Reason
-}
-
-// Error is a rejected body or request. Err is one of ErrMalformed, ErrInvalid, ErrUnsupportedMediaType or
-// ErrBodyTooLarge; Violations lists every violation found (one for a malformed body).
+// Error is a rejected body. Err is ErrMalformed or ErrInvalid; Violations lists every violation found (one
+// for a malformed body).
 type Error struct {
 	Err        error
 	Violations []Violation
 }
 
-// Error names the cause and lists every violation; it never carries a payload value.
+// Error names the cause and lists every violation as POINTER: REASON ("(body)" for the whole body); it
+// never carries a payload value.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Err.Error())
@@ -52,33 +40,16 @@ func (e *Error) Error() string {
 		} else {
 			b.WriteString("; ")
 		}
-		b.WriteString(v.String())
+		if v.Pointer == "" {
+			b.WriteString("(body)")
+		} else {
+			b.WriteString(v.Pointer)
+		}
+		b.WriteString(": ")
+		b.WriteString(v.Reason)
 	}
 	return b.String()
 }
 
 // Unwrap returns Err.
 func (e *Error) Unwrap() error { return e.Err }
-
-func newError(cause error, pointer, format string, args ...any) *Error {
-	return &Error{Err: cause, Violations: []Violation{{Pointer: pointer, Reason: fmt.Sprintf(format, args...)}}}
-}
-
-// pointerOf renders path as a JSON pointer; reversed says the innermost key comes first.
-func pointerOf(path []string, reversed bool) string {
-	if len(path) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	for i := range path {
-		key := path[i]
-		if reversed {
-			key = path[len(path)-1-i]
-		}
-		b.WriteByte('/')
-		b.WriteString(pointerEscaper.Replace(key))
-	}
-	return b.String()
-}
-
-var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")

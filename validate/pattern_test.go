@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/internal/decode"
 )
 
 var localDateTimeRegexp = regexp.MustCompile(localDateTimePattern)
@@ -25,7 +26,7 @@ func FuzzLocalDateTimePattern(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		require.Equal(t, localDateTimeRegexp.MatchString(s), matchLocalDateTimeForm(s), "%q", s)
+		require.Equal(t, localDateTimeRegexp.MatchString(s), decode.MatchLocalDateTimeForm(s), "%q", s)
 	})
 }
 
@@ -62,7 +63,7 @@ func BenchmarkLocalDateTimePattern(b *testing.B) {
 	for _, impl := range []struct {
 		name  string
 		match func(string) bool
-	}{{"bytes", matchLocalDateTimeForm}, {"regexp", localDateTimeRegexp.MatchString}} {
+	}{{"bytes", decode.MatchLocalDateTimeForm}, {"regexp", localDateTimeRegexp.MatchString}} {
 		b.Run(impl.name, func(b *testing.B) {
 			for b.Loop() {
 				if !impl.match("2024-04-29T20:58:02") {

@@ -3,14 +3,8 @@ package validate_test
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"math"
-	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
+	"io/fs"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/internal/fixtures"
 	"github.com/smshook/smshook/validate"
 )
 
@@ -165,37 +160,40 @@ func lookup(node any, path string) (any, bool) {
 	return node, true
 }
 
-func newValidator(tb testing.TB, opts ...validate.Option) *validate.Validator {
-	tb.Helper()
-	v, err := validate.New(opts...)
-	require.NoError(tb, err)
-	return v
+// profiles are both profiles, by name.
+var profiles = map[string]validate.Profile{"strict": validate.Strict, "compatible": validate.Compatible}
+
+// delivery is what Body returns for a body it accepts.
+type delivery struct {
+	webhook api.Webhook
+	drift   []validate.Violation
 }
 
-func profiles(tb testing.TB) map[string]*validate.Validator {
-	tb.Helper()
-	return map[string]*validate.Validator{
-		"strict":     newValidator(tb),
-		"compatible": newValidator(tb, validate.WithProfile(validate.Compatible)),
-	}
+func (d delivery) event() api.EventType { return d.webhook.Head().Event }
+
+// known reports whether the delivery is of an event of the contract, bound into that event's envelope type.
+func (d delivery) known() bool {
+	_, generic := d.webhook.(*api.Envelope)
+	return !generic
 }
 
-// accept validates b with v and requires it to pass.
-func accept(tb testing.TB, v *validate.Validator, b []byte) *validate.Delivery {
+// accept validates b under p and requires it to pass.
+func accept(tb testing.TB, p validate.Profile, b []byte) delivery {
 	tb.Helper()
-	d, err := v.Body(b)
+	w, drift, err := validate.Body(b, p)
 	require.NoError(tb, err, "body: %s", b)
-	require.NotNil(tb, d)
-	return d
+	require.NotNil(tb, w)
+	return delivery{webhook: w, drift: drift}
 }
 
-// reject validates b with v and requires an *validate.Error wrapping cause, with violations at exactly the
+// reject validates b under p and requires an *validate.Error wrapping cause, with violations at exactly the
 // given pointers.
-func reject(tb testing.TB, v *validate.Validator, b []byte, cause error, pointers ...string) *validate.Error {
+func reject(tb testing.TB, p validate.Profile, b []byte, cause error, pointers ...string) *validate.Error {
 	tb.Helper()
-	d, err := v.Body(b)
+	w, drift, err := validate.Body(b, p)
 	require.Error(tb, err, "body: %s", b)
-	require.Nil(tb, d)
+	require.Nil(tb, w)
+	require.Nil(tb, drift)
 	require.ErrorIs(tb, err, cause)
 	var verr *validate.Error
 	require.ErrorAs(tb, err, &verr)
@@ -209,9 +207,8 @@ func reject(tb testing.TB, v *validate.Validator, b []byte, cause error, pointer
 // rejectBoth requires both profiles to reject b alike.
 func rejectBoth(tb testing.TB, b []byte, cause error, pointers ...string) {
 	tb.Helper()
-	for name, v := range profiles(tb) {
-		require.Equal(tb, name, v.Profile().String())
-		reject(tb, v, b, cause, pointers...)
+	for _, p := range profiles {
+		reject(tb, p, b, cause, pointers...)
 	}
 }
 
@@ -223,27 +220,20 @@ func pointersOf(violations []validate.Violation) []string {
 	return pointers
 }
 
-func envelopeOf[E any](tb testing.TB, d *validate.Delivery) *E {
+func envelopeOf[E any](tb testing.TB, d delivery) *E {
 	tb.Helper()
-	e, ok := d.Envelope.(*E)
-	require.True(tb, ok, "Envelope is %T, want %T", d.Envelope, e)
+	e, ok := any(d.webhook).(*E)
+	require.True(tb, ok, "the delivery is %T, want %T", d.webhook, e)
 	require.NotNil(tb, e)
 	return e
 }
 
 // marshalled returns the typed envelope of d as a decoded JSON document.
-func marshalled(tb testing.TB, d *validate.Delivery) any {
+func marshalled(tb testing.TB, d delivery) any {
 	tb.Helper()
-	out, err := json.Marshal(d.Envelope)
+	out, err := json.Marshal(d.webhook)
 	require.NoError(tb, err)
 	return decode(tb, out)
-}
-
-func readVendor(tb testing.TB, name string) []byte {
-	tb.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "testdata", "vendor", name))
-	require.NoError(tb, err)
-	return b
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -259,14 +249,14 @@ func TestTemplatesRoundTrip(t *testing.T) {
 	for _, event := range events {
 		t.Run(event, func(t *testing.T) {
 			t.Parallel()
-			for name, v := range profiles(t) {
-				d := accept(t, v, []byte(templates[event]))
-				require.Equal(t, api.EventType(event), d.Event, name)
-				require.True(t, d.Known())
-				require.Nil(t, d.Drift)
-				require.IsType(t, wantTypes[event], d.Envelope)
+			for name, p := range profiles {
+				d := accept(t, p, []byte(templates[event]))
+				require.Equal(t, api.EventType(event), d.event(), name)
+				require.True(t, d.known())
+				require.Nil(t, d.drift)
+				require.IsType(t, wantTypes[event], d.webhook)
 				// Every property of the template reached the typed envelope, with its value.
-				got, err := json.Marshal(d.Envelope)
+				got, err := json.Marshal(d.webhook)
 				require.NoError(t, err)
 				require.JSONEq(t, templates[event], string(got))
 			}
@@ -432,7 +422,7 @@ func TestHookRequired(t *testing.T) {
 		// Every required string has minLength 1; an empty dlrStatus is an unknown enum value instead.
 		t.Run(tt.event+"/"+tt.field+"/empty", func(t *testing.T) {
 			t.Parallel()
-			reject(t, newValidator(t), body(t, tt.event, with("hooks/0/"+tt.field, "")), validate.ErrInvalid, pointer)
+			reject(t, validate.Strict, body(t, tt.event, with("hooks/0/"+tt.field, "")), validate.ErrInvalid, pointer)
 		})
 	}
 }
@@ -471,7 +461,7 @@ func TestOptionalFields(t *testing.T) {
 		path := "hooks/0/" + tt.field
 		t.Run(tt.event+"/"+tt.field+"/present", func(t *testing.T) {
 			t.Parallel()
-			d := accept(t, newValidator(t), body(t, tt.event))
+			d := accept(t, validate.Strict, body(t, tt.event))
 			_, ok := lookup(marshalled(t, d), path)
 			require.True(t, ok, "the template's %s was not bound", tt.field)
 		})
@@ -484,9 +474,9 @@ func TestOptionalFields(t *testing.T) {
 		} {
 			t.Run(tt.event+"/"+tt.field+"/"+e.name, func(t *testing.T) {
 				t.Parallel()
-				for _, v := range profiles(t) {
-					d := accept(t, v, body(t, tt.event, e.edit))
-					require.Nil(t, d.Drift)
+				for _, p := range profiles {
+					d := accept(t, p, body(t, tt.event, e.edit))
+					require.Nil(t, d.drift)
 					_, ok := lookup(marshalled(t, d), path)
 					require.False(t, ok, "%s is bound to a value", tt.field)
 				}
@@ -504,17 +494,17 @@ func TestIntegers(t *testing.T) {
 	fields := []struct {
 		event string
 		field string
-		get   func(testing.TB, *validate.Delivery) int64
+		get   func(testing.TB, delivery) int64
 	}{
-		{event: messageResult, field: "recipientSeq", get: func(tb testing.TB, d *validate.Delivery) int64 {
+		{event: messageResult, field: "recipientSeq", get: func(tb testing.TB, d delivery) int64 {
 			return envelopeOf[api.MessageResultUpdateEnvelope](tb, d).Hooks[0].RecipientSeq
 		}},
-		{event: messageResult, field: "messageCount", get: func(tb testing.TB, d *validate.Delivery) int64 {
+		{event: messageResult, field: "messageCount", get: func(tb testing.TB, d delivery) int64 {
 			n := envelopeOf[api.MessageResultUpdateEnvelope](tb, d).Hooks[0].MessageCount
 			require.NotNil(tb, n)
 			return *n
 		}},
-		{event: international, field: "recipientSeq", get: func(tb testing.TB, d *validate.Delivery) int64 {
+		{event: international, field: "recipientSeq", get: func(tb testing.TB, d delivery) int64 {
 			return envelopeOf[api.InternationalDeliveryReceiptEnvelope](tb, d).Hooks[0].RecipientSeq
 		}},
 	}
@@ -552,8 +542,8 @@ func TestIntegers(t *testing.T) {
 					rejectBoth(t, b, validate.ErrInvalid, "/hooks/0/"+f.field)
 					return
 				}
-				for _, v := range profiles(t) {
-					require.Equal(t, tt.want, f.get(t, accept(t, v, b)))
+				for _, p := range profiles {
+					require.Equal(t, tt.want, f.get(t, accept(t, p, b)))
 				}
 			})
 		}
@@ -565,12 +555,12 @@ func TestDateTimes(t *testing.T) {
 	fields := []struct {
 		event string
 		field string
-		get   func(testing.TB, *validate.Delivery) *time.Time
+		get   func(testing.TB, delivery) *time.Time
 	}{
-		{event: unsubscribe, field: "createdDateTime", get: func(tb testing.TB, d *validate.Delivery) *time.Time {
+		{event: unsubscribe, field: "createdDateTime", get: func(tb testing.TB, d delivery) *time.Time {
 			return envelopeOf[api.UnsubscribeEnvelope](tb, d).Hooks[0].CreatedDateTime
 		}},
-		{event: conversion, field: "blockedDateTime", get: func(tb testing.TB, d *validate.Delivery) *time.Time {
+		{event: conversion, field: "blockedDateTime", get: func(tb testing.TB, d delivery) *time.Time {
 			return envelopeOf[api.ConversionBlockEnvelope](tb, d).Hooks[0].BlockedDateTime
 		}},
 	}
@@ -606,7 +596,7 @@ func TestDateTimes(t *testing.T) {
 					rejectBoth(t, b, validate.ErrInvalid, "/hooks/0/"+f.field)
 					return
 				}
-				got := f.get(t, accept(t, newValidator(t), b))
+				got := f.get(t, accept(t, validate.Strict, b))
 				require.NotNil(t, got)
 				require.True(t, tt.want.Equal(*got), "got %v, want %v", got, tt.want)
 				_, offset := got.Zone()
@@ -656,7 +646,7 @@ func TestLocalDateTimes(t *testing.T) {
 					rejectBoth(t, b, validate.ErrInvalid, "/hooks/0/"+f.field)
 					return
 				}
-				env := envelopeOf[api.MessageResultUpdateEnvelope](t, accept(t, newValidator(t), b))
+				env := envelopeOf[api.MessageResultUpdateEnvelope](t, accept(t, validate.Strict, b))
 				got := f.get(&env.Hooks[0])
 				require.NotNil(t, got)
 				require.True(t, tt.want.Equal(got.Time()), "got %v, want %v", got.Time(), tt.want)
@@ -673,12 +663,12 @@ func TestEnums(t *testing.T) {
 		event  string
 		field  string
 		values []string
-		get    func(testing.TB, *validate.Delivery) string
+		get    func(testing.TB, delivery) string
 	}{
 		{
 			event: messageResult, field: "messageStatus",
 			values: []string{"COMPLETED", "FAILED", "CANCEL", "DUPLICATED", "FAILED_AD", "RESERVED", "SENDING", "RESEND_AD"},
-			get: func(tb testing.TB, d *validate.Delivery) string {
+			get: func(tb testing.TB, d delivery) string {
 				s := envelopeOf[api.MessageResultUpdateEnvelope](tb, d).Hooks[0].MessageStatus
 				require.NotNil(tb, s)
 				return string(*s)
@@ -687,7 +677,7 @@ func TestEnums(t *testing.T) {
 		{
 			event: international, field: "dlrStatus",
 			values: []string{"ACCEPTED", "DELIVERED", "BUFFERED", "EXPIRED", "FAILED", "REJECTED", "UNKNOWN"},
-			get: func(tb testing.TB, d *validate.Delivery) string {
+			get: func(tb testing.TB, d delivery) string {
 				return string(envelopeOf[api.InternationalDeliveryReceiptEnvelope](tb, d).Hooks[0].DlrStatus)
 			},
 		},
@@ -697,9 +687,9 @@ func TestEnums(t *testing.T) {
 		for _, value := range f.values {
 			t.Run(f.field+"/"+value, func(t *testing.T) {
 				t.Parallel()
-				for _, v := range profiles(t) {
-					d := accept(t, v, body(t, f.event, with("hooks/0/"+f.field, value)))
-					require.Nil(t, d.Drift)
+				for _, p := range profiles {
+					d := accept(t, p, body(t, f.event, with("hooks/0/"+f.field, value)))
+					require.Nil(t, d.drift)
 					require.Equal(t, value, f.get(t, d))
 				}
 			})
@@ -713,12 +703,12 @@ func TestEnums(t *testing.T) {
 			t.Run(f.field+"/unknown "+strconv.Quote(unknown), func(t *testing.T) {
 				t.Parallel()
 				b := body(t, f.event, with("hooks/0/"+f.field, unknown))
-				reject(t, newValidator(t), b, validate.ErrInvalid, pointer)
+				reject(t, validate.Strict, b, validate.ErrInvalid, pointer)
 
-				d := accept(t, newValidator(t, validate.WithProfile(validate.Compatible)), b)
-				require.Len(t, d.Drift, 1)
-				require.Equal(t, pointer, d.Drift[0].Pointer)
-				require.NotEmpty(t, d.Drift[0].Reason)
+				d := accept(t, validate.Compatible, b)
+				require.Len(t, d.drift, 1)
+				require.Equal(t, pointer, d.drift[0].Pointer)
+				require.NotEmpty(t, d.drift[0].Reason)
 				require.Equal(t, unknown, f.get(t, d))
 			})
 		}
@@ -743,14 +733,14 @@ func TestEnums(t *testing.T) {
 			return map[string]any{"hookId": "h", "requestId": "r", "recipientSeq": 1, "messageStatus": status}
 		}
 		b := body(t, messageResult, with("hooks", []any{hook("NEW_1"), hook("COMPLETED"), hook("NEW_2")}))
-		reject(t, newValidator(t), b, validate.ErrInvalid, "/hooks/0/messageStatus", "/hooks/2/messageStatus")
-		d := accept(t, newValidator(t, validate.WithProfile(validate.Compatible)), b)
-		require.ElementsMatch(t, []string{"/hooks/0/messageStatus", "/hooks/2/messageStatus"}, pointersOf(d.Drift))
+		reject(t, validate.Strict, b, validate.ErrInvalid, "/hooks/0/messageStatus", "/hooks/2/messageStatus")
+		d := accept(t, validate.Compatible, b)
+		require.ElementsMatch(t, []string{"/hooks/0/messageStatus", "/hooks/2/messageStatus"}, pointersOf(d.drift))
 	})
 	t.Run("drift beside a violation", func(t *testing.T) {
 		t.Parallel()
 		b := body(t, international, with("hooks/0/dlrStatus", "NEW_STATUS"), without("hooks/0/requestId"))
-		verr := reject(t, newValidator(t, validate.WithProfile(validate.Compatible)), b, validate.ErrInvalid, "/hooks/0/requestId")
+		verr := reject(t, validate.Compatible, b, validate.ErrInvalid, "/hooks/0/requestId")
 		require.Len(t, verr.Violations, 1)
 	})
 }
@@ -782,20 +772,19 @@ func TestEvents(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			b := body(t, unsubscribe, tt.edits...)
-			reject(t, newValidator(t), b, validate.ErrInvalid, tt.strict...)
-			compatible := newValidator(t, validate.WithProfile(validate.Compatible))
+			reject(t, validate.Strict, b, validate.ErrInvalid, tt.strict...)
 			if tt.compatible != nil {
-				reject(t, compatible, b, validate.ErrInvalid, tt.compatible...)
+				reject(t, validate.Compatible, b, validate.ErrInvalid, tt.compatible...)
 				return
 			}
-			d := accept(t, compatible, b)
-			require.False(t, d.Known())
-			require.Len(t, d.Drift, 1)
-			require.Equal(t, "/event", d.Drift[0].Pointer)
+			d := accept(t, validate.Compatible, b)
+			require.False(t, d.known())
+			require.Len(t, d.drift, 1)
+			require.Equal(t, "/event", d.drift[0].Pointer)
 			env := envelopeOf[api.Envelope](t, d)
 			want := decode(t, b).(map[string]any)
-			require.Equal(t, want["event"], string(d.Event))
-			require.Equal(t, d.Event, env.Event)
+			require.Equal(t, want["event"], string(d.event()))
+			require.Equal(t, d.event(), env.Event)
 			require.Equal(t, "hooks-1", env.HooksId)
 			require.Equal(t, "config-1", env.WebhookConfigId)
 			require.Equal(t, "SMS", env.ProductName)
@@ -830,12 +819,12 @@ func TestUnknownProperties(t *testing.T) {
 		for _, event := range inEvents {
 			t.Run(event+"/"+tt.name, func(t *testing.T) {
 				t.Parallel()
-				for _, v := range profiles(t) {
-					d := accept(t, v, body(t, event, tt.edit))
-					require.Nil(t, d.Drift)
-					require.Equal(t, api.EventType(event), d.Event)
+				for _, p := range profiles {
+					d := accept(t, p, body(t, event, tt.edit))
+					require.Nil(t, d.drift)
+					require.Equal(t, api.EventType(event), d.event())
 					// The typed envelope is the template's: the unknown property changed nothing.
-					require.Equal(t, accept(t, v, body(t, event)).Envelope, d.Envelope)
+					require.Equal(t, accept(t, p, body(t, event)).webhook, d.webhook)
 				}
 			})
 		}
@@ -853,11 +842,11 @@ func TestVendorExamples(t *testing.T) {
 	tests := []struct {
 		file  string
 		event api.EventType
-		check func(testing.TB, *validate.Delivery)
+		check func(testing.TB, delivery)
 	}{
 		{
 			file: "unsubscribe.json", event: api.EventTypeUnsubscribe,
-			check: func(tb testing.TB, d *validate.Delivery) {
+			check: func(tb testing.TB, d delivery) {
 				env := envelopeOf[api.UnsubscribeEnvelope](tb, d)
 				require.Equal(tb, hooksID, env.HooksId)
 				require.Equal(tb, webhookConfigID, env.WebhookConfigId)
@@ -879,7 +868,7 @@ func TestVendorExamples(t *testing.T) {
 		},
 		{
 			file: "message-result-update.json", event: api.EventTypeMessageResultUpdate,
-			check: func(tb testing.TB, d *validate.Delivery) {
+			check: func(tb testing.TB, d delivery) {
 				env := envelopeOf[api.MessageResultUpdateEnvelope](tb, d)
 				require.Equal(tb, hooksID, env.HooksId)
 				require.Equal(tb, webhookConfigID, env.WebhookConfigId)
@@ -914,7 +903,7 @@ func TestVendorExamples(t *testing.T) {
 		},
 		{
 			file: "conversion-block.json", event: api.EventTypeConversionBlock,
-			check: func(tb testing.TB, d *validate.Delivery) {
+			check: func(tb testing.TB, d delivery) {
 				env := envelopeOf[api.ConversionBlockEnvelope](tb, d)
 				require.Equal(tb, hooksID, env.HooksId)
 				require.Equal(tb, webhookConfigID, env.WebhookConfigId)
@@ -933,7 +922,7 @@ func TestVendorExamples(t *testing.T) {
 		},
 		{
 			file: "international-delivery-receipt.json", event: api.EventTypeInternationalDeliveryReceipt,
-			check: func(tb testing.TB, d *validate.Delivery) {
+			check: func(tb testing.TB, d delivery) {
 				env := envelopeOf[api.InternationalDeliveryReceiptEnvelope](tb, d)
 				require.Equal(tb, hooksID, env.HooksId)
 				require.Equal(tb, webhookConfigID, env.WebhookConfigId)
@@ -957,28 +946,28 @@ func TestVendorExamples(t *testing.T) {
 		covered[tt.file] = true
 		t.Run(tt.file, func(t *testing.T) {
 			t.Parallel()
-			for _, v := range profiles(t) {
-				d := accept(t, v, readVendor(t, tt.file))
-				require.Equal(t, tt.event, d.Event)
-				require.True(t, d.Known())
-				require.Nil(t, d.Drift)
+			for _, p := range profiles {
+				d := accept(t, p, fixtures.Read(tt.file))
+				require.Equal(t, tt.event, d.event())
+				require.True(t, d.known())
+				require.Nil(t, d.drift)
 				tt.check(t, d)
 			}
 		})
 	}
-	files, err := filepath.Glob(filepath.Join("..", "testdata", "vendor", "*.json"))
+	files, err := fs.Glob(fixtures.Vendor, "*.json")
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
 	for _, f := range files {
-		require.True(t, covered[filepath.Base(f)], "vendor example %s has no test", f)
+		require.True(t, covered[f], "vendor example %s has no test", f)
 	}
 }
 
 func TestPublishedMessageResultExample(t *testing.T) {
 	t.Parallel()
-	published := readVendor(t, "message-result-update.published.json")
-	for _, v := range profiles(t) {
-		verr := reject(t, v, published, validate.ErrMalformed, "/hooks/0")
+	published := fixtures.Read("message-result-update.published.json")
+	for _, p := range profiles {
+		verr := reject(t, p, published, validate.ErrMalformed, "/hooks/0")
 		require.Len(t, verr.Violations, 1)
 		require.Contains(t, verr.Violations[0].Reason, "line 27")
 	}
@@ -986,8 +975,8 @@ func TestPublishedMessageResultExample(t *testing.T) {
 	// The published example is valid once its trailing comma is gone.
 	fixed := bytes.Replace(published, []byte("},\n}"), []byte("}\n}"), 1)
 	require.NotEqual(t, published, fixed)
-	require.Equal(t, readVendor(t, "message-result-update.json"), fixed)
-	accept(t, newValidator(t), fixed)
+	require.Equal(t, fixtures.Read("message-result-update.json"), fixed)
+	accept(t, validate.Strict, fixed)
 }
 
 // nested returns depth arrays nested in each other.
@@ -1055,8 +1044,8 @@ func TestMalformed(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			for _, v := range profiles(t) {
-				verr := reject(t, v, []byte(tt.body), validate.ErrMalformed, tt.pointer)
+			for _, p := range profiles {
+				verr := reject(t, p, []byte(tt.body), validate.ErrMalformed, tt.pointer)
 				require.Len(t, verr.Violations, 1)
 				require.Contains(t, verr.Violations[0].Reason, "invalid JSON at line ")
 				require.NotErrorIs(t, verr, validate.ErrInvalid)
@@ -1080,7 +1069,7 @@ func TestMalformedPosition(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := newValidator(t).Body([]byte(tt.body))
+			_, _, err := validate.Body([]byte(tt.body), validate.Strict)
 			var verr *validate.Error
 			require.ErrorAs(t, err, &verr)
 			require.ErrorIs(t, err, validate.ErrMalformed)
@@ -1099,16 +1088,16 @@ func TestDeepNesting(t *testing.T) {
 	for _, path := range []string{"extra", "hooks/0/extra"} {
 		t.Run("9000 deep in an unknown property at "+path, func(t *testing.T) {
 			t.Parallel()
-			for _, v := range profiles(t) {
-				d := accept(t, v, body(t, unsubscribe, with(path, raw(nested(9000)))))
-				require.Nil(t, d.Drift)
+			for _, p := range profiles {
+				d := accept(t, p, body(t, unsubscribe, with(path, raw(nested(9000)))))
+				require.Nil(t, d.drift)
 			}
 		})
 	}
 	t.Run("9000 deep in a hook of an unknown event", func(t *testing.T) {
 		t.Parallel()
 		b := body(t, unsubscribe, with("event", "NEW_EVENT"), with("hooks/0/extra", raw(nested(9000))))
-		d := accept(t, newValidator(t, validate.WithProfile(validate.Compatible)), b)
+		d := accept(t, validate.Compatible, b)
 		require.Len(t, envelopeOf[api.Envelope](t, d).Hooks, 1)
 	})
 }
@@ -1144,7 +1133,7 @@ func TestStringDecoding(t *testing.T) {
 			require.Equal(t, tt.want, stdlib, "the expectation disagrees with encoding/json")
 
 			b := body(t, unsubscribe, with("hooks/0/enterpriseName", raw(tt.literal)))
-			env := envelopeOf[api.UnsubscribeEnvelope](t, accept(t, newValidator(t), b))
+			env := envelopeOf[api.UnsubscribeEnvelope](t, accept(t, validate.Strict, b))
 			require.Equal(t, ptr(tt.want), env.Hooks[0].EnterpriseName)
 		})
 	}
@@ -1156,14 +1145,14 @@ func TestExactNameBinding(t *testing.T) {
 	tests := []struct {
 		name    string
 		body    string
-		check   func(testing.TB, *validate.Delivery)
+		check   func(testing.TB, delivery)
 		stdlib  any // the type encoding/json fills, to show it would bind the other key
 		pointer string
 	}{
 		{
 			name: "HOOKID after hookId",
 			body: `{` + envelope + `,"event":"UNSUBSCRIBE","hooks":[{"hookId":"right","recipientNo":"01012341234","HOOKID":"wrong"}]}`,
-			check: func(tb testing.TB, d *validate.Delivery) {
+			check: func(tb testing.TB, d delivery) {
 				require.Equal(tb, "right", envelopeOf[api.UnsubscribeEnvelope](tb, d).Hooks[0].HookId)
 			},
 			stdlib: &api.UnsubscribeEnvelope{},
@@ -1171,7 +1160,7 @@ func TestExactNameBinding(t *testing.T) {
 		{
 			name: "RecipientNo after recipientNo",
 			body: `{` + envelope + `,"event":"UNSUBSCRIBE","hooks":[{"hookId":"h","recipientNo":"01012341234","RecipientNo":"01000000000"}]}`,
-			check: func(tb testing.TB, d *validate.Delivery) {
+			check: func(tb testing.TB, d delivery) {
 				require.Equal(tb, "01012341234", envelopeOf[api.UnsubscribeEnvelope](tb, d).Hooks[0].RecipientNo)
 			},
 			stdlib: &api.UnsubscribeEnvelope{},
@@ -1179,7 +1168,7 @@ func TestExactNameBinding(t *testing.T) {
 		{
 			name: "optional RecipientNo after recipientNo",
 			body: `{` + envelope + `,"event":"MESSAGE_RESULT_UPDATE","hooks":[{"hookId":"h","requestId":"r","recipientSeq":1,"recipientNo":"01012341234","RecipientNo":"01000000000"}]}`,
-			check: func(tb testing.TB, d *validate.Delivery) {
+			check: func(tb testing.TB, d delivery) {
 				require.Equal(tb, ptr("01012341234"), envelopeOf[api.MessageResultUpdateEnvelope](tb, d).Hooks[0].RecipientNo)
 			},
 			stdlib: &api.MessageResultUpdateEnvelope{},
@@ -1187,7 +1176,7 @@ func TestExactNameBinding(t *testing.T) {
 		{
 			name: "only RecipientNo",
 			body: `{` + envelope + `,"event":"MESSAGE_RESULT_UPDATE","hooks":[{"hookId":"h","requestId":"r","recipientSeq":1,"RecipientNo":"01000000000"}]}`,
-			check: func(tb testing.TB, d *validate.Delivery) {
+			check: func(tb testing.TB, d delivery) {
 				require.Nil(tb, envelopeOf[api.MessageResultUpdateEnvelope](tb, d).Hooks[0].RecipientNo)
 			},
 			stdlib: &api.MessageResultUpdateEnvelope{},
@@ -1195,7 +1184,7 @@ func TestExactNameBinding(t *testing.T) {
 		{
 			name: "case variant of an integer with another type",
 			body: `{` + envelope + `,"event":"INTERNATIONAL_DELIVERY_RECEIPT","hooks":[{"hookId":"h","requestId":"r","recipientSeq":7,"dlrStatus":"ACCEPTED","RECIPIENTSEQ":8}]}`,
-			check: func(tb testing.TB, d *validate.Delivery) {
+			check: func(tb testing.TB, d delivery) {
 				require.Equal(tb, int64(7), envelopeOf[api.InternationalDeliveryReceiptEnvelope](tb, d).Hooks[0].RecipientSeq)
 			},
 			stdlib: &api.InternationalDeliveryReceiptEnvelope{},
@@ -1203,8 +1192,8 @@ func TestExactNameBinding(t *testing.T) {
 		{
 			name: "EVENT after event",
 			body: `{` + envelope + `,"event":"UNSUBSCRIBE","EVENT":"CONVERSION_BLOCK","hooks":[{"hookId":"h","recipientNo":"01012341234"}]}`,
-			check: func(tb testing.TB, d *validate.Delivery) {
-				require.Equal(tb, api.EventTypeUnsubscribe, d.Event)
+			check: func(tb testing.TB, d delivery) {
+				require.Equal(tb, api.EventTypeUnsubscribe, d.event())
 				require.Equal(tb, api.EventTypeUnsubscribe, envelopeOf[api.UnsubscribeEnvelope](tb, d).Event)
 			},
 			stdlib: &api.UnsubscribeEnvelope{},
@@ -1224,9 +1213,9 @@ func TestExactNameBinding(t *testing.T) {
 			}
 			// encoding/json matches names case-insensitively and keeps the last: the body tells the two apart.
 			require.NoError(t, json.Unmarshal([]byte(tt.body), tt.stdlib))
-			d := accept(t, newValidator(t), []byte(tt.body))
-			require.Nil(t, d.Drift)
-			require.NotEqual(t, tt.stdlib, d.Envelope)
+			d := accept(t, validate.Strict, []byte(tt.body))
+			require.Nil(t, d.drift)
+			require.NotEqual(t, tt.stdlib, d.webhook)
 			tt.check(t, d)
 		})
 	}
@@ -1298,12 +1287,12 @@ func TestViolationsNeverCarryValues(t *testing.T) {
 			require.ErrorAs(tb, err, &verr)
 			for _, v := range verr.Violations {
 				require.NotContains(tb, v.Reason, secret)
-				require.NotContains(tb, v.String(), secret)
+				require.NotContains(tb, fmt.Sprintf("%+v", v), secret)
 			}
 		}
 		for _, v := range drift {
 			require.NotContains(tb, v.Reason, secret)
-			require.NotContains(tb, v.String(), secret)
+			require.NotContains(tb, fmt.Sprintf("%+v", v), secret)
 		}
 	}
 	for _, tt := range tests {
@@ -1315,14 +1304,12 @@ func TestViolationsNeverCarryValues(t *testing.T) {
 			}
 			b := body(t, tt.event, tt.edits...)
 			require.Contains(t, string(b), secret)
-			strict, err := newValidator(t).Body(b)
+			strict, _, err := validate.Body(b, validate.Strict)
 			require.Error(t, err, "Strict accepted the body")
 			require.Nil(t, strict)
 			check(t, secret, err, nil)
-			compatible, err := newValidator(t, validate.WithProfile(validate.Compatible)).Body(b)
-			var drift []validate.Violation
+			compatible, drift, err := validate.Body(b, validate.Compatible)
 			if compatible != nil {
-				drift = compatible.Drift
 				require.NotEmpty(t, drift, "Compatible accepted without drift")
 			}
 			check(t, secret, err, drift)
@@ -1346,10 +1333,11 @@ func TestViolationsNeverCarryValues(t *testing.T) {
 	for _, tt := range malformed {
 		t.Run("malformed/"+tt.name, func(t *testing.T) {
 			t.Parallel()
-			for _, v := range profiles(t) {
-				d, err := v.Body([]byte(tt.body))
+			for _, p := range profiles {
+				w, drift, err := validate.Body([]byte(tt.body), p)
 				require.Error(t, err)
-				require.Nil(t, d)
+				require.Nil(t, w)
+				require.Nil(t, drift)
 				check(t, "01099998888", err, nil)
 				check(t, "1099998888", err, nil)
 			}
@@ -1357,280 +1345,8 @@ func TestViolationsNeverCarryValues(t *testing.T) {
 	}
 }
 
-func TestCheckContentType(t *testing.T) {
+func TestBodyIsSafeForConcurrentUse(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		contentType string
-		ok          bool
-	}{
-		{contentType: "application/json", ok: true},
-		{contentType: "application/json;charset=UTF-8", ok: true},
-		{contentType: "application/json; charset=utf-8", ok: true},
-		{contentType: "Application/JSON", ok: true},
-		{contentType: "text/plain"},
-		{contentType: ""},
-		{contentType: "application/jsonx"},
-		{contentType: "application/problem+json"},
-		{contentType: "application/x-www-form-urlencoded"},
-		{contentType: "application/json;charset"},
-		{contentType: "json"},
-	}
-	for _, tt := range tests {
-		t.Run(strconv.Quote(tt.contentType), func(t *testing.T) {
-			t.Parallel()
-			err := validate.CheckContentType(tt.contentType)
-			if tt.ok {
-				require.NoError(t, err)
-				return
-			}
-			require.ErrorIs(t, err, validate.ErrUnsupportedMediaType)
-			var verr *validate.Error
-			require.ErrorAs(t, err, &verr)
-			require.Len(t, verr.Violations, 1)
-			require.Empty(t, verr.Violations[0].Pointer)
-		})
-	}
-}
-
-// unreadable fails the test when read: the body of a request that must be refused unread.
-type unreadable struct{ tb testing.TB }
-
-func (u unreadable) Read([]byte) (int, error) {
-	u.tb.Error("the body was read")
-	return 0, io.ErrUnexpectedEOF
-}
-
-// failing returns its data, then err.
-type failing struct {
-	data []byte
-	err  error
-}
-
-func (f *failing) Read(p []byte) (int, error) {
-	if len(f.data) == 0 {
-		return 0, f.err
-	}
-	n := copy(p, f.data)
-	f.data = f.data[n:]
-	return n, nil
-}
-
-func TestReadBody(t *testing.T) {
-	t.Parallel()
-	const limit = 64
-	errConnection := errors.New("connection reset")
-	small := []byte(`{"a":1}`)
-	large := bytes.Repeat([]byte("0123456789"), 30<<10) // 300 KiB
-	tests := []struct {
-		name          string
-		body          func(testing.TB) io.Reader // nil: the request has no Body, as a client request may
-		contentLength int64
-		limit         int64 // 64 when 0
-		want          []byte
-		err           error // the cause, or nil
-	}{
-		{
-			name:          "declared length over the limit",
-			body:          func(tb testing.TB) io.Reader { return unreadable{tb} },
-			contentLength: limit + 1,
-			err:           validate.ErrBodyTooLarge,
-		},
-		{
-			name:          "declared length far over the limit",
-			body:          func(tb testing.TB) io.Reader { return unreadable{tb} },
-			contentLength: 1 << 40,
-			err:           validate.ErrBodyTooLarge,
-		},
-		{
-			name:          "unknown length, one byte over the limit",
-			body:          func(testing.TB) io.Reader { return bytes.NewReader(bytes.Repeat([]byte("a"), limit+1)) },
-			contentLength: -1,
-			err:           validate.ErrBodyTooLarge,
-		},
-		{
-			name:          "unknown length, exactly the limit",
-			body:          func(testing.TB) io.Reader { return bytes.NewReader(bytes.Repeat([]byte("a"), limit)) },
-			contentLength: -1,
-			want:          bytes.Repeat([]byte("a"), limit),
-		},
-		{
-			name:          "declared length of exactly the limit",
-			body:          func(testing.TB) io.Reader { return bytes.NewReader(bytes.Repeat([]byte("b"), limit)) },
-			contentLength: limit,
-			want:          bytes.Repeat([]byte("b"), limit),
-		},
-		{
-			name:          "declared length too small",
-			body:          func(testing.TB) io.Reader { return bytes.NewReader(bytes.Repeat([]byte("c"), limit+1)) },
-			contentLength: 3,
-			err:           validate.ErrBodyTooLarge,
-		},
-		{
-			name:          "empty",
-			body:          func(testing.TB) io.Reader { return bytes.NewReader(nil) },
-			contentLength: 0,
-			want:          []byte{},
-		},
-		{
-			name:          "connection error",
-			body:          func(testing.TB) io.Reader { return &failing{data: []byte("{"), err: errConnection} },
-			contentLength: -1,
-			err:           errConnection,
-		},
-		{
-			name:          "largest limit, unknown length",
-			body:          func(testing.TB) io.Reader { return bytes.NewReader(small) },
-			contentLength: -1,
-			limit:         math.MaxInt64,
-			want:          small,
-		},
-		{
-			name:          "largest limit, declared length",
-			body:          func(testing.TB) io.Reader { return bytes.NewReader(small) },
-			contentLength: int64(len(small)),
-			limit:         math.MaxInt64,
-			want:          small,
-		},
-		{
-			// Shorter than declared, as net/http's server reports it; the claim made no buffer of its size.
-			name:          "declared length of the largest limit",
-			body:          func(testing.TB) io.Reader { return bytes.NewReader(small) },
-			contentLength: math.MaxInt64,
-			limit:         math.MaxInt64,
-			err:           io.ErrUnexpectedEOF,
-		},
-		{
-			name:          "declared length of the largest limit, 300 KiB sent",
-			body:          func(testing.TB) io.Reader { return bytes.NewReader(large) },
-			contentLength: math.MaxInt64,
-			limit:         math.MaxInt64,
-			err:           io.ErrUnexpectedEOF,
-		},
-		{
-			name:          "declared length beyond 64 KiB, sent whole",
-			body:          func(testing.TB) io.Reader { return bytes.NewReader(large) },
-			contentLength: int64(len(large)),
-			limit:         1 << 20,
-			want:          large,
-		},
-		{
-			name:          "declared length beyond 64 KiB, one byte short",
-			body:          func(testing.TB) io.Reader { return bytes.NewReader(large[1:]) },
-			contentLength: int64(len(large)),
-			limit:         1 << 20,
-			err:           io.ErrUnexpectedEOF,
-		},
-		{
-			name:          "declared length beyond 64 KiB, longer than declared, within the limit",
-			body:          func(testing.TB) io.Reader { return bytes.NewReader(large) },
-			contentLength: int64(len(large)) - 1,
-			limit:         1 << 20,
-			want:          large,
-		},
-		{
-			name:          "declared length beyond 64 KiB, longer than declared, over the limit",
-			body:          func(testing.TB) io.Reader { return bytes.NewReader(large) },
-			contentLength: int64(len(large)) - 1,
-			limit:         int64(len(large)) - 1,
-			err:           validate.ErrBodyTooLarge,
-		},
-		{
-			name:          "no Body",
-			contentLength: 0,
-			want:          []byte{},
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			r := httptest.NewRequest(http.MethodPost, "/", nil)
-			r.Body = nil
-			if tt.body != nil {
-				r.Body = io.NopCloser(tt.body(t))
-			}
-			r.ContentLength = tt.contentLength
-			limit := tt.limit
-			if limit == 0 {
-				limit = 64
-			}
-			var got []byte
-			var err error
-			require.NotPanics(t, func() { got, err = validate.ReadBody(r, limit) })
-			switch {
-			case tt.err == nil:
-				require.NoError(t, err)
-				require.Equal(t, tt.want, got)
-			case errors.Is(tt.err, validate.ErrBodyTooLarge):
-				require.Nil(t, got)
-				require.ErrorIs(t, err, validate.ErrBodyTooLarge)
-				var verr *validate.Error
-				require.ErrorAs(t, err, &verr)
-			default:
-				require.Nil(t, got)
-				require.ErrorIs(t, err, tt.err)
-				require.NotErrorIs(t, err, validate.ErrBodyTooLarge)
-			}
-		})
-	}
-}
-
-func TestRequest(t *testing.T) {
-	t.Parallel()
-	vendor := readVendor(t, "unsubscribe.json")
-	tests := []struct {
-		name        string
-		opts        []validate.Option
-		contentType string
-		body        []byte
-		err         error
-		event       api.EventType
-	}{
-		{name: "vendor example", contentType: "application/json;charset=UTF-8", body: vendor, event: api.EventTypeUnsubscribe},
-		{name: "no charset", contentType: "application/json", body: vendor, event: api.EventTypeUnsubscribe},
-		{name: "text/plain", contentType: "text/plain", body: vendor, err: validate.ErrUnsupportedMediaType},
-		{name: "no content type", body: vendor, err: validate.ErrUnsupportedMediaType},
-		{name: "body over the configured limit", opts: []validate.Option{validate.WithMaxBodyBytes(int64(len(vendor) - 1))}, contentType: "application/json", body: vendor, err: validate.ErrBodyTooLarge},
-		{name: "body at the configured limit", opts: []validate.Option{validate.WithMaxBodyBytes(int64(len(vendor)))}, contentType: "application/json", body: vendor, event: api.EventTypeUnsubscribe},
-		{name: "zero limit keeps the default", opts: []validate.Option{validate.WithMaxBodyBytes(0)}, contentType: "application/json", body: vendor, event: api.EventTypeUnsubscribe},
-		{name: "over the default limit", contentType: "application/json", body: append(bytes.Repeat([]byte(" "), int(validate.DefaultMaxBodyBytes)), vendor...), err: validate.ErrBodyTooLarge},
-		{name: "padded to the default limit", contentType: "application/json", body: append(bytes.Repeat([]byte(" "), int(validate.DefaultMaxBodyBytes)-len(vendor)), vendor...), event: api.EventTypeUnsubscribe},
-		{name: "malformed", contentType: "application/json", body: readVendor(t, "message-result-update.published.json"), err: validate.ErrMalformed},
-		{name: "invalid", contentType: "application/json", body: body(t, unsubscribe, without("hooks/0/recipientNo")), err: validate.ErrInvalid},
-		{name: "unknown event under Strict", contentType: "application/json", body: body(t, unsubscribe, with("event", "NEW_EVENT")), err: validate.ErrInvalid},
-		{name: "unknown event under Compatible", opts: []validate.Option{validate.WithProfile(validate.Compatible)}, contentType: "application/json", body: body(t, unsubscribe, with("event", "NEW_EVENT")), event: "NEW_EVENT"},
-		{name: "largest limit", opts: []validate.Option{validate.WithMaxBodyBytes(math.MaxInt64)}, contentType: "application/json", body: vendor, event: api.EventTypeUnsubscribe},
-		{name: "no Body is an empty body", contentType: "application/json", err: validate.ErrMalformed},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(tt.body))
-			if tt.body == nil {
-				r.Body = nil // as http.NewRequest leaves it for a request without a body
-			}
-			if tt.contentType != "" {
-				r.Header.Set("Content-Type", tt.contentType)
-			}
-			var d *validate.Delivery
-			var err error
-			require.NotPanics(t, func() { d, err = newValidator(t, tt.opts...).Request(r) })
-			if tt.err != nil {
-				require.Nil(t, d)
-				require.ErrorIs(t, err, tt.err)
-				var verr *validate.Error
-				require.ErrorAs(t, err, &verr)
-				require.NotEmpty(t, verr.Violations)
-				return
-			}
-			require.NoError(t, err)
-			require.Equal(t, tt.event, d.Event)
-		})
-	}
-}
-
-func TestValidatorIsSafeForConcurrentUse(t *testing.T) {
-	t.Parallel()
-	v := newValidator(t, validate.WithProfile(validate.Compatible))
 	bodies := [][]byte{
 		body(t, unsubscribe), body(t, messageResult, with("hooks/0/messageStatus", "NEW")),
 		body(t, conversion), body(t, international, with("event", "NEW_EVENT")),
@@ -1640,7 +1356,7 @@ func TestValidatorIsSafeForConcurrentUse(t *testing.T) {
 		go func() {
 			var err error
 			for j := range 20 {
-				if _, e := v.Body(bodies[(i+j)%len(bodies)]); e != nil {
+				if _, _, e := validate.Body(bodies[(i+j)%len(bodies)], validate.Compatible); e != nil {
 					err = e
 				}
 			}
@@ -1652,32 +1368,23 @@ func TestValidatorIsSafeForConcurrentUse(t *testing.T) {
 	}
 }
 
-func TestProfile(t *testing.T) {
-	t.Parallel()
-	require.Equal(t, validate.Strict, newValidator(t).Profile())
-	require.Equal(t, validate.Compatible, newValidator(t, validate.WithProfile(validate.Compatible)).Profile())
-	require.Equal(t, "strict", validate.Strict.String())
-	require.Equal(t, "compatible", validate.Compatible.String())
-}
-
 // TestDeliveryOutlivesLaterBodies: the maps and slices of a parse are reused by the next ones, so nothing a
 // delivery holds may share them. Each delivery must read the same after many other bodies, of the same shape
-// and different values, went through the same validator, one by one and concurrently.
+// and different values, were validated, one by one and concurrently.
 func TestDeliveryOutlivesLaterBodies(t *testing.T) {
 	t.Parallel()
-	v := newValidator(t, validate.WithProfile(validate.Compatible))
 	bodies := [][]byte{
-		readVendor(t, "message-result-update.json"),
+		fixtures.Read("message-result-update.json"),
 		body(t, unsubscribe, with("hooks/0/extra", map[string]any{"nested": []any{"a", map[string]any{"b": "c"}}})),
 		body(t, unsubscribe, with("event", "NEW_EVENT"), with("hooks/0/extra", []any{map[string]any{"x": "y"}})),
 	}
 	type kept struct {
-		d    *validate.Delivery
+		d    delivery
 		want any
 	}
 	var all []kept
 	for _, b := range bodies {
-		d := accept(t, v, b)
+		d := accept(t, validate.Compatible, b)
 		all = append(all, kept{d, marshalled(t, d)})
 	}
 	other := func(i int) []byte {
@@ -1685,8 +1392,8 @@ func TestDeliveryOutlivesLaterBodies(t *testing.T) {
 			with("hooks/0/extra", []any{map[string]any{"x": fmt.Sprint(i)}}))
 	}
 	for i := range 50 {
-		accept(t, v, other(i))
-		accept(t, v, readVendor(t, "international-delivery-receipt.json"))
+		accept(t, validate.Compatible, other(i))
+		accept(t, validate.Compatible, fixtures.Read("international-delivery-receipt.json"))
 	}
 	concurrent := make([][]byte, 200)
 	for i := range concurrent {
@@ -1696,7 +1403,7 @@ func TestDeliveryOutlivesLaterBodies(t *testing.T) {
 	for g := range 4 {
 		wg.Go(func() {
 			for _, b := range concurrent[g*50 : (g+1)*50] {
-				_, _ = v.Body(b)
+				_, _, _ = validate.Body(b, validate.Compatible)
 			}
 		})
 	}
@@ -1707,24 +1414,70 @@ func TestDeliveryOutlivesLaterBodies(t *testing.T) {
 	require.Equal(t, "y", envelopeOf[api.Envelope](t, all[2].d).Hooks[0]["extra"].([]any)[0].(map[string]any)["x"])
 }
 
-// TestBodyStringAgreesWithBody: both entry points give the same delivery or the same violations, on every
-// vendor example and on bodies broken in each way the validator tells apart.
-func TestBodyStringAgreesWithBody(t *testing.T) {
+// TestDeliveryKeepsNoReferenceToBody: what Body returns reads the same once the caller reuses the body's
+// buffer, as a server does with its read buffers, on every vendor example and on an unknown event.
+func TestDeliveryKeepsNoReferenceToBody(t *testing.T) {
 	t.Parallel()
 	bodies := [][]byte{
-		readVendor(t, "unsubscribe.json"), readVendor(t, "message-result-update.json"),
-		readVendor(t, "conversion-block.json"), readVendor(t, "international-delivery-receipt.json"),
-		readVendor(t, "message-result-update.published.json"), // malformed
-		body(t, unsubscribe, without("hooks/0/recipientNo")),  // invalid
-		body(t, unsubscribe, with("event", "NEW_EVENT")),      // drift under Compatible
-		[]byte(""), []byte("[]"),
+		fixtures.Read("unsubscribe.json"), fixtures.Read("message-result-update.json"),
+		fixtures.Read("conversion-block.json"), fixtures.Read("international-delivery-receipt.json"),
+		body(t, unsubscribe, with("event", "NEW_EVENT"), with("hooks/0/extra", []any{map[string]any{"x": "y"}})),
 	}
-	for name, v := range profiles(t) {
-		for i, b := range bodies {
-			want, wantErr := v.Body(b)
-			got, gotErr := v.BodyString(string(b))
-			require.Equal(t, wantErr, gotErr, "%s, body %d", name, i)
-			require.Equal(t, want, got, "%s, body %d", name, i)
+	for i, b := range bodies {
+		buf := bytes.Clone(b)
+		d := accept(t, validate.Compatible, buf)
+		want := marshalled(t, d)
+		for j := range buf {
+			buf[j] = 'x'
 		}
+		require.Equal(t, want, marshalled(t, d), "delivery %d changed with its body's buffer", i)
+		require.Equal(t, marshalled(t, accept(t, validate.Compatible, b)), want, "delivery %d", i)
 	}
+}
+
+// TestErrorMessage: Error names the cause, then every violation as POINTER: REASON, the whole body as
+// "(body)".
+func TestErrorMessage(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		err  *validate.Error
+		want string
+	}{
+		{
+			name: "whole body",
+			err:  &validate.Error{Err: validate.ErrInvalid, Violations: []validate.Violation{{Reason: "value must be an object"}}},
+			want: "body violates the webhook contract: (body): value must be an object",
+		},
+		{
+			name: "several violations",
+			err: &validate.Error{Err: validate.ErrInvalid, Violations: []validate.Violation{
+				{Pointer: "/hooksId", Reason: "is required"}, {Reason: "r2"}, {Pointer: "/hooks/0/hookId", Reason: "r3"},
+			}},
+			want: "body violates the webhook contract: /hooksId: is required; (body): r2; /hooks/0/hookId: r3",
+		},
+		{
+			name: "no violation",
+			err:  &validate.Error{Err: validate.ErrMalformed},
+			want: "body is not well-formed JSON",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			require.Equal(t, tt.want, tt.err.Error())
+			require.ErrorIs(t, tt.err, tt.err.Err)
+		})
+	}
+
+	t.Run("from Body", func(t *testing.T) {
+		t.Parallel()
+		_, _, err := validate.Body([]byte(`[]`), validate.Strict)
+		require.EqualError(t, err, "body violates the webhook contract: (body): value must be an object")
+		_, _, err = validate.Body([]byte(`{`), validate.Strict)
+		require.ErrorIs(t, err, validate.ErrMalformed)
+		require.True(t, strings.HasPrefix(err.Error(), "body is not well-formed JSON: (body): invalid JSON at line 1"), err.Error())
+		_, _, err = validate.Body(body(t, unsubscribe, without("hooks/0/hookId")), validate.Strict)
+		require.ErrorContains(t, err, "body violates the webhook contract: /hooks/0/hookId: ")
+	})
 }

@@ -586,6 +586,56 @@ func (s *Delivery) UnmarshalJSON(data []byte) error {
 	return s.Decode(d)
 }
 
+// Encode encodes DlrStatus as json.
+func (s DlrStatus) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes DlrStatus from json.
+func (s *DlrStatus) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode DlrStatus to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch DlrStatus(v) {
+	case DlrStatusACCEPTED:
+		*s = DlrStatusACCEPTED
+	case DlrStatusDELIVERED:
+		*s = DlrStatusDELIVERED
+	case DlrStatusBUFFERED:
+		*s = DlrStatusBUFFERED
+	case DlrStatusEXPIRED:
+		*s = DlrStatusEXPIRED
+	case DlrStatusFAILED:
+		*s = DlrStatusFAILED
+	case DlrStatusREJECTED:
+		*s = DlrStatusREJECTED
+	case DlrStatusUNKNOWN:
+		*s = DlrStatusUNKNOWN
+	default:
+		*s = DlrStatus(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s DlrStatus) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *DlrStatus) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
 // Encode implements json.Marshaler.
 func (s *InternationalDeliveryReceiptEnvelope) Encode(e *jx.Encoder) {
 	e.ObjStart()
@@ -988,56 +1038,6 @@ func (s *InternationalDeliveryReceiptHook) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *InternationalDeliveryReceiptHook) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode encodes InternationalDeliveryReceiptHookDlrStatus as json.
-func (s InternationalDeliveryReceiptHookDlrStatus) Encode(e *jx.Encoder) {
-	e.Str(string(s))
-}
-
-// Decode decodes InternationalDeliveryReceiptHookDlrStatus from json.
-func (s *InternationalDeliveryReceiptHookDlrStatus) Decode(d *jx.Decoder) error {
-	if s == nil {
-		return errors.New("invalid: unable to decode InternationalDeliveryReceiptHookDlrStatus to nil")
-	}
-	v, err := d.StrBytes()
-	if err != nil {
-		return err
-	}
-	// Try to use constant string.
-	switch InternationalDeliveryReceiptHookDlrStatus(v) {
-	case InternationalDeliveryReceiptHookDlrStatusACCEPTED:
-		*s = InternationalDeliveryReceiptHookDlrStatusACCEPTED
-	case InternationalDeliveryReceiptHookDlrStatusDELIVERED:
-		*s = InternationalDeliveryReceiptHookDlrStatusDELIVERED
-	case InternationalDeliveryReceiptHookDlrStatusBUFFERED:
-		*s = InternationalDeliveryReceiptHookDlrStatusBUFFERED
-	case InternationalDeliveryReceiptHookDlrStatusEXPIRED:
-		*s = InternationalDeliveryReceiptHookDlrStatusEXPIRED
-	case InternationalDeliveryReceiptHookDlrStatusFAILED:
-		*s = InternationalDeliveryReceiptHookDlrStatusFAILED
-	case InternationalDeliveryReceiptHookDlrStatusREJECTED:
-		*s = InternationalDeliveryReceiptHookDlrStatusREJECTED
-	case InternationalDeliveryReceiptHookDlrStatusUNKNOWN:
-		*s = InternationalDeliveryReceiptHookDlrStatusUNKNOWN
-	default:
-		*s = InternationalDeliveryReceiptHookDlrStatus(v)
-	}
-
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s InternationalDeliveryReceiptHookDlrStatus) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *InternationalDeliveryReceiptHookDlrStatus) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }

@@ -12,17 +12,17 @@ import (
 // Ref: #/components/schemas/ConversionBlockEnvelope
 type ConversionBlockEnvelope struct {
 	// Unique ID created whenever a POST request is made to the URL defined in the webhook settings.
-	HooksId string `json:"hooksId" validate:"required"`
+	HooksId string `json:"hooksId"`
 	// Webhook configuration ID.
-	WebhookConfigId string `json:"webhookConfigId" validate:"required"`
+	WebhookConfigId string `json:"webhookConfigId"`
 	// Service name to which webhook events occur (`SMS`).
-	ProductName string `json:"productName" validate:"required"`
+	ProductName string `json:"productName"`
 	// Service appkey to which webhook events occur.
-	AppKey string `json:"appKey" validate:"required"`
+	AppKey string `json:"appKey"`
 	// Always `CONVERSION_BLOCK`.
-	Event ConversionBlockEnvelopeEvent `json:"event" validate:"eq=CONVERSION_BLOCK"`
+	Event ConversionBlockEnvelopeEvent `json:"event"`
 	// The events of this delivery.
-	Hooks []ConversionBlockHook `json:"hooks" validate:"required,min=1,dive"`
+	Hooks []ConversionBlockHook `json:"hooks"`
 }
 
 // GetHooksId returns the value of HooksId.
@@ -124,9 +124,9 @@ func (s *ConversionBlockEnvelopeEvent) UnmarshalText(data []byte) error {
 // Ref: #/components/schemas/ConversionBlockHook
 type ConversionBlockHook struct {
 	// Original ID created when an event occurs in the service.
-	HookId string `json:"hookId" validate:"required"`
+	HookId string `json:"hookId"`
 	// Country code, such as `1`.
-	CountryCode string `json:"countryCode" validate:"required"`
+	CountryCode string `json:"countryCode"`
 	// When the country was blocked, `yyyy-MM-dd'T'HH:mm:ss.SSSXXX` (RFC 3339).
 	BlockedDateTime OptNilDateTime `json:"blockedDateTime"`
 }
@@ -285,21 +285,99 @@ func NewInternationalDeliveryReceiptEnvelopeDelivery(v InternationalDeliveryRece
 	return s
 }
 
+// DLR status of an international message.
+// Ref: #/components/schemas/DlrStatus
+type DlrStatus string
+
+const (
+	DlrStatusACCEPTED  DlrStatus = "ACCEPTED"
+	DlrStatusDELIVERED DlrStatus = "DELIVERED"
+	DlrStatusBUFFERED  DlrStatus = "BUFFERED"
+	DlrStatusEXPIRED   DlrStatus = "EXPIRED"
+	DlrStatusFAILED    DlrStatus = "FAILED"
+	DlrStatusREJECTED  DlrStatus = "REJECTED"
+	DlrStatusUNKNOWN   DlrStatus = "UNKNOWN"
+)
+
+// AllValues returns all DlrStatus values.
+func (DlrStatus) AllValues() []DlrStatus {
+	return []DlrStatus{
+		DlrStatusACCEPTED,
+		DlrStatusDELIVERED,
+		DlrStatusBUFFERED,
+		DlrStatusEXPIRED,
+		DlrStatusFAILED,
+		DlrStatusREJECTED,
+		DlrStatusUNKNOWN,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s DlrStatus) MarshalText() ([]byte, error) {
+	switch s {
+	case DlrStatusACCEPTED:
+		return []byte(s), nil
+	case DlrStatusDELIVERED:
+		return []byte(s), nil
+	case DlrStatusBUFFERED:
+		return []byte(s), nil
+	case DlrStatusEXPIRED:
+		return []byte(s), nil
+	case DlrStatusFAILED:
+		return []byte(s), nil
+	case DlrStatusREJECTED:
+		return []byte(s), nil
+	case DlrStatusUNKNOWN:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *DlrStatus) UnmarshalText(data []byte) error {
+	switch DlrStatus(data) {
+	case DlrStatusACCEPTED:
+		*s = DlrStatusACCEPTED
+		return nil
+	case DlrStatusDELIVERED:
+		*s = DlrStatusDELIVERED
+		return nil
+	case DlrStatusBUFFERED:
+		*s = DlrStatusBUFFERED
+		return nil
+	case DlrStatusEXPIRED:
+		*s = DlrStatusEXPIRED
+		return nil
+	case DlrStatusFAILED:
+		*s = DlrStatusFAILED
+		return nil
+	case DlrStatusREJECTED:
+		*s = DlrStatusREJECTED
+		return nil
+	case DlrStatusUNKNOWN:
+		*s = DlrStatusUNKNOWN
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
 // A delivery of `INTERNATIONAL_DELIVERY_RECEIPT` events.
 // Ref: #/components/schemas/InternationalDeliveryReceiptEnvelope
 type InternationalDeliveryReceiptEnvelope struct {
 	// Unique ID created whenever a POST request is made to the URL defined in the webhook settings.
-	HooksId string `json:"hooksId" validate:"required"`
+	HooksId string `json:"hooksId"`
 	// Webhook configuration ID.
-	WebhookConfigId string `json:"webhookConfigId" validate:"required"`
+	WebhookConfigId string `json:"webhookConfigId"`
 	// Service name to which webhook events occur (`SMS`).
-	ProductName string `json:"productName" validate:"required"`
+	ProductName string `json:"productName"`
 	// Service appkey to which webhook events occur.
-	AppKey string `json:"appKey" validate:"required"`
+	AppKey string `json:"appKey"`
 	// Always `INTERNATIONAL_DELIVERY_RECEIPT`.
-	Event InternationalDeliveryReceiptEnvelopeEvent `json:"event" validate:"eq=INTERNATIONAL_DELIVERY_RECEIPT"`
+	Event InternationalDeliveryReceiptEnvelopeEvent `json:"event"`
 	// The events of this delivery.
-	Hooks []InternationalDeliveryReceiptHook `json:"hooks" validate:"required,min=1,dive"`
+	Hooks []InternationalDeliveryReceiptHook `json:"hooks"`
 }
 
 // GetHooksId returns the value of HooksId.
@@ -401,13 +479,13 @@ func (s *InternationalDeliveryReceiptEnvelopeEvent) UnmarshalText(data []byte) e
 // Ref: #/components/schemas/InternationalDeliveryReceiptHook
 type InternationalDeliveryReceiptHook struct {
 	// A unique ID generated when an event occurs in the service.
-	HookId string `json:"hookId" validate:"required"`
+	HookId string `json:"hookId"`
 	// Request ID.
-	RequestId string `json:"requestId" validate:"required"`
+	RequestId string `json:"requestId"`
 	// ID of the sending details (required for an advanced search).
 	RecipientSeq int64 `json:"recipientSeq"`
 	// DLR status.
-	DlrStatus InternationalDeliveryReceiptHookDlrStatus `json:"dlrStatus" validate:"required,oneof=ACCEPTED DELIVERED BUFFERED EXPIRED FAILED REJECTED UNKNOWN"`
+	DlrStatus DlrStatus `json:"dlrStatus"`
 	// DLR network code.
 	NetworkCode OptNilString `json:"networkCode"`
 	// DLR error code.
@@ -430,7 +508,7 @@ func (s *InternationalDeliveryReceiptHook) GetRecipientSeq() int64 {
 }
 
 // GetDlrStatus returns the value of DlrStatus.
-func (s *InternationalDeliveryReceiptHook) GetDlrStatus() InternationalDeliveryReceiptHookDlrStatus {
+func (s *InternationalDeliveryReceiptHook) GetDlrStatus() DlrStatus {
 	return s.DlrStatus
 }
 
@@ -460,7 +538,7 @@ func (s *InternationalDeliveryReceiptHook) SetRecipientSeq(val int64) {
 }
 
 // SetDlrStatus sets the value of DlrStatus.
-func (s *InternationalDeliveryReceiptHook) SetDlrStatus(val InternationalDeliveryReceiptHookDlrStatus) {
+func (s *InternationalDeliveryReceiptHook) SetDlrStatus(val DlrStatus) {
 	s.DlrStatus = val
 }
 
@@ -474,98 +552,21 @@ func (s *InternationalDeliveryReceiptHook) SetErrorCode(val OptNilString) {
 	s.ErrorCode = val
 }
 
-// DLR status of an international message.
-type InternationalDeliveryReceiptHookDlrStatus string
-
-const (
-	InternationalDeliveryReceiptHookDlrStatusACCEPTED  InternationalDeliveryReceiptHookDlrStatus = "ACCEPTED"
-	InternationalDeliveryReceiptHookDlrStatusDELIVERED InternationalDeliveryReceiptHookDlrStatus = "DELIVERED"
-	InternationalDeliveryReceiptHookDlrStatusBUFFERED  InternationalDeliveryReceiptHookDlrStatus = "BUFFERED"
-	InternationalDeliveryReceiptHookDlrStatusEXPIRED   InternationalDeliveryReceiptHookDlrStatus = "EXPIRED"
-	InternationalDeliveryReceiptHookDlrStatusFAILED    InternationalDeliveryReceiptHookDlrStatus = "FAILED"
-	InternationalDeliveryReceiptHookDlrStatusREJECTED  InternationalDeliveryReceiptHookDlrStatus = "REJECTED"
-	InternationalDeliveryReceiptHookDlrStatusUNKNOWN   InternationalDeliveryReceiptHookDlrStatus = "UNKNOWN"
-)
-
-// AllValues returns all InternationalDeliveryReceiptHookDlrStatus values.
-func (InternationalDeliveryReceiptHookDlrStatus) AllValues() []InternationalDeliveryReceiptHookDlrStatus {
-	return []InternationalDeliveryReceiptHookDlrStatus{
-		InternationalDeliveryReceiptHookDlrStatusACCEPTED,
-		InternationalDeliveryReceiptHookDlrStatusDELIVERED,
-		InternationalDeliveryReceiptHookDlrStatusBUFFERED,
-		InternationalDeliveryReceiptHookDlrStatusEXPIRED,
-		InternationalDeliveryReceiptHookDlrStatusFAILED,
-		InternationalDeliveryReceiptHookDlrStatusREJECTED,
-		InternationalDeliveryReceiptHookDlrStatusUNKNOWN,
-	}
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (s InternationalDeliveryReceiptHookDlrStatus) MarshalText() ([]byte, error) {
-	switch s {
-	case InternationalDeliveryReceiptHookDlrStatusACCEPTED:
-		return []byte(s), nil
-	case InternationalDeliveryReceiptHookDlrStatusDELIVERED:
-		return []byte(s), nil
-	case InternationalDeliveryReceiptHookDlrStatusBUFFERED:
-		return []byte(s), nil
-	case InternationalDeliveryReceiptHookDlrStatusEXPIRED:
-		return []byte(s), nil
-	case InternationalDeliveryReceiptHookDlrStatusFAILED:
-		return []byte(s), nil
-	case InternationalDeliveryReceiptHookDlrStatusREJECTED:
-		return []byte(s), nil
-	case InternationalDeliveryReceiptHookDlrStatusUNKNOWN:
-		return []byte(s), nil
-	default:
-		return nil, errors.Errorf("invalid value: %q", s)
-	}
-}
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (s *InternationalDeliveryReceiptHookDlrStatus) UnmarshalText(data []byte) error {
-	switch InternationalDeliveryReceiptHookDlrStatus(data) {
-	case InternationalDeliveryReceiptHookDlrStatusACCEPTED:
-		*s = InternationalDeliveryReceiptHookDlrStatusACCEPTED
-		return nil
-	case InternationalDeliveryReceiptHookDlrStatusDELIVERED:
-		*s = InternationalDeliveryReceiptHookDlrStatusDELIVERED
-		return nil
-	case InternationalDeliveryReceiptHookDlrStatusBUFFERED:
-		*s = InternationalDeliveryReceiptHookDlrStatusBUFFERED
-		return nil
-	case InternationalDeliveryReceiptHookDlrStatusEXPIRED:
-		*s = InternationalDeliveryReceiptHookDlrStatusEXPIRED
-		return nil
-	case InternationalDeliveryReceiptHookDlrStatusFAILED:
-		*s = InternationalDeliveryReceiptHookDlrStatusFAILED
-		return nil
-	case InternationalDeliveryReceiptHookDlrStatusREJECTED:
-		*s = InternationalDeliveryReceiptHookDlrStatusREJECTED
-		return nil
-	case InternationalDeliveryReceiptHookDlrStatusUNKNOWN:
-		*s = InternationalDeliveryReceiptHookDlrStatusUNKNOWN
-		return nil
-	default:
-		return errors.Errorf("invalid value: %q", data)
-	}
-}
-
 // A delivery of `MESSAGE_RESULT_UPDATE` events.
 // Ref: #/components/schemas/MessageResultUpdateEnvelope
 type MessageResultUpdateEnvelope struct {
 	// Unique ID created whenever a POST request is made to the URL defined in the webhook settings.
-	HooksId string `json:"hooksId" validate:"required"`
+	HooksId string `json:"hooksId"`
 	// Webhook configuration ID.
-	WebhookConfigId string `json:"webhookConfigId" validate:"required"`
+	WebhookConfigId string `json:"webhookConfigId"`
 	// Service name to which webhook events occur (`SMS`).
-	ProductName string `json:"productName" validate:"required"`
+	ProductName string `json:"productName"`
 	// Service appkey to which webhook events occur.
-	AppKey string `json:"appKey" validate:"required"`
+	AppKey string `json:"appKey"`
 	// Always `MESSAGE_RESULT_UPDATE`.
-	Event MessageResultUpdateEnvelopeEvent `json:"event" validate:"eq=MESSAGE_RESULT_UPDATE"`
+	Event MessageResultUpdateEnvelopeEvent `json:"event"`
 	// The events of this delivery.
-	Hooks []MessageResultUpdateHook `json:"hooks" validate:"required,min=1,dive"`
+	Hooks []MessageResultUpdateHook `json:"hooks"`
 }
 
 // GetHooksId returns the value of HooksId.
@@ -667,11 +668,11 @@ func (s *MessageResultUpdateEnvelopeEvent) UnmarshalText(data []byte) error {
 // Ref: #/components/schemas/MessageResultUpdateHook
 type MessageResultUpdateHook struct {
 	// A unique ID generated when an event occurs in the service.
-	HookId string `json:"hookId" validate:"required"`
+	HookId string `json:"hookId"`
 	// Send type, such as `NORMAL_SMS`.
 	SenderType OptNilString `json:"senderType"`
 	// Request ID.
-	RequestId string `json:"requestId" validate:"required"`
+	RequestId string `json:"requestId"`
 	// Sending detail ID (required for a detailed search).
 	RecipientSeq int64 `json:"recipientSeq"`
 	// Date and time of sending, Korean local time, `yyyy-MM-dd'T'HH:mm:ss` (see KoreanLocalDateTime).
@@ -683,7 +684,7 @@ type MessageResultUpdateHook struct {
 	// Recipient number. Personal data; never log it.
 	RecipientNo OptNilString `json:"recipientNo"`
 	// Message status; the values of MessageStatus, or null.
-	MessageStatus OptNilMessageResultUpdateHookMessageStatus `json:"messageStatus" validate:"omitempty,oneof=COMPLETED FAILED CANCEL DUPLICATED FAILED_AD RESERVED SENDING RESEND_AD"`
+	MessageStatus OptNilMessageResultUpdateHookMessageStatus `json:"messageStatus"`
 	// Recipient group key.
 	RecipientGroupingKey OptNilString `json:"recipientGroupingKey"`
 	// Sender group key.
@@ -1820,17 +1821,17 @@ func (*ServiceUnavailableHeaders) receiveWebhookRes() {}
 // Ref: #/components/schemas/UnsubscribeEnvelope
 type UnsubscribeEnvelope struct {
 	// Unique ID created whenever a POST request is made to the URL defined in the webhook settings.
-	HooksId string `json:"hooksId" validate:"required"`
+	HooksId string `json:"hooksId"`
 	// Webhook configuration ID.
-	WebhookConfigId string `json:"webhookConfigId" validate:"required"`
+	WebhookConfigId string `json:"webhookConfigId"`
 	// Service name to which webhook events occur (`SMS`).
-	ProductName string `json:"productName" validate:"required"`
+	ProductName string `json:"productName"`
 	// Service appkey to which webhook events occur.
-	AppKey string `json:"appKey" validate:"required"`
+	AppKey string `json:"appKey"`
 	// Always `UNSUBSCRIBE`.
-	Event UnsubscribeEnvelopeEvent `json:"event" validate:"eq=UNSUBSCRIBE"`
+	Event UnsubscribeEnvelopeEvent `json:"event"`
 	// The events of this delivery.
-	Hooks []UnsubscribeHook `json:"hooks" validate:"required,min=1,dive"`
+	Hooks []UnsubscribeHook `json:"hooks"`
 }
 
 // GetHooksId returns the value of HooksId.
@@ -1933,9 +1934,9 @@ func (s *UnsubscribeEnvelopeEvent) UnmarshalText(data []byte) error {
 // Ref: #/components/schemas/UnsubscribeHook
 type UnsubscribeHook struct {
 	// Unique ID created when an event occurs in the service.
-	HookId string `json:"hookId" validate:"required"`
+	HookId string `json:"hookId"`
 	// Unsubscribed mobile phone number. Personal data; never log it.
-	RecipientNo string `json:"recipientNo" validate:"required"`
+	RecipientNo string `json:"recipientNo"`
 	// 080 number registered in the unsubscription service.
 	UnsubscribeNo OptNilString `json:"unsubscribeNo"`
 	// Enterprise name registered in the unsubscription service.

@@ -254,6 +254,27 @@ func (s Delivery) Validate() error {
 	}
 }
 
+func (s DlrStatus) Validate() error {
+	switch s {
+	case "ACCEPTED":
+		return nil
+	case "DELIVERED":
+		return nil
+	case "BUFFERED":
+		return nil
+	case "EXPIRED":
+		return nil
+	case "FAILED":
+		return nil
+	case "REJECTED":
+		return nil
+	case "UNKNOWN":
+		return nil
+	default:
+		return errors.Errorf("invalid value: %v", s)
+	}
+}
+
 func (s *InternationalDeliveryReceiptEnvelope) Validate() error {
 	if s == nil {
 		return validate.ErrNilPointer
@@ -481,27 +502,6 @@ func (s *InternationalDeliveryReceiptHook) Validate() error {
 		return &validate.Error{Fields: failures}
 	}
 	return nil
-}
-
-func (s InternationalDeliveryReceiptHookDlrStatus) Validate() error {
-	switch s {
-	case "ACCEPTED":
-		return nil
-	case "DELIVERED":
-		return nil
-	case "BUFFERED":
-		return nil
-	case "EXPIRED":
-		return nil
-	case "FAILED":
-		return nil
-	case "REJECTED":
-		return nil
-	case "UNKNOWN":
-		return nil
-	default:
-		return errors.Errorf("invalid value: %v", s)
-	}
 }
 
 func (s *MessageResultUpdateEnvelope) Validate() error {

@@ -2,12 +2,15 @@ package main
 
 import (
 	"expvar"
+	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/pprof"
 	"runtime"
+	"strings"
 	"time"
 )
 
@@ -26,8 +29,28 @@ func debugVars(openConns *expvar.Int) *expvar.Map {
 	return vars
 }
 
-// serveDebug serves vars on /debug/vars and pprof's profiles on /debug/pprof/ at addr, for operators and the
-// soak test. pprof's cmdline (argv) is not served. It returns a function that stops it.
+// pprofPage is one page of /debug/pprof/: its name, the query of the index's link to it, what it shows, and its
+// handler.
+type pprofPage struct {
+	name, query, what string
+	handler           http.Handler
+}
+
+// pprofPages are the pages /debug/pprof/ serves, and nothing else: an allowlist, because net/http/pprof also
+// offers cmdline (argv, with --secret and the Redis URL's password), and its index lists cmdline, symbol and
+// trace whatever the mux serves.
+var pprofPages = []pprofPage{
+	{"allocs", "debug=1", "a sampling of all past memory allocations", pprof.Handler("allocs")},
+	{"block", "debug=1", "stack traces that led to blocking on synchronization primitives", pprof.Handler("block")},
+	{"goroutine", "debug=1", "stack traces of all current goroutines (debug=2: as an unrecovered panic prints them)", pprof.Handler("goroutine")},
+	{"heap", "debug=1", "a sampling of the memory allocations of live objects", pprof.Handler("heap")},
+	{"mutex", "debug=1", "stack traces of holders of contended mutexes", pprof.Handler("mutex")},
+	{"profile", "seconds=30", "a CPU profile over the seconds given, for go tool pprof", http.HandlerFunc(pprof.Profile)},
+	{"threadcreate", "debug=1", "stack traces that led to the creation of new OS threads", pprof.Handler("threadcreate")},
+}
+
+// serveDebug serves vars on /debug/vars and the pages of pprofPages under /debug/pprof/ at addr, for
+// operators and the soak test. It returns a function that stops it.
 func serveDebug(addr string, vars *expvar.Map, logger *slog.Logger) (func(), error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -38,11 +61,27 @@ func serveDebug(addr string, vars *expvar.Map, logger *slog.Logger) (func(), err
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		_, _ = io.WriteString(w, vars.String()+"\n")
 	})
-	mux.HandleFunc("/debug/pprof/", pprof.Index) // the runtime's named profiles: heap, goroutine, allocs, ...
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	mux.Handle("/debug/pprof/cmdline", http.NotFoundHandler()) // Index answers 404 too; this says so
+	index := pprofIndex()
+	mux.HandleFunc("/debug/pprof/{$}", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = io.WriteString(w, index)
+	})
+	for _, p := range pprofPages {
+		mux.Handle("/debug/pprof/"+p.name, p.handler)
+	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	logger.Info("debug endpoints on http://"+ln.Addr().String()+"/debug/vars", slog.String("debug_addr", ln.Addr().String()))
 	return func() { _ = srv.Close() }, nil
+}
+
+// pprofIndex is the page of /debug/pprof/: a link to each page of pprofPages.
+func pprofIndex() string {
+	var b strings.Builder
+	b.WriteString("<html>\n<head><title>/debug/pprof/</title></head>\n<body>\n<p>/debug/pprof/</p>\n<ul>\n")
+	for _, p := range pprofPages {
+		fmt.Fprintf(&b, "<li><a href='%s?%s'>%s</a>: %s</li>\n", p.name, html.EscapeString(p.query), p.name, html.EscapeString(p.what))
+	}
+	b.WriteString("</ul>\n</body>\n</html>\n")
+	return b.String()
 }

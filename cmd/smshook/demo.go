@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"sync"
 	"time"
 
@@ -36,7 +38,7 @@ func demo(ctx context.Context, out io.Writer) error {
 	secret := rand.Text()
 	printer := &eventPrinter{out: out}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h, err := smshook.NewHandler(printer, smshook.WithSecrets(secret), smshook.WithLogger(logger))
+	h, err := smshook.NewHandler(smshook.Handler{Default: printer.print}, smshook.WithSecrets(secret), smshook.WithLogger(logger))
 	if err != nil {
 		return err
 	}
@@ -48,25 +50,31 @@ func demo(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	examples, err := smshook.Examples()
-	if err != nil {
-		return err
-	}
-	for _, ex := range examples {
-		resp, err := nhn.Send(ctx, ex.Body)
+	events := api.Events()
+	var first []byte
+	for _, event := range events {
+		sample, _ := api.Sample(event)
+		body, err := json.Marshal(sample)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "  → sent %s sample: %s\n\n", ex.Event, resp.Status())
+		if first == nil {
+			first = body
+		}
+		resp, err := nhn.Send(ctx, body)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "  → sent %s sample: %s\n\n", event, resp.Status())
 		if resp.StatusCode() != http.StatusOK {
-			return fmt.Errorf("%s sample answered %s", ex.Event, resp.Status())
+			return fmt.Errorf("%s sample answered %s", event, resp.Status())
 		}
 	}
 	impostor, err := sender.New(srv.URL, "not-the-secret")
 	if err != nil {
 		return err
 	}
-	resp, err := impostor.Send(ctx, examples[0].Body)
+	resp, err := impostor.Send(ctx, first)
 	if err != nil {
 		return err
 	}
@@ -74,8 +82,8 @@ func demo(ctx context.Context, out io.Writer) error {
 	if resp.StatusCode() != http.StatusUnauthorized {
 		return fmt.Errorf("a wrong signature was answered %s", resp.Status())
 	}
-	if printer.count() != len(examples) {
-		return fmt.Errorf("%d of %d events reached the handler", printer.count(), len(examples))
+	if printer.count() != len(events) {
+		return fmt.Errorf("%d of %d events reached the handler", printer.count(), len(events))
 	}
 	fmt.Fprintf(out, "\n%d events received, typed and acknowledged\n", printer.count())
 	return nil
@@ -94,29 +102,39 @@ func (p *eventPrinter) count() int {
 	return p.n
 }
 
-func (p *eventPrinter) print(event api.EventType, hooksID string, lines []string) {
+// print is the demo receiver's Handler.Default: one line per delivery, then one per hook.
+func (p *eventPrinter) print(_ context.Context, w api.Webhook) error {
+	head := w.Head()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.n++
-	fmt.Fprintf(p.out, "%s (hooksId %s)\n", event, hooksID)
-	for _, l := range lines {
-		fmt.Fprintf(p.out, "    %s\n", l)
+	fmt.Fprintf(p.out, "%s (hooksId %s)\n", head.Event, head.HooksId)
+	for i := range w.HookCount() {
+		line := "hook " + w.HookID(i)
+		if d := describe(hookOf(w, i)); d != "" {
+			line += ": " + d
+		}
+		fmt.Fprintf(p.out, "    %s\n", line)
 	}
-}
-
-func (p *eventPrinter) OnUnsubscribe(_ context.Context, e *api.UnsubscribeEnvelope) error {
-	var lines []string
-	for _, h := range e.Hooks {
-		lines = append(lines, fmt.Sprintf("hook %s: unsubscribed at %s, enterprise %s",
-			h.HookId, timeOf(h.CreatedDateTime), str(h.EnterpriseName)))
-	}
-	p.print(e.Event, e.HooksId, lines)
 	return nil
 }
 
-func (p *eventPrinter) OnMessageResultUpdate(_ context.Context, e *api.MessageResultUpdateEnvelope) error {
-	var lines []string
-	for _, h := range e.Hooks {
+// hookOf returns hook i of w as its generated type, such as api.UnsubscribeHook: every envelope of package
+// api holds its hooks in a slice named Hooks.
+func hookOf(w api.Webhook, i int) any {
+	hooks := reflect.ValueOf(w).Elem().FieldByName("Hooks")
+	if hooks.Kind() != reflect.Slice || i >= hooks.Len() {
+		return nil
+	}
+	return hooks.Index(i).Interface()
+}
+
+// describe tells what a hook says, from its typed fields; "" for the hook of an event it does not know.
+func describe(hook any) string {
+	switch h := hook.(type) {
+	case api.UnsubscribeHook:
+		return fmt.Sprintf("unsubscribed at %s, enterprise %s", timeOf(h.CreatedDateTime), str(h.EnterpriseName))
+	case api.MessageResultUpdateHook:
 		status := "?"
 		if h.MessageStatus != nil {
 			status = string(*h.MessageStatus)
@@ -125,30 +143,15 @@ func (p *eventPrinter) OnMessageResultUpdate(_ context.Context, e *api.MessageRe
 		if h.ReceiveDate != nil {
 			received = h.ReceiveDate.Time().Format(time.RFC3339)
 		}
-		lines = append(lines, fmt.Sprintf("hook %s: request %s #%d %s (result %s), received %s, link %s",
-			h.HookId, h.RequestId, h.RecipientSeq, status, str(h.ResultCode), received, h.SelfHref()))
+		return fmt.Sprintf("request %s #%d %s (result %s), received %s, link %s",
+			h.RequestId, h.RecipientSeq, status, str(h.ResultCode), received, h.SelfHref())
+	case api.ConversionBlockHook:
+		return fmt.Sprintf("country +%s blocked at %s", h.CountryCode, timeOf(h.BlockedDateTime))
+	case api.InternationalDeliveryReceiptHook:
+		return fmt.Sprintf("request %s #%d DLR %s on %s (error %s)",
+			h.RequestId, h.RecipientSeq, h.DlrStatus, str(h.NetworkCode), str(h.ErrorCode))
 	}
-	p.print(e.Event, e.HooksId, lines)
-	return nil
-}
-
-func (p *eventPrinter) OnConversionBlock(_ context.Context, e *api.ConversionBlockEnvelope) error {
-	var lines []string
-	for _, h := range e.Hooks {
-		lines = append(lines, fmt.Sprintf("hook %s: country +%s blocked at %s", h.HookId, h.CountryCode, timeOf(h.BlockedDateTime)))
-	}
-	p.print(e.Event, e.HooksId, lines)
-	return nil
-}
-
-func (p *eventPrinter) OnInternationalDeliveryReceipt(_ context.Context, e *api.InternationalDeliveryReceiptEnvelope) error {
-	var lines []string
-	for _, h := range e.Hooks {
-		lines = append(lines, fmt.Sprintf("hook %s: request %s #%d DLR %s on %s (error %s)",
-			h.HookId, h.RequestId, h.RecipientSeq, h.DlrStatus, str(h.NetworkCode), str(h.ErrorCode)))
-	}
-	p.print(e.Event, e.HooksId, lines)
-	return nil
+	return ""
 }
 
 func str(s *string) string {

@@ -152,7 +152,7 @@ func runSpec(_ context.Context, e env, args []string) int {
 		fmt.Fprintln(e.stderr, "smshook spec: takes no arguments")
 		return exitUsage
 	}
-	if _, err := e.stdout.Write(smshook.Spec); err != nil {
+	if _, err := e.stdout.Write(smshook.Spec()); err != nil {
 		fmt.Fprintln(e.stderr, "smshook spec:", err)
 		return exitUsage
 	}

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"maps"
 	"net"
@@ -33,6 +34,8 @@ import (
 
 	"github.com/smshook/smshook"
 	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/internal/fixtures"
+	"github.com/smshook/smshook/internal/sender"
 	"github.com/smshook/smshook/smshooktest"
 )
 
@@ -47,8 +50,9 @@ var (
 const (
 	// processTimeout bounds every process a test starts, so that no test can hang.
 	processTimeout = 30 * time.Second
-	vendorDir      = "../../testdata/vendor"
-	published      = vendorDir + "/message-result-update.published.json"
+	// vendorDir is the directory of package fixtures, the vendor's examples, for the commands that take a path.
+	vendorDir = "../../internal/fixtures/vendor"
+	published = vendorDir + "/message-result-update.published.json"
 	// phone is a distinctive payload value that must never be printed.
 	phone  = "01099998888"
 	appKey = "akb3dukdmdjsdSvgk"
@@ -179,9 +183,50 @@ func readFile(tb testing.TB, path string) []byte {
 
 func marshal(tb testing.TB, v any) []byte {
 	tb.Helper()
-	b, err := smshooktest.Marshal(v)
+	b, err := json.Marshal(v)
 	require.NoError(tb, err)
 	return b
+}
+
+// delivery is a delivery as JSON decodes it, for a test to change before it sends it: the CLI reads JSON, and
+// the edits stay the same for every event.
+type delivery map[string]any
+
+// sample returns the documented delivery of event with a new hooksId and a new hookId for each hook, as a new
+// delivery of new events has.
+func sample(tb testing.TB, event api.EventType) delivery {
+	tb.Helper()
+	w, ok := api.Sample(event)
+	require.True(tb, ok, "openapi.yaml has no example of %s", event)
+	d := decodeDelivery(tb, marshal(tb, w))
+	d["hooksId"] = sender.NewID()
+	for i := range d.hooks() {
+		d.hook(i)["hookId"] = sender.NewID()
+	}
+	return d
+}
+
+// decodeDelivery decodes body, a JSON object; numbers keep their lexical form.
+func decodeDelivery(tb testing.TB, body []byte) delivery {
+	tb.Helper()
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var d delivery
+	require.NoError(tb, dec.Decode(&d))
+	return d
+}
+
+func (d delivery) hooks() []any { return d["hooks"].([]any) }
+
+// hook returns hook i, to change in place.
+func (d delivery) hook(i int) map[string]any { return d.hooks()[i].(map[string]any) }
+
+func (d delivery) hooksID() string { return d["hooksId"].(string) }
+
+// with returns d after edit changed it.
+func (d delivery) with(edit func(d delivery)) delivery {
+	edit(d)
+	return d
 }
 
 // fileReport is one element of validate --format json.
@@ -273,9 +318,18 @@ func TestDemo(t *testing.T) {
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "4 events received")
 	assert.Contains(t, r.stdout, "wrong signature → 401")
-	for _, ev := range smshooktest.Events() {
+	for _, ev := range api.Events() {
 		assert.Contains(t, r.stdout, string(ev)+" (hooksId ")
 	}
+	hooks := 0
+	for _, l := range strings.Split(r.stdout, "\n") {
+		if strings.HasPrefix(l, "    hook ") {
+			hooks++
+			assert.Regexp(t, `^    hook \S+: \S`, l, "a hook is described by its typed fields")
+		}
+	}
+	assert.Equal(t, len(api.Events()), hooks, "one hook per documented sample")
+	assertNoValue(t, r, fixturePhones...)
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -365,7 +419,7 @@ func TestSamplesPipe(t *testing.T) {
 func TestValidateExitCodes(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	valid := writeFile(t, filepath.Join(dir, "valid.json"), marshal(t, smshooktest.Unsubscribe()))
+	valid := writeFile(t, filepath.Join(dir, "valid.json"), marshal(t, sample(t, api.EventTypeUnsubscribe)))
 	invalid := writeFile(t, filepath.Join(dir, "invalid.json"), []byte(`{"event":"UNSUBSCRIBE"}`))
 	emptyDir := filepath.Join(dir, "empty")
 	require.NoError(t, os.MkdirAll(emptyDir, 0o755))
@@ -407,13 +461,13 @@ func TestValidateExitCodes(t *testing.T) {
 func TestValidateText(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	valid := writeFile(t, filepath.Join(dir, "valid.json"), marshal(t, smshooktest.MessageResultUpdate(func(e *api.MessageResultUpdateEnvelope) {
-		e.Hooks = append(e.Hooks, e.Hooks[0], e.Hooks[0])
+	valid := writeFile(t, filepath.Join(dir, "valid.json"), marshal(t, sample(t, api.EventTypeMessageResultUpdate).with(func(d delivery) {
+		d["hooks"] = append(d.hooks(), d.hook(0), d.hook(0))
 	})))
 	notObject := writeFile(t, filepath.Join(dir, "array.json"), []byte(`[]`))
-	twoViolations := writeFile(t, filepath.Join(dir, "two.json"), marshal(t, smshooktest.MessageResultUpdate(func(e *api.MessageResultUpdateEnvelope) {
-		e.Hooks[0].HookId = ""
-		e.Hooks[0].RequestId = ""
+	twoViolations := writeFile(t, filepath.Join(dir, "two.json"), marshal(t, sample(t, api.EventTypeMessageResultUpdate).with(func(d delivery) {
+		d.hook(0)["hookId"] = ""
+		d.hook(0)["requestId"] = ""
 	})))
 
 	r := invoke(t, "validate", valid, notObject, twoViolations)
@@ -438,9 +492,9 @@ func TestValidateText(t *testing.T) {
 func TestValidateJSON(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	valid := writeFile(t, filepath.Join(dir, "valid.json"), marshal(t, smshooktest.ConversionBlock()))
-	invalid := writeFile(t, filepath.Join(dir, "invalid.json"), marshal(t, smshooktest.ConversionBlock(func(e *api.ConversionBlockEnvelope) {
-		e.Hooks[0].CountryCode = ""
+	valid := writeFile(t, filepath.Join(dir, "valid.json"), marshal(t, sample(t, api.EventTypeConversionBlock)))
+	invalid := writeFile(t, filepath.Join(dir, "invalid.json"), marshal(t, sample(t, api.EventTypeConversionBlock).with(func(d delivery) {
+		d.hook(0)["countryCode"] = ""
 	})))
 	malformed := writeFile(t, filepath.Join(dir, "malformed.json"), []byte(`{"event":`))
 
@@ -492,7 +546,7 @@ func TestValidateGitHub(t *testing.T) {
 	oddName := writeFile(t, filepath.Join(dir, "delivery, copy: 2.json"), []byte(``))
 	// A property name with a comma and a colon ends up in the title (the pointer).
 	oddKey := writeFile(t, filepath.Join(dir, "key.json"), []byte(`{"a,b:c":1,"a,b:c":2}`))
-	valid := writeFile(t, filepath.Join(dir, "valid.json"), marshal(t, smshooktest.Unsubscribe()))
+	valid := writeFile(t, filepath.Join(dir, "valid.json"), marshal(t, sample(t, api.EventTypeUnsubscribe)))
 
 	r := invoke(t, "validate", "--format", "github", oddName, oddKey, valid)
 	require.Equal(t, 1, r.code, r.stderr)
@@ -512,7 +566,7 @@ func TestValidateGitHub(t *testing.T) {
 func TestValidateDirectory(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	unsubscribe := marshal(t, smshooktest.Unsubscribe())
+	unsubscribe := marshal(t, sample(t, api.EventTypeUnsubscribe))
 	want := map[string]bool{
 		writeFile(t, filepath.Join(dir, "top.json"), unsubscribe):                            true,
 		writeFile(t, filepath.Join(dir, "a", "b", "c", "deep.json"), unsubscribe):            true,
@@ -534,12 +588,11 @@ func TestValidateCompat(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	unknownEvent := writeFile(t, filepath.Join(dir, "event.json"), []byte(`{"hooksId":"20240101000000abcdefghijk","webhookConfigId":"w","productName":"RCS","appKey":"k","event":"RCS_RESULT_UPDATE","hooks":[{"hookId":"h"}]}`))
-	unknownEnum := writeFile(t, filepath.Join(dir, "enum.json"), marshal(t, smshooktest.MessageResultUpdate(func(e *api.MessageResultUpdateEnvelope) {
-		s := api.MessageStatus("DELIVERED_LATER")
-		e.Hooks[0].MessageStatus = &s
+	unknownEnum := writeFile(t, filepath.Join(dir, "enum.json"), marshal(t, sample(t, api.EventTypeMessageResultUpdate).with(func(d delivery) {
+		d.hook(0)["messageStatus"] = "DELIVERED_LATER"
 	})))
-	unknownDLR := writeFile(t, filepath.Join(dir, "dlr.json"), marshal(t, smshooktest.InternationalDeliveryReceipt(func(e *api.InternationalDeliveryReceiptEnvelope) {
-		e.Hooks[0].DlrStatus = "SUBMITTED"
+	unknownDLR := writeFile(t, filepath.Join(dir, "dlr.json"), marshal(t, sample(t, api.EventTypeInternationalDeliveryReceipt).with(func(d delivery) {
+		d.hook(0)["dlrStatus"] = "SUBMITTED"
 	})))
 	wrongType := writeFile(t, filepath.Join(dir, "type.json"), marshal(t, map[string]any{
 		"hooksId": "x", "appKey": "k", "event": "MESSAGE_RESULT_UPDATE",
@@ -602,7 +655,7 @@ func TestValidateHostileInput(t *testing.T) {
 		{name: "invalid UTF-8 in a key", input: []byte("{\"\xc3\x28\":1}"), reason: "UTF-8"},
 		{name: "lone surrogate escape", input: []byte(`{"event":"UNSUBSCRIBE","hooksId":"\ud800"}`), reason: ""},
 		{name: "NUL bytes", input: []byte("{\"event\":\x00}"), reason: "invalid JSON"},
-		{name: "over the body limit", input: append(bytes.Repeat([]byte(" "), 1<<20), marshal(t, smshooktest.Unsubscribe())...), reason: "limit of 1048576 bytes"},
+		{name: "over the body limit", input: append(bytes.Repeat([]byte(" "), 1<<20), marshal(t, sample(t, api.EventTypeUnsubscribe))...), reason: "limit of 1048576 bytes"},
 		{name: "huge number", input: []byte(`{"event":"MESSAGE_RESULT_UPDATE","hooks":[{"recipientSeq":1` + strings.Repeat("0", 100_000) + `}]}`), reason: ""},
 	}
 	for _, tt := range tests {
@@ -635,7 +688,7 @@ func TestValidateVendorFixtures(t *testing.T) {
 	r := invoke(t, "validate", "--format", "json", vendorDir)
 	require.Equal(t, 1, r.code, r.stderr)
 	reports := decodeReports(t, r.stdout)
-	entries, err := os.ReadDir(vendorDir)
+	entries, err := fs.ReadDir(fixtures.Vendor, ".")
 	require.NoError(t, err)
 	require.Len(t, reports, len(entries), "one report per fixture")
 	for _, rep := range reports {
@@ -910,7 +963,7 @@ func post(tb testing.TB, target, secret string, body []byte) (int, []byte) {
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	require.NoError(tb, err)
-	req.Header.Set("Content-Type", smshooktest.ContentType)
+	req.Header.Set("Content-Type", sender.ContentType)
 	if secret != "" {
 		req.Header.Set(smshook.SignatureHeader, secret)
 	}
@@ -971,47 +1024,38 @@ func TestServeDeliveries(t *testing.T) {
 	assert.True(t, strings.HasPrefix(s.url, "http://127.0.0.1:") && strings.HasSuffix(s.url, "/"), s.url)
 
 	var want []deliveryLine
-	for _, ev := range smshooktest.Events() {
-		sample, err := smshooktest.Sample(ev)
-		require.NoError(t, err)
-		sample = smshooktest.Fresh(sample)
-		body := marshal(t, sample)
-		var env api.Envelope
-		require.NoError(t, json.Unmarshal(body, &env))
-		status, answer := post(t, s.url, secret, body)
+	for _, ev := range api.Events() {
+		d := sample(t, ev)
+		status, answer := post(t, s.url, secret, marshal(t, d))
 		require.Equal(t, http.StatusOK, status, "%s: %s", ev, answer)
-		want = append(want, deliveryLine{HooksID: env.HooksId, Event: string(ev), AppKey: appKey, Hooks: 1})
+		want = append(want, deliveryLine{HooksID: d.hooksID(), Event: string(ev), AppKey: appKey, Hooks: 1})
 	}
 	// The vendor's own fixtures, phone numbers and all.
 	for _, name := range []string{"unsubscribe.json", "message-result-update.json"} {
-		body := readFile(t, filepath.Join(vendorDir, name))
+		body := fixtures.Read(name)
 		status, answer := post(t, s.url, secret, body)
 		require.Equal(t, http.StatusOK, status, "%s: %s", name, answer)
-		var env api.Envelope
-		require.NoError(t, json.Unmarshal(body, &env))
-		want = append(want, deliveryLine{HooksID: env.HooksId, Event: string(env.Event), AppKey: appKey, Hooks: 1})
+		d := decodeDelivery(t, body)
+		want = append(want, deliveryLine{HooksID: d.hooksID(), Event: d["event"].(string), AppKey: appKey, Hooks: 1})
 	}
 	// An event the contract does not know is dispatched too (compatible by default).
-	unknownID := smshooktest.NewID()
+	unknownID := sender.NewID()
 	status, answer := post(t, s.url, secret, unknownEvent(unknownID))
 	require.Equal(t, http.StatusOK, status, string(answer))
 	want = append(want, deliveryLine{HooksID: unknownID, Event: "RCS_RESULT_UPDATE", AppKey: appKey, Hooks: 2})
 
 	// Not dispatched, so not printed: rejections and the console's verification request.
-	status, _ = post(t, s.url, "wrong-"+secret, marshal(t, smshooktest.Unsubscribe()))
+	status, _ = post(t, s.url, "wrong-"+secret, marshal(t, sample(t, api.EventTypeUnsubscribe)))
 	assert.Equal(t, http.StatusUnauthorized, status)
-	status, _ = post(t, s.url, "", marshal(t, smshooktest.Unsubscribe()))
+	status, _ = post(t, s.url, "", marshal(t, sample(t, api.EventTypeUnsubscribe)))
 	assert.Equal(t, http.StatusUnauthorized, status)
-	status, answer = post(t, s.url, secret, readFile(t, published))
+	status, answer = post(t, s.url, secret, fixtures.Read("message-result-update.published.json"))
 	assert.Equal(t, http.StatusBadRequest, status)
 	assert.Contains(t, string(answer), "/hooks/0")
-	drift := smshooktest.Fresh(smshooktest.MessageResultUpdate(func(e *api.MessageResultUpdateEnvelope) {
-		st := api.MessageStatus(phone)
-		e.Hooks[0].MessageStatus = &st
-	}))
+	drift := sample(t, api.EventTypeMessageResultUpdate).with(func(d delivery) { d.hook(0)["messageStatus"] = phone })
 	status, answer = post(t, s.url, secret, marshal(t, drift))
 	assert.Equal(t, http.StatusOK, status, "an unknown enum value is drift by default: %s", answer)
-	want = append(want, deliveryLine{HooksID: drift.HooksId, Event: "MESSAGE_RESULT_UPDATE", AppKey: appKey, Hooks: 1})
+	want = append(want, deliveryLine{HooksID: drift.hooksID(), Event: "MESSAGE_RESULT_UPDATE", AppKey: appKey, Hooks: 1})
 	status, answer = post(t, s.url, secret, []byte(`{"event":"UNSUBSCRIBE","hooksId":"x","appKey":"k","hooks":[{"hookId":"h","recipientNo":1099998888}]}`))
 	assert.Equal(t, http.StatusBadRequest, status)
 	assert.NotContains(t, string(answer), "1099998888")
@@ -1047,11 +1091,11 @@ func TestServeSecrets(t *testing.T) {
 			}
 			s := startServe(t, tt.env, args...)
 			for _, secret := range tt.accepted {
-				status, answer := post(t, s.url, secret, marshal(t, smshooktest.Fresh(smshooktest.Unsubscribe())))
+				status, answer := post(t, s.url, secret, marshal(t, sample(t, api.EventTypeUnsubscribe)))
 				assert.Equal(t, http.StatusOK, status, "%s: %s", secret, answer)
 			}
 			for _, wrong := range []string{"", "old-Aa1,new-Bb2", "new-Bb", "NEW-BB2", "unknown"} {
-				status, _ := post(t, s.url, wrong, marshal(t, smshooktest.Unsubscribe()))
+				status, _ := post(t, s.url, wrong, marshal(t, sample(t, api.EventTypeUnsubscribe)))
 				assert.Equal(t, http.StatusUnauthorized, status, "%q", wrong)
 			}
 			require.Equal(t, 0, s.stop(t, syscall.SIGTERM))
@@ -1063,7 +1107,7 @@ func TestServeSecrets(t *testing.T) {
 
 // withAppKey is a valid delivery for appKey.
 func withAppKey(tb testing.TB, appKey string) []byte {
-	return marshal(tb, smshooktest.Fresh(smshooktest.ConversionBlock(func(e *api.ConversionBlockEnvelope) { e.AppKey = appKey })))
+	return marshal(tb, sample(tb, api.EventTypeConversionBlock).with(func(d delivery) { d["appKey"] = appKey }))
 }
 
 func TestServeOptions(t *testing.T) {
@@ -1075,7 +1119,7 @@ func TestServeOptions(t *testing.T) {
 		body   []byte
 		status int
 	}
-	valid := func() []byte { return marshal(t, smshooktest.Fresh(smshooktest.ConversionBlock())) }
+	valid := func() []byte { return marshal(t, sample(t, api.EventTypeConversionBlock)) }
 	tests := []struct {
 		name       string
 		args       []string
@@ -1155,14 +1199,14 @@ func TestServeGracefulShutdown(t *testing.T) {
 	u, err := url.Parse(s.url)
 	require.NoError(t, err)
 
-	sample := smshooktest.Fresh(smshooktest.MessageResultUpdate())
-	body := marshal(t, sample)
+	d := sample(t, api.EventTypeMessageResultUpdate)
+	body := marshal(t, d)
 	conn, err := net.DialTimeout("tcp", u.Host, 5*time.Second)
 	require.NoError(t, err)
 	defer conn.Close()
 	require.NoError(t, conn.SetDeadline(time.Now().Add(20*time.Second)))
 	head := fmt.Sprintf("POST / HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\n%s: %s\r\nContent-Length: %d\r\n\r\n",
-		u.Host, smshooktest.ContentType, smshook.SignatureHeader, secret, len(body))
+		u.Host, sender.ContentType, smshook.SignatureHeader, secret, len(body))
 	half := len(body) / 2
 	_, err = io.WriteString(conn, head)
 	require.NoError(t, err)
@@ -1189,7 +1233,7 @@ func TestServeGracefulShutdown(t *testing.T) {
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 
 	assert.Equal(t, 0, s.wait(t), s.stderr.String())
-	assert.Equal(t, []deliveryLine{{HooksID: sample.HooksId, Event: "MESSAGE_RESULT_UPDATE", AppKey: appKey, Hooks: 1}}, s.deliveries(t))
+	assert.Equal(t, []deliveryLine{{HooksID: d.hooksID(), Event: "MESSAGE_RESULT_UPDATE", AppKey: appKey, Hooks: 1}}, s.deliveries(t))
 	s.assertJSONLogs(t)
 	assertNoValue(t, s.result(), append(fixturePhones, secret)...)
 }
@@ -1215,52 +1259,25 @@ func TestServeSignals(t *testing.T) {
 // ---------------------------------------------------------------------------------------------------------
 // send
 
-// recorder is the application behind an in-process receiver: it notes every delivery.
-type recorder struct {
-	mu       sync.Mutex
-	hooksIDs []string
-	events   []api.EventType
-}
-
-func (r *recorder) note(id string, ev api.EventType) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.hooksIDs = append(r.hooksIDs, id)
-	r.events = append(r.events, ev)
-	return nil
-}
-
-func (r *recorder) seen() ([]string, []api.EventType) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return slices.Clone(r.hooksIDs), slices.Clone(r.events)
-}
-
-func (r *recorder) OnUnsubscribe(_ context.Context, e *api.UnsubscribeEnvelope) error {
-	return r.note(e.HooksId, e.Event)
-}
-
-func (r *recorder) OnMessageResultUpdate(_ context.Context, e *api.MessageResultUpdateEnvelope) error {
-	return r.note(e.HooksId, e.Event)
-}
-
-func (r *recorder) OnConversionBlock(_ context.Context, e *api.ConversionBlockEnvelope) error {
-	return r.note(e.HooksId, e.Event)
-}
-
-func (r *recorder) OnInternationalDeliveryReceipt(_ context.Context, e *api.InternationalDeliveryReceiptEnvelope) error {
-	return r.note(e.HooksId, e.Event)
-}
-
-// newReceiver starts an in-process receiver that accepts secret.
-func newReceiver(tb testing.TB, secret string) (*httptest.Server, *recorder) {
+// newReceiver starts an in-process receiver that accepts secret and records what it dispatches.
+func newReceiver(tb testing.TB, secret string) (*httptest.Server, *smshooktest.Recorder) {
 	tb.Helper()
-	rec := &recorder{}
-	h, err := smshook.NewHandler(rec, smshook.WithSecrets(secret), smshook.WithLogger(slog.New(slog.DiscardHandler)))
+	rec := &smshooktest.Recorder{}
+	h, err := smshook.NewHandler(rec.Handler(), smshook.WithSecrets(secret), smshook.WithLogger(slog.New(slog.DiscardHandler)))
 	require.NoError(tb, err)
 	srv := httptest.NewServer(h)
 	tb.Cleanup(srv.Close)
 	return srv, rec
+}
+
+// seen returns the hooksId and the event of each delivery rec recorded, in order.
+func seen(rec *smshooktest.Recorder) ([]string, []api.EventType) {
+	var ids []string
+	var events []api.EventType
+	for _, w := range rec.Webhooks() {
+		ids, events = append(ids, w.Head().HooksId), append(events, w.Head().Event)
+	}
+	return ids, events
 }
 
 func TestSend(t *testing.T) {
@@ -1289,7 +1306,7 @@ func TestSend(t *testing.T) {
 			code: 0, lines: []string{"200 OK"}, received: 1, events: []api.EventType{"CONVERSION_BLOCK"}},
 		{name: "a vendor file", args: []string{"--url", "{url}", "--secret", secret, "--file", vendorFile},
 			code: 0, lines: []string{"200 OK"}, received: 1, events: []api.EventType{"UNSUBSCRIBE"}},
-		{name: "--file - reads stdin", args: []string{"--url", "{url}", "--secret", secret, "--file", "-"}, stdin: readFile(t, filepath.Join(vendorDir, "conversion-block.json")),
+		{name: "--file - reads stdin", args: []string{"--url", "{url}", "--secret", secret, "--file", "-"}, stdin: fixtures.Read("conversion-block.json"),
 			code: 0, lines: []string{"200 OK"}, received: 1, events: []api.EventType{"CONVERSION_BLOCK"}},
 		{name: "wrong secret", args: []string{"--url", "{url}", "--secret", "wrong", "--event", "UNSUBSCRIBE"},
 			code: 1, lines: []string{"401 Unauthorized\n", "urn:smshook:problem:signature-mismatch"}},
@@ -1319,7 +1336,7 @@ func TestSend(t *testing.T) {
 			for _, l := range tt.lines {
 				assert.Contains(t, r.stdout, l)
 			}
-			ids, events := rec.seen()
+			ids, events := seen(rec)
 			assert.Len(t, ids, tt.received)
 			assert.Len(t, slices.Compact(slices.Sorted(slices.Values(ids))), tt.received, "distinct hooksIds: %v", ids)
 			if tt.events != nil {
@@ -1383,7 +1400,7 @@ func TestSendToServe(t *testing.T) {
 	assert.Equal(t, 1, r.code)
 	assert.Contains(t, r.stdout, "401 Unauthorized")
 
-	r = cli{args: []string{"send", "--url", s.url, "--file", "-"}, env: []string{"SMSHOOK_SECRET=" + secret}, stdin: bytes.NewReader(readFile(t, published))}.run(t)
+	r = cli{args: []string{"send", "--url", s.url, "--file", "-"}, env: []string{"SMSHOOK_SECRET=" + secret}, stdin: bytes.NewReader(fixtures.Read("message-result-update.published.json"))}.run(t)
 	assert.Equal(t, 1, r.code)
 	assert.Contains(t, r.stdout, "400 Bad Request")
 	assert.Contains(t, r.stdout, "/hooks/0")

@@ -5,10 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 
-	"github.com/smshook/smshook"
 	"github.com/smshook/smshook/api"
 	"github.com/smshook/smshook/internal/sender"
 )
@@ -24,32 +22,23 @@ func runSamples(_ context.Context, e env, args []string) int {
 	if !ok {
 		return code
 	}
-	examples, err := smshook.Examples()
-	if err != nil {
-		fmt.Fprintln(e.stderr, "smshook samples:", err)
-		return exitUsage
-	}
+	events := api.Events()
 	switch {
 	case len(rest) > 1:
 		fmt.Fprintln(e.stderr, "smshook samples: takes at most one event")
 		return exitUsage
 	case len(rest) == 1:
-		i := slices.IndexFunc(examples, func(ex smshook.Example) bool { return string(ex.Event) == rest[0] })
-		if i < 0 {
-			fmt.Fprintf(e.stderr, "smshook samples: unknown event %q: one of %v\n", rest[0], eventsOf(examples))
+		if _, known := api.Sample(api.EventType(rest[0])); !known {
+			fmt.Fprintf(e.stderr, "smshook samples: unknown event %q: one of %v\n", rest[0], events)
 			return exitUsage
 		}
-		examples = examples[i : i+1]
+		events = []api.EventType{api.EventType(rest[0])}
 	}
 	var b strings.Builder
-	for _, ex := range examples {
-		// Through the generated type, so that the fields come in the contract's order.
-		typed := api.NewEnvelope(ex.Event)
-		if err := json.Unmarshal(ex.Body, typed); err != nil {
-			fmt.Fprintln(e.stderr, "smshook samples:", err)
-			return exitUsage
-		}
-		out, err := json.MarshalIndent(typed, "", "  ")
+	for _, event := range events {
+		// The generated type writes the fields in the contract's order.
+		w, _ := api.Sample(event)
+		out, err := json.MarshalIndent(w, "", "  ")
 		if err != nil {
 			fmt.Fprintln(e.stderr, "smshook samples:", err)
 			return exitUsage
@@ -61,15 +50,6 @@ func runSamples(_ context.Context, e env, args []string) int {
 		return exitUsage
 	}
 	return exitOK
-}
-
-// eventsOf lists the events of the documented deliveries, in the contract's order.
-func eventsOf(examples []smshook.Example) []api.EventType {
-	events := make([]api.EventType, len(examples))
-	for i, ex := range examples {
-		events[i] = ex.Event
-	}
-	return events
 }
 
 // fresh returns delivery, a JSON envelope, with a new hooksId and a new hookId in every hook, as a new

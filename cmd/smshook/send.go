@@ -2,18 +2,16 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"slices"
 	"time"
 
-	"github.com/smshook/smshook"
 	"github.com/smshook/smshook/api"
 	"github.com/smshook/smshook/internal/sender"
-	"github.com/smshook/smshook/validate"
 )
 
 // defaultSendTimeout bounds one request of send: far longer than a receiver that acknowledges at once needs,
@@ -25,12 +23,7 @@ const sendExample = `  smshook send --url http://127.0.0.1:8080/ --secret s3cret
 `
 
 func runSend(ctx context.Context, e env, args []string) int {
-	examples, err := smshook.Examples()
-	if err != nil {
-		fmt.Fprintln(e.stderr, "smshook send:", err)
-		return exitUsage
-	}
-	events := eventsOf(examples)
+	events := api.Events()
 	fs := newFlagSet(e, "send", "send --url URL [--secret S] (--event EVENT | --file F) [--count N] [--timeout DURATION]", sendExample)
 	url := fs.String("url", "", "the receiver's `URL`")
 	secret := fs.String("secret", "", "send `SECRET` as the signature; also $SMSHOOK_SECRET (the first, if comma-separated)")
@@ -43,7 +36,7 @@ func runSend(ctx context.Context, e env, args []string) int {
 	if !ok {
 		return code
 	}
-	sample := slices.IndexFunc(examples, func(ex smshook.Example) bool { return string(ex.Event) == *event })
+	sample, known := api.Sample(api.EventType(*event))
 	switch {
 	case len(rest) > 0:
 		fmt.Fprintf(e.stderr, "smshook send: unexpected argument %q\n", rest[0])
@@ -54,7 +47,7 @@ func runSend(ctx context.Context, e env, args []string) int {
 	case (*event == "") == (*file == ""):
 		fmt.Fprintln(e.stderr, "smshook send: give exactly one of --event and --file")
 		return exitUsage
-	case *event != "" && sample < 0:
+	case *event != "" && !known:
 		fmt.Fprintf(e.stderr, "smshook send: unknown event %q: one of %v\n", *event, events)
 		return exitUsage
 	case *count < 1:
@@ -75,10 +68,13 @@ func runSend(ctx context.Context, e env, args []string) int {
 	}
 	var body []byte
 	if *file != "" {
-		if body, err = readInput(e.stdin, *file); err != nil {
-			fmt.Fprintln(e.stderr, "smshook send:", err)
-			return exitUsage
-		}
+		body, err = readInput(e.stdin, *file)
+	} else {
+		body, err = json.Marshal(sample)
+	}
+	if err != nil {
+		fmt.Fprintln(e.stderr, "smshook send:", err)
+		return exitUsage
 	}
 	to, err := sender.New(*url, signature)
 	if err != nil {
@@ -90,7 +86,7 @@ func runSend(ctx context.Context, e env, args []string) int {
 	for i := 0; i < *count; i++ {
 		payload := body
 		if *event != "" {
-			if payload, err = fresh(examples[sample].Body); err != nil {
+			if payload, err = fresh(body); err != nil {
 				fmt.Fprintln(e.stderr, "smshook send:", err)
 				return exitFailed
 			}
@@ -138,7 +134,7 @@ func readInput(stdin io.Reader, path string) ([]byte, error) {
 		r = f
 	}
 	// Read a little past the receiver's default limit, so that an oversize file is sent and answered 413.
-	return io.ReadAll(io.LimitReader(r, 4*validate.DefaultMaxBodyBytes))
+	return io.ReadAll(io.LimitReader(r, 4*defaultMaxBody))
 }
 
 // printAnswer prints the status and any problem details, never the body that was sent.

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"expvar"
 	"fmt"
 	"io"
@@ -20,7 +19,6 @@ import (
 	"github.com/smshook/smshook"
 	"github.com/smshook/smshook/api"
 	"github.com/smshook/smshook/redisstore"
-	"github.com/smshook/smshook/validate"
 )
 
 const serveExample = `  SMSHOOK_SECRET=s3cret smshook serve --addr 127.0.0.1:8080 --path /webhooks/nhn
@@ -38,6 +36,15 @@ const (
 	idleTimeout       = 120 * time.Second
 	shutdownTimeout   = 30 * time.Second
 	defaultMaxConns   = 512
+)
+
+// The receiver's defaults, as package smshook documents them: the flags pass them on explicitly, so that -h
+// shows what the receiver does. validate and send read bodies up to the same limit.
+const (
+	defaultMaxBody      int64 = 1 << 20
+	defaultRetention          = 24 * time.Hour
+	defaultClaimLease         = time.Minute
+	defaultStoreTimeout       = 2 * time.Second
 )
 
 // serveNotes is the part of serve's -h that no single flag tells.
@@ -86,12 +93,12 @@ func runServe(ctx context.Context, e env, args []string) int {
 	var appKeys stringList
 	fs.Var(&appKeys, "app-key", "accept deliveries for `APPKEY` only (repeat for several); others are answered 403")
 	unsigned := fs.Bool("allow-unsigned", false, "also accept requests without a signature; a wrong signature is still 401")
-	maxBody := fs.Int64("max-body", validate.DefaultMaxBodyBytes, "the largest accepted body, in `BYTES`")
+	maxBody := fs.Int64("max-body", defaultMaxBody, "the largest accepted body, in `BYTES`")
 	strict := fs.Bool("strict", false, "reject unknown events and unknown enum values, instead of accepting them as drift")
 	redisURL := fs.String("redis", "", "remember processed hookIds in the Redis at `URL` (redis://host:port/db), shared by several receivers, instead of in memory")
-	retention := fs.Duration("retention", smshook.DefaultRetention, "how long a processed hookId is remembered")
-	claimLease := fs.Duration("claim-lease", 0, fmt.Sprintf("how long a hook is held as in progress while it is processed; 0: the library's default, %v", smshook.DefaultClaimLease))
-	storeTimeout := fs.Duration("store-timeout", smshook.DefaultStoreTimeout, "the deadline of every call to the deduplication store")
+	retention := fs.Duration("retention", defaultRetention, "how long a processed hookId is remembered")
+	claimLease := fs.Duration("claim-lease", 0, fmt.Sprintf("how long a hook is held as in progress while it is processed; 0: the library's default, %v", defaultClaimLease))
+	storeTimeout := fs.Duration("store-timeout", defaultStoreTimeout, "the deadline of every call to the deduplication store")
 	hookIDs := fs.Bool("hook-ids", false, "add the dispatched hookIds to each stdout line")
 	debugAddr := fs.String("debug-addr", "", "serve /debug/vars (goroutines, memory, open connections) and /debug/pprof/ on this `HOST:PORT`, e.g. 127.0.0.1:6060")
 	maxConns := fs.Int("max-conns", defaultMaxConns, "the most connections served at once, `N`; 0: no limit")
@@ -129,21 +136,16 @@ func runServe(ctx context.Context, e env, args []string) int {
 		fmt.Fprintln(e.stderr, "smshook serve:", err)
 		return exitUsage
 	}
+	if len(all) == 0 && !*unsigned {
+		fmt.Fprintln(e.stderr, "smshook serve: give --secret, --secret-file or $SMSHOOK_SECRET, or --allow-unsigned")
+		return exitUsage
+	}
 
 	logger := slog.New(slog.NewJSONHandler(e.stderr, nil))
 	out := &deliveryPrinter{w: e.stdout, hookIDs: *hookIDs}
 	opts := []smshook.Option{
 		smshook.WithSecrets(all...), smshook.WithAppKeys(appKeys...), smshook.WithLogger(logger), smshook.WithMaxBodyBytes(*maxBody),
 		smshook.WithRetention(*retention), smshook.WithClaimLease(*claimLease), smshook.WithStoreTimeout(*storeTimeout),
-		smshook.OnUnknownEvent(func(_ context.Context, env *api.Envelope, _ []byte) error {
-			ids := make([]string, 0, len(env.Hooks))
-			for _, h := range env.Hooks {
-				if id, ok := h["hookId"].(string); ok {
-					ids = append(ids, id)
-				}
-			}
-			return out.print(env.HooksId, string(env.Event), env.AppKey, len(env.Hooks), ids)
-		}),
 	}
 	if *redisURL != "" {
 		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -162,11 +164,7 @@ func runServe(ctx context.Context, e env, args []string) int {
 	if *strict {
 		opts = append(opts, smshook.WithStrict())
 	}
-	h, err := smshook.NewHandler(out, opts...)
-	if errors.Is(err, smshook.ErrNoSecret) {
-		fmt.Fprintln(e.stderr, "smshook serve: give --secret, --secret-file or $SMSHOOK_SECRET, or --allow-unsigned")
-		return exitUsage
-	}
+	h, err := smshook.NewHandler(smshook.Handler{Default: out.print}, opts...)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "smshook serve:", err)
 		return exitUsage
@@ -267,8 +265,8 @@ func gatherSecrets(flags []string, file, fromEnv string) ([]string, error) {
 	return out, nil
 }
 
-// deliveryPrinter prints one JSON line per dispatched delivery: identifiers and a count, never a hook's
-// content. A failed write fails the delivery (500), so that NHN Cloud sends it again.
+// deliveryPrinter prints one JSON line per dispatched delivery, of any event, known or not: identifiers and a
+// count, never a hook's content. A failed write fails the delivery (500), so that NHN Cloud sends it again.
 type deliveryPrinter struct {
 	mu      sync.Mutex
 	w       io.Writer
@@ -283,10 +281,16 @@ type deliveryLine struct {
 	HookIDs []string `json:"hookIds,omitempty"`
 }
 
-func (p *deliveryPrinter) print(hooksID, event, appKey string, hooks int, hookIDs []string) error {
-	l := deliveryLine{HooksID: hooksID, Event: event, AppKey: appKey, Hooks: hooks}
+// print is the receiver's Handler.Default: it takes every delivery.
+func (p *deliveryPrinter) print(_ context.Context, w api.Webhook) error {
+	head := w.Head()
+	l := deliveryLine{HooksID: head.HooksId, Event: string(head.Event), AppKey: head.AppKey, Hooks: w.HookCount()}
 	if p.hookIDs {
-		l.HookIDs = hookIDs
+		for i := range w.HookCount() {
+			if id := w.HookID(i); id != "" { // only a hook of an unknown event may lack one
+				l.HookIDs = append(l.HookIDs, id)
+			}
+		}
 	}
 	line, err := json.Marshal(l)
 	if err != nil {
@@ -296,28 +300,4 @@ func (p *deliveryPrinter) print(hooksID, event, appKey string, hooks int, hookID
 	defer p.mu.Unlock()
 	_, err = p.w.Write(append(line, '\n'))
 	return err
-}
-
-func (p *deliveryPrinter) OnUnsubscribe(_ context.Context, e *api.UnsubscribeEnvelope) error {
-	return p.print(e.HooksId, string(e.Event), e.AppKey, len(e.Hooks), idsOf(e.Hooks, func(h api.UnsubscribeHook) string { return h.HookId }))
-}
-
-func (p *deliveryPrinter) OnMessageResultUpdate(_ context.Context, e *api.MessageResultUpdateEnvelope) error {
-	return p.print(e.HooksId, string(e.Event), e.AppKey, len(e.Hooks), idsOf(e.Hooks, func(h api.MessageResultUpdateHook) string { return h.HookId }))
-}
-
-func (p *deliveryPrinter) OnConversionBlock(_ context.Context, e *api.ConversionBlockEnvelope) error {
-	return p.print(e.HooksId, string(e.Event), e.AppKey, len(e.Hooks), idsOf(e.Hooks, func(h api.ConversionBlockHook) string { return h.HookId }))
-}
-
-func (p *deliveryPrinter) OnInternationalDeliveryReceipt(_ context.Context, e *api.InternationalDeliveryReceiptEnvelope) error {
-	return p.print(e.HooksId, string(e.Event), e.AppKey, len(e.Hooks), idsOf(e.Hooks, func(h api.InternationalDeliveryReceiptHook) string { return h.HookId }))
-}
-
-func idsOf[H any](hooks []H, id func(H) string) []string {
-	ids := make([]string, len(hooks))
-	for i, h := range hooks {
-		ids[i] = id(h)
-	}
-	return ids
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,8 +22,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smshook/smshook"
-	"github.com/smshook/smshook/smshooktest"
+	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/internal/sender"
 )
+
+// defaultStoreTimeout is serve's --store-timeout when none is given (its -h shows it).
+const defaultStoreTimeout = 2 * time.Second
 
 // TestServeSlowLorisDoesNotStarveGoodTraffic opens many connections that send their headers a byte at a time,
 // and checks that good deliveries are answered promptly meanwhile and that the slow connections are cut at
@@ -61,9 +66,7 @@ func TestServeSlowLorisDoesNotStarveGoodTraffic(t *testing.T) {
 	}
 	time.Sleep(100 * time.Millisecond) // let the slow clients take their connections
 
-	sample := smshooktest.Fresh(smshooktest.Unsubscribe())
-	body, err := smshooktest.Marshal(sample)
-	require.NoError(t, err)
+	body := marshal(t, sample(t, api.EventTypeUnsubscribe))
 	for range 20 {
 		start := time.Now()
 		status, _ := post(t, s.url, "k", body)
@@ -85,8 +88,7 @@ func TestServeSharesRedis(t *testing.T) {
 	redisURL := redisURL(t)
 	a := startServe(t, nil, "--secret", "k", "--redis", redisURL, "--hook-ids")
 	b := startServe(t, nil, "--secret", "k", "--redis", redisURL, "--hook-ids")
-	body, err := smshooktest.Marshal(smshooktest.Fresh(smshooktest.MessageResultUpdate()))
-	require.NoError(t, err)
+	body := marshal(t, sample(t, api.EventTypeMessageResultUpdate))
 	for _, s := range []*server{a, b, a, b} {
 		status, _ := post(t, s.url, "k", body)
 		require.Equal(t, http.StatusOK, status)
@@ -182,9 +184,9 @@ func TestServeMaxConns(t *testing.T) {
 		held() // these wait in the accept queue
 	}
 
-	req, err := http.NewRequest(http.MethodPost, s.url, bytes.NewReader(marshal(t, smshooktest.Fresh(smshooktest.Unsubscribe()))))
+	req, err := http.NewRequest(http.MethodPost, s.url, bytes.NewReader(marshal(t, sample(t, api.EventTypeUnsubscribe))))
 	require.NoError(t, err)
-	req.Header.Set("Content-Type", smshooktest.ContentType)
+	req.Header.Set("Content-Type", sender.ContentType)
 	req.Header.Set(smshook.SignatureHeader, "k")
 	answered := make(chan error, 1)
 	var status int
@@ -270,6 +272,41 @@ func TestServeDebugPublishesNoSecret(t *testing.T) {
 	assertNoValue(t, s.result(), hidden...)
 }
 
+// TestServeDebugIndexListsWhatItServes follows every link of the pprof index: each answers 200, and argv
+// (pprof's cmdline) is neither listed nor served.
+func TestServeDebugIndexListsWhatItServes(t *testing.T) {
+	t.Parallel()
+	s := startServe(t, nil, "--secret", "k", "--debug-addr", "127.0.0.1:0")
+	debug := s.debugURL(t)
+	status, index := get(t, debug+"/debug/pprof/")
+	require.Equal(t, http.StatusOK, status)
+	assert.NotContains(t, index, "cmdline")
+	var links []string
+	for _, m := range regexp.MustCompile(`href='([^']+)'`).FindAllStringSubmatch(index, -1) {
+		links = append(links, m[1])
+	}
+	require.NotEmpty(t, links, index)
+	for _, link := range links {
+		u, err := url.Parse(debug + "/debug/pprof/" + link)
+		require.NoError(t, err)
+		if u.Query().Has("seconds") {
+			q := u.Query()
+			q.Set("seconds", "1") // the CPU profile: a second is enough to see it answer
+			u.RawQuery = q.Encode()
+		}
+		status, body := get(t, u.String())
+		assert.Equal(t, http.StatusOK, status, "%s: %.200s", link, body)
+	}
+	for _, want := range []string{"goroutine?debug=1", "heap?debug=1", "profile?seconds=30"} {
+		assert.Contains(t, links, want)
+	}
+	for _, page := range []string{"cmdline", "symbol", "trace", "nonexistent"} {
+		status, _ := get(t, debug+"/debug/pprof/"+page)
+		assert.Equal(t, http.StatusNotFound, status, "/debug/pprof/%s is not in the index", page)
+	}
+	require.Equal(t, 0, s.stop(t, os.Interrupt))
+}
+
 // redisURL returns $SMSHOOK_REDIS_URL, or skips the test where no Redis is at hand (fails in CI).
 func redisURL(tb testing.TB) string {
 	tb.Helper()
@@ -347,13 +384,13 @@ func TestServeStoreTimeout(t *testing.T) {
 	u.Host = proxy.addr
 	const storeTimeout = 300 * time.Millisecond
 	s := startServe(t, nil, "--secret", "k", "--redis", u.String(), "--store-timeout", storeTimeout.String())
-	status, answer := post(t, s.url, "k", marshal(t, smshooktest.Fresh(smshooktest.Unsubscribe())))
+	status, answer := post(t, s.url, "k", marshal(t, sample(t, api.EventTypeUnsubscribe)))
 	require.Equal(t, http.StatusOK, status, string(answer))
 
 	proxy.stall()
-	req, err := http.NewRequest(http.MethodPost, s.url, bytes.NewReader(marshal(t, smshooktest.Fresh(smshooktest.Unsubscribe()))))
+	req, err := http.NewRequest(http.MethodPost, s.url, bytes.NewReader(marshal(t, sample(t, api.EventTypeUnsubscribe))))
 	require.NoError(t, err)
-	req.Header.Set("Content-Type", smshooktest.ContentType)
+	req.Header.Set("Content-Type", sender.ContentType)
 	req.Header.Set(smshook.SignatureHeader, "k")
 	start := time.Now()
 	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
@@ -363,7 +400,7 @@ func TestServeStoreTimeout(t *testing.T) {
 	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
 	assert.Equal(t, "1", resp.Header.Get("Retry-After"), "the store timeout, in whole seconds rounded up")
 	assert.GreaterOrEqual(t, took, storeTimeout)
-	assert.Less(t, took, smshook.DefaultStoreTimeout, "answered after the default store timeout, not --store-timeout")
+	assert.Less(t, took, defaultStoreTimeout, "answered after the default store timeout, not --store-timeout")
 	t.Logf("stalled Redis, --store-timeout %v: 503 after %v", storeTimeout, took.Round(time.Millisecond))
 
 	require.Equal(t, 0, s.stop(t, os.Interrupt))

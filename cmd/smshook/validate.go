@@ -56,11 +56,6 @@ func runValidate(_ context.Context, e env, args []string) int {
 	if *compat {
 		profile = validate.Compatible
 	}
-	v, err := validate.New(validate.WithProfile(profile))
-	if err != nil {
-		fmt.Fprintln(e.stderr, "smshook validate:", err)
-		return exitUsage
-	}
 
 	var reports []report
 	ioFailed := false
@@ -72,7 +67,7 @@ func runValidate(_ context.Context, e env, args []string) int {
 			continue
 		}
 		for _, pl := range payloads {
-			reports = append(reports, check(v, pl))
+			reports = append(reports, check(profile, pl))
 		}
 	}
 	if err := write(e.stdout, *format, reports); err != nil {
@@ -133,11 +128,11 @@ func readFile(path string) (payload, error) {
 		return payload{}, err
 	}
 	defer f.Close()
-	body, err := io.ReadAll(io.LimitReader(f, validate.DefaultMaxBodyBytes+1))
+	body, err := io.ReadAll(io.LimitReader(f, defaultMaxBody+1))
 	if err != nil {
 		return payload{}, fmt.Errorf("%s: %w", path, err)
 	}
-	return payload{name: path, body: body, tooLarge: int64(len(body)) > validate.DefaultMaxBodyBytes}, nil
+	return payload{name: path, body: body, tooLarge: int64(len(body)) > defaultMaxBody}, nil
 }
 
 // splitStream cuts stdin into its JSON documents, so that the output of `smshook samples` can be piped in. A
@@ -167,7 +162,7 @@ func splitStream(r io.Reader) ([]payload, error) {
 	}
 	out := make([]payload, len(docs))
 	for i, d := range docs {
-		out[i] = payload{name: "-", body: d, tooLarge: int64(len(d)) > validate.DefaultMaxBodyBytes}
+		out[i] = payload{name: "-", body: d, tooLarge: int64(len(d)) > defaultMaxBody}
 		if len(docs) > 1 {
 			out[i].name = fmt.Sprintf("-#%d", i+1)
 		}
@@ -175,13 +170,13 @@ func splitStream(r io.Reader) ([]payload, error) {
 	return out, nil
 }
 
-func check(v *validate.Validator, pl payload) report {
+func check(profile validate.Profile, pl payload) report {
 	r := report{File: pl.name, Errors: []validate.Violation{}}
 	if pl.tooLarge {
-		r.Errors = append(r.Errors, validate.Violation{Reason: fmt.Sprintf("larger than the receiver's limit of %d bytes", validate.DefaultMaxBodyBytes)})
+		r.Errors = append(r.Errors, validate.Violation{Reason: fmt.Sprintf("larger than the receiver's limit of %d bytes", defaultMaxBody)})
 		return r
 	}
-	d, err := v.Body(pl.body)
+	w, drift, err := validate.Body(pl.body, profile)
 	var verr *validate.Error
 	switch {
 	case errors.As(err, &verr):
@@ -189,7 +184,7 @@ func check(v *validate.Validator, pl payload) report {
 	case err != nil:
 		r.Errors = append(r.Errors, validate.Violation{Reason: err.Error()})
 	default:
-		r.Valid, r.Event, r.Hooks, r.Drift = true, string(d.Event), d.Hooks, d.Drift
+		r.Valid, r.Event, r.Hooks, r.Drift = true, string(w.Head().Event), w.HookCount(), drift
 	}
 	return r
 }

@@ -2,18 +2,20 @@
 // schemas of openapi.yaml, and compares its verdict with the expected strict verdict of cases.json (the one
 // kin-openapi must give too). Exits 1 on any disagreement that cases.json does not document under "js".
 //
-// usage: node ajv.mjs ../../openapi.yaml ../testdata
+// usage: node ajv.mjs ../../openapi.yaml ../testdata ../../internal/fixtures/vendor
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Ajv from "ajv";
 import addFormats from "ajv-formats";
 import { parse } from "yaml";
+import { caseReader } from "./corpus.mjs";
 
-const [specPath, corpusDir] = process.argv.slice(2);
-if (!specPath || !corpusDir) {
-  console.error("usage: node ajv.mjs OPENAPI_YAML CORPUS_DIR");
+const [specPath, corpusDir, vendorDir] = process.argv.slice(2);
+if (!specPath || !corpusDir || !vendorDir) {
+  console.error("usage: node ajv.mjs OPENAPI_YAML CORPUS_DIR VENDOR_DIR");
   process.exit(2);
 }
+const readCase = caseReader(corpusDir, vendorDir);
 
 const spec = parse(readFileSync(specPath, "utf8"));
 // OpenAPI 3.0 schema objects are JSON Schema with a few keywords of their own: Ajv knows nullable and
@@ -79,7 +81,7 @@ const cases = JSON.parse(readFileSync(join(corpusDir, "cases.json"), "utf8"));
 let agree = 0, documented = 0;
 const disagreements = [];
 for (const c of cases) {
-  const got = verdict(readFileSync(join(corpusDir, c.file)));
+  const got = verdict(readCase(c.file));
   const expected = c.js ? c.js.verdict : c.strict;
   if (got.verdict !== expected) {
     disagreements.push(`${c.file}: ajv ${got.verdict}, expected ${expected}${c.js ? " (documented: " + c.js.why + ")" : ""} ${got.errors.join("; ")}`);

@@ -1,0 +1,9 @@
+// Package decode is the machinery under package validate: a JSON parser that keeps numbers' lexical form and
+// reuses its maps and slices from one parse to the next, the binders that copy a validated value into its
+// generated type without a second parse (bind.gen.go, by bindgen), and the RFC 3339 reader that both the
+// date-time format and the binders use.
+//
+// The parser's lifetime rule: once Recycle is called, nothing may refer to the parsed value. Bind copies every
+// map and slice it keeps, so a bound envelope outlives the parse; TestBoundValuesOutliveTheParse fails when a
+// binder keeps a reference.
+package decode

@@ -1,0 +1,105 @@
+package smshooktest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"sync"
+	"testing"
+
+	"github.com/smshook/smshook"
+	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/internal/sender"
+)
+
+// Sample returns the documented delivery of the event of E, openapi.yaml's example, with a new hooksId and a
+// new hookId for each hook, as a new delivery of new events would have: posting it twice is a redelivery,
+// posting two samples is two deliveries. E is a pointer to an envelope type of package api, such as
+// *api.MessageResultUpdateEnvelope; Sample panics for *api.Envelope, which has no example.
+func Sample[E api.Webhook]() E {
+	for _, event := range api.Events() {
+		if reflect.TypeOf(api.NewWebhook(event)) != reflect.TypeFor[E]() {
+			continue
+		}
+		w, _ := api.Sample(event)
+		fresh(w)
+		return w.(E)
+	}
+	panic(fmt.Sprintf("smshooktest: openapi.yaml has no example of %s", reflect.TypeFor[E]()))
+}
+
+// fresh gives an envelope a new hooksId and new hookIds.
+func fresh(w api.Webhook) {
+	v := reflect.ValueOf(w).Elem()
+	v.FieldByName("HooksId").SetString(sender.NewID())
+	hooks := v.FieldByName("Hooks")
+	for i := range hooks.Len() {
+		hooks.Index(i).FieldByName("HookId").SetString(sender.NewID())
+	}
+}
+
+// NewRequest returns an incoming POST request, for an http.Handler's ServeHTTP, that carries delivery as JSON
+// and secret in X-Toast-Webhook-Signature, as NHN Cloud sends it; an empty secret sends no signature.
+// delivery is an envelope (any value that encodes to JSON), or a []byte, json.RawMessage or string sent as it
+// is.
+func NewRequest(t testing.TB, delivery any, secret string) *http.Request {
+	t.Helper()
+	var body []byte
+	switch b := delivery.(type) {
+	case []byte:
+		body = b
+	case json.RawMessage:
+		body = b
+	case string:
+		body = []byte(b)
+	default:
+		var err error
+		if body, err = json.Marshal(delivery); err != nil {
+			t.Fatalf("smshooktest: the delivery does not encode: %v", err)
+		}
+	}
+	r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+	r.Header.Set("Content-Type", sender.ContentType)
+	if secret != "" {
+		r.Header.Set(smshook.SignatureHeader, secret)
+	}
+	return r
+}
+
+// Post serves NewRequest(t, delivery, secret) with h and returns its answer: Code is the status, Body the
+// problem JSON of a refusal.
+func Post(t testing.TB, h http.Handler, delivery any, secret string) *httptest.ResponseRecorder {
+	t.Helper()
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, NewRequest(t, delivery, secret))
+	return w
+}
+
+// Recorder records the deliveries a receiver hands to the application. Its zero value is ready; it is safe
+// for concurrent use.
+type Recorder struct {
+	mu       sync.Mutex
+	webhooks []api.Webhook
+}
+
+// Handler returns a Handler whose Default records every delivery and acknowledges it.
+func (r *Recorder) Handler() smshook.Handler {
+	return smshook.Handler{Default: func(_ context.Context, w api.Webhook) error {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.webhooks = append(r.webhooks, w)
+		return nil
+	}}
+}
+
+// Webhooks returns the deliveries recorded so far, in the order they were handed over: each the typed
+// envelope of its event, its hooks those the receiver dispatched (a redelivered hook is not among them).
+func (r *Recorder) Webhooks() []api.Webhook {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]api.Webhook(nil), r.webhooks...)
+}
