@@ -21,6 +21,27 @@ func isJSON(contentType string) bool {
 	return err == nil && mediaType == "application/json"
 }
 
+// mediaTypeError is a refused Content-Type; it names the media type that arrived, without its parameters, so
+// that the sender learns what it sent and nothing of the header is echoed beyond a token.
+type mediaTypeError struct{ got string }
+
+func unsupportedMediaType(contentType string) error {
+	got := "no Content-Type"
+	if contentType != "" {
+		got = "a Content-Type that is not a media type"
+		if mediaType, _, err := mime.ParseMediaType(contentType); err == nil && len(mediaType) <= 100 {
+			got = mediaType
+		}
+	}
+	return &mediaTypeError{got: got}
+}
+
+func (e *mediaTypeError) Error() string {
+	return errUnsupportedMediaType.Error() + ": received " + e.got
+}
+
+func (e *mediaTypeError) Unwrap() error { return errUnsupportedMediaType }
+
 // readBody reads the whole body of r, or fails with errBodyTooLarge as soon as it is known to exceed limit
 // bytes: at once when Content-Length says so, otherwise after reading limit+1 bytes. An error from the
 // connection (a client that went away) is returned wrapped.

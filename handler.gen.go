@@ -27,6 +27,12 @@ type Handler struct {
 	// default compatible profile, of an event the contract does not know, as an *api.Envelope with untyped
 	// hooks.
 	Default func(ctx context.Context, w api.Webhook) error
+	// Invalid receives, under the default compatible profile, the hooks dropped from a delivery because they
+	// break the contract (the vendor has shipped hooks missing a field), each with its JSON and its
+	// violations; the delivery's valid hooks reach their func, and it is answered 400 only when no hook is
+	// valid. Invalid hooks are not deduplicated: a redelivery hands them over again. Nil: they are logged,
+	// without their values, and acknowledged.
+	Invalid func(ctx context.Context, head api.Head, hooks []api.InvalidHook) error
 }
 
 // Handle hands w, a validated delivery, to the func of its event, or to Default, and returns its error; nil

@@ -10,17 +10,21 @@ import (
 	"runtime/debug"
 
 	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/internal/batch"
 	"github.com/smshook/smshook/validate"
 )
 
-// placeholderAppKey is the appKey of the request the NHN Cloud console sends to verify a URL before saving a
-// webhook: the vendor document's placeholder.
+// placeholderAppKey is the appKey by which receivers that NHN Cloud customers published recognise the console's
+// URL verification: a signed request with it is answered 200 and not dispatched. That rule is observed in those
+// receivers, not in the vendor's pages, which describe no verification request (they say only "verify, then
+// click Add"); the vendor's "String" placeholder is its example's webhookConfigId, not its appKey.
 const placeholderAppKey = "String"
 
 type handler struct {
 	config
-	secrets signatures
-	deliver deliverFunc
+	secrets   signatures
+	deliver   deliverFunc
+	onInvalid func(context.Context, api.Head, []api.InvalidHook) error // Handler.Invalid, or nil
 }
 
 // NewHandler returns an http.Handler that receives NHN Cloud webhooks on whatever path it is mounted and
@@ -34,15 +38,20 @@ type handler struct {
 //
 // Errors are answered as RFC 9457 problem JSON. The default profile is compatible: a delivery of an event the
 // contract does not know is handed to h.Default as an *api.Envelope, or acknowledged and logged. A signed
-// request whose appKey is "String" is the console's verification request: it is answered 200 and not
-// dispatched.
+// request whose appKey is "String" is answered 200 and not dispatched: receivers that NHN Cloud customers
+// published take it for the console's URL verification (no vendor page describes that request).
 //
 // NewHandler fails when neither WithSecrets nor AllowUnsigned is given.
 func NewHandler(h Handler, opts ...Option) (http.Handler, error) {
-	return newHandler(func(ctx context.Context, w api.Webhook) (*bufferedResponse, bool, error) {
+	hd, err := newHandler(func(ctx context.Context, w api.Webhook) (*bufferedResponse, bool, error) {
 		handled, err := h.deliver(ctx, w)
 		return nil, handled, err
 	}, opts)
+	if err != nil {
+		return nil, err
+	}
+	hd.onInvalid = h.Invalid
+	return hd, nil
 }
 
 // NewStrictHandler is NewHandler for an implementation of the generated api.StrictServerInterface: it receives
@@ -107,8 +116,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if !isJSON(r.Header.Get("Content-Type")) {
-		h.reject(w, r, http.StatusUnsupportedMediaType, errUnsupportedMediaType, nil, nil)
+	if ct := r.Header.Get("Content-Type"); !isJSON(ct) {
+		h.reject(w, r, http.StatusUnsupportedMediaType, unsupportedMediaType(ct), nil, nil)
 		return
 	}
 	body, err := readBody(r, h.maxBody)
@@ -122,15 +131,24 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d, drift, err := validate.Body(body, h.profile)
+	var invalid []batch.Hook
 	if err != nil {
 		if errors.Is(err, validate.ErrInvalid) && isVerification(body) {
 			h.acknowledgeVerification(w, r)
 			return
 		}
-		var ve *validate.Error
-		errors.As(err, &ve)
-		h.reject(w, r, http.StatusBadRequest, err, body, ve.Violations)
-		return
+		var partial bool
+		if h.profile == validate.Compatible {
+			d, drift, invalid, partial = batch.Accept(body, err)
+		}
+		if !partial {
+			var violations []validate.Violation
+			if ve := (*validate.Error)(nil); errors.As(err, &ve) {
+				violations = ve.Violations
+			}
+			h.reject(w, r, http.StatusBadRequest, err, body, violations)
+			return
+		}
 	}
 	head := d.Head()
 	if head.AppKey == placeholderAppKey {
@@ -146,7 +164,58 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.logger.LogAttrs(r.Context(), slog.LevelWarn, "smshook: delivery accepted with values the contract does not know",
 			slog.String("event", string(head.Event)), slog.Any("drift", drift))
 	}
+	if len(invalid) > 0 && !h.takeInvalid(w, r, head, invalid) {
+		return
+	}
 	h.dispatch(w, r, d, head)
+}
+
+// takeInvalid hands the hooks dropped from a delivery to Handler.Invalid, or logs them; it answers and
+// reports false when the application failed.
+func (h *handler) takeInvalid(w http.ResponseWriter, r *http.Request, head api.Head, invalid []batch.Hook) bool {
+	ctx := r.Context()
+	hooks := make([]api.InvalidHook, len(invalid))
+	var pointers []string
+	for i, hook := range invalid {
+		hooks[i] = api.InvalidHook{Index: hook.Index, JSON: hook.JSON, Violations: make([]api.ProblemError, len(hook.Violations))}
+		for j, v := range hook.Violations {
+			hooks[i].Violations[j] = api.ProblemError{Pointer: v.Pointer, Detail: v.Reason}
+			pointers = append(pointers, v.Pointer)
+		}
+	}
+	// Pointers and reasons carry no payload value.
+	h.logger.LogAttrs(ctx, slog.LevelWarn, "smshook: hooks that break the contract were dropped from a delivery; its other hooks are processed",
+		slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId),
+		slog.Int("dropped", len(hooks)), slog.Any("pointers", pointers))
+	if h.onInvalid == nil {
+		return true
+	}
+	if err := h.callInvalid(ctx, head, hooks); err != nil {
+		h.logger.LogAttrs(ctx, slog.LevelError, "smshook: the application failed to take the invalid hooks of a delivery",
+			slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId))
+		writeProblem(w, problemFor(http.StatusInternalServerError, err, nil))
+		return false
+	}
+	return true
+}
+
+// callInvalid calls Handler.Invalid, turning a panic into an error.
+func (h *handler) callInvalid(ctx context.Context, head api.Head, hooks []api.InvalidHook) (err error) {
+	defer h.recoverPanic(ctx, head, &err)
+	return h.onInvalid(ctx, head, hooks)
+}
+
+// recoverPanic, deferred, turns a panic of the application into errPanic in *err, so that one bad delivery
+// does not take the receiver down with it. The panic's value may carry payload values: only its type is
+// logged, with the stack.
+func (h *handler) recoverPanic(ctx context.Context, head api.Head, err *error) {
+	if p := recover(); p != nil {
+		h.logger.LogAttrs(ctx, slog.LevelError, "smshook: panic in the application; answered 500",
+			slog.Bool("panic", true), slog.String("panicType", fmt.Sprintf("%T", p)),
+			slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId),
+			slog.String("stack", string(debug.Stack())))
+		*err = errPanic
+	}
 }
 
 func (h *handler) dispatch(w http.ResponseWriter, r *http.Request, d api.Webhook, head api.Head) {
@@ -227,23 +296,14 @@ func (h *handler) answerInProgress(w http.ResponseWriter, r *http.Request, head 
 // call runs the application, turning a panic into an error so that one bad delivery does not take the
 // receiver down with it. It returns the answer a strict server chose, or nil for an empty 200.
 func (h *handler) call(ctx context.Context, d api.Webhook, head api.Head) (resp *bufferedResponse, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			// The panic's value may carry payload values: only its type is logged, with the stack.
-			h.logger.LogAttrs(ctx, slog.LevelError, "smshook: panic in the application; answered 500",
-				slog.Bool("panic", true), slog.String("panicType", fmt.Sprintf("%T", p)),
-				slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId),
-				slog.String("stack", string(debug.Stack())))
-			resp, err = nil, errPanic
-		}
-	}()
+	defer h.recoverPanic(ctx, head, &err)
 	resp, handled, err := h.deliver(ctx, d)
 	if !handled {
 		msg := "smshook: delivery acknowledged; the Handler has no func for its event"
-		if !head.Event.Valid() {
-			msg = "smshook: delivery of an unknown event acknowledged; the Handler has no Default"
+		if _, untyped := d.(*api.Envelope); untyped {
+			msg = "smshook: delivery of an unknown event or another product acknowledged; nothing takes it (Handler.Default)"
 		}
-		h.logger.LogAttrs(ctx, slog.LevelWarn, msg,
+		h.logger.LogAttrs(ctx, slog.LevelWarn, msg, slog.String("productName", head.ProductName),
 			slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId), slog.Int("hooks", d.HookCount()))
 	}
 	return resp, err

@@ -159,7 +159,7 @@ func TestEachVendorEventReachesItsTypedFunc(t *testing.T) {
 		return &v
 	}
 	status := api.MessageStatusCompleted
-	href := "https://api-sms.cloud.toast.com/sms/v2.4/appKeys/{appKey}/sender/sms/20240429205802y0Tl7Gbz0e0?recipientSeq=1"
+	href := "https://sms.api.nhncloudservice.com/sms/v2.4/appKeys/{appKey}/sender/sms/20240429205802y0Tl7Gbz0e0?recipientSeq=1"
 	envelope := func(event api.EventType) (string, string, string, string, api.EventType) {
 		return "akb3dukdmdjsdSvgk", "202007271010101010sadasdavas", "SMS", "String", event
 	}
@@ -228,7 +228,7 @@ func TestMessageResultUpdateTypedValues(t *testing.T) {
 	hook := got.Hooks[0]
 	require.Equal(t, time.Date(2024, 4, 29, 11, 58, 2, 0, time.UTC), hook.RequestDate.Time().UTC())
 	require.Equal(t, api.Seoul(), hook.RequestDate.Time().Location())
-	require.Equal(t, "https://api-sms.cloud.toast.com/sms/v2.4/appKeys/{appKey}/sender/sms/20240429205802y0Tl7Gbz0e0?recipientSeq=1", hook.SelfHref())
+	require.Equal(t, "https://sms.api.nhncloudservice.com/sms/v2.4/appKeys/{appKey}/sender/sms/20240429205802y0Tl7Gbz0e0?recipientSeq=1", hook.SelfHref())
 }
 
 // TestStatusCodes is the README's status-code table, row by row. Each refusal (4xx) reaches OnRejected with the

@@ -82,7 +82,7 @@ func WithSecrets(secrets ...string) Option {
 }
 
 // WithAppKeys accepts deliveries for these appKeys only; another appKey is answered 403, after the signature
-// and the contract were checked (the console's verification request, appKey "String", is still answered 200).
+// and the contract were checked (a signed request with appKey "String", taken for the console's verification, is still answered 200).
 // The signature travels verbatim, so pinning the services you expect is defence in depth. Without it, any appKey
 // is accepted. Empty strings are ignored.
 func WithAppKeys(appKeys ...string) Option {

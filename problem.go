@@ -46,6 +46,9 @@ func problemFor(status int, err error, violations []validate.Violation) api.Prob
 			break
 		}
 	}
+	if mt := (*mediaTypeError)(nil); errors.As(err, &mt) {
+		detail += " Received: " + mt.got + "."
+	}
 	p.Detail = &detail
 	if len(violations) > 0 {
 		errs := make([]api.ProblemError, len(violations))

@@ -130,8 +130,11 @@ type ConversionBlockEnvelope struct {
 	// HooksId Unique ID created whenever a POST request is made to the URL defined in the webhook settings.
 	HooksId string `json:"hooksId" validate:"required"`
 
-	// ProductName Service name to which webhook events occur (`SMS`).
-	ProductName string `json:"productName" validate:"required"`
+	// ProductName Service name to which webhook events occur: `SMS` (the body example), `Sms` (the curl example).
+	// KakaoTalk Bizmessage and Email send the same envelope and event names with other hooks: a delivery of
+	// another product is not one of this event. A receiver answers it 400 under the strict profile, and
+	// under the compatible one accepts it with the untyped Envelope, reporting `/productName` as drift.
+	ProductName string `json:"productName" validate:"required,oneof=SMS Sms"`
 
 	// WebhookConfigId Webhook configuration ID.
 	WebhookConfigId string `json:"webhookConfigId" validate:"required"`
@@ -147,7 +150,7 @@ type ConversionBlockHook struct {
 	// CountryCode Country code, such as `1`.
 	CountryCode string `json:"countryCode" validate:"required"`
 
-	// HookId Original ID created when an event occurs in the service.
+	// HookId Unique ID created when an event occurs in the service.
 	HookId string `json:"hookId" validate:"required"`
 }
 
@@ -175,7 +178,7 @@ type Envelope struct {
 	// HooksId Unique ID created whenever a POST request is made to the URL defined in the webhook settings.
 	HooksId string `json:"hooksId" validate:"required"`
 
-	// ProductName Service name to which webhook events occur (`SMS`).
+	// ProductName Service name to which webhook events occur; `SMS` or `Sms` for the events of this contract.
 	ProductName string `json:"productName" validate:"required"`
 
 	// WebhookConfigId Webhook configuration ID.
@@ -203,8 +206,11 @@ type InternationalDeliveryReceiptEnvelope struct {
 	// HooksId Unique ID created whenever a POST request is made to the URL defined in the webhook settings.
 	HooksId string `json:"hooksId" validate:"required"`
 
-	// ProductName Service name to which webhook events occur (`SMS`).
-	ProductName string `json:"productName" validate:"required"`
+	// ProductName Service name to which webhook events occur: `SMS` (the body example), `Sms` (the curl example).
+	// KakaoTalk Bizmessage and Email send the same envelope and event names with other hooks: a delivery of
+	// another product is not one of this event. A receiver answers it 400 under the strict profile, and
+	// under the compatible one accepts it with the untyped Envelope, reporting `/productName` as drift.
+	ProductName string `json:"productName" validate:"required,oneof=SMS Sms"`
 
 	// WebhookConfigId Webhook configuration ID.
 	WebhookConfigId string `json:"webhookConfigId" validate:"required"`
@@ -212,10 +218,10 @@ type InternationalDeliveryReceiptEnvelope struct {
 
 // InternationalDeliveryReceiptHook The delivery receipt (DLR) of an international message was updated.
 type InternationalDeliveryReceiptHook struct {
-	// DlrStatus DLR status.
+	// DlrStatus DLR status. Its values are catalogued in result-codes.json (kind `dlr-status`), each with its outcome and meaning.
 	DlrStatus DlrStatus `json:"dlrStatus" validate:"required,oneof=ACCEPTED DELIVERED BUFFERED EXPIRED FAILED REJECTED UNKNOWN"`
 
-	// ErrorCode DLR error code.
+	// ErrorCode DLR error code. Its values are catalogued in result-codes.json (kind `dlr-error`), each with its outcome, its meaning and, where the vendor says so, whether the failure is temporary or permanent.
 	ErrorCode *string `json:"errorCode,omitempty"`
 
 	// HookId A unique ID generated when an event occurs in the service.
@@ -264,8 +270,11 @@ type MessageResultUpdateEnvelope struct {
 	// HooksId Unique ID created whenever a POST request is made to the URL defined in the webhook settings.
 	HooksId string `json:"hooksId" validate:"required"`
 
-	// ProductName Service name to which webhook events occur (`SMS`).
-	ProductName string `json:"productName" validate:"required"`
+	// ProductName Service name to which webhook events occur: `SMS` (the body example), `Sms` (the curl example).
+	// KakaoTalk Bizmessage and Email send the same envelope and event names with other hooks: a delivery of
+	// another product is not one of this event. A receiver answers it 400 under the strict profile, and
+	// under the compatible one accepts it with the untyped Envelope, reporting `/productName` as drift.
+	ProductName string `json:"productName" validate:"required,oneof=SMS Sms"`
 
 	// WebhookConfigId Webhook configuration ID.
 	WebhookConfigId string `json:"webhookConfigId" validate:"required"`
@@ -277,7 +286,8 @@ type MessageResultUpdateHook struct {
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	UnderscoreLink *MessageLinks `json:"_link,omitempty"`
 
-	// UnderscoreLinks Links of the message; `self.href` is the message single search API link.
+	// UnderscoreLinks Links of the message; `self.href` is the message single search API link, on `sms.api.nhncloudservice.com`
+	// since the vendor's API domain moved on 2026-02-27 (`api-sms.cloud.toast.com` before); any string.
 	UnderscoreLinks *MessageLinks `json:"_links,omitempty"`
 
 	// HookId A unique ID generated when an event occurs in the service.
@@ -286,7 +296,8 @@ type MessageResultUpdateHook struct {
 	// MessageCount Number of messages sent.
 	MessageCount *int64 `json:"messageCount,omitempty"`
 
-	// MessageStatus Message status; the values of MessageStatus, or null.
+	// MessageStatus Message status; the values of MessageStatus, or null. `RESERVED`, `SENDING` and `RESEND_AD` are deprecated
+	// (on the webhook page only from 2024-05-07 to 2024-05-28; they remain in the SMS query API).
 	MessageStatus *MessageStatus `json:"messageStatus,omitempty" validate:"omitempty,oneof=COMPLETED FAILED CANCEL DUPLICATED FAILED_AD RESERVED SENDING RESEND_AD"`
 
 	// ReceiveDate Date and time of receiving, Korean local time, `yyyy-MM-dd'T'HH:mm:ss` (see KoreanLocalDateTime).
@@ -311,7 +322,7 @@ type MessageResultUpdateHook struct {
 	// RequestId Request ID.
 	RequestId string `json:"requestId" validate:"required"`
 
-	// ResultCode Result code.
+	// ResultCode Result code. Its values are catalogued in result-codes.json (kind `receive`), each with its group, outcome and meaning.
 	ResultCode *string `json:"resultCode,omitempty"`
 
 	// SendNo Sender number.
@@ -325,8 +336,8 @@ type MessageResultUpdateHook struct {
 }
 
 // MessageStatus Message status: `COMPLETED` completed, `FAILED` failed, `CANCEL` canceled, `DUPLICATED` duplicated,
-// `FAILED_AD` failed (ad restrictions). `RESERVED`, `SENDING` and `RESEND_AD` were documented until 2024 and
-// are deprecated.
+// `FAILED_AD` failed (ad restrictions). `RESERVED`, `SENDING` and `RESEND_AD` are deprecated: the webhook page
+// listed them only from 2024-05-07 to 2024-05-28; they remain values of the SMS query API.
 type MessageStatus string
 
 // Problem An RFC 9457 problem detail.
@@ -370,8 +381,11 @@ type UnsubscribeEnvelope struct {
 	// HooksId Unique ID created whenever a POST request is made to the URL defined in the webhook settings.
 	HooksId string `json:"hooksId" validate:"required"`
 
-	// ProductName Service name to which webhook events occur (`SMS`).
-	ProductName string `json:"productName" validate:"required"`
+	// ProductName Service name to which webhook events occur: `SMS` (the body example), `Sms` (the curl example).
+	// KakaoTalk Bizmessage and Email send the same envelope and event names with other hooks: a delivery of
+	// another product is not one of this event. A receiver answers it 400 under the strict profile, and
+	// under the compatible one accepts it with the untyped Envelope, reporting `/productName` as drift.
+	ProductName string `json:"productName" validate:"required,oneof=SMS Sms"`
 
 	// WebhookConfigId Webhook configuration ID.
 	WebhookConfigId string `json:"webhookConfigId" validate:"required"`
@@ -1255,98 +1269,113 @@ type StrictServerInterface interface {
 
 // swaggerSpec is the embedded OpenAPI spec: JSON, compressed with deflate, base64-encoded, in chunks.
 var swaggerSpec = []string{
-	"7DyNUhs5mq/yVd9WBWrbpm1gJpiauiJAJswQQmEzyR7m0qJbdmvpljqSGuKd5aHuFe7Jrj5J/WO7DU52",
-	"krlNpbY207hb0vf/p0/63YtElgtOuVbe4HdPUpULrqj54wWJL+iHgiqNf0WCa8rNI8nzlEVEM8G3cilu",
-	"Upr99e9KcHynooRmBJ/+IunEG3j/sVUvsWXfqq1zO8p7eHjwvZiqSLIcp/MG3iihcCPiGTAFXGj4Zfjm",
-	"DISEWFD7gyKaqckMdMIUIFSSRHofQiqlkCqElCmtgN5ROYM7JlIDZ9d78L2XQt6wOKb8a+MjaUTZHZVA",
-	"oojmWkFMU/ybUQUTIUGJjALJ81/pTIHg6cwHwmOLoeAUSUG40AmVDTxzwbhWQDSEW3ZsaLA84ZpKTtIh",
-	"lXdUHuPXXxvfxgIwISylMWgBuRQRVQp0QksCzPaRpQnjU7gnCkh0y8V9SuMpjQ0FmIaMzOCGgqJcA5kS",
-	"Zln5mupExGdCH6SpuKfx18YwM+uXMnr+ZjgyYJ2TWSpIPBLilMgp/bP0JsXFJeiEcEPtUv6eKUhZxrSB",
-	"FeWDRfSSkzvCUnKTfnVwSyEwvEc6OgmhsZX/JdYDmWgqIbygWs46B/hHOADCUdu5BjFBgWEKbihKVDXb",
-	"mN/MSgUCojXNcg0bTCsQhY5Q9xwfUfo4zKje9BfpprSQtBRmNEcsNkMIV/dUAuOgWUZ9EHLM9YIKlN9O",
-	"GGcqKb/twjFCrRDspkog2zTcU0lrDIBIOk8hpwtj7vleQklMpbHZDcrgn/M0H9JI8Fg5Kt4nLEqQuDES",
-	"aw4CS+yIcMjIrQFjKqlSXc9vMD5jnGVF5g0C39OznHoDj3FNp1Qivx9875KTQidCsn98Xf08E6DYlBNd",
-	"SAqWNsgXY0kNbZkCFIGZD5LmlGjLUSQvfuLYYU01jeu5lFGbS66KPBdS0/g1jRkZGdS/ruIc2rU6uHYp",
-	"u81FcTHYyIkkGdVUKlBFlABRECVEKqp/uhy97Dw3QkWs/dzseriUWx/BOxT8jkrFBH+Riuj2mN/RVFhU",
-	"5wE6qOVGTCA8fHP22/HF8OTN2fsXp28Ofw2tchrhyaXIqdTMxhfWabWJqTFMiNEtnaHnsKJ6T28SIW7d",
-	"fCCiqJA4a8b4KeVTnXiDXiWKSkvGp57vfewIkrNOJGI6pbxDP2pJOppMDQh3JGUx0ThA0g8FkzQ2dDBL",
-	"tKCa3pOZasERwaAcleHKW3zpXbcBNRUd96OxAkaK1geWfvhpaRmEG+mjluFGmaENY8OqCGSGkDNNM/WU",
-	"SC7IwyshblEdMsZP7PCa9kRKMvsM0vsZ4z/1/Jjd0Rqbk3gZn0vOPhQUTo4gklZ/7xPKqYmwjDMGaQNX",
-	"VI6MxBSFCJX68uIUYjphnMbGDCe0kipFtWZ8qr6QROVSxEWkz0hGV0s8Jxl9XN5hIxy+HoabXwhKt+Sh",
-	"4BM2baP8WwdTZL4opHVwJ0dfBJ4Hv/5rcFWJwzKY8+T1S8tS6nGpF7Uiipu/00ij/LaJdYuJi0TBtYtU",
-	"bvBDGsMNjUihqA07TCriZgJJNF22d27cEdF0xNrE4G1CrUy2rOZDOJvNZp3Xrztx/Gz07NWrQZYNlOoO",
-	"h8N3796FsHHx8hC2t7f3jGzQjyTLMaLz+kF/pxPsdvrPR8HeIAgGQdANguCv5g/P9yZCZkR7Aw/p38HA",
-	"xPM9XqQuItSyoIvMfPA9B+GhiFvwOHTgI6/9yveEvfALSS1yt01Y30g2ZZyki4aiETGiTqnSFCirhl9L",
-	"lo3gNgnZJp9Hzk63YMfriG1g4KfOR5cSGRokwy4c1BlozFROdJRQzCzLL0y0XcJtEzSTSpg4UGmMaIm2",
-	"JHumqmX2azrO5eJ1qo7xNIbTkBA7q0qIBa8MJ2wAGzNELGOcaJusZiTPkdQYhyz6ufX8UxWv+N7J2ej4",
-	"4uxgdPLm7OD0/dHx6clvxxd/e39xfHh8cj5aNZ9Lo5HYJC25cIFkzHVj8tfHw+HBz8fvL46Hl6ej95fn",
-	"Rwej41VzvqZKkSm9oKpI9WWO1G5MdXk2vHwxPLw4ebFyAgw+b5BWN/XAh8rOzKx3cVbvwfcEp28m3uDq",
-	"cc/ePunjYx7D5Kmxqzj11Li1OPJwjUqTyqEmumgJhY5OL0CZdyiGhANrzgqZxasZzx0cHh6fj46PPN9z",
-	"smOeX1y+fOkej9+dn9inlwcnp+bh4viX40M76PLs17M3b8/aw0BcpHNHJHp+ZVZzaYdXqb55flFMJu7x",
-	"+GPO7NNLk43iahTNhXm85CaJ9ZAMq2P20YK1sNWy0pr4cJ8QbcIpZktpXO9DaJxoCCmdaCg44hLPmZba",
-	"gJBqqjF3NuQxA2XMz4SkqYIbEt3aYM2VvgRPZ6ZGVtkatmBgrAn590stSJquoZx1dvBw7a8IxixdUIQ+",
-	"wSQzBUqzNAUCXPCOSYjBoraM+SdH8oJTMfmpYdGg1VDConWHJ4z1I0nOEdGkTN4tH/fxmUmYMJrGmPLk",
-	"lMcNtzeX+5A4ZtYInDdEaS78qb3yH5/1fE94vic8XyXhqQ3KSlxre9Id8w6EDTUOB0DQ4rOc4TdFHTrE",
-	"MJEiAxKXPhQjPimKaWJGTJnS6MAgeB4AL7IbKvfN5K12IRy4+iuGFyaPMN7aloLd/CY7KkzoEduplsoy",
-	"COynZ252sscNkZm6qntJG4TAxtHpxeZjcUUTZuu3yiijGfytiir95WD4yeh2vaijEQLi6svBnbeUKXvV",
-	"TlNrQGYCkLUitqcKik8w4hssLz6BcTM4/Rzu/8ulx8/30X9EIfIxofpelfzupL8FJ/2kjLdq1r/oj5Ys",
-	"aNxMo9dLV+rMezldqVPvrvfZKUWZjUOVi0OZiYPLw8Fm4VDm4FBm4Mb0Silke9kS4TOvTcDRXacMuqry",
-	"eABFZQymlFP5p9YefY9TfS/k7Wq83QfrY17FgEP6YXnKk6MyEyv3l2OqCUsVbJRwlUk9ie8Ij2gMihIZ",
-	"JcaGVDVpxvUPO97y/rJVQap0G/Fd09JX1H+j7DVEC9TxG4rUpuy/CkkJPxURSVfvDRwAQmLbglhGUWzs",
-	"OEhxoP1x40AxsjWkokg34Z7pBLiAy9EhiMlEUb1qDyH0wdVn7yiPhRzze8k0VaW/OipXdqUe/LsLaHEs",
-	"oyC8NaB0DCidaiMhBBLHyhSTzOw50WiDICLcNnLZuvWYx2QG9KPp22LchOSZ4DqBDS7A7l/0O9vBZhd+",
-	"sxwRUtmd/FjURQ1dw+MKG3mezpoLu4h7YWtkp9PfG/WDwe7zQdBvCl87Umgl7XTewPvvq6Czd/37zkNn",
-	"I7jqdfau/9m7Cjr9683q76te/9p89M/tq6B3vTnawP/YX/pXQWf7enNwFXR27U+Nx794j8du8/LyUEXt",
-	"p4y37mCljJvKGmnWOOftfWIM++JQNy8oxqcpdWoKB+cnZso1jMVDi8w3gG0JE83PNuNbCayi6aTdDZa+",
-	"jWn8pg3APwftef412fUYiVpL7E/lTO1J9TeYKrUj2syQ2lPpL5MYta/1hfOhFjn5ngZ9T4O+hTRolWi3",
-	"6pErFj5aJ1w2fe/Tyl/mkkb4UWnPl5dQOU1TjGbRxpqRKixF1YZOzxS4+GIfJCVx/dmESaWfdkbftltb",
-	"+a1CdltSPRIO6JoM+xAaMiCWIVqSxrtPQO478Uvi/7ukso4TpsdoGdozs7OAslLtQqAtaE0qV9C6kWS6",
-	"OVb1ElTsNO/3rRkgaUGNsL5uDjYNyLjgfKfo6/PT49F858Dhwdnh8anne0eX56cnhwfN1+8PbG/B8Pji",
-	"N/Pz8Pjs6OTsZ/fjmf0Al7l+SpRahcEhuj5nRMa0baW21ZkKo7IGY7GBGheoMIESD3BYQI2D9S5Vstm6",
-	"2dtIhsXEpaaMT/3lvHhl3gsbilJoyb9be+iaieLOWoniko34f5k4VsWKn6UocsanrbnARbXpN8XP4JbO",
-	"Pq1QdCYem9RuCXbhnEplKpQx0WQfbNyYiikw/QfUpYZz1Sg0aQv1KPfmc8tRawqrK4p9HVHtf1Oi+mdV",
-	"/XBtjC/bS6gX9Ub1WlKKAtCmDyifVJbKsO5MVD6quW7ST1NbO297nwBOCDii0dx79ubi9cHpe8x/1otj",
-	"Pq2G+kh2sJ53HkBYOacQMI1OqTZt1dYhhe5slw+h9VkhRIRH1P5U+68Q4sIetKGxP+Zh5c7KCWCDxJiL",
-	"aMkihERtdiEsXV3oQ+i8ne16CyufF9ojX7GIioxyjLEKrllq6p/46ZgTfF1lKfPtA18mlFjdPNAgtWkg",
-	"OCwJ2q36EvHp0JEQn48qutXftBDLND5WSMIFxXCSxvtNytzMGilXg06Lg525/6yxuDDXKNtmk2LNOa5b",
-	"2ysq6jSbNi1t5ghTvT6wXZ0WdWSORcT9yPH99YPvlcfEloN2DhcvD2FvZ/dHcCfQnGdr2eUzv7fOQT/m",
-	"KbF7hlV9ysT6kvKIlt45ItKcZCaQ2+OvNgjuei1mxR5ebs+xqsParvQrXVer6UX3gRI0NRqIPRJujj9T",
-	"ac89/LAX9DbXrpg5stmj0Q8LlTG0fSssCgL5ajQ6LxuIS3O/HA5optPWKq1KhNSgiiwjtlRrticch3Ce",
-	"VqrpWXvN9/LiBCSdUMMOd7YxplyzCXNt/E9MvWCHta14WugrOrTZ3jkSth5NqLjZwsz1hfBtMgOmTQmn",
-	"nGFR7BBNMZm4yG616DmBWV5jhTiVZcl6boyacMy+PT5qIkZTpUxESivEHidxCYVfotxG3baO/KdK/s0m",
-	"vW+w0N9Er7uib+7LFPWbK3zhUn6D799L+N9L+N9CCX9RpFvM2Ce3E/NGE3GztdhJXDWLWaJZjpw3hk62",
-	"V/dcLOXtLbM7RfhXjmcGnWCvE+yNer1Bf3fQ+yOOZ2KYKnPJFG1XiOPqvdWJTyHiZzdFtVuVP6eK/GhV",
-	"6rIphpm4YSmFPBGcrlul+gIAN1SjDeTPVIjPTtNr6i0rvakeRIVkejZEx2a1jSfcGbdheaFGuxNVKJD1",
-	"BR6FKV7YU9FZTvjsmQKbgbgjCnAmykwsx3zfZF3WAdvLP/arI2qua+js1dmYH6aiiCEqlBYZvsmLm5Sp",
-	"xN37gUHnDVUsphC+64wEUbrjwO9U8IewgUKRmxBcAdObPihhD0jM3fc05pTpBAXHHPEmlfssY9gboRPf",
-	"/AtZoTQkIo1N3rl0CYlN+xkSy2KHXLTHPt91zhK+DGUdkpKcodmu/dBTnKiYYOxJqbDOk0ORzzl4Vp5d",
-	"50qk1Ld7sHdU3hDNMtuNRl13qkF+AARUQiSNx1zRSFLt24tMIGZTJI4zuCauNt1mbmpzKQ2SG0Ru21n3",
-	"mzRXiSjSGJzgokbCCIXB7hGOuQ0Cmju2uXEvU3b3OHVXSMEyfVEDGJ+IRzLIUgBKeQQrjhto7qlMZzB6",
-	"czAcbcLw9dBUi1UzwiqDg1rDHWWeqZIbSFIbb7UaWdPw16CZEbpK8rtjPuZDUciIDuYpVdZAYOwhZI4W",
-	"Yw82jvnUqA+1p+h8y3Ac7Grc7sUzd57UXNO22R3ztwmVlh/V5PbUYswirdyGq79wnHEi0lTcm7f2dB9o",
-	"NGNqMOYdS5BCpuVOvCNg2IhhBohApsZe6Nen3cvPQ4Pc2DNXS82WTkea29icXu63rpcXWkG4eCHP/tzl",
-	"OyEwrsVjxsWS3ophaSjGHKxzrDTTHMO1czUEoYLLBU8d1xxRUSSnaaogbG795IUtIIewoUXq9nlt+auw",
-	"h4qhPGe+6YPrELXtDSHCdV8x0vAClMnb7J5+t7FXv2HMnC1mOie7ae/7MmxClhp7YgSIgJaEmZ6LSGQZ",
-	"wYU2GDde0tSB/KousGnPbTV2YsKtsLGJGBoizuZbYmFjaQtm04dwITQMt8KFyztCRACBKcM6qOIzZdTn",
-	"AMJGHywzbSGRdv2oU0myjJht6mq8oqYCCrvdH5zyIOHznMpORBSFcOQqxv+FDEqoGZlSrYCMOX7RUZQr",
-	"ptld1QZbmkCd0GxzAPpedGI2ZdodiPWB2LIH3NCJcLyboH4ZBSa8pBEuKSSE//s/STLIsnDM0fQL/KG/",
-	"PdjdC3GmmLiby2wjL9pyxEnwGH4IDEku56XIlAzrG6isczBC1DQ6toXYneAVaKvs3WkntthmpzAVHFb+",
-	"gqKpKR9zpKIo0KOUWIE7SP7RZt6wEfZC63XCXjewWPZoEG6ay9nkrPIwzsqQFP27u8QxxOgptC7DFfy8",
-	"2pSjfXTG2PM9d3LOG3i9btANzOUMOeUkZ97A2+4G3W3bV5yYWGkL/8mF0u2lNZOB51Q2blF0Xc5J2QmD",
-	"cclKNwEb4ZaRSXO43t78NiFoHzJRcG2FAm1z6FJC8zGn9yC48+EIgm+vBDCv66pj6Wmsy3ZMLE27QqmQ",
-	"VMsZ5CJl0cw37BSFHnMhQciYSrMxipKOAlQXWtVgwQfYm/cU9D9+tIgIWwRduFcwITy2908a79+wypZz",
-	"KIvmT0xZyqaDtxXjnDl5IeLZI7e8lbe7Ofuq3Kdz5yUHv3uu7vuZNwqhGJG0oM1Cnkdub7bj4jbO4r+r",
-	"eHg3va2y8kHbaVFXvLpquY3oyZuC5u788XpenemZocFu/3mwFwRB8Gv8XL390M9e9AJzDKiqMy18R15E",
-	"R/Tl9BX7JVgoMQzQA7cUIgbeh959n27LHb07+8GzgdYjh1DnaN56RGrNw1GfTPsnzkg2OdE4ZtW8bKRx",
-	"UskLloi919/t/RAEvd7zn4dHR38b3f/jHX40d9DHuxx2fju5GF0enHZeHJwdvT05Gr1a3FnFDLWxrT43",
-	"e7B7efcxPpK/7Ez7raysofhDeJm1HDxeYuE6fZ6fzK5VB65rLtXNiWWXoO3x8xKtczXY2sKcXmWqG6H5",
-	"72qM6rqRyLZUprbu+t0dd0mv2vrdPjxs2T1284Gh5k5/rx/sPg/6s2CU/vjzzT8CGvxnk1mNayJqHpSj",
-	"9n6OhpfvdPLbgdHW+T653lIz29yW8Vyv1Yp2p/Y2obqFp/nzQoHFC3pBr7+9g/9/RP5WLt/3WmS0jVre",
-	"fJuG1wsMLcp2C6+3u7Pzw/PdPa+1ccJ1Sswj0myE8OouhzZtqDjxhyhDo+Kz6DtWVEyfuG/hk5Vi/k6C",
-	"WhWWCqdPVjEX65F1nLRg2ILgx/6PvaD8nyIxUTG5I+oJkVooj3nB8/rtEqceW+SzmPXgr3mva3Wb20Lx",
-	"XcuC2haj+vr1fhA8cczXXpntKkQYMc3FOnNXEG8IaT6fLxbcUckm5SdOwTbNLbc7dvE2XCogtxoXxJsh",
-	"vaeHzN0JbAZtPz2ovrfdjNh9esTS9eA4sLfGUosXeJtxu+vg1XIr8IPv7a5Dx7Yb283YNQBuucW7WYA1",
-	"+rpc7bu6fvBXlGSvrlFfamtzYV2DySjKUl/cEOOH/wsAAP//",
+	"7H2LUttI2uirdOlsVaBWNrIDmWBq6hQBZ8IMISlsJtkTc6JGatu9SN1KdwvimeWh/lf4n+yv7+vWxbaM",
+	"HSbJ7M5PbW3GWOrbd7/159+9SKaZFEwY7fV+9xTTmRSa4R8vaHzOPuVMG/grksIwgR9pliU8ooZLsZMp",
+	"eZWw9O//1FLAMx1NWUrh098UG3s97//sVEvs2Kd6560d5d3d3flezHSkeAbTeT1vOGXkSsYzwjUR0pCf",
+	"B2/OiFQklsx+oanhejwjZso1gV0pGpkDEjKlpNIhSbg2mrAbpmbkhssE99n27nzvpVRXPI6Z+N7nUSxi",
+	"/IYpQqOIZUaTmCXwN2eajKUiWqaM0Cz7hc00kSKZ+YSK2J5QCgagoEKaKVO1c2aSC6MJNSTcsWNDPOWJ",
+	"MEwJmgyYumGqD29/7/PWFiBjyhMWEyNJpmTEtCZmygoAzA4ApVMuJuSWakKjayFvExZPWIwQ4IakdEau",
+	"GNFMGEInlFtUvmZmKuMzaQ6TRN6y+HufMMX1Cxp9+2YwxG29pbNE0ngo5SlVE/Zn8U0CiytiplQgtAv6",
+	"e6JJwlNucK9AHzxiF4LeUJ7Qq+S7b7cgAsQ9wNFRCIst/S+hntCxYYqE58yoWesQ/gh7hArgdmGIHAPB",
+	"cE2uGFBUOdtIXM0KBiLUGJZmhmxxo4nMTQS85/AI1CfIjJltfxFu2kjFCmIGccRjHEKFvmWKcEEMT5lP",
+	"pBoJs8ACxbtjLrieFu+2SR92rWHbdZYAtBlyyxSrTkCoYvMQcrwwEp7vTRmNmUKZXYMM/DkP8wGLpIi1",
+	"g+LtlEdTAG4MwJrbgQV2RAVJ6TVuY6KY1m3PryE+5YKneer1At8zs4x5PY8LwyZMAb7vfO9C0NxMpeK/",
+	"fV/+PJNE84mgJleMWNgAXlCSImy5JkACM58oljFqLEYBvPCKQ4cV1Syu5tLINhdC51kmlWHxaxZzOsSj",
+	"f1/GObJrtWDtgnbri8JiZCujiqbMMKWJzqMpoZpEU6o0Mz9eDF+2niNRUSs/t9seLOXWh+0dSXHDlOZS",
+	"vEhkdN0XNyyR9qjzGzqs6EaOSXj05uzX/vng5M3Zxxenb45+CS1zIvFkSmZMGW7tC6u0msgUBROc6JrN",
+	"QHNYUr1lV1Mpr918REZRrmDWlItTJiZm6vU6JSlqo7iYeL73uSVpxluRjNmEiRb7bBRtGTrBLdzQhMfU",
+	"wADFPuVcsRjhgEs0HDW5pTPdcEbYBhPADB+8xYfeZdOmJrLlvkQpgFS0+WbZpx+XloF9A3z08r6BZlhN",
+	"2PDSApnBzrlhqV5Hkgv08ErKa2CHlIsTO7yCPVWKzh4Aej/l4seOH/MbVp3mJF4+z4Xgn3JGTo5JpCz/",
+	"3k6ZYGhhoTImyhquwBwpjRkQETD1xfkpidmYCxajGJ6ykqo0M4aLif5GFJUpGeeROaMpW03xgqbsfnrv",
+	"kXDwehCSLVOoe/aZplnCtn0SDlLtnkS5Sson7ZH4hV5TOaTJNXnBf0uZ1nTCUMX2U8oTVAIIDA0bYI7V",
+	"8QWrWWFjmtxyMyVWiyJqeoTWeX8kCh3rDluIplKqcm3na5PDmk2MGlSD6t4NApKLGE0XRgDgEaq8MU8Y",
+	"mgQjUT0GGqWGXyUMFyhMa27sPuGVXADuYlIILxT4UgGeSbhTQ0kIwjFWfGysRi14efB64PneINXrmPjB",
+	"xOFLweT4x8HrAYFlgFQc3o+kGPNJE/m/c4QR4Ru5slbGyfE3Id07v/qr96HkyeVtztO4X4j3QpgWwqkC",
+	"pLz6J4sMCJEm2dKgZyKZC+PMxSt4kcXkikU018zafugPupmIooYtKx037pgaNuRNvPhuyoSjr6XVfBLO",
+	"ZrNZ6/XrVhw/GT559aqXpj2t24PB4P379yHZOn95RJ4+fbq/jRrBMqDX87pBd7cV7LW6z4fBfi8IekHQ",
+	"DoLg7/iH53tjqVJqvJ4H8G+Bdej5nsgTZ5YblbNFZN75ntvhkYwbznHktg+49ksDIOyE30jAAXY3l9U1",
+	"ox3Emi6ksbaS8HtRMpJtHYxN1HnsRNzy2d6Iymju4f5L2enoMcRDhnMCL+Y6oyaaMnDuizdQ2Bb7tj4y",
+	"inc0xbUBp4IaC7InulzmoILjXDikipaASwMeDZlSO6ueUru9QihaiRdzOFjKBTU2XpDSLANQgym4aGps",
+	"ZiKUJqPvnZwN++dnh8OTN2eHpx+P+6cnv/bP//HxvH/UP3k7XDWfi2QAsGlSYOEcwJiZ2uSv+4PB4U/9",
+	"j+f9wcXp8OPF2+PDYX/VnK+t8jtnOk/MRQbQrk11cTa4eDE4Oj95sXICsP+vAFZX1cC7UsrMrIJ3Mu/O",
+	"96Rgb8Ze78P9xlXzpPePue8k68auwtS6cRth5O4SmCZRA0NN3mCNHp+eE43PgAypILw+K3HmSd2kPjw6",
+	"6r8d9o8933O0g59fXLx86T723789sZ9eHp6c4ofz/s/9Izvo4uyXszfvzpqVOCzSuqEKbRxczXl+Xsn6",
+	"+PlFPh67j/3PGbefXmJAAFZjIC7w44XAOIIHYFjtNg0XpIUNWBbSxCe3U2rQouXGWU0HJEQVGpKEjU1h",
+	"3MyJlkqAVJbZSDgZcp+AQvEzpkmiyRWNrq297KKPUiQzDFOWsoYvCBgrQv7zvDuaJBswZ+Wg3V36K0yx",
+	"ykz+ApHMNdGGJwmhREjRwpgEsUdbPvkDDcuaRCONgpIsSneyRljf42ceU0OL+InF4wF85oqMOUti8Doz",
+	"cDUqtTfnftI45lYIvK2R0pzxU2nlr+94PvqczVx44HxOqZyLCbLALIcUCkr/Rqf53+cWVYJn5VkrudMe",
+	"iRYJa+wegnuuWMQzDu/klYkRk7GSKaFxoWvBMlQyn0xxxIRrA4qOBM8DIvL0iqkDnLxRfoQ9FyoHMwS9",
+	"DdTqNmpfhBrAh8rRRIntVEsRNNjsl/t3drL7BVY4F6ZQ1lghW8en59v32R/1Pc8HBepG4irr0182mtda",
+	"wZtZJzVTEVZfNgK9JX/aK5OCjYYbGiobWXbrYr9rEPEXjASvOXHdiH0I9v9wlPjhuvxrxIzvI6rHAPJj",
+	"APkxgPwYQP4qltJaQdMo3v6gUbCkxuJ6zGMz37IKkyz7llWcpE1OjAbnPgfPXjESUUMTOcmtFLK2FyJF",
+	"t23u95qLmIRxolp2hnDbJ4yCTADSrpc+YKEFo8I5nQ8kvyJCQ8r4DCmiM8TFZoiNzJAiLkOKqAyqWaWk",
+	"ag5kAxjwMRqXfwQUOMtKSPj4hwMFgMUHpaAYCoIbJmKpiAalryU+QUEFz8aUJ7nCRLxhaSYVBWmmSMZU",
+	"SgHd7U2C+avi54ckL5XVhAmm/tQYuu8JZm6lul6NK/eCxdYmJy99lAH7tDzlyXERUShKVWJmKE802Sr2",
+	"VQSnaHxDRcRiohlV0RRzMGVmhQvzbNdbLlWx0olp0wR8V//4HUUjysFqRwvQ8WsypkkO/iIVo+JURjRZ",
+	"neE6JLATW2HIUwZkY8eRBAbaL7cONac7AybzZNuyipDkYnhE5HismVmVCQt94vIMlmNG4lZxw3RhTx0X",
+	"KzvtDX+3CQhjiygSXuNWWriVVpkOCwmNY41BUZw9owbEM4mosDWhNv8yEjEFiwZLQLmwHC2FmZItIYnN",
+	"wnVbT4PtNvnVYkQqbYuCYlkF50y1Hxegy7JkVl/YafmFBN9uq7s/7Aa9vee9oFsnvuZDgQKx03k97/9/",
+	"CFr7l7/v3rW2gg+d1v7lvzofglb3crv8+0One4kv/evph6BzuT3cgv/Yb7ofgtbTy+3eh6C1Z7+qffyb",
+	"d7/tMU8vd6VXecpFYx424QIjxLQeq59XhVPUeYtD3bxEczFJmGNTcvj2BKfcQFjcNdB8bbMNbgx+bSMS",
+	"KzerWTJuthAKtc8NvNO0wT/n2PP4q6PrPhA1porW+fTNQZ+/oCvffNC6B98c6vk2jnvzWt/YX2+gk0c3",
+	"/dFNf3TTH930r+Kmr5IvjcLMZRTuTSYs65+PSWm0ZIpF8FKhVJeX0BlLEiASUHQ4UoeFvLD26xNdsNcB",
+	"UYzG1WtjrrRZbxH8tW2Lle9qQLcF1T02manAcEBCBAOcMkRXugai5sP5mEfWqW7TjLfFVESJzOPC+41k",
+	"Go6E5iJi8/iE4bFMKRcklTcMs9HdoPsMPIPuD2QrBM6BWXG6tpFUG5yNXLGxVGz7gFBR5ulRjDySwCoS",
+	"+E+JajhMYNHk8m7PMAkKFFsmTLWL6yzFF1bAuhZvcHOsKo8q0YnPDyzx2niXHJPX9cF4rQUWbJPwvD/o",
+	"n//aPw7BQOifHZ+c/WSrevDJ2fHHw+MQA2aVYByJLTlvHGWwsK33UTIlRdlq8ANYK1URK25qRhRDLnII",
+	"AtX2KQcT4fDtyfa8fj168/rtaX84X6B1dHh21D/1fO/44u3pydFh/fHHQ1vCZc8EutkeyX15Zl+Ao1+u",
+	"I+9GAnXA35xaZMqNvTRkFXl5oiKsaU9DqrOQ8iSkOAdxpyDVGazeLWMhjTU1tViNHDuDiouJvxy2WRmW",
+	"IVuaMdIQHmosVK7HMXY3imMsya1/y7hGGUv7Sck842LS6KqelzUTE3iNXLPZl8Uxz+R9k9qKijZ5y5TG",
+	"3EJMDT0g1q1J5IRw8xXCpoO5YCmI2YVwqXvy0GjphsTqYrbfh1S7fylS/bOC0rA2WN7NEf7zqs7noakY",
+	"J+6WEzHIbv6qzNRahgBaa2I9YAWmCr7bdCam7hUSbtIvkxB23uaKrgH65rOsflnj7M3568PTj4PXg3Az",
+	"M+7Lsgn3uGibGSc9EpZ6MERHPWEGr8lY3Re6C9M+Ca16DElERcTsV5WqDEmc29urLPZHIiw1ZzEB2aIx",
+	"EBRGCrgUevthFk9vydoZiYRrsD3NlKVfbPpUdtmSBfQ9DKDVFWM1rGHV2FGBm3ZZtA6fjhw24PNxiYLq",
+	"nQa4Y1V8Ac82OWdgmMObTabkKigioA9ccqXZflxYp9Bn33gZOI4wwHyYT/z6y102FvWV6KlfKbDImcNM",
+	"+fjQ3jmwsAfqsOBxXwp4fnnne8U98mX/S5Dzl0dkf3fvB+KuqDuDoKGsAb9vnIN9zhJqiyTKyB+6bYqJ",
+	"iBVGTUQVtjqhJLP9MSzftL0GEWm7mzS7y2U3F5fQUe7OBQZInTKhhlDbMwb7ozBl7+Q92w862xvHwR3Y",
+	"bO+Uu4V4N8jxFdIRNvlqOHxbXG8pUuDLVpThJmnMveipVIboPE2pTcBg0tFhCOZphJqZNWdyLs5PiGJj",
+	"huhwzQ9iJgwfc3fJbM3UCzrF2DyG3X0JhyY9MgfCxotzJTYbkLk5Eb6bzjAUTHU5wyLZwTHleOwEyGrS",
+	"cwSzvMYKciqSDdXcYGzCmAPbX6IslL+dyoSVB7sfxMUu/OLITdBtui+2LpFXLw3/C6bv6sdrr6jW/jap",
+	"uvoK3zhBV8P7Y2LuMTH3mJh7TMx9lcTcolxp0CVffJNI1O4P1W8VObYvZ8El6uH9eY3kBMzqcralmFPD",
+	"7E4a/ZH+DUEr2G8F+8NOp9fd63W+Rv8GBoo+U1yzZqnUL59bwfQlQHxwvem/T7+GNRHVizoZpvKKJ4xk",
+	"U5BEG0ZYv8GGa6zRtOUHMsSD4z4V9JaZHsNRUa64mQ3AurDcJqbCCbdB0fas2ZJBRVW1WVvQCmL2RBPr",
+	"BrrbieRMFkXU6ENbhYYaybZoOygVkivIPHt1NhJHicxjEuXayBSeZPlVwvXUKRvQNVdM85iR8H1rKKk2",
+	"Lbf9Vrn/EJx4cHTADwL1tO0TLe3dyLmunCPBOGjPNsEeMLS0YQpH4kqaqY//kjTXhkxlEmOcYKlVnFVi",
+	"HIBlTwdYtJ0h3rfOpmJ5l5VfQDMOYrvSQ+swUSIB5UnBsM6cInk2Z2XxormN0BJ0OoY7bpi6ooanVnEz",
+	"dycCDw8mhp5SxeKR0CxSzPi23RyJ+QSA4wQuOjdYyOumxtaBaA3IzF6iOKjDXE9lnsTEES5wJBkCMdjM",
+	"/0hYS6yet89QvUz4zf3QXUEFy/AFDuBiLO9x4wsCKOiRWHLcAnHPVDIjwzeHg+E2BnnAhNN1M7cwDioO",
+	"d5B5ogtsAEit0dsoZLGWugYzJLqS8tsjMRIDmauI9eYhFcsoT2GaEdhPxMFi5PngiOoit0KYvW1fFFu4",
+	"Zo2GGn6DFp2dtS8mluPA+DuacsE0K4ZqbLZro6bz/iVNpWsqaY3noqEtIz/TjOIcwJQJja71SKy9OAqD",
+	"bVgNkKgxh1DGsUMLJisOrfmNVrAmU3rDiLVAuSEnNvxSFIUUcbvO021LuPWYKbliibzF6HEdCO7cgEGp",
+	"0OW3V0S4IXSiWGGiwxAL5PZIvCsvkZR4sTflYx6huaxZMsZMfg0n2ijwatG6qmbzF1pKjGWSyFuLPuyw",
+	"MBIGFIXujUSLLPohjkTDmpXYAxJJ9cgLfbLo0JAQyWfkhT0r87BdZCHqqAaqP2hcJ8uNJuFiQ8qDueaT",
+	"IeHCyPvEtiU/y+CFCB4JYs2OUuY57ArHeI7Fyn05s7TlislKSGQsSepk9JOSWW5zPeDBycRVpNhAcG47",
+	"upCiyc+2T9y1BlsOFsK+qstCiAN7V8iVi7VrtU1bJTAtwV2xeNuyB6KHG43OnaUkSoyiHGvUIpmmFBba",
+	"4gLtDwxz+mXYa9tehq/lZ8OdsFZaECIQZ/P3OMjWUmIWHNkFozvcCRf6pmFiBTZTGMyktHx1CfwFriER",
+	"9pdZvvv/RNvONidxSEbeG8UnHKy2k2MQWZSkHLhBaBst7NX4AWEMuyiLiVBkjqVySqzylU9ilJfDL6gE",
+	"Q+ZbXQ0G1Htf8ZkP7nh8DxViN2ZxTYS8BXXo+FiwWzKV2oC2xMfY/LuoN0PTZYkb8WiHyBUsrrVVRmkf",
+	"uubgMFE4wFlCOym4/Swm3SBA8gO1PqUitt26F5oYg4ikhqg8YYTrkZBXLu/D51tM65qeXDLbfBdYMfQa",
+	"ZWYRH60UIyjOG6b4mBeRVLQGFoyAgnGAlutvlwp7C5N0ms6sbhp5+NYMhZwgUcKja3IYxyNvu1JMxRoj",
+	"UUIpS2jEwMpjqtCSFe7CBf87tIYRd7IP+7FbvIS1a0wcC0oj464TTRRNU4qlZSUnaYa5NrLXfuY7KSBI",
+	"nmVMtSIKCHUKMfx/LtgEIxNmNKEjAW+0NBOaoxp3t5gKM8tMWbrdI+ZWtmI+AQxgXx7gMow7uxJHq1BA",
+	"xXApAEKFtIAlpSLhf//XdNpL03AkwLyU8EX3aW9vP4SZYup6WNt7WAAWOJMUMXkWIEgu5uUpd/UDrhex",
+	"5V0Up3XDxt4Ac42EJNhDtou2U+t2CgzV8+IbENKGiZEAKMocrNbiVIW+/WxDrGQr7DgEhp12YE/ZYUG4",
+	"jW26QZQ4K9bugNAEfAgX8grBQwutWeoyO17FBmCDOVrxfM815vB6XqcdtAP0NOulEuhSLlROYCO5jAma",
+	"ca/nPW0H7af27tgUnbYd+CeT2jQnWjAemzFVa7rvbrJNC6oGW2ylvUq2wh0kXOQl2yh8TEGQpTIXxlLO",
+	"dnskQhebwpdBjknh5DBswa+EfC0HVZi81gRzmC4MJQ2ko5hRM5LJhEfAwDxlMjcjIRWRKmZWKFrxVU+7",
+	"6d6CrVREObufP9uDyKIyeK4N/ZwAHIm6BET0AsHinycxYgql3rsSu04AvZDx7J6m4EUzcCdMtHt1rmdL",
+	"73fPZQEf2PsUaI0mOaundTx6ffU0zq/jNP6njgc3k+syPNhr6ljjUhkfGvqmru1pOted1Ot4VcgJhwZ7",
+	"3efBfhAEwS/xc/3uUzd90QnwFnyZdVh4j76IjtnLySv+c7AQ6+y5OPFS4Nb71Lntsqdq1+zNnnnW47un",
+	"Ec4czBs7BGzYG+CLYb+mT0sdE7UuA/XGiLUb9F6wBOz97l7nWRB0Os9/Ghwf/2N4+9t7eGnuMrd3MWj9",
+	"enI+vDg8bb04PDt+d3I8fLVYM9TrzNWmzc0e7F3cfI6P1c+7k24jKqtdfBVcpg3Nj5ZQuMk1ki9G16qm",
+	"TxWWqrsPRfm/Ld73psZkurezc4/pCM92brrtXfe7Lnrnd/vhbsdWkOELCNHd7n432HsedGfBMPnhp6vf",
+	"Ahb83zrCam3tKjwUo/Z/igYX783010Pk2Pki+M5SpfpcFdNc0fKKuuHmetuqFrb+9UK01ws6Qaf7dBf+",
+	"fw8Nrly+6zXQaRO0vPl6R68TICyKYkKvs7e7++z53r7XWBbo6gDnD1Iv8/OqGr4mjigx8VUYohZ+XtQf",
+	"K9I3a/q+fTFjzPdGq9hhKYuzNqWymBypDKoF4RYEP3R/6ATF/zSNqY7pDdVrSGohVu8Fz6unS5i6b5EH",
+	"IevO3/CnQMru0wuZQKNyZmt1q1/s6gbBmk439leWihiOiFc7fBiRgtedV1kGtiwdlK6k8+lGYiMP0Lp+",
+	"6/0+7NdQzxcULp92nbAdb+M9kzvf27UnbwJkCaGd2g+a4ZDO+iFzv2GDg56uH1T9zhiO2Fs/YunnrGBg",
+	"Z4OlFn9wCsftbXKuhl+xufO9vU3g2PQLYzh2gw03/OpUPRWFwmI57/Hh8s5fkZz6cAnMWom6c0uG6NIU",
+	"SY+4xkN3/xMAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes.

@@ -19,6 +19,17 @@ type Webhook interface {
 	KeepHooks(keep func(i int) bool)
 }
 
+// InvalidHook is a hook that breaks the contract, which the compatible profile drops from its delivery so that
+// the delivery's other hooks still reach the application (package smshook's Handler.Invalid).
+type InvalidHook struct {
+	// Index is the hook's position in the delivery's hooks.
+	Index int
+	// JSON is the hook, re-encoded from the delivery.
+	JSON json.RawMessage
+	// Violations point into the delivery (/hooks/Index/...), as a 400 would list them; they carry no value.
+	Violations []ProblemError
+}
+
 // Head holds the fields that every envelope has besides its hooks.
 type Head struct {
 	HooksId         string
@@ -71,14 +82,14 @@ func Sample(event EventType) (Webhook, bool) {
 // samples are openapi.yaml's examples of the request body, by event.
 var samples = map[EventType]string{
 	"UNSUBSCRIBE":                    "{\"appKey\":\"akb3dukdmdjsdSvgk\",\"event\":\"UNSUBSCRIBE\",\"hooks\":[{\"createdDateTime\":\"2020-09-09T11:25:10.000+09:00\",\"enterpriseName\":\"NHN Cloud\",\"hookId\":\"202007271010101010sadasdavas\",\"recipientNo\":\"01012341234\",\"unsubscribeNo\":\"08012341234\"}],\"hooksId\":\"202007271010101010sadasdavas\",\"productName\":\"SMS\",\"webhookConfigId\":\"q1w2e3r4t5y6\"}",
-	"MESSAGE_RESULT_UPDATE":          "{\"appKey\":\"akb3dukdmdjsdSvgk\",\"event\":\"MESSAGE_RESULT_UPDATE\",\"hooks\":[{\"_links\":{\"self\":{\"href\":\"https://api-sms.cloud.toast.com/sms/v2.4/appKeys/{appKey}/sender/sms/20240429205802y0Tl7Gbz0e0?recipientSeq=1\"}},\"hookId\":\"20240429205809GcSUXthVA00\",\"messageCount\":1,\"messageStatus\":\"COMPLETED\",\"receiveDate\":\"2024-04-29T20:58:04\",\"recipientGroupingKey\":\"RecipientGroupingKey\",\"recipientNo\":\"01012341234\",\"recipientSeq\":1,\"requestDate\":\"2024-04-29T20:58:02\",\"requestId\":\"20240429205802y0Tl7Gbz0e0\",\"resultCode\":\"1000\",\"sendNo\":\"15446859\",\"senderGroupingKey\":\"SenderGroupingKey\",\"senderType\":\"NORMAL_SMS\"}],\"hooksId\":\"20240429205809aBcDeFgHiJ0\",\"productName\":\"SMS\",\"webhookConfigId\":\"q1w2e3r4t5y6\"}",
+	"MESSAGE_RESULT_UPDATE":          "{\"appKey\":\"akb3dukdmdjsdSvgk\",\"event\":\"MESSAGE_RESULT_UPDATE\",\"hooks\":[{\"_links\":{\"self\":{\"href\":\"https://sms.api.nhncloudservice.com/sms/v2.4/appKeys/{appKey}/sender/sms/20240429205802y0Tl7Gbz0e0?recipientSeq=1\"}},\"hookId\":\"20240429205809GcSUXthVA00\",\"messageCount\":1,\"messageStatus\":\"COMPLETED\",\"receiveDate\":\"2024-04-29T20:58:04\",\"recipientGroupingKey\":\"RecipientGroupingKey\",\"recipientNo\":\"01012341234\",\"recipientSeq\":1,\"requestDate\":\"2024-04-29T20:58:02\",\"requestId\":\"20240429205802y0Tl7Gbz0e0\",\"resultCode\":\"1000\",\"sendNo\":\"15446859\",\"senderGroupingKey\":\"SenderGroupingKey\",\"senderType\":\"NORMAL_SMS\"}],\"hooksId\":\"20240429205809aBcDeFgHiJ0\",\"productName\":\"SMS\",\"webhookConfigId\":\"q1w2e3r4t5y6\"}",
 	"CONVERSION_BLOCK":               "{\"appKey\":\"akb3dukdmdjsdSvgk\",\"event\":\"CONVERSION_BLOCK\",\"hooks\":[{\"blockedDateTime\":\"2024-05-28T09:00:00.000+09:00\",\"countryCode\":\"1\",\"hookId\":\"20240528090000Kd8sWq2mB10\"}],\"hooksId\":\"20240528090000aBcDeFgHiJ0\",\"productName\":\"SMS\",\"webhookConfigId\":\"q1w2e3r4t5y6\"}",
 	"INTERNATIONAL_DELIVERY_RECEIPT": "{\"appKey\":\"akb3dukdmdjsdSvgk\",\"event\":\"INTERNATIONAL_DELIVERY_RECEIPT\",\"hooks\":[{\"dlrStatus\":\"ACCEPTED\",\"errorCode\":\"0\",\"hookId\":\"202409251600118GSDDYTwzX0\",\"networkCode\":\"US-VIRTUAL-BANDWIDTH\",\"recipientSeq\":1,\"requestId\":\"20240925160005UvxdDrJ4g20\"}],\"hooksId\":\"202409251600118aBcDeFgHiJ0\",\"productName\":\"SMS\",\"webhookConfigId\":\"q1w2e3r4t5y6\"}",
 }
 
 // Head implements Webhook.
 func (e *UnsubscribeEnvelope) Head() Head {
-	return Head{HooksId: e.HooksId, WebhookConfigId: e.WebhookConfigId, ProductName: e.ProductName, AppKey: e.AppKey, Event: EventType(e.Event)}
+	return Head{HooksId: e.HooksId, WebhookConfigId: e.WebhookConfigId, ProductName: string(e.ProductName), AppKey: e.AppKey, Event: EventType(e.Event)}
 }
 
 // HookCount implements Webhook.
@@ -92,7 +103,7 @@ func (e *UnsubscribeEnvelope) KeepHooks(keep func(i int) bool) { e.Hooks = keepH
 
 // Head implements Webhook.
 func (e *MessageResultUpdateEnvelope) Head() Head {
-	return Head{HooksId: e.HooksId, WebhookConfigId: e.WebhookConfigId, ProductName: e.ProductName, AppKey: e.AppKey, Event: EventType(e.Event)}
+	return Head{HooksId: e.HooksId, WebhookConfigId: e.WebhookConfigId, ProductName: string(e.ProductName), AppKey: e.AppKey, Event: EventType(e.Event)}
 }
 
 // HookCount implements Webhook.
@@ -108,7 +119,7 @@ func (e *MessageResultUpdateEnvelope) KeepHooks(keep func(i int) bool) {
 
 // Head implements Webhook.
 func (e *ConversionBlockEnvelope) Head() Head {
-	return Head{HooksId: e.HooksId, WebhookConfigId: e.WebhookConfigId, ProductName: e.ProductName, AppKey: e.AppKey, Event: EventType(e.Event)}
+	return Head{HooksId: e.HooksId, WebhookConfigId: e.WebhookConfigId, ProductName: string(e.ProductName), AppKey: e.AppKey, Event: EventType(e.Event)}
 }
 
 // HookCount implements Webhook.
@@ -124,7 +135,7 @@ func (e *ConversionBlockEnvelope) KeepHooks(keep func(i int) bool) {
 
 // Head implements Webhook.
 func (e *InternationalDeliveryReceiptEnvelope) Head() Head {
-	return Head{HooksId: e.HooksId, WebhookConfigId: e.WebhookConfigId, ProductName: e.ProductName, AppKey: e.AppKey, Event: EventType(e.Event)}
+	return Head{HooksId: e.HooksId, WebhookConfigId: e.WebhookConfigId, ProductName: string(e.ProductName), AppKey: e.AppKey, Event: EventType(e.Event)}
 }
 
 // HookCount implements Webhook.

@@ -17,6 +17,7 @@ import (
 // generic envelope for events it does not know.
 type contract struct {
 	envelopes map[api.EventType]*openapi3.Schema
+	products  map[api.EventType]map[string]bool // the productName values of each envelope
 	generic   *openapi3.Schema
 }
 
@@ -53,14 +54,31 @@ func readContract() (*contract, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &contract{envelopes: make(map[api.EventType]*openapi3.Schema, len(api.Events()))}
+	c := &contract{
+		envelopes: make(map[api.EventType]*openapi3.Schema, len(api.Events())),
+		products:  make(map[api.EventType]map[string]bool, len(api.Events())),
+	}
 	for _, event := range api.Events() {
 		ref, ok := delivery.Discriminator.Mapping[string(event)]
 		if !ok {
 			return nil, fmt.Errorf("validate: the embedded openapi.yaml maps no schema to event %s", event)
 		}
-		if c.envelopes[event], err = schema(ref.Ref[strings.LastIndexByte(ref.Ref, '/')+1:]); err != nil {
+		envelope, err := schema(ref.Ref[strings.LastIndexByte(ref.Ref, '/')+1:])
+		if err != nil {
 			return nil, err
+		}
+		c.envelopes[event] = envelope
+		// Other products send the same event names with other hooks: the envelope's productName says whose
+		// event it is.
+		product := envelope.Properties["productName"]
+		if product == nil || product.Value == nil || len(product.Value.Enum) == 0 {
+			return nil, fmt.Errorf("validate: the embedded openapi.yaml lists no productName of event %s", event)
+		}
+		c.products[event] = map[string]bool{}
+		for _, name := range product.Value.Enum {
+			if name, ok := name.(string); ok {
+				c.products[event][name] = true
+			}
 		}
 	}
 	if c.generic, err = schema("Envelope"); err != nil {

@@ -32,7 +32,7 @@ func (s *ConversionBlockEnvelope) encodeFields(e *jx.Encoder) {
 	}
 	{
 		e.FieldStart("productName")
-		e.Str(s.ProductName)
+		s.ProductName.Encode(e)
 	}
 	{
 		e.FieldStart("appKey")
@@ -97,9 +97,7 @@ func (s *ConversionBlockEnvelope) Decode(d *jx.Decoder) error {
 		case "productName":
 			requiredBitSet[0] |= 1 << 2
 			if err := func() error {
-				v, err := d.Str()
-				s.ProductName = string(v)
-				if err != nil {
+				if err := s.ProductName.Decode(d); err != nil {
 					return err
 				}
 				return nil
@@ -236,6 +234,46 @@ func (s ConversionBlockEnvelopeEvent) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *ConversionBlockEnvelopeEvent) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes ConversionBlockEnvelopeProductName as json.
+func (s ConversionBlockEnvelopeProductName) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes ConversionBlockEnvelopeProductName from json.
+func (s *ConversionBlockEnvelopeProductName) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode ConversionBlockEnvelopeProductName to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch ConversionBlockEnvelopeProductName(v) {
+	case ConversionBlockEnvelopeProductName_0:
+		*s = ConversionBlockEnvelopeProductName_0
+	case ConversionBlockEnvelopeProductName_1:
+		*s = ConversionBlockEnvelopeProductName_1
+	default:
+		*s = ConversionBlockEnvelopeProductName(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s ConversionBlockEnvelopeProductName) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *ConversionBlockEnvelopeProductName) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -394,7 +432,7 @@ func (s Delivery) encodeFields(e *jx.Encoder) {
 			}
 			{
 				e.FieldStart("productName")
-				e.Str(s.ProductName)
+				s.ProductName.Encode(e)
 			}
 			{
 				e.FieldStart("appKey")
@@ -424,7 +462,7 @@ func (s Delivery) encodeFields(e *jx.Encoder) {
 			}
 			{
 				e.FieldStart("productName")
-				e.Str(s.ProductName)
+				s.ProductName.Encode(e)
 			}
 			{
 				e.FieldStart("appKey")
@@ -454,7 +492,7 @@ func (s Delivery) encodeFields(e *jx.Encoder) {
 			}
 			{
 				e.FieldStart("productName")
-				e.Str(s.ProductName)
+				s.ProductName.Encode(e)
 			}
 			{
 				e.FieldStart("appKey")
@@ -484,7 +522,7 @@ func (s Delivery) encodeFields(e *jx.Encoder) {
 			}
 			{
 				e.FieldStart("productName")
-				e.Str(s.ProductName)
+				s.ProductName.Encode(e)
 			}
 			{
 				e.FieldStart("appKey")
@@ -655,7 +693,7 @@ func (s *InternationalDeliveryReceiptEnvelope) encodeFields(e *jx.Encoder) {
 	}
 	{
 		e.FieldStart("productName")
-		e.Str(s.ProductName)
+		s.ProductName.Encode(e)
 	}
 	{
 		e.FieldStart("appKey")
@@ -720,9 +758,7 @@ func (s *InternationalDeliveryReceiptEnvelope) Decode(d *jx.Decoder) error {
 		case "productName":
 			requiredBitSet[0] |= 1 << 2
 			if err := func() error {
-				v, err := d.Str()
-				s.ProductName = string(v)
-				if err != nil {
+				if err := s.ProductName.Decode(d); err != nil {
 					return err
 				}
 				return nil
@@ -859,6 +895,46 @@ func (s InternationalDeliveryReceiptEnvelopeEvent) MarshalJSON() ([]byte, error)
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *InternationalDeliveryReceiptEnvelopeEvent) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes InternationalDeliveryReceiptEnvelopeProductName as json.
+func (s InternationalDeliveryReceiptEnvelopeProductName) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes InternationalDeliveryReceiptEnvelopeProductName from json.
+func (s *InternationalDeliveryReceiptEnvelopeProductName) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode InternationalDeliveryReceiptEnvelopeProductName to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch InternationalDeliveryReceiptEnvelopeProductName(v) {
+	case InternationalDeliveryReceiptEnvelopeProductName_0:
+		*s = InternationalDeliveryReceiptEnvelopeProductName_0
+	case InternationalDeliveryReceiptEnvelopeProductName_1:
+		*s = InternationalDeliveryReceiptEnvelopeProductName_1
+	default:
+		*s = InternationalDeliveryReceiptEnvelopeProductName(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s InternationalDeliveryReceiptEnvelopeProductName) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *InternationalDeliveryReceiptEnvelopeProductName) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -1061,7 +1137,7 @@ func (s *MessageResultUpdateEnvelope) encodeFields(e *jx.Encoder) {
 	}
 	{
 		e.FieldStart("productName")
-		e.Str(s.ProductName)
+		s.ProductName.Encode(e)
 	}
 	{
 		e.FieldStart("appKey")
@@ -1126,9 +1202,7 @@ func (s *MessageResultUpdateEnvelope) Decode(d *jx.Decoder) error {
 		case "productName":
 			requiredBitSet[0] |= 1 << 2
 			if err := func() error {
-				v, err := d.Str()
-				s.ProductName = string(v)
-				if err != nil {
+				if err := s.ProductName.Decode(d); err != nil {
 					return err
 				}
 				return nil
@@ -1265,6 +1339,46 @@ func (s MessageResultUpdateEnvelopeEvent) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *MessageResultUpdateEnvelopeEvent) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes MessageResultUpdateEnvelopeProductName as json.
+func (s MessageResultUpdateEnvelopeProductName) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes MessageResultUpdateEnvelopeProductName from json.
+func (s *MessageResultUpdateEnvelopeProductName) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode MessageResultUpdateEnvelopeProductName to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch MessageResultUpdateEnvelopeProductName(v) {
+	case MessageResultUpdateEnvelopeProductName_0:
+		*s = MessageResultUpdateEnvelopeProductName_0
+	case MessageResultUpdateEnvelopeProductName_1:
+		*s = MessageResultUpdateEnvelopeProductName_1
+	default:
+		*s = MessageResultUpdateEnvelopeProductName(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s MessageResultUpdateEnvelopeProductName) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *MessageResultUpdateEnvelopeProductName) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -2914,7 +3028,7 @@ func (s *UnsubscribeEnvelope) encodeFields(e *jx.Encoder) {
 	}
 	{
 		e.FieldStart("productName")
-		e.Str(s.ProductName)
+		s.ProductName.Encode(e)
 	}
 	{
 		e.FieldStart("appKey")
@@ -2979,9 +3093,7 @@ func (s *UnsubscribeEnvelope) Decode(d *jx.Decoder) error {
 		case "productName":
 			requiredBitSet[0] |= 1 << 2
 			if err := func() error {
-				v, err := d.Str()
-				s.ProductName = string(v)
-				if err != nil {
+				if err := s.ProductName.Decode(d); err != nil {
 					return err
 				}
 				return nil
@@ -3118,6 +3230,46 @@ func (s UnsubscribeEnvelopeEvent) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *UnsubscribeEnvelopeEvent) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes UnsubscribeEnvelopeProductName as json.
+func (s UnsubscribeEnvelopeProductName) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes UnsubscribeEnvelopeProductName from json.
+func (s *UnsubscribeEnvelopeProductName) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode UnsubscribeEnvelopeProductName to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch UnsubscribeEnvelopeProductName(v) {
+	case UnsubscribeEnvelopeProductName_0:
+		*s = UnsubscribeEnvelopeProductName_0
+	case UnsubscribeEnvelopeProductName_1:
+		*s = UnsubscribeEnvelopeProductName_1
+	default:
+		*s = UnsubscribeEnvelopeProductName(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s UnsubscribeEnvelopeProductName) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *UnsubscribeEnvelopeProductName) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }

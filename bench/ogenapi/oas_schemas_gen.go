@@ -15,8 +15,11 @@ type ConversionBlockEnvelope struct {
 	HooksId string `json:"hooksId"`
 	// Webhook configuration ID.
 	WebhookConfigId string `json:"webhookConfigId"`
-	// Service name to which webhook events occur (`SMS`).
-	ProductName string `json:"productName"`
+	// Service name to which webhook events occur: `SMS` (the body example), `Sms` (the curl example).
+	// KakaoTalk Bizmessage and Email send the same envelope and event names with other hooks: a delivery
+	// of another product is not one of this event. A receiver answers it 400 under the strict profile, and
+	// under the compatible one accepts it with the untyped Envelope, reporting `/productName` as drift.
+	ProductName ConversionBlockEnvelopeProductName `json:"productName"`
 	// Service appkey to which webhook events occur.
 	AppKey string `json:"appKey"`
 	// Always `CONVERSION_BLOCK`.
@@ -36,7 +39,7 @@ func (s *ConversionBlockEnvelope) GetWebhookConfigId() string {
 }
 
 // GetProductName returns the value of ProductName.
-func (s *ConversionBlockEnvelope) GetProductName() string {
+func (s *ConversionBlockEnvelope) GetProductName() ConversionBlockEnvelopeProductName {
 	return s.ProductName
 }
 
@@ -66,7 +69,7 @@ func (s *ConversionBlockEnvelope) SetWebhookConfigId(val string) {
 }
 
 // SetProductName sets the value of ProductName.
-func (s *ConversionBlockEnvelope) SetProductName(val string) {
+func (s *ConversionBlockEnvelope) SetProductName(val ConversionBlockEnvelopeProductName) {
 	s.ProductName = val
 }
 
@@ -120,10 +123,55 @@ func (s *ConversionBlockEnvelopeEvent) UnmarshalText(data []byte) error {
 	}
 }
 
+// Service name to which webhook events occur: `SMS` (the body example), `Sms` (the curl example).
+// KakaoTalk Bizmessage and Email send the same envelope and event names with other hooks: a delivery
+// of another product is not one of this event. A receiver answers it 400 under the strict profile, and
+// under the compatible one accepts it with the untyped Envelope, reporting `/productName` as drift.
+type ConversionBlockEnvelopeProductName string
+
+const (
+	ConversionBlockEnvelopeProductName_0 ConversionBlockEnvelopeProductName = "SMS"
+	ConversionBlockEnvelopeProductName_1 ConversionBlockEnvelopeProductName = "Sms"
+)
+
+// AllValues returns all ConversionBlockEnvelopeProductName values.
+func (ConversionBlockEnvelopeProductName) AllValues() []ConversionBlockEnvelopeProductName {
+	return []ConversionBlockEnvelopeProductName{
+		ConversionBlockEnvelopeProductName_0,
+		ConversionBlockEnvelopeProductName_1,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ConversionBlockEnvelopeProductName) MarshalText() ([]byte, error) {
+	switch s {
+	case ConversionBlockEnvelopeProductName_0:
+		return []byte(s), nil
+	case ConversionBlockEnvelopeProductName_1:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ConversionBlockEnvelopeProductName) UnmarshalText(data []byte) error {
+	switch ConversionBlockEnvelopeProductName(data) {
+	case ConversionBlockEnvelopeProductName_0:
+		*s = ConversionBlockEnvelopeProductName_0
+		return nil
+	case ConversionBlockEnvelopeProductName_1:
+		*s = ConversionBlockEnvelopeProductName_1
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
 // A country was blocked because of its conversion rate.
 // Ref: #/components/schemas/ConversionBlockHook
 type ConversionBlockHook struct {
-	// Original ID created when an event occurs in the service.
+	// Unique ID created when an event occurs in the service.
 	HookId string `json:"hookId"`
 	// Country code, such as `1`.
 	CountryCode string `json:"countryCode"`
@@ -370,8 +418,11 @@ type InternationalDeliveryReceiptEnvelope struct {
 	HooksId string `json:"hooksId"`
 	// Webhook configuration ID.
 	WebhookConfigId string `json:"webhookConfigId"`
-	// Service name to which webhook events occur (`SMS`).
-	ProductName string `json:"productName"`
+	// Service name to which webhook events occur: `SMS` (the body example), `Sms` (the curl example).
+	// KakaoTalk Bizmessage and Email send the same envelope and event names with other hooks: a delivery
+	// of another product is not one of this event. A receiver answers it 400 under the strict profile, and
+	// under the compatible one accepts it with the untyped Envelope, reporting `/productName` as drift.
+	ProductName InternationalDeliveryReceiptEnvelopeProductName `json:"productName"`
 	// Service appkey to which webhook events occur.
 	AppKey string `json:"appKey"`
 	// Always `INTERNATIONAL_DELIVERY_RECEIPT`.
@@ -391,7 +442,7 @@ func (s *InternationalDeliveryReceiptEnvelope) GetWebhookConfigId() string {
 }
 
 // GetProductName returns the value of ProductName.
-func (s *InternationalDeliveryReceiptEnvelope) GetProductName() string {
+func (s *InternationalDeliveryReceiptEnvelope) GetProductName() InternationalDeliveryReceiptEnvelopeProductName {
 	return s.ProductName
 }
 
@@ -421,7 +472,7 @@ func (s *InternationalDeliveryReceiptEnvelope) SetWebhookConfigId(val string) {
 }
 
 // SetProductName sets the value of ProductName.
-func (s *InternationalDeliveryReceiptEnvelope) SetProductName(val string) {
+func (s *InternationalDeliveryReceiptEnvelope) SetProductName(val InternationalDeliveryReceiptEnvelopeProductName) {
 	s.ProductName = val
 }
 
@@ -475,6 +526,51 @@ func (s *InternationalDeliveryReceiptEnvelopeEvent) UnmarshalText(data []byte) e
 	}
 }
 
+// Service name to which webhook events occur: `SMS` (the body example), `Sms` (the curl example).
+// KakaoTalk Bizmessage and Email send the same envelope and event names with other hooks: a delivery
+// of another product is not one of this event. A receiver answers it 400 under the strict profile, and
+// under the compatible one accepts it with the untyped Envelope, reporting `/productName` as drift.
+type InternationalDeliveryReceiptEnvelopeProductName string
+
+const (
+	InternationalDeliveryReceiptEnvelopeProductName_0 InternationalDeliveryReceiptEnvelopeProductName = "SMS"
+	InternationalDeliveryReceiptEnvelopeProductName_1 InternationalDeliveryReceiptEnvelopeProductName = "Sms"
+)
+
+// AllValues returns all InternationalDeliveryReceiptEnvelopeProductName values.
+func (InternationalDeliveryReceiptEnvelopeProductName) AllValues() []InternationalDeliveryReceiptEnvelopeProductName {
+	return []InternationalDeliveryReceiptEnvelopeProductName{
+		InternationalDeliveryReceiptEnvelopeProductName_0,
+		InternationalDeliveryReceiptEnvelopeProductName_1,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s InternationalDeliveryReceiptEnvelopeProductName) MarshalText() ([]byte, error) {
+	switch s {
+	case InternationalDeliveryReceiptEnvelopeProductName_0:
+		return []byte(s), nil
+	case InternationalDeliveryReceiptEnvelopeProductName_1:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *InternationalDeliveryReceiptEnvelopeProductName) UnmarshalText(data []byte) error {
+	switch InternationalDeliveryReceiptEnvelopeProductName(data) {
+	case InternationalDeliveryReceiptEnvelopeProductName_0:
+		*s = InternationalDeliveryReceiptEnvelopeProductName_0
+		return nil
+	case InternationalDeliveryReceiptEnvelopeProductName_1:
+		*s = InternationalDeliveryReceiptEnvelopeProductName_1
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
 // The delivery receipt (DLR) of an international message was updated.
 // Ref: #/components/schemas/InternationalDeliveryReceiptHook
 type InternationalDeliveryReceiptHook struct {
@@ -484,11 +580,13 @@ type InternationalDeliveryReceiptHook struct {
 	RequestId string `json:"requestId"`
 	// ID of the sending details (required for an advanced search).
 	RecipientSeq int64 `json:"recipientSeq"`
-	// DLR status.
+	// DLR status. Its values are catalogued in result-codes.json (kind `dlr-status`), each with its
+	// outcome and meaning.
 	DlrStatus DlrStatus `json:"dlrStatus"`
 	// DLR network code.
 	NetworkCode OptNilString `json:"networkCode"`
-	// DLR error code.
+	// DLR error code. Its values are catalogued in result-codes.json (kind `dlr-error`), each with its
+	// outcome, its meaning and, where the vendor says so, whether the failure is temporary or permanent.
 	ErrorCode OptNilString `json:"errorCode"`
 }
 
@@ -559,8 +657,11 @@ type MessageResultUpdateEnvelope struct {
 	HooksId string `json:"hooksId"`
 	// Webhook configuration ID.
 	WebhookConfigId string `json:"webhookConfigId"`
-	// Service name to which webhook events occur (`SMS`).
-	ProductName string `json:"productName"`
+	// Service name to which webhook events occur: `SMS` (the body example), `Sms` (the curl example).
+	// KakaoTalk Bizmessage and Email send the same envelope and event names with other hooks: a delivery
+	// of another product is not one of this event. A receiver answers it 400 under the strict profile, and
+	// under the compatible one accepts it with the untyped Envelope, reporting `/productName` as drift.
+	ProductName MessageResultUpdateEnvelopeProductName `json:"productName"`
 	// Service appkey to which webhook events occur.
 	AppKey string `json:"appKey"`
 	// Always `MESSAGE_RESULT_UPDATE`.
@@ -580,7 +681,7 @@ func (s *MessageResultUpdateEnvelope) GetWebhookConfigId() string {
 }
 
 // GetProductName returns the value of ProductName.
-func (s *MessageResultUpdateEnvelope) GetProductName() string {
+func (s *MessageResultUpdateEnvelope) GetProductName() MessageResultUpdateEnvelopeProductName {
 	return s.ProductName
 }
 
@@ -610,7 +711,7 @@ func (s *MessageResultUpdateEnvelope) SetWebhookConfigId(val string) {
 }
 
 // SetProductName sets the value of ProductName.
-func (s *MessageResultUpdateEnvelope) SetProductName(val string) {
+func (s *MessageResultUpdateEnvelope) SetProductName(val MessageResultUpdateEnvelopeProductName) {
 	s.ProductName = val
 }
 
@@ -664,6 +765,51 @@ func (s *MessageResultUpdateEnvelopeEvent) UnmarshalText(data []byte) error {
 	}
 }
 
+// Service name to which webhook events occur: `SMS` (the body example), `Sms` (the curl example).
+// KakaoTalk Bizmessage and Email send the same envelope and event names with other hooks: a delivery
+// of another product is not one of this event. A receiver answers it 400 under the strict profile, and
+// under the compatible one accepts it with the untyped Envelope, reporting `/productName` as drift.
+type MessageResultUpdateEnvelopeProductName string
+
+const (
+	MessageResultUpdateEnvelopeProductName_0 MessageResultUpdateEnvelopeProductName = "SMS"
+	MessageResultUpdateEnvelopeProductName_1 MessageResultUpdateEnvelopeProductName = "Sms"
+)
+
+// AllValues returns all MessageResultUpdateEnvelopeProductName values.
+func (MessageResultUpdateEnvelopeProductName) AllValues() []MessageResultUpdateEnvelopeProductName {
+	return []MessageResultUpdateEnvelopeProductName{
+		MessageResultUpdateEnvelopeProductName_0,
+		MessageResultUpdateEnvelopeProductName_1,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s MessageResultUpdateEnvelopeProductName) MarshalText() ([]byte, error) {
+	switch s {
+	case MessageResultUpdateEnvelopeProductName_0:
+		return []byte(s), nil
+	case MessageResultUpdateEnvelopeProductName_1:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *MessageResultUpdateEnvelopeProductName) UnmarshalText(data []byte) error {
+	switch MessageResultUpdateEnvelopeProductName(data) {
+	case MessageResultUpdateEnvelopeProductName_0:
+		*s = MessageResultUpdateEnvelopeProductName_0
+		return nil
+	case MessageResultUpdateEnvelopeProductName_1:
+		*s = MessageResultUpdateEnvelopeProductName_1
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
 // The result of a sent message was updated.
 // Ref: #/components/schemas/MessageResultUpdateHook
 type MessageResultUpdateHook struct {
@@ -683,17 +829,22 @@ type MessageResultUpdateHook struct {
 	SendNo OptNilString `json:"sendNo"`
 	// Recipient number. Personal data; never log it.
 	RecipientNo OptNilString `json:"recipientNo"`
-	// Message status; the values of MessageStatus, or null.
+	// Message status; the values of MessageStatus, or null. `RESERVED`, `SENDING` and `RESEND_AD` are
+	// deprecated (on the webhook page only from 2024-05-07 to 2024-05-28; they remain in the SMS query
+	// API).
 	MessageStatus OptNilMessageResultUpdateHookMessageStatus `json:"messageStatus"`
 	// Recipient group key.
 	RecipientGroupingKey OptNilString `json:"recipientGroupingKey"`
 	// Sender group key.
 	SenderGroupingKey OptNilString `json:"senderGroupingKey"`
-	// Result code.
+	// Result code. Its values are catalogued in result-codes.json (kind `receive`), each with its group,
+	// outcome and meaning.
 	ResultCode OptNilString `json:"resultCode"`
 	// Number of messages sent.
 	MessageCount OptNilInt64 `json:"messageCount"`
-	// Links of the message; `self.href` is the message single search API link.
+	// Links of the message; `self.href` is the message single search API link, on
+	// `sms.api.nhncloudservice.com` since the vendor's API domain moved on 2026-02-27
+	// (`api-sms.cloud.toast.com` before); any string.
 	Links OptNilMessageResultUpdateHookLinks `json:"_links"`
 	// The spelling of `_links` in the vendor's example; read `_links` first.
 	//
@@ -885,7 +1036,9 @@ func (s *MessageResultUpdateHookLinkSelf) SetHref(val OptNilString) {
 	s.Href = val
 }
 
-// Links of the message; `self.href` is the message single search API link.
+// Links of the message; `self.href` is the message single search API link, on
+// `sms.api.nhncloudservice.com` since the vendor's API domain moved on 2026-02-27
+// (`api-sms.cloud.toast.com` before); any string.
 type MessageResultUpdateHookLinks struct {
 	// The message itself.
 	Self OptNilMessageResultUpdateHookLinksSelf `json:"self"`
@@ -917,7 +1070,9 @@ func (s *MessageResultUpdateHookLinksSelf) SetHref(val OptNilString) {
 	s.Href = val
 }
 
-// Message status; the values of MessageStatus, or null.
+// Message status; the values of MessageStatus, or null. `RESERVED`, `SENDING` and `RESEND_AD` are
+// deprecated (on the webhook page only from 2024-05-07 to 2024-05-28; they remain in the SMS query
+// API).
 type MessageResultUpdateHookMessageStatus string
 
 const (
@@ -1824,8 +1979,11 @@ type UnsubscribeEnvelope struct {
 	HooksId string `json:"hooksId"`
 	// Webhook configuration ID.
 	WebhookConfigId string `json:"webhookConfigId"`
-	// Service name to which webhook events occur (`SMS`).
-	ProductName string `json:"productName"`
+	// Service name to which webhook events occur: `SMS` (the body example), `Sms` (the curl example).
+	// KakaoTalk Bizmessage and Email send the same envelope and event names with other hooks: a delivery
+	// of another product is not one of this event. A receiver answers it 400 under the strict profile, and
+	// under the compatible one accepts it with the untyped Envelope, reporting `/productName` as drift.
+	ProductName UnsubscribeEnvelopeProductName `json:"productName"`
 	// Service appkey to which webhook events occur.
 	AppKey string `json:"appKey"`
 	// Always `UNSUBSCRIBE`.
@@ -1845,7 +2003,7 @@ func (s *UnsubscribeEnvelope) GetWebhookConfigId() string {
 }
 
 // GetProductName returns the value of ProductName.
-func (s *UnsubscribeEnvelope) GetProductName() string {
+func (s *UnsubscribeEnvelope) GetProductName() UnsubscribeEnvelopeProductName {
 	return s.ProductName
 }
 
@@ -1875,7 +2033,7 @@ func (s *UnsubscribeEnvelope) SetWebhookConfigId(val string) {
 }
 
 // SetProductName sets the value of ProductName.
-func (s *UnsubscribeEnvelope) SetProductName(val string) {
+func (s *UnsubscribeEnvelope) SetProductName(val UnsubscribeEnvelopeProductName) {
 	s.ProductName = val
 }
 
@@ -1923,6 +2081,51 @@ func (s *UnsubscribeEnvelopeEvent) UnmarshalText(data []byte) error {
 	switch UnsubscribeEnvelopeEvent(data) {
 	case UnsubscribeEnvelopeEventUNSUBSCRIBE:
 		*s = UnsubscribeEnvelopeEventUNSUBSCRIBE
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Service name to which webhook events occur: `SMS` (the body example), `Sms` (the curl example).
+// KakaoTalk Bizmessage and Email send the same envelope and event names with other hooks: a delivery
+// of another product is not one of this event. A receiver answers it 400 under the strict profile, and
+// under the compatible one accepts it with the untyped Envelope, reporting `/productName` as drift.
+type UnsubscribeEnvelopeProductName string
+
+const (
+	UnsubscribeEnvelopeProductName_0 UnsubscribeEnvelopeProductName = "SMS"
+	UnsubscribeEnvelopeProductName_1 UnsubscribeEnvelopeProductName = "Sms"
+)
+
+// AllValues returns all UnsubscribeEnvelopeProductName values.
+func (UnsubscribeEnvelopeProductName) AllValues() []UnsubscribeEnvelopeProductName {
+	return []UnsubscribeEnvelopeProductName{
+		UnsubscribeEnvelopeProductName_0,
+		UnsubscribeEnvelopeProductName_1,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s UnsubscribeEnvelopeProductName) MarshalText() ([]byte, error) {
+	switch s {
+	case UnsubscribeEnvelopeProductName_0:
+		return []byte(s), nil
+	case UnsubscribeEnvelopeProductName_1:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *UnsubscribeEnvelopeProductName) UnmarshalText(data []byte) error {
+	switch UnsubscribeEnvelopeProductName(data) {
+	case UnsubscribeEnvelopeProductName_0:
+		*s = UnsubscribeEnvelopeProductName_0
+		return nil
+	case UnsubscribeEnvelopeProductName_1:
+		*s = UnsubscribeEnvelopeProductName_1
 		return nil
 	default:
 		return errors.Errorf("invalid value: %q", data)

@@ -62,20 +62,8 @@ func (s *ConversionBlockEnvelope) Validate() error {
 		})
 	}
 	if err := func() error {
-		if err := (validate.String{
-			MinLength:     1,
-			MinLengthSet:  true,
-			MaxLength:     0,
-			MaxLengthSet:  false,
-			Email:         false,
-			Hostname:      false,
-			Regex:         nil,
-			MinNumeric:    0,
-			MinNumericSet: false,
-			MaxNumeric:    0,
-			MaxNumericSet: false,
-		}).Validate(string(s.ProductName)); err != nil {
-			return errors.Wrap(err, "string")
+		if err := s.ProductName.Validate(); err != nil {
+			return err
 		}
 		return nil
 	}(); err != nil {
@@ -163,6 +151,17 @@ func (s *ConversionBlockEnvelope) Validate() error {
 func (s ConversionBlockEnvelopeEvent) Validate() error {
 	switch s {
 	case "CONVERSION_BLOCK":
+		return nil
+	default:
+		return errors.Errorf("invalid value: %v", s)
+	}
+}
+
+func (s ConversionBlockEnvelopeProductName) Validate() error {
+	switch s {
+	case "SMS":
+		return nil
+	case "Sms":
 		return nil
 	default:
 		return errors.Errorf("invalid value: %v", s)
@@ -328,20 +327,8 @@ func (s *InternationalDeliveryReceiptEnvelope) Validate() error {
 		})
 	}
 	if err := func() error {
-		if err := (validate.String{
-			MinLength:     1,
-			MinLengthSet:  true,
-			MaxLength:     0,
-			MaxLengthSet:  false,
-			Email:         false,
-			Hostname:      false,
-			Regex:         nil,
-			MinNumeric:    0,
-			MinNumericSet: false,
-			MaxNumeric:    0,
-			MaxNumericSet: false,
-		}).Validate(string(s.ProductName)); err != nil {
-			return errors.Wrap(err, "string")
+		if err := s.ProductName.Validate(); err != nil {
+			return err
 		}
 		return nil
 	}(); err != nil {
@@ -429,6 +416,17 @@ func (s *InternationalDeliveryReceiptEnvelope) Validate() error {
 func (s InternationalDeliveryReceiptEnvelopeEvent) Validate() error {
 	switch s {
 	case "INTERNATIONAL_DELIVERY_RECEIPT":
+		return nil
+	default:
+		return errors.Errorf("invalid value: %v", s)
+	}
+}
+
+func (s InternationalDeliveryReceiptEnvelopeProductName) Validate() error {
+	switch s {
+	case "SMS":
+		return nil
+	case "Sms":
 		return nil
 	default:
 		return errors.Errorf("invalid value: %v", s)
@@ -557,20 +555,8 @@ func (s *MessageResultUpdateEnvelope) Validate() error {
 		})
 	}
 	if err := func() error {
-		if err := (validate.String{
-			MinLength:     1,
-			MinLengthSet:  true,
-			MaxLength:     0,
-			MaxLengthSet:  false,
-			Email:         false,
-			Hostname:      false,
-			Regex:         nil,
-			MinNumeric:    0,
-			MinNumericSet: false,
-			MaxNumeric:    0,
-			MaxNumericSet: false,
-		}).Validate(string(s.ProductName)); err != nil {
-			return errors.Wrap(err, "string")
+		if err := s.ProductName.Validate(); err != nil {
+			return err
 		}
 		return nil
 	}(); err != nil {
@@ -658,6 +644,17 @@ func (s *MessageResultUpdateEnvelope) Validate() error {
 func (s MessageResultUpdateEnvelopeEvent) Validate() error {
 	switch s {
 	case "MESSAGE_RESULT_UPDATE":
+		return nil
+	default:
+		return errors.Errorf("invalid value: %v", s)
+	}
+}
+
+func (s MessageResultUpdateEnvelopeProductName) Validate() error {
+	switch s {
+	case "SMS":
+		return nil
+	case "Sms":
 		return nil
 	default:
 		return errors.Errorf("invalid value: %v", s)
@@ -916,20 +913,8 @@ func (s *UnsubscribeEnvelope) Validate() error {
 		})
 	}
 	if err := func() error {
-		if err := (validate.String{
-			MinLength:     1,
-			MinLengthSet:  true,
-			MaxLength:     0,
-			MaxLengthSet:  false,
-			Email:         false,
-			Hostname:      false,
-			Regex:         nil,
-			MinNumeric:    0,
-			MinNumericSet: false,
-			MaxNumeric:    0,
-			MaxNumericSet: false,
-		}).Validate(string(s.ProductName)); err != nil {
-			return errors.Wrap(err, "string")
+		if err := s.ProductName.Validate(); err != nil {
+			return err
 		}
 		return nil
 	}(); err != nil {
@@ -1017,6 +1002,17 @@ func (s *UnsubscribeEnvelope) Validate() error {
 func (s UnsubscribeEnvelopeEvent) Validate() error {
 	switch s {
 	case "UNSUBSCRIBE":
+		return nil
+	default:
+		return errors.Errorf("invalid value: %v", s)
+	}
+}
+
+func (s UnsubscribeEnvelopeProductName) Validate() error {
+	switch s {
+	case "SMS":
+		return nil
+	case "Sms":
 		return nil
 	default:
 		return errors.Errorf("invalid value: %v", s)

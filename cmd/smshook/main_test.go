@@ -21,13 +21,16 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -238,6 +241,8 @@ type fileReport struct {
 	Errors []struct {
 		Pointer string `json:"pointer"`
 		Reason  string `json:"reason"`
+		Line    int    `json:"line"`
+		Column  int    `json:"column"`
 	} `json:"errors"`
 }
 
@@ -479,14 +484,171 @@ func TestValidateText(t *testing.T) {
 	assert.Regexp(t, `^  \(body\): \S`, lines[2], "the empty pointer prints as (body)")
 	assert.Equal(t, twoViolations+": invalid", lines[3])
 	var pointers []string
+	text := string(readFile(t, twoViolations))
+	violation := regexp.MustCompile(`^  (/\S+) \(line 1, column ([0-9]+)\): (\S.*)$`)
 	for _, l := range lines[4:] {
-		require.True(t, strings.HasPrefix(l, "  /"), "a violation line: %q", l)
-		pointer, reason, ok := strings.Cut(strings.TrimPrefix(l, "  "), ": ")
-		require.True(t, ok, l)
-		assert.NotEmpty(t, reason)
-		pointers = append(pointers, pointer)
+		m := violation.FindStringSubmatch(l)
+		require.NotNil(t, m, "a violation line, POINTER (line L, column C): REASON: %q", l)
+		column, err := strconv.Atoi(m[2])
+		require.NoError(t, err)
+		key := m[1][strings.LastIndexByte(m[1], '/')+1:]
+		assert.True(t, strings.HasSuffix(text[:column-1], `"`+key+`":`), "column %d is where the value of %s starts: %q", column, m[1], text[max(0, column-20):column-1])
+		assert.True(t, strings.HasPrefix(text[column-1:], `""`), "column %d: %q", column, text[column-1:])
+		pointers = append(pointers, m[1])
 	}
 	assert.ElementsMatch(t, []string{"/hooks/0/hookId", "/hooks/0/requestId"}, pointers)
+}
+
+// positioned is a body laid out over lines, with violations at known places: an empty hookId (line 8, column
+// 17), a fraction in recipientSeq (line 9, column 23), a space for the T of requestDate (line 10, column 22),
+// and two missing members, requestId of the hook (the hook starts at line 7, column 5) and webhookConfigId of
+// the envelope (line 1, column 1). The lines end in CRLF: '\r' is a byte of its line, not a line of its own.
+const positioned = "{\r\n" +
+	"  \"hooksId\": \"x\",\r\n" +
+	"  \"productName\": \"SMS\",\r\n" +
+	"  \"appKey\": \"k\",\r\n" +
+	"  \"event\": \"MESSAGE_RESULT_UPDATE\",\r\n" +
+	"  \"hooks\": [\r\n" +
+	"    {\r\n" +
+	"      \"hookId\": \"\",\r\n" +
+	"      \"recipientSeq\": 1.5,\r\n" +
+	"      \"requestDate\": \"2026-11-30 09:59:58\"\r\n" +
+	"    }\r\n" +
+	"  ]\r\n" +
+	"}\r\n"
+
+// position is a violation's place as every format shows it.
+type position struct {
+	pointer      string
+	line, column int
+}
+
+var positionedWant = []position{
+	{"/hooks/0/hookId", 8, 17},
+	{"/hooks/0/recipientSeq", 9, 23},
+	{"/hooks/0/requestDate", 10, 22},
+	{"/hooks/0/requestId", 7, 5},
+	{"/webhookConfigId", 1, 1},
+}
+
+// TestValidatePositions checks where each format says a violation is: the line and the column of the value,
+// of the object that lacks a member, or of a malformed body's error; nothing for the whole body.
+func TestValidatePositions(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := writeFile(t, filepath.Join(dir, "positioned.json"), []byte(positioned))
+	notObject := writeFile(t, filepath.Join(dir, "array.json"), []byte("\n\n  [1]"))
+	malformed := writeFile(t, filepath.Join(dir, "malformed.json"), []byte("{\n  \"event\": \"UNSUBSCRIBE\",\n  \"hooks\": [}\n"))
+	bom := writeFile(t, filepath.Join(dir, "bom.json"), append([]byte("\xef\xbb\xbf"), marshal(t, sample(t, api.EventTypeUnsubscribe))...))
+
+	t.Run("json", func(t *testing.T) {
+		t.Parallel()
+		r := invoke(t, "validate", "--format", "json", file, notObject, malformed, bom)
+		require.Equal(t, 1, r.code, r.stderr)
+		reports := decodeReports(t, r.stdout)
+		require.Len(t, reports, 4)
+		var got []position
+		for _, e := range reports[0].Errors {
+			got = append(got, position{e.Pointer, e.Line, e.Column})
+			assert.NotContains(t, e.Reason, "; ", "one reason per pointer")
+			assert.NotContains(t, e.Reason, "regular expression", "the format explains it")
+		}
+		assert.ElementsMatch(t, positionedWant, got)
+
+		require.Len(t, reports[1].Errors, 1)
+		assert.Equal(t, position{}, position{line: reports[1].Errors[0].Line, column: reports[1].Errors[0].Column}, "the whole body has no place")
+		var raw []struct {
+			Errors []map[string]json.RawMessage `json:"errors"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(r.stdout), &raw))
+		assert.NotContains(t, raw[1].Errors[0], "line", "no line where there is no place")
+		assert.NotContains(t, raw[1].Errors[0], "column")
+		assert.Contains(t, raw[0].Errors[0], "line")
+		assert.Contains(t, raw[0].Errors[0], "column")
+
+		require.Len(t, reports[2].Errors, 1)
+		assert.Equal(t, position{"/hooks/0", 3, 13}, position{reports[2].Errors[0].Pointer, reports[2].Errors[0].Line, reports[2].Errors[0].Column})
+		assert.Contains(t, reports[2].Errors[0].Reason, "line 3, column 13 (byte 40)", "the parser's own position")
+
+		require.Len(t, reports[3].Errors, 1)
+		assert.Equal(t, position{"", 1, 1}, position{reports[3].Errors[0].Pointer, reports[3].Errors[0].Line, reports[3].Errors[0].Column})
+		assert.Equal(t, "invalid JSON at line 1, column 1 (byte 0): body starts with a UTF-8 byte-order mark (EF BB BF); JSON must not", reports[3].Errors[0].Reason)
+	})
+
+	t.Run("github", func(t *testing.T) {
+		t.Parallel()
+		r := invoke(t, "validate", "--format", "github", file, notObject, malformed, bom)
+		require.Equal(t, 1, r.code, r.stderr)
+		annotation := regexp.MustCompile(`^::error file=([^,]+)(?:,line=([0-9]+),col=([0-9]+))?,title=([^:]+)::(.+)$`)
+		var got []position
+		byFile := map[string][]string{}
+		for _, l := range strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n") {
+			m := annotation.FindStringSubmatch(l)
+			require.NotNil(t, m, "::error file=F[,line=L,col=C],title=T::MESSAGE: %q", l)
+			byFile[m[1]] = append(byFile[m[1]], l)
+			if m[1] == file {
+				line, _ := strconv.Atoi(m[2])
+				col, _ := strconv.Atoi(m[3])
+				got = append(got, position{m[4], line, col})
+			}
+		}
+		assert.ElementsMatch(t, positionedWant, got)
+		assert.Equal(t, []string{"::error file=" + notObject + ",title=(body)::value must be an object"}, byFile[notObject])
+		require.Len(t, byFile[malformed], 1)
+		assert.True(t, strings.HasPrefix(byFile[malformed][0], "::error file="+malformed+",line=3,col=13,title=/hooks/0::invalid JSON at line 3, column 13"), byFile[malformed][0])
+		require.Len(t, byFile[bom], 1)
+		assert.True(t, strings.HasPrefix(byFile[bom][0], "::error file="+bom+",line=1,col=1,title=(body)::"), byFile[bom][0])
+		assert.Contains(t, byFile[bom][0], "byte-order mark")
+	})
+
+	t.Run("text", func(t *testing.T) {
+		t.Parallel()
+		r := invoke(t, "validate", file, notObject, malformed)
+		require.Equal(t, 1, r.code, r.stderr)
+		want := []string{file + ": invalid"}
+		for _, p := range positionedWant {
+			want = append(want, fmt.Sprintf("  %s (line %d, column %d): ", p.pointer, p.line, p.column))
+		}
+		want = append(want,
+			notObject+": invalid",
+			"  (body): value must be an object",
+			malformed+": invalid",
+			"  /hooks/0: invalid JSON at line 3, column 13 (byte 40): ", // the reason says where: no second position
+		)
+		lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+		require.Len(t, lines, len(want), r.stdout)
+		// The violations of one file come in validate's order; compare them as a set.
+		slices.Sort(lines[1:6])
+		for i := range want {
+			assert.True(t, strings.HasPrefix(lines[i], want[i]), "line %d: %q, want %q…", i, lines[i], want[i])
+		}
+	})
+
+	t.Run("drift", func(t *testing.T) {
+		t.Parallel()
+		drift := writeFile(t, filepath.Join(t.TempDir(), "drift.json"), []byte(strings.Replace(string(fixtures.Read("message-result-update.json")), `"COMPLETED"`, `"DELIVERED_LATER"`, 1)))
+		text := string(readFile(t, drift))
+		i := strings.Index(text, `"DELIVERED_LATER"`)
+		require.Positive(t, i)
+		line := strings.Count(text[:i], "\n") + 1
+		col := i - strings.LastIndexByte(text[:i], '\n')
+		gh := invoke(t, "validate", "--compat", "--format", "github", drift)
+		assert.Equal(t, 0, gh.code, gh.stderr)
+		assert.True(t, strings.HasPrefix(gh.stdout, fmt.Sprintf("::warning file=%s,line=%d,col=%d,title=/hooks/0/messageStatus::drift: ", drift, line, col)), gh.stdout)
+		txt := invoke(t, "validate", "--compat", drift)
+		assert.Contains(t, txt.stdout, fmt.Sprintf("\n  drift /hooks/0/messageStatus (line %d, column %d): ", line, col))
+		js := invoke(t, "validate", "--compat", "--format", "json", drift)
+		var reports []struct {
+			Drift []struct {
+				Pointer      string
+				Line, Column int
+			}
+		}
+		require.NoError(t, json.Unmarshal([]byte(js.stdout), &reports))
+		require.Len(t, reports, 1)
+		require.Len(t, reports[0].Drift, 1)
+		assert.Equal(t, position{"/hooks/0/messageStatus", line, col}, position{reports[0].Drift[0].Pointer, reports[0].Drift[0].Line, reports[0].Drift[0].Column})
+	})
 }
 
 func TestValidateJSON(t *testing.T) {
@@ -555,11 +717,12 @@ func TestValidateGitHub(t *testing.T) {
 
 	escapedName := strings.NewReplacer(",", "%2C", ":", "%3A").Replace(oddName)
 	require.NotEqual(t, oddName, escapedName)
-	assert.True(t, strings.HasPrefix(lines[0], "::error file="+escapedName+",title=(body)::"), lines[0])
+	assert.True(t, strings.HasPrefix(lines[0], "::error file="+escapedName+",line=1,col=1,title=(body)::"), lines[0])
 	assert.Contains(t, lines[0], "invalid JSON")
 	assert.NotContains(t, lines[0], "delivery, copy: 2.json", "the file property is escaped")
 
-	assert.True(t, strings.HasPrefix(lines[1], "::error file="+strings.ReplaceAll(oddKey, ":", "%3A")+",title=/a%2Cb%3Ac::"), lines[1])
+	// The second "a,b:c" starts at byte 11: column 12.
+	assert.True(t, strings.HasPrefix(lines[1], "::error file="+strings.ReplaceAll(oddKey, ":", "%3A")+",line=1,col=12,title=/a%2Cb%3Ac::"), lines[1])
 	assert.Contains(t, lines[1], "duplicate key")
 }
 
@@ -696,7 +859,8 @@ func TestValidateVendorFixtures(t *testing.T) {
 			assert.False(t, rep.Valid)
 			require.Len(t, rep.Errors, 1)
 			assert.Equal(t, "/hooks/0", rep.Errors[0].Pointer)
-			assert.Contains(t, rep.Errors[0].Reason, "line 27")
+			assert.Contains(t, rep.Errors[0].Reason, "line 27, column 1 ")
+			assert.Equal(t, [2]int{27, 1}, [2]int{rep.Errors[0].Line, rep.Errors[0].Column}, "the parser's position")
 			continue
 		}
 		assert.True(t, rep.Valid, "%s: %+v", rep.File, rep.Errors)
@@ -912,20 +1076,22 @@ func (s *server) result() result {
 
 // deliveryLine is what serve prints per delivery.
 type deliveryLine struct {
-	HooksID string `json:"hooksId"`
-	Event   string `json:"event"`
-	AppKey  string `json:"appKey"`
-	Hooks   int    `json:"hooks"`
+	HooksID     string `json:"hooksId"`
+	ProductName string `json:"productName"`
+	Event       string `json:"event"`
+	AppKey      string `json:"appKey"`
+	Hooks       int    `json:"hooks"`
 }
 
-// deliveries decodes serve's stdout, checking that each line holds exactly the four documented keys.
+// deliveries decodes serve's stdout, checking that each line holds exactly the five documented keys (serve
+// runs without --hook-ids here).
 func (s *server) deliveries(tb testing.TB) []deliveryLine {
 	tb.Helper()
 	var out []deliveryLine
 	for _, l := range s.stdout.lines() {
 		var keys map[string]json.RawMessage
 		require.NoError(tb, json.Unmarshal([]byte(l), &keys), "a stdout line is not JSON: %q", l)
-		assert.ElementsMatch(tb, []string{"hooksId", "event", "appKey", "hooks"}, mapKeys(keys), l)
+		assert.ElementsMatch(tb, []string{"hooksId", "productName", "event", "appKey", "hooks"}, mapKeys(keys), l)
 		var d deliveryLine
 		require.NoError(tb, json.Unmarshal([]byte(l), &d))
 		out = append(out, d)
@@ -1028,7 +1194,7 @@ func TestServeDeliveries(t *testing.T) {
 		d := sample(t, ev)
 		status, answer := post(t, s.url, secret, marshal(t, d))
 		require.Equal(t, http.StatusOK, status, "%s: %s", ev, answer)
-		want = append(want, deliveryLine{HooksID: d.hooksID(), Event: string(ev), AppKey: appKey, Hooks: 1})
+		want = append(want, deliveryLine{HooksID: d.hooksID(), ProductName: "SMS", Event: string(ev), AppKey: appKey, Hooks: 1})
 	}
 	// The vendor's own fixtures, phone numbers and all.
 	for _, name := range []string{"unsubscribe.json", "message-result-update.json"} {
@@ -1036,13 +1202,13 @@ func TestServeDeliveries(t *testing.T) {
 		status, answer := post(t, s.url, secret, body)
 		require.Equal(t, http.StatusOK, status, "%s: %s", name, answer)
 		d := decodeDelivery(t, body)
-		want = append(want, deliveryLine{HooksID: d.hooksID(), Event: d["event"].(string), AppKey: appKey, Hooks: 1})
+		want = append(want, deliveryLine{HooksID: d.hooksID(), ProductName: d["productName"].(string), Event: d["event"].(string), AppKey: appKey, Hooks: 1})
 	}
 	// An event the contract does not know is dispatched too (compatible by default).
 	unknownID := sender.NewID()
 	status, answer := post(t, s.url, secret, unknownEvent(unknownID))
 	require.Equal(t, http.StatusOK, status, string(answer))
-	want = append(want, deliveryLine{HooksID: unknownID, Event: "RCS_RESULT_UPDATE", AppKey: appKey, Hooks: 2})
+	want = append(want, deliveryLine{HooksID: unknownID, ProductName: "RCS", Event: "RCS_RESULT_UPDATE", AppKey: appKey, Hooks: 2})
 
 	// Not dispatched, so not printed: rejections and the console's verification request.
 	status, _ = post(t, s.url, "wrong-"+secret, marshal(t, sample(t, api.EventTypeUnsubscribe)))
@@ -1055,7 +1221,7 @@ func TestServeDeliveries(t *testing.T) {
 	drift := sample(t, api.EventTypeMessageResultUpdate).with(func(d delivery) { d.hook(0)["messageStatus"] = phone })
 	status, answer = post(t, s.url, secret, marshal(t, drift))
 	assert.Equal(t, http.StatusOK, status, "an unknown enum value is drift by default: %s", answer)
-	want = append(want, deliveryLine{HooksID: drift.hooksID(), Event: "MESSAGE_RESULT_UPDATE", AppKey: appKey, Hooks: 1})
+	want = append(want, deliveryLine{HooksID: drift.hooksID(), ProductName: "SMS", Event: "MESSAGE_RESULT_UPDATE", AppKey: appKey, Hooks: 1})
 	status, answer = post(t, s.url, secret, []byte(`{"event":"UNSUBSCRIBE","hooksId":"x","appKey":"k","hooks":[{"hookId":"h","recipientNo":1099998888}]}`))
 	assert.Equal(t, http.StatusBadRequest, status)
 	assert.NotContains(t, string(answer), "1099998888")
@@ -1066,6 +1232,60 @@ func TestServeDeliveries(t *testing.T) {
 	assert.Equal(t, want, s.deliveries(t), "exactly one line per dispatched delivery")
 	s.assertJSONLogs(t)
 	assertNoValue(t, s.result(), append(fixturePhones, phone, secret)...)
+}
+
+// TestServeDeliveryLine checks one stdout line byte for byte, in the documented order of its fields.
+func TestServeDeliveryLine(t *testing.T) {
+	t.Parallel()
+	const secret = "line-s3cret"
+	s := startServe(t, nil, "--secret", secret, "--hook-ids")
+	d := sample(t, api.EventTypeConversionBlock).with(func(d delivery) {
+		d["hooks"] = append(d.hooks(), map[string]any{"hookId": "second-hook", "countryCode": "82", "blockedDateTime": "2024-05-28T09:00:00.000+09:00"})
+	})
+	status, answer := post(t, s.url, secret, marshal(t, d))
+	require.Equal(t, http.StatusOK, status, string(answer))
+	require.Equal(t, 0, s.stop(t, syscall.SIGTERM), s.stderr.String())
+	want := `{"hooksId":"` + d.hooksID() + `","productName":"SMS","event":"CONVERSION_BLOCK","appKey":"` + appKey +
+		`","hooks":2,"hookIds":["` + d.hook(0)["hookId"].(string) + `","second-hook"]}`
+	assert.Equal(t, []string{want}, s.stdout.lines())
+}
+
+// TestServeNamesTheEncoding posts bodies with a byte-order mark or in UTF-16: each is answered 400, malformed,
+// and the problem says why.
+func TestServeNamesTheEncoding(t *testing.T) {
+	t.Parallel()
+	const secret = "bom-s3cret"
+	s := startServe(t, nil, "--secret", secret)
+	body := marshal(t, sample(t, api.EventTypeUnsubscribe))
+	var utf16le []byte
+	for _, u := range utf16.Encode([]rune(string(body))) {
+		utf16le = append(utf16le, byte(u), byte(u>>8))
+	}
+	tests := []struct {
+		name, body, detail string
+	}{
+		{name: "UTF-8 BOM", body: "\xef\xbb\xbf" + string(body), detail: "body starts with a UTF-8 byte-order mark (EF BB BF); JSON must not"},
+		{name: "UTF-16LE BOM", body: "\xff\xfe" + string(utf16le), detail: "body starts with a UTF-16LE byte-order mark (FF FE); JSON must be UTF-8"},
+		{name: "UTF-16LE", body: string(utf16le), detail: "body is UTF-16LE (a NUL byte after each of its first characters); JSON must be UTF-8"},
+	}
+	for _, tt := range tests {
+		status, answer := post(t, s.url, secret, []byte(tt.body))
+		assert.Equal(t, http.StatusBadRequest, status, tt.name)
+		var problem struct {
+			Type   string `json:"type"`
+			Errors []struct {
+				Pointer string `json:"pointer"`
+				Detail  string `json:"detail"`
+			} `json:"errors"`
+		}
+		require.NoError(t, json.Unmarshal(answer, &problem), "%s: %s", tt.name, answer)
+		assert.Contains(t, problem.Type, "malformed", "%s: %s", tt.name, answer)
+		require.Len(t, problem.Errors, 1, "%s: %s", tt.name, answer)
+		assert.Equal(t, "invalid JSON at line 1, column 1 (byte 0): "+tt.detail, problem.Errors[0].Detail, tt.name)
+	}
+	require.Equal(t, 0, s.stop(t, syscall.SIGTERM), s.stderr.String())
+	assert.Empty(t, s.deliveries(t))
+	assertNoValue(t, s.result(), append(fixturePhones, secret)...)
 }
 
 func TestServeSecrets(t *testing.T) {
@@ -1233,7 +1453,7 @@ func TestServeGracefulShutdown(t *testing.T) {
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 
 	assert.Equal(t, 0, s.wait(t), s.stderr.String())
-	assert.Equal(t, []deliveryLine{{HooksID: d.hooksID(), Event: "MESSAGE_RESULT_UPDATE", AppKey: appKey, Hooks: 1}}, s.deliveries(t))
+	assert.Equal(t, []deliveryLine{{HooksID: d.hooksID(), ProductName: "SMS", Event: "MESSAGE_RESULT_UPDATE", AppKey: appKey, Hooks: 1}}, s.deliveries(t))
 	s.assertJSONLogs(t)
 	assertNoValue(t, s.result(), append(fixturePhones, secret)...)
 }
@@ -1451,4 +1671,55 @@ func TestSendTimeout(t *testing.T) {
 	r = invoke(t, "send", "--url", "http://"+ln.Addr().String()+"/", "--event", "UNSUBSCRIBE", "--timeout", "0s")
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "--timeout")
+}
+
+// TestValidatePartial: under --compat, a delivery whose violations all lie in some of its hooks is reported as
+// the receiver takes it — partial, with the hooks it drops and their pointers — in every format, and the run
+// exits 3 when nothing else is invalid; strict reports it invalid (1), and a wholly invalid file still exits 1.
+func TestValidatePartial(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	partial := writeFile(t, filepath.Join(dir, "partial.json"), marshal(t, sample(t, api.EventTypeMessageResultUpdate).with(func(d delivery) {
+		second := map[string]any{}
+		for k, v := range d.hook(0) {
+			second[k] = v
+		}
+		second["hookId"] = "second-hook"
+		delete(second, "requestId")
+		d["hooks"] = append(d.hooks(), second, d.hook(0))
+	})))
+	invalid := writeFile(t, filepath.Join(dir, "invalid.json"), marshal(t, sample(t, api.EventTypeMessageResultUpdate).with(func(d delivery) {
+		delete(d, "appKey")
+	})))
+
+	r := invoke(t, "validate", "--compat", partial)
+	require.Equal(t, 3, r.code, r.stderr)
+	require.Equal(t, partial+": partial (MESSAGE_RESULT_UPDATE, 2 hooks; hook 1 dropped)\n"+
+		`  /hooks/1/requestId (line 1, column `, r.stdout[:len(partial)+len(": partial (MESSAGE_RESULT_UPDATE, 2 hooks; hook 1 dropped)\n  /hooks/1/requestId (line 1, column ")])
+
+	r = invoke(t, "validate", "--compat", "--format", "json", partial)
+	require.Equal(t, 3, r.code, r.stderr)
+	var reports []struct {
+		Valid   bool
+		Hooks   int
+		Dropped []int
+		Errors  []struct{ Pointer string }
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &reports))
+	require.Len(t, reports, 1)
+	require.False(t, reports[0].Valid)
+	require.Equal(t, 2, reports[0].Hooks)
+	require.Equal(t, []int{1}, reports[0].Dropped)
+	require.Len(t, reports[0].Errors, 1)
+	require.Equal(t, "/hooks/1/requestId", reports[0].Errors[0].Pointer)
+
+	r = invoke(t, "validate", "--compat", "--format", "github", partial)
+	require.Equal(t, 3, r.code, r.stderr)
+	require.Contains(t, r.stdout, "title=/hooks/1/requestId::")
+
+	r = invoke(t, "validate", "--compat", partial, invalid)
+	require.Equal(t, 1, r.code, "an invalid file outweighs a partial one: %s", r.stdout)
+	r = invoke(t, "validate", partial)
+	require.Equal(t, 1, r.code, "strict refuses the whole delivery: %s", r.stdout)
+	require.Contains(t, r.stdout, partial+": invalid\n")
 }

@@ -149,3 +149,24 @@ func TestREADMEDocumentsEveryFlag(t *testing.T) {
 		t.Errorf("README: a flags table for %s, which smshook -h does not list", c)
 	}
 }
+
+// TestREADMEValidateExample runs the `smshook validate` example of the README's command-line section, from the
+// repository's root, and compares its output with the one shown.
+func TestREADMEValidateExample(t *testing.T) {
+	t.Parallel()
+	_, example, ok := strings.Cut(strings.Join(readmeCLI(t), "\n"), "```text\n$ smshook validate ")
+	require.True(t, ok, "README: no ```text block starting with $ smshook validate")
+	example, _, ok = strings.Cut(example, "```")
+	require.True(t, ok, "README: the validate example does not end")
+	argLine, shown, _ := strings.Cut(example, "\n")
+	args := []string{"validate"}
+	for _, a := range strings.Fields(argLine) {
+		if !strings.HasPrefix(a, "-") {
+			a = "../../" + a
+		}
+		args = append(args, a)
+	}
+	r := invoke(t, args...)
+	require.Contains(t, []int{0, 1}, r.code, r.stderr)
+	assert.Equal(t, shown, strings.ReplaceAll(r.stdout, "../../", ""), "README: the output of smshook validate %s", argLine)
+}

@@ -265,8 +265,9 @@ func gatherSecrets(flags []string, file, fromEnv string) ([]string, error) {
 	return out, nil
 }
 
-// deliveryPrinter prints one JSON line per dispatched delivery, of any event, known or not: identifiers and a
-// count, never a hook's content. A failed write fails the delivery (500), so that NHN Cloud sends it again.
+// deliveryPrinter prints one JSON line per dispatched delivery, of any event, known or not: identifiers (the
+// product and the event, which together tell a hook's shape) and a count, never a hook's content. A failed
+// write fails the delivery (500), so that NHN Cloud sends it again.
 type deliveryPrinter struct {
 	mu      sync.Mutex
 	w       io.Writer
@@ -274,17 +275,18 @@ type deliveryPrinter struct {
 }
 
 type deliveryLine struct {
-	HooksID string   `json:"hooksId"`
-	Event   string   `json:"event"`
-	AppKey  string   `json:"appKey"`
-	Hooks   int      `json:"hooks"`
-	HookIDs []string `json:"hookIds,omitempty"`
+	HooksID     string   `json:"hooksId"`
+	ProductName string   `json:"productName"`
+	Event       string   `json:"event"`
+	AppKey      string   `json:"appKey"`
+	Hooks       int      `json:"hooks"`
+	HookIDs     []string `json:"hookIds,omitempty"`
 }
 
 // print is the receiver's Handler.Default: it takes every delivery.
 func (p *deliveryPrinter) print(_ context.Context, w api.Webhook) error {
 	head := w.Head()
-	l := deliveryLine{HooksID: head.HooksId, Event: string(head.Event), AppKey: head.AppKey, Hooks: w.HookCount()}
+	l := deliveryLine{HooksID: head.HooksId, ProductName: head.ProductName, Event: string(head.Event), AppKey: head.AppKey, Hooks: w.HookCount()}
 	if p.hookIDs {
 		for i := range w.HookCount() {
 			if id := w.HookID(i); id != "" { // only a hook of an unknown event may lack one

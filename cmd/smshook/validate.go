@@ -11,8 +11,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
+	"github.com/smshook/smshook/internal/batch"
+	"github.com/smshook/smshook/internal/decode"
 	"github.com/smshook/smshook/validate"
 )
 
@@ -23,12 +26,27 @@ const validateExample = `  smshook validate payloads/                       # ev
 
 // report is the verdict on one payload; its JSON is the --format json element.
 type report struct {
-	File   string               `json:"file"`
-	Valid  bool                 `json:"valid"`
-	Event  string               `json:"event,omitempty"`
-	Hooks  int                  `json:"hooks"`
-	Errors []validate.Violation `json:"errors"`
-	Drift  []validate.Violation `json:"drift,omitempty"`
+	File   string    `json:"file"`
+	Valid  bool      `json:"valid"`
+	Event  string    `json:"event,omitempty"`
+	Hooks  int       `json:"hooks"`
+	Errors []finding `json:"errors"`
+	Drift  []finding `json:"drift,omitempty"`
+	// Dropped, under --compat, lists the hooks the receiver drops from an invalid delivery, answering it 200
+	// and processing its other hooks (Hooks counts those), because every violation lies inside them.
+	Dropped []int `json:"dropped,omitempty"`
+
+	malformed bool // the one error is the parser's, whose reason says where it is
+}
+
+// finding is a violation and where it is in the file: the line and the column (from 1, in bytes) of the value
+// its pointer names, or of the object that lacks it, or where a malformed body went wrong; 0 where there is no
+// place to show (the whole body).
+type finding struct {
+	Pointer string `json:"pointer"`
+	Reason  string `json:"reason"`
+	Line    int    `json:"line,omitempty"`
+	Column  int    `json:"column,omitempty"`
 }
 
 func runValidate(_ context.Context, e env, args []string) int {
@@ -77,10 +95,24 @@ func runValidate(_ context.Context, e env, args []string) int {
 	switch {
 	case ioFailed:
 		return exitUsage
-	case slices.ContainsFunc(reports, func(r report) bool { return !r.Valid }):
+	case slices.ContainsFunc(reports, func(r report) bool { return !r.Valid && r.Dropped == nil }):
 		return exitFailed
+	case slices.ContainsFunc(reports, func(r report) bool { return r.Dropped != nil }):
+		return exitPartial
 	}
 	return exitOK
+}
+
+// hookList names the hooks of indexes: "hook 1", "hooks 1, 3".
+func hookList(indexes []int) string {
+	names := make([]string, len(indexes))
+	for i, n := range indexes {
+		names[i] = strconv.Itoa(n)
+	}
+	if len(names) == 1 {
+		return "hook " + names[0]
+	}
+	return "hooks " + strings.Join(names, ", ")
 }
 
 // payload is one document to check. tooLarge marks one over the receiver's limit, not read whole.
@@ -171,22 +203,64 @@ func splitStream(r io.Reader) ([]payload, error) {
 }
 
 func check(profile validate.Profile, pl payload) report {
-	r := report{File: pl.name, Errors: []validate.Violation{}}
+	r := report{File: pl.name, Errors: []finding{}}
 	if pl.tooLarge {
-		r.Errors = append(r.Errors, validate.Violation{Reason: fmt.Sprintf("larger than the receiver's limit of %d bytes", defaultMaxBody)})
+		r.Errors = append(r.Errors, finding{Reason: fmt.Sprintf("larger than the receiver's limit of %d bytes", defaultMaxBody)})
 		return r
 	}
 	w, drift, err := validate.Body(pl.body, profile)
 	var verr *validate.Error
 	switch {
+	case errors.As(err, &verr) && errors.Is(err, validate.ErrMalformed):
+		// validate says what is wrong; the parser, asked again, says where.
+		r.malformed = true
+		var se *decode.SyntaxError
+		_, perr := decode.ParseJSON(pl.body)
+		for _, v := range verr.Violations {
+			f := finding{Pointer: v.Pointer, Reason: v.Reason}
+			if errors.As(perr, &se) {
+				f.Line, f.Column = se.Line(), se.Column()
+			}
+			r.Errors = append(r.Errors, f)
+		}
 	case errors.As(err, &verr):
-		r.Errors = verr.Violations
+		r.Errors = locate(pl.body, verr.Violations)
+		if profile != validate.Compatible {
+			break
+		}
+		if w, drift, invalid, ok := batch.Accept(pl.body, err); ok {
+			r.Event, r.Hooks, r.Drift = string(w.Head().Event), w.HookCount(), locate(pl.body, drift)
+			for _, hook := range invalid {
+				r.Dropped = append(r.Dropped, hook.Index)
+			}
+		}
 	case err != nil:
-		r.Errors = append(r.Errors, validate.Violation{Reason: err.Error()})
+		r.Errors = append(r.Errors, finding{Reason: err.Error()})
 	default:
-		r.Valid, r.Event, r.Hooks, r.Drift = true, string(w.Head().Event), w.HookCount(), drift
+		r.Valid, r.Event, r.Hooks, r.Drift = true, string(w.Head().Event), w.HookCount(), locate(pl.body, drift)
 	}
 	return r
+}
+
+// locate finds in body, well-formed JSON, where each violation's value starts: the value its pointer names, or
+// where it is missing, the object or array that lacks it. The whole body ("") has no place.
+func locate(body []byte, violations []validate.Violation) []finding {
+	if violations == nil {
+		return nil
+	}
+	pointers := make([]string, len(violations))
+	for i, v := range violations {
+		pointers[i] = v.Pointer
+	}
+	places := decode.ValueOffsets(body, pointers) // one pass, however many violations a large batch has
+	out := make([]finding, len(violations))
+	for i, v := range violations {
+		out[i] = finding{Pointer: v.Pointer, Reason: v.Reason}
+		if v.Pointer != "" {
+			out[i].Line, out[i].Column = places[i].Line, places[i].Column
+		}
+	}
+	return out
 }
 
 func write(w io.Writer, format string, reports []report) error {
@@ -204,24 +278,30 @@ func write(w io.Writer, format string, reports []report) error {
 	case "github":
 		for _, r := range reports {
 			for _, v := range r.Errors {
-				fmt.Fprintf(&b, "::error file=%s,title=%s::%s\n", ghProperty(r.File), ghProperty(pointerText(v.Pointer)), ghData(v.Reason))
+				fmt.Fprintf(&b, "::error file=%s%s,title=%s::%s\n", ghProperty(r.File), ghPosition(v), ghProperty(pointerText(v.Pointer)), ghData(v.Reason))
 			}
 			for _, v := range r.Drift {
-				fmt.Fprintf(&b, "::warning file=%s,title=%s::%s\n", ghProperty(r.File), ghProperty(pointerText(v.Pointer)), ghData("drift: "+v.Reason))
+				fmt.Fprintf(&b, "::warning file=%s%s,title=%s::%s\n", ghProperty(r.File), ghPosition(v), ghProperty(pointerText(v.Pointer)), ghData("drift: "+v.Reason))
 			}
 		}
 	default:
 		for _, r := range reports {
-			if r.Valid {
+			switch {
+			case r.Valid:
 				fmt.Fprintf(&b, "%s: ok (%s, %d hooks)\n", r.File, r.Event, r.Hooks)
-			} else {
+			case r.Dropped != nil:
+				fmt.Fprintf(&b, "%s: partial (%s, %d hooks; %s dropped)\n", r.File, r.Event, r.Hooks, hookList(r.Dropped))
+			default:
 				fmt.Fprintf(&b, "%s: invalid\n", r.File)
 			}
 			for _, v := range r.Errors {
-				fmt.Fprintf(&b, "  %s: %s\n", pointerText(v.Pointer), v.Reason)
+				if r.malformed {
+					v.Line = 0 // the parser's reason says where
+				}
+				fmt.Fprintf(&b, "  %s%s: %s\n", pointerText(v.Pointer), textPosition(v), v.Reason)
 			}
 			for _, v := range r.Drift {
-				fmt.Fprintf(&b, "  drift %s: %s\n", pointerText(v.Pointer), v.Reason)
+				fmt.Fprintf(&b, "  drift %s%s: %s\n", pointerText(v.Pointer), textPosition(v), v.Reason)
 			}
 		}
 	}
@@ -235,6 +315,22 @@ func pointerText(p string) string {
 		return "(body)"
 	}
 	return p
+}
+
+// textPosition is where a finding is, as the text format shows it after the pointer; "" where unknown.
+func textPosition(f finding) string {
+	if f.Line == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (line %d, column %d)", f.Line, f.Column)
+}
+
+// ghPosition is where a finding is, as workflow command properties after file=; "" where unknown.
+func ghPosition(f finding) string {
+	if f.Line == 0 {
+		return ""
+	}
+	return fmt.Sprintf(",line=%d,col=%d", f.Line, f.Column)
 }
 
 // ghData and ghProperty escape workflow command values as GitHub's runner unescapes them.

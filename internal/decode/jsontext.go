@@ -26,8 +26,20 @@ type SyntaxError struct {
 
 func (e *SyntaxError) Error() string { return e.Reason() }
 
+// Pointer is the JSON pointer of the value being read when the error was found; "" is the whole body.
 func (e *SyntaxError) Pointer() string { return pointerOf(e.path, true) }
 
+// Offset is where the error was found, in bytes from 0; Line and Column say the same from 1, the column in
+// bytes, as LineColumn counts them.
+func (e *SyntaxError) Offset() int { return e.offset }
+
+// Line is the line of Offset, from 1.
+func (e *SyntaxError) Line() int { return e.line }
+
+// Column is the column of Offset, from 1, in bytes.
+func (e *SyntaxError) Column() int { return e.column }
+
+// Reason says what is wrong and where, without the text around it.
 func (e *SyntaxError) Reason() string {
 	return fmt.Sprintf("invalid JSON at line %d, column %d (byte %d): %s", e.line, e.column, e.offset, e.msg)
 }
@@ -172,6 +184,18 @@ func (p *Parser) newSlice(elems []any) []any {
 // Parse parses src as exactly one JSON value.
 func (p *Parser) Parse(src string) (any, error) {
 	p.data, p.src, p.pos, p.depth = unsafe.Slice(unsafe.StringData(src), len(src)), src, 0, 0
+	v, err := p.text()
+	if err != nil {
+		if e := p.encoding(); e != nil {
+			return nil, e
+		}
+		return nil, err
+	}
+	return v, nil
+}
+
+// text reads the whole source as one JSON value between optional whitespace.
+func (p *Parser) text() (any, error) {
 	p.skipSpace()
 	v, err := p.value()
 	if err != nil {
@@ -184,15 +208,45 @@ func (p *Parser) Parse(src string) (any, error) {
 	return v, nil
 }
 
-func (p *Parser) fail(format string, args ...any) *SyntaxError {
-	line, col := 1, 1
-	for _, c := range p.data[:min(p.pos, len(p.data))] {
-		if c == '\n' {
-			line, col = line+1, 1
-		} else {
-			col++
-		}
+// encoding reports a body that is not UTF-8 JSON for a reason a reader can fix at the source: a byte-order
+// mark, or text in UTF-16 or UTF-32, told by its BOM or by where the NUL bytes of its first ASCII characters
+// fall (the detection of RFC 4627 §3, and two bytes for a text of one character; RFC 8259 §8.1 requires UTF-8
+// without a BOM). It is asked only once a parse failed: every such body fails, since JSON allows neither a BOM
+// nor a NUL byte, so a valid body costs nothing.
+func (p *Parser) encoding() *SyntaxError {
+	d := p.data
+	bom := func(mark string) bool { return bytes.HasPrefix(d, []byte(mark)) }
+	ascii := func(i int) bool { return i < len(d) && d[i] != 0 && d[i] < utf8.RuneSelf }
+	nul := func(i int) bool { return i < len(d) && d[i] == 0 }
+	var msg string
+	switch {
+	case bom("\xef\xbb\xbf"):
+		msg = "body starts with a UTF-8 byte-order mark (EF BB BF); JSON must not"
+	case bom("\x00\x00\xfe\xff"):
+		msg = "body starts with a UTF-32BE byte-order mark (00 00 FE FF); JSON must be UTF-8"
+	case bom("\xff\xfe\x00\x00"):
+		msg = "body starts with a UTF-32LE byte-order mark (FF FE 00 00); JSON must be UTF-8"
+	case bom("\xfe\xff"):
+		msg = "body starts with a UTF-16BE byte-order mark (FE FF); JSON must be UTF-8"
+	case bom("\xff\xfe"):
+		msg = "body starts with a UTF-16LE byte-order mark (FF FE); JSON must be UTF-8"
+	case len(d) >= 4 && nul(0) && nul(1) && nul(2) && ascii(3):
+		msg = "body is UTF-32BE (NUL bytes before its first character); JSON must be UTF-8"
+	case len(d) >= 4 && ascii(0) && nul(1) && nul(2) && nul(3):
+		msg = "body is UTF-32LE (NUL bytes after its first character); JSON must be UTF-8"
+	case nul(0) && ascii(1) && (len(d) == 2 || len(d) >= 4 && nul(2) && ascii(3)):
+		msg = "body is UTF-16BE (a NUL byte before each of its first characters); JSON must be UTF-8"
+	case ascii(0) && nul(1) && (len(d) == 2 || len(d) >= 4 && ascii(2) && nul(3)):
+		msg = "body is UTF-16LE (a NUL byte after each of its first characters); JSON must be UTF-8"
+	default:
+		return nil
 	}
+	p.pos = 0
+	return p.fail("%s", msg)
+}
+
+func (p *Parser) fail(format string, args ...any) *SyntaxError {
+	line, col := LineColumn(p.data, p.pos)
 	return &SyntaxError{offset: p.pos, line: line, column: col, msg: fmt.Sprintf(format, args...)}
 }
 

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
@@ -285,4 +286,89 @@ func TestParseReusesNothingItHandedOut(t *testing.T) {
 		p.Recycle()
 	}
 	require.Equal(t, map[string]any{"a": "one", "n": json.Number("1"), "l": []any{"x", json.Number("2")}}, first)
+}
+
+// TestParseJSONNamesTheEncoding checks that a body in another encoding than UTF-8, or with a byte-order mark,
+// is refused for that reason, at the first byte, rather than for the byte the grammar stumbles on.
+func TestParseJSONNamesTheEncoding(t *testing.T) {
+	t.Parallel()
+	delivery := string(fixtures.Read("unsubscribe.json"))
+	units := utf16.Encode([]rune(delivery))
+	utf16le, utf16be := make([]byte, 2*len(units)), make([]byte, 2*len(units))
+	for i, u := range units {
+		binary.LittleEndian.PutUint16(utf16le[2*i:], u)
+		binary.BigEndian.PutUint16(utf16be[2*i:], u)
+	}
+	var utf32le, utf32be []byte
+	for _, r := range delivery {
+		utf32le = binary.LittleEndian.AppendUint32(utf32le, uint32(r))
+		utf32be = binary.BigEndian.AppendUint32(utf32be, uint32(r))
+	}
+	const (
+		bom8   = "body starts with a UTF-8 byte-order mark (EF BB BF); JSON must not"
+		bom16l = "body starts with a UTF-16LE byte-order mark (FF FE); JSON must be UTF-8"
+		bom16b = "body starts with a UTF-16BE byte-order mark (FE FF); JSON must be UTF-8"
+		bom32l = "body starts with a UTF-32LE byte-order mark (FF FE 00 00); JSON must be UTF-8"
+		bom32b = "body starts with a UTF-32BE byte-order mark (00 00 FE FF); JSON must be UTF-8"
+		is16l  = "body is UTF-16LE (a NUL byte after each of its first characters); JSON must be UTF-8"
+		is16b  = "body is UTF-16BE (a NUL byte before each of its first characters); JSON must be UTF-8"
+		is32l  = "body is UTF-32LE (NUL bytes after its first character); JSON must be UTF-8"
+		is32b  = "body is UTF-32BE (NUL bytes before its first character); JSON must be UTF-8"
+	)
+	tests := []struct {
+		name string
+		doc  string
+		msg  string // after "invalid JSON at line 1, column 1 (byte 0): "
+	}{
+		{name: "UTF-8 BOM before a delivery", doc: "\xef\xbb\xbf" + delivery, msg: bom8},
+		{name: "UTF-8 BOM alone", doc: "\xef\xbb\xbf", msg: bom8},
+		{name: "UTF-16LE with a BOM", doc: "\xff\xfe" + string(utf16le), msg: bom16l},
+		{name: "UTF-16BE with a BOM", doc: "\xfe\xff" + string(utf16be), msg: bom16b},
+		{name: "UTF-32LE with a BOM", doc: "\xff\xfe\x00\x00" + string(utf32le), msg: bom32l},
+		{name: "UTF-32BE with a BOM", doc: "\x00\x00\xfe\xff" + string(utf32be), msg: bom32b},
+		{name: "UTF-16LE", doc: string(utf16le), msg: is16l},
+		{name: "UTF-16BE", doc: string(utf16be), msg: is16b},
+		{name: "UTF-32LE", doc: string(utf32le), msg: is32l},
+		{name: "UTF-32BE", doc: string(utf32be), msg: is32b},
+		{name: "UTF-16LE of one character", doc: "1\x00", msg: is16l},
+		{name: "UTF-16BE of one character", doc: "\x001", msg: is16b},
+		{name: "UTF-16LE of a space and a character", doc: " \x001\x00", msg: is16l},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := ParseJSON([]byte(tt.doc))
+			var se *SyntaxError
+			require.ErrorAs(t, err, &se)
+			require.Equal(t, "invalid JSON at line 1, column 1 (byte 0): "+tt.msg, se.Reason())
+			require.Equal(t, "", se.Pointer())
+			require.Equal(t, [3]int{0, 1, 1}, [3]int{se.Offset(), se.Line(), se.Column()})
+		})
+	}
+
+	// Bodies that are UTF-8 keep the grammar's own reason, NUL bytes and all.
+	for _, doc := range []string{"\x00", "\x00\x00", "{\"a\":\x00}", "\x00\x83\x06\x89", "\xef\xbb", "[\x00]", `{"a":x}`} {
+		_, err := ParseJSON([]byte(doc))
+		var se *SyntaxError
+		require.ErrorAs(t, err, &se, "%q", doc)
+		require.NotContains(t, se.Reason(), "UTF-16", "%q", doc)
+		require.NotContains(t, se.Reason(), "UTF-32", "%q", doc)
+		require.NotContains(t, se.Reason(), "byte-order mark", "%q", doc)
+	}
+}
+
+// TestSyntaxErrorPosition checks the exported position against the message and against LineColumn.
+func TestSyntaxErrorPosition(t *testing.T) {
+	t.Parallel()
+	doc := []byte("{\n  \"a\": 1,\n  \"b\": [tru]\n}")
+	_, err := ParseJSON(doc)
+	var se *SyntaxError
+	require.ErrorAs(t, err, &se)
+	require.Equal(t, 3, se.Line())
+	require.Equal(t, 9, se.Column())
+	require.Equal(t, 20, se.Offset())
+	line, col := LineColumn(doc, se.Offset())
+	require.Equal(t, [2]int{se.Line(), se.Column()}, [2]int{line, col})
+	require.Contains(t, se.Reason(), "line 3, column 9 (byte 20)")
+	require.Equal(t, "/b/0", se.Pointer())
 }

@@ -203,6 +203,17 @@ type Webhook interface {
 	KeepHooks(keep func(i int) bool)
 }
 
+// InvalidHook is a hook that breaks the contract, which the compatible profile drops from its delivery so that
+// the delivery's other hooks still reach the application (package smshook's Handler.Invalid).
+type InvalidHook struct {
+	// Index is the hook's position in the delivery's hooks.
+	Index int
+	// JSON is the hook, re-encoded from the delivery.
+	JSON json.RawMessage
+	// Violations point into the delivery (/hooks/Index/...), as a 400 would list them; they carry no value.
+	Violations []ProblemError
+}
+
 // Head holds the fields that every envelope has besides its hooks.
 type Head struct {
 	HooksId         string
@@ -259,7 +270,7 @@ var samples = map[EventType]string{
 		fmt.Fprintf(b, `
 // Head implements Webhook.
 func (e *%[1]s) Head() Head {
-	return Head{HooksId: e.HooksId, WebhookConfigId: e.WebhookConfigId, ProductName: e.ProductName, AppKey: e.AppKey, Event: EventType(e.Event)}
+	return Head{HooksId: e.HooksId, WebhookConfigId: e.WebhookConfigId, ProductName: string(e.ProductName), AppKey: e.AppKey, Event: EventType(e.Event)}
 }
 
 // HookCount implements Webhook.
@@ -331,6 +342,12 @@ type Handler struct {
 	// default compatible profile, of an event the contract does not know, as an *api.Envelope with untyped
 	// hooks.
 	Default func(ctx context.Context, w api.Webhook) error
+	// Invalid receives, under the default compatible profile, the hooks dropped from a delivery because they
+	// break the contract (the vendor has shipped hooks missing a field), each with its JSON and its
+	// violations; the delivery's valid hooks reach their func, and it is answered 400 only when no hook is
+	// valid. Invalid hooks are not deduplicated: a redelivery hands them over again. Nil: they are logged,
+	// without their values, and acknowledged.
+	Invalid func(ctx context.Context, head api.Head, hooks []api.InvalidHook) error
 }
 
 // Handle hands w, a validated delivery, to the func of its event, or to Default, and returns its error; nil

@@ -1,0 +1,232 @@
+package api
+
+import (
+	"fmt"
+	"testing"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+// messageStatuses are the values of MessageStatus that the contract lists.
+var messageStatuses = []MessageStatus{
+	MessageStatusCompleted, MessageStatusFailed, MessageStatusCancel, MessageStatusDuplicated, MessageStatusFailedAd,
+	MessageStatusReserved, MessageStatusSending, MessageStatusResendAd,
+}
+
+func TestMessageResultUpdateOutcome(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		status *MessageStatus
+		code   *string
+		want   Outcome
+	}{
+		// A result code of the catalogue decides.
+		{"completed 1000", ptr(MessageStatusCompleted), ptr("1000"), OutcomeDelivered},
+		{"completed 3015", ptr(MessageStatusCompleted), ptr("3015"), OutcomeFailed},
+		{"failed 3015", ptr(MessageStatusFailed), ptr("3015"), OutcomeFailed},
+		{"failed_ad E919", ptr(MessageStatusFailedAd), ptr("E919"), OutcomeFailed},
+		{"duplicated E915", ptr(MessageStatusDuplicated), ptr("E915"), OutcomeFailed},
+		{"no status, 1000", nil, ptr("1000"), OutcomeDelivered},
+		{"no status, 2003", nil, ptr("2003"), OutcomeFailed},
+		{"unknown status, 1000", ptr(MessageStatus("DELIVERED")), ptr("1000"), OutcomeDelivered},
+		{"unknown status, 4009", ptr(MessageStatus("")), ptr("4009"), OutcomeFailed},
+		// ... and overrides a status that contradicts it.
+		{"failed but 1000", ptr(MessageStatusFailed), ptr("1000"), OutcomeDelivered},
+		{"failed_ad but 1000", ptr(MessageStatusFailedAd), ptr("1000"), OutcomeDelivered},
+		{"cancel but 1000", ptr(MessageStatusCancel), ptr("1000"), OutcomeDelivered},
+		{"cancel with E999", ptr(MessageStatusCancel), ptr("E999"), OutcomeFailed},
+		{"sending but 1000", ptr(MessageStatusSending), ptr("1000"), OutcomeDelivered},
+		{"reserved but 3001", ptr(MessageStatusReserved), ptr("3001"), OutcomeFailed},
+		{"resend_ad but 2000", ptr(MessageStatusResendAd), ptr("2000"), OutcomeFailed},
+		// Without a result code of the catalogue, the status decides.
+		{"failed without a result code (until 2024-05)", ptr(MessageStatusFailed), nil, OutcomeFailed},
+		{"failed, empty result code", ptr(MessageStatusFailed), ptr(""), OutcomeFailed},
+		{"failed, unknown result code", ptr(MessageStatusFailed), ptr("3999"), OutcomeFailed},
+		{"failed_ad", ptr(MessageStatusFailedAd), nil, OutcomeFailed},
+		{"duplicated", ptr(MessageStatusDuplicated), nil, OutcomeFailed},
+		{"cancel", ptr(MessageStatusCancel), nil, OutcomeCanceled},
+		{"cancel, unknown result code", ptr(MessageStatusCancel), ptr("X1"), OutcomeCanceled},
+		{"reserved", ptr(MessageStatusReserved), nil, OutcomePending},
+		{"sending", ptr(MessageStatusSending), nil, OutcomePending},
+		{"resend_ad", ptr(MessageStatusResendAd), ptr(""), OutcomePending},
+		{"completed without a result code", ptr(MessageStatusCompleted), nil, OutcomeUnknown},
+		{"completed, empty result code", ptr(MessageStatusCompleted), ptr(""), OutcomeUnknown},
+		{"completed, unknown result code", ptr(MessageStatusCompleted), ptr("1001 "), OutcomeUnknown},
+		// Neither decides.
+		{"nothing", nil, nil, OutcomeUnknown},
+		{"no status, unknown result code", nil, ptr("0"), OutcomeUnknown},
+		{"unknown status, no result code", ptr(MessageStatus("completed")), nil, OutcomeUnknown},
+		{"unknown status, unknown result code", ptr(MessageStatus("NEW")), ptr("9000"), OutcomeUnknown},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := MessageResultUpdateHook{MessageStatus: tt.status, ResultCode: tt.code}
+			if got := h.Outcome(); got != tt.want {
+				t.Errorf("Outcome() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestInternationalDeliveryReceiptOutcome(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		status DlrStatus
+		code   *string
+		want   Outcome
+	}{
+		// A status of the catalogue decides.
+		{"delivered 0", DlrStatusDelivered, ptr("0"), OutcomeDelivered},
+		{"delivered, no error code", DlrStatusDelivered, nil, OutcomeDelivered},
+		{"accepted 0 (the vendor's example)", DlrStatusAccepted, ptr("0"), OutcomePending},
+		{"buffered", DlrStatusBuffered, nil, OutcomePending},
+		{"expired 1", DlrStatusExpired, ptr("1"), OutcomeFailed},
+		{"failed 3", DlrStatusFailed, ptr("3"), OutcomeFailed},
+		{"rejected 6", DlrStatusRejected, ptr("6"), OutcomeFailed},
+		{"unknown status is a failure", DlrStatusUnknown, nil, OutcomeFailed},
+		// ... whatever the error code says.
+		{"delivered but 3", DlrStatusDelivered, ptr("3"), OutcomeDelivered},
+		{"accepted but 8", DlrStatusAccepted, ptr("8"), OutcomePending},
+		{"buffered but 7", DlrStatusBuffered, ptr("7"), OutcomePending},
+		{"failed but 0", DlrStatusFailed, ptr("0"), OutcomeFailed},
+		{"expired, unknown error code", DlrStatusExpired, ptr("15"), OutcomeFailed},
+		// A status the catalogue does not list: the error code decides.
+		{"new status, 0", "SENT", ptr("0"), OutcomeDelivered},
+		{"no status, 3", "", ptr("3"), OutcomeFailed},
+		{"lower-case status, 1000", "delivered", ptr("1000"), OutcomeFailed},
+		// Neither decides.
+		{"new status, no error code", "SENT", nil, OutcomeUnknown},
+		{"no status, empty error code", "", ptr(""), OutcomeUnknown},
+		{"new status, unknown error code", "SENT", ptr("03"), OutcomeUnknown},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := InternationalDeliveryReceiptHook{DlrStatus: tt.status, ErrorCode: tt.code}
+			if got := h.Outcome(); got != tt.want {
+				t.Errorf("Outcome() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestEveryCodeGivesItsOutcome: each code of result-codes.json reaches its hook's Outcome with the outcome the
+// catalogue gives it: a receive code with every status, a DLR status with every error code, and a DLR error
+// code under a status the catalogue does not list.
+func TestEveryCodeGivesItsOutcome(t *testing.T) {
+	t.Parallel()
+	outcomes := map[string]Outcome{"success": OutcomeDelivered, "failure": OutcomeFailed, "pending": OutcomePending}
+	rows := readCatalogue(t)
+	var errorCodes []*string
+	for _, row := range rows {
+		if row.Kind == "dlr-error" {
+			errorCodes = append(errorCodes, ptr(row.Code))
+		}
+	}
+	statuses := []*MessageStatus{nil, ptr(MessageStatus("NEW"))}
+	for _, s := range messageStatuses {
+		statuses = append(statuses, ptr(s))
+	}
+	seen := map[Outcome]int{}
+	for _, row := range rows {
+		want := outcomes[row.Outcome]
+		seen[want]++
+		switch row.Kind {
+		case "receive":
+			for _, status := range statuses {
+				h := MessageResultUpdateHook{MessageStatus: status, ResultCode: ptr(row.Code)}
+				if got := h.Outcome(); got != want {
+					t.Errorf("resultCode %s with status %v: %q, want %q", row.Code, deref(status), got, want)
+				}
+			}
+		case "dlr-status":
+			for _, code := range append(errorCodes, nil) {
+				h := InternationalDeliveryReceiptHook{DlrStatus: DlrStatus(row.Code), ErrorCode: code}
+				if got := h.Outcome(); got != want {
+					t.Errorf("dlrStatus %s with errorCode %v: %q, want %q", row.Code, deref(code), got, want)
+				}
+			}
+		case "dlr-error":
+			for _, status := range []DlrStatus{"", "SENT"} {
+				h := InternationalDeliveryReceiptHook{DlrStatus: status, ErrorCode: ptr(row.Code)}
+				if got := h.Outcome(); got != want {
+					t.Errorf("errorCode %s with dlrStatus %q: %q, want %q", row.Code, status, got, want)
+				}
+			}
+		default:
+			t.Errorf("unknown kind %q", row.Kind)
+		}
+	}
+	// The catalogue has codes of each outcome, so the loop above asserted each of them.
+	for _, o := range []Outcome{OutcomeDelivered, OutcomeFailed, OutcomePending} {
+		if seen[o] == 0 {
+			t.Errorf("no code of the catalogue is %s", o)
+		}
+	}
+}
+
+// TestEveryStatusHasAnOutcome: each status the contract lists gives a decided outcome without a result code,
+// COMPLETED aside (it says that sending finished, not how).
+func TestEveryStatusHasAnOutcome(t *testing.T) {
+	t.Parallel()
+	for _, s := range messageStatuses {
+		got := (&MessageResultUpdateHook{MessageStatus: ptr(s)}).Outcome()
+		if (got == OutcomeUnknown) != (s == MessageStatusCompleted) {
+			t.Errorf("status %s alone: %q", s, got)
+		}
+	}
+}
+
+// TestSamplesOutcome: the contract's documented deliveries read as the vendor means them.
+func TestSamplesOutcome(t *testing.T) {
+	t.Parallel()
+	w, ok := Sample(EventTypeMessageResultUpdate)
+	if !ok {
+		t.Fatal("no sample of MESSAGE_RESULT_UPDATE")
+	}
+	mru, ok := w.(*MessageResultUpdateEnvelope)
+	if !ok || len(mru.Hooks) == 0 {
+		t.Fatalf("the sample is %T", w)
+	}
+	if got := mru.Hooks[0].Outcome(); got != OutcomeDelivered {
+		t.Errorf("the MESSAGE_RESULT_UPDATE sample (COMPLETED, 1000): %q", got)
+	}
+	w, ok = Sample(EventTypeInternationalDeliveryReceipt)
+	if !ok {
+		t.Fatal("no sample of INTERNATIONAL_DELIVERY_RECEIPT")
+	}
+	dlr, ok := w.(*InternationalDeliveryReceiptEnvelope)
+	if !ok || len(dlr.Hooks) == 0 {
+		t.Fatalf("the sample is %T", w)
+	}
+	if got := dlr.Hooks[0].Outcome(); got != OutcomePending {
+		t.Errorf("the INTERNATIONAL_DELIVERY_RECEIPT sample (ACCEPTED, 0): %q", got)
+	}
+}
+
+func deref[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func ExampleMessageResultUpdateHook_Outcome() {
+	status, code := MessageStatusCompleted, "3015"
+	hook := MessageResultUpdateHook{HookId: "20240429205809GcSUXthVA00", MessageStatus: &status, ResultCode: &code}
+	c, _ := ResultCode(code)
+	fmt.Printf("%s: %s (%s)\n", hook.HookId, hook.Outcome(), c.Meaning)
+	// Output: 20240429205809GcSUXthVA00: failed (No transfer route available)
+}
+
+func ExampleInternationalDeliveryReceiptHook_Outcome() {
+	code := "3"
+	hook := InternationalDeliveryReceiptHook{DlrStatus: DlrStatusFailed, ErrorCode: &code}
+	if c, ok := DlrErrorCode(code); ok && c.Retry == "permanent" {
+		fmt.Println(hook.Outcome(), "for good: drop the number")
+	}
+	// Output: failed for good: drop the number
+}
