@@ -34,6 +34,7 @@ import (
 	"github.com/smshook/smshook"
 	"github.com/smshook/smshook/api"
 	"github.com/smshook/smshook/internal/fixtures"
+	"github.com/smshook/smshook/smshooktest"
 	"github.com/smshook/smshook/structcheck"
 	"github.com/smshook/smshook/validate"
 )
@@ -612,11 +613,7 @@ func checkReceiver(t *testing.T, body []byte, verdict string, wantPointers []str
 	h, err := smshook.NewHandler(smshook.Handler{Default: rec.record}, opts...)
 	require.NoError(t, err)
 
-	req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
-	req.Header.Set(smshook.SignatureHeader, secret)
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, req)
+	w := smshooktest.Post(t, h, body, secret) // as NHN Cloud posts: its Content-Type, the secret verbatim
 
 	verification := verdict != malformed && isVerification(body)
 	switch {
@@ -664,11 +661,7 @@ func checkPartialReceiver(t *testing.T, body []byte, c expectation) {
 		},
 	}, smshook.WithSecrets(secret), smshook.WithLogger(slog.New(slog.DiscardHandler)))
 	require.NoError(t, err)
-	req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
-	req.Header.Set(smshook.SignatureHeader, secret)
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, req)
+	w := smshooktest.Post(t, h, body, secret) // as NHN Cloud posts: its Content-Type, the secret verbatim
 	require.Equal(t, http.StatusOK, w.Code, "%s", w.Body)
 
 	var all struct{ Hooks []json.RawMessage }
@@ -722,11 +715,7 @@ func checkStrictServer(t *testing.T, body []byte, verdict string, d api.Webhook)
 	app := &strictServer{}
 	h, err := smshook.NewStrictHandler(app, smshook.WithSecrets(secret), smshook.WithLogger(slog.New(slog.DiscardHandler)))
 	require.NoError(t, err)
-	req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
-	req.Header.Set(smshook.SignatureHeader, secret)
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, req)
+	w := smshooktest.Post(t, h, body, secret) // as NHN Cloud posts: its Content-Type, the secret verbatim
 
 	if verdict != valid || d == nil || isVerification(body) || otherProduct(d) {
 		// Another product's delivery is not handed to the generated union, which would read it as SMS.
