@@ -131,7 +131,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d, drift, err := validate.Body(body, h.profile)
-	var invalid []batch.Hook
+	var invalid []api.InvalidHook
 	if err != nil {
 		if errors.Is(err, validate.ErrInvalid) && isVerification(body) {
 			h.acknowledgeVerification(w, r)
@@ -172,14 +172,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // takeInvalid hands the hooks dropped from a delivery to Handler.Invalid, or logs them; it answers and
 // reports false when the application failed.
-func (h *handler) takeInvalid(w http.ResponseWriter, r *http.Request, head api.Head, invalid []batch.Hook) bool {
+func (h *handler) takeInvalid(w http.ResponseWriter, r *http.Request, head api.Head, hooks []api.InvalidHook) bool {
 	ctx := r.Context()
-	hooks := make([]api.InvalidHook, len(invalid))
 	var pointers []string
-	for i, hook := range invalid {
-		hooks[i] = api.InvalidHook{Index: hook.Index, JSON: hook.JSON, Violations: make([]api.ProblemError, len(hook.Violations))}
-		for j, v := range hook.Violations {
-			hooks[i].Violations[j] = api.ProblemError{Pointer: v.Pointer, Detail: v.Reason}
+	for _, hook := range hooks {
+		for _, v := range hook.Violations {
 			pointers = append(pointers, v.Pointer)
 		}
 	}

@@ -25,23 +25,13 @@ var signatureHeaders = [...]string{SignatureHeader, nhnSignatureHeader}
 // It compares digests in constant time, whatever the lengths, and checks every secret, so the time taken
 // tells neither the secret nor which one matched. An empty signature or an empty secret never matches.
 func VerifySignature(signature string, secrets ...string) bool {
-	if signature == "" {
-		return false
-	}
-	got := sha256.Sum256([]byte(signature))
-	match := 0
+	accepted := make([]string, 0, len(secrets))
 	for _, secret := range secrets {
-		want := sha256.Sum256([]byte(secret))
-		match |= subtle.ConstantTimeCompare(got[:], want[:]) & nonEmpty(secret)
+		if secret != "" {
+			accepted = append(accepted, secret)
+		}
 	}
-	return match == 1
-}
-
-func nonEmpty(s string) int {
-	if s == "" {
-		return 0
-	}
-	return 1
+	return signature != "" && newSignatures(accepted).match(signature)
 }
 
 // signatures holds the accepted secrets as SHA-256 digests: comparing fixed-size digests in constant time
@@ -78,12 +68,7 @@ func (s signatures) check(h http.Header, unsigned bool) error {
 			err = cmp.Or(err, errSignatureMissing)
 			continue
 		}
-		got := sha256.Sum256([]byte(values[0]))
-		match := 0
-		for i := range s {
-			match |= subtle.ConstantTimeCompare(got[:], s[i][:])
-		}
-		if match != 1 {
+		if !s.match(values[0]) {
 			err = cmp.Or(err, errSignatureMismatch)
 		}
 	}
@@ -94,4 +79,15 @@ func (s signatures) check(h http.Header, unsigned bool) error {
 		return errSignatureMissing
 	}
 	return err
+}
+
+// match reports whether value is one of the secrets. It compares value's digest with every secret's, so the
+// time taken does not tell which one matched.
+func (s signatures) match(value string) bool {
+	got := sha256.Sum256([]byte(value))
+	match := 0
+	for i := range s {
+		match |= subtle.ConstantTimeCompare(got[:], s[i][:])
+	}
+	return match == 1
 }

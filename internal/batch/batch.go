@@ -15,22 +15,12 @@ import (
 	"github.com/smshook/smshook/validate"
 )
 
-// Hook is an invalid hook of a delivery.
-type Hook struct {
-	// Index is the hook's position in the delivery's hooks.
-	Index int
-	// JSON is the hook, re-encoded from the delivery.
-	JSON json.RawMessage
-	// Violations point into the delivery (/hooks/Index/...).
-	Violations []validate.Violation
-}
-
 // Split is a delivery divided into its valid and its invalid hooks.
 type Split struct {
 	// Valid is the delivery with only its valid hooks, re-encoded, to be validated again.
 	Valid []byte
-	// Invalid are the invalid hooks, in order.
-	Invalid []Hook
+	// Invalid are the invalid hooks, in order, as Handler.Invalid receives them.
+	Invalid []api.InvalidHook
 	// index[k] is the position in the delivery of the k-th hook of Valid.
 	index []int
 }
@@ -38,7 +28,7 @@ type Split struct {
 // Accept is the compatible profile's reading of body, which validate.Body refused with err: when every violation
 // lies inside some of its hooks and another hook is valid, the delivery of its valid hooks, its drift (pointing
 // into body) and the invalid hooks; otherwise ok is false and the delivery is refused whole.
-func Accept(body []byte, err error) (w api.Webhook, drift []validate.Violation, invalid []Hook, ok bool) {
+func Accept(body []byte, err error) (w api.Webhook, drift []validate.Violation, invalid []api.InvalidHook, ok bool) {
 	var ve *validate.Error
 	if !errors.As(err, &ve) || !errors.Is(err, validate.ErrInvalid) {
 		return nil, nil, nil, false
@@ -90,7 +80,11 @@ func Of(body []byte, violations []validate.Violation) (*Split, bool) {
 		if err != nil {
 			return nil, false
 		}
-		s.Invalid = append(s.Invalid, Hook{Index: i, JSON: raw, Violations: vs})
+		hook := api.InvalidHook{Index: i, JSON: raw, Violations: make([]api.ProblemError, len(vs))}
+		for j, v := range vs {
+			hook.Violations[j] = api.ProblemError{Pointer: v.Pointer, Detail: v.Reason}
+		}
+		s.Invalid = append(s.Invalid, hook)
 	}
 	obj["hooks"] = valid
 	if s.Valid, err = json.Marshal(obj); err != nil {

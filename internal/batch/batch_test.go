@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/smshook/smshook/api"
 	"github.com/smshook/smshook/validate"
 )
 
@@ -32,7 +33,7 @@ func TestOf(t *testing.T) {
 	require.Equal(t, 1, s.Invalid[0].Index)
 	require.JSONEq(t, `{"hookId":"b","n":1.50}`, string(s.Invalid[0].JSON))
 	require.Equal(t, `{"hookId":"b","n":1.50}`, string(s.Invalid[0].JSON), "numbers keep their lexical form")
-	require.Equal(t, []validate.Violation{v("/hooks/1/n"), v("/hooks/1/hookId")}, s.Invalid[0].Violations)
+	require.Equal(t, []api.ProblemError{{Pointer: "/hooks/1/n", Detail: "r"}, {Pointer: "/hooks/1/hookId", Detail: "r"}}, s.Invalid[0].Violations)
 	require.Equal(t, 3, s.Invalid[1].Index)
 	// Pointers into Valid map back to the delivery.
 	require.Equal(t, "/hooks/0/x", s.Pointer("/hooks/0/x"))
