@@ -389,7 +389,7 @@ func TestStrictServerFailureAnswerReleasesClaims(t *testing.T) {
 	<-s.got
 	s.resp = api.ReceiveWebhook200Response{}
 	require.Equal(t, http.StatusOK, smshooktest.Post(t, h, threeHooks("a"), testSecret).Code)
-	require.Len(t, (<-s.got).(api.MessageResultUpdateEnvelope).Hooks, 1, "the failed attempt did not mark the event done")
+	require.Len(t, (<-s.got).(*api.MessageResultUpdateEnvelope).Hooks, 1, "the failed attempt did not mark the event done")
 }
 
 // failingResponse is a strict server's own failure answer.
@@ -450,7 +450,7 @@ func TestStrictServerGetsOnlyUnseenHooks(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, smshooktest.Post(t, h, threeHooks("a"), testSecret).Code)
 	require.Equal(t, http.StatusOK, smshooktest.Post(t, h, threeHooks("a", "b"), testSecret).Code)
-	first, second := (<-s.got).(api.MessageResultUpdateEnvelope), (<-s.got).(api.MessageResultUpdateEnvelope)
+	first, second := (<-s.got).(*api.MessageResultUpdateEnvelope), (<-s.got).(*api.MessageResultUpdateEnvelope)
 	require.Len(t, first.Hooks, 1)
 	require.Len(t, second.Hooks, 1)
 	require.Equal(t, "b", second.Hooks[0].HookId)

@@ -27,6 +27,10 @@ func samples() []call {
 		{"MessageResultUpdate", smshooktest.Sample[*api.MessageResultUpdateEnvelope]()},
 		{"ConversionBlock", smshooktest.Sample[*api.ConversionBlockEnvelope]()},
 		{"InternationalDeliveryReceipt", smshooktest.Sample[*api.InternationalDeliveryReceiptEnvelope]()},
+		{"EmailUnsubscribe", smshooktest.Sample[*api.EmailUnsubscribeEnvelope]()},
+		{"EmailMessageResultUpdate", smshooktest.Sample[*api.EmailMessageResultUpdateEnvelope]()},
+		{"KakaoTalkMessageResultUpdate", smshooktest.Sample[*api.KakaoTalkMessageResultUpdateEnvelope]()},
+		{"KakaoTalkTemplateStatusUpdate", smshooktest.Sample[*api.KakaoTalkTemplateStatusUpdateEnvelope]()},
 	}
 }
 
@@ -51,13 +55,13 @@ func logLines(tb testing.TB, log string) []logLine {
 	return out
 }
 
-func TestSamplesCoverEveryEvent(t *testing.T) {
+func TestSamplesCoverEveryKind(t *testing.T) {
 	t.Parallel()
-	var events []api.EventType
+	var kinds []api.Kind
 	for _, s := range samples() {
-		events = append(events, s.w.Head().Event)
+		kinds = append(kinds, s.w.Head().Kind())
 	}
-	require.Equal(t, api.Events(), events, "a new event needs a row in samples")
+	require.Equal(t, api.Kinds(), kinds, "a new kind needs a row in samples")
 }
 
 // only returns h with the funcs named kept and the others nil.

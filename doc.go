@@ -1,8 +1,11 @@
-// Package smshook receives NHN Cloud (formerly TOAST) webhooks safely: start here.
+// Package smshook receives NHN Cloud (formerly TOAST) webhooks safely — SMS, KakaoTalk Bizmessage and Email, on
+// one URL: start here.
 //
 // NewHandler returns one http.Handler, mounted on any path of any router. The application is a Handler: a
-// struct with one func per event of openapi.yaml, each given the typed envelope of a delivery (package api,
-// generated from the spec), and Default for the rest. Set only the funcs you need:
+// struct with one func per kind of delivery of openapi.yaml — a product's event, since the products send the
+// same event names with other hooks (MessageResultUpdate for SMS, KakaoTalkMessageResultUpdate,
+// EmailMessageResultUpdate, ...) — each given the typed envelope of a delivery (package api, generated from the
+// spec), and Default for the rest. Set only the funcs you need:
 //
 //	h, err := smshook.NewHandler(smshook.Handler{
 //		MessageResultUpdate: func(ctx context.Context, e *api.MessageResultUpdateEnvelope) error {
@@ -10,6 +13,9 @@
 //				// record hook.RequestId, hook.RecipientSeq, hook.MessageStatus ...
 //			}
 //			return nil // 200; an error is answered 500, so that NHN Cloud may send it again
+//		},
+//		KakaoTalkMessageResultUpdate: func(ctx context.Context, e *api.KakaoTalkMessageResultUpdateEnvelope) error {
+//			return nil // hook.ResultCode, hook.Outcome() ...
 //		},
 //	}, smshook.WithSecrets(os.Getenv("NHN_WEBHOOK_SIGNATURE")))
 //	mux.Handle("POST /webhooks/nhn", h)
@@ -25,10 +31,12 @@
 // processes it, done once it succeeded, released when it failed. A copy of a hook in progress is answered 503
 // with Retry-After, never 2xx, and a crash leaves at most the lease (WithClaimLease) behind.
 //
-// Tests use package smshooktest: the documented delivery of each event with fresh ids, Post to a handler, a
+// Tests use package smshooktest: the documented delivery of each kind with fresh ids, Post to a handler, a
 // Recorder. Deliveries that arrive another way than HTTP are checked with validate.Body, VerifySignature and
 // Handler.Handle.
 //
-// The contract follows the vendor's document "SMS Webhook" (NHN Cloud, English and Korean editions); where
-// the document contradicts itself, openapi.yaml's description lists each case and what is done about it.
+// The contract follows the vendor's documents "SMS Webhook" (NHN Cloud, English and Korean editions), Email's
+// webhook guide and KakaoTalk Bizmessage's webhook API guide (Korean editions); where a document is vague or
+// contradicts itself, openapi.yaml's description lists each case and what is done about it. The header
+// X-Secret-Key that the latter two copy into their examples is never read.
 package smshook

@@ -113,12 +113,12 @@ func ExampleNewHandler_router() {
 type results struct{}
 
 func (results) ReceiveWebhook(_ context.Context, req api.ReceiveWebhookRequestObject) (api.ReceiveWebhookResponseObject, error) {
-	v, err := req.Body.ValueByDiscriminator()
+	v, err := req.Body.Webhook()
 	if err != nil {
 		return nil, err
 	}
 	switch e := v.(type) {
-	case api.InternationalDeliveryReceiptEnvelope:
+	case *api.InternationalDeliveryReceiptEnvelope:
 		for _, hook := range e.Hooks {
 			fmt.Printf("request %s #%d: %s\n", hook.RequestId, hook.RecipientSeq, hook.DlrStatus)
 		}
@@ -151,7 +151,7 @@ func ExampleNewStrictHandler() {
 	// Output:
 	// request 20240925160005UvxdDrJ4g20 #1: ACCEPTED
 	// 200
-	// api.UnsubscribeEnvelope
+	// *api.UnsubscribeEnvelope
 	// 200
 }
 

@@ -8,24 +8,33 @@ import (
 	"github.com/smshook/smshook/api"
 )
 
-// Handler is the application's side of a receiver: one func per event of openapi.yaml, each given the whole
+// Handler is the application's side of a receiver: one func per kind of delivery of openapi.yaml (a product's
+// event: SMS, Email and KakaoTalk Bizmessage send the same event names with other hooks), each given the whole
 // validated envelope of a delivery, and Default for every delivery that no other func takes. Set the funcs of
-// the events you handle; a delivery for which the func is nil and Default too is acknowledged and logged. A
+// the kinds you handle; a delivery for which the func is nil and Default too is acknowledged and logged. A
 // func that returns nil acknowledges the delivery (200); an error is answered 500 so that NHN Cloud may send it
-// again. Funcs may be called concurrently. An event added to the contract adds a field: no code that sets the
+// again. Funcs may be called concurrently. A kind added to the contract adds a field: no code that sets the
 // others changes.
 type Handler struct {
-	// Unsubscribe receives UNSUBSCRIBE deliveries. A recipient unsubscribed from ad messages through an 080 number registered in the unsubscription service.
+	// Unsubscribe receives SMS UNSUBSCRIBE deliveries. A recipient unsubscribed from ad messages through an 080 number registered in the unsubscription service.
 	Unsubscribe func(ctx context.Context, e *api.UnsubscribeEnvelope) error
-	// MessageResultUpdate receives MESSAGE_RESULT_UPDATE deliveries. The result of a sent message was updated.
+	// MessageResultUpdate receives SMS MESSAGE_RESULT_UPDATE deliveries. The result of a sent message was updated.
 	MessageResultUpdate func(ctx context.Context, e *api.MessageResultUpdateEnvelope) error
-	// ConversionBlock receives CONVERSION_BLOCK deliveries. A country was blocked because of its conversion rate.
+	// ConversionBlock receives SMS CONVERSION_BLOCK deliveries. A country was blocked because of its conversion rate.
 	ConversionBlock func(ctx context.Context, e *api.ConversionBlockEnvelope) error
-	// InternationalDeliveryReceipt receives INTERNATIONAL_DELIVERY_RECEIPT deliveries. The delivery receipt (DLR) of an international message was updated.
+	// InternationalDeliveryReceipt receives SMS INTERNATIONAL_DELIVERY_RECEIPT deliveries. The delivery receipt (DLR) of an international message was updated.
 	InternationalDeliveryReceipt func(ctx context.Context, e *api.InternationalDeliveryReceiptEnvelope) error
-	// Default receives the deliveries no func above takes: of an event whose func is nil, and, under the
-	// default compatible profile, of an event the contract does not know, as an *api.Envelope with untyped
-	// hooks.
+	// EmailUnsubscribe receives Email UNSUBSCRIBE deliveries. An address unsubscribed from ad mail.
+	EmailUnsubscribe func(ctx context.Context, e *api.EmailUnsubscribeEnvelope) error
+	// EmailMessageResultUpdate receives Email MESSAGE_RESULT_UPDATE deliveries. The status of a sent mail was updated.
+	EmailMessageResultUpdate func(ctx context.Context, e *api.EmailMessageResultUpdateEnvelope) error
+	// KakaoTalkMessageResultUpdate receives KakaoTalk Bizmessage MESSAGE_RESULT_UPDATE deliveries. The result of a sent KakaoTalk message was updated.
+	KakaoTalkMessageResultUpdate func(ctx context.Context, e *api.KakaoTalkMessageResultUpdateEnvelope) error
+	// KakaoTalkTemplateStatusUpdate receives KakaoTalk Bizmessage TEMPLATE_STATUS_UPDATE deliveries. The status of a KakaoTalk template, or its review comments, changed.
+	KakaoTalkTemplateStatusUpdate func(ctx context.Context, e *api.KakaoTalkTemplateStatusUpdateEnvelope) error
+	// Default receives the deliveries no func above takes: of a kind whose func is nil, and, under the
+	// default compatible profile, of a product or an event the contract does not know, as an *api.Envelope
+	// with untyped hooks.
 	Default func(ctx context.Context, w api.Webhook) error
 	// Invalid receives, under the default compatible profile, the hooks dropped from a delivery because they
 	// break the contract (the vendor has shipped hooks missing a field), each with its JSON and its
@@ -35,7 +44,7 @@ type Handler struct {
 	Invalid func(ctx context.Context, head api.Head, hooks []api.InvalidHook) error
 }
 
-// Handle hands w, a validated delivery, to the func of its event, or to Default, and returns its error; nil
+// Handle hands w, a validated delivery, to the func of its kind, or to Default, and returns its error; nil
 // when neither is set. NewHandler calls it for every delivery; call it for deliveries validated by another
 // way (validate.Body on a queue's messages).
 func (h *Handler) Handle(ctx context.Context, w api.Webhook) error {
@@ -43,7 +52,7 @@ func (h *Handler) Handle(ctx context.Context, w api.Webhook) error {
 	return err
 }
 
-// deliver hands w to the func of its event, or to Default; it reports false when neither is set.
+// deliver hands w to the func of its kind, or to Default; it reports false when neither is set.
 func (h *Handler) deliver(ctx context.Context, w api.Webhook) (bool, error) {
 	switch e := w.(type) {
 	case *api.UnsubscribeEnvelope:
@@ -61,6 +70,22 @@ func (h *Handler) deliver(ctx context.Context, w api.Webhook) (bool, error) {
 	case *api.InternationalDeliveryReceiptEnvelope:
 		if h.InternationalDeliveryReceipt != nil {
 			return true, h.InternationalDeliveryReceipt(ctx, e)
+		}
+	case *api.EmailUnsubscribeEnvelope:
+		if h.EmailUnsubscribe != nil {
+			return true, h.EmailUnsubscribe(ctx, e)
+		}
+	case *api.EmailMessageResultUpdateEnvelope:
+		if h.EmailMessageResultUpdate != nil {
+			return true, h.EmailMessageResultUpdate(ctx, e)
+		}
+	case *api.KakaoTalkMessageResultUpdateEnvelope:
+		if h.KakaoTalkMessageResultUpdate != nil {
+			return true, h.KakaoTalkMessageResultUpdate(ctx, e)
+		}
+	case *api.KakaoTalkTemplateStatusUpdateEnvelope:
+		if h.KakaoTalkTemplateStatusUpdate != nil {
+			return true, h.KakaoTalkTemplateStatusUpdate(ctx, e)
 		}
 	}
 	if h.Default != nil {

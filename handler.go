@@ -55,8 +55,8 @@ func NewHandler(h Handler, opts ...Option) (http.Handler, error) {
 }
 
 // NewStrictHandler is NewHandler for an implementation of the generated api.StrictServerInterface: it receives
-// every validated delivery as the api.Delivery union (ValueByDiscriminator returns the typed envelope), that
-// of an unknown event too, and chooses the response; an error is answered 500.
+// every validated delivery as the api.Delivery union (its Webhook method returns the typed envelope, through
+// both discriminators), that of an unknown kind too, and chooses the response; an error is answered 500.
 func NewStrictHandler(s api.StrictServerInterface, opts ...Option) (http.Handler, error) {
 	if s == nil {
 		return nil, errors.New("smshook: NewStrictHandler needs a StrictServerInterface")
@@ -162,7 +162,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(drift) > 0 {
 		h.logger.LogAttrs(r.Context(), slog.LevelWarn, "smshook: delivery accepted with values the contract does not know",
-			slog.String("event", string(head.Event)), slog.Any("drift", drift))
+			slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.Any("drift", drift))
 	}
 	if len(invalid) > 0 && !h.takeInvalid(w, r, head, invalid) {
 		return
@@ -189,7 +189,7 @@ func (h *handler) takeInvalid(w http.ResponseWriter, r *http.Request, head api.H
 	}
 	if err := h.callInvalid(ctx, head, hooks); err != nil {
 		h.logger.LogAttrs(ctx, slog.LevelError, "smshook: the application failed to take the invalid hooks of a delivery",
-			slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId))
+			slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId))
 		writeProblem(w, problemFor(http.StatusInternalServerError, err, nil))
 		return false
 	}
@@ -209,7 +209,7 @@ func (h *handler) recoverPanic(ctx context.Context, head api.Head, err *error) {
 	if p := recover(); p != nil {
 		h.logger.LogAttrs(ctx, slog.LevelError, "smshook: panic in the application; answered 500",
 			slog.Bool("panic", true), slog.String("panicType", fmt.Sprintf("%T", p)),
-			slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId),
+			slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId),
 			slog.String("stack", string(debug.Stack())))
 		*err = errPanic
 	}
@@ -226,7 +226,7 @@ func (h *handler) dispatch(w http.ResponseWriter, r *http.Request, d api.Webhook
 			// without holding the answer. Whatever stays expires with the lease.
 			go h.release(ctx, a.keys, a.token)
 			h.logger.LogAttrs(ctx, slog.LevelError, "smshook: the deduplication store failed; the delivery was not processed",
-				slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId), slog.String("error", err.Error()))
+				slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId), slog.String("error", err.Error()))
 			w.Header().Set("Retry-After", retryAfter(h.storeTimeout))
 			writeProblem(w, problemFor(http.StatusServiceUnavailable, errStoreUnavailable, nil))
 			return
@@ -238,7 +238,7 @@ func (h *handler) dispatch(w http.ResponseWriter, r *http.Request, d api.Webhook
 			return
 		}
 		h.logger.LogAttrs(ctx, slog.LevelInfo, "smshook: redelivery acknowledged; every event was processed before",
-			slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId), slog.Int("hooks", hooks))
+			slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId), slog.Int("hooks", hooks))
 		w.WriteHeader(http.StatusOK)
 		return
 	}
@@ -257,7 +257,7 @@ func (h *handler) dispatch(w http.ResponseWriter, r *http.Request, d api.Webhook
 		}
 		// The error's text is the application's and may carry payload values: it is not logged here.
 		h.logger.LogAttrs(ctx, slog.LevelError, "smshook: application failed to process a delivery",
-			slog.Int("status", status), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId))
+			slog.Int("status", status), slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId))
 		writeProblem(w, problemFor(status, err, nil))
 		return
 	}
@@ -284,7 +284,7 @@ func (h *handler) dispatch(w http.ResponseWriter, r *http.Request, d api.Webhook
 // still fail. The events this attempt took were processed and are not dispatched again.
 func (h *handler) answerInProgress(w http.ResponseWriter, r *http.Request, head api.Head, a *attempt) {
 	h.logger.LogAttrs(r.Context(), slog.LevelInfo, "smshook: events of this delivery are in progress in another attempt; answered 503 to be sent again",
-		slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId), slog.Int("inProgress", a.busy),
+		slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId), slog.Int("inProgress", a.busy),
 		slog.Int("processed", len(a.claimed)))
 	w.Header().Set("Retry-After", retryAfter(h.lease))
 	writeProblem(w, problemFor(http.StatusServiceUnavailable, errInProgress, nil))
@@ -301,7 +301,7 @@ func (h *handler) call(ctx context.Context, d api.Webhook, head api.Head) (resp 
 			msg = "smshook: delivery of an unknown event or another product acknowledged; nothing takes it (Handler.Default)"
 		}
 		h.logger.LogAttrs(ctx, slog.LevelWarn, msg, slog.String("productName", head.ProductName),
-			slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId), slog.Int("hooks", d.HookCount()))
+			slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId), slog.Int("hooks", d.HookCount()))
 	}
 	return resp, err
 }

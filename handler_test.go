@@ -105,6 +105,18 @@ func (c *calls) handler() smshook.Handler {
 		InternationalDeliveryReceipt: func(_ context.Context, e *api.InternationalDeliveryReceiptEnvelope) error {
 			return c.record("InternationalDeliveryReceipt", e)
 		},
+		EmailUnsubscribe: func(_ context.Context, e *api.EmailUnsubscribeEnvelope) error {
+			return c.record("EmailUnsubscribe", e)
+		},
+		EmailMessageResultUpdate: func(_ context.Context, e *api.EmailMessageResultUpdateEnvelope) error {
+			return c.record("EmailMessageResultUpdate", e)
+		},
+		KakaoTalkMessageResultUpdate: func(_ context.Context, e *api.KakaoTalkMessageResultUpdateEnvelope) error {
+			return c.record("KakaoTalkMessageResultUpdate", e)
+		},
+		KakaoTalkTemplateStatusUpdate: func(_ context.Context, e *api.KakaoTalkTemplateStatusUpdateEnvelope) error {
+			return c.record("KakaoTalkTemplateStatusUpdate", e)
+		},
 		Default: func(_ context.Context, w api.Webhook) error { return c.record("Default", w) },
 	}
 }
@@ -561,7 +573,7 @@ type strictServer struct {
 var _ api.StrictServerInterface = (*strictServer)(nil)
 
 func (s *strictServer) ReceiveWebhook(_ context.Context, req api.ReceiveWebhookRequestObject) (api.ReceiveWebhookResponseObject, error) {
-	v, err := (*req.Body).ValueByDiscriminator()
+	v, err := req.Body.Webhook()
 	if err != nil {
 		return nil, err
 	}
@@ -592,7 +604,7 @@ func TestStrictServerInterface(t *testing.T) {
 			require.NoError(t, err)
 			w := smshooktest.Post(t, h, fixtures.Read("conversion-block.json"), testSecret)
 			require.Equal(t, tt.wantStatus, w.Code)
-			got := (<-s.got).(api.ConversionBlockEnvelope)
+			got := (<-s.got).(*api.ConversionBlockEnvelope)
 			require.Equal(t, "1", got.Hooks[0].CountryCode)
 		})
 	}
@@ -611,19 +623,19 @@ func TestStrictServerReceivesUnknownEvents(t *testing.T) {
 	t.Parallel()
 	var got []api.Envelope
 	h, err := smshook.NewStrictHandler(strictFunc(func(_ context.Context, req api.ReceiveWebhookRequestObject) (api.ReceiveWebhookResponseObject, error) {
-		event, err := req.Body.Discriminator()
-		if err != nil || event != "RCS_RESULT_UPDATE" {
-			return nil, fmt.Errorf("discriminator %q: %w", event, err)
+		product, err := req.Body.Discriminator()
+		if err != nil || product != "SMS" {
+			return nil, fmt.Errorf("discriminator %q: %w", product, err)
 		}
-		body, err := req.Body.MarshalJSON()
+		w, err := req.Body.Webhook()
 		if err != nil {
 			return nil, err
 		}
-		var e api.Envelope
-		if err := json.Unmarshal(body, &e); err != nil {
-			return nil, err
+		e, ok := w.(*api.Envelope)
+		if !ok || e.Event != "RCS_RESULT_UPDATE" {
+			return nil, fmt.Errorf("the union holds %T of %s", w, w.Head().Event)
 		}
-		got = append(got, e)
+		got = append(got, *e)
 		return api.ReceiveWebhook200Response{}, nil
 	}), smshook.WithSecrets(testSecret))
 	require.NoError(t, err)
@@ -639,8 +651,10 @@ func TestStrictServerReceivesUnknownEvents(t *testing.T) {
 	require.Equal(t, http.StatusBadRequest, smshooktest.Post(t, strict, unknownEvent, testSecret).Code)
 }
 
-// leakedValues are the secrets and phone numbers of the fixtures: no answer and no log line may carry one.
-var leakedValues = []string{testSecret, rotatedSecret, "01012341234", "15446859", "08012341234"}
+// leakedValues are the secrets, phone numbers and e-mail addresses of the fixtures: no answer and no log line
+// may carry one.
+var leakedValues = []string{testSecret, rotatedSecret, "01012341234", "15446859", "08012341234",
+	"help@toast.com", "sender@nhncloud.com", "receiver@nhncloud.com"}
 
 // TestMain scans the log of the whole package run once every test has finished.
 func TestMain(m *testing.M) {

@@ -1,12 +1,18 @@
 package smshook_test
 
 import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/smshook/smshook"
+	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/internal/syncbuf"
+	"github.com/smshook/smshook/smshooktest"
 )
 
 func TestVerifySignature(t *testing.T) {
@@ -51,4 +57,38 @@ func TestVerifySignatureAgreesWithTheHandler(t *testing.T) {
 		w := postWith(t, h, body, header(smshook.SignatureHeader, signature))
 		require.Equal(t, accepted, w.Code == 200, "status %d", w.Code)
 	}
+}
+
+// TestSecretKeyHeaderIsNeverRead: the vendor's Email and KakaoTalk Bizmessage curl examples add X-Secret-Key, the
+// project's API secret that a client sends to NHN Cloud. The receiver neither takes it for a signature nor
+// needs it, and never logs or answers it, whichever product the delivery is of.
+func TestSecretKeyHeaderIsNeverRead(t *testing.T) {
+	t.Parallel()
+	const apiSecret = "the-project-api-secret-Kx81"
+	var logs syncbuf.Buffer
+	h, err := smshook.NewHandler(smshook.Handler{}, smshook.WithSecrets(testSecret),
+		smshook.WithLogger(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	require.NoError(t, err)
+	for _, delivery := range []api.Webhook{
+		smshooktest.Sample[*api.EmailMessageResultUpdateEnvelope](),
+		smshooktest.Sample[*api.KakaoTalkTemplateStatusUpdateEnvelope](),
+		smshooktest.Sample[*api.MessageResultUpdateEnvelope](),
+	} {
+		body, err := json.Marshal(delivery)
+		require.NoError(t, err)
+		// Instead of the signature, or as the signature's value: refused.
+		for _, edit := range []func(*http.Request){
+			func(r *http.Request) { r.Header.Del(smshook.SignatureHeader); r.Header.Set("X-Secret-Key", testSecret) },
+			func(r *http.Request) { r.Header.Set(smshook.SignatureHeader, apiSecret); r.Header.Set("X-Secret-Key", apiSecret) },
+		} {
+			w := postWith(t, h, body, edit)
+			require.Equal(t, http.StatusUnauthorized, w.Code, w.Body.String())
+			require.NotContains(t, w.Body.String(), apiSecret)
+		}
+		// Beside the signature: irrelevant.
+		w := postWith(t, h, body, header("X-Secret-Key", apiSecret))
+		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	}
+	require.NotContains(t, logs.String(), apiSecret)
+	require.NotContains(t, logs.String(), "X-Secret-Key")
 }

@@ -21,11 +21,15 @@ import (
 )
 
 // specEnvelopes names the envelope schema of each event, as the request body's discriminator must map them.
-var specEnvelopes = map[api.EventType]string{
-	api.EventTypeUnsubscribe:                  "UnsubscribeEnvelope",
-	api.EventTypeMessageResultUpdate:          "MessageResultUpdateEnvelope",
-	api.EventTypeConversionBlock:              "ConversionBlockEnvelope",
-	api.EventTypeInternationalDeliveryReceipt: "InternationalDeliveryReceiptEnvelope",
+var specEnvelopes = map[api.Kind]string{
+	{Product: api.ProductNameSMS, Event: api.EventTypeUnsubscribe}:                          "UnsubscribeEnvelope",
+	{Product: api.ProductNameSMS, Event: api.EventTypeMessageResultUpdate}:                  "MessageResultUpdateEnvelope",
+	{Product: api.ProductNameSMS, Event: api.EventTypeConversionBlock}:                      "ConversionBlockEnvelope",
+	{Product: api.ProductNameSMS, Event: api.EventTypeInternationalDeliveryReceipt}:         "InternationalDeliveryReceiptEnvelope",
+	{Product: api.ProductNameEmail, Event: api.EventTypeUnsubscribe}:                        "EmailUnsubscribeEnvelope",
+	{Product: api.ProductNameEmail, Event: api.EventTypeMessageResultUpdate}:                "EmailMessageResultUpdateEnvelope",
+	{Product: api.ProductNameKakaoTalkBizmessage, Event: api.EventTypeMessageResultUpdate}:  "KakaoTalkMessageResultUpdateEnvelope",
+	{Product: api.ProductNameKakaoTalkBizmessage, Event: api.EventTypeTemplateStatusUpdate}: "KakaoTalkTemplateStatusUpdateEnvelope",
 }
 
 // loadSpec loads the embedded openapi.yaml as kin-openapi reads it.
@@ -79,29 +83,31 @@ func specHook(tb testing.TB, doc *openapi3.T, envelope string) *openapi3.Schema 
 
 // specVendorFixtures maps each event to the well-formed fixtures of the vendor that carry it. A fixture that is
 // not JSON (the vendor's published example with its trailing comma) carries no event.
-func specVendorFixtures(tb testing.TB) map[string][]string {
+func specVendorFixtures(tb testing.TB) map[api.Kind][]string {
 	tb.Helper()
 	names, err := fs.Glob(fixtures.Vendor, "*.json")
 	require.NoError(tb, err)
 	require.NotEmpty(tb, names)
-	out := map[string][]string{}
+	out := map[api.Kind][]string{}
 	for _, name := range names {
 		var head struct {
-			Event string `json:"event"`
+			ProductName string        `json:"productName"`
+			Event       api.EventType `json:"event"`
 		}
 		if json.Unmarshal(fixtures.Read(name), &head) != nil {
 			continue
 		}
-		out[head.Event] = append(out[head.Event], name)
+		kind := api.KindOf(head.ProductName, head.Event)
+		out[kind] = append(out[kind], name)
 	}
 	return out
 }
 
 // specExample is one example of the request body.
 type specExample struct {
-	name  string
-	event api.EventType
-	body  []byte
+	name string
+	kind api.Kind
+	body []byte
 }
 
 // specExamples returns the examples of the request body, sorted by name.
@@ -116,10 +122,11 @@ func specExamples(tb testing.TB, doc *openapi3.T) []specExample {
 		body, err := json.Marshal(ex.Value.Value)
 		require.NoError(tb, err, name)
 		var head struct {
-			Event api.EventType `json:"event"`
+			ProductName string        `json:"productName"`
+			Event       api.EventType `json:"event"`
 		}
 		require.NoError(tb, json.Unmarshal(body, &head), name)
-		out = append(out, specExample{name: name, event: head.Event, body: body})
+		out = append(out, specExample{name: name, kind: api.KindOf(head.ProductName, head.Event), body: body})
 	}
 	return out
 }
@@ -235,54 +242,64 @@ func TestSpecOperation(t *testing.T) {
 	})
 }
 
-// TestSpecEventsComplete is the completeness test: every event of the contract has an envelope schema in the
-// discriminator, one request example, a sample in package api, a vendor fixture, a generated constant and a
-// func of Handler.
-func TestSpecEventsComplete(t *testing.T) {
+// TestSpecKindsComplete is the completeness test: every kind of the contract (a product's event) has an
+// envelope schema under the discriminators (productName, then event), one request example, a sample in package
+// api, a vendor fixture, generated constants and a func of Handler; every product and every event is some
+// kind's.
+func TestSpecKindsComplete(t *testing.T) {
 	t.Parallel()
 	doc := loadSpec(t)
-	events := specEnum(t, doc, "EventType")
+	events, products := specEnum(t, doc, "EventType"), specEnum(t, doc, "ProductName")
 	body := specOperation(t, doc).RequestBody.Value.Content.Get("application/json")
 	require.NotNil(t, body)
-	require.NotNil(t, body.Schema.Value.Discriminator)
-	require.Equal(t, "event", body.Schema.Value.Discriminator.PropertyName)
-	mapping := body.Schema.Value.Discriminator.Mapping
-	require.Len(t, mapping, len(events), "the discriminator maps events the enum does not list")
-	require.Len(t, body.Schema.Value.OneOf, len(events))
+	delivery := body.Schema.Value
+	require.NotNil(t, delivery.Discriminator)
+	require.Equal(t, "productName", delivery.Discriminator.PropertyName)
+	require.Len(t, delivery.Discriminator.Mapping, len(products), "the discriminator maps other products than the enum lists")
 
 	examples := specExamples(t, doc)
 	vendor := specVendorFixtures(t)
-	for event := range vendor {
-		require.Containsf(t, events, event, "a vendor fixture carries event %q that the enum does not list", event)
+	for kind := range vendor {
+		require.Containsf(t, api.Kinds(), kind, "a vendor fixture is of %v, a kind the contract does not have", kind)
 	}
-
-	for _, event := range events {
-		t.Run(event, func(t *testing.T) {
+	require.Len(t, specEnvelopes, len(api.Kinds()))
+	seenEvents, seenProducts := map[string]bool{}, map[string]bool{}
+	for _, kind := range api.Kinds() {
+		seenEvents[string(kind.Event)], seenProducts[string(kind.Product)] = true, true
+		t.Run(kind.String(), func(t *testing.T) {
 			t.Parallel()
-			ref, ok := mapping[event]
-			require.True(t, ok, "the discriminator does not map it")
+			product, ok := delivery.Discriminator.Mapping[string(kind.Product)]
+			require.True(t, ok, "the discriminator does not map the product")
+			require.True(t, slices.ContainsFunc(delivery.OneOf, func(s *openapi3.SchemaRef) bool { return s.Ref == product.Ref }),
+				"the request body's oneOf does not list %s", product.Ref)
+			byEvent := specSchema(t, doc, strings.TrimPrefix(product.Ref, "#/components/schemas/"))
+			require.NotNil(t, byEvent.Discriminator)
+			require.Equal(t, "event", byEvent.Discriminator.PropertyName)
+			ref, ok := byEvent.Discriminator.Mapping[string(kind.Event)]
+			require.True(t, ok, "the product's discriminator does not map the event")
 			name := strings.TrimPrefix(ref.Ref, "#/components/schemas/")
-			require.Equal(t, specEnvelopes[api.EventType(event)], name)
+			require.Equal(t, specEnvelopes[kind], name)
 			envelope := specSchema(t, doc, name)
-			require.Equal(t, []any{event}, envelope.Properties["event"].Value.Enum)
-			require.True(t, slices.ContainsFunc(body.Schema.Value.OneOf, func(s *openapi3.SchemaRef) bool {
-				return s.Ref == ref.Ref
-			}), "the request body's oneOf does not list %s", name)
+			require.Equal(t, []any{string(kind.Event)}, envelope.Properties["event"].Value.Enum)
+			require.Contains(t, envelope.Properties["productName"].Value.Enum, string(kind.Product))
+			require.True(t, slices.ContainsFunc(byEvent.OneOf, func(s *openapi3.SchemaRef) bool { return s.Ref == ref.Ref }),
+				"the product's oneOf does not list %s", name)
 
-			var withEvent []string
+			var withKind []string
 			for _, ex := range examples {
-				if string(ex.event) == event {
-					withEvent = append(withEvent, ex.name)
+				if ex.kind == kind {
+					withKind = append(withKind, ex.name)
 				}
 			}
-			require.Len(t, withEvent, 1, "request examples: %v", withEvent)
-			_, ok = api.Sample(api.EventType(event))
+			require.Len(t, withKind, 1, "request examples: %v", withKind)
+			_, ok = api.Sample(kind)
 			require.True(t, ok, "api.Sample has no sample")
 
-			require.NotEmpty(t, vendor[event], "no fixture in internal/fixtures/vendor")
-			require.True(t, api.EventType(event).Valid())
+			require.NotEmpty(t, vendor[kind], "no fixture in internal/fixtures/vendor")
+			require.True(t, kind.Event.Valid())
+			require.True(t, kind.Product.Valid())
 
-			// The generated Handler has a func for the event: its name is the envelope's without "Envelope".
+			// The generated Handler has a func for the kind: its name is the envelope's without "Envelope".
 			fn := strings.TrimSuffix(name, "Envelope")
 			field, ok := reflect.TypeFor[smshook.Handler]().FieldByName(fn)
 			require.True(t, ok, "smshook.Handler has no %s", fn)
@@ -290,10 +307,13 @@ func TestSpecEventsComplete(t *testing.T) {
 		})
 	}
 	for _, ex := range examples {
-		require.Containsf(t, events, string(ex.event), "example %s", ex.name)
+		require.Containsf(t, api.Kinds(), ex.kind, "example %s", ex.name)
 	}
-	require.Equal(t, events, enumStrings(api.Events()...), "api.Events is the enum, in its order")
-	_, ok := api.Sample("RCS_RESULT_UPDATE")
+	require.Len(t, seenEvents, len(events), "an event of the enum is no product's")
+	for _, p := range products {
+		require.True(t, seenProducts[string(api.KindOf(p, "").Product)], "product %s has no kind", p)
+	}
+	_, ok := api.Sample(api.Kind{Product: api.ProductNameSMS, Event: "RCS_RESULT_UPDATE"})
 	require.False(t, ok, "a sample of an event the contract does not know")
 }
 
@@ -315,8 +335,19 @@ func TestSpecEnumsMatchConstants(t *testing.T) {
 				api.EventTypeMessageResultUpdate,
 				api.EventTypeConversionBlock,
 				api.EventTypeInternationalDeliveryReceipt,
+				api.EventTypeTemplateStatusUpdate,
 			),
 			valid: func(s string) bool { return api.EventType(s).Valid() },
+		},
+		{
+			name: "ProductName",
+			constants: enumStrings(
+				api.ProductNameSMS,
+				api.ProductNameSms,
+				api.ProductNameEmail,
+				api.ProductNameKakaoTalkBizmessage,
+			),
+			valid: func(s string) bool { return api.ProductName(s).Valid() },
 		},
 		{
 			name: "MessageStatus",
@@ -389,7 +420,7 @@ func TestSpecEnvelopesShareTheirHeader(t *testing.T) {
 	header := []string{"hooksId", "webhookConfigId", "productName", "appKey", "event", "hooks"}
 	require.ElementsMatch(t, header, slices.Collect(maps.Keys(generic.Properties)))
 	require.Equal(t, header, generic.Required)
-	for _, name := range specEnvelopes {
+	for kind, name := range specEnvelopes {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			envelope := specSchema(t, doc, name)
@@ -403,10 +434,15 @@ func TestSpecEnvelopesShareTheirHeader(t *testing.T) {
 				require.Equalf(t, uint64(1), got.MinLength, "%s minLength", p)
 				require.Equalf(t, want.Description, got.Description, "%s description", p)
 			}
-			// productName names the product whose event this envelope is: the vendor's two spellings of SMS.
+			// productName names the product whose event this envelope is: the vendor's two spellings of SMS, or
+			// the one of another product.
 			product := envelope.Properties["productName"].Value
 			require.Equal(t, []string{"string"}, product.Type.Slice())
-			require.Equal(t, []any{"SMS", "Sms"}, product.Enum)
+			want := []any{string(kind.Product)}
+			if kind.Product == api.ProductNameSMS {
+				want = []any{"SMS", "Sms"}
+			}
+			require.Equal(t, want, product.Enum)
 		})
 	}
 }
@@ -450,21 +486,26 @@ func specWalkProperties(path string, schema *openapi3.Schema, missing *[]string)
 func TestSpecHookRequiredAndNullable(t *testing.T) {
 	t.Parallel()
 	doc := loadSpec(t)
+	sms := func(e api.EventType) api.Kind { return api.Kind{Product: api.ProductNameSMS, Event: e} }
 	tests := []struct {
 		name     string
-		event    api.EventType
+		kind     api.Kind
 		required []string
 	}{
-		{name: "unsubscribe", event: api.EventTypeUnsubscribe, required: []string{"hookId", "recipientNo"}},
-		{name: "message result update", event: api.EventTypeMessageResultUpdate, required: []string{"hookId", "requestId", "recipientSeq"}},
-		{name: "conversion block", event: api.EventTypeConversionBlock, required: []string{"hookId", "countryCode"}},
-		{name: "international delivery receipt", event: api.EventTypeInternationalDeliveryReceipt, required: []string{"hookId", "requestId", "recipientSeq", "dlrStatus"}},
+		{name: "unsubscribe", kind: sms(api.EventTypeUnsubscribe), required: []string{"hookId", "recipientNo"}},
+		{name: "message result update", kind: sms(api.EventTypeMessageResultUpdate), required: []string{"hookId", "requestId", "recipientSeq"}},
+		{name: "conversion block", kind: sms(api.EventTypeConversionBlock), required: []string{"hookId", "countryCode"}},
+		{name: "international delivery receipt", kind: sms(api.EventTypeInternationalDeliveryReceipt), required: []string{"hookId", "requestId", "recipientSeq", "dlrStatus"}},
+		{name: "email unsubscribe", kind: api.Kind{Product: api.ProductNameEmail, Event: api.EventTypeUnsubscribe}, required: []string{"hookId", "receiveMailAddr"}},
+		{name: "email result update", kind: api.Kind{Product: api.ProductNameEmail, Event: api.EventTypeMessageResultUpdate}, required: []string{"hookId", "requestId"}},
+		{name: "kakaotalk result update", kind: api.Kind{Product: api.ProductNameKakaoTalkBizmessage, Event: api.EventTypeMessageResultUpdate}, required: []string{"hookId", "requestId"}},
+		{name: "kakaotalk template status update", kind: api.Kind{Product: api.ProductNameKakaoTalkBizmessage, Event: api.EventTypeTemplateStatusUpdate}, required: []string{"hookId"}},
 	}
-	require.Len(t, tests, len(specEnum(t, doc, "EventType")), "an event has no row")
+	require.Len(t, tests, len(api.Kinds()), "a kind has no row")
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			hook := specHook(t, doc, specEnvelopes[tc.event])
+			hook := specHook(t, doc, specEnvelopes[tc.kind])
 			require.ElementsMatch(t, tc.required, hook.Required)
 			for _, name := range slices.Sorted(maps.Keys(hook.Properties)) {
 				prop := hook.Properties[name].Value
@@ -494,13 +535,13 @@ func TestSpecExamplesValidate(t *testing.T) {
 			w, drift, err := validate.Body(ex.body, validate.Strict)
 			require.NoError(t, err)
 			require.Empty(t, drift)
-			require.Equal(t, ex.event, w.Head().Event)
-			require.IsType(t, api.NewWebhook(ex.event), w)
+			require.Equal(t, ex.kind, w.Head().Kind())
+			require.IsType(t, api.NewWebhook(ex.kind), w)
 			// encoding/json reads the example as the validator's binder does.
-			want := api.NewWebhook(ex.event)
+			want := api.NewWebhook(ex.kind)
 			require.NoError(t, json.Unmarshal(ex.body, want))
 			require.Equal(t, want, w)
-			sample, ok := api.Sample(ex.event)
+			sample, ok := api.Sample(ex.kind)
 			require.True(t, ok)
 			require.Equal(t, want, sample)
 		})

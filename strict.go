@@ -22,8 +22,9 @@ type deliverFunc func(ctx context.Context, w api.Webhook) (resp *bufferedRespons
 // time.Time refuses escaped characters), and deduplication may have dropped hooks. Unknown properties are
 // therefore not in it.
 //
-// A delivery of another product whose event has an SMS name is not handed over: the union would read its hooks
-// as the SMS event's. It is acknowledged and logged.
+// An untyped delivery whose event has a name of the contract (of a product the contract does not know, or an
+// event its product does not send) is not handed over: a union read without checking both discriminators
+// would read its hooks as that event's. It is acknowledged and logged.
 func strictDeliverer(s api.StrictServerInterface) deliverFunc {
 	return func(ctx context.Context, w api.Webhook) (*bufferedResponse, bool, error) {
 		if _, untyped := w.(*api.Envelope); untyped && w.Head().Event.Valid() {

@@ -93,3 +93,19 @@ var dlrErrorCodes = map[string]Code{
 	"99":   {Kind: "dlr-error", Code: "99", Outcome: OutcomeFailed, Meaning: "General Error: Typically refers to an error in the route - contact Customer Support."},
 	"1000": {Kind: "dlr-error", Code: "1000", Outcome: OutcomeFailed, Meaning: "ETC Error: ETC error"},
 }
+
+// mailStatusCodes are the mail status codes, the mailStatusCode of Email's result update, by code.
+var mailStatusCodes = map[string]Code{
+	"SST2": {Kind: "mail-status", Code: "SST2", Outcome: OutcomeDelivered, Meaning: "Sent"},
+	"SST3": {Kind: "mail-status", Code: "SST3", Outcome: OutcomeFailed, Meaning: "Sending failed"},
+	"SST4": {Kind: "mail-status", Code: "SST4", Outcome: OutcomeFailed, Meaning: "Unsubscribed (the code a release note gives for SST5)"},
+	"SST5": {Kind: "mail-status", Code: "SST5", Outcome: OutcomeFailed, Meaning: "Unsubscribed"},
+	"SST7": {Kind: "mail-status", Code: "SST7", Outcome: OutcomeFailed, Meaning: "Unauthenticated"},
+	"SST8": {Kind: "mail-status", Code: "SST8", Outcome: OutcomeFailed, Meaning: "Failed because of the whitelist"},
+}
+
+// kakaoTalkResultCodes are KakaoTalk Bizmessage's result codes, the resultCode of its MESSAGE_RESULT_UPDATE, by code.
+var kakaoTalkResultCodes = map[string]Code{
+	"MRC01": {Kind: "kakaotalk-result", Code: "MRC01", Outcome: OutcomeDelivered, Meaning: "Success"},
+	"MRC02": {Kind: "kakaotalk-result", Code: "MRC02", Outcome: OutcomeFailed, Meaning: "Failure"},
+}

@@ -47,6 +47,10 @@ func lookup(tb testing.TB, row catalogueRow) (Code, bool) {
 		return DlrStatusCode(DlrStatus(row.Code))
 	case "dlr-error":
 		return DlrErrorCode(row.Code)
+	case "mail-status":
+		return MailStatusCode(row.Code)
+	case "kakaotalk-result":
+		return KakaoTalkResultCode(row.Code)
 	}
 	tb.Fatalf("unknown kind %q", row.Kind)
 	return Code{}, false
@@ -67,8 +71,10 @@ func TestTablesAreTheCatalogue(t *testing.T) {
 			t.Errorf("%s %s: got %+v, %v; want %+v", row.Kind, row.Code, got, ok, want)
 		}
 	}
-	if len(resultCodes) != perKind["receive"] || len(dlrStatusCodes) != perKind["dlr-status"] || len(dlrErrorCodes) != perKind["dlr-error"] {
-		t.Errorf("the tables hold %d, %d and %d codes, the catalogue %v", len(resultCodes), len(dlrStatusCodes), len(dlrErrorCodes), perKind)
+	if len(resultCodes) != perKind["receive"] || len(dlrStatusCodes) != perKind["dlr-status"] || len(dlrErrorCodes) != perKind["dlr-error"] ||
+		len(mailStatusCodes) != perKind["mail-status"] || len(kakaoTalkResultCodes) != perKind["kakaotalk-result"] {
+		t.Errorf("the tables hold %d, %d, %d, %d and %d codes, the catalogue %v", len(resultCodes), len(dlrStatusCodes), len(dlrErrorCodes),
+			len(mailStatusCodes), len(kakaoTalkResultCodes), perKind)
 	}
 	for key, c := range resultCodes {
 		if c.Code != key || c.Kind != "receive" {

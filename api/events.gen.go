@@ -4,8 +4,8 @@ package api
 
 import "encoding/json"
 
-// Webhook is one validated delivery: a pointer to the envelope type of its event, such as
-// *UnsubscribeEnvelope, or *Envelope for an event the contract does not know. Package smshook
+// Webhook is one validated delivery: a pointer to the envelope type of its kind (its product and event), such
+// as *UnsubscribeEnvelope, or *Envelope for a product or an event the contract does not know. Package smshook
 // hands it to Handler.Default; a type switch, or a func of Handler, gives the typed envelope.
 type Webhook interface {
 	// Head returns the fields every envelope has besides its hooks.
@@ -39,52 +39,93 @@ type Head struct {
 	Event           EventType
 }
 
-// Events returns the events of the contract, in the order of openapi.yaml.
-func Events() []EventType {
-	return []EventType{
-		"UNSUBSCRIBE",
-		"MESSAGE_RESULT_UPDATE",
-		"CONVERSION_BLOCK",
-		"INTERNATIONAL_DELIVERY_RECEIPT",
+// Kind is what identifies the shape of a delivery's hooks: the product that sent it and its event. The
+// products of the NHN Cloud family send the same event names with other hooks.
+type Kind struct {
+	// Product is the product's name in its first spelling (SMS, not Sms).
+	Product ProductName
+	Event   EventType
+}
+
+// String returns the product and the event, such as "SMS MESSAGE_RESULT_UPDATE".
+func (k Kind) String() string { return string(k.Product) + " " + string(k.Event) }
+
+// Kind returns the kind of the delivery, as KindOf does.
+func (h Head) Kind() Kind { return KindOf(h.ProductName, h.Event) }
+
+// Kinds returns the kinds of delivery of the contract, in the order of openapi.yaml.
+func Kinds() []Kind {
+	return []Kind{
+		{"SMS", "UNSUBSCRIBE"},
+		{"SMS", "MESSAGE_RESULT_UPDATE"},
+		{"SMS", "CONVERSION_BLOCK"},
+		{"SMS", "INTERNATIONAL_DELIVERY_RECEIPT"},
+		{"Email", "UNSUBSCRIBE"},
+		{"Email", "MESSAGE_RESULT_UPDATE"},
+		{"KakaoTalk Bizmessage", "MESSAGE_RESULT_UPDATE"},
+		{"KakaoTalk Bizmessage", "TEMPLATE_STATUS_UPDATE"},
 	}
 }
 
-// NewWebhook returns a new, empty envelope of the type of event; *Envelope for an event the contract does not
+// KindOf returns the kind of a delivery of productName and event, with productName in its first spelling
+// (Sms is SMS). A product the contract does not know is kept as it is.
+func KindOf(productName string, event EventType) Kind {
+	switch productName {
+	case "Sms":
+		productName = "SMS"
+	}
+	return Kind{ProductName(productName), event}
+}
+
+// NewWebhook returns a new, empty envelope of the type of kind; *Envelope for a kind the contract does not
 // know.
-func NewWebhook(event EventType) Webhook {
-	switch event {
-	case "UNSUBSCRIBE":
+func NewWebhook(kind Kind) Webhook {
+	switch KindOf(string(kind.Product), kind.Event) {
+	case Kind{"SMS", "UNSUBSCRIBE"}:
 		return new(UnsubscribeEnvelope)
-	case "MESSAGE_RESULT_UPDATE":
+	case Kind{"SMS", "MESSAGE_RESULT_UPDATE"}:
 		return new(MessageResultUpdateEnvelope)
-	case "CONVERSION_BLOCK":
+	case Kind{"SMS", "CONVERSION_BLOCK"}:
 		return new(ConversionBlockEnvelope)
-	case "INTERNATIONAL_DELIVERY_RECEIPT":
+	case Kind{"SMS", "INTERNATIONAL_DELIVERY_RECEIPT"}:
 		return new(InternationalDeliveryReceiptEnvelope)
+	case Kind{"Email", "UNSUBSCRIBE"}:
+		return new(EmailUnsubscribeEnvelope)
+	case Kind{"Email", "MESSAGE_RESULT_UPDATE"}:
+		return new(EmailMessageResultUpdateEnvelope)
+	case Kind{"KakaoTalk Bizmessage", "MESSAGE_RESULT_UPDATE"}:
+		return new(KakaoTalkMessageResultUpdateEnvelope)
+	case Kind{"KakaoTalk Bizmessage", "TEMPLATE_STATUS_UPDATE"}:
+		return new(KakaoTalkTemplateStatusUpdateEnvelope)
 	}
 	return new(Envelope)
 }
 
-// Sample returns a new copy of the documented delivery of event, openapi.yaml's example, as its envelope type.
-// It reports false for an event the contract does not know.
-func Sample(event EventType) (Webhook, bool) {
-	body, ok := samples[event]
+// Sample returns a new copy of the documented delivery of kind, openapi.yaml's example, as its envelope type.
+// It reports false for a kind the contract does not know.
+func Sample(kind Kind) (Webhook, bool) {
+	kind = KindOf(string(kind.Product), kind.Event)
+	body, ok := samples[kind]
 	if !ok {
 		return nil, false
 	}
-	w := NewWebhook(event)
+	w := NewWebhook(kind)
 	if err := json.Unmarshal([]byte(body), w); err != nil {
-		panic("api: the example of " + string(event) + " does not decode: " + err.Error()) // checked by go generate's run
+		panic("api: the example of " + kind.String() + " does not decode: " + err.Error()) // checked by go generate's run
 	}
 	return w, true
 }
 
-// samples are openapi.yaml's examples of the request body, by event.
-var samples = map[EventType]string{
-	"UNSUBSCRIBE":                    "{\"appKey\":\"akb3dukdmdjsdSvgk\",\"event\":\"UNSUBSCRIBE\",\"hooks\":[{\"createdDateTime\":\"2020-09-09T11:25:10.000+09:00\",\"enterpriseName\":\"NHN Cloud\",\"hookId\":\"202007271010101010sadasdavas\",\"recipientNo\":\"01012341234\",\"unsubscribeNo\":\"08012341234\"}],\"hooksId\":\"202007271010101010sadasdavas\",\"productName\":\"SMS\",\"webhookConfigId\":\"q1w2e3r4t5y6\"}",
-	"MESSAGE_RESULT_UPDATE":          "{\"appKey\":\"akb3dukdmdjsdSvgk\",\"event\":\"MESSAGE_RESULT_UPDATE\",\"hooks\":[{\"_links\":{\"self\":{\"href\":\"https://sms.api.nhncloudservice.com/sms/v2.4/appKeys/{appKey}/sender/sms/20240429205802y0Tl7Gbz0e0?recipientSeq=1\"}},\"hookId\":\"20240429205809GcSUXthVA00\",\"messageCount\":1,\"messageStatus\":\"COMPLETED\",\"receiveDate\":\"2024-04-29T20:58:04\",\"recipientGroupingKey\":\"RecipientGroupingKey\",\"recipientNo\":\"01012341234\",\"recipientSeq\":1,\"requestDate\":\"2024-04-29T20:58:02\",\"requestId\":\"20240429205802y0Tl7Gbz0e0\",\"resultCode\":\"1000\",\"sendNo\":\"15446859\",\"senderGroupingKey\":\"SenderGroupingKey\",\"senderType\":\"NORMAL_SMS\"}],\"hooksId\":\"20240429205809aBcDeFgHiJ0\",\"productName\":\"SMS\",\"webhookConfigId\":\"q1w2e3r4t5y6\"}",
-	"CONVERSION_BLOCK":               "{\"appKey\":\"akb3dukdmdjsdSvgk\",\"event\":\"CONVERSION_BLOCK\",\"hooks\":[{\"blockedDateTime\":\"2024-05-28T09:00:00.000+09:00\",\"countryCode\":\"1\",\"hookId\":\"20240528090000Kd8sWq2mB10\"}],\"hooksId\":\"20240528090000aBcDeFgHiJ0\",\"productName\":\"SMS\",\"webhookConfigId\":\"q1w2e3r4t5y6\"}",
-	"INTERNATIONAL_DELIVERY_RECEIPT": "{\"appKey\":\"akb3dukdmdjsdSvgk\",\"event\":\"INTERNATIONAL_DELIVERY_RECEIPT\",\"hooks\":[{\"dlrStatus\":\"ACCEPTED\",\"errorCode\":\"0\",\"hookId\":\"202409251600118GSDDYTwzX0\",\"networkCode\":\"US-VIRTUAL-BANDWIDTH\",\"recipientSeq\":1,\"requestId\":\"20240925160005UvxdDrJ4g20\"}],\"hooksId\":\"202409251600118aBcDeFgHiJ0\",\"productName\":\"SMS\",\"webhookConfigId\":\"q1w2e3r4t5y6\"}",
+// samples are openapi.yaml's examples of the request body, by kind.
+var samples = map[Kind]string{
+	{"SMS", "UNSUBSCRIBE"}:                             "{\"appKey\":\"akb3dukdmdjsdSvgk\",\"event\":\"UNSUBSCRIBE\",\"hooks\":[{\"createdDateTime\":\"2020-09-09T11:25:10.000+09:00\",\"enterpriseName\":\"NHN Cloud\",\"hookId\":\"202007271010101010sadasdavas\",\"recipientNo\":\"01012341234\",\"unsubscribeNo\":\"08012341234\"}],\"hooksId\":\"202007271010101010sadasdavas\",\"productName\":\"SMS\",\"webhookConfigId\":\"q1w2e3r4t5y6\"}",
+	{"SMS", "MESSAGE_RESULT_UPDATE"}:                   "{\"appKey\":\"akb3dukdmdjsdSvgk\",\"event\":\"MESSAGE_RESULT_UPDATE\",\"hooks\":[{\"_links\":{\"self\":{\"href\":\"https://sms.api.nhncloudservice.com/sms/v2.4/appKeys/{appKey}/sender/sms/20240429205802y0Tl7Gbz0e0?recipientSeq=1\"}},\"hookId\":\"20240429205809GcSUXthVA00\",\"messageCount\":1,\"messageStatus\":\"COMPLETED\",\"receiveDate\":\"2024-04-29T20:58:04\",\"recipientGroupingKey\":\"RecipientGroupingKey\",\"recipientNo\":\"01012341234\",\"recipientSeq\":1,\"requestDate\":\"2024-04-29T20:58:02\",\"requestId\":\"20240429205802y0Tl7Gbz0e0\",\"resultCode\":\"1000\",\"sendNo\":\"15446859\",\"senderGroupingKey\":\"SenderGroupingKey\",\"senderType\":\"NORMAL_SMS\"}],\"hooksId\":\"20240429205809aBcDeFgHiJ0\",\"productName\":\"SMS\",\"webhookConfigId\":\"q1w2e3r4t5y6\"}",
+	{"SMS", "CONVERSION_BLOCK"}:                        "{\"appKey\":\"akb3dukdmdjsdSvgk\",\"event\":\"CONVERSION_BLOCK\",\"hooks\":[{\"blockedDateTime\":\"2024-05-28T09:00:00.000+09:00\",\"countryCode\":\"1\",\"hookId\":\"20240528090000Kd8sWq2mB10\"}],\"hooksId\":\"20240528090000aBcDeFgHiJ0\",\"productName\":\"SMS\",\"webhookConfigId\":\"q1w2e3r4t5y6\"}",
+	{"SMS", "INTERNATIONAL_DELIVERY_RECEIPT"}:          "{\"appKey\":\"akb3dukdmdjsdSvgk\",\"event\":\"INTERNATIONAL_DELIVERY_RECEIPT\",\"hooks\":[{\"dlrStatus\":\"ACCEPTED\",\"errorCode\":\"0\",\"hookId\":\"202409251600118GSDDYTwzX0\",\"networkCode\":\"US-VIRTUAL-BANDWIDTH\",\"recipientSeq\":1,\"requestId\":\"20240925160005UvxdDrJ4g20\"}],\"hooksId\":\"202409251600118aBcDeFgHiJ0\",\"productName\":\"SMS\",\"webhookConfigId\":\"q1w2e3r4t5y6\"}",
+	{"Email", "UNSUBSCRIBE"}:                           "{\"appKey\":\"akb3dukdmdjsdSvgk\",\"event\":\"UNSUBSCRIBE\",\"hooks\":[{\"createdDateTime\":\"2020-09-09T11:25:10.000+09:00\",\"hookId\":\"20200909112510Rm4TpQ7sA10\",\"receiveMailAddr\":\"help@toast.com\"}],\"hooksId\":\"20200909112510eMaIlUnSuB0\",\"productName\":\"Email\",\"webhookConfigId\":\"q1w2e3r4t5y6\"}",
+	{"Email", "MESSAGE_RESULT_UPDATE"}:                 "{\"appKey\":\"akb3dukdmdjsdSvgk\",\"event\":\"MESSAGE_RESULT_UPDATE\",\"hooks\":[{\"_links\":{\"self\":{\"href\":\"https://email.api.nhncloudservice.com/email/v2.0/appKeys/{appKey}/sender/mail/20190101000000ABCDEFG0/0\"}},\"createDate\":\"2020-09-09T11:25:10.000+09:00\",\"dsnCode\":\"2.5.0\",\"dsnMessage\":\"SUCCESS\",\"hookId\":\"20200909112510Vn2WcK5dE30\",\"mailSeq\":0,\"mailStatusCode\":\"SST2\",\"messageType\":\"NORMAL_MAIL\",\"receiveMailAddr\":\"receiver@nhncloud.com\",\"requestDate\":\"2020-09-09T11:25:10.000+09:00\",\"requestId\":\"20190101000000ABCDEFG0\",\"resultDate\":\"2020-09-09T11:25:10.000+09:00\",\"senderAddress\":\"sender@nhncloud.com\",\"senderGroupingKey\":\"groupKey\"}],\"hooksId\":\"20200909112510aBcDeFgHiJ0\",\"productName\":\"Email\",\"webhookConfigId\":\"q1w2e3r4t5y6\"}",
+	{"KakaoTalk Bizmessage", "MESSAGE_RESULT_UPDATE"}:  "{\"appKey\":\"akb3dukdmdjsdSvgk\",\"event\":\"MESSAGE_RESULT_UPDATE\",\"hooks\":[{\"createDate\":\"2023-06-01 10:00:00\",\"hookId\":\"20230601100005Xy7KqW2mB10\",\"isAddedChannel\":null,\"kakaoMessageType\":\"ALIMTALK_NORMAL\",\"receiveDate\":\"2023-06-01 10:00:05\",\"recipientGroupingKey\":\"RecipientGroupingKey\",\"recipientNo\":\"01012341234\",\"recipientSeq\":1,\"requestDate\":\"2023-06-01 10:00:00\",\"requestId\":\"20230601100000aBcDeFgHiJ0\",\"resultCode\":\"MRC01\",\"senderGroupingKey\":\"SenderGroupingKey\"}],\"hooksId\":\"20230601100005aBcDeFgHiJ0\",\"productName\":\"KakaoTalk Bizmessage\",\"webhookConfigId\":\"q1w2e3r4t5y6\"}",
+	{"KakaoTalk Bizmessage", "TEMPLATE_STATUS_UPDATE"}: "{\"appKey\":\"akb3dukdmdjsdSvgk\",\"event\":\"TEMPLATE_STATUS_UPDATE\",\"hooks\":[{\"comments\":[{\"attachment\":[],\"content\":\"Approved.\",\"createdAt\":\"2022-05-01 00:00:00\",\"id\":1,\"status\":\"APR\",\"userName\":\"reviewer\"}],\"hookId\":\"20220501000000Tq3LmN8vC20\",\"kakaoTemplateCode\":\"TEMPLATE_001\",\"senderKey\":\"8a1b2c3d4e5f60718293a4b5c6d7e8f901234567\",\"status\":\"TSC03\",\"templateCode\":\"TEMPLATE_001\",\"updateDate\":\"2022-05-01 00:00:00\"}],\"hooksId\":\"20220501000000aBcDeFgHiJ0\",\"productName\":\"KakaoTalk Bizmessage\",\"webhookConfigId\":\"q1w2e3r4t5y6\"}",
 }
 
 // Head implements Webhook.
@@ -146,6 +187,70 @@ func (e *InternationalDeliveryReceiptEnvelope) HookID(i int) string { return e.H
 
 // KeepHooks implements Webhook.
 func (e *InternationalDeliveryReceiptEnvelope) KeepHooks(keep func(i int) bool) {
+	e.Hooks = keepHooks(e.Hooks, keep)
+}
+
+// Head implements Webhook.
+func (e *EmailUnsubscribeEnvelope) Head() Head {
+	return Head{HooksId: e.HooksId, WebhookConfigId: e.WebhookConfigId, ProductName: string(e.ProductName), AppKey: e.AppKey, Event: EventType(e.Event)}
+}
+
+// HookCount implements Webhook.
+func (e *EmailUnsubscribeEnvelope) HookCount() int { return len(e.Hooks) }
+
+// HookID implements Webhook.
+func (e *EmailUnsubscribeEnvelope) HookID(i int) string { return e.Hooks[i].HookId }
+
+// KeepHooks implements Webhook.
+func (e *EmailUnsubscribeEnvelope) KeepHooks(keep func(i int) bool) {
+	e.Hooks = keepHooks(e.Hooks, keep)
+}
+
+// Head implements Webhook.
+func (e *EmailMessageResultUpdateEnvelope) Head() Head {
+	return Head{HooksId: e.HooksId, WebhookConfigId: e.WebhookConfigId, ProductName: string(e.ProductName), AppKey: e.AppKey, Event: EventType(e.Event)}
+}
+
+// HookCount implements Webhook.
+func (e *EmailMessageResultUpdateEnvelope) HookCount() int { return len(e.Hooks) }
+
+// HookID implements Webhook.
+func (e *EmailMessageResultUpdateEnvelope) HookID(i int) string { return e.Hooks[i].HookId }
+
+// KeepHooks implements Webhook.
+func (e *EmailMessageResultUpdateEnvelope) KeepHooks(keep func(i int) bool) {
+	e.Hooks = keepHooks(e.Hooks, keep)
+}
+
+// Head implements Webhook.
+func (e *KakaoTalkMessageResultUpdateEnvelope) Head() Head {
+	return Head{HooksId: e.HooksId, WebhookConfigId: e.WebhookConfigId, ProductName: string(e.ProductName), AppKey: e.AppKey, Event: EventType(e.Event)}
+}
+
+// HookCount implements Webhook.
+func (e *KakaoTalkMessageResultUpdateEnvelope) HookCount() int { return len(e.Hooks) }
+
+// HookID implements Webhook.
+func (e *KakaoTalkMessageResultUpdateEnvelope) HookID(i int) string { return e.Hooks[i].HookId }
+
+// KeepHooks implements Webhook.
+func (e *KakaoTalkMessageResultUpdateEnvelope) KeepHooks(keep func(i int) bool) {
+	e.Hooks = keepHooks(e.Hooks, keep)
+}
+
+// Head implements Webhook.
+func (e *KakaoTalkTemplateStatusUpdateEnvelope) Head() Head {
+	return Head{HooksId: e.HooksId, WebhookConfigId: e.WebhookConfigId, ProductName: string(e.ProductName), AppKey: e.AppKey, Event: EventType(e.Event)}
+}
+
+// HookCount implements Webhook.
+func (e *KakaoTalkTemplateStatusUpdateEnvelope) HookCount() int { return len(e.Hooks) }
+
+// HookID implements Webhook.
+func (e *KakaoTalkTemplateStatusUpdateEnvelope) HookID(i int) string { return e.Hooks[i].HookId }
+
+// KeepHooks implements Webhook.
+func (e *KakaoTalkTemplateStatusUpdateEnvelope) KeepHooks(keep func(i int) bool) {
 	e.Hooks = keepHooks(e.Hooks, keep)
 }
 

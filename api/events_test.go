@@ -7,61 +7,98 @@ import (
 )
 
 func TestNewWebhook(t *testing.T) {
-	tests := map[EventType]string{
-		EventTypeUnsubscribe:                  "*api.UnsubscribeEnvelope",
-		EventTypeMessageResultUpdate:          "*api.MessageResultUpdateEnvelope",
-		EventTypeConversionBlock:              "*api.ConversionBlockEnvelope",
-		EventTypeInternationalDeliveryReceipt: "*api.InternationalDeliveryReceiptEnvelope",
-		"NEW_EVENT":                           "*api.Envelope",
-		"":                                    "*api.Envelope",
-		"unsubscribe":                         "*api.Envelope",
+	tests := map[Kind]string{
+		{"SMS", EventTypeUnsubscribe}:                           "*api.UnsubscribeEnvelope",
+		{"Sms", EventTypeUnsubscribe}:                           "*api.UnsubscribeEnvelope",
+		{"SMS", EventTypeMessageResultUpdate}:                   "*api.MessageResultUpdateEnvelope",
+		{"SMS", EventTypeConversionBlock}:                       "*api.ConversionBlockEnvelope",
+		{"SMS", EventTypeInternationalDeliveryReceipt}:          "*api.InternationalDeliveryReceiptEnvelope",
+		{"Email", EventTypeUnsubscribe}:                         "*api.EmailUnsubscribeEnvelope",
+		{"Email", EventTypeMessageResultUpdate}:                 "*api.EmailMessageResultUpdateEnvelope",
+		{"KakaoTalk Bizmessage", EventTypeMessageResultUpdate}:  "*api.KakaoTalkMessageResultUpdateEnvelope",
+		{"KakaoTalk Bizmessage", EventTypeTemplateStatusUpdate}: "*api.KakaoTalkTemplateStatusUpdateEnvelope",
+		{"SMS", EventTypeTemplateStatusUpdate}:                  "*api.Envelope", // an event of another product
+		{"Email", EventTypeConversionBlock}:                     "*api.Envelope",
+		{"RCS Bizmessage", EventTypeMessageResultUpdate}:        "*api.Envelope",
+		{"sms", EventTypeUnsubscribe}:                           "*api.Envelope", // names are case-sensitive
+		{"SMS", "NEW_EVENT"}:                                    "*api.Envelope",
+		{"SMS", ""}:                                             "*api.Envelope",
+		{}:                                                      "*api.Envelope",
+		{"SMS", "unsubscribe"}:                                  "*api.Envelope",
 	}
-	for event, want := range tests {
-		if got := fmt.Sprintf("%T", NewWebhook(event)); got != want {
-			t.Errorf("NewWebhook(%q) is %s, want %s", event, got, want)
+	for kind, want := range tests {
+		if got := fmt.Sprintf("%T", NewWebhook(kind)); got != want {
+			t.Errorf("NewWebhook(%v) is %s, want %s", kind, got, want)
 		}
 	}
 	// Each call makes a new value.
-	if NewWebhook(EventTypeUnsubscribe) == NewWebhook(EventTypeUnsubscribe) {
+	if NewWebhook(Kind{"SMS", EventTypeUnsubscribe}) == NewWebhook(Kind{"SMS", EventTypeUnsubscribe}) {
 		t.Error("NewWebhook returned the same value twice")
 	}
 }
 
-// TestEventsAreTheEnum: the registry's events are the values of EventType, in the spec's order.
-func TestEventsAreTheEnum(t *testing.T) {
-	want := []EventType{EventTypeUnsubscribe, EventTypeMessageResultUpdate, EventTypeConversionBlock, EventTypeInternationalDeliveryReceipt}
-	if got := Events(); !slices.Equal(got, want) {
-		t.Fatalf("Events() = %v, want %v", got, want)
-	}
-	for _, e := range Events() {
-		if !e.Valid() {
-			t.Errorf("%s is not a value of EventType", e)
+// TestKindsAreTheEnums: the registry's kinds are of the values of ProductName and EventType, each once, SMS's
+// in the order of EventType, and every event is some product's.
+func TestKindsAreTheEnums(t *testing.T) {
+	seen := map[Kind]bool{}
+	events := map[EventType]bool{}
+	var sms []EventType
+	for _, k := range Kinds() {
+		if !k.Product.Valid() || !k.Event.Valid() {
+			t.Errorf("%v is not of the values of ProductName and EventType", k)
 		}
+		if seen[k] {
+			t.Errorf("%v twice", k)
+		}
+		if KindOf(string(k.Product), k.Event) != k {
+			t.Errorf("%v is not in its first spelling", k)
+		}
+		seen[k], events[k.Event] = true, true
+		if k.Product == ProductNameSMS {
+			sms = append(sms, k.Event)
+		}
+	}
+	want := []EventType{EventTypeUnsubscribe, EventTypeMessageResultUpdate, EventTypeConversionBlock, EventTypeInternationalDeliveryReceipt}
+	if !slices.Equal(sms, want) {
+		t.Errorf("SMS's events are %v, want %v", sms, want)
+	}
+	for _, e := range []EventType{EventTypeUnsubscribe, EventTypeMessageResultUpdate, EventTypeConversionBlock, EventTypeInternationalDeliveryReceipt, EventTypeTemplateStatusUpdate} {
+		if !events[e] {
+			t.Errorf("no product sends %s", e)
+		}
+	}
+	if got := KindOf("Sms", EventTypeUnsubscribe); got != (Kind{ProductNameSMS, EventTypeUnsubscribe}) {
+		t.Errorf("KindOf(Sms) = %v", got)
+	}
+	if got := (Head{ProductName: "Sms", Event: EventTypeConversionBlock}).Kind(); got.String() != "SMS CONVERSION_BLOCK" {
+		t.Errorf("Head.Kind() = %v", got)
 	}
 }
 
 func TestSample(t *testing.T) {
-	for _, event := range Events() {
-		w, ok := Sample(event)
+	for _, kind := range Kinds() {
+		w, ok := Sample(kind)
 		if !ok {
-			t.Fatalf("no sample of %s", event)
+			t.Fatalf("no sample of %s", kind)
 		}
 		head := w.Head()
-		if head.Event != event || head.HooksId == "" || head.AppKey == "" || w.HookCount() == 0 || w.HookID(0) == "" {
-			t.Errorf("sample of %s: head %+v, %d hooks", event, head, w.HookCount())
+		if head.Kind() != kind || head.HooksId == "" || head.AppKey == "" || w.HookCount() == 0 || w.HookID(0) == "" {
+			t.Errorf("sample of %s: head %+v, %d hooks", kind, head, w.HookCount())
 		}
-		if fmt.Sprintf("%T", w) != fmt.Sprintf("%T", NewWebhook(event)) {
-			t.Errorf("sample of %s is a %T", event, w)
+		if fmt.Sprintf("%T", w) != fmt.Sprintf("%T", NewWebhook(kind)) {
+			t.Errorf("sample of %s is a %T", kind, w)
 		}
 		// Every call is a new copy.
-		again, _ := Sample(event)
+		again, _ := Sample(kind)
 		again.KeepHooks(func(int) bool { return false })
 		if again.HookCount() != 0 || w.HookCount() == 0 {
-			t.Errorf("sample of %s: dropping the hooks of one copy changed another", event)
+			t.Errorf("sample of %s: dropping the hooks of one copy changed another", kind)
 		}
 	}
-	if _, ok := Sample("NEW_EVENT"); ok {
-		t.Error("a sample of an unknown event")
+	for _, kind := range []Kind{{"SMS", "NEW_EVENT"}, {"SMS", EventTypeTemplateStatusUpdate}, {"RCS Bizmessage", EventTypeMessageResultUpdate}} {
+		if _, ok := Sample(kind); ok {
+			t.Errorf("a sample of %v, a kind the contract does not have", kind)
+		}
 	}
 }
 

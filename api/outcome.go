@@ -23,8 +23,9 @@ const (
 
 // Code is one entry of the result-code catalogue (result-codes.json).
 type Code struct {
-	// Kind is "receive" (a resultCode of MESSAGE_RESULT_UPDATE), "dlr-status" (a dlrStatus of
-	// INTERNATIONAL_DELIVERY_RECEIPT) or "dlr-error" (its errorCode).
+	// Kind is "receive" (a resultCode of SMS MESSAGE_RESULT_UPDATE), "dlr-status" (a dlrStatus of
+	// INTERNATIONAL_DELIVERY_RECEIPT), "dlr-error" (its errorCode), "mail-status" (a mailStatusCode of Email's
+	// result update) or "kakaotalk-result" (a resultCode of KakaoTalk Bizmessage's MESSAGE_RESULT_UPDATE).
 	Kind string
 	// Code is the value as the webhook sends it: "1000", "E915", "DELIVERED", "3".
 	Code string
@@ -60,6 +61,45 @@ func DlrStatusCode(status DlrStatus) (Code, bool) {
 func DlrErrorCode(code string) (Code, bool) {
 	c, ok := dlrErrorCodes[code]
 	return c, ok
+}
+
+// MailStatusCode returns the mail status code code, the mailStatusCode of an Email result update ("SST2"). It
+// returns the zero Code and false for a code the catalogue does not list.
+func MailStatusCode(code string) (Code, bool) {
+	c, ok := mailStatusCodes[code]
+	return c, ok
+}
+
+// KakaoTalkResultCode returns KakaoTalk Bizmessage's result code code, the resultCode of its
+// MESSAGE_RESULT_UPDATE ("MRC01"). The vendor's webhook page documents only a few: it returns the zero Code and
+// false for the others.
+func KakaoTalkResultCode(code string) (Code, bool) {
+	c, ok := kakaoTalkResultCodes[code]
+	return c, ok
+}
+
+// Outcome derives the outcome of the mail from mailStatusCode: a code of the catalogue decides (SST2 is
+// OutcomeDelivered; SST3, the unsubscribed SST5 and SST4, SST7 and SST8 are OutcomeFailed); no code, or one the
+// catalogue does not list, is OutcomeUnknown.
+func (h *EmailMessageResultUpdateHook) Outcome() Outcome {
+	if h.MailStatusCode != nil {
+		if c, ok := MailStatusCode(string(*h.MailStatusCode)); ok {
+			return c.Outcome
+		}
+	}
+	return OutcomeUnknown
+}
+
+// Outcome derives the outcome of the KakaoTalk message from resultCode: a code of the catalogue decides
+// (MRC01 is OutcomeDelivered, MRC02 OutcomeFailed); no code, or one the catalogue does not list, is
+// OutcomeUnknown.
+func (h *KakaoTalkMessageResultUpdateHook) Outcome() Outcome {
+	if h.ResultCode != nil {
+		if c, ok := KakaoTalkResultCode(*h.ResultCode); ok {
+			return c.Outcome
+		}
+	}
+	return OutcomeUnknown
 }
 
 // Outcome derives the outcome of the message from resultCode and messageStatus. The result code is the final

@@ -156,6 +156,15 @@ func TestEveryCodeGivesItsOutcome(t *testing.T) {
 					t.Errorf("errorCode %s with dlrStatus %q: %q, want %q", row.Code, status, got, want)
 				}
 			}
+		case "mail-status":
+			code := EmailMessageResultUpdateHookMailStatusCode(row.Code)
+			if got := (&EmailMessageResultUpdateHook{MailStatusCode: &code}).Outcome(); got != want {
+				t.Errorf("mailStatusCode %s: %q, want %q", row.Code, got, want)
+			}
+		case "kakaotalk-result":
+			if got := (&KakaoTalkMessageResultUpdateHook{ResultCode: ptr(row.Code)}).Outcome(); got != want {
+				t.Errorf("KakaoTalk resultCode %s: %q, want %q", row.Code, got, want)
+			}
 		default:
 			t.Errorf("unknown kind %q", row.Kind)
 		}
@@ -183,7 +192,7 @@ func TestEveryStatusHasAnOutcome(t *testing.T) {
 // TestSamplesOutcome: the contract's documented deliveries read as the vendor means them.
 func TestSamplesOutcome(t *testing.T) {
 	t.Parallel()
-	w, ok := Sample(EventTypeMessageResultUpdate)
+	w, ok := Sample(Kind{ProductNameSMS, EventTypeMessageResultUpdate})
 	if !ok {
 		t.Fatal("no sample of MESSAGE_RESULT_UPDATE")
 	}
@@ -194,7 +203,7 @@ func TestSamplesOutcome(t *testing.T) {
 	if got := mru.Hooks[0].Outcome(); got != OutcomeDelivered {
 		t.Errorf("the MESSAGE_RESULT_UPDATE sample (COMPLETED, 1000): %q", got)
 	}
-	w, ok = Sample(EventTypeInternationalDeliveryReceipt)
+	w, ok = Sample(Kind{ProductNameSMS, EventTypeInternationalDeliveryReceipt})
 	if !ok {
 		t.Fatal("no sample of INTERNATIONAL_DELIVERY_RECEIPT")
 	}
@@ -204,6 +213,50 @@ func TestSamplesOutcome(t *testing.T) {
 	}
 	if got := dlr.Hooks[0].Outcome(); got != OutcomePending {
 		t.Errorf("the INTERNATIONAL_DELIVERY_RECEIPT sample (ACCEPTED, 0): %q", got)
+	}
+	w, _ = Sample(Kind{ProductNameEmail, EventTypeMessageResultUpdate})
+	if got := w.(*EmailMessageResultUpdateEnvelope).Hooks[0].Outcome(); got != OutcomeDelivered {
+		t.Errorf("the Email result sample (SST2): %q", got)
+	}
+	w, _ = Sample(Kind{ProductNameKakaoTalkBizmessage, EventTypeMessageResultUpdate})
+	if got := w.(*KakaoTalkMessageResultUpdateEnvelope).Hooks[0].Outcome(); got != OutcomeDelivered {
+		t.Errorf("the KakaoTalk result sample (MRC01): %q", got)
+	}
+}
+
+// TestFamilyOutcomes: Email's mail status codes and KakaoTalk Bizmessage's result codes decide as the catalogue
+// says; codes it does not list, and no code, are unknown.
+func TestFamilyOutcomes(t *testing.T) {
+	t.Parallel()
+	mail := func(code EmailMessageResultUpdateHookMailStatusCode) Outcome {
+		return (&EmailMessageResultUpdateHook{MailStatusCode: &code}).Outcome()
+	}
+	for code, want := range map[EmailMessageResultUpdateHookMailStatusCode]Outcome{
+		"SST2": OutcomeDelivered, "SST3": OutcomeFailed, "SST4": OutcomeFailed, "SST5": OutcomeFailed,
+		"SST7": OutcomeFailed, "SST8": OutcomeFailed, "SST9": OutcomeUnknown, "": OutcomeUnknown, "sst2": OutcomeUnknown,
+	} {
+		if got := mail(code); got != want {
+			t.Errorf("mailStatusCode %q: %q, want %q", code, got, want)
+		}
+	}
+	if got := (&EmailMessageResultUpdateHook{}).Outcome(); got != OutcomeUnknown {
+		t.Errorf("no mailStatusCode: %q", got)
+	}
+	kakao := func(code string) Outcome { return (&KakaoTalkMessageResultUpdateHook{ResultCode: &code}).Outcome() }
+	for code, want := range map[string]Outcome{"MRC01": OutcomeDelivered, "MRC02": OutcomeFailed, "MRC03": OutcomeUnknown, "1000": OutcomeUnknown} {
+		if got := kakao(code); got != want {
+			t.Errorf("KakaoTalk resultCode %q: %q, want %q", code, got, want)
+		}
+	}
+	if got := (&KakaoTalkMessageResultUpdateHook{}).Outcome(); got != OutcomeUnknown {
+		t.Errorf("no KakaoTalk resultCode: %q", got)
+	}
+	// Each kind's codes are its own: an SMS code is no KakaoTalk code, and the reverse.
+	if _, ok := ResultCode("MRC01"); ok {
+		t.Error("MRC01 is listed as an SMS receive result code")
+	}
+	if _, ok := KakaoTalkResultCode("1000"); ok {
+		t.Error("1000 is listed as a KakaoTalk result code")
 	}
 }
 

@@ -31,10 +31,24 @@ const secret = "bench-secret"
 
 var sizes = []int{1, 10, 100, 1000}
 
-// payload is a delivery of n hooks of event, each with its own hookId.
+// smsEvents are the events of SMS, the product the benchmarks measure: the other products' hooks go through
+// the same code.
+func smsEvents() []api.EventType {
+	var events []api.EventType
+	for _, k := range api.Kinds() {
+		if k.Product == api.ProductNameSMS {
+			events = append(events, k.Event)
+		}
+	}
+	return events
+}
+
+func sms(event api.EventType) api.Kind { return api.Kind{Product: api.ProductNameSMS, Event: event} }
+
+// payload is a delivery of n hooks of SMS's event, each with its own hookId.
 func payload(tb testing.TB, event api.EventType, n int) []byte {
 	tb.Helper()
-	sample, ok := api.Sample(event)
+	sample, ok := api.Sample(sms(event))
 	if !ok {
 		tb.Fatalf("openapi.yaml has no example of %s", event)
 	}
@@ -63,7 +77,7 @@ func payload(tb testing.TB, event api.EventType, n int) []byte {
 
 // floor decodes into the generated type of the event, nothing checked.
 func floor(event api.EventType) func([]byte) error {
-	return func(b []byte) error { return json.Unmarshal(b, api.NewWebhook(event)) }
+	return func(b []byte) error { return json.Unmarshal(b, api.NewWebhook(sms(event))) }
 }
 
 // --- smshook ---------------------------------------------------------------------------------------------
@@ -154,7 +168,7 @@ func libopenapiHandler(tb testing.TB) http.Handler {
 
 type ogenImpl struct{}
 
-func (ogenImpl) ReceiveWebhook(context.Context, ogenapi.Delivery) (ogenapi.ReceiveWebhookRes, error) {
+func (ogenImpl) ReceiveWebhook(context.Context, ogenapi.SmsDelivery) (ogenapi.ReceiveWebhookRes, error) {
 	return &ogenapi.ReceiveWebhookOK{}, nil
 }
 
@@ -238,10 +252,10 @@ func newRequest(body []byte) (*http.Request, *rewindable) {
 // TestPeersAcceptThePayloads makes sure every contender answers 200 to every payload and rejects a bad
 // signature and an invalid body, so that the benchmark compares servers doing the same work.
 func TestPeersAcceptThePayloads(t *testing.T) {
-	for _, event := range api.Events() {
+	for _, event := range smsEvents() {
 		for _, n := range []int{1, 10} {
 			body := payload(t, event, n)
-			invalid := bytes.Replace(body, []byte(`"hookId"`), []byte(`"hook_id"`), 1)
+			invalid := bytes.ReplaceAll(body, []byte(`"hookId"`), []byte(`"hook_id"`)) // every hook: one alone is a partial batch, accepted
 			for _, im := range impls {
 				h := im.handler(t)
 				req, reader := newRequest(body)
@@ -266,7 +280,7 @@ func TestPeersAcceptThePayloads(t *testing.T) {
 
 // BenchmarkReceive runs every contender on every event and size: ns/op, B/op, allocs/op.
 func BenchmarkReceive(b *testing.B) {
-	for _, event := range api.Events() {
+	for _, event := range smsEvents() {
 		for _, n := range sizes {
 			body := payload(b, event, n)
 			b.Run(fmt.Sprintf("event=%s/hooks=%d/impl=floor", event, n), func(b *testing.B) {

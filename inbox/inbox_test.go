@@ -224,8 +224,12 @@ func TestAcknowledgedDeliveriesReachTheApp(t *testing.T) {
 		smshooktest.Sample[*api.MessageResultUpdateEnvelope](),
 		smshooktest.Sample[*api.ConversionBlockEnvelope](),
 		smshooktest.Sample[*api.InternationalDeliveryReceiptEnvelope](),
+		smshooktest.Sample[*api.EmailUnsubscribeEnvelope](),
+		smshooktest.Sample[*api.EmailMessageResultUpdateEnvelope](),
+		smshooktest.Sample[*api.KakaoTalkMessageResultUpdateEnvelope](),
+		smshooktest.Sample[*api.KakaoTalkTemplateStatusUpdateEnvelope](),
 	}
-	require.Len(t, samples, len(api.Events()), "a sample of every event")
+	require.Len(t, samples, len(api.Kinds()), "a sample of every kind")
 	sent := map[string]api.Webhook{} // hooksId → envelope
 	var hookIDs []string
 	for _, w := range samples {

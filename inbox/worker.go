@@ -92,10 +92,17 @@ func (w *worker) call(ctx context.Context, app *smshook.Handler, job *river.Job[
 	return app.Handle(ctx, d)
 }
 
-// decode returns the stored envelope of event, of the type api.NewWebhook gives, as validate.Body gave it: the
-// numbers of an untyped hook (an event the contract does not know) are json.Number, as the handler's are.
+// decode returns the stored envelope of event, of the type api.NewWebhook gives for its product and event, as
+// validate.Body gave it: the numbers of an untyped hook (a kind the contract does not know) are json.Number, as
+// the handler's are.
 func decode(event string, body []byte) (api.Webhook, error) {
-	w := api.NewWebhook(api.EventType(event))
+	var head struct {
+		ProductName string `json:"productName"`
+	}
+	if err := json.Unmarshal(body, &head); err != nil {
+		return nil, err
+	}
+	w := api.NewWebhook(api.KindOf(head.ProductName, api.EventType(event)))
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := dec.Decode(w); err != nil {

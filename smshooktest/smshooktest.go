@@ -16,16 +16,17 @@ import (
 	"github.com/smshook/smshook/internal/sender"
 )
 
-// Sample returns the documented delivery of the event of E, openapi.yaml's example, with a new hooksId and a
+// Sample returns the documented delivery of the kind of E (its product and event), openapi.yaml's example, with a new hooksId and a
 // new hookId for each hook, as a new delivery of new events would have: posting it twice is a redelivery,
 // posting two samples is two deliveries. E is a pointer to an envelope type of package api, such as
-// *api.MessageResultUpdateEnvelope; Sample panics for *api.Envelope, which has no example.
+// *api.MessageResultUpdateEnvelope or *api.EmailUnsubscribeEnvelope; Sample panics for *api.Envelope, which has
+// no example.
 func Sample[E api.Webhook]() E {
-	for _, event := range api.Events() {
-		if reflect.TypeOf(api.NewWebhook(event)) != reflect.TypeFor[E]() {
+	for _, kind := range api.Kinds() {
+		if reflect.TypeOf(api.NewWebhook(kind)) != reflect.TypeFor[E]() {
 			continue
 		}
-		w, _ := api.Sample(event)
+		w, _ := api.Sample(kind)
 		fresh(w)
 		return w.(E)
 	}

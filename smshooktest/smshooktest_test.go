@@ -35,29 +35,43 @@ const (
 // idPattern is the shape of NHN Cloud's hooksId and hookId: yyyyMMddHHmmss and 11 more characters.
 var idPattern = regexp.MustCompile(`^[0-9]{14}[A-Za-z0-9]{11}$`)
 
-// sampleCase is Sample for one event, behind the interface so that one table covers them all.
+// sampleCase is Sample for one kind, behind the interface so that one table covers them all.
 type sampleCase struct {
-	event  api.EventType
+	kind   api.Kind
 	sample func() api.Webhook
 }
 
 var sampleCases = []sampleCase{
-	{api.EventTypeUnsubscribe, func() api.Webhook { return smshooktest.Sample[*api.UnsubscribeEnvelope]() }},
-	{api.EventTypeMessageResultUpdate, func() api.Webhook { return smshooktest.Sample[*api.MessageResultUpdateEnvelope]() }},
-	{api.EventTypeConversionBlock, func() api.Webhook { return smshooktest.Sample[*api.ConversionBlockEnvelope]() }},
-	{api.EventTypeInternationalDeliveryReceipt, func() api.Webhook {
+	{api.Kind{Product: "SMS", Event: api.EventTypeUnsubscribe}, func() api.Webhook { return smshooktest.Sample[*api.UnsubscribeEnvelope]() }},
+	{api.Kind{Product: "SMS", Event: api.EventTypeMessageResultUpdate}, func() api.Webhook {
+		return smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
+	}},
+	{api.Kind{Product: "SMS", Event: api.EventTypeConversionBlock}, func() api.Webhook { return smshooktest.Sample[*api.ConversionBlockEnvelope]() }},
+	{api.Kind{Product: "SMS", Event: api.EventTypeInternationalDeliveryReceipt}, func() api.Webhook {
 		return smshooktest.Sample[*api.InternationalDeliveryReceiptEnvelope]()
+	}},
+	{api.Kind{Product: "Email", Event: api.EventTypeUnsubscribe}, func() api.Webhook {
+		return smshooktest.Sample[*api.EmailUnsubscribeEnvelope]()
+	}},
+	{api.Kind{Product: "Email", Event: api.EventTypeMessageResultUpdate}, func() api.Webhook {
+		return smshooktest.Sample[*api.EmailMessageResultUpdateEnvelope]()
+	}},
+	{api.Kind{Product: "KakaoTalk Bizmessage", Event: api.EventTypeMessageResultUpdate}, func() api.Webhook {
+		return smshooktest.Sample[*api.KakaoTalkMessageResultUpdateEnvelope]()
+	}},
+	{api.Kind{Product: "KakaoTalk Bizmessage", Event: api.EventTypeTemplateStatusUpdate}, func() api.Webhook {
+		return smshooktest.Sample[*api.KakaoTalkTemplateStatusUpdateEnvelope]()
 	}},
 }
 
-// TestEveryEventHasASampleCase keeps the tables below complete: a new event of the contract needs its case.
-func TestEveryEventHasASampleCase(t *testing.T) {
+// TestEveryKindHasASampleCase keeps the tables below complete: a new kind of the contract needs its case.
+func TestEveryKindHasASampleCase(t *testing.T) {
 	t.Parallel()
-	var events []api.EventType
+	var kinds []api.Kind
 	for _, c := range sampleCases {
-		events = append(events, c.event)
+		kinds = append(kinds, c.kind)
 	}
-	require.Equal(t, api.Events(), events)
+	require.Equal(t, api.Kinds(), kinds)
 }
 
 // newHandler returns smshook.NewHandler over h, logging nowhere, with opts (the test secret when none).
@@ -80,11 +94,11 @@ func hookIDs(w api.Webhook) []string {
 	return ids
 }
 
-// documented returns openapi.yaml's example of event.
-func documented(tb testing.TB, event api.EventType) api.Webhook {
+// documented returns openapi.yaml's example of kind.
+func documented(tb testing.TB, kind api.Kind) api.Webhook {
 	tb.Helper()
-	w, ok := api.Sample(event)
-	require.True(tb, ok, "openapi.yaml has no example of %s", event)
+	w, ok := api.Sample(kind)
+	require.True(tb, ok, "openapi.yaml has no example of %s", kind)
 	return w
 }
 
@@ -121,11 +135,11 @@ func problemOf(tb testing.TB, w *httptest.ResponseRecorder) api.Problem {
 func TestSampleIsTheDocumentedDeliveryWithNewIDs(t *testing.T) {
 	t.Parallel()
 	for _, c := range sampleCases {
-		t.Run(string(c.event), func(t *testing.T) {
+		t.Run(c.kind.String(), func(t *testing.T) {
 			t.Parallel()
-			doc, got := documented(t, c.event), c.sample()
+			doc, got := documented(t, c.kind), c.sample()
 			require.IsType(t, doc, got)
-			require.Equal(t, c.event, got.Head().Event)
+			require.Equal(t, c.kind, got.Head().Kind())
 			require.Equal(t, withoutIDs(t, doc), withoutIDs(t, got), "only the ids differ")
 
 			require.Regexp(t, idPattern, got.Head().HooksId)
@@ -143,7 +157,7 @@ func TestSampleIsTheDocumentedDeliveryWithNewIDs(t *testing.T) {
 func TestSampleIsValid(t *testing.T) {
 	t.Parallel()
 	for _, c := range sampleCases {
-		t.Run(string(c.event), func(t *testing.T) {
+		t.Run(c.kind.String(), func(t *testing.T) {
 			t.Parallel()
 			got := c.sample()
 			for _, p := range []validate.Profile{validate.Strict, validate.Compatible} {
@@ -160,7 +174,7 @@ func TestSampleIsValid(t *testing.T) {
 func TestSampleIsNewOnEachCall(t *testing.T) {
 	t.Parallel()
 	for _, c := range sampleCases {
-		t.Run(string(c.event), func(t *testing.T) {
+		t.Run(c.kind.String(), func(t *testing.T) {
 			t.Parallel()
 			a, b := c.sample(), c.sample()
 			require.NotSame(t, a, b)
@@ -190,7 +204,7 @@ func TestSampleSharesNoMemory(t *testing.T) {
 	require.Equal(t, "1000", *b.Hooks[0].ResultCode)
 	require.Equal(t, api.MessageStatusCompleted, *b.Hooks[0].MessageStatus)
 	require.NotEqual(t, "changed", b.Hooks[0].SelfHref())
-	require.Equal(t, documented(t, api.EventTypeMessageResultUpdate).(*api.MessageResultUpdateEnvelope).Hooks[0].SelfHref(),
+	require.Equal(t, documented(t, api.Kind{Product: api.ProductNameSMS, Event: api.EventTypeMessageResultUpdate}).(*api.MessageResultUpdateEnvelope).Hooks[0].SelfHref(),
 		b.Hooks[0].SelfHref())
 }
 
@@ -225,7 +239,7 @@ func TestSampleIDs(t *testing.T) {
 func TestSampleRedeliveryIsDeduplicated(t *testing.T) {
 	t.Parallel()
 	for _, c := range sampleCases {
-		t.Run(string(c.event), func(t *testing.T) {
+		t.Run(c.kind.String(), func(t *testing.T) {
 			t.Parallel()
 			var rec smshooktest.Recorder
 			h := newHandler(t, rec.Handler())
@@ -247,7 +261,7 @@ func TestSampleRedeliveryIsDeduplicated(t *testing.T) {
 func TestNewRequest(t *testing.T) {
 	t.Parallel()
 	for _, c := range sampleCases {
-		t.Run(string(c.event), func(t *testing.T) {
+		t.Run(c.kind.String(), func(t *testing.T) {
 			t.Parallel()
 			s := c.sample()
 			r := smshooktest.NewRequest(t, s, testSecret)
@@ -312,7 +326,7 @@ func TestNewRequestSignature(t *testing.T) {
 
 func TestNewRequestSendsRawBodiesAsTheyAre(t *testing.T) {
 	t.Parallel()
-	doc := documented(t, api.EventTypeConversionBlock)
+	doc := documented(t, api.Kind{Product: api.ProductNameSMS, Event: api.EventTypeConversionBlock})
 	// Indented, so that a body re-encoded on the way would differ.
 	var indented bytes.Buffer
 	require.NoError(t, json.Indent(&indented, mustMarshal(t, doc), "", "  "))
@@ -451,7 +465,7 @@ func TestPostAnswers(t *testing.T) {
 		},
 		{
 			name: "accepted as raw JSON", secret: testSecret,
-			delivery:   json.RawMessage(mustMarshal(t, documented(t, api.EventTypeInternationalDeliveryReceipt))),
+			delivery:   json.RawMessage(mustMarshal(t, documented(t, api.Kind{Product: api.ProductNameSMS, Event: api.EventTypeInternationalDeliveryReceipt}))),
 			wantStatus: http.StatusOK,
 		},
 		{

@@ -372,12 +372,12 @@ func agreeCorpus(tb testing.TB) []agreeBody {
 	for _, name := range names {
 		corpus = append(corpus, agreeBody{name: "vendor " + name, body: fixtures.Read(name)})
 	}
-	for _, event := range api.Events() {
-		sample, ok := api.Sample(event)
-		require.True(tb, ok, "no sample of %s", event)
+	for _, kind := range api.Kinds() {
+		sample, ok := api.Sample(kind)
+		require.True(tb, ok, "no sample of %s", kind)
 		b, err := json.Marshal(sample)
 		require.NoError(tb, err)
-		corpus = append(corpus, agreeBody{name: "example " + string(event), body: b, want: kinAccepts})
+		corpus = append(corpus, agreeBody{name: "example " + kind.String(), body: b, want: kinAccepts})
 	}
 	return append(corpus, agreeHandWritten(tb)...)
 }
@@ -460,8 +460,9 @@ func agreeJudge(tb testing.TB, tc agreeBody) string {
 	var raw any
 	require.NoError(tb, json.Unmarshal(tc.body, &raw))
 	obj, _ := raw.(map[string]any)
-	event, _ := obj["event"].(string) // the validator dispatches on the exact key "event" too
-	decoded := api.NewWebhook(api.EventType(event))
+	event, _ := obj["event"].(string) // the validator dispatches on the exact keys "productName" and "event" too
+	product, _ := obj["productName"].(string)
+	decoded := api.NewWebhook(api.KindOf(product, api.EventType(event)))
 	if json.Unmarshal(tc.body, decoded) != nil {
 		require.Error(tb, kinErr, "kin-openapi accepted a body that encoding/json cannot decode into %T", decoded)
 		return agreeUndecodable

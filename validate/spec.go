@@ -13,11 +13,11 @@ import (
 	"github.com/smshook/smshook/internal/decode"
 )
 
-// contract is what the validator takes from openapi.yaml: the envelope schema of each event and the
-// generic envelope for events it does not know.
+// contract is what the validator takes from openapi.yaml: the envelope schema of each kind (a product's
+// event) and the generic envelope for the kinds it does not know.
 type contract struct {
-	envelopes map[api.EventType]*openapi3.Schema
-	products  map[api.EventType]map[string]bool // the productName values of each envelope
+	envelopes map[api.Kind]*openapi3.Schema
+	events    map[api.ProductName]string // the events of each product, as a reason lists them
 	generic   *openapi3.Schema
 }
 
@@ -48,44 +48,43 @@ func readContract() (*contract, error) {
 		}
 		return ref.Value, nil
 	}
-	// Each event's envelope schema, by the discriminator of the request body, as the registry (api.Events) was
-	// generated from it.
+	// Each kind's envelope schema, by the discriminators of the request body (productName, then event), as the
+	// registry (api.Kinds) was generated from them.
 	delivery, err := schema("Delivery")
 	if err != nil {
 		return nil, err
 	}
 	c := &contract{
-		envelopes: make(map[api.EventType]*openapi3.Schema, len(api.Events())),
-		products:  make(map[api.EventType]map[string]bool, len(api.Events())),
+		envelopes: make(map[api.Kind]*openapi3.Schema, len(api.Kinds())),
+		events:    map[api.ProductName]string{},
 	}
-	for _, event := range api.Events() {
-		ref, ok := delivery.Discriminator.Mapping[string(event)]
+	for _, kind := range api.Kinds() {
+		ref, ok := delivery.Discriminator.Mapping[string(kind.Product)]
 		if !ok {
-			return nil, fmt.Errorf("validate: the embedded openapi.yaml maps no schema to event %s", event)
+			return nil, fmt.Errorf("validate: the embedded openapi.yaml maps no schema to product %s", kind.Product)
 		}
-		envelope, err := schema(ref.Ref[strings.LastIndexByte(ref.Ref, '/')+1:])
+		product, err := schema(schemaName(ref.Ref))
 		if err != nil {
 			return nil, err
 		}
-		c.envelopes[event] = envelope
-		// Other products send the same event names with other hooks: the envelope's productName says whose
-		// event it is.
-		product := envelope.Properties["productName"]
-		if product == nil || product.Value == nil || len(product.Value.Enum) == 0 {
-			return nil, fmt.Errorf("validate: the embedded openapi.yaml lists no productName of event %s", event)
+		if ref, ok = product.Discriminator.Mapping[string(kind.Event)]; product.Discriminator == nil || !ok {
+			return nil, fmt.Errorf("validate: the embedded openapi.yaml maps no schema to %s", kind)
 		}
-		c.products[event] = map[string]bool{}
-		for _, name := range product.Value.Enum {
-			if name, ok := name.(string); ok {
-				c.products[event][name] = true
-			}
+		if c.envelopes[kind], err = schema(schemaName(ref.Ref)); err != nil {
+			return nil, err
 		}
+		c.events[kind.Product] += fmt.Sprintf("%q,", kind.Event)
+	}
+	for product, events := range c.events {
+		c.events[product] = "[" + strings.TrimSuffix(events, ",") + "]"
 	}
 	if c.generic, err = schema("Envelope"); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
+
+func schemaName(ref string) string { return ref[strings.LastIndexByte(ref, '/')+1:] }
 
 // visitOptions are the kin-openapi settings of every validation. Details stay out of messages (they would
 // repeat values). date-time is checked by decode.ParseDateTime, the reader the binder uses, instead of kin-openapi's

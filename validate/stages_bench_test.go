@@ -19,7 +19,7 @@ func BenchmarkStages(b *testing.B) {
 		b.Fatal(err)
 	}
 	hook := env["hooks"].([]any)[0]
-	schema := loadContract().envelopes[api.EventTypeMessageResultUpdate]
+	schema := loadContract().envelopes[api.Kind{Product: api.ProductNameSMS, Event: api.EventTypeMessageResultUpdate}]
 	for _, n := range []int{1, 100} {
 		hooks := make([]any, n)
 		for i := range hooks {

@@ -4,9 +4,9 @@
 //
 //	w, drift, err := validate.Body(body, validate.Compatible)
 //
-// A body is parsed once; the value kin-openapi validated is then bound into the generated type of its event
-// (package api) without a second parse. Validation dispatches on the envelope's "event" and checks the body
-// against that event's own envelope schema. Violations carry a JSON pointer and a reason, never the offending
+// A body is parsed once; the value kin-openapi validated is then bound into the generated type of its kind
+// (package api) without a second parse. Validation dispatches on the envelope's "productName" and "event" and
+// checks the body against that kind's own envelope schema. Violations carry a JSON pointer and a reason, never the offending
 // value.
 //
 // Rules beyond what kin-openapi checks, so that the validator and the typed decoder never disagree: integers
@@ -31,17 +31,18 @@ import (
 type Profile int
 
 const (
-	// Strict rejects every violation, including an unknown event and an unknown enum value.
+	// Strict rejects every violation, including an unknown product or event and an unknown enum value.
 	Strict Profile = iota
-	// Compatible reports an unknown event or an unknown enum value, a non-empty string, as drift and accepts
-	// the body; every other rule stays in force. A delivery of an unknown event, or of an event of another
-	// product (its productName is not one of the event's envelope), is an *api.Envelope.
+	// Compatible reports an unknown product, an unknown event (or one its product does not send) or an unknown
+	// enum value, a non-empty string, as drift and accepts the body; every other rule stays in force. A
+	// delivery of a kind the contract does not know is an *api.Envelope.
 	Compatible
 )
 
 // Body validates a raw body, as read from a request, a queue or a file, against openapi.yaml. It returns the
-// typed delivery: a pointer to the envelope type of its event, such as *api.MessageResultUpdateEnvelope, or
-// under Compatible an *api.Envelope for an event the contract does not know. Under Compatible it also returns
+// typed delivery: a pointer to the envelope type of its kind (its product and event), such as
+// *api.MessageResultUpdateEnvelope or *api.KakaoTalkMessageResultUpdateEnvelope, or under Compatible an
+// *api.Envelope for a kind the contract does not know. Under Compatible it also returns
 // the drift: what it accepted that Strict would reject. A body that is not JSON, or not a valid delivery, is an
 // *Error wrapping ErrMalformed or ErrInvalid that lists every violation. The delivery keeps no reference to
 // body. Body is safe for concurrent use.
@@ -68,22 +69,33 @@ func check(body string, profile Profile) (api.Webhook, []Violation, error) {
 	event, _ := obj["event"].(string)
 	product, _ := obj["productName"].(string)
 	var violations, drift []Violation
-	schema, known := c.envelopes[api.EventType(event)]
-	if known && !c.products[api.EventType(event)][product] && profile == Compatible && product != "" {
-		// Another product's delivery of an event of the same name: its hooks are not this event's. Under
-		// Strict the envelope's productName rejects it.
-		known = false
-		drift = append(drift, Violation{Pointer: "/productName", Reason: "not a product of this contract: the delivery is accepted untyped"})
+	kind := api.KindOf(product, api.EventType(event))
+	if sms := (api.Kind{Product: api.ProductNameSMS, Event: kind.Event}); product == "" && c.envelopes[sms] != nil {
+		// No product to say whose event it is: the body breaks the contract at /productName anyway, and is checked
+		// as SMS's, the product that sends most, so that its hooks' violations are listed too.
+		kind = sms
 	}
+	schema, known := c.envelopes[kind]
 	if !known {
 		schema = c.generic
+		// A product of the contract with an event that another product sends (an SMS TEMPLATE_STATUS_UPDATE):
+		// the generic envelope takes every product and every event, so the pair is checked here. An unknown
+		// product or event breaks the generic envelope's enums.
+		if events, ours := c.events[kind.Product]; ours && kind.Event.Valid() {
+			v := Violation{Pointer: "/event", Reason: "value is not one of the events of product " + string(kind.Product) + " " + events}
+			if profile == Compatible {
+				drift = append(drift, v)
+			} else {
+				violations = append(violations, v)
+			}
+		}
 	}
 	if err := schema.VisitJSON(doc, visitOptions...); err != nil {
 		violations, drift = classify(err, profile, violations, drift)
 	}
 	var w api.Webhook = new(api.Envelope)
 	if known {
-		w = api.NewWebhook(api.EventType(event))
+		w = api.NewWebhook(kind)
 	}
 	// Bind even when the schema failed, so that every violation is listed, those only the Go types see too.
 	for _, v := range decode.Bind(w, obj) {

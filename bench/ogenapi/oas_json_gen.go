@@ -23,18 +23,6 @@ func (s *ConversionBlockEnvelope) Encode(e *jx.Encoder) {
 // encodeFields encodes fields.
 func (s *ConversionBlockEnvelope) encodeFields(e *jx.Encoder) {
 	{
-		e.FieldStart("hooksId")
-		e.Str(s.HooksId)
-	}
-	{
-		e.FieldStart("webhookConfigId")
-		e.Str(s.WebhookConfigId)
-	}
-	{
-		e.FieldStart("productName")
-		s.ProductName.Encode(e)
-	}
-	{
 		e.FieldStart("appKey")
 		e.Str(s.AppKey)
 	}
@@ -50,15 +38,27 @@ func (s *ConversionBlockEnvelope) encodeFields(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
+	{
+		e.FieldStart("hooksId")
+		e.Str(s.HooksId)
+	}
+	{
+		e.FieldStart("productName")
+		s.ProductName.Encode(e)
+	}
+	{
+		e.FieldStart("webhookConfigId")
+		e.Str(s.WebhookConfigId)
+	}
 }
 
 var jsonFieldsNameOfConversionBlockEnvelope = [6]string{
-	0: "hooksId",
-	1: "webhookConfigId",
-	2: "productName",
-	3: "appKey",
-	4: "event",
-	5: "hooks",
+	0: "appKey",
+	1: "event",
+	2: "hooks",
+	3: "hooksId",
+	4: "productName",
+	5: "webhookConfigId",
 }
 
 // Decode decodes ConversionBlockEnvelope from json.
@@ -70,42 +70,8 @@ func (s *ConversionBlockEnvelope) Decode(d *jx.Decoder) error {
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
-		case "hooksId":
-			requiredBitSet[0] |= 1 << 0
-			if err := func() error {
-				v, err := d.Str()
-				s.HooksId = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"hooksId\"")
-			}
-		case "webhookConfigId":
-			requiredBitSet[0] |= 1 << 1
-			if err := func() error {
-				v, err := d.Str()
-				s.WebhookConfigId = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"webhookConfigId\"")
-			}
-		case "productName":
-			requiredBitSet[0] |= 1 << 2
-			if err := func() error {
-				if err := s.ProductName.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"productName\"")
-			}
 		case "appKey":
-			requiredBitSet[0] |= 1 << 3
+			requiredBitSet[0] |= 1 << 0
 			if err := func() error {
 				v, err := d.Str()
 				s.AppKey = string(v)
@@ -117,7 +83,7 @@ func (s *ConversionBlockEnvelope) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"appKey\"")
 			}
 		case "event":
-			requiredBitSet[0] |= 1 << 4
+			requiredBitSet[0] |= 1 << 1
 			if err := func() error {
 				if err := s.Event.Decode(d); err != nil {
 					return err
@@ -127,7 +93,7 @@ func (s *ConversionBlockEnvelope) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"event\"")
 			}
 		case "hooks":
-			requiredBitSet[0] |= 1 << 5
+			requiredBitSet[0] |= 1 << 2
 			if err := func() error {
 				s.Hooks = make([]ConversionBlockHook, 0)
 				if err := d.Arr(func(d *jx.Decoder) error {
@@ -143,6 +109,40 @@ func (s *ConversionBlockEnvelope) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"hooks\"")
+			}
+		case "hooksId":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				v, err := d.Str()
+				s.HooksId = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"hooksId\"")
+			}
+		case "productName":
+			requiredBitSet[0] |= 1 << 4
+			if err := func() error {
+				if err := s.ProductName.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"productName\"")
+			}
+		case "webhookConfigId":
+			requiredBitSet[0] |= 1 << 5
+			if err := func() error {
+				v, err := d.Str()
+				s.WebhookConfigId = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"webhookConfigId\"")
 			}
 		default:
 			return d.Skip()
@@ -288,25 +288,25 @@ func (s *ConversionBlockHook) Encode(e *jx.Encoder) {
 // encodeFields encodes fields.
 func (s *ConversionBlockHook) encodeFields(e *jx.Encoder) {
 	{
-		e.FieldStart("hookId")
-		e.Str(s.HookId)
+		if s.BlockedDateTime.Set {
+			e.FieldStart("blockedDateTime")
+			s.BlockedDateTime.Encode(e, json.EncodeDateTime)
+		}
 	}
 	{
 		e.FieldStart("countryCode")
 		e.Str(s.CountryCode)
 	}
 	{
-		if s.BlockedDateTime.Set {
-			e.FieldStart("blockedDateTime")
-			s.BlockedDateTime.Encode(e, json.EncodeDateTime)
-		}
+		e.FieldStart("hookId")
+		e.Str(s.HookId)
 	}
 }
 
 var jsonFieldsNameOfConversionBlockHook = [3]string{
-	0: "hookId",
+	0: "blockedDateTime",
 	1: "countryCode",
-	2: "blockedDateTime",
+	2: "hookId",
 }
 
 // Decode decodes ConversionBlockHook from json.
@@ -318,17 +318,15 @@ func (s *ConversionBlockHook) Decode(d *jx.Decoder) error {
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
-		case "hookId":
-			requiredBitSet[0] |= 1 << 0
+		case "blockedDateTime":
 			if err := func() error {
-				v, err := d.Str()
-				s.HookId = string(v)
-				if err != nil {
+				s.BlockedDateTime.Reset()
+				if err := s.BlockedDateTime.Decode(d, json.DecodeDateTime); err != nil {
 					return err
 				}
 				return nil
 			}(); err != nil {
-				return errors.Wrap(err, "decode field \"hookId\"")
+				return errors.Wrap(err, "decode field \"blockedDateTime\"")
 			}
 		case "countryCode":
 			requiredBitSet[0] |= 1 << 1
@@ -342,15 +340,17 @@ func (s *ConversionBlockHook) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"countryCode\"")
 			}
-		case "blockedDateTime":
+		case "hookId":
+			requiredBitSet[0] |= 1 << 2
 			if err := func() error {
-				s.BlockedDateTime.Reset()
-				if err := s.BlockedDateTime.Decode(d, json.DecodeDateTime); err != nil {
+				v, err := d.Str()
+				s.HookId = string(v)
+				if err != nil {
 					return err
 				}
 				return nil
 			}(); err != nil {
-				return errors.Wrap(err, "decode field \"blockedDateTime\"")
+				return errors.Wrap(err, "decode field \"hookId\"")
 			}
 		default:
 			return d.Skip()
@@ -362,7 +362,7 @@ func (s *ConversionBlockHook) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [1]uint8{
-		0b00000011,
+		0b00000110,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -404,222 +404,6 @@ func (s *ConversionBlockHook) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *ConversionBlockHook) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode encodes Delivery as json.
-func (s Delivery) Encode(e *jx.Encoder) {
-	e.ObjStart()
-	s.encodeFields(e)
-	e.ObjEnd()
-}
-
-func (s Delivery) encodeFields(e *jx.Encoder) {
-	switch s.Type {
-	case UnsubscribeEnvelopeDelivery:
-		e.FieldStart("event")
-		e.Str("UNSUBSCRIBE")
-		{
-			s := s.UnsubscribeEnvelope
-			{
-				e.FieldStart("hooksId")
-				e.Str(s.HooksId)
-			}
-			{
-				e.FieldStart("webhookConfigId")
-				e.Str(s.WebhookConfigId)
-			}
-			{
-				e.FieldStart("productName")
-				s.ProductName.Encode(e)
-			}
-			{
-				e.FieldStart("appKey")
-				e.Str(s.AppKey)
-			}
-			{
-				e.FieldStart("hooks")
-				e.ArrStart()
-				for _, elem := range s.Hooks {
-					elem.Encode(e)
-				}
-				e.ArrEnd()
-			}
-		}
-	case MessageResultUpdateEnvelopeDelivery:
-		e.FieldStart("event")
-		e.Str("MESSAGE_RESULT_UPDATE")
-		{
-			s := s.MessageResultUpdateEnvelope
-			{
-				e.FieldStart("hooksId")
-				e.Str(s.HooksId)
-			}
-			{
-				e.FieldStart("webhookConfigId")
-				e.Str(s.WebhookConfigId)
-			}
-			{
-				e.FieldStart("productName")
-				s.ProductName.Encode(e)
-			}
-			{
-				e.FieldStart("appKey")
-				e.Str(s.AppKey)
-			}
-			{
-				e.FieldStart("hooks")
-				e.ArrStart()
-				for _, elem := range s.Hooks {
-					elem.Encode(e)
-				}
-				e.ArrEnd()
-			}
-		}
-	case ConversionBlockEnvelopeDelivery:
-		e.FieldStart("event")
-		e.Str("CONVERSION_BLOCK")
-		{
-			s := s.ConversionBlockEnvelope
-			{
-				e.FieldStart("hooksId")
-				e.Str(s.HooksId)
-			}
-			{
-				e.FieldStart("webhookConfigId")
-				e.Str(s.WebhookConfigId)
-			}
-			{
-				e.FieldStart("productName")
-				s.ProductName.Encode(e)
-			}
-			{
-				e.FieldStart("appKey")
-				e.Str(s.AppKey)
-			}
-			{
-				e.FieldStart("hooks")
-				e.ArrStart()
-				for _, elem := range s.Hooks {
-					elem.Encode(e)
-				}
-				e.ArrEnd()
-			}
-		}
-	case InternationalDeliveryReceiptEnvelopeDelivery:
-		e.FieldStart("event")
-		e.Str("INTERNATIONAL_DELIVERY_RECEIPT")
-		{
-			s := s.InternationalDeliveryReceiptEnvelope
-			{
-				e.FieldStart("hooksId")
-				e.Str(s.HooksId)
-			}
-			{
-				e.FieldStart("webhookConfigId")
-				e.Str(s.WebhookConfigId)
-			}
-			{
-				e.FieldStart("productName")
-				s.ProductName.Encode(e)
-			}
-			{
-				e.FieldStart("appKey")
-				e.Str(s.AppKey)
-			}
-			{
-				e.FieldStart("hooks")
-				e.ArrStart()
-				for _, elem := range s.Hooks {
-					elem.Encode(e)
-				}
-				e.ArrEnd()
-			}
-		}
-	}
-}
-
-// Decode decodes Delivery from json.
-func (s *Delivery) Decode(d *jx.Decoder) error {
-	if s == nil {
-		return errors.New("invalid: unable to decode Delivery to nil")
-	}
-	// Sum type discriminator.
-	if typ := d.Next(); typ != jx.Object {
-		return errors.Errorf("unexpected json type %q", typ)
-	}
-
-	var found bool
-	if err := d.Capture(func(d *jx.Decoder) error {
-		return d.ObjBytes(func(d *jx.Decoder, key []byte) error {
-			if found {
-				return d.Skip()
-			}
-			switch string(key) {
-			case "event":
-				typ, err := d.Str()
-				if err != nil {
-					return err
-				}
-				switch typ {
-				case "UNSUBSCRIBE":
-					s.Type = UnsubscribeEnvelopeDelivery
-					found = true
-				case "MESSAGE_RESULT_UPDATE":
-					s.Type = MessageResultUpdateEnvelopeDelivery
-					found = true
-				case "CONVERSION_BLOCK":
-					s.Type = ConversionBlockEnvelopeDelivery
-					found = true
-				case "INTERNATIONAL_DELIVERY_RECEIPT":
-					s.Type = InternationalDeliveryReceiptEnvelopeDelivery
-					found = true
-				default:
-					return errors.Errorf("unknown type %s", typ)
-				}
-				return nil
-			}
-			return d.Skip()
-		})
-	}); err != nil {
-		return errors.Wrap(err, "capture")
-	}
-	if !found {
-		return errors.New("unable to detect sum type variant")
-	}
-	switch s.Type {
-	case UnsubscribeEnvelopeDelivery:
-		if err := s.UnsubscribeEnvelope.Decode(d); err != nil {
-			return err
-		}
-	case MessageResultUpdateEnvelopeDelivery:
-		if err := s.MessageResultUpdateEnvelope.Decode(d); err != nil {
-			return err
-		}
-	case ConversionBlockEnvelopeDelivery:
-		if err := s.ConversionBlockEnvelope.Decode(d); err != nil {
-			return err
-		}
-	case InternationalDeliveryReceiptEnvelopeDelivery:
-		if err := s.InternationalDeliveryReceiptEnvelope.Decode(d); err != nil {
-			return err
-		}
-	default:
-		return errors.Errorf("inferred invalid type: %s", s.Type)
-	}
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s Delivery) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *Delivery) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -684,18 +468,6 @@ func (s *InternationalDeliveryReceiptEnvelope) Encode(e *jx.Encoder) {
 // encodeFields encodes fields.
 func (s *InternationalDeliveryReceiptEnvelope) encodeFields(e *jx.Encoder) {
 	{
-		e.FieldStart("hooksId")
-		e.Str(s.HooksId)
-	}
-	{
-		e.FieldStart("webhookConfigId")
-		e.Str(s.WebhookConfigId)
-	}
-	{
-		e.FieldStart("productName")
-		s.ProductName.Encode(e)
-	}
-	{
 		e.FieldStart("appKey")
 		e.Str(s.AppKey)
 	}
@@ -711,15 +483,27 @@ func (s *InternationalDeliveryReceiptEnvelope) encodeFields(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
+	{
+		e.FieldStart("hooksId")
+		e.Str(s.HooksId)
+	}
+	{
+		e.FieldStart("productName")
+		s.ProductName.Encode(e)
+	}
+	{
+		e.FieldStart("webhookConfigId")
+		e.Str(s.WebhookConfigId)
+	}
 }
 
 var jsonFieldsNameOfInternationalDeliveryReceiptEnvelope = [6]string{
-	0: "hooksId",
-	1: "webhookConfigId",
-	2: "productName",
-	3: "appKey",
-	4: "event",
-	5: "hooks",
+	0: "appKey",
+	1: "event",
+	2: "hooks",
+	3: "hooksId",
+	4: "productName",
+	5: "webhookConfigId",
 }
 
 // Decode decodes InternationalDeliveryReceiptEnvelope from json.
@@ -731,42 +515,8 @@ func (s *InternationalDeliveryReceiptEnvelope) Decode(d *jx.Decoder) error {
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
-		case "hooksId":
-			requiredBitSet[0] |= 1 << 0
-			if err := func() error {
-				v, err := d.Str()
-				s.HooksId = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"hooksId\"")
-			}
-		case "webhookConfigId":
-			requiredBitSet[0] |= 1 << 1
-			if err := func() error {
-				v, err := d.Str()
-				s.WebhookConfigId = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"webhookConfigId\"")
-			}
-		case "productName":
-			requiredBitSet[0] |= 1 << 2
-			if err := func() error {
-				if err := s.ProductName.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"productName\"")
-			}
 		case "appKey":
-			requiredBitSet[0] |= 1 << 3
+			requiredBitSet[0] |= 1 << 0
 			if err := func() error {
 				v, err := d.Str()
 				s.AppKey = string(v)
@@ -778,7 +528,7 @@ func (s *InternationalDeliveryReceiptEnvelope) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"appKey\"")
 			}
 		case "event":
-			requiredBitSet[0] |= 1 << 4
+			requiredBitSet[0] |= 1 << 1
 			if err := func() error {
 				if err := s.Event.Decode(d); err != nil {
 					return err
@@ -788,7 +538,7 @@ func (s *InternationalDeliveryReceiptEnvelope) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"event\"")
 			}
 		case "hooks":
-			requiredBitSet[0] |= 1 << 5
+			requiredBitSet[0] |= 1 << 2
 			if err := func() error {
 				s.Hooks = make([]InternationalDeliveryReceiptHook, 0)
 				if err := d.Arr(func(d *jx.Decoder) error {
@@ -804,6 +554,40 @@ func (s *InternationalDeliveryReceiptEnvelope) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"hooks\"")
+			}
+		case "hooksId":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				v, err := d.Str()
+				s.HooksId = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"hooksId\"")
+			}
+		case "productName":
+			requiredBitSet[0] |= 1 << 4
+			if err := func() error {
+				if err := s.ProductName.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"productName\"")
+			}
+		case "webhookConfigId":
+			requiredBitSet[0] |= 1 << 5
+			if err := func() error {
+				v, err := d.Str()
+				s.WebhookConfigId = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"webhookConfigId\"")
 			}
 		default:
 			return d.Skip()
@@ -949,20 +733,18 @@ func (s *InternationalDeliveryReceiptHook) Encode(e *jx.Encoder) {
 // encodeFields encodes fields.
 func (s *InternationalDeliveryReceiptHook) encodeFields(e *jx.Encoder) {
 	{
-		e.FieldStart("hookId")
-		e.Str(s.HookId)
-	}
-	{
-		e.FieldStart("requestId")
-		e.Str(s.RequestId)
-	}
-	{
-		e.FieldStart("recipientSeq")
-		e.Int64(s.RecipientSeq)
-	}
-	{
 		e.FieldStart("dlrStatus")
 		s.DlrStatus.Encode(e)
+	}
+	{
+		if s.ErrorCode.Set {
+			e.FieldStart("errorCode")
+			s.ErrorCode.Encode(e)
+		}
+	}
+	{
+		e.FieldStart("hookId")
+		e.Str(s.HookId)
 	}
 	{
 		if s.NetworkCode.Set {
@@ -971,20 +753,22 @@ func (s *InternationalDeliveryReceiptHook) encodeFields(e *jx.Encoder) {
 		}
 	}
 	{
-		if s.ErrorCode.Set {
-			e.FieldStart("errorCode")
-			s.ErrorCode.Encode(e)
-		}
+		e.FieldStart("recipientSeq")
+		e.Int64(s.RecipientSeq)
+	}
+	{
+		e.FieldStart("requestId")
+		e.Str(s.RequestId)
 	}
 }
 
 var jsonFieldsNameOfInternationalDeliveryReceiptHook = [6]string{
-	0: "hookId",
-	1: "requestId",
-	2: "recipientSeq",
-	3: "dlrStatus",
-	4: "networkCode",
-	5: "errorCode",
+	0: "dlrStatus",
+	1: "errorCode",
+	2: "hookId",
+	3: "networkCode",
+	4: "recipientSeq",
+	5: "requestId",
 }
 
 // Decode decodes InternationalDeliveryReceiptHook from json.
@@ -996,44 +780,8 @@ func (s *InternationalDeliveryReceiptHook) Decode(d *jx.Decoder) error {
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
-		case "hookId":
-			requiredBitSet[0] |= 1 << 0
-			if err := func() error {
-				v, err := d.Str()
-				s.HookId = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"hookId\"")
-			}
-		case "requestId":
-			requiredBitSet[0] |= 1 << 1
-			if err := func() error {
-				v, err := d.Str()
-				s.RequestId = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"requestId\"")
-			}
-		case "recipientSeq":
-			requiredBitSet[0] |= 1 << 2
-			if err := func() error {
-				v, err := d.Int64()
-				s.RecipientSeq = int64(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"recipientSeq\"")
-			}
 		case "dlrStatus":
-			requiredBitSet[0] |= 1 << 3
+			requiredBitSet[0] |= 1 << 0
 			if err := func() error {
 				if err := s.DlrStatus.Decode(d); err != nil {
 					return err
@@ -1041,16 +789,6 @@ func (s *InternationalDeliveryReceiptHook) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"dlrStatus\"")
-			}
-		case "networkCode":
-			if err := func() error {
-				s.NetworkCode.Reset()
-				if err := s.NetworkCode.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"networkCode\"")
 			}
 		case "errorCode":
 			if err := func() error {
@@ -1062,6 +800,52 @@ func (s *InternationalDeliveryReceiptHook) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"errorCode\"")
 			}
+		case "hookId":
+			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				v, err := d.Str()
+				s.HookId = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"hookId\"")
+			}
+		case "networkCode":
+			if err := func() error {
+				s.NetworkCode.Reset()
+				if err := s.NetworkCode.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"networkCode\"")
+			}
+		case "recipientSeq":
+			requiredBitSet[0] |= 1 << 4
+			if err := func() error {
+				v, err := d.Int64()
+				s.RecipientSeq = int64(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"recipientSeq\"")
+			}
+		case "requestId":
+			requiredBitSet[0] |= 1 << 5
+			if err := func() error {
+				v, err := d.Str()
+				s.RequestId = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"requestId\"")
+			}
 		default:
 			return d.Skip()
 		}
@@ -1072,7 +856,7 @@ func (s *InternationalDeliveryReceiptHook) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [1]uint8{
-		0b00001111,
+		0b00110101,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -1128,18 +912,6 @@ func (s *MessageResultUpdateEnvelope) Encode(e *jx.Encoder) {
 // encodeFields encodes fields.
 func (s *MessageResultUpdateEnvelope) encodeFields(e *jx.Encoder) {
 	{
-		e.FieldStart("hooksId")
-		e.Str(s.HooksId)
-	}
-	{
-		e.FieldStart("webhookConfigId")
-		e.Str(s.WebhookConfigId)
-	}
-	{
-		e.FieldStart("productName")
-		s.ProductName.Encode(e)
-	}
-	{
 		e.FieldStart("appKey")
 		e.Str(s.AppKey)
 	}
@@ -1155,15 +927,27 @@ func (s *MessageResultUpdateEnvelope) encodeFields(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
+	{
+		e.FieldStart("hooksId")
+		e.Str(s.HooksId)
+	}
+	{
+		e.FieldStart("productName")
+		s.ProductName.Encode(e)
+	}
+	{
+		e.FieldStart("webhookConfigId")
+		e.Str(s.WebhookConfigId)
+	}
 }
 
 var jsonFieldsNameOfMessageResultUpdateEnvelope = [6]string{
-	0: "hooksId",
-	1: "webhookConfigId",
-	2: "productName",
-	3: "appKey",
-	4: "event",
-	5: "hooks",
+	0: "appKey",
+	1: "event",
+	2: "hooks",
+	3: "hooksId",
+	4: "productName",
+	5: "webhookConfigId",
 }
 
 // Decode decodes MessageResultUpdateEnvelope from json.
@@ -1175,42 +959,8 @@ func (s *MessageResultUpdateEnvelope) Decode(d *jx.Decoder) error {
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
-		case "hooksId":
-			requiredBitSet[0] |= 1 << 0
-			if err := func() error {
-				v, err := d.Str()
-				s.HooksId = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"hooksId\"")
-			}
-		case "webhookConfigId":
-			requiredBitSet[0] |= 1 << 1
-			if err := func() error {
-				v, err := d.Str()
-				s.WebhookConfigId = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"webhookConfigId\"")
-			}
-		case "productName":
-			requiredBitSet[0] |= 1 << 2
-			if err := func() error {
-				if err := s.ProductName.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"productName\"")
-			}
 		case "appKey":
-			requiredBitSet[0] |= 1 << 3
+			requiredBitSet[0] |= 1 << 0
 			if err := func() error {
 				v, err := d.Str()
 				s.AppKey = string(v)
@@ -1222,7 +972,7 @@ func (s *MessageResultUpdateEnvelope) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"appKey\"")
 			}
 		case "event":
-			requiredBitSet[0] |= 1 << 4
+			requiredBitSet[0] |= 1 << 1
 			if err := func() error {
 				if err := s.Event.Decode(d); err != nil {
 					return err
@@ -1232,7 +982,7 @@ func (s *MessageResultUpdateEnvelope) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"event\"")
 			}
 		case "hooks":
-			requiredBitSet[0] |= 1 << 5
+			requiredBitSet[0] |= 1 << 2
 			if err := func() error {
 				s.Hooks = make([]MessageResultUpdateHook, 0)
 				if err := d.Arr(func(d *jx.Decoder) error {
@@ -1248,6 +998,40 @@ func (s *MessageResultUpdateEnvelope) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"hooks\"")
+			}
+		case "hooksId":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				v, err := d.Str()
+				s.HooksId = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"hooksId\"")
+			}
+		case "productName":
+			requiredBitSet[0] |= 1 << 4
+			if err := func() error {
+				if err := s.ProductName.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"productName\"")
+			}
+		case "webhookConfigId":
+			requiredBitSet[0] |= 1 << 5
+			if err := func() error {
+				v, err := d.Str()
+				s.WebhookConfigId = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"webhookConfigId\"")
 			}
 		default:
 			return d.Skip()
@@ -1393,18 +1177,50 @@ func (s *MessageResultUpdateHook) Encode(e *jx.Encoder) {
 // encodeFields encodes fields.
 func (s *MessageResultUpdateHook) encodeFields(e *jx.Encoder) {
 	{
+		if s.Link.Set {
+			e.FieldStart("_link")
+			s.Link.Encode(e)
+		}
+	}
+	{
+		if s.Links.Set {
+			e.FieldStart("_links")
+			s.Links.Encode(e)
+		}
+	}
+	{
 		e.FieldStart("hookId")
 		e.Str(s.HookId)
 	}
 	{
-		if s.SenderType.Set {
-			e.FieldStart("senderType")
-			s.SenderType.Encode(e)
+		if s.MessageCount.Set {
+			e.FieldStart("messageCount")
+			s.MessageCount.Encode(e)
 		}
 	}
 	{
-		e.FieldStart("requestId")
-		e.Str(s.RequestId)
+		if s.MessageStatus.Set {
+			e.FieldStart("messageStatus")
+			s.MessageStatus.Encode(e)
+		}
+	}
+	{
+		if s.ReceiveDate.Set {
+			e.FieldStart("receiveDate")
+			s.ReceiveDate.Encode(e)
+		}
+	}
+	{
+		if s.RecipientGroupingKey.Set {
+			e.FieldStart("recipientGroupingKey")
+			s.RecipientGroupingKey.Encode(e)
+		}
+	}
+	{
+		if s.RecipientNo.Set {
+			e.FieldStart("recipientNo")
+			s.RecipientNo.Encode(e)
+		}
 	}
 	{
 		e.FieldStart("recipientSeq")
@@ -1417,9 +1233,13 @@ func (s *MessageResultUpdateHook) encodeFields(e *jx.Encoder) {
 		}
 	}
 	{
-		if s.ReceiveDate.Set {
-			e.FieldStart("receiveDate")
-			s.ReceiveDate.Encode(e)
+		e.FieldStart("requestId")
+		e.Str(s.RequestId)
+	}
+	{
+		if s.ResultCode.Set {
+			e.FieldStart("resultCode")
+			s.ResultCode.Encode(e)
 		}
 	}
 	{
@@ -1429,71 +1249,35 @@ func (s *MessageResultUpdateHook) encodeFields(e *jx.Encoder) {
 		}
 	}
 	{
-		if s.RecipientNo.Set {
-			e.FieldStart("recipientNo")
-			s.RecipientNo.Encode(e)
-		}
-	}
-	{
-		if s.MessageStatus.Set {
-			e.FieldStart("messageStatus")
-			s.MessageStatus.Encode(e)
-		}
-	}
-	{
-		if s.RecipientGroupingKey.Set {
-			e.FieldStart("recipientGroupingKey")
-			s.RecipientGroupingKey.Encode(e)
-		}
-	}
-	{
 		if s.SenderGroupingKey.Set {
 			e.FieldStart("senderGroupingKey")
 			s.SenderGroupingKey.Encode(e)
 		}
 	}
 	{
-		if s.ResultCode.Set {
-			e.FieldStart("resultCode")
-			s.ResultCode.Encode(e)
-		}
-	}
-	{
-		if s.MessageCount.Set {
-			e.FieldStart("messageCount")
-			s.MessageCount.Encode(e)
-		}
-	}
-	{
-		if s.Links.Set {
-			e.FieldStart("_links")
-			s.Links.Encode(e)
-		}
-	}
-	{
-		if s.Link.Set {
-			e.FieldStart("_link")
-			s.Link.Encode(e)
+		if s.SenderType.Set {
+			e.FieldStart("senderType")
+			s.SenderType.Encode(e)
 		}
 	}
 }
 
 var jsonFieldsNameOfMessageResultUpdateHook = [15]string{
-	0:  "hookId",
-	1:  "senderType",
-	2:  "requestId",
-	3:  "recipientSeq",
-	4:  "requestDate",
+	0:  "_link",
+	1:  "_links",
+	2:  "hookId",
+	3:  "messageCount",
+	4:  "messageStatus",
 	5:  "receiveDate",
-	6:  "sendNo",
+	6:  "recipientGroupingKey",
 	7:  "recipientNo",
-	8:  "messageStatus",
-	9:  "recipientGroupingKey",
-	10: "senderGroupingKey",
+	8:  "recipientSeq",
+	9:  "requestDate",
+	10: "requestId",
 	11: "resultCode",
-	12: "messageCount",
-	13: "_links",
-	14: "_link",
+	12: "sendNo",
+	13: "senderGroupingKey",
+	14: "senderType",
 }
 
 // Decode decodes MessageResultUpdateHook from json.
@@ -1505,8 +1289,28 @@ func (s *MessageResultUpdateHook) Decode(d *jx.Decoder) error {
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
+		case "_link":
+			if err := func() error {
+				s.Link.Reset()
+				if err := s.Link.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"_link\"")
+			}
+		case "_links":
+			if err := func() error {
+				s.Links.Reset()
+				if err := s.Links.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"_links\"")
+			}
 		case "hookId":
-			requiredBitSet[0] |= 1 << 0
+			requiredBitSet[0] |= 1 << 2
 			if err := func() error {
 				v, err := d.Str()
 				s.HookId = string(v)
@@ -1517,30 +1321,58 @@ func (s *MessageResultUpdateHook) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"hookId\"")
 			}
-		case "senderType":
+		case "messageCount":
 			if err := func() error {
-				s.SenderType.Reset()
-				if err := s.SenderType.Decode(d); err != nil {
+				s.MessageCount.Reset()
+				if err := s.MessageCount.Decode(d); err != nil {
 					return err
 				}
 				return nil
 			}(); err != nil {
-				return errors.Wrap(err, "decode field \"senderType\"")
+				return errors.Wrap(err, "decode field \"messageCount\"")
 			}
-		case "requestId":
-			requiredBitSet[0] |= 1 << 2
+		case "messageStatus":
 			if err := func() error {
-				v, err := d.Str()
-				s.RequestId = string(v)
-				if err != nil {
+				s.MessageStatus.Reset()
+				if err := s.MessageStatus.Decode(d); err != nil {
 					return err
 				}
 				return nil
 			}(); err != nil {
-				return errors.Wrap(err, "decode field \"requestId\"")
+				return errors.Wrap(err, "decode field \"messageStatus\"")
+			}
+		case "receiveDate":
+			if err := func() error {
+				s.ReceiveDate.Reset()
+				if err := s.ReceiveDate.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"receiveDate\"")
+			}
+		case "recipientGroupingKey":
+			if err := func() error {
+				s.RecipientGroupingKey.Reset()
+				if err := s.RecipientGroupingKey.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"recipientGroupingKey\"")
+			}
+		case "recipientNo":
+			if err := func() error {
+				s.RecipientNo.Reset()
+				if err := s.RecipientNo.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"recipientNo\"")
 			}
 		case "recipientSeq":
-			requiredBitSet[0] |= 1 << 3
+			requiredBitSet[1] |= 1 << 0
 			if err := func() error {
 				v, err := d.Int64()
 				s.RecipientSeq = int64(v)
@@ -1561,65 +1393,17 @@ func (s *MessageResultUpdateHook) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"requestDate\"")
 			}
-		case "receiveDate":
+		case "requestId":
+			requiredBitSet[1] |= 1 << 2
 			if err := func() error {
-				s.ReceiveDate.Reset()
-				if err := s.ReceiveDate.Decode(d); err != nil {
+				v, err := d.Str()
+				s.RequestId = string(v)
+				if err != nil {
 					return err
 				}
 				return nil
 			}(); err != nil {
-				return errors.Wrap(err, "decode field \"receiveDate\"")
-			}
-		case "sendNo":
-			if err := func() error {
-				s.SendNo.Reset()
-				if err := s.SendNo.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"sendNo\"")
-			}
-		case "recipientNo":
-			if err := func() error {
-				s.RecipientNo.Reset()
-				if err := s.RecipientNo.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"recipientNo\"")
-			}
-		case "messageStatus":
-			if err := func() error {
-				s.MessageStatus.Reset()
-				if err := s.MessageStatus.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"messageStatus\"")
-			}
-		case "recipientGroupingKey":
-			if err := func() error {
-				s.RecipientGroupingKey.Reset()
-				if err := s.RecipientGroupingKey.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"recipientGroupingKey\"")
-			}
-		case "senderGroupingKey":
-			if err := func() error {
-				s.SenderGroupingKey.Reset()
-				if err := s.SenderGroupingKey.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"senderGroupingKey\"")
+				return errors.Wrap(err, "decode field \"requestId\"")
 			}
 		case "resultCode":
 			if err := func() error {
@@ -1631,35 +1415,35 @@ func (s *MessageResultUpdateHook) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"resultCode\"")
 			}
-		case "messageCount":
+		case "sendNo":
 			if err := func() error {
-				s.MessageCount.Reset()
-				if err := s.MessageCount.Decode(d); err != nil {
+				s.SendNo.Reset()
+				if err := s.SendNo.Decode(d); err != nil {
 					return err
 				}
 				return nil
 			}(); err != nil {
-				return errors.Wrap(err, "decode field \"messageCount\"")
+				return errors.Wrap(err, "decode field \"sendNo\"")
 			}
-		case "_links":
+		case "senderGroupingKey":
 			if err := func() error {
-				s.Links.Reset()
-				if err := s.Links.Decode(d); err != nil {
+				s.SenderGroupingKey.Reset()
+				if err := s.SenderGroupingKey.Decode(d); err != nil {
 					return err
 				}
 				return nil
 			}(); err != nil {
-				return errors.Wrap(err, "decode field \"_links\"")
+				return errors.Wrap(err, "decode field \"senderGroupingKey\"")
 			}
-		case "_link":
+		case "senderType":
 			if err := func() error {
-				s.Link.Reset()
-				if err := s.Link.Decode(d); err != nil {
+				s.SenderType.Reset()
+				if err := s.SenderType.Decode(d); err != nil {
 					return err
 				}
 				return nil
 			}(); err != nil {
-				return errors.Wrap(err, "decode field \"_link\"")
+				return errors.Wrap(err, "decode field \"senderType\"")
 			}
 		default:
 			return d.Skip()
@@ -1671,8 +1455,8 @@ func (s *MessageResultUpdateHook) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [2]uint8{
-		0b00001101,
-		0b00000000,
+		0b00000100,
+		0b00000101,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -2465,18 +2249,6 @@ func (s *Problem) Encode(e *jx.Encoder) {
 // encodeFields encodes fields.
 func (s *Problem) encodeFields(e *jx.Encoder) {
 	{
-		e.FieldStart("type")
-		e.Str(s.Type)
-	}
-	{
-		e.FieldStart("title")
-		e.Str(s.Title)
-	}
-	{
-		e.FieldStart("status")
-		e.Int(s.Status)
-	}
-	{
 		if s.Detail.Set {
 			e.FieldStart("detail")
 			s.Detail.Encode(e)
@@ -2492,14 +2264,26 @@ func (s *Problem) encodeFields(e *jx.Encoder) {
 			e.ArrEnd()
 		}
 	}
+	{
+		e.FieldStart("status")
+		e.Int(s.Status)
+	}
+	{
+		e.FieldStart("title")
+		e.Str(s.Title)
+	}
+	{
+		e.FieldStart("type")
+		e.Str(s.Type)
+	}
 }
 
 var jsonFieldsNameOfProblem = [5]string{
-	0: "type",
-	1: "title",
+	0: "detail",
+	1: "errors",
 	2: "status",
-	3: "detail",
-	4: "errors",
+	3: "title",
+	4: "type",
 }
 
 // Decode decodes Problem from json.
@@ -2511,42 +2295,6 @@ func (s *Problem) Decode(d *jx.Decoder) error {
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
-		case "type":
-			requiredBitSet[0] |= 1 << 0
-			if err := func() error {
-				v, err := d.Str()
-				s.Type = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"type\"")
-			}
-		case "title":
-			requiredBitSet[0] |= 1 << 1
-			if err := func() error {
-				v, err := d.Str()
-				s.Title = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"title\"")
-			}
-		case "status":
-			requiredBitSet[0] |= 1 << 2
-			if err := func() error {
-				v, err := d.Int()
-				s.Status = int(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"status\"")
-			}
 		case "detail":
 			if err := func() error {
 				s.Detail.Reset()
@@ -2574,6 +2322,42 @@ func (s *Problem) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"errors\"")
 			}
+		case "status":
+			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				v, err := d.Int()
+				s.Status = int(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"status\"")
+			}
+		case "title":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				v, err := d.Str()
+				s.Title = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"title\"")
+			}
+		case "type":
+			requiredBitSet[0] |= 1 << 4
+			if err := func() error {
+				v, err := d.Str()
+				s.Type = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"type\"")
+			}
 		default:
 			return d.Skip()
 		}
@@ -2584,7 +2368,7 @@ func (s *Problem) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [1]uint8{
-		0b00000111,
+		0b00011100,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -2640,18 +2424,18 @@ func (s *ProblemError) Encode(e *jx.Encoder) {
 // encodeFields encodes fields.
 func (s *ProblemError) encodeFields(e *jx.Encoder) {
 	{
-		e.FieldStart("pointer")
-		e.Str(s.Pointer)
-	}
-	{
 		e.FieldStart("detail")
 		e.Str(s.Detail)
+	}
+	{
+		e.FieldStart("pointer")
+		e.Str(s.Pointer)
 	}
 }
 
 var jsonFieldsNameOfProblemError = [2]string{
-	0: "pointer",
-	1: "detail",
+	0: "detail",
+	1: "pointer",
 }
 
 // Decode decodes ProblemError from json.
@@ -2663,20 +2447,8 @@ func (s *ProblemError) Decode(d *jx.Decoder) error {
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
-		case "pointer":
-			requiredBitSet[0] |= 1 << 0
-			if err := func() error {
-				v, err := d.Str()
-				s.Pointer = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"pointer\"")
-			}
 		case "detail":
-			requiredBitSet[0] |= 1 << 1
+			requiredBitSet[0] |= 1 << 0
 			if err := func() error {
 				v, err := d.Str()
 				s.Detail = string(v)
@@ -2686,6 +2458,18 @@ func (s *ProblemError) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"detail\"")
+			}
+		case "pointer":
+			requiredBitSet[0] |= 1 << 1
+			if err := func() error {
+				v, err := d.Str()
+				s.Pointer = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"pointer\"")
 			}
 		default:
 			return d.Skip()
@@ -3009,6 +2793,222 @@ func (s *ReceiveWebhookUnsupportedMediaType) UnmarshalJSON(data []byte) error {
 	return s.Decode(d)
 }
 
+// Encode encodes SmsDelivery as json.
+func (s SmsDelivery) Encode(e *jx.Encoder) {
+	e.ObjStart()
+	s.encodeFields(e)
+	e.ObjEnd()
+}
+
+func (s SmsDelivery) encodeFields(e *jx.Encoder) {
+	switch s.Type {
+	case UnsubscribeEnvelopeSmsDelivery:
+		e.FieldStart("event")
+		e.Str("UNSUBSCRIBE")
+		{
+			s := s.UnsubscribeEnvelope
+			{
+				e.FieldStart("appKey")
+				e.Str(s.AppKey)
+			}
+			{
+				e.FieldStart("hooks")
+				e.ArrStart()
+				for _, elem := range s.Hooks {
+					elem.Encode(e)
+				}
+				e.ArrEnd()
+			}
+			{
+				e.FieldStart("hooksId")
+				e.Str(s.HooksId)
+			}
+			{
+				e.FieldStart("productName")
+				s.ProductName.Encode(e)
+			}
+			{
+				e.FieldStart("webhookConfigId")
+				e.Str(s.WebhookConfigId)
+			}
+		}
+	case MessageResultUpdateEnvelopeSmsDelivery:
+		e.FieldStart("event")
+		e.Str("MESSAGE_RESULT_UPDATE")
+		{
+			s := s.MessageResultUpdateEnvelope
+			{
+				e.FieldStart("appKey")
+				e.Str(s.AppKey)
+			}
+			{
+				e.FieldStart("hooks")
+				e.ArrStart()
+				for _, elem := range s.Hooks {
+					elem.Encode(e)
+				}
+				e.ArrEnd()
+			}
+			{
+				e.FieldStart("hooksId")
+				e.Str(s.HooksId)
+			}
+			{
+				e.FieldStart("productName")
+				s.ProductName.Encode(e)
+			}
+			{
+				e.FieldStart("webhookConfigId")
+				e.Str(s.WebhookConfigId)
+			}
+		}
+	case ConversionBlockEnvelopeSmsDelivery:
+		e.FieldStart("event")
+		e.Str("CONVERSION_BLOCK")
+		{
+			s := s.ConversionBlockEnvelope
+			{
+				e.FieldStart("appKey")
+				e.Str(s.AppKey)
+			}
+			{
+				e.FieldStart("hooks")
+				e.ArrStart()
+				for _, elem := range s.Hooks {
+					elem.Encode(e)
+				}
+				e.ArrEnd()
+			}
+			{
+				e.FieldStart("hooksId")
+				e.Str(s.HooksId)
+			}
+			{
+				e.FieldStart("productName")
+				s.ProductName.Encode(e)
+			}
+			{
+				e.FieldStart("webhookConfigId")
+				e.Str(s.WebhookConfigId)
+			}
+		}
+	case InternationalDeliveryReceiptEnvelopeSmsDelivery:
+		e.FieldStart("event")
+		e.Str("INTERNATIONAL_DELIVERY_RECEIPT")
+		{
+			s := s.InternationalDeliveryReceiptEnvelope
+			{
+				e.FieldStart("appKey")
+				e.Str(s.AppKey)
+			}
+			{
+				e.FieldStart("hooks")
+				e.ArrStart()
+				for _, elem := range s.Hooks {
+					elem.Encode(e)
+				}
+				e.ArrEnd()
+			}
+			{
+				e.FieldStart("hooksId")
+				e.Str(s.HooksId)
+			}
+			{
+				e.FieldStart("productName")
+				s.ProductName.Encode(e)
+			}
+			{
+				e.FieldStart("webhookConfigId")
+				e.Str(s.WebhookConfigId)
+			}
+		}
+	}
+}
+
+// Decode decodes SmsDelivery from json.
+func (s *SmsDelivery) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode SmsDelivery to nil")
+	}
+	// Sum type discriminator.
+	if typ := d.Next(); typ != jx.Object {
+		return errors.Errorf("unexpected json type %q", typ)
+	}
+
+	var found bool
+	if err := d.Capture(func(d *jx.Decoder) error {
+		return d.ObjBytes(func(d *jx.Decoder, key []byte) error {
+			if found {
+				return d.Skip()
+			}
+			switch string(key) {
+			case "event":
+				typ, err := d.Str()
+				if err != nil {
+					return err
+				}
+				switch typ {
+				case "UNSUBSCRIBE":
+					s.Type = UnsubscribeEnvelopeSmsDelivery
+					found = true
+				case "MESSAGE_RESULT_UPDATE":
+					s.Type = MessageResultUpdateEnvelopeSmsDelivery
+					found = true
+				case "CONVERSION_BLOCK":
+					s.Type = ConversionBlockEnvelopeSmsDelivery
+					found = true
+				case "INTERNATIONAL_DELIVERY_RECEIPT":
+					s.Type = InternationalDeliveryReceiptEnvelopeSmsDelivery
+					found = true
+				default:
+					return errors.Errorf("unknown type %s", typ)
+				}
+				return nil
+			}
+			return d.Skip()
+		})
+	}); err != nil {
+		return errors.Wrap(err, "capture")
+	}
+	if !found {
+		return errors.New("unable to detect sum type variant")
+	}
+	switch s.Type {
+	case UnsubscribeEnvelopeSmsDelivery:
+		if err := s.UnsubscribeEnvelope.Decode(d); err != nil {
+			return err
+		}
+	case MessageResultUpdateEnvelopeSmsDelivery:
+		if err := s.MessageResultUpdateEnvelope.Decode(d); err != nil {
+			return err
+		}
+	case ConversionBlockEnvelopeSmsDelivery:
+		if err := s.ConversionBlockEnvelope.Decode(d); err != nil {
+			return err
+		}
+	case InternationalDeliveryReceiptEnvelopeSmsDelivery:
+		if err := s.InternationalDeliveryReceiptEnvelope.Decode(d); err != nil {
+			return err
+		}
+	default:
+		return errors.Errorf("inferred invalid type: %s", s.Type)
+	}
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s SmsDelivery) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *SmsDelivery) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
 // Encode implements json.Marshaler.
 func (s *UnsubscribeEnvelope) Encode(e *jx.Encoder) {
 	e.ObjStart()
@@ -3018,18 +3018,6 @@ func (s *UnsubscribeEnvelope) Encode(e *jx.Encoder) {
 
 // encodeFields encodes fields.
 func (s *UnsubscribeEnvelope) encodeFields(e *jx.Encoder) {
-	{
-		e.FieldStart("hooksId")
-		e.Str(s.HooksId)
-	}
-	{
-		e.FieldStart("webhookConfigId")
-		e.Str(s.WebhookConfigId)
-	}
-	{
-		e.FieldStart("productName")
-		s.ProductName.Encode(e)
-	}
 	{
 		e.FieldStart("appKey")
 		e.Str(s.AppKey)
@@ -3046,15 +3034,27 @@ func (s *UnsubscribeEnvelope) encodeFields(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
+	{
+		e.FieldStart("hooksId")
+		e.Str(s.HooksId)
+	}
+	{
+		e.FieldStart("productName")
+		s.ProductName.Encode(e)
+	}
+	{
+		e.FieldStart("webhookConfigId")
+		e.Str(s.WebhookConfigId)
+	}
 }
 
 var jsonFieldsNameOfUnsubscribeEnvelope = [6]string{
-	0: "hooksId",
-	1: "webhookConfigId",
-	2: "productName",
-	3: "appKey",
-	4: "event",
-	5: "hooks",
+	0: "appKey",
+	1: "event",
+	2: "hooks",
+	3: "hooksId",
+	4: "productName",
+	5: "webhookConfigId",
 }
 
 // Decode decodes UnsubscribeEnvelope from json.
@@ -3066,42 +3066,8 @@ func (s *UnsubscribeEnvelope) Decode(d *jx.Decoder) error {
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
-		case "hooksId":
-			requiredBitSet[0] |= 1 << 0
-			if err := func() error {
-				v, err := d.Str()
-				s.HooksId = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"hooksId\"")
-			}
-		case "webhookConfigId":
-			requiredBitSet[0] |= 1 << 1
-			if err := func() error {
-				v, err := d.Str()
-				s.WebhookConfigId = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"webhookConfigId\"")
-			}
-		case "productName":
-			requiredBitSet[0] |= 1 << 2
-			if err := func() error {
-				if err := s.ProductName.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"productName\"")
-			}
 		case "appKey":
-			requiredBitSet[0] |= 1 << 3
+			requiredBitSet[0] |= 1 << 0
 			if err := func() error {
 				v, err := d.Str()
 				s.AppKey = string(v)
@@ -3113,7 +3079,7 @@ func (s *UnsubscribeEnvelope) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"appKey\"")
 			}
 		case "event":
-			requiredBitSet[0] |= 1 << 4
+			requiredBitSet[0] |= 1 << 1
 			if err := func() error {
 				if err := s.Event.Decode(d); err != nil {
 					return err
@@ -3123,7 +3089,7 @@ func (s *UnsubscribeEnvelope) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"event\"")
 			}
 		case "hooks":
-			requiredBitSet[0] |= 1 << 5
+			requiredBitSet[0] |= 1 << 2
 			if err := func() error {
 				s.Hooks = make([]UnsubscribeHook, 0)
 				if err := d.Arr(func(d *jx.Decoder) error {
@@ -3139,6 +3105,40 @@ func (s *UnsubscribeEnvelope) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"hooks\"")
+			}
+		case "hooksId":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				v, err := d.Str()
+				s.HooksId = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"hooksId\"")
+			}
+		case "productName":
+			requiredBitSet[0] |= 1 << 4
+			if err := func() error {
+				if err := s.ProductName.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"productName\"")
+			}
+		case "webhookConfigId":
+			requiredBitSet[0] |= 1 << 5
+			if err := func() error {
+				v, err := d.Str()
+				s.WebhookConfigId = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"webhookConfigId\"")
 			}
 		default:
 			return d.Skip()
@@ -3284,6 +3284,18 @@ func (s *UnsubscribeHook) Encode(e *jx.Encoder) {
 // encodeFields encodes fields.
 func (s *UnsubscribeHook) encodeFields(e *jx.Encoder) {
 	{
+		if s.CreatedDateTime.Set {
+			e.FieldStart("createdDateTime")
+			s.CreatedDateTime.Encode(e, json.EncodeDateTime)
+		}
+	}
+	{
+		if s.EnterpriseName.Set {
+			e.FieldStart("enterpriseName")
+			s.EnterpriseName.Encode(e)
+		}
+	}
+	{
 		e.FieldStart("hookId")
 		e.Str(s.HookId)
 	}
@@ -3297,26 +3309,14 @@ func (s *UnsubscribeHook) encodeFields(e *jx.Encoder) {
 			s.UnsubscribeNo.Encode(e)
 		}
 	}
-	{
-		if s.EnterpriseName.Set {
-			e.FieldStart("enterpriseName")
-			s.EnterpriseName.Encode(e)
-		}
-	}
-	{
-		if s.CreatedDateTime.Set {
-			e.FieldStart("createdDateTime")
-			s.CreatedDateTime.Encode(e, json.EncodeDateTime)
-		}
-	}
 }
 
 var jsonFieldsNameOfUnsubscribeHook = [5]string{
-	0: "hookId",
-	1: "recipientNo",
-	2: "unsubscribeNo",
-	3: "enterpriseName",
-	4: "createdDateTime",
+	0: "createdDateTime",
+	1: "enterpriseName",
+	2: "hookId",
+	3: "recipientNo",
+	4: "unsubscribeNo",
 }
 
 // Decode decodes UnsubscribeHook from json.
@@ -3328,8 +3328,28 @@ func (s *UnsubscribeHook) Decode(d *jx.Decoder) error {
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
+		case "createdDateTime":
+			if err := func() error {
+				s.CreatedDateTime.Reset()
+				if err := s.CreatedDateTime.Decode(d, json.DecodeDateTime); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"createdDateTime\"")
+			}
+		case "enterpriseName":
+			if err := func() error {
+				s.EnterpriseName.Reset()
+				if err := s.EnterpriseName.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"enterpriseName\"")
+			}
 		case "hookId":
-			requiredBitSet[0] |= 1 << 0
+			requiredBitSet[0] |= 1 << 2
 			if err := func() error {
 				v, err := d.Str()
 				s.HookId = string(v)
@@ -3341,7 +3361,7 @@ func (s *UnsubscribeHook) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"hookId\"")
 			}
 		case "recipientNo":
-			requiredBitSet[0] |= 1 << 1
+			requiredBitSet[0] |= 1 << 3
 			if err := func() error {
 				v, err := d.Str()
 				s.RecipientNo = string(v)
@@ -3362,26 +3382,6 @@ func (s *UnsubscribeHook) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"unsubscribeNo\"")
 			}
-		case "enterpriseName":
-			if err := func() error {
-				s.EnterpriseName.Reset()
-				if err := s.EnterpriseName.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"enterpriseName\"")
-			}
-		case "createdDateTime":
-			if err := func() error {
-				s.CreatedDateTime.Reset()
-				if err := s.CreatedDateTime.Decode(d, json.DecodeDateTime); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"createdDateTime\"")
-			}
 		default:
 			return d.Skip()
 		}
@@ -3392,7 +3392,7 @@ func (s *UnsubscribeHook) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [1]uint8{
-		0b00000011,
+		0b00001100,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.

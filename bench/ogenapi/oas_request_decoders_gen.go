@@ -15,7 +15,7 @@ import (
 )
 
 func (s *Server) decodeReceiveWebhookRequest(r *http.Request) (
-	req Delivery,
+	req SmsDelivery,
 	rawBody []byte,
 	close func() error,
 	rerr error,
@@ -62,7 +62,7 @@ func (s *Server) decodeReceiveWebhookRequest(r *http.Request) (
 		rawBody = append(rawBody, buf...)
 		d := jx.DecodeBytes(buf)
 
-		var request Delivery
+		var request SmsDelivery
 		if err := func() error {
 			if err := request.Decode(d); err != nil {
 				return err

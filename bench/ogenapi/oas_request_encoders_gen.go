@@ -11,7 +11,7 @@ import (
 )
 
 func encodeReceiveWebhookRequest(
-	req Delivery,
+	req SmsDelivery,
 	r *http.Request,
 ) error {
 	const contentType = "application/json"

@@ -11,36 +11,19 @@ import (
 // A delivery of `CONVERSION_BLOCK` events.
 // Ref: #/components/schemas/ConversionBlockEnvelope
 type ConversionBlockEnvelope struct {
-	// Unique ID created whenever a POST request is made to the URL defined in the webhook settings.
-	HooksId string `json:"hooksId"`
-	// Webhook configuration ID.
-	WebhookConfigId string `json:"webhookConfigId"`
-	// Service name to which webhook events occur: `SMS` (the body example), `Sms` (the curl example).
-	// KakaoTalk Bizmessage and Email send the same envelope and event names with other hooks: a delivery
-	// of another product is not one of this event. A receiver answers it 400 under the strict profile, and
-	// under the compatible one accepts it with the untyped Envelope, reporting `/productName` as drift.
-	ProductName ConversionBlockEnvelopeProductName `json:"productName"`
 	// Service appkey to which webhook events occur.
 	AppKey string `json:"appKey"`
 	// Always `CONVERSION_BLOCK`.
 	Event ConversionBlockEnvelopeEvent `json:"event"`
 	// The events of this delivery.
 	Hooks []ConversionBlockHook `json:"hooks"`
-}
-
-// GetHooksId returns the value of HooksId.
-func (s *ConversionBlockEnvelope) GetHooksId() string {
-	return s.HooksId
-}
-
-// GetWebhookConfigId returns the value of WebhookConfigId.
-func (s *ConversionBlockEnvelope) GetWebhookConfigId() string {
-	return s.WebhookConfigId
-}
-
-// GetProductName returns the value of ProductName.
-func (s *ConversionBlockEnvelope) GetProductName() ConversionBlockEnvelopeProductName {
-	return s.ProductName
+	// Unique ID created whenever a POST request is made to the URL defined in the webhook settings.
+	HooksId string `json:"hooksId"`
+	// Service name to which webhook events occur: `SMS` (the body example), `Sms` (the curl example).
+	// Email and KakaoTalk Bizmessage send the same event names with their own envelopes.
+	ProductName ConversionBlockEnvelopeProductName `json:"productName"`
+	// Webhook configuration ID.
+	WebhookConfigId string `json:"webhookConfigId"`
 }
 
 // GetAppKey returns the value of AppKey.
@@ -58,19 +41,19 @@ func (s *ConversionBlockEnvelope) GetHooks() []ConversionBlockHook {
 	return s.Hooks
 }
 
-// SetHooksId sets the value of HooksId.
-func (s *ConversionBlockEnvelope) SetHooksId(val string) {
-	s.HooksId = val
+// GetHooksId returns the value of HooksId.
+func (s *ConversionBlockEnvelope) GetHooksId() string {
+	return s.HooksId
 }
 
-// SetWebhookConfigId sets the value of WebhookConfigId.
-func (s *ConversionBlockEnvelope) SetWebhookConfigId(val string) {
-	s.WebhookConfigId = val
+// GetProductName returns the value of ProductName.
+func (s *ConversionBlockEnvelope) GetProductName() ConversionBlockEnvelopeProductName {
+	return s.ProductName
 }
 
-// SetProductName sets the value of ProductName.
-func (s *ConversionBlockEnvelope) SetProductName(val ConversionBlockEnvelopeProductName) {
-	s.ProductName = val
+// GetWebhookConfigId returns the value of WebhookConfigId.
+func (s *ConversionBlockEnvelope) GetWebhookConfigId() string {
+	return s.WebhookConfigId
 }
 
 // SetAppKey sets the value of AppKey.
@@ -86,6 +69,21 @@ func (s *ConversionBlockEnvelope) SetEvent(val ConversionBlockEnvelopeEvent) {
 // SetHooks sets the value of Hooks.
 func (s *ConversionBlockEnvelope) SetHooks(val []ConversionBlockHook) {
 	s.Hooks = val
+}
+
+// SetHooksId sets the value of HooksId.
+func (s *ConversionBlockEnvelope) SetHooksId(val string) {
+	s.HooksId = val
+}
+
+// SetProductName sets the value of ProductName.
+func (s *ConversionBlockEnvelope) SetProductName(val ConversionBlockEnvelopeProductName) {
+	s.ProductName = val
+}
+
+// SetWebhookConfigId sets the value of WebhookConfigId.
+func (s *ConversionBlockEnvelope) SetWebhookConfigId(val string) {
+	s.WebhookConfigId = val
 }
 
 // Always `CONVERSION_BLOCK`.
@@ -124,9 +122,7 @@ func (s *ConversionBlockEnvelopeEvent) UnmarshalText(data []byte) error {
 }
 
 // Service name to which webhook events occur: `SMS` (the body example), `Sms` (the curl example).
-// KakaoTalk Bizmessage and Email send the same envelope and event names with other hooks: a delivery
-// of another product is not one of this event. A receiver answers it 400 under the strict profile, and
-// under the compatible one accepts it with the untyped Envelope, reporting `/productName` as drift.
+// Email and KakaoTalk Bizmessage send the same event names with their own envelopes.
 type ConversionBlockEnvelopeProductName string
 
 const (
@@ -171,22 +167,12 @@ func (s *ConversionBlockEnvelopeProductName) UnmarshalText(data []byte) error {
 // A country was blocked because of its conversion rate.
 // Ref: #/components/schemas/ConversionBlockHook
 type ConversionBlockHook struct {
-	// Unique ID created when an event occurs in the service.
-	HookId string `json:"hookId"`
-	// Country code, such as `1`.
-	CountryCode string `json:"countryCode"`
 	// When the country was blocked, `yyyy-MM-dd'T'HH:mm:ss.SSSXXX` (RFC 3339).
 	BlockedDateTime OptNilDateTime `json:"blockedDateTime"`
-}
-
-// GetHookId returns the value of HookId.
-func (s *ConversionBlockHook) GetHookId() string {
-	return s.HookId
-}
-
-// GetCountryCode returns the value of CountryCode.
-func (s *ConversionBlockHook) GetCountryCode() string {
-	return s.CountryCode
+	// Country code, such as `1`.
+	CountryCode string `json:"countryCode"`
+	// Unique ID created when an event occurs in the service.
+	HookId string `json:"hookId"`
 }
 
 // GetBlockedDateTime returns the value of BlockedDateTime.
@@ -194,14 +180,14 @@ func (s *ConversionBlockHook) GetBlockedDateTime() OptNilDateTime {
 	return s.BlockedDateTime
 }
 
-// SetHookId sets the value of HookId.
-func (s *ConversionBlockHook) SetHookId(val string) {
-	s.HookId = val
+// GetCountryCode returns the value of CountryCode.
+func (s *ConversionBlockHook) GetCountryCode() string {
+	return s.CountryCode
 }
 
-// SetCountryCode sets the value of CountryCode.
-func (s *ConversionBlockHook) SetCountryCode(val string) {
-	s.CountryCode = val
+// GetHookId returns the value of HookId.
+func (s *ConversionBlockHook) GetHookId() string {
+	return s.HookId
 }
 
 // SetBlockedDateTime sets the value of BlockedDateTime.
@@ -209,128 +195,14 @@ func (s *ConversionBlockHook) SetBlockedDateTime(val OptNilDateTime) {
 	s.BlockedDateTime = val
 }
 
-// One delivery: the envelope of its `event`. A receiver dispatches on `event` and validates the body
-// against that event's envelope; an event this contract does not know yet has the shape of Envelope.
-// Ref: #/components/schemas/Delivery
-// Delivery represents sum type.
-type Delivery struct {
-	// Type selects the active sum variant, switch on this field.
-	Type                                 DeliveryType
-	UnsubscribeEnvelope                  UnsubscribeEnvelope
-	MessageResultUpdateEnvelope          MessageResultUpdateEnvelope
-	ConversionBlockEnvelope              ConversionBlockEnvelope
-	InternationalDeliveryReceiptEnvelope InternationalDeliveryReceiptEnvelope
+// SetCountryCode sets the value of CountryCode.
+func (s *ConversionBlockHook) SetCountryCode(val string) {
+	s.CountryCode = val
 }
 
-// DeliveryType is oneOf type of Delivery.
-type DeliveryType string
-
-// Possible values for DeliveryType.
-const (
-	UnsubscribeEnvelopeDelivery                  DeliveryType = "UNSUBSCRIBE"
-	MessageResultUpdateEnvelopeDelivery          DeliveryType = "MESSAGE_RESULT_UPDATE"
-	ConversionBlockEnvelopeDelivery              DeliveryType = "CONVERSION_BLOCK"
-	InternationalDeliveryReceiptEnvelopeDelivery DeliveryType = "INTERNATIONAL_DELIVERY_RECEIPT"
-)
-
-// IsUnsubscribeEnvelope reports whether Delivery is UnsubscribeEnvelope.
-func (s Delivery) IsUnsubscribeEnvelope() bool { return s.Type == UnsubscribeEnvelopeDelivery }
-
-// IsMessageResultUpdateEnvelope reports whether Delivery is MessageResultUpdateEnvelope.
-func (s Delivery) IsMessageResultUpdateEnvelope() bool {
-	return s.Type == MessageResultUpdateEnvelopeDelivery
-}
-
-// IsConversionBlockEnvelope reports whether Delivery is ConversionBlockEnvelope.
-func (s Delivery) IsConversionBlockEnvelope() bool { return s.Type == ConversionBlockEnvelopeDelivery }
-
-// IsInternationalDeliveryReceiptEnvelope reports whether Delivery is InternationalDeliveryReceiptEnvelope.
-func (s Delivery) IsInternationalDeliveryReceiptEnvelope() bool {
-	return s.Type == InternationalDeliveryReceiptEnvelopeDelivery
-}
-
-// SetUnsubscribeEnvelope sets Delivery to UnsubscribeEnvelope.
-func (s *Delivery) SetUnsubscribeEnvelope(v UnsubscribeEnvelope) {
-	s.Type = UnsubscribeEnvelopeDelivery
-	s.UnsubscribeEnvelope = v
-}
-
-// GetUnsubscribeEnvelope returns UnsubscribeEnvelope and true boolean if Delivery is UnsubscribeEnvelope.
-func (s Delivery) GetUnsubscribeEnvelope() (v UnsubscribeEnvelope, ok bool) {
-	if !s.IsUnsubscribeEnvelope() {
-		return v, false
-	}
-	return s.UnsubscribeEnvelope, true
-}
-
-// NewUnsubscribeEnvelopeDelivery returns new Delivery from UnsubscribeEnvelope.
-func NewUnsubscribeEnvelopeDelivery(v UnsubscribeEnvelope) Delivery {
-	var s Delivery
-	s.SetUnsubscribeEnvelope(v)
-	return s
-}
-
-// SetMessageResultUpdateEnvelope sets Delivery to MessageResultUpdateEnvelope.
-func (s *Delivery) SetMessageResultUpdateEnvelope(v MessageResultUpdateEnvelope) {
-	s.Type = MessageResultUpdateEnvelopeDelivery
-	s.MessageResultUpdateEnvelope = v
-}
-
-// GetMessageResultUpdateEnvelope returns MessageResultUpdateEnvelope and true boolean if Delivery is MessageResultUpdateEnvelope.
-func (s Delivery) GetMessageResultUpdateEnvelope() (v MessageResultUpdateEnvelope, ok bool) {
-	if !s.IsMessageResultUpdateEnvelope() {
-		return v, false
-	}
-	return s.MessageResultUpdateEnvelope, true
-}
-
-// NewMessageResultUpdateEnvelopeDelivery returns new Delivery from MessageResultUpdateEnvelope.
-func NewMessageResultUpdateEnvelopeDelivery(v MessageResultUpdateEnvelope) Delivery {
-	var s Delivery
-	s.SetMessageResultUpdateEnvelope(v)
-	return s
-}
-
-// SetConversionBlockEnvelope sets Delivery to ConversionBlockEnvelope.
-func (s *Delivery) SetConversionBlockEnvelope(v ConversionBlockEnvelope) {
-	s.Type = ConversionBlockEnvelopeDelivery
-	s.ConversionBlockEnvelope = v
-}
-
-// GetConversionBlockEnvelope returns ConversionBlockEnvelope and true boolean if Delivery is ConversionBlockEnvelope.
-func (s Delivery) GetConversionBlockEnvelope() (v ConversionBlockEnvelope, ok bool) {
-	if !s.IsConversionBlockEnvelope() {
-		return v, false
-	}
-	return s.ConversionBlockEnvelope, true
-}
-
-// NewConversionBlockEnvelopeDelivery returns new Delivery from ConversionBlockEnvelope.
-func NewConversionBlockEnvelopeDelivery(v ConversionBlockEnvelope) Delivery {
-	var s Delivery
-	s.SetConversionBlockEnvelope(v)
-	return s
-}
-
-// SetInternationalDeliveryReceiptEnvelope sets Delivery to InternationalDeliveryReceiptEnvelope.
-func (s *Delivery) SetInternationalDeliveryReceiptEnvelope(v InternationalDeliveryReceiptEnvelope) {
-	s.Type = InternationalDeliveryReceiptEnvelopeDelivery
-	s.InternationalDeliveryReceiptEnvelope = v
-}
-
-// GetInternationalDeliveryReceiptEnvelope returns InternationalDeliveryReceiptEnvelope and true boolean if Delivery is InternationalDeliveryReceiptEnvelope.
-func (s Delivery) GetInternationalDeliveryReceiptEnvelope() (v InternationalDeliveryReceiptEnvelope, ok bool) {
-	if !s.IsInternationalDeliveryReceiptEnvelope() {
-		return v, false
-	}
-	return s.InternationalDeliveryReceiptEnvelope, true
-}
-
-// NewInternationalDeliveryReceiptEnvelopeDelivery returns new Delivery from InternationalDeliveryReceiptEnvelope.
-func NewInternationalDeliveryReceiptEnvelopeDelivery(v InternationalDeliveryReceiptEnvelope) Delivery {
-	var s Delivery
-	s.SetInternationalDeliveryReceiptEnvelope(v)
-	return s
+// SetHookId sets the value of HookId.
+func (s *ConversionBlockHook) SetHookId(val string) {
+	s.HookId = val
 }
 
 // DLR status of an international message.
@@ -414,36 +286,19 @@ func (s *DlrStatus) UnmarshalText(data []byte) error {
 // A delivery of `INTERNATIONAL_DELIVERY_RECEIPT` events.
 // Ref: #/components/schemas/InternationalDeliveryReceiptEnvelope
 type InternationalDeliveryReceiptEnvelope struct {
-	// Unique ID created whenever a POST request is made to the URL defined in the webhook settings.
-	HooksId string `json:"hooksId"`
-	// Webhook configuration ID.
-	WebhookConfigId string `json:"webhookConfigId"`
-	// Service name to which webhook events occur: `SMS` (the body example), `Sms` (the curl example).
-	// KakaoTalk Bizmessage and Email send the same envelope and event names with other hooks: a delivery
-	// of another product is not one of this event. A receiver answers it 400 under the strict profile, and
-	// under the compatible one accepts it with the untyped Envelope, reporting `/productName` as drift.
-	ProductName InternationalDeliveryReceiptEnvelopeProductName `json:"productName"`
 	// Service appkey to which webhook events occur.
 	AppKey string `json:"appKey"`
 	// Always `INTERNATIONAL_DELIVERY_RECEIPT`.
 	Event InternationalDeliveryReceiptEnvelopeEvent `json:"event"`
 	// The events of this delivery.
 	Hooks []InternationalDeliveryReceiptHook `json:"hooks"`
-}
-
-// GetHooksId returns the value of HooksId.
-func (s *InternationalDeliveryReceiptEnvelope) GetHooksId() string {
-	return s.HooksId
-}
-
-// GetWebhookConfigId returns the value of WebhookConfigId.
-func (s *InternationalDeliveryReceiptEnvelope) GetWebhookConfigId() string {
-	return s.WebhookConfigId
-}
-
-// GetProductName returns the value of ProductName.
-func (s *InternationalDeliveryReceiptEnvelope) GetProductName() InternationalDeliveryReceiptEnvelopeProductName {
-	return s.ProductName
+	// Unique ID created whenever a POST request is made to the URL defined in the webhook settings.
+	HooksId string `json:"hooksId"`
+	// Service name to which webhook events occur: `SMS` (the body example), `Sms` (the curl example).
+	// Email and KakaoTalk Bizmessage send the same event names with their own envelopes.
+	ProductName InternationalDeliveryReceiptEnvelopeProductName `json:"productName"`
+	// Webhook configuration ID.
+	WebhookConfigId string `json:"webhookConfigId"`
 }
 
 // GetAppKey returns the value of AppKey.
@@ -461,19 +316,19 @@ func (s *InternationalDeliveryReceiptEnvelope) GetHooks() []InternationalDeliver
 	return s.Hooks
 }
 
-// SetHooksId sets the value of HooksId.
-func (s *InternationalDeliveryReceiptEnvelope) SetHooksId(val string) {
-	s.HooksId = val
+// GetHooksId returns the value of HooksId.
+func (s *InternationalDeliveryReceiptEnvelope) GetHooksId() string {
+	return s.HooksId
 }
 
-// SetWebhookConfigId sets the value of WebhookConfigId.
-func (s *InternationalDeliveryReceiptEnvelope) SetWebhookConfigId(val string) {
-	s.WebhookConfigId = val
+// GetProductName returns the value of ProductName.
+func (s *InternationalDeliveryReceiptEnvelope) GetProductName() InternationalDeliveryReceiptEnvelopeProductName {
+	return s.ProductName
 }
 
-// SetProductName sets the value of ProductName.
-func (s *InternationalDeliveryReceiptEnvelope) SetProductName(val InternationalDeliveryReceiptEnvelopeProductName) {
-	s.ProductName = val
+// GetWebhookConfigId returns the value of WebhookConfigId.
+func (s *InternationalDeliveryReceiptEnvelope) GetWebhookConfigId() string {
+	return s.WebhookConfigId
 }
 
 // SetAppKey sets the value of AppKey.
@@ -489,6 +344,21 @@ func (s *InternationalDeliveryReceiptEnvelope) SetEvent(val InternationalDeliver
 // SetHooks sets the value of Hooks.
 func (s *InternationalDeliveryReceiptEnvelope) SetHooks(val []InternationalDeliveryReceiptHook) {
 	s.Hooks = val
+}
+
+// SetHooksId sets the value of HooksId.
+func (s *InternationalDeliveryReceiptEnvelope) SetHooksId(val string) {
+	s.HooksId = val
+}
+
+// SetProductName sets the value of ProductName.
+func (s *InternationalDeliveryReceiptEnvelope) SetProductName(val InternationalDeliveryReceiptEnvelopeProductName) {
+	s.ProductName = val
+}
+
+// SetWebhookConfigId sets the value of WebhookConfigId.
+func (s *InternationalDeliveryReceiptEnvelope) SetWebhookConfigId(val string) {
+	s.WebhookConfigId = val
 }
 
 // Always `INTERNATIONAL_DELIVERY_RECEIPT`.
@@ -527,9 +397,7 @@ func (s *InternationalDeliveryReceiptEnvelopeEvent) UnmarshalText(data []byte) e
 }
 
 // Service name to which webhook events occur: `SMS` (the body example), `Sms` (the curl example).
-// KakaoTalk Bizmessage and Email send the same envelope and event names with other hooks: a delivery
-// of another product is not one of this event. A receiver answers it 400 under the strict profile, and
-// under the compatible one accepts it with the untyped Envelope, reporting `/productName` as drift.
+// Email and KakaoTalk Bizmessage send the same event names with their own envelopes.
 type InternationalDeliveryReceiptEnvelopeProductName string
 
 const (
@@ -574,35 +442,20 @@ func (s *InternationalDeliveryReceiptEnvelopeProductName) UnmarshalText(data []b
 // The delivery receipt (DLR) of an international message was updated.
 // Ref: #/components/schemas/InternationalDeliveryReceiptHook
 type InternationalDeliveryReceiptHook struct {
-	// A unique ID generated when an event occurs in the service.
-	HookId string `json:"hookId"`
-	// Request ID.
-	RequestId string `json:"requestId"`
-	// ID of the sending details (required for an advanced search).
-	RecipientSeq int64 `json:"recipientSeq"`
 	// DLR status. Its values are catalogued in result-codes.json (kind `dlr-status`), each with its
 	// outcome and meaning.
 	DlrStatus DlrStatus `json:"dlrStatus"`
-	// DLR network code.
-	NetworkCode OptNilString `json:"networkCode"`
 	// DLR error code. Its values are catalogued in result-codes.json (kind `dlr-error`), each with its
 	// outcome, its meaning and, where the vendor says so, whether the failure is temporary or permanent.
 	ErrorCode OptNilString `json:"errorCode"`
-}
-
-// GetHookId returns the value of HookId.
-func (s *InternationalDeliveryReceiptHook) GetHookId() string {
-	return s.HookId
-}
-
-// GetRequestId returns the value of RequestId.
-func (s *InternationalDeliveryReceiptHook) GetRequestId() string {
-	return s.RequestId
-}
-
-// GetRecipientSeq returns the value of RecipientSeq.
-func (s *InternationalDeliveryReceiptHook) GetRecipientSeq() int64 {
-	return s.RecipientSeq
+	// A unique ID generated when an event occurs in the service.
+	HookId string `json:"hookId"`
+	// DLR network code.
+	NetworkCode OptNilString `json:"networkCode"`
+	// ID of the sending details (required for an advanced search).
+	RecipientSeq int64 `json:"recipientSeq"`
+	// Request ID.
+	RequestId string `json:"requestId"`
 }
 
 // GetDlrStatus returns the value of DlrStatus.
@@ -610,29 +463,29 @@ func (s *InternationalDeliveryReceiptHook) GetDlrStatus() DlrStatus {
 	return s.DlrStatus
 }
 
-// GetNetworkCode returns the value of NetworkCode.
-func (s *InternationalDeliveryReceiptHook) GetNetworkCode() OptNilString {
-	return s.NetworkCode
-}
-
 // GetErrorCode returns the value of ErrorCode.
 func (s *InternationalDeliveryReceiptHook) GetErrorCode() OptNilString {
 	return s.ErrorCode
 }
 
-// SetHookId sets the value of HookId.
-func (s *InternationalDeliveryReceiptHook) SetHookId(val string) {
-	s.HookId = val
+// GetHookId returns the value of HookId.
+func (s *InternationalDeliveryReceiptHook) GetHookId() string {
+	return s.HookId
 }
 
-// SetRequestId sets the value of RequestId.
-func (s *InternationalDeliveryReceiptHook) SetRequestId(val string) {
-	s.RequestId = val
+// GetNetworkCode returns the value of NetworkCode.
+func (s *InternationalDeliveryReceiptHook) GetNetworkCode() OptNilString {
+	return s.NetworkCode
 }
 
-// SetRecipientSeq sets the value of RecipientSeq.
-func (s *InternationalDeliveryReceiptHook) SetRecipientSeq(val int64) {
-	s.RecipientSeq = val
+// GetRecipientSeq returns the value of RecipientSeq.
+func (s *InternationalDeliveryReceiptHook) GetRecipientSeq() int64 {
+	return s.RecipientSeq
+}
+
+// GetRequestId returns the value of RequestId.
+func (s *InternationalDeliveryReceiptHook) GetRequestId() string {
+	return s.RequestId
 }
 
 // SetDlrStatus sets the value of DlrStatus.
@@ -640,49 +493,47 @@ func (s *InternationalDeliveryReceiptHook) SetDlrStatus(val DlrStatus) {
 	s.DlrStatus = val
 }
 
-// SetNetworkCode sets the value of NetworkCode.
-func (s *InternationalDeliveryReceiptHook) SetNetworkCode(val OptNilString) {
-	s.NetworkCode = val
-}
-
 // SetErrorCode sets the value of ErrorCode.
 func (s *InternationalDeliveryReceiptHook) SetErrorCode(val OptNilString) {
 	s.ErrorCode = val
 }
 
+// SetHookId sets the value of HookId.
+func (s *InternationalDeliveryReceiptHook) SetHookId(val string) {
+	s.HookId = val
+}
+
+// SetNetworkCode sets the value of NetworkCode.
+func (s *InternationalDeliveryReceiptHook) SetNetworkCode(val OptNilString) {
+	s.NetworkCode = val
+}
+
+// SetRecipientSeq sets the value of RecipientSeq.
+func (s *InternationalDeliveryReceiptHook) SetRecipientSeq(val int64) {
+	s.RecipientSeq = val
+}
+
+// SetRequestId sets the value of RequestId.
+func (s *InternationalDeliveryReceiptHook) SetRequestId(val string) {
+	s.RequestId = val
+}
+
 // A delivery of `MESSAGE_RESULT_UPDATE` events.
 // Ref: #/components/schemas/MessageResultUpdateEnvelope
 type MessageResultUpdateEnvelope struct {
-	// Unique ID created whenever a POST request is made to the URL defined in the webhook settings.
-	HooksId string `json:"hooksId"`
-	// Webhook configuration ID.
-	WebhookConfigId string `json:"webhookConfigId"`
-	// Service name to which webhook events occur: `SMS` (the body example), `Sms` (the curl example).
-	// KakaoTalk Bizmessage and Email send the same envelope and event names with other hooks: a delivery
-	// of another product is not one of this event. A receiver answers it 400 under the strict profile, and
-	// under the compatible one accepts it with the untyped Envelope, reporting `/productName` as drift.
-	ProductName MessageResultUpdateEnvelopeProductName `json:"productName"`
 	// Service appkey to which webhook events occur.
 	AppKey string `json:"appKey"`
 	// Always `MESSAGE_RESULT_UPDATE`.
 	Event MessageResultUpdateEnvelopeEvent `json:"event"`
 	// The events of this delivery.
 	Hooks []MessageResultUpdateHook `json:"hooks"`
-}
-
-// GetHooksId returns the value of HooksId.
-func (s *MessageResultUpdateEnvelope) GetHooksId() string {
-	return s.HooksId
-}
-
-// GetWebhookConfigId returns the value of WebhookConfigId.
-func (s *MessageResultUpdateEnvelope) GetWebhookConfigId() string {
-	return s.WebhookConfigId
-}
-
-// GetProductName returns the value of ProductName.
-func (s *MessageResultUpdateEnvelope) GetProductName() MessageResultUpdateEnvelopeProductName {
-	return s.ProductName
+	// Unique ID created whenever a POST request is made to the URL defined in the webhook settings.
+	HooksId string `json:"hooksId"`
+	// Service name to which webhook events occur: `SMS` (the body example), `Sms` (the curl example).
+	// Email and KakaoTalk Bizmessage send the same event names with their own envelopes.
+	ProductName MessageResultUpdateEnvelopeProductName `json:"productName"`
+	// Webhook configuration ID.
+	WebhookConfigId string `json:"webhookConfigId"`
 }
 
 // GetAppKey returns the value of AppKey.
@@ -700,19 +551,19 @@ func (s *MessageResultUpdateEnvelope) GetHooks() []MessageResultUpdateHook {
 	return s.Hooks
 }
 
-// SetHooksId sets the value of HooksId.
-func (s *MessageResultUpdateEnvelope) SetHooksId(val string) {
-	s.HooksId = val
+// GetHooksId returns the value of HooksId.
+func (s *MessageResultUpdateEnvelope) GetHooksId() string {
+	return s.HooksId
 }
 
-// SetWebhookConfigId sets the value of WebhookConfigId.
-func (s *MessageResultUpdateEnvelope) SetWebhookConfigId(val string) {
-	s.WebhookConfigId = val
+// GetProductName returns the value of ProductName.
+func (s *MessageResultUpdateEnvelope) GetProductName() MessageResultUpdateEnvelopeProductName {
+	return s.ProductName
 }
 
-// SetProductName sets the value of ProductName.
-func (s *MessageResultUpdateEnvelope) SetProductName(val MessageResultUpdateEnvelopeProductName) {
-	s.ProductName = val
+// GetWebhookConfigId returns the value of WebhookConfigId.
+func (s *MessageResultUpdateEnvelope) GetWebhookConfigId() string {
+	return s.WebhookConfigId
 }
 
 // SetAppKey sets the value of AppKey.
@@ -728,6 +579,21 @@ func (s *MessageResultUpdateEnvelope) SetEvent(val MessageResultUpdateEnvelopeEv
 // SetHooks sets the value of Hooks.
 func (s *MessageResultUpdateEnvelope) SetHooks(val []MessageResultUpdateHook) {
 	s.Hooks = val
+}
+
+// SetHooksId sets the value of HooksId.
+func (s *MessageResultUpdateEnvelope) SetHooksId(val string) {
+	s.HooksId = val
+}
+
+// SetProductName sets the value of ProductName.
+func (s *MessageResultUpdateEnvelope) SetProductName(val MessageResultUpdateEnvelopeProductName) {
+	s.ProductName = val
+}
+
+// SetWebhookConfigId sets the value of WebhookConfigId.
+func (s *MessageResultUpdateEnvelope) SetWebhookConfigId(val string) {
+	s.WebhookConfigId = val
 }
 
 // Always `MESSAGE_RESULT_UPDATE`.
@@ -766,9 +632,7 @@ func (s *MessageResultUpdateEnvelopeEvent) UnmarshalText(data []byte) error {
 }
 
 // Service name to which webhook events occur: `SMS` (the body example), `Sms` (the curl example).
-// KakaoTalk Bizmessage and Email send the same envelope and event names with other hooks: a delivery
-// of another product is not one of this event. A receiver answers it 400 under the strict profile, and
-// under the compatible one accepts it with the untyped Envelope, reporting `/productName` as drift.
+// Email and KakaoTalk Bizmessage send the same event names with their own envelopes.
 type MessageResultUpdateEnvelopeProductName string
 
 const (
@@ -813,43 +677,53 @@ func (s *MessageResultUpdateEnvelopeProductName) UnmarshalText(data []byte) erro
 // The result of a sent message was updated.
 // Ref: #/components/schemas/MessageResultUpdateHook
 type MessageResultUpdateHook struct {
-	// A unique ID generated when an event occurs in the service.
-	HookId string `json:"hookId"`
-	// Send type, such as `NORMAL_SMS`.
-	SenderType OptNilString `json:"senderType"`
-	// Request ID.
-	RequestId string `json:"requestId"`
-	// Sending detail ID (required for a detailed search).
-	RecipientSeq int64 `json:"recipientSeq"`
-	// Date and time of sending, Korean local time, `yyyy-MM-dd'T'HH:mm:ss` (see KoreanLocalDateTime).
-	RequestDate OptNilString `json:"requestDate"`
-	// Date and time of receiving, Korean local time, `yyyy-MM-dd'T'HH:mm:ss` (see KoreanLocalDateTime).
-	ReceiveDate OptNilString `json:"receiveDate"`
-	// Sender number.
-	SendNo OptNilString `json:"sendNo"`
-	// Recipient number. Personal data; never log it.
-	RecipientNo OptNilString `json:"recipientNo"`
-	// Message status; the values of MessageStatus, or null. `RESERVED`, `SENDING` and `RESEND_AD` are
-	// deprecated (on the webhook page only from 2024-05-07 to 2024-05-28; they remain in the SMS query
-	// API).
-	MessageStatus OptNilMessageResultUpdateHookMessageStatus `json:"messageStatus"`
-	// Recipient group key.
-	RecipientGroupingKey OptNilString `json:"recipientGroupingKey"`
-	// Sender group key.
-	SenderGroupingKey OptNilString `json:"senderGroupingKey"`
-	// Result code. Its values are catalogued in result-codes.json (kind `receive`), each with its group,
-	// outcome and meaning.
-	ResultCode OptNilString `json:"resultCode"`
-	// Number of messages sent.
-	MessageCount OptNilInt64 `json:"messageCount"`
-	// Links of the message; `self.href` is the message single search API link, on
-	// `sms.api.nhncloudservice.com` since the vendor's API domain moved on 2026-02-27
-	// (`api-sms.cloud.toast.com` before); any string.
-	Links OptNilMessageResultUpdateHookLinks `json:"_links"`
 	// The spelling of `_links` in the vendor's example; read `_links` first.
 	//
 	// Deprecated: schema marks this property as deprecated.
 	Link OptNilMessageResultUpdateHookLink `json:"_link"`
+	// Links of the message; `self.href` is the message single search API link, on
+	// `sms.api.nhncloudservice.com` since the vendor's API domain moved on 2026-02-27
+	// (`api-sms.cloud.toast.com` before); any string.
+	Links OptNilMessageResultUpdateHookLinks `json:"_links"`
+	// A unique ID generated when an event occurs in the service.
+	HookId string `json:"hookId"`
+	// Number of messages sent.
+	MessageCount OptNilInt64 `json:"messageCount"`
+	// Message status; the values of MessageStatus, or null. `RESERVED`, `SENDING` and `RESEND_AD` are
+	// deprecated (on the webhook page only from 2024-05-07 to 2024-05-28; they remain in the SMS query
+	// API).
+	MessageStatus OptNilMessageResultUpdateHookMessageStatus `json:"messageStatus"`
+	// Date and time of receiving, Korean local time, `yyyy-MM-dd'T'HH:mm:ss` (see KoreanLocalDateTime).
+	ReceiveDate OptNilString `json:"receiveDate"`
+	// Recipient group key.
+	RecipientGroupingKey OptNilString `json:"recipientGroupingKey"`
+	// Recipient number. Personal data; never log it.
+	RecipientNo OptNilString `json:"recipientNo"`
+	// Sending detail ID (required for a detailed search).
+	RecipientSeq int64 `json:"recipientSeq"`
+	// Date and time of sending, Korean local time, `yyyy-MM-dd'T'HH:mm:ss` (see KoreanLocalDateTime).
+	RequestDate OptNilString `json:"requestDate"`
+	// Request ID.
+	RequestId string `json:"requestId"`
+	// Result code. Its values are catalogued in result-codes.json (kind `receive`), each with its group,
+	// outcome and meaning.
+	ResultCode OptNilString `json:"resultCode"`
+	// Sender number.
+	SendNo OptNilString `json:"sendNo"`
+	// Sender group key.
+	SenderGroupingKey OptNilString `json:"senderGroupingKey"`
+	// Send type, such as `NORMAL_SMS`.
+	SenderType OptNilString `json:"senderType"`
+}
+
+// GetLink returns the value of Link.
+func (s *MessageResultUpdateHook) GetLink() OptNilMessageResultUpdateHookLink {
+	return s.Link
+}
+
+// GetLinks returns the value of Links.
+func (s *MessageResultUpdateHook) GetLinks() OptNilMessageResultUpdateHookLinks {
+	return s.Links
 }
 
 // GetHookId returns the value of HookId.
@@ -857,14 +731,29 @@ func (s *MessageResultUpdateHook) GetHookId() string {
 	return s.HookId
 }
 
-// GetSenderType returns the value of SenderType.
-func (s *MessageResultUpdateHook) GetSenderType() OptNilString {
-	return s.SenderType
+// GetMessageCount returns the value of MessageCount.
+func (s *MessageResultUpdateHook) GetMessageCount() OptNilInt64 {
+	return s.MessageCount
 }
 
-// GetRequestId returns the value of RequestId.
-func (s *MessageResultUpdateHook) GetRequestId() string {
-	return s.RequestId
+// GetMessageStatus returns the value of MessageStatus.
+func (s *MessageResultUpdateHook) GetMessageStatus() OptNilMessageResultUpdateHookMessageStatus {
+	return s.MessageStatus
+}
+
+// GetReceiveDate returns the value of ReceiveDate.
+func (s *MessageResultUpdateHook) GetReceiveDate() OptNilString {
+	return s.ReceiveDate
+}
+
+// GetRecipientGroupingKey returns the value of RecipientGroupingKey.
+func (s *MessageResultUpdateHook) GetRecipientGroupingKey() OptNilString {
+	return s.RecipientGroupingKey
+}
+
+// GetRecipientNo returns the value of RecipientNo.
+func (s *MessageResultUpdateHook) GetRecipientNo() OptNilString {
+	return s.RecipientNo
 }
 
 // GetRecipientSeq returns the value of RecipientSeq.
@@ -877,34 +766,9 @@ func (s *MessageResultUpdateHook) GetRequestDate() OptNilString {
 	return s.RequestDate
 }
 
-// GetReceiveDate returns the value of ReceiveDate.
-func (s *MessageResultUpdateHook) GetReceiveDate() OptNilString {
-	return s.ReceiveDate
-}
-
-// GetSendNo returns the value of SendNo.
-func (s *MessageResultUpdateHook) GetSendNo() OptNilString {
-	return s.SendNo
-}
-
-// GetRecipientNo returns the value of RecipientNo.
-func (s *MessageResultUpdateHook) GetRecipientNo() OptNilString {
-	return s.RecipientNo
-}
-
-// GetMessageStatus returns the value of MessageStatus.
-func (s *MessageResultUpdateHook) GetMessageStatus() OptNilMessageResultUpdateHookMessageStatus {
-	return s.MessageStatus
-}
-
-// GetRecipientGroupingKey returns the value of RecipientGroupingKey.
-func (s *MessageResultUpdateHook) GetRecipientGroupingKey() OptNilString {
-	return s.RecipientGroupingKey
-}
-
-// GetSenderGroupingKey returns the value of SenderGroupingKey.
-func (s *MessageResultUpdateHook) GetSenderGroupingKey() OptNilString {
-	return s.SenderGroupingKey
+// GetRequestId returns the value of RequestId.
+func (s *MessageResultUpdateHook) GetRequestId() string {
+	return s.RequestId
 }
 
 // GetResultCode returns the value of ResultCode.
@@ -912,19 +776,29 @@ func (s *MessageResultUpdateHook) GetResultCode() OptNilString {
 	return s.ResultCode
 }
 
-// GetMessageCount returns the value of MessageCount.
-func (s *MessageResultUpdateHook) GetMessageCount() OptNilInt64 {
-	return s.MessageCount
+// GetSendNo returns the value of SendNo.
+func (s *MessageResultUpdateHook) GetSendNo() OptNilString {
+	return s.SendNo
 }
 
-// GetLinks returns the value of Links.
-func (s *MessageResultUpdateHook) GetLinks() OptNilMessageResultUpdateHookLinks {
-	return s.Links
+// GetSenderGroupingKey returns the value of SenderGroupingKey.
+func (s *MessageResultUpdateHook) GetSenderGroupingKey() OptNilString {
+	return s.SenderGroupingKey
 }
 
-// GetLink returns the value of Link.
-func (s *MessageResultUpdateHook) GetLink() OptNilMessageResultUpdateHookLink {
-	return s.Link
+// GetSenderType returns the value of SenderType.
+func (s *MessageResultUpdateHook) GetSenderType() OptNilString {
+	return s.SenderType
+}
+
+// SetLink sets the value of Link.
+func (s *MessageResultUpdateHook) SetLink(val OptNilMessageResultUpdateHookLink) {
+	s.Link = val
+}
+
+// SetLinks sets the value of Links.
+func (s *MessageResultUpdateHook) SetLinks(val OptNilMessageResultUpdateHookLinks) {
+	s.Links = val
 }
 
 // SetHookId sets the value of HookId.
@@ -932,14 +806,29 @@ func (s *MessageResultUpdateHook) SetHookId(val string) {
 	s.HookId = val
 }
 
-// SetSenderType sets the value of SenderType.
-func (s *MessageResultUpdateHook) SetSenderType(val OptNilString) {
-	s.SenderType = val
+// SetMessageCount sets the value of MessageCount.
+func (s *MessageResultUpdateHook) SetMessageCount(val OptNilInt64) {
+	s.MessageCount = val
 }
 
-// SetRequestId sets the value of RequestId.
-func (s *MessageResultUpdateHook) SetRequestId(val string) {
-	s.RequestId = val
+// SetMessageStatus sets the value of MessageStatus.
+func (s *MessageResultUpdateHook) SetMessageStatus(val OptNilMessageResultUpdateHookMessageStatus) {
+	s.MessageStatus = val
+}
+
+// SetReceiveDate sets the value of ReceiveDate.
+func (s *MessageResultUpdateHook) SetReceiveDate(val OptNilString) {
+	s.ReceiveDate = val
+}
+
+// SetRecipientGroupingKey sets the value of RecipientGroupingKey.
+func (s *MessageResultUpdateHook) SetRecipientGroupingKey(val OptNilString) {
+	s.RecipientGroupingKey = val
+}
+
+// SetRecipientNo sets the value of RecipientNo.
+func (s *MessageResultUpdateHook) SetRecipientNo(val OptNilString) {
+	s.RecipientNo = val
 }
 
 // SetRecipientSeq sets the value of RecipientSeq.
@@ -952,34 +841,9 @@ func (s *MessageResultUpdateHook) SetRequestDate(val OptNilString) {
 	s.RequestDate = val
 }
 
-// SetReceiveDate sets the value of ReceiveDate.
-func (s *MessageResultUpdateHook) SetReceiveDate(val OptNilString) {
-	s.ReceiveDate = val
-}
-
-// SetSendNo sets the value of SendNo.
-func (s *MessageResultUpdateHook) SetSendNo(val OptNilString) {
-	s.SendNo = val
-}
-
-// SetRecipientNo sets the value of RecipientNo.
-func (s *MessageResultUpdateHook) SetRecipientNo(val OptNilString) {
-	s.RecipientNo = val
-}
-
-// SetMessageStatus sets the value of MessageStatus.
-func (s *MessageResultUpdateHook) SetMessageStatus(val OptNilMessageResultUpdateHookMessageStatus) {
-	s.MessageStatus = val
-}
-
-// SetRecipientGroupingKey sets the value of RecipientGroupingKey.
-func (s *MessageResultUpdateHook) SetRecipientGroupingKey(val OptNilString) {
-	s.RecipientGroupingKey = val
-}
-
-// SetSenderGroupingKey sets the value of SenderGroupingKey.
-func (s *MessageResultUpdateHook) SetSenderGroupingKey(val OptNilString) {
-	s.SenderGroupingKey = val
+// SetRequestId sets the value of RequestId.
+func (s *MessageResultUpdateHook) SetRequestId(val string) {
+	s.RequestId = val
 }
 
 // SetResultCode sets the value of ResultCode.
@@ -987,19 +851,19 @@ func (s *MessageResultUpdateHook) SetResultCode(val OptNilString) {
 	s.ResultCode = val
 }
 
-// SetMessageCount sets the value of MessageCount.
-func (s *MessageResultUpdateHook) SetMessageCount(val OptNilInt64) {
-	s.MessageCount = val
+// SetSendNo sets the value of SendNo.
+func (s *MessageResultUpdateHook) SetSendNo(val OptNilString) {
+	s.SendNo = val
 }
 
-// SetLinks sets the value of Links.
-func (s *MessageResultUpdateHook) SetLinks(val OptNilMessageResultUpdateHookLinks) {
-	s.Links = val
+// SetSenderGroupingKey sets the value of SenderGroupingKey.
+func (s *MessageResultUpdateHook) SetSenderGroupingKey(val OptNilString) {
+	s.SenderGroupingKey = val
 }
 
-// SetLink sets the value of Link.
-func (s *MessageResultUpdateHook) SetLink(val OptNilMessageResultUpdateHookLink) {
-	s.Link = val
+// SetSenderType sets the value of SenderType.
+func (s *MessageResultUpdateHook) SetSenderType(val OptNilString) {
+	s.SenderType = val
 }
 
 // The spelling of `_links` in the vendor's example; read `_links` first.
@@ -1820,31 +1684,16 @@ func (o OptString) Or(d string) string {
 // An RFC 9457 problem detail.
 // Ref: #/components/schemas/Problem
 type Problem struct {
-	// A URI reference that identifies the problem type.
-	Type string `json:"type"`
-	// A short summary of the problem type.
-	Title string `json:"title"`
-	// The HTTP status code.
-	Status int `json:"status"`
 	// An explanation of this occurrence; never carries a payload value.
 	Detail OptString `json:"detail"`
 	// The violations of a rejected body, each at a JSON pointer (RFC 6901).
 	Errors []ProblemError `json:"errors"`
-}
-
-// GetType returns the value of Type.
-func (s *Problem) GetType() string {
-	return s.Type
-}
-
-// GetTitle returns the value of Title.
-func (s *Problem) GetTitle() string {
-	return s.Title
-}
-
-// GetStatus returns the value of Status.
-func (s *Problem) GetStatus() int {
-	return s.Status
+	// The HTTP status code.
+	Status int `json:"status"`
+	// A short summary of the problem type.
+	Title string `json:"title"`
+	// A URI reference that identifies the problem type.
+	Type string `json:"type"`
 }
 
 // GetDetail returns the value of Detail.
@@ -1857,19 +1706,19 @@ func (s *Problem) GetErrors() []ProblemError {
 	return s.Errors
 }
 
-// SetType sets the value of Type.
-func (s *Problem) SetType(val string) {
-	s.Type = val
+// GetStatus returns the value of Status.
+func (s *Problem) GetStatus() int {
+	return s.Status
 }
 
-// SetTitle sets the value of Title.
-func (s *Problem) SetTitle(val string) {
-	s.Title = val
+// GetTitle returns the value of Title.
+func (s *Problem) GetTitle() string {
+	return s.Title
 }
 
-// SetStatus sets the value of Status.
-func (s *Problem) SetStatus(val int) {
-	s.Status = val
+// GetType returns the value of Type.
+func (s *Problem) GetType() string {
+	return s.Type
 }
 
 // SetDetail sets the value of Detail.
@@ -1882,18 +1731,28 @@ func (s *Problem) SetErrors(val []ProblemError) {
 	s.Errors = val
 }
 
+// SetStatus sets the value of Status.
+func (s *Problem) SetStatus(val int) {
+	s.Status = val
+}
+
+// SetTitle sets the value of Title.
+func (s *Problem) SetTitle(val string) {
+	s.Title = val
+}
+
+// SetType sets the value of Type.
+func (s *Problem) SetType(val string) {
+	s.Type = val
+}
+
 // One violation of a rejected body.
 // Ref: #/components/schemas/ProblemError
 type ProblemError struct {
-	// JSON pointer (RFC 6901) to the offending location; empty for the whole body.
-	Pointer string `json:"pointer"`
 	// Why it was rejected; never carries the offending value.
 	Detail string `json:"detail"`
-}
-
-// GetPointer returns the value of Pointer.
-func (s *ProblemError) GetPointer() string {
-	return s.Pointer
+	// JSON pointer (RFC 6901) to the offending location; empty for the whole body.
+	Pointer string `json:"pointer"`
 }
 
 // GetDetail returns the value of Detail.
@@ -1901,14 +1760,19 @@ func (s *ProblemError) GetDetail() string {
 	return s.Detail
 }
 
-// SetPointer sets the value of Pointer.
-func (s *ProblemError) SetPointer(val string) {
-	s.Pointer = val
+// GetPointer returns the value of Pointer.
+func (s *ProblemError) GetPointer() string {
+	return s.Pointer
 }
 
 // SetDetail sets the value of Detail.
 func (s *ProblemError) SetDetail(val string) {
 	s.Detail = val
+}
+
+// SetPointer sets the value of Pointer.
+func (s *ProblemError) SetPointer(val string) {
+	s.Pointer = val
 }
 
 type ReceiveWebhookBadRequest Problem
@@ -1972,39 +1836,148 @@ func (s *ServiceUnavailableHeaders) SetResponse(val Problem) {
 
 func (*ServiceUnavailableHeaders) receiveWebhookRes() {}
 
+// A delivery of NHN Cloud SMS (`productName` `SMS`, or `Sms` as the curl example writes it), by its
+// event.
+// Ref: #/components/schemas/SmsDelivery
+// SmsDelivery represents sum type.
+type SmsDelivery struct {
+	// Type selects the active sum variant, switch on this field.
+	Type                                 SmsDeliveryType
+	UnsubscribeEnvelope                  UnsubscribeEnvelope
+	MessageResultUpdateEnvelope          MessageResultUpdateEnvelope
+	ConversionBlockEnvelope              ConversionBlockEnvelope
+	InternationalDeliveryReceiptEnvelope InternationalDeliveryReceiptEnvelope
+}
+
+// SmsDeliveryType is oneOf type of SmsDelivery.
+type SmsDeliveryType string
+
+// Possible values for SmsDeliveryType.
+const (
+	UnsubscribeEnvelopeSmsDelivery                  SmsDeliveryType = "UNSUBSCRIBE"
+	MessageResultUpdateEnvelopeSmsDelivery          SmsDeliveryType = "MESSAGE_RESULT_UPDATE"
+	ConversionBlockEnvelopeSmsDelivery              SmsDeliveryType = "CONVERSION_BLOCK"
+	InternationalDeliveryReceiptEnvelopeSmsDelivery SmsDeliveryType = "INTERNATIONAL_DELIVERY_RECEIPT"
+)
+
+// IsUnsubscribeEnvelope reports whether SmsDelivery is UnsubscribeEnvelope.
+func (s SmsDelivery) IsUnsubscribeEnvelope() bool { return s.Type == UnsubscribeEnvelopeSmsDelivery }
+
+// IsMessageResultUpdateEnvelope reports whether SmsDelivery is MessageResultUpdateEnvelope.
+func (s SmsDelivery) IsMessageResultUpdateEnvelope() bool {
+	return s.Type == MessageResultUpdateEnvelopeSmsDelivery
+}
+
+// IsConversionBlockEnvelope reports whether SmsDelivery is ConversionBlockEnvelope.
+func (s SmsDelivery) IsConversionBlockEnvelope() bool {
+	return s.Type == ConversionBlockEnvelopeSmsDelivery
+}
+
+// IsInternationalDeliveryReceiptEnvelope reports whether SmsDelivery is InternationalDeliveryReceiptEnvelope.
+func (s SmsDelivery) IsInternationalDeliveryReceiptEnvelope() bool {
+	return s.Type == InternationalDeliveryReceiptEnvelopeSmsDelivery
+}
+
+// SetUnsubscribeEnvelope sets SmsDelivery to UnsubscribeEnvelope.
+func (s *SmsDelivery) SetUnsubscribeEnvelope(v UnsubscribeEnvelope) {
+	s.Type = UnsubscribeEnvelopeSmsDelivery
+	s.UnsubscribeEnvelope = v
+}
+
+// GetUnsubscribeEnvelope returns UnsubscribeEnvelope and true boolean if SmsDelivery is UnsubscribeEnvelope.
+func (s SmsDelivery) GetUnsubscribeEnvelope() (v UnsubscribeEnvelope, ok bool) {
+	if !s.IsUnsubscribeEnvelope() {
+		return v, false
+	}
+	return s.UnsubscribeEnvelope, true
+}
+
+// NewUnsubscribeEnvelopeSmsDelivery returns new SmsDelivery from UnsubscribeEnvelope.
+func NewUnsubscribeEnvelopeSmsDelivery(v UnsubscribeEnvelope) SmsDelivery {
+	var s SmsDelivery
+	s.SetUnsubscribeEnvelope(v)
+	return s
+}
+
+// SetMessageResultUpdateEnvelope sets SmsDelivery to MessageResultUpdateEnvelope.
+func (s *SmsDelivery) SetMessageResultUpdateEnvelope(v MessageResultUpdateEnvelope) {
+	s.Type = MessageResultUpdateEnvelopeSmsDelivery
+	s.MessageResultUpdateEnvelope = v
+}
+
+// GetMessageResultUpdateEnvelope returns MessageResultUpdateEnvelope and true boolean if SmsDelivery is MessageResultUpdateEnvelope.
+func (s SmsDelivery) GetMessageResultUpdateEnvelope() (v MessageResultUpdateEnvelope, ok bool) {
+	if !s.IsMessageResultUpdateEnvelope() {
+		return v, false
+	}
+	return s.MessageResultUpdateEnvelope, true
+}
+
+// NewMessageResultUpdateEnvelopeSmsDelivery returns new SmsDelivery from MessageResultUpdateEnvelope.
+func NewMessageResultUpdateEnvelopeSmsDelivery(v MessageResultUpdateEnvelope) SmsDelivery {
+	var s SmsDelivery
+	s.SetMessageResultUpdateEnvelope(v)
+	return s
+}
+
+// SetConversionBlockEnvelope sets SmsDelivery to ConversionBlockEnvelope.
+func (s *SmsDelivery) SetConversionBlockEnvelope(v ConversionBlockEnvelope) {
+	s.Type = ConversionBlockEnvelopeSmsDelivery
+	s.ConversionBlockEnvelope = v
+}
+
+// GetConversionBlockEnvelope returns ConversionBlockEnvelope and true boolean if SmsDelivery is ConversionBlockEnvelope.
+func (s SmsDelivery) GetConversionBlockEnvelope() (v ConversionBlockEnvelope, ok bool) {
+	if !s.IsConversionBlockEnvelope() {
+		return v, false
+	}
+	return s.ConversionBlockEnvelope, true
+}
+
+// NewConversionBlockEnvelopeSmsDelivery returns new SmsDelivery from ConversionBlockEnvelope.
+func NewConversionBlockEnvelopeSmsDelivery(v ConversionBlockEnvelope) SmsDelivery {
+	var s SmsDelivery
+	s.SetConversionBlockEnvelope(v)
+	return s
+}
+
+// SetInternationalDeliveryReceiptEnvelope sets SmsDelivery to InternationalDeliveryReceiptEnvelope.
+func (s *SmsDelivery) SetInternationalDeliveryReceiptEnvelope(v InternationalDeliveryReceiptEnvelope) {
+	s.Type = InternationalDeliveryReceiptEnvelopeSmsDelivery
+	s.InternationalDeliveryReceiptEnvelope = v
+}
+
+// GetInternationalDeliveryReceiptEnvelope returns InternationalDeliveryReceiptEnvelope and true boolean if SmsDelivery is InternationalDeliveryReceiptEnvelope.
+func (s SmsDelivery) GetInternationalDeliveryReceiptEnvelope() (v InternationalDeliveryReceiptEnvelope, ok bool) {
+	if !s.IsInternationalDeliveryReceiptEnvelope() {
+		return v, false
+	}
+	return s.InternationalDeliveryReceiptEnvelope, true
+}
+
+// NewInternationalDeliveryReceiptEnvelopeSmsDelivery returns new SmsDelivery from InternationalDeliveryReceiptEnvelope.
+func NewInternationalDeliveryReceiptEnvelopeSmsDelivery(v InternationalDeliveryReceiptEnvelope) SmsDelivery {
+	var s SmsDelivery
+	s.SetInternationalDeliveryReceiptEnvelope(v)
+	return s
+}
+
 // A delivery of `UNSUBSCRIBE` events.
 // Ref: #/components/schemas/UnsubscribeEnvelope
 type UnsubscribeEnvelope struct {
-	// Unique ID created whenever a POST request is made to the URL defined in the webhook settings.
-	HooksId string `json:"hooksId"`
-	// Webhook configuration ID.
-	WebhookConfigId string `json:"webhookConfigId"`
-	// Service name to which webhook events occur: `SMS` (the body example), `Sms` (the curl example).
-	// KakaoTalk Bizmessage and Email send the same envelope and event names with other hooks: a delivery
-	// of another product is not one of this event. A receiver answers it 400 under the strict profile, and
-	// under the compatible one accepts it with the untyped Envelope, reporting `/productName` as drift.
-	ProductName UnsubscribeEnvelopeProductName `json:"productName"`
 	// Service appkey to which webhook events occur.
 	AppKey string `json:"appKey"`
 	// Always `UNSUBSCRIBE`.
 	Event UnsubscribeEnvelopeEvent `json:"event"`
 	// The events of this delivery.
 	Hooks []UnsubscribeHook `json:"hooks"`
-}
-
-// GetHooksId returns the value of HooksId.
-func (s *UnsubscribeEnvelope) GetHooksId() string {
-	return s.HooksId
-}
-
-// GetWebhookConfigId returns the value of WebhookConfigId.
-func (s *UnsubscribeEnvelope) GetWebhookConfigId() string {
-	return s.WebhookConfigId
-}
-
-// GetProductName returns the value of ProductName.
-func (s *UnsubscribeEnvelope) GetProductName() UnsubscribeEnvelopeProductName {
-	return s.ProductName
+	// Unique ID created whenever a POST request is made to the URL defined in the webhook settings.
+	HooksId string `json:"hooksId"`
+	// Service name to which webhook events occur: `SMS` (the body example), `Sms` (the curl example).
+	// Email and KakaoTalk Bizmessage send the same event names with their own envelopes.
+	ProductName UnsubscribeEnvelopeProductName `json:"productName"`
+	// Webhook configuration ID.
+	WebhookConfigId string `json:"webhookConfigId"`
 }
 
 // GetAppKey returns the value of AppKey.
@@ -2022,19 +1995,19 @@ func (s *UnsubscribeEnvelope) GetHooks() []UnsubscribeHook {
 	return s.Hooks
 }
 
-// SetHooksId sets the value of HooksId.
-func (s *UnsubscribeEnvelope) SetHooksId(val string) {
-	s.HooksId = val
+// GetHooksId returns the value of HooksId.
+func (s *UnsubscribeEnvelope) GetHooksId() string {
+	return s.HooksId
 }
 
-// SetWebhookConfigId sets the value of WebhookConfigId.
-func (s *UnsubscribeEnvelope) SetWebhookConfigId(val string) {
-	s.WebhookConfigId = val
+// GetProductName returns the value of ProductName.
+func (s *UnsubscribeEnvelope) GetProductName() UnsubscribeEnvelopeProductName {
+	return s.ProductName
 }
 
-// SetProductName sets the value of ProductName.
-func (s *UnsubscribeEnvelope) SetProductName(val UnsubscribeEnvelopeProductName) {
-	s.ProductName = val
+// GetWebhookConfigId returns the value of WebhookConfigId.
+func (s *UnsubscribeEnvelope) GetWebhookConfigId() string {
+	return s.WebhookConfigId
 }
 
 // SetAppKey sets the value of AppKey.
@@ -2050,6 +2023,21 @@ func (s *UnsubscribeEnvelope) SetEvent(val UnsubscribeEnvelopeEvent) {
 // SetHooks sets the value of Hooks.
 func (s *UnsubscribeEnvelope) SetHooks(val []UnsubscribeHook) {
 	s.Hooks = val
+}
+
+// SetHooksId sets the value of HooksId.
+func (s *UnsubscribeEnvelope) SetHooksId(val string) {
+	s.HooksId = val
+}
+
+// SetProductName sets the value of ProductName.
+func (s *UnsubscribeEnvelope) SetProductName(val UnsubscribeEnvelopeProductName) {
+	s.ProductName = val
+}
+
+// SetWebhookConfigId sets the value of WebhookConfigId.
+func (s *UnsubscribeEnvelope) SetWebhookConfigId(val string) {
+	s.WebhookConfigId = val
 }
 
 // Always `UNSUBSCRIBE`.
@@ -2088,9 +2076,7 @@ func (s *UnsubscribeEnvelopeEvent) UnmarshalText(data []byte) error {
 }
 
 // Service name to which webhook events occur: `SMS` (the body example), `Sms` (the curl example).
-// KakaoTalk Bizmessage and Email send the same envelope and event names with other hooks: a delivery
-// of another product is not one of this event. A receiver answers it 400 under the strict profile, and
-// under the compatible one accepts it with the untyped Envelope, reporting `/productName` as drift.
+// Email and KakaoTalk Bizmessage send the same event names with their own envelopes.
 type UnsubscribeEnvelopeProductName string
 
 const (
@@ -2136,16 +2122,26 @@ func (s *UnsubscribeEnvelopeProductName) UnmarshalText(data []byte) error {
 // service.
 // Ref: #/components/schemas/UnsubscribeHook
 type UnsubscribeHook struct {
+	// Date and time of the unsubscription request, `yyyy-MM-dd'T'HH:mm:ss.SSSXXX` (RFC 3339).
+	CreatedDateTime OptNilDateTime `json:"createdDateTime"`
+	// Enterprise name registered in the unsubscription service.
+	EnterpriseName OptNilString `json:"enterpriseName"`
 	// Unique ID created when an event occurs in the service.
 	HookId string `json:"hookId"`
 	// Unsubscribed mobile phone number. Personal data; never log it.
 	RecipientNo string `json:"recipientNo"`
 	// 080 number registered in the unsubscription service.
 	UnsubscribeNo OptNilString `json:"unsubscribeNo"`
-	// Enterprise name registered in the unsubscription service.
-	EnterpriseName OptNilString `json:"enterpriseName"`
-	// Date and time of the unsubscription request, `yyyy-MM-dd'T'HH:mm:ss.SSSXXX` (RFC 3339).
-	CreatedDateTime OptNilDateTime `json:"createdDateTime"`
+}
+
+// GetCreatedDateTime returns the value of CreatedDateTime.
+func (s *UnsubscribeHook) GetCreatedDateTime() OptNilDateTime {
+	return s.CreatedDateTime
+}
+
+// GetEnterpriseName returns the value of EnterpriseName.
+func (s *UnsubscribeHook) GetEnterpriseName() OptNilString {
+	return s.EnterpriseName
 }
 
 // GetHookId returns the value of HookId.
@@ -2163,14 +2159,14 @@ func (s *UnsubscribeHook) GetUnsubscribeNo() OptNilString {
 	return s.UnsubscribeNo
 }
 
-// GetEnterpriseName returns the value of EnterpriseName.
-func (s *UnsubscribeHook) GetEnterpriseName() OptNilString {
-	return s.EnterpriseName
+// SetCreatedDateTime sets the value of CreatedDateTime.
+func (s *UnsubscribeHook) SetCreatedDateTime(val OptNilDateTime) {
+	s.CreatedDateTime = val
 }
 
-// GetCreatedDateTime returns the value of CreatedDateTime.
-func (s *UnsubscribeHook) GetCreatedDateTime() OptNilDateTime {
-	return s.CreatedDateTime
+// SetEnterpriseName sets the value of EnterpriseName.
+func (s *UnsubscribeHook) SetEnterpriseName(val OptNilString) {
+	s.EnterpriseName = val
 }
 
 // SetHookId sets the value of HookId.
@@ -2186,16 +2182,6 @@ func (s *UnsubscribeHook) SetRecipientNo(val string) {
 // SetUnsubscribeNo sets the value of UnsubscribeNo.
 func (s *UnsubscribeHook) SetUnsubscribeNo(val OptNilString) {
 	s.UnsubscribeNo = val
-}
-
-// SetEnterpriseName sets the value of EnterpriseName.
-func (s *UnsubscribeHook) SetEnterpriseName(val OptNilString) {
-	s.EnterpriseName = val
-}
-
-// SetCreatedDateTime sets the value of CreatedDateTime.
-func (s *UnsubscribeHook) SetCreatedDateTime(val OptNilDateTime) {
-	s.CreatedDateTime = val
 }
 
 type WebhookSignature struct {

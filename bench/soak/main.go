@@ -226,7 +226,7 @@ func newGenerator(hooks, maxBody int) *generator { return &generator{hooks: hook
 // delivery returns a new MESSAGE_RESULT_UPDATE delivery of g.hooks copies of the documented hook, each with a
 // new hookId, and those ids.
 func (g *generator) delivery() ([]byte, []string) {
-	sample, _ := api.Sample(api.EventTypeMessageResultUpdate)
+	sample, _ := api.Sample(api.Kind{Product: api.ProductNameSMS, Event: api.EventTypeMessageResultUpdate})
 	env := sample.(*api.MessageResultUpdateEnvelope)
 	env.HooksId = sender.NewID()
 	env.Hooks = slices.Repeat(env.Hooks, g.hooks)

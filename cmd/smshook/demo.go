@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strconv"
 	"sync"
 	"time"
 
@@ -20,7 +21,8 @@ import (
 
 const demoExample = "  smshook demo\n"
 
-// runDemo starts a receiver on a random loopback port, posts every documented event to it as NHN Cloud would
+// runDemo starts a receiver on a random loopback port, posts every documented kind of delivery (SMS, Email,
+// KakaoTalk Bizmessage) to it as NHN Cloud would
 // (signed, through the generated client), then one request with a wrong signature, and prints what arrived.
 func runDemo(ctx context.Context, e env, args []string) int {
 	fs := newFlagSet(e, "demo", "demo", demoExample)
@@ -50,10 +52,10 @@ func demo(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	events := api.Events()
+	kinds := api.Kinds()
 	var first []byte
-	for _, event := range events {
-		sample, _ := api.Sample(event)
+	for _, kind := range kinds {
+		sample, _ := api.Sample(kind)
 		body, err := json.Marshal(sample)
 		if err != nil {
 			return err
@@ -65,9 +67,9 @@ func demo(ctx context.Context, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "  → sent %s sample: %s\n\n", event, resp.Status())
+		fmt.Fprintf(out, "  → sent %s sample: %s\n\n", kind, resp.Status())
 		if resp.StatusCode() != http.StatusOK {
-			return fmt.Errorf("%s sample answered %s", event, resp.Status())
+			return fmt.Errorf("%s sample answered %s", kind, resp.Status())
 		}
 	}
 	impostor, err := sender.New(srv.URL, "not-the-secret")
@@ -82,14 +84,14 @@ func demo(ctx context.Context, out io.Writer) error {
 	if resp.StatusCode() != http.StatusUnauthorized {
 		return fmt.Errorf("a wrong signature was answered %s", resp.Status())
 	}
-	if printer.count() != len(events) {
-		return fmt.Errorf("%d of %d events reached the handler", printer.count(), len(events))
+	if printer.count() != len(kinds) {
+		return fmt.Errorf("%d of %d deliveries reached the handler", printer.count(), len(kinds))
 	}
-	fmt.Fprintf(out, "\n%d events received, typed and acknowledged\n", printer.count())
+	fmt.Fprintf(out, "\n%d deliveries (SMS, Email, KakaoTalk Bizmessage) received, typed and acknowledged\n", printer.count())
 	return nil
 }
 
-// eventPrinter prints typed events, leaving out phone numbers.
+// eventPrinter prints typed events, leaving out phone numbers and e-mail addresses.
 type eventPrinter struct {
 	mu  sync.Mutex
 	out io.Writer
@@ -108,7 +110,7 @@ func (p *eventPrinter) print(_ context.Context, w api.Webhook) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.n++
-	fmt.Fprintf(p.out, "%s (hooksId %s)\n", head.Event, head.HooksId)
+	fmt.Fprintf(p.out, "%s (hooksId %s, %T)\n", head.Kind(), head.HooksId, w)
 	for i := range w.HookCount() {
 		line := "hook " + w.HookID(i)
 		if d := describe(hookOf(w, i)); d != "" {
@@ -148,10 +150,40 @@ func describe(hook any) string {
 	case api.ConversionBlockHook:
 		return fmt.Sprintf("country +%s blocked at %s", h.CountryCode, timeOf(h.BlockedDateTime))
 	case api.InternationalDeliveryReceiptHook:
-		return fmt.Sprintf("request %s #%d DLR %s on %s (error %s)",
-			h.RequestId, h.RecipientSeq, h.DlrStatus, str(h.NetworkCode), str(h.ErrorCode))
+		return fmt.Sprintf("request %s #%d DLR %s on %s (error %s): %s",
+			h.RequestId, h.RecipientSeq, h.DlrStatus, str(h.NetworkCode), str(h.ErrorCode), h.Outcome())
+	case api.EmailUnsubscribeHook:
+		return fmt.Sprintf("an address unsubscribed at %s", timeOf(h.CreatedDateTime))
+	case api.EmailMessageResultUpdateHook:
+		return fmt.Sprintf("request %s mail %s status %s (DSN %s): %s", h.RequestId, num(h.MailSeq), strOf(h.MailStatusCode), str(h.DsnCode), h.Outcome())
+	case api.KakaoTalkMessageResultUpdateHook:
+		return fmt.Sprintf("request %s #%s %s result %s, received %s: %s", h.RequestId, num(h.RecipientSeq), strOf(h.KakaoMessageType), str(h.ResultCode), str(h.ReceiveDate), h.Outcome())
+	case api.KakaoTalkTemplateStatusUpdateHook:
+		return fmt.Sprintf("template %s status %s, %d comments, updated %s", str(h.TemplateCode), strOf(h.Status), len(ptrSlice(h.Comments)), str(h.UpdateDate))
 	}
 	return ""
+}
+
+// strOf is str for a string type of package api.
+func strOf[S ~string](s *S) string {
+	if s == nil {
+		return "-"
+	}
+	return string(*s)
+}
+
+func num(n *int64) string {
+	if n == nil {
+		return "-"
+	}
+	return strconv.FormatInt(*n, 10)
+}
+
+func ptrSlice[T any](s *[]T) []T {
+	if s == nil {
+		return nil
+	}
+	return *s
 }
 
 func str(s *string) string {

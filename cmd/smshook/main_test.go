@@ -64,6 +64,17 @@ const (
 // fixturePhones are the phone numbers of the documented samples and of the vendor fixtures.
 var fixturePhones = []string{"01012341234", "15446859", "08012341234"}
 
+// fixtureAddresses are the e-mail addresses of the Email samples: no output may carry one either.
+var fixtureAddresses = []string{"help@toast.com", "sender@nhncloud.com", "receiver@nhncloud.com"}
+
+// sampleHooksID is the hooksId of the documented delivery of kind.
+func sampleHooksID(tb testing.TB, kind api.Kind) string {
+	tb.Helper()
+	w, ok := api.Sample(kind)
+	require.True(tb, ok, "no sample of %s", kind)
+	return w.Head().HooksId
+}
+
 func TestMain(m *testing.M) { os.Exit(testMain(m)) }
 
 func testMain(m *testing.M) int {
@@ -195,12 +206,18 @@ func marshal(tb testing.TB, v any) []byte {
 // the edits stay the same for every event.
 type delivery map[string]any
 
-// sample returns the documented delivery of event with a new hooksId and a new hookId for each hook, as a new
-// delivery of new events has.
+// sample returns the documented delivery of SMS's event with a new hooksId and a new hookId for each hook, as
+// a new delivery of new events has.
 func sample(tb testing.TB, event api.EventType) delivery {
 	tb.Helper()
-	w, ok := api.Sample(event)
-	require.True(tb, ok, "openapi.yaml has no example of %s", event)
+	return sampleOf(tb, api.Kind{Product: api.ProductNameSMS, Event: event})
+}
+
+// sampleOf is sample for any kind.
+func sampleOf(tb testing.TB, kind api.Kind) delivery {
+	tb.Helper()
+	w, ok := api.Sample(kind)
+	require.True(tb, ok, "openapi.yaml has no example of %s", kind)
 	d := decodeDelivery(tb, marshal(tb, w))
 	d["hooksId"] = sender.NewID()
 	for i := range d.hooks() {
@@ -321,10 +338,10 @@ func TestDemo(t *testing.T) {
 	t.Parallel()
 	r := invoke(t, "demo")
 	require.Equal(t, 0, r.code, r.stderr)
-	assert.Contains(t, r.stdout, "4 events received")
+	assert.Contains(t, r.stdout, "8 deliveries (SMS, Email, KakaoTalk Bizmessage) received")
 	assert.Contains(t, r.stdout, "wrong signature → 401")
-	for _, ev := range api.Events() {
-		assert.Contains(t, r.stdout, string(ev)+" (hooksId ")
+	for _, kind := range api.Kinds() {
+		assert.Contains(t, r.stdout, fmt.Sprintf("%s (hooksId %s, %T)", kind, sampleHooksID(t, kind), api.NewWebhook(kind)))
 	}
 	hooks := 0
 	for _, l := range strings.Split(r.stdout, "\n") {
@@ -333,8 +350,9 @@ func TestDemo(t *testing.T) {
 			assert.Regexp(t, `^    hook \S+: \S`, l, "a hook is described by its typed fields")
 		}
 	}
-	assert.Equal(t, len(api.Events()), hooks, "one hook per documented sample")
+	assert.Equal(t, len(api.Kinds()), hooks, "one hook per documented sample")
 	assertNoValue(t, r, fixturePhones...)
+	assertNoValue(t, r, fixtureAddresses...)
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -346,12 +364,20 @@ func TestSamples(t *testing.T) {
 		name   string
 		args   []string
 		code   int
-		events []string
+		events []string // "PRODUCT EVENT"
 	}{
-		{name: "all", args: nil, code: 0, events: []string{"UNSUBSCRIBE", "MESSAGE_RESULT_UPDATE", "CONVERSION_BLOCK", "INTERNATIONAL_DELIVERY_RECEIPT"}},
-		{name: "UNSUBSCRIBE", args: []string{"UNSUBSCRIBE"}, code: 0, events: []string{"UNSUBSCRIBE"}},
-		{name: "INTERNATIONAL_DELIVERY_RECEIPT", args: []string{"INTERNATIONAL_DELIVERY_RECEIPT"}, code: 0, events: []string{"INTERNATIONAL_DELIVERY_RECEIPT"}},
+		{name: "all", args: nil, code: 0, events: []string{"SMS UNSUBSCRIBE", "SMS MESSAGE_RESULT_UPDATE", "SMS CONVERSION_BLOCK",
+			"SMS INTERNATIONAL_DELIVERY_RECEIPT", "Email UNSUBSCRIBE", "Email MESSAGE_RESULT_UPDATE",
+			"KakaoTalk Bizmessage MESSAGE_RESULT_UPDATE", "KakaoTalk Bizmessage TEMPLATE_STATUS_UPDATE"}},
+		{name: "UNSUBSCRIBE", args: []string{"UNSUBSCRIBE"}, code: 0, events: []string{"SMS UNSUBSCRIBE", "Email UNSUBSCRIBE"}},
+		{name: "SMS UNSUBSCRIBE", args: []string{"--product", "SMS", "UNSUBSCRIBE"}, code: 0, events: []string{"SMS UNSUBSCRIBE"}},
+		{name: "Sms is SMS", args: []string{"--product", "Sms", "CONVERSION_BLOCK"}, code: 0, events: []string{"SMS CONVERSION_BLOCK"}},
+		{name: "KakaoTalk", args: []string{"--product", "KakaoTalk Bizmessage"}, code: 0,
+			events: []string{"KakaoTalk Bizmessage MESSAGE_RESULT_UPDATE", "KakaoTalk Bizmessage TEMPLATE_STATUS_UPDATE"}},
+		{name: "INTERNATIONAL_DELIVERY_RECEIPT", args: []string{"INTERNATIONAL_DELIVERY_RECEIPT"}, code: 0, events: []string{"SMS INTERNATIONAL_DELIVERY_RECEIPT"}},
 		{name: "unknown event", args: []string{"RCS_RESULT_UPDATE"}, code: 2},
+		{name: "an event of another product", args: []string{"--product", "Email", "TEMPLATE_STATUS_UPDATE"}, code: 2},
+		{name: "unknown product", args: []string{"--product", "RCS Bizmessage"}, code: 2},
 		{name: "two events", args: []string{"UNSUBSCRIBE", "CONVERSION_BLOCK"}, code: 2},
 		{name: "unknown flag", args: []string{"--nope"}, code: 2},
 	}
@@ -369,14 +395,15 @@ func TestSamples(t *testing.T) {
 			dec := json.NewDecoder(strings.NewReader(r.stdout))
 			for {
 				var doc struct {
-					Event string `json:"event"`
+					ProductName string `json:"productName"`
+					Event       string `json:"event"`
 				}
 				err := dec.Decode(&doc)
 				if err == io.EOF {
 					break
 				}
 				require.NoError(t, err)
-				got = append(got, doc.Event)
+				got = append(got, doc.ProductName+" "+doc.Event)
 			}
 			assert.Equal(t, tt.events, got)
 
@@ -414,7 +441,7 @@ func TestSamplesPipe(t *testing.T) {
 	require.NoError(t, samples.Run())
 	require.NoError(t, validate.Wait(), "stdout: %s\nstderr: %s", out.String(), errOut.String())
 	assert.Equal(t, 0, validate.ProcessState.ExitCode())
-	assert.Equal(t, 4, strings.Count(out.String(), ": ok ("), out.String())
+	assert.Equal(t, len(api.Kinds()), strings.Count(out.String(), ": ok ("), out.String())
 	assert.NotContains(t, out.String(), "invalid")
 }
 
@@ -479,7 +506,7 @@ func TestValidateText(t *testing.T) {
 	require.Equal(t, 1, r.code, r.stderr)
 	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
 	require.GreaterOrEqual(t, len(lines), 6, r.stdout)
-	assert.Equal(t, valid+": ok (MESSAGE_RESULT_UPDATE, 3 hooks)", lines[0])
+	assert.Equal(t, valid+": ok (SMS MESSAGE_RESULT_UPDATE, 3 hooks)", lines[0])
 	assert.Equal(t, notObject+": invalid", lines[1])
 	assert.Regexp(t, `^  \(body\): \S`, lines[2], "the empty pointer prints as (body)")
 	assert.Equal(t, twoViolations+": invalid", lines[3])
@@ -769,7 +796,7 @@ func TestValidateCompat(t *testing.T) {
 		compat     int
 		compatText string
 	}{
-		{name: "unknown event", file: unknownEvent, strict: 1, compat: 0, compatText: "ok (RCS_RESULT_UPDATE, 1 hooks)"},
+		{name: "unknown event", file: unknownEvent, strict: 1, compat: 0, compatText: "ok (RCS RCS_RESULT_UPDATE, 1 hooks)"},
 		{name: "unknown messageStatus", file: unknownEnum, strict: 1, compat: 0, compatText: "drift /hooks/0/messageStatus"},
 		{name: "unknown dlrStatus", file: unknownDLR, strict: 1, compat: 0, compatText: "drift /hooks/0/dlrStatus"},
 		{name: "an enum of the wrong type stays invalid", file: wrongType, strict: 1, compat: 1, compatText: "invalid"},
@@ -1190,11 +1217,11 @@ func TestServeDeliveries(t *testing.T) {
 	assert.True(t, strings.HasPrefix(s.url, "http://127.0.0.1:") && strings.HasSuffix(s.url, "/"), s.url)
 
 	var want []deliveryLine
-	for _, ev := range api.Events() {
-		d := sample(t, ev)
+	for _, kind := range api.Kinds() {
+		d := sampleOf(t, kind)
 		status, answer := post(t, s.url, secret, marshal(t, d))
-		require.Equal(t, http.StatusOK, status, "%s: %s", ev, answer)
-		want = append(want, deliveryLine{HooksID: d.hooksID(), ProductName: "SMS", Event: string(ev), AppKey: appKey, Hooks: 1})
+		require.Equal(t, http.StatusOK, status, "%s: %s", kind, answer)
+		want = append(want, deliveryLine{HooksID: d.hooksID(), ProductName: string(kind.Product), Event: string(kind.Event), AppKey: appKey, Hooks: 1})
 	}
 	// The vendor's own fixtures, phone numbers and all.
 	for _, name := range []string{"unsubscribe.json", "message-result-update.json"} {
@@ -1694,8 +1721,8 @@ func TestValidatePartial(t *testing.T) {
 
 	r := invoke(t, "validate", "--compat", partial)
 	require.Equal(t, 3, r.code, r.stderr)
-	require.Equal(t, partial+": partial (MESSAGE_RESULT_UPDATE, 2 hooks; hook 1 dropped)\n"+
-		`  /hooks/1/requestId (line 1, column `, r.stdout[:len(partial)+len(": partial (MESSAGE_RESULT_UPDATE, 2 hooks; hook 1 dropped)\n  /hooks/1/requestId (line 1, column ")])
+	require.Equal(t, partial+": partial (SMS MESSAGE_RESULT_UPDATE, 2 hooks; hook 1 dropped)\n"+
+		`  /hooks/1/requestId (line 1, column `, r.stdout[:len(partial)+len(": partial (SMS MESSAGE_RESULT_UPDATE, 2 hooks; hook 1 dropped)\n  /hooks/1/requestId (line 1, column ")])
 
 	r = invoke(t, "validate", "--compat", "--format", "json", partial)
 	require.Equal(t, 3, r.code, r.stderr)

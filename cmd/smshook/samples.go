@@ -5,39 +5,44 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/smshook/smshook/api"
 	"github.com/smshook/smshook/internal/sender"
 )
 
-const samplesExample = `  smshook samples MESSAGE_RESULT_UPDATE > result.json
+const samplesExample = `  smshook samples --product SMS MESSAGE_RESULT_UPDATE > result.json
   smshook samples | smshook validate -
 `
 
-// runSamples prints the documented deliveries (openapi.yaml's examples), one JSON document after another.
+// runSamples prints the documented deliveries (openapi.yaml's examples), one JSON document after another: of
+// every kind, or of one product, one event, or both.
 func runSamples(_ context.Context, e env, args []string) int {
-	fs := newFlagSet(e, "samples", "samples [EVENT]", samplesExample)
+	fs := newFlagSet(e, "samples", "samples [--product PRODUCT] [EVENT]", samplesExample)
+	product := fs.String("product", "", fmt.Sprintf("print the samples of this `PRODUCT` only: one of %s", productNames()))
 	rest, code, ok := parse(e, fs, args)
 	if !ok {
 		return code
 	}
-	events := api.Events()
-	switch {
-	case len(rest) > 1:
+	if len(rest) > 1 {
 		fmt.Fprintln(e.stderr, "smshook samples: takes at most one event")
 		return exitUsage
-	case len(rest) == 1:
-		if _, known := api.Sample(api.EventType(rest[0])); !known {
-			fmt.Fprintf(e.stderr, "smshook samples: unknown event %q: one of %v\n", rest[0], events)
-			return exitUsage
+	}
+	var kinds []api.Kind
+	for _, kind := range api.Kinds() {
+		if (*product == "" || api.KindOf(*product, kind.Event) == kind) && (len(rest) == 0 || string(kind.Event) == rest[0]) {
+			kinds = append(kinds, kind)
 		}
-		events = []api.EventType{api.EventType(rest[0])}
+	}
+	if len(kinds) == 0 {
+		fmt.Fprintf(e.stderr, "smshook samples: no sample of %s: the kinds are %s\n", strings.TrimSpace(*product+" "+strings.Join(rest, "")), kindNames())
+		return exitUsage
 	}
 	var b strings.Builder
-	for _, event := range events {
+	for _, kind := range kinds {
 		// The generated type writes the fields in the contract's order.
-		w, _ := api.Sample(event)
+		w, _ := api.Sample(kind)
 		out, err := json.MarshalIndent(w, "", "  ")
 		if err != nil {
 			fmt.Fprintln(e.stderr, "smshook samples:", err)
@@ -50,6 +55,26 @@ func runSamples(_ context.Context, e env, args []string) int {
 		return exitUsage
 	}
 	return exitOK
+}
+
+// productNames lists the products of the contract, for a flag's help.
+func productNames() string {
+	var names []string
+	for _, kind := range api.Kinds() {
+		if !slices.Contains(names, string(kind.Product)) {
+			names = append(names, string(kind.Product))
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// kindNames lists the kinds of the contract, for an error.
+func kindNames() string {
+	var names []string
+	for _, kind := range api.Kinds() {
+		names = append(names, kind.String())
+	}
+	return strings.Join(names, ", ")
 }
 
 // fresh returns delivery, a JSON envelope, with a new hooksId and a new hookId in every hook, as a new

@@ -19,16 +19,17 @@ import (
 const defaultSendTimeout = 30 * time.Second
 
 const sendExample = `  smshook send --url http://127.0.0.1:8080/ --secret s3cret --event MESSAGE_RESULT_UPDATE --count 3
+  smshook send --url http://127.0.0.1:8080/ --secret s3cret --product "KakaoTalk Bizmessage" --event TEMPLATE_STATUS_UPDATE
   smshook send --url https://example.com/webhooks/nhn --secret-file secret.txt --file recorded.json
 `
 
 func runSend(ctx context.Context, e env, args []string) int {
-	events := api.Events()
-	fs := newFlagSet(e, "send", "send --url URL [--secret S] (--event EVENT | --file F) [--count N] [--timeout DURATION]", sendExample)
+	fs := newFlagSet(e, "send", "send --url URL [--secret S] ([--product PRODUCT] --event EVENT | --file F) [--count N] [--timeout DURATION]", sendExample)
 	url := fs.String("url", "", "the receiver's `URL`")
 	secret := fs.String("secret", "", "send `SECRET` as the signature; also $SMSHOOK_SECRET (the first, if comma-separated)")
 	secretFile := fs.String("secret-file", "", "a `FILE` whose first line is the signature to send")
-	event := fs.String("event", "", fmt.Sprintf("send the documented sample of this `EVENT`, with new IDs each time: one of %v", events))
+	product := fs.String("product", "SMS", fmt.Sprintf("the `PRODUCT` of --event: one of %s", productNames()))
+	event := fs.String("event", "", "send the documented sample of this `EVENT` of --product, with new IDs each time")
 	file := fs.String("file", "", "send this `FILE` as it is (- for stdin)")
 	count := fs.Int("count", 1, "send `N` times")
 	timeout := fs.Duration("timeout", defaultSendTimeout, "the longest one request may take, answer included; past it send fails with exit 1")
@@ -36,7 +37,7 @@ func runSend(ctx context.Context, e env, args []string) int {
 	if !ok {
 		return code
 	}
-	sample, known := api.Sample(api.EventType(*event))
+	sample, known := api.Sample(api.KindOf(*product, api.EventType(*event)))
 	switch {
 	case len(rest) > 0:
 		fmt.Fprintf(e.stderr, "smshook send: unexpected argument %q\n", rest[0])
@@ -48,7 +49,7 @@ func runSend(ctx context.Context, e env, args []string) int {
 		fmt.Fprintln(e.stderr, "smshook send: give exactly one of --event and --file")
 		return exitUsage
 	case *event != "" && !known:
-		fmt.Fprintf(e.stderr, "smshook send: unknown event %q: one of %v\n", *event, events)
+		fmt.Fprintf(e.stderr, "smshook send: no sample of %s %s: the kinds are %s\n", *product, *event, kindNames())
 		return exitUsage
 	case *count < 1:
 		fmt.Fprintln(e.stderr, "smshook send: --count must be at least 1")

@@ -26,12 +26,13 @@ const validateExample = `  smshook validate payloads/                       # ev
 
 // report is the verdict on one payload; its JSON is the --format json element.
 type report struct {
-	File   string    `json:"file"`
-	Valid  bool      `json:"valid"`
-	Event  string    `json:"event,omitempty"`
-	Hooks  int       `json:"hooks"`
-	Errors []finding `json:"errors"`
-	Drift  []finding `json:"drift,omitempty"`
+	File        string    `json:"file"`
+	Valid       bool      `json:"valid"`
+	ProductName string    `json:"productName,omitempty"`
+	Event       string    `json:"event,omitempty"`
+	Hooks       int       `json:"hooks"`
+	Errors      []finding `json:"errors"`
+	Drift       []finding `json:"drift,omitempty"`
 	// Dropped, under --compat, lists the hooks the receiver drops from an invalid delivery, answering it 200
 	// and processing its other hooks (Hooks counts those), because every violation lies inside them.
 	Dropped []int `json:"dropped,omitempty"`
@@ -229,7 +230,7 @@ func check(profile validate.Profile, pl payload) report {
 			break
 		}
 		if w, drift, invalid, ok := batch.Accept(pl.body, err); ok {
-			r.Event, r.Hooks, r.Drift = string(w.Head().Event), w.HookCount(), locate(pl.body, drift)
+			r.ProductName, r.Event, r.Hooks, r.Drift = w.Head().ProductName, string(w.Head().Event), w.HookCount(), locate(pl.body, drift)
 			for _, hook := range invalid {
 				r.Dropped = append(r.Dropped, hook.Index)
 			}
@@ -237,7 +238,7 @@ func check(profile validate.Profile, pl payload) report {
 	case err != nil:
 		r.Errors = append(r.Errors, finding{Reason: err.Error()})
 	default:
-		r.Valid, r.Event, r.Hooks, r.Drift = true, string(w.Head().Event), w.HookCount(), locate(pl.body, drift)
+		r.Valid, r.ProductName, r.Event, r.Hooks, r.Drift = true, w.Head().ProductName, string(w.Head().Event), w.HookCount(), locate(pl.body, drift)
 	}
 	return r
 }
@@ -288,9 +289,9 @@ func write(w io.Writer, format string, reports []report) error {
 		for _, r := range reports {
 			switch {
 			case r.Valid:
-				fmt.Fprintf(&b, "%s: ok (%s, %d hooks)\n", r.File, r.Event, r.Hooks)
+				fmt.Fprintf(&b, "%s: ok (%s %s, %d hooks)\n", r.File, r.ProductName, r.Event, r.Hooks)
 			case r.Dropped != nil:
-				fmt.Fprintf(&b, "%s: partial (%s, %d hooks; %s dropped)\n", r.File, r.Event, r.Hooks, hookList(r.Dropped))
+				fmt.Fprintf(&b, "%s: partial (%s %s, %d hooks; %s dropped)\n", r.File, r.ProductName, r.Event, r.Hooks, hookList(r.Dropped))
 			default:
 				fmt.Fprintf(&b, "%s: invalid\n", r.File)
 			}

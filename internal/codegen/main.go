@@ -1,5 +1,6 @@
 // Command codegen writes package api's result-code tables from result-codes.json, the language-neutral
-// catalogue of the receive result codes, DLR status codes and DLR error codes shipped beside openapi.yaml
+// catalogue of the result codes (SMS receive, DLR status and error; Email mail status; KakaoTalk Bizmessage
+// result) shipped beside openapi.yaml
 // (result-codes.schema.json is its JSON Schema). The lookups and the outcome rule that read the tables are
 // hand-written, in api/outcome.go.
 //
@@ -50,6 +51,8 @@ var tables = []table{
 	{"receive", "resultCodes", "string", "the receive result codes, the resultCode of MESSAGE_RESULT_UPDATE"},
 	{"dlr-status", "dlrStatusCodes", "DlrStatus", "the DLR status codes, the dlrStatus of INTERNATIONAL_DELIVERY_RECEIPT"},
 	{"dlr-error", "dlrErrorCodes", "string", "the DLR error codes, the errorCode of INTERNATIONAL_DELIVERY_RECEIPT"},
+	{"mail-status", "mailStatusCodes", "string", "the mail status codes, the mailStatusCode of Email's result update"},
+	{"kakaotalk-result", "kakaoTalkResultCodes", "string", "KakaoTalk Bizmessage's result codes, the resultCode of its MESSAGE_RESULT_UPDATE"},
 }
 
 // outcomes maps the catalogue's outcomes to the names of api's Outcome constants.

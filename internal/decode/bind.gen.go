@@ -24,6 +24,18 @@ func (b *binder) bindTo(dst any, src any) bool {
 	case *api.InternationalDeliveryReceiptEnvelope:
 		b.bindInternationalDeliveryReceiptEnvelope(dst, src)
 		return true
+	case *api.EmailUnsubscribeEnvelope:
+		b.bindEmailUnsubscribeEnvelope(dst, src)
+		return true
+	case *api.EmailMessageResultUpdateEnvelope:
+		b.bindEmailMessageResultUpdateEnvelope(dst, src)
+		return true
+	case *api.KakaoTalkMessageResultUpdateEnvelope:
+		b.bindKakaoTalkMessageResultUpdateEnvelope(dst, src)
+		return true
+	case *api.KakaoTalkTemplateStatusUpdateEnvelope:
+		b.bindKakaoTalkTemplateStatusUpdateEnvelope(dst, src)
+		return true
 	case *api.Envelope:
 		b.bindEnvelope(dst, src)
 		return true
@@ -223,6 +235,226 @@ func (b *binder) bindInternationalDeliveryReceiptEnvelope(dst *api.International
 			for i2, e2 := range a2 {
 				b.path = append(b.path, strconv.Itoa(i2))
 				b.bindInternationalDeliveryReceiptHook(&dst.Hooks[i2], &t2[i2], e2)
+				b.path = b.path[:len(b.path)-1]
+			}
+		}
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["hooksId"]; ok {
+		b.path = append(b.path, "hooksId")
+		if s, ok := b.string(v); ok {
+			dst.HooksId = s
+		}
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["productName"]; ok {
+		b.path = append(b.path, "productName")
+		if s, ok := b.string(v); ok {
+			dst.ProductName = s
+		}
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["webhookConfigId"]; ok {
+		b.path = append(b.path, "webhookConfigId")
+		if s, ok := b.string(v); ok {
+			dst.WebhookConfigId = s
+		}
+		b.path = b.path[:len(b.path)-1]
+	}
+}
+
+func (b *binder) bindEmailUnsubscribeEnvelope(dst *api.EmailUnsubscribeEnvelope, src any) {
+	m, ok := b.object(src)
+	if !ok {
+		return
+	}
+	if v, ok := m["appKey"]; ok {
+		b.path = append(b.path, "appKey")
+		if s, ok := b.string(v); ok {
+			dst.AppKey = s
+		}
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["event"]; ok {
+		b.path = append(b.path, "event")
+		if s, ok := b.string(v); ok {
+			dst.Event = api.EventType(s)
+		}
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["hooks"]; ok {
+		b.path = append(b.path, "hooks")
+		if a2, ok := b.array(v); ok {
+			dst.Hooks = make([]api.EmailUnsubscribeHook, len(a2))
+			t2 := make([]emailUnsubscribeHookTargets, len(a2))
+			for i2, e2 := range a2 {
+				b.path = append(b.path, strconv.Itoa(i2))
+				b.bindEmailUnsubscribeHook(&dst.Hooks[i2], &t2[i2], e2)
+				b.path = b.path[:len(b.path)-1]
+			}
+		}
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["hooksId"]; ok {
+		b.path = append(b.path, "hooksId")
+		if s, ok := b.string(v); ok {
+			dst.HooksId = s
+		}
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["productName"]; ok {
+		b.path = append(b.path, "productName")
+		if s, ok := b.string(v); ok {
+			dst.ProductName = s
+		}
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["webhookConfigId"]; ok {
+		b.path = append(b.path, "webhookConfigId")
+		if s, ok := b.string(v); ok {
+			dst.WebhookConfigId = s
+		}
+		b.path = b.path[:len(b.path)-1]
+	}
+}
+
+func (b *binder) bindEmailMessageResultUpdateEnvelope(dst *api.EmailMessageResultUpdateEnvelope, src any) {
+	m, ok := b.object(src)
+	if !ok {
+		return
+	}
+	if v, ok := m["appKey"]; ok {
+		b.path = append(b.path, "appKey")
+		if s, ok := b.string(v); ok {
+			dst.AppKey = s
+		}
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["event"]; ok {
+		b.path = append(b.path, "event")
+		if s, ok := b.string(v); ok {
+			dst.Event = api.EventType(s)
+		}
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["hooks"]; ok {
+		b.path = append(b.path, "hooks")
+		if a2, ok := b.array(v); ok {
+			dst.Hooks = make([]api.EmailMessageResultUpdateHook, len(a2))
+			t2 := make([]emailMessageResultUpdateHookTargets, len(a2))
+			for i2, e2 := range a2 {
+				b.path = append(b.path, strconv.Itoa(i2))
+				b.bindEmailMessageResultUpdateHook(&dst.Hooks[i2], &t2[i2], e2)
+				b.path = b.path[:len(b.path)-1]
+			}
+		}
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["hooksId"]; ok {
+		b.path = append(b.path, "hooksId")
+		if s, ok := b.string(v); ok {
+			dst.HooksId = s
+		}
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["productName"]; ok {
+		b.path = append(b.path, "productName")
+		if s, ok := b.string(v); ok {
+			dst.ProductName = s
+		}
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["webhookConfigId"]; ok {
+		b.path = append(b.path, "webhookConfigId")
+		if s, ok := b.string(v); ok {
+			dst.WebhookConfigId = s
+		}
+		b.path = b.path[:len(b.path)-1]
+	}
+}
+
+func (b *binder) bindKakaoTalkMessageResultUpdateEnvelope(dst *api.KakaoTalkMessageResultUpdateEnvelope, src any) {
+	m, ok := b.object(src)
+	if !ok {
+		return
+	}
+	if v, ok := m["appKey"]; ok {
+		b.path = append(b.path, "appKey")
+		if s, ok := b.string(v); ok {
+			dst.AppKey = s
+		}
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["event"]; ok {
+		b.path = append(b.path, "event")
+		if s, ok := b.string(v); ok {
+			dst.Event = api.EventType(s)
+		}
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["hooks"]; ok {
+		b.path = append(b.path, "hooks")
+		if a2, ok := b.array(v); ok {
+			dst.Hooks = make([]api.KakaoTalkMessageResultUpdateHook, len(a2))
+			t2 := make([]kakaoTalkMessageResultUpdateHookTargets, len(a2))
+			for i2, e2 := range a2 {
+				b.path = append(b.path, strconv.Itoa(i2))
+				b.bindKakaoTalkMessageResultUpdateHook(&dst.Hooks[i2], &t2[i2], e2)
+				b.path = b.path[:len(b.path)-1]
+			}
+		}
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["hooksId"]; ok {
+		b.path = append(b.path, "hooksId")
+		if s, ok := b.string(v); ok {
+			dst.HooksId = s
+		}
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["productName"]; ok {
+		b.path = append(b.path, "productName")
+		if s, ok := b.string(v); ok {
+			dst.ProductName = s
+		}
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["webhookConfigId"]; ok {
+		b.path = append(b.path, "webhookConfigId")
+		if s, ok := b.string(v); ok {
+			dst.WebhookConfigId = s
+		}
+		b.path = b.path[:len(b.path)-1]
+	}
+}
+
+func (b *binder) bindKakaoTalkTemplateStatusUpdateEnvelope(dst *api.KakaoTalkTemplateStatusUpdateEnvelope, src any) {
+	m, ok := b.object(src)
+	if !ok {
+		return
+	}
+	if v, ok := m["appKey"]; ok {
+		b.path = append(b.path, "appKey")
+		if s, ok := b.string(v); ok {
+			dst.AppKey = s
+		}
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["event"]; ok {
+		b.path = append(b.path, "event")
+		if s, ok := b.string(v); ok {
+			dst.Event = api.EventType(s)
+		}
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["hooks"]; ok {
+		b.path = append(b.path, "hooks")
+		if a2, ok := b.array(v); ok {
+			dst.Hooks = make([]api.KakaoTalkTemplateStatusUpdateHook, len(a2))
+			t2 := make([]kakaoTalkTemplateStatusUpdateHookTargets, len(a2))
+			for i2, e2 := range a2 {
+				b.path = append(b.path, strconv.Itoa(i2))
+				b.bindKakaoTalkTemplateStatusUpdateHook(&dst.Hooks[i2], &t2[i2], e2)
 				b.path = b.path[:len(b.path)-1]
 			}
 		}
@@ -634,6 +866,461 @@ func (b *binder) bindInternationalDeliveryReceiptHook(dst *api.InternationalDeli
 	}
 }
 
+// emailUnsubscribeHookTargets holds what the pointer fields of api.EmailUnsubscribeHook point to.
+type emailUnsubscribeHookTargets struct {
+	CreatedDateTime time.Time
+}
+
+func (b *binder) bindEmailUnsubscribeHook(dst *api.EmailUnsubscribeHook, targets *emailUnsubscribeHookTargets, src any) {
+	m, ok := b.object(src)
+	if !ok {
+		return
+	}
+	if v, ok := m["createdDateTime"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "createdDateTime")
+		if targets == nil {
+			targets = new(emailUnsubscribeHookTargets)
+		}
+		b.dateTime(&targets.CreatedDateTime, v)
+		dst.CreatedDateTime = &targets.CreatedDateTime
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["hookId"]; ok {
+		b.path = append(b.path, "hookId")
+		if s, ok := b.string(v); ok {
+			dst.HookId = s
+		}
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["receiveMailAddr"]; ok {
+		b.path = append(b.path, "receiveMailAddr")
+		if s, ok := b.string(v); ok {
+			dst.ReceiveMailAddr = s
+		}
+		b.path = b.path[:len(b.path)-1]
+	}
+}
+
+// emailMessageResultUpdateHookTargets holds what the pointer fields of api.EmailMessageResultUpdateHook point to, and the targets of its struct fields.
+type emailMessageResultUpdateHookTargets struct {
+	UnderscoreLinks        api.MessageLinks
+	UnderscoreLinksTargets messageLinksTargets
+	CreateDate             string
+	DsnCode                string
+	DsnMessage             string
+	MailSeq                int64
+	MailStatusCode         api.EmailMessageResultUpdateHookMailStatusCode
+	MessageType            api.EmailMessageResultUpdateHookMessageType
+	ReceiveMailAddr        string
+	RequestDate            string
+	ResultDate             string
+	SenderAddress          string
+	SenderGroupingKey      string
+}
+
+func (b *binder) bindEmailMessageResultUpdateHook(dst *api.EmailMessageResultUpdateHook, targets *emailMessageResultUpdateHookTargets, src any) {
+	m, ok := b.object(src)
+	if !ok {
+		return
+	}
+	if v, ok := m["_links"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "_links")
+		if targets == nil {
+			targets = new(emailMessageResultUpdateHookTargets)
+		}
+		b.bindMessageLinks(&targets.UnderscoreLinks, &targets.UnderscoreLinksTargets, v)
+		dst.UnderscoreLinks = &targets.UnderscoreLinks
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["createDate"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "createDate")
+		if targets == nil {
+			targets = new(emailMessageResultUpdateHookTargets)
+		}
+		if s, ok := b.string(v); ok {
+			targets.CreateDate = s
+		}
+		dst.CreateDate = &targets.CreateDate
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["dsnCode"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "dsnCode")
+		if targets == nil {
+			targets = new(emailMessageResultUpdateHookTargets)
+		}
+		if s, ok := b.string(v); ok {
+			targets.DsnCode = s
+		}
+		dst.DsnCode = &targets.DsnCode
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["dsnMessage"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "dsnMessage")
+		if targets == nil {
+			targets = new(emailMessageResultUpdateHookTargets)
+		}
+		if s, ok := b.string(v); ok {
+			targets.DsnMessage = s
+		}
+		dst.DsnMessage = &targets.DsnMessage
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["hookId"]; ok {
+		b.path = append(b.path, "hookId")
+		if s, ok := b.string(v); ok {
+			dst.HookId = s
+		}
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["mailSeq"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "mailSeq")
+		if targets == nil {
+			targets = new(emailMessageResultUpdateHookTargets)
+		}
+		if n, ok := b.integer(v, 64); ok {
+			targets.MailSeq = n
+		}
+		dst.MailSeq = &targets.MailSeq
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["mailStatusCode"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "mailStatusCode")
+		if targets == nil {
+			targets = new(emailMessageResultUpdateHookTargets)
+		}
+		if s, ok := b.string(v); ok {
+			targets.MailStatusCode = api.EmailMessageResultUpdateHookMailStatusCode(s)
+		}
+		dst.MailStatusCode = &targets.MailStatusCode
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["messageType"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "messageType")
+		if targets == nil {
+			targets = new(emailMessageResultUpdateHookTargets)
+		}
+		if s, ok := b.string(v); ok {
+			targets.MessageType = api.EmailMessageResultUpdateHookMessageType(s)
+		}
+		dst.MessageType = &targets.MessageType
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["receiveMailAddr"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "receiveMailAddr")
+		if targets == nil {
+			targets = new(emailMessageResultUpdateHookTargets)
+		}
+		if s, ok := b.string(v); ok {
+			targets.ReceiveMailAddr = s
+		}
+		dst.ReceiveMailAddr = &targets.ReceiveMailAddr
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["requestDate"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "requestDate")
+		if targets == nil {
+			targets = new(emailMessageResultUpdateHookTargets)
+		}
+		if s, ok := b.string(v); ok {
+			targets.RequestDate = s
+		}
+		dst.RequestDate = &targets.RequestDate
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["requestId"]; ok {
+		b.path = append(b.path, "requestId")
+		if s, ok := b.string(v); ok {
+			dst.RequestId = s
+		}
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["resultDate"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "resultDate")
+		if targets == nil {
+			targets = new(emailMessageResultUpdateHookTargets)
+		}
+		if s, ok := b.string(v); ok {
+			targets.ResultDate = s
+		}
+		dst.ResultDate = &targets.ResultDate
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["senderAddress"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "senderAddress")
+		if targets == nil {
+			targets = new(emailMessageResultUpdateHookTargets)
+		}
+		if s, ok := b.string(v); ok {
+			targets.SenderAddress = s
+		}
+		dst.SenderAddress = &targets.SenderAddress
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["senderGroupingKey"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "senderGroupingKey")
+		if targets == nil {
+			targets = new(emailMessageResultUpdateHookTargets)
+		}
+		if s, ok := b.string(v); ok {
+			targets.SenderGroupingKey = s
+		}
+		dst.SenderGroupingKey = &targets.SenderGroupingKey
+		b.path = b.path[:len(b.path)-1]
+	}
+}
+
+// kakaoTalkMessageResultUpdateHookTargets holds what the pointer fields of api.KakaoTalkMessageResultUpdateHook point to, and the targets of its struct fields.
+type kakaoTalkMessageResultUpdateHookTargets struct {
+	UnderscoreLinks        api.MessageLinks
+	UnderscoreLinksTargets messageLinksTargets
+	CreateDate             string
+	IsAddedChannel         bool
+	KakaoMessageType       api.KakaoTalkMessageResultUpdateHookKakaoMessageType
+	ReceiveDate            string
+	RecipientGroupingKey   string
+	RecipientNo            string
+	RecipientSeq           int64
+	RequestDate            string
+	ResultCode             string
+	SenderGroupingKey      string
+}
+
+func (b *binder) bindKakaoTalkMessageResultUpdateHook(dst *api.KakaoTalkMessageResultUpdateHook, targets *kakaoTalkMessageResultUpdateHookTargets, src any) {
+	m, ok := b.object(src)
+	if !ok {
+		return
+	}
+	if v, ok := m["_links"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "_links")
+		if targets == nil {
+			targets = new(kakaoTalkMessageResultUpdateHookTargets)
+		}
+		b.bindMessageLinks(&targets.UnderscoreLinks, &targets.UnderscoreLinksTargets, v)
+		dst.UnderscoreLinks = &targets.UnderscoreLinks
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["createDate"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "createDate")
+		if targets == nil {
+			targets = new(kakaoTalkMessageResultUpdateHookTargets)
+		}
+		if s, ok := b.string(v); ok {
+			targets.CreateDate = s
+		}
+		dst.CreateDate = &targets.CreateDate
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["hookId"]; ok {
+		b.path = append(b.path, "hookId")
+		if s, ok := b.string(v); ok {
+			dst.HookId = s
+		}
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["isAddedChannel"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "isAddedChannel")
+		if targets == nil {
+			targets = new(kakaoTalkMessageResultUpdateHookTargets)
+		}
+		if v, ok := b.boolean(v); ok {
+			targets.IsAddedChannel = v
+		}
+		dst.IsAddedChannel = &targets.IsAddedChannel
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["kakaoMessageType"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "kakaoMessageType")
+		if targets == nil {
+			targets = new(kakaoTalkMessageResultUpdateHookTargets)
+		}
+		if s, ok := b.string(v); ok {
+			targets.KakaoMessageType = api.KakaoTalkMessageResultUpdateHookKakaoMessageType(s)
+		}
+		dst.KakaoMessageType = &targets.KakaoMessageType
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["receiveDate"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "receiveDate")
+		if targets == nil {
+			targets = new(kakaoTalkMessageResultUpdateHookTargets)
+		}
+		if s, ok := b.string(v); ok {
+			targets.ReceiveDate = s
+		}
+		dst.ReceiveDate = &targets.ReceiveDate
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["recipientGroupingKey"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "recipientGroupingKey")
+		if targets == nil {
+			targets = new(kakaoTalkMessageResultUpdateHookTargets)
+		}
+		if s, ok := b.string(v); ok {
+			targets.RecipientGroupingKey = s
+		}
+		dst.RecipientGroupingKey = &targets.RecipientGroupingKey
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["recipientNo"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "recipientNo")
+		if targets == nil {
+			targets = new(kakaoTalkMessageResultUpdateHookTargets)
+		}
+		if s, ok := b.string(v); ok {
+			targets.RecipientNo = s
+		}
+		dst.RecipientNo = &targets.RecipientNo
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["recipientSeq"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "recipientSeq")
+		if targets == nil {
+			targets = new(kakaoTalkMessageResultUpdateHookTargets)
+		}
+		if n, ok := b.integer(v, 64); ok {
+			targets.RecipientSeq = n
+		}
+		dst.RecipientSeq = &targets.RecipientSeq
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["requestDate"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "requestDate")
+		if targets == nil {
+			targets = new(kakaoTalkMessageResultUpdateHookTargets)
+		}
+		if s, ok := b.string(v); ok {
+			targets.RequestDate = s
+		}
+		dst.RequestDate = &targets.RequestDate
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["requestId"]; ok {
+		b.path = append(b.path, "requestId")
+		if s, ok := b.string(v); ok {
+			dst.RequestId = s
+		}
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["resultCode"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "resultCode")
+		if targets == nil {
+			targets = new(kakaoTalkMessageResultUpdateHookTargets)
+		}
+		if s, ok := b.string(v); ok {
+			targets.ResultCode = s
+		}
+		dst.ResultCode = &targets.ResultCode
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["senderGroupingKey"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "senderGroupingKey")
+		if targets == nil {
+			targets = new(kakaoTalkMessageResultUpdateHookTargets)
+		}
+		if s, ok := b.string(v); ok {
+			targets.SenderGroupingKey = s
+		}
+		dst.SenderGroupingKey = &targets.SenderGroupingKey
+		b.path = b.path[:len(b.path)-1]
+	}
+}
+
+// kakaoTalkTemplateStatusUpdateHookTargets holds what the pointer fields of api.KakaoTalkTemplateStatusUpdateHook point to.
+type kakaoTalkTemplateStatusUpdateHookTargets struct {
+	Comments          []api.KakaoTalkTemplateComment
+	KakaoTemplateCode string
+	SenderKey         string
+	Status            api.KakaoTalkTemplateStatusUpdateHookStatus
+	TemplateCode      string
+	UpdateDate        string
+}
+
+func (b *binder) bindKakaoTalkTemplateStatusUpdateHook(dst *api.KakaoTalkTemplateStatusUpdateHook, targets *kakaoTalkTemplateStatusUpdateHookTargets, src any) {
+	m, ok := b.object(src)
+	if !ok {
+		return
+	}
+	if v, ok := m["comments"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "comments")
+		if targets == nil {
+			targets = new(kakaoTalkTemplateStatusUpdateHookTargets)
+		}
+		if a2, ok := b.array(v); ok {
+			targets.Comments = make([]api.KakaoTalkTemplateComment, len(a2))
+			t2 := make([]kakaoTalkTemplateCommentTargets, len(a2))
+			for i2, e2 := range a2 {
+				b.path = append(b.path, strconv.Itoa(i2))
+				b.bindKakaoTalkTemplateComment(&targets.Comments[i2], &t2[i2], e2)
+				b.path = b.path[:len(b.path)-1]
+			}
+		}
+		dst.Comments = &targets.Comments
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["hookId"]; ok {
+		b.path = append(b.path, "hookId")
+		if s, ok := b.string(v); ok {
+			dst.HookId = s
+		}
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["kakaoTemplateCode"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "kakaoTemplateCode")
+		if targets == nil {
+			targets = new(kakaoTalkTemplateStatusUpdateHookTargets)
+		}
+		if s, ok := b.string(v); ok {
+			targets.KakaoTemplateCode = s
+		}
+		dst.KakaoTemplateCode = &targets.KakaoTemplateCode
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["senderKey"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "senderKey")
+		if targets == nil {
+			targets = new(kakaoTalkTemplateStatusUpdateHookTargets)
+		}
+		if s, ok := b.string(v); ok {
+			targets.SenderKey = s
+		}
+		dst.SenderKey = &targets.SenderKey
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["status"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "status")
+		if targets == nil {
+			targets = new(kakaoTalkTemplateStatusUpdateHookTargets)
+		}
+		if s, ok := b.string(v); ok {
+			targets.Status = api.KakaoTalkTemplateStatusUpdateHookStatus(s)
+		}
+		dst.Status = &targets.Status
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["templateCode"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "templateCode")
+		if targets == nil {
+			targets = new(kakaoTalkTemplateStatusUpdateHookTargets)
+		}
+		if s, ok := b.string(v); ok {
+			targets.TemplateCode = s
+		}
+		dst.TemplateCode = &targets.TemplateCode
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["updateDate"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "updateDate")
+		if targets == nil {
+			targets = new(kakaoTalkTemplateStatusUpdateHookTargets)
+		}
+		if s, ok := b.string(v); ok {
+			targets.UpdateDate = s
+		}
+		dst.UpdateDate = &targets.UpdateDate
+		b.path = b.path[:len(b.path)-1]
+	}
+}
+
 // messageLinksTargets holds what the pointer fields of api.MessageLinks point to, and the targets of its struct fields.
 type messageLinksTargets struct {
 	Self        api.MessageLink
@@ -652,6 +1339,95 @@ func (b *binder) bindMessageLinks(dst *api.MessageLinks, targets *messageLinksTa
 		}
 		b.bindMessageLink(&targets.Self, &targets.SelfTargets, v)
 		dst.Self = &targets.Self
+		b.path = b.path[:len(b.path)-1]
+	}
+}
+
+// kakaoTalkTemplateCommentTargets holds what the pointer fields of api.KakaoTalkTemplateComment point to.
+type kakaoTalkTemplateCommentTargets struct {
+	Attachment []api.KakaoTalkTemplateAttachment
+	Content    string
+	CreatedAt  string
+	Id         int64
+	Status     api.KakaoTalkTemplateCommentStatus
+	UserName   string
+}
+
+func (b *binder) bindKakaoTalkTemplateComment(dst *api.KakaoTalkTemplateComment, targets *kakaoTalkTemplateCommentTargets, src any) {
+	m, ok := b.object(src)
+	if !ok {
+		return
+	}
+	if v, ok := m["attachment"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "attachment")
+		if targets == nil {
+			targets = new(kakaoTalkTemplateCommentTargets)
+		}
+		if a2, ok := b.array(v); ok {
+			targets.Attachment = make([]api.KakaoTalkTemplateAttachment, len(a2))
+			t2 := make([]kakaoTalkTemplateAttachmentTargets, len(a2))
+			for i2, e2 := range a2 {
+				b.path = append(b.path, strconv.Itoa(i2))
+				b.bindKakaoTalkTemplateAttachment(&targets.Attachment[i2], &t2[i2], e2)
+				b.path = b.path[:len(b.path)-1]
+			}
+		}
+		dst.Attachment = &targets.Attachment
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["content"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "content")
+		if targets == nil {
+			targets = new(kakaoTalkTemplateCommentTargets)
+		}
+		if s, ok := b.string(v); ok {
+			targets.Content = s
+		}
+		dst.Content = &targets.Content
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["createdAt"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "createdAt")
+		if targets == nil {
+			targets = new(kakaoTalkTemplateCommentTargets)
+		}
+		if s, ok := b.string(v); ok {
+			targets.CreatedAt = s
+		}
+		dst.CreatedAt = &targets.CreatedAt
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["id"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "id")
+		if targets == nil {
+			targets = new(kakaoTalkTemplateCommentTargets)
+		}
+		if n, ok := b.integer(v, 64); ok {
+			targets.Id = n
+		}
+		dst.Id = &targets.Id
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["status"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "status")
+		if targets == nil {
+			targets = new(kakaoTalkTemplateCommentTargets)
+		}
+		if s, ok := b.string(v); ok {
+			targets.Status = api.KakaoTalkTemplateCommentStatus(s)
+		}
+		dst.Status = &targets.Status
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["userName"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "userName")
+		if targets == nil {
+			targets = new(kakaoTalkTemplateCommentTargets)
+		}
+		if s, ok := b.string(v); ok {
+			targets.UserName = s
+		}
+		dst.UserName = &targets.UserName
 		b.path = b.path[:len(b.path)-1]
 	}
 }
@@ -675,6 +1451,41 @@ func (b *binder) bindMessageLink(dst *api.MessageLink, targets *messageLinkTarge
 			targets.Href = s
 		}
 		dst.Href = &targets.Href
+		b.path = b.path[:len(b.path)-1]
+	}
+}
+
+// kakaoTalkTemplateAttachmentTargets holds what the pointer fields of api.KakaoTalkTemplateAttachment point to.
+type kakaoTalkTemplateAttachmentTargets struct {
+	FilePath         string
+	OriginalFileName string
+}
+
+func (b *binder) bindKakaoTalkTemplateAttachment(dst *api.KakaoTalkTemplateAttachment, targets *kakaoTalkTemplateAttachmentTargets, src any) {
+	m, ok := b.object(src)
+	if !ok {
+		return
+	}
+	if v, ok := m["filePath"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "filePath")
+		if targets == nil {
+			targets = new(kakaoTalkTemplateAttachmentTargets)
+		}
+		if s, ok := b.string(v); ok {
+			targets.FilePath = s
+		}
+		dst.FilePath = &targets.FilePath
+		b.path = b.path[:len(b.path)-1]
+	}
+	if v, ok := m["originalFileName"]; ok && v != nil { // null leaves the pointer nil
+		b.path = append(b.path, "originalFileName")
+		if targets == nil {
+			targets = new(kakaoTalkTemplateAttachmentTargets)
+		}
+		if s, ok := b.string(v); ok {
+			targets.OriginalFileName = s
+		}
+		dst.OriginalFileName = &targets.OriginalFileName
 		b.path = b.path[:len(b.path)-1]
 	}
 }

@@ -61,6 +61,14 @@ func (b *binder) string(src any) (string, bool) {
 	return s, ok
 }
 
+func (b *binder) boolean(src any) (bool, bool) {
+	v, ok := src.(bool)
+	if !ok && b.notNull(src) {
+		b.fail("value must be a boolean")
+	}
+	return v, ok
+}
+
 // integer reads an integer of the given bits, written without a fraction or an exponent as encoding/json
 // requires for a Go integer.
 func (b *binder) integer(src any, bits int) (int64, bool) {

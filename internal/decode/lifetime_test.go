@@ -39,17 +39,17 @@ func TestBoundValuesOutliveTheParse(t *testing.T) {
 		fresh func() api.Webhook
 	}
 	var targets []target
-	for _, event := range api.Events() {
-		sample, ok := api.Sample(event)
-		require.True(t, ok, "no sample of %s", event)
+	for _, kind := range api.Kinds() {
+		sample, ok := api.Sample(kind)
+		require.True(t, ok, "no sample of %s", kind)
 		b, err := json.Marshal(sample)
 		require.NoError(t, err)
 		targets = append(targets,
-			target{name: string(event), body: string(b), fresh: func() api.Webhook { return api.NewWebhook(event) }},
-			target{name: string(event) + " as *api.Envelope", body: string(b), fresh: func() api.Webhook { return new(api.Envelope) }})
+			target{name: kind.String(), body: string(b), fresh: func() api.Webhook { return api.NewWebhook(kind) }},
+			target{name: kind.String() + " as *api.Envelope", body: string(b), fresh: func() api.Webhook { return new(api.Envelope) }})
 	}
 	targets = append(targets, target{name: "unknown event", body: unknownEvent, fresh: func() api.Webhook {
-		return api.NewWebhook("NEW_EVENT")
+		return api.NewWebhook(api.Kind{Product: api.ProductNameSMS, Event: "NEW_EVENT"})
 	}})
 
 	var kept []bound

@@ -197,11 +197,11 @@ func (b *reflectBinder) value(p *plan, dst reflect.Value, src any) {
 	}
 }
 
-// envelopeTypes makes a new value of each type a delivery is bound into: every event's, and the generic one.
+// envelopeTypes makes a new value of each type a delivery is bound into: every kind's, and the generic one.
 var envelopeTypes = func() []func() api.Webhook {
 	var out []func() api.Webhook
-	for _, event := range append(api.Events(), "NEW_EVENT") {
-		out = append(out, func() api.Webhook { return api.NewWebhook(event) })
+	for _, kind := range append(api.Kinds(), api.Kind{Product: api.ProductNameSMS, Event: "NEW_EVENT"}) {
+		out = append(out, func() api.Webhook { return api.NewWebhook(kind) })
 	}
 	return out
 }()

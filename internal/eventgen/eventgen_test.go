@@ -18,14 +18,18 @@ func TestLoadReadsTheSpecsEvents(t *testing.T) {
 	require.NoError(t, err)
 	var names []string
 	for _, e := range events {
-		names = append(names, e.Name+"="+e.Envelope+"/"+e.Hook+"/"+e.Field)
+		names = append(names, e.Product+" "+e.Name+"="+e.Envelope+"/"+e.Hook+"/"+e.Field)
 		require.NotEmpty(t, e.Sample, e.Name)
 	}
 	require.Equal(t, []string{
-		"UNSUBSCRIBE=UnsubscribeEnvelope/UnsubscribeHook/Unsubscribe",
-		"MESSAGE_RESULT_UPDATE=MessageResultUpdateEnvelope/MessageResultUpdateHook/MessageResultUpdate",
-		"CONVERSION_BLOCK=ConversionBlockEnvelope/ConversionBlockHook/ConversionBlock",
-		"INTERNATIONAL_DELIVERY_RECEIPT=InternationalDeliveryReceiptEnvelope/InternationalDeliveryReceiptHook/InternationalDeliveryReceipt",
+		"SMS UNSUBSCRIBE=UnsubscribeEnvelope/UnsubscribeHook/Unsubscribe",
+		"SMS MESSAGE_RESULT_UPDATE=MessageResultUpdateEnvelope/MessageResultUpdateHook/MessageResultUpdate",
+		"SMS CONVERSION_BLOCK=ConversionBlockEnvelope/ConversionBlockHook/ConversionBlock",
+		"SMS INTERNATIONAL_DELIVERY_RECEIPT=InternationalDeliveryReceiptEnvelope/InternationalDeliveryReceiptHook/InternationalDeliveryReceipt",
+		"Email UNSUBSCRIBE=EmailUnsubscribeEnvelope/EmailUnsubscribeHook/EmailUnsubscribe",
+		"Email MESSAGE_RESULT_UPDATE=EmailMessageResultUpdateEnvelope/EmailMessageResultUpdateHook/EmailMessageResultUpdate",
+		"KakaoTalk Bizmessage MESSAGE_RESULT_UPDATE=KakaoTalkMessageResultUpdateEnvelope/KakaoTalkMessageResultUpdateHook/KakaoTalkMessageResultUpdate",
+		"KakaoTalk Bizmessage TEMPLATE_STATUS_UPDATE=KakaoTalkTemplateStatusUpdateEnvelope/KakaoTalkTemplateStatusUpdateHook/KakaoTalkTemplateStatusUpdate",
 	}, names)
 }
 
@@ -43,6 +47,13 @@ func TestLoadRefusesWhatTheRegistryCannotRead(t *testing.T) {
 		"no example": func(doc *openapi3.T) {
 			delete(doc.Paths.Find("/").Post.RequestBody.Value.Content.Get("application/json").Examples, "conversionBlock")
 		},
+		"a product's envelope of another product": func(doc *openapi3.T) {
+			doc.Components.Schemas["EmailUnsubscribeEnvelope"].Value.Properties["productName"].Value.Enum = []any{"SMS"}
+		},
+		"an event mapped twice": func(doc *openapi3.T) {
+			doc.Components.Schemas["KakaoTalkDelivery"].Value.Discriminator.Mapping["UNSUBSCRIBE"] =
+				openapi3.MappingRef{Ref: "#/components/schemas/KakaoTalkTemplateStatusUpdateEnvelope"}
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := load(writeSpec(t, t.TempDir(), edit))
@@ -51,8 +62,8 @@ func TestLoadRefusesWhatTheRegistryCannotRead(t *testing.T) {
 	}
 }
 
-// TestAddingAnEventIsAnEditOfTheSpec adds an event to a copy of the module's openapi.yaml — its hook and
-// envelope schemas, the discriminator's mapping, a value of EventType and an example — runs go generate, and
+// TestAddingAnEventIsAnEditOfTheSpec adds an event to SMS in a copy of the module's openapi.yaml — its hook
+// and envelope schemas, the SMS discriminator's mapping, a value of EventType and an example — runs go generate, and
 // receives a delivery of it through NewHandler and the new field of Handler, sampled by smshooktest: no
 // hand-written file of the copy is edited.
 func TestAddingAnEventIsAnEditOfTheSpec(t *testing.T) {
@@ -97,7 +108,7 @@ func addReadReceipt(doc *openapi3.T) {
 	envelope.Properties["hooks"].Value.Items = &openapi3.SchemaRef{Ref: "#/components/schemas/ReadReceiptHook"}
 	schemas["ReadReceiptEnvelope"] = &openapi3.SchemaRef{Value: envelope}
 	schemas["EventType"].Value.Enum = append(schemas["EventType"].Value.Enum, "READ_RECEIPT")
-	delivery := schemas["Delivery"].Value
+	delivery := schemas["SmsDelivery"].Value
 	delivery.OneOf = append(delivery.OneOf, &openapi3.SchemaRef{Ref: "#/components/schemas/ReadReceiptEnvelope"})
 	delivery.Discriminator.Mapping["READ_RECEIPT"] = openapi3.MappingRef{Ref: "#/components/schemas/ReadReceiptEnvelope"}
 	examples := doc.Paths.Find("/").Post.RequestBody.Value.Content.Get("application/json").Examples

@@ -1,14 +1,14 @@
-// Command eventgen writes what is per event from openapi.yaml, so that adding an event to the contract is an
-// edit of the spec and `go generate ./...`:
+// Command eventgen writes what is per kind of delivery (a product's event) from openapi.yaml, so that adding
+// an event or a product to the contract is an edit of the spec and `go generate ./...`:
 //
 //   - with -api, package api's registry: the Webhook interface that every envelope type implements (its
-//     head, its hooks' ids, how to drop hooks), Events, NewWebhook and Sample, the spec's documented delivery
-//     of each event;
-//   - with -handler, package smshook's Handler: one func per event, and the dispatch to it.
+//     head, its hooks' ids, how to drop hooks), Kind, Kinds, KindOf, NewWebhook and Sample, the spec's
+//     documented delivery of each kind;
+//   - with -handler, package smshook's Handler: one func per kind, and the dispatch to it.
 //
-// The events are the request body's discriminator: Delivery's oneOf, in order, mapped from the values of
-// "event"; each envelope's hook type is its hooks' item schema. Go type names are schema names, as
-// oapi-codegen writes them.
+// The kinds are the request body's discriminators: Delivery's oneOf, one schema per product mapped from the
+// values of "productName", each a oneOf of envelopes mapped from the values of "event"; each envelope's hook
+// type is its hooks' item schema. Go type names are schema names, as oapi-codegen writes them.
 //
 //	go run ./internal/eventgen -spec openapi.yaml -handler handler.gen.go
 //	go run ../internal/eventgen -spec ../openapi.yaml -api events.gen.go
@@ -30,14 +30,16 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-// event is one event of the contract.
+// event is one kind of delivery of the contract: a product's event.
 type event struct {
-	Name     string // the value of "event", such as UNSUBSCRIBE
-	Envelope string // the envelope schema and Go type, such as UnsubscribeEnvelope
-	Hook     string // the hook schema and Go type, such as UnsubscribeHook
-	Field    string // the Handler field, such as Unsubscribe
-	Summary  string // the first sentence of the hook schema's description
-	Sample   string // the documented delivery, as JSON
+	Product  string   // the product's name, such as SMS: the first productName of its envelope
+	Names    []string // every productName of the product, such as SMS and Sms
+	Name     string   // the value of "event", such as UNSUBSCRIBE
+	Envelope string   // the envelope schema and Go type, such as UnsubscribeEnvelope
+	Hook     string   // the hook schema and Go type, such as UnsubscribeHook
+	Field    string   // the Handler field, such as Unsubscribe
+	Summary  string   // the first sentence of the hook schema's description
+	Sample   string   // the documented delivery, as JSON
 }
 
 func main() {
@@ -71,7 +73,35 @@ func main() {
 	}
 }
 
-// load reads the events of the spec at path.
+// discriminated returns the oneOf of the schema named name, with the discriminator's value of each, checking
+// that the discriminator is on property and maps every oneOf and nothing else.
+func discriminated(doc *openapi3.T, name, property string) ([]*openapi3.SchemaRef, map[string][]string, error) {
+	ref := doc.Components.Schemas[name]
+	if ref == nil || ref.Value == nil || ref.Value.Discriminator == nil {
+		return nil, nil, fmt.Errorf("schema %s with a discriminator is missing", name)
+	}
+	d := ref.Value
+	if d.Discriminator.PropertyName != property {
+		return nil, nil, fmt.Errorf("the discriminator of %s is %q, not %s", name, d.Discriminator.PropertyName, property)
+	}
+	values := map[string][]string{}
+	for value, to := range d.Discriminator.Mapping {
+		values[to.Ref] = append(values[to.Ref], value)
+	}
+	for _, one := range d.OneOf {
+		if len(values[one.Ref]) == 0 {
+			return nil, nil, fmt.Errorf("the oneOf %s of %s has no value of %s in the discriminator's mapping", one.Ref, name, property)
+		}
+		slices.Sort(values[one.Ref])
+	}
+	if len(values) != len(d.OneOf) {
+		return nil, nil, fmt.Errorf("the discriminator of %s maps %d schemas, its oneOf lists %d", name, len(values), len(d.OneOf))
+	}
+	return d.OneOf, values, nil
+}
+
+// load reads the kinds of the spec at path: Delivery is discriminated by productName into one schema per
+// product, each discriminated by event into the envelopes of the product's events.
 func load(path string) ([]event, error) {
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromFile(path)
@@ -81,78 +111,84 @@ func load(path string) ([]event, error) {
 	if err := doc.Validate(context.Background()); err != nil {
 		return nil, fmt.Errorf("%s is not a valid OpenAPI document: %w", path, err)
 	}
-	delivery := doc.Components.Schemas["Delivery"]
-	if delivery == nil || delivery.Value == nil || delivery.Value.Discriminator == nil {
-		return nil, fmt.Errorf("%s: schema Delivery with a discriminator is missing", path)
-	}
-	d := delivery.Value
-	if d.Discriminator.PropertyName != "event" {
-		return nil, fmt.Errorf("the discriminator of Delivery is %q, not event", d.Discriminator.PropertyName)
-	}
-	byRef := map[string]string{}
-	for name, ref := range d.Discriminator.Mapping {
-		byRef[ref.Ref] = name
+	products, names, err := discriminated(doc, "Delivery", "productName")
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	var events []event
-	for _, one := range d.OneOf {
-		name, ok := byRef[one.Ref]
-		if !ok {
-			return nil, fmt.Errorf("the oneOf %s of Delivery has no value of event in the discriminator's mapping", one.Ref)
+	for _, product := range products {
+		envelopes, byEvent, err := discriminated(doc, schemaName(product.Ref), "event")
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		envelope := schemaName(one.Ref)
-		hooks := one.Value.Properties["hooks"]
-		if hooks == nil || hooks.Value.Items == nil || hooks.Value.Items.Ref == "" {
-			return nil, fmt.Errorf("%s: hooks is not an array of a named hook schema", envelope)
+		for _, one := range envelopes {
+			envelope := schemaName(one.Ref)
+			if len(byEvent[one.Ref]) != 1 {
+				return nil, fmt.Errorf("%s is mapped from the events %v: one envelope is of one event", envelope, byEvent[one.Ref])
+			}
+			hooks := one.Value.Properties["hooks"]
+			if hooks == nil || hooks.Value.Items == nil || hooks.Value.Items.Ref == "" {
+				return nil, fmt.Errorf("%s: hooks is not an array of a named hook schema", envelope)
+			}
+			hook := hooks.Value.Items
+			// The registry reads these as plain strings: oapi-codegen makes an optional property a pointer.
+			if missing := missingRequired(one.Value, "hooksId", "webhookConfigId", "productName", "appKey", "event", "hooks"); missing != "" {
+				return nil, fmt.Errorf("%s does not require %s, which every envelope has", envelope, missing)
+			}
+			if missing := missingRequired(hook.Value, "hookId"); missing != "" {
+				return nil, fmt.Errorf("%s does not require hookId, by which deliveries are deduplicated", schemaName(hook.Ref))
+			}
+			// The envelope's productName lists the product's names, which Delivery maps to the product.
+			var enum []string
+			for _, v := range one.Value.Properties["productName"].Value.Enum {
+				if v, ok := v.(string); ok {
+					enum = append(enum, v)
+				}
+			}
+			if sorted := slices.Sorted(slices.Values(enum)); !slices.Equal(sorted, names[product.Ref]) {
+				return nil, fmt.Errorf("%s lists the productName values %v; Delivery maps %v to %s", envelope, enum, names[product.Ref], schemaName(product.Ref))
+			}
+			events = append(events, event{
+				Product: enum[0], Names: enum, Name: byEvent[one.Ref][0], Envelope: envelope, Hook: schemaName(hook.Ref),
+				Field:   strings.TrimSuffix(envelope, "Envelope"),
+				Summary: firstSentence(hook.Value.Description),
+			})
 		}
-		hook := hooks.Value.Items
-		// The registry reads these as plain strings: oapi-codegen makes an optional property a pointer.
-		if missing := missingRequired(one.Value, "hooksId", "webhookConfigId", "productName", "appKey", "event", "hooks"); missing != "" {
-			return nil, fmt.Errorf("%s does not require %s, which every envelope has", envelope, missing)
-		}
-		if missing := missingRequired(hook.Value, "hookId"); missing != "" {
-			return nil, fmt.Errorf("%s does not require hookId, by which deliveries are deduplicated", schemaName(hook.Ref))
-		}
-		events = append(events, event{
-			Name: name, Envelope: envelope, Hook: schemaName(hook.Ref),
-			Field:   strings.TrimSuffix(envelope, "Envelope"),
-			Summary: firstSentence(hook.Value.Description),
-		})
 	}
-	if len(events) != len(d.Discriminator.Mapping) {
-		return nil, fmt.Errorf("the discriminator of Delivery maps %d events, its oneOf lists %d", len(d.Discriminator.Mapping), len(events))
-	}
-	// The documented deliveries: the request body's examples, by their event.
+	// The documented deliveries: the request body's examples, by their product and event.
 	op := doc.Paths.Find("/")
 	if op == nil || op.Post == nil || op.Post.RequestBody == nil {
 		return nil, fmt.Errorf("%s: no request body of POST /", path)
 	}
 	media := op.Post.RequestBody.Value.Content.Get("application/json")
-	names := make([]string, 0, len(media.Examples))
+	examples := make([]string, 0, len(media.Examples))
 	for name := range media.Examples {
-		names = append(names, name)
+		examples = append(examples, name)
 	}
-	slices.Sort(names)
-	for _, name := range names {
+	slices.Sort(examples)
+	for _, name := range examples {
 		body, err := json.Marshal(media.Examples[name].Value.Value)
 		if err != nil {
 			return nil, fmt.Errorf("example %s: %w", name, err)
 		}
-		var head struct{ Event string }
+		var head struct{ ProductName, Event string }
 		if err := json.Unmarshal(body, &head); err != nil {
 			return nil, fmt.Errorf("example %s: %w", name, err)
 		}
-		i := slices.IndexFunc(events, func(e event) bool { return e.Name == head.Event })
+		i := slices.IndexFunc(events, func(e event) bool {
+			return e.Name == head.Event && slices.Contains(e.Names, head.ProductName)
+		})
 		switch {
 		case i < 0:
-			return nil, fmt.Errorf("example %s is of event %q, which the contract does not have", name, head.Event)
+			return nil, fmt.Errorf("example %s is of %s %s, which the contract does not have", name, head.ProductName, head.Event)
 		case events[i].Sample != "":
-			return nil, fmt.Errorf("example %s: a second example of %s", name, head.Event)
+			return nil, fmt.Errorf("example %s: a second example of %s %s", name, events[i].Product, head.Event)
 		}
 		events[i].Sample = string(body)
 	}
 	for _, e := range events {
 		if e.Sample == "" {
-			return nil, fmt.Errorf("event %s has no example in the request body", e.Name)
+			return nil, fmt.Errorf("%s %s has no example in the request body", e.Product, e.Name)
 		}
 	}
 	return events, nil
@@ -188,8 +224,8 @@ func registry(b *bytes.Buffer, events []event) {
 
 import "encoding/json"
 
-// Webhook is one validated delivery: a pointer to the envelope type of its event, such as
-// *` + events[0].Envelope + `, or *Envelope for an event the contract does not know. Package smshook
+// Webhook is one validated delivery: a pointer to the envelope type of its kind (its product and event), such
+// as *` + events[0].Envelope + `, or *Envelope for a product or an event the contract does not know. Package smshook
 // hands it to Handler.Default; a type switch, or a func of Handler, gives the typed envelope.
 type Webhook interface {
 	// Head returns the fields every envelope has besides its hooks.
@@ -223,47 +259,80 @@ type Head struct {
 	Event           EventType
 }
 
-// Events returns the events of the contract, in the order of openapi.yaml.
-func Events() []EventType {
-	return []EventType{
+// Kind is what identifies the shape of a delivery's hooks: the product that sent it and its event. The
+// products of the NHN Cloud family send the same event names with other hooks.
+type Kind struct {
+	// Product is the product's name in its first spelling (SMS, not Sms).
+	Product ProductName
+	Event   EventType
+}
+
+// String returns the product and the event, such as "SMS MESSAGE_RESULT_UPDATE".
+func (k Kind) String() string { return string(k.Product) + " " + string(k.Event) }
+
+// Kind returns the kind of the delivery, as KindOf does.
+func (h Head) Kind() Kind { return KindOf(h.ProductName, h.Event) }
+
+// Kinds returns the kinds of delivery of the contract, in the order of openapi.yaml.
+func Kinds() []Kind {
+	return []Kind{
 `)
 	for _, e := range events {
-		fmt.Fprintf(b, "\t\t%s,\n", strconv.Quote(e.Name))
+		fmt.Fprintf(b, "\t\t{%s, %s},\n", strconv.Quote(e.Product), strconv.Quote(e.Name))
 	}
 	b.WriteString(`	}
 }
 
-// NewWebhook returns a new, empty envelope of the type of event; *Envelope for an event the contract does not
+// KindOf returns the kind of a delivery of productName and event, with productName in its first spelling
+// (Sms is SMS). A product the contract does not know is kept as it is.
+func KindOf(productName string, event EventType) Kind {
+	switch productName {
+`)
+	seen := map[string]bool{}
+	for _, e := range events {
+		for _, name := range e.Names {
+			if name != e.Product && !seen[name] {
+				seen[name] = true
+				fmt.Fprintf(b, "\tcase %s:\n\t\tproductName = %s\n", strconv.Quote(name), strconv.Quote(e.Product))
+			}
+		}
+	}
+	b.WriteString(`	}
+	return Kind{ProductName(productName), event}
+}
+
+// NewWebhook returns a new, empty envelope of the type of kind; *Envelope for a kind the contract does not
 // know.
-func NewWebhook(event EventType) Webhook {
-	switch event {
+func NewWebhook(kind Kind) Webhook {
+	switch KindOf(string(kind.Product), kind.Event) {
 `)
 	for _, e := range events {
-		fmt.Fprintf(b, "\tcase %s:\n\t\treturn new(%s)\n", strconv.Quote(e.Name), e.Envelope)
+		fmt.Fprintf(b, "\tcase Kind{%s, %s}:\n\t\treturn new(%s)\n", strconv.Quote(e.Product), strconv.Quote(e.Name), e.Envelope)
 	}
 	b.WriteString(`	}
 	return new(Envelope)
 }
 
-// Sample returns a new copy of the documented delivery of event, openapi.yaml's example, as its envelope type.
-// It reports false for an event the contract does not know.
-func Sample(event EventType) (Webhook, bool) {
-	body, ok := samples[event]
+// Sample returns a new copy of the documented delivery of kind, openapi.yaml's example, as its envelope type.
+// It reports false for a kind the contract does not know.
+func Sample(kind Kind) (Webhook, bool) {
+	kind = KindOf(string(kind.Product), kind.Event)
+	body, ok := samples[kind]
 	if !ok {
 		return nil, false
 	}
-	w := NewWebhook(event)
+	w := NewWebhook(kind)
 	if err := json.Unmarshal([]byte(body), w); err != nil {
-		panic("api: the example of " + string(event) + " does not decode: " + err.Error()) // checked by go generate's run
+		panic("api: the example of " + kind.String() + " does not decode: " + err.Error()) // checked by go generate's run
 	}
 	return w, true
 }
 
-// samples are openapi.yaml's examples of the request body, by event.
-var samples = map[EventType]string{
+// samples are openapi.yaml's examples of the request body, by kind.
+var samples = map[Kind]string{
 `)
 	for _, e := range events {
-		fmt.Fprintf(b, "\t%s: %s,\n", strconv.Quote(e.Name), strconv.Quote(e.Sample))
+		fmt.Fprintf(b, "\t{%s, %s}: %s,\n", strconv.Quote(e.Product), strconv.Quote(e.Name), strconv.Quote(e.Sample))
 	}
 	b.WriteString("}\n")
 	for _, e := range events {
@@ -326,21 +395,22 @@ import (
 	"github.com/smshook/smshook/api"
 )
 
-// Handler is the application's side of a receiver: one func per event of openapi.yaml, each given the whole
+// Handler is the application's side of a receiver: one func per kind of delivery of openapi.yaml (a product's
+// event: SMS, Email and KakaoTalk Bizmessage send the same event names with other hooks), each given the whole
 // validated envelope of a delivery, and Default for every delivery that no other func takes. Set the funcs of
-// the events you handle; a delivery for which the func is nil and Default too is acknowledged and logged. A
+// the kinds you handle; a delivery for which the func is nil and Default too is acknowledged and logged. A
 // func that returns nil acknowledges the delivery (200); an error is answered 500 so that NHN Cloud may send it
-// again. Funcs may be called concurrently. An event added to the contract adds a field: no code that sets the
+// again. Funcs may be called concurrently. A kind added to the contract adds a field: no code that sets the
 // others changes.
 type Handler struct {
 `)
 	for _, e := range events {
-		fmt.Fprintf(b, "\t// %s receives %s deliveries. %s\n", e.Field, e.Name, e.Summary)
+		fmt.Fprintf(b, "\t// %s receives %s %s deliveries. %s\n", e.Field, e.Product, e.Name, e.Summary)
 		fmt.Fprintf(b, "\t%s func(ctx context.Context, e *api.%s) error\n", e.Field, e.Envelope)
 	}
-	b.WriteString(`	// Default receives the deliveries no func above takes: of an event whose func is nil, and, under the
-	// default compatible profile, of an event the contract does not know, as an *api.Envelope with untyped
-	// hooks.
+	b.WriteString(`	// Default receives the deliveries no func above takes: of a kind whose func is nil, and, under the
+	// default compatible profile, of a product or an event the contract does not know, as an *api.Envelope
+	// with untyped hooks.
 	Default func(ctx context.Context, w api.Webhook) error
 	// Invalid receives, under the default compatible profile, the hooks dropped from a delivery because they
 	// break the contract (the vendor has shipped hooks missing a field), each with its JSON and its
@@ -350,7 +420,7 @@ type Handler struct {
 	Invalid func(ctx context.Context, head api.Head, hooks []api.InvalidHook) error
 }
 
-// Handle hands w, a validated delivery, to the func of its event, or to Default, and returns its error; nil
+// Handle hands w, a validated delivery, to the func of its kind, or to Default, and returns its error; nil
 // when neither is set. NewHandler calls it for every delivery; call it for deliveries validated by another
 // way (validate.Body on a queue's messages).
 func (h *Handler) Handle(ctx context.Context, w api.Webhook) error {
@@ -358,7 +428,7 @@ func (h *Handler) Handle(ctx context.Context, w api.Webhook) error {
 	return err
 }
 
-// deliver hands w to the func of its event, or to Default; it reports false when neither is set.
+// deliver hands w to the func of its kind, or to Default; it reports false when neither is set.
 func (h *Handler) deliver(ctx context.Context, w api.Webhook) (bool, error) {
 	switch e := w.(type) {
 `)

@@ -20,12 +20,12 @@ import (
 	"github.com/smshook/smshook/api"
 )
 
-// roots are the types an envelope is bound into: the envelope type of each event of the registry, then the
+// roots are the types an envelope is bound into: the envelope type of each kind of the registry, then the
 // generic one.
 var roots = func() []reflect.Type {
 	var roots []reflect.Type
-	for _, event := range append(api.Events(), "") {
-		roots = append(roots, reflect.TypeOf(api.NewWebhook(event)).Elem())
+	for _, kind := range append(api.Kinds(), api.Kind{}) {
+		roots = append(roots, reflect.TypeOf(api.NewWebhook(kind)).Elem())
 	}
 	return roots
 }()
@@ -291,6 +291,8 @@ func (g *generator) assign(w *bytes.Buffer, target string, t reflect.Type, src s
 		fmt.Fprintf(w, "%s\t%s = %s\n%s}\n", in, target, p, in)
 	case t.Kind() == reflect.String:
 		fmt.Fprintf(w, "%sif s, ok := b.string(%s); ok {\n%s\t%s = %s\n%s}\n", in, src, in, target, conv("s", reflect.TypeFor[string]()), in)
+	case t.Kind() == reflect.Bool:
+		fmt.Fprintf(w, "%sif v, ok := b.boolean(%s); ok {\n%s\t%s = %s\n%s}\n", in, src, in, target, conv("v", reflect.TypeFor[bool]()), in)
 	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Int64:
 		fmt.Fprintf(w, "%sif n, ok := b.integer(%s, %d); ok {\n%s\t%s = %s\n%s}\n", in, src, t.Bits(), in, target, conv("n", reflect.TypeFor[int64]()), in)
 	case t.Kind() == reflect.Struct:
