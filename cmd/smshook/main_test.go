@@ -1103,22 +1103,28 @@ func (s *server) result() result {
 
 // deliveryLine is what serve prints per delivery.
 type deliveryLine struct {
-	HooksID     string `json:"hooksId"`
-	ProductName string `json:"productName"`
-	Event       string `json:"event"`
-	AppKey      string `json:"appKey"`
-	Hooks       int    `json:"hooks"`
+	HooksID     string         `json:"hooksId"`
+	ProductName string         `json:"productName"`
+	Event       string         `json:"event"`
+	AppKey      string         `json:"appKey"`
+	Hooks       int            `json:"hooks"`
+	Typed       bool           `json:"typed"`
+	Outcomes    map[string]int `json:"outcomes,omitempty"`
 }
 
-// deliveries decodes serve's stdout, checking that each line holds exactly the five documented keys (serve
-// runs without --hook-ids here).
+// deliveries decodes serve's stdout, checking that each line holds exactly the documented keys (serve runs
+// without --hook-ids here; outcomes only for a kind whose hooks carry a result).
 func (s *server) deliveries(tb testing.TB) []deliveryLine {
 	tb.Helper()
 	var out []deliveryLine
 	for _, l := range s.stdout.lines() {
 		var keys map[string]json.RawMessage
 		require.NoError(tb, json.Unmarshal([]byte(l), &keys), "a stdout line is not JSON: %q", l)
-		assert.ElementsMatch(tb, []string{"hooksId", "productName", "event", "appKey", "hooks"}, mapKeys(keys), l)
+		want := []string{"hooksId", "productName", "event", "appKey", "hooks", "typed"}
+		if _, ok := keys["outcomes"]; ok {
+			want = append(want, "outcomes")
+		}
+		assert.ElementsMatch(tb, want, mapKeys(keys), l)
 		var d deliveryLine
 		require.NoError(tb, json.Unmarshal([]byte(l), &d))
 		out = append(out, d)
@@ -1216,12 +1222,20 @@ func TestServeDeliveries(t *testing.T) {
 	s := startServe(t, nil, "--secret", secret)
 	assert.True(t, strings.HasPrefix(s.url, "http://127.0.0.1:") && strings.HasSuffix(s.url, "/"), s.url)
 
+	// What each documented delivery's one hook says of its message, where its kind carries a result.
+	outcomes := map[string]map[string]int{
+		"SMS MESSAGE_RESULT_UPDATE":                  {"delivered": 1},
+		"SMS INTERNATIONAL_DELIVERY_RECEIPT":         {"pending": 1},
+		"Email MESSAGE_RESULT_UPDATE":                {"delivered": 1},
+		"KakaoTalk Bizmessage MESSAGE_RESULT_UPDATE": {"delivered": 1},
+	}
 	var want []deliveryLine
 	for _, kind := range api.Kinds() {
 		d := sampleOf(t, kind)
 		status, answer := post(t, s.url, secret, marshal(t, d))
 		require.Equal(t, http.StatusOK, status, "%s: %s", kind, answer)
-		want = append(want, deliveryLine{HooksID: d.hooksID(), ProductName: string(kind.Product), Event: string(kind.Event), AppKey: appKey, Hooks: 1})
+		want = append(want, deliveryLine{HooksID: d.hooksID(), ProductName: string(kind.Product), Event: string(kind.Event), AppKey: appKey,
+			Hooks: 1, Typed: true, Outcomes: outcomes[kind.String()]})
 	}
 	// The vendor's own fixtures, phone numbers and all.
 	for _, name := range []string{"unsubscribe.json", "message-result-update.json"} {
@@ -1229,7 +1243,8 @@ func TestServeDeliveries(t *testing.T) {
 		status, answer := post(t, s.url, secret, body)
 		require.Equal(t, http.StatusOK, status, "%s: %s", name, answer)
 		d := decodeDelivery(t, body)
-		want = append(want, deliveryLine{HooksID: d.hooksID(), ProductName: d["productName"].(string), Event: d["event"].(string), AppKey: appKey, Hooks: 1})
+		want = append(want, deliveryLine{HooksID: d.hooksID(), ProductName: d["productName"].(string), Event: d["event"].(string), AppKey: appKey,
+			Hooks: 1, Typed: true, Outcomes: outcomes["SMS "+d["event"].(string)]})
 	}
 	// An event the contract does not know is dispatched too (compatible by default).
 	unknownID := sender.NewID()
@@ -1248,7 +1263,8 @@ func TestServeDeliveries(t *testing.T) {
 	drift := sample(t, api.EventTypeMessageResultUpdate).with(func(d delivery) { d.hook(0)["messageStatus"] = phone })
 	status, answer = post(t, s.url, secret, marshal(t, drift))
 	assert.Equal(t, http.StatusOK, status, "an unknown enum value is drift by default: %s", answer)
-	want = append(want, deliveryLine{HooksID: drift.hooksID(), ProductName: "SMS", Event: "MESSAGE_RESULT_UPDATE", AppKey: appKey, Hooks: 1})
+	want = append(want, deliveryLine{HooksID: drift.hooksID(), ProductName: "SMS", Event: "MESSAGE_RESULT_UPDATE", AppKey: appKey,
+		Hooks: 1, Typed: true, Outcomes: map[string]int{"delivered": 1}})
 	status, answer = post(t, s.url, secret, []byte(`{"event":"UNSUBSCRIBE","hooksId":"x","appKey":"k","hooks":[{"hookId":"h","recipientNo":1099998888}]}`))
 	assert.Equal(t, http.StatusBadRequest, status)
 	assert.NotContains(t, string(answer), "1099998888")
@@ -1273,7 +1289,7 @@ func TestServeDeliveryLine(t *testing.T) {
 	require.Equal(t, http.StatusOK, status, string(answer))
 	require.Equal(t, 0, s.stop(t, syscall.SIGTERM), s.stderr.String())
 	want := `{"hooksId":"` + d.hooksID() + `","productName":"SMS","event":"CONVERSION_BLOCK","appKey":"` + appKey +
-		`","hooks":2,"hookIds":["` + d.hook(0)["hookId"].(string) + `","second-hook"]}`
+		`","hooks":2,"typed":true,"hookIds":["` + d.hook(0)["hookId"].(string) + `","second-hook"]}`
 	assert.Equal(t, []string{want}, s.stdout.lines())
 }
 
@@ -1480,7 +1496,8 @@ func TestServeGracefulShutdown(t *testing.T) {
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 
 	assert.Equal(t, 0, s.wait(t), s.stderr.String())
-	assert.Equal(t, []deliveryLine{{HooksID: d.hooksID(), ProductName: "SMS", Event: "MESSAGE_RESULT_UPDATE", AppKey: appKey, Hooks: 1}}, s.deliveries(t))
+	assert.Equal(t, []deliveryLine{{HooksID: d.hooksID(), ProductName: "SMS", Event: "MESSAGE_RESULT_UPDATE", AppKey: appKey, Hooks: 1,
+		Typed: true, Outcomes: map[string]int{"delivered": 1}}}, s.deliveries(t))
 	s.assertJSONLogs(t)
 	assertNoValue(t, s.result(), append(fixturePhones, secret)...)
 }

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -265,8 +266,9 @@ func gatherSecrets(flags []string, file, fromEnv string) ([]string, error) {
 	return out, nil
 }
 
-// deliveryPrinter prints one JSON line per dispatched delivery, of any event, known or not: identifiers (the
-// product and the event, which together tell a hook's shape) and a count, never a hook's content. A failed
+// deliveryPrinter prints one JSON line per dispatched delivery, of any kind, known or not: identifiers (the
+// product and the event, which together tell a hook's shape), whether it was typed, counts of its hooks and of
+// their outcomes, never a hook's content. A failed
 // write fails the delivery (500), so that NHN Cloud sends it again.
 type deliveryPrinter struct {
 	mu      sync.Mutex
@@ -275,18 +277,42 @@ type deliveryPrinter struct {
 }
 
 type deliveryLine struct {
-	HooksID     string   `json:"hooksId"`
-	ProductName string   `json:"productName"`
-	Event       string   `json:"event"`
-	AppKey      string   `json:"appKey"`
-	Hooks       int      `json:"hooks"`
-	HookIDs     []string `json:"hookIds,omitempty"`
+	HooksID     string `json:"hooksId"`
+	ProductName string `json:"productName"`
+	Event       string `json:"event"`
+	AppKey      string `json:"appKey"`
+	Hooks       int    `json:"hooks"`
+	// Typed is false for a kind the contract does not know, handed over untyped.
+	Typed bool `json:"typed"`
+	// Outcomes counts the hooks by what they say of their message (api.Outcome), for the kinds whose hooks
+	// carry a result.
+	Outcomes map[api.Outcome]int `json:"outcomes,omitempty"`
+	HookIDs  []string            `json:"hookIds,omitempty"`
+}
+
+// outcomes counts the hooks of w by outcome; nil when its hooks carry none. Every envelope of package api holds
+// its hooks in a slice named Hooks; those with a result have an Outcome method.
+func outcomes(w api.Webhook) map[api.Outcome]int {
+	hooks := reflect.ValueOf(w).Elem().FieldByName("Hooks")
+	if hooks.Kind() != reflect.Slice || hooks.Len() == 0 {
+		return nil
+	}
+	if _, ok := hooks.Index(0).Addr().Interface().(interface{ Outcome() api.Outcome }); !ok {
+		return nil
+	}
+	out := map[api.Outcome]int{}
+	for i := range hooks.Len() {
+		out[hooks.Index(i).Addr().Interface().(interface{ Outcome() api.Outcome }).Outcome()]++
+	}
+	return out
 }
 
 // print is the receiver's Handler.Default: it takes every delivery.
 func (p *deliveryPrinter) print(_ context.Context, w api.Webhook) error {
 	head := w.Head()
-	l := deliveryLine{HooksID: head.HooksId, ProductName: head.ProductName, Event: string(head.Event), AppKey: head.AppKey, Hooks: w.HookCount()}
+	_, untyped := w.(*api.Envelope)
+	l := deliveryLine{HooksID: head.HooksId, ProductName: head.ProductName, Event: string(head.Event), AppKey: head.AppKey,
+		Hooks: w.HookCount(), Typed: !untyped, Outcomes: outcomes(w)}
 	if p.hookIDs {
 		for i := range w.HookCount() {
 			if id := w.HookID(i); id != "" { // only a hook of an unknown event may lack one
