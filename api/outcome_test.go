@@ -157,7 +157,7 @@ func TestEveryCodeGivesItsOutcome(t *testing.T) {
 				}
 			}
 		case "mail-status":
-			code := EmailMessageResultUpdateHookMailStatusCode(row.Code)
+			code := MailStatus(row.Code)
 			if got := (&EmailMessageResultUpdateHook{MailStatusCode: &code}).Outcome(); got != want {
 				t.Errorf("mailStatusCode %s: %q, want %q", row.Code, got, want)
 			}
@@ -228,10 +228,10 @@ func TestSamplesOutcome(t *testing.T) {
 // says; codes it does not list, and no code, are unknown.
 func TestFamilyOutcomes(t *testing.T) {
 	t.Parallel()
-	mail := func(code EmailMessageResultUpdateHookMailStatusCode) Outcome {
+	mail := func(code MailStatus) Outcome {
 		return (&EmailMessageResultUpdateHook{MailStatusCode: &code}).Outcome()
 	}
-	for code, want := range map[EmailMessageResultUpdateHookMailStatusCode]Outcome{
+	for code, want := range map[MailStatus]Outcome{
 		"SST2": OutcomeDelivered, "SST3": OutcomeFailed, "SST4": OutcomeFailed, "SST5": OutcomeFailed,
 		"SST7": OutcomeFailed, "SST8": OutcomeFailed, "SST9": OutcomeUnknown, "": OutcomeUnknown, "sst2": OutcomeUnknown,
 	} {

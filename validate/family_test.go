@@ -3,11 +3,13 @@ package validate_test
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/internal/fixtures"
 	"github.com/smshook/smshook/validate"
 )
 
@@ -104,4 +106,93 @@ func pointers(tb testing.TB, err error) []string {
 		out = append(out, v.Pointer)
 	}
 	return out
+}
+
+// familyVendorExamples are the Email and KakaoTalk Bizmessage pages' examples, as fixtures: Email's are valid
+// (mailSeq "0" as the page writes it too); KakaoTalk's put type names where values go, so that even completed
+// into a delivery they break the contract where the page writes a type name for an integer, a boolean or an
+// enum, and as printed they are fragments, not JSON.
+var familyVendorExamples = []struct {
+	file     string
+	kind     api.Kind
+	pointers []string // nil: valid under both profiles
+	drift    []string // compatible drift among pointers: what compatible alone would accept
+	reason   string   // for a malformed fragment: what the parser says
+}{
+	{file: "email-unsubscribe.json", kind: api.Kind{Product: api.ProductNameEmail, Event: api.EventTypeUnsubscribe}},
+	{file: "email-message-result-update.json", kind: api.Kind{Product: api.ProductNameEmail, Event: api.EventTypeMessageResultUpdate}},
+	{file: "kakaotalk-message-result-update.json", kind: api.Kind{Product: api.ProductNameKakaoTalkBizmessage, Event: api.EventTypeMessageResultUpdate},
+		pointers: []string{"/hooks/0/isAddedChannel", "/hooks/0/kakaoMessageType", "/hooks/0/recipientSeq"}, drift: []string{"/hooks/0/kakaoMessageType"}},
+	{file: "kakaotalk-template-status-update.json", kind: api.Kind{Product: api.ProductNameKakaoTalkBizmessage, Event: api.EventTypeTemplateStatusUpdate},
+		pointers: []string{"/hooks/0/comments/0/id", "/hooks/0/comments/0/status", "/hooks/0/status"},
+		drift:    []string{"/hooks/0/comments/0/status", "/hooks/0/status"}},
+	{file: "kakaotalk-message-result-update.published.json", reason: "data after the end of the JSON value"},
+	{file: "kakaotalk-template-status-update.published.json", reason: "data after the end of the JSON value"},
+}
+
+func TestFamilyVendorExamples(t *testing.T) {
+	t.Parallel()
+	for _, ex := range familyVendorExamples {
+		t.Run(ex.file, func(t *testing.T) {
+			t.Parallel()
+			body := fixtures.Read(ex.file)
+			switch {
+			case ex.reason != "":
+				for _, p := range []validate.Profile{validate.Strict, validate.Compatible} {
+					_, _, err := validate.Body(body, p)
+					require.ErrorIs(t, err, validate.ErrMalformed)
+					require.Contains(t, err.Error(), ex.reason)
+				}
+			case ex.pointers == nil:
+				for _, p := range []validate.Profile{validate.Strict, validate.Compatible} {
+					w, drift, err := validate.Body(body, p)
+					require.NoError(t, err)
+					require.Empty(t, drift)
+					require.Equal(t, ex.kind, w.Head().Kind())
+					require.Equal(t, fmt.Sprintf("%T", api.NewWebhook(ex.kind)), fmt.Sprintf("%T", w))
+				}
+			default:
+				_, _, err := validate.Body(body, validate.Strict)
+				require.ErrorIs(t, err, validate.ErrInvalid)
+				require.ElementsMatch(t, ex.pointers, pointers(t, err))
+				// Compatible accepts the unknown enum values but not the type names where a number or a boolean goes.
+				_, _, err = validate.Body(body, validate.Compatible)
+				require.ErrorIs(t, err, validate.ErrInvalid)
+				var rest []string
+				for _, p := range ex.pointers {
+					if !slices.Contains(ex.drift, p) {
+						rest = append(rest, p)
+					}
+				}
+				require.ElementsMatch(t, rest, pointers(t, err))
+			}
+		})
+	}
+}
+
+// TestMailSeqIsAnIntegerOrDigits: Email's mailSeq is typed an integer whichever way the vendor writes it.
+func TestMailSeqIsAnIntegerOrDigits(t *testing.T) {
+	t.Parallel()
+	body := func(seq string) []byte {
+		return fmt.Appendf(nil, `{"hooksId":"h","webhookConfigId":"w","productName":"Email","appKey":"k","event":"MESSAGE_RESULT_UPDATE","hooks":[{"hookId":"a","requestId":"r","mailSeq":%s}]}`, seq)
+	}
+	for seq, want := range map[string]int64{`0`: 0, `"0"`: 0, `7`: 7, `"12"`: 12, `null`: -1} {
+		w, _, err := validate.Body(body(seq), validate.Strict)
+		require.NoError(t, err, seq)
+		got := w.(*api.EmailMessageResultUpdateEnvelope).Hooks[0].MailSeq
+		if want < 0 {
+			require.Nil(t, got, seq)
+			continue
+		}
+		require.NotNil(t, got, seq)
+		require.Equal(t, api.SeqNumber(want), *got, seq)
+		out, err := json.Marshal(w)
+		require.NoError(t, err)
+		require.Contains(t, string(out), fmt.Sprintf(`"mailSeq":%d`, want), "written as an integer")
+	}
+	for _, seq := range []string{`"00"`, `"-1"`, `-1`, `"1.0"`, `1.0`, `"a"`, `""`, `"99999999999999999999"`, `true`} {
+		_, _, err := validate.Body(body(seq), validate.Strict)
+		require.ErrorIs(t, err, validate.ErrInvalid, seq)
+		require.Equal(t, []string{"/hooks/0/mailSeq"}, pointers(t, err), seq)
+	}
 }

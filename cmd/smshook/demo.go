@@ -172,11 +172,11 @@ func strOf[S ~string](s *S) string {
 	return string(*s)
 }
 
-func num(n *int64) string {
+func num[N ~int64](n *N) string {
 	if n == nil {
 		return "-"
 	}
-	return strconv.FormatInt(*n, 10)
+	return strconv.FormatInt(int64(*n), 10)
 }
 
 func ptrSlice[T any](s *[]T) []T {

@@ -908,9 +908,9 @@ type emailMessageResultUpdateHookTargets struct {
 	CreateDate             string
 	DsnCode                string
 	DsnMessage             string
-	MailSeq                int64
-	MailStatusCode         api.EmailMessageResultUpdateHookMailStatusCode
-	MessageType            api.EmailMessageResultUpdateHookMessageType
+	MailSeq                api.SeqNumber
+	MailStatusCode         api.MailStatus
+	MessageType            api.MailType
 	ReceiveMailAddr        string
 	RequestDate            string
 	ResultDate             string
@@ -977,9 +977,7 @@ func (b *binder) bindEmailMessageResultUpdateHook(dst *api.EmailMessageResultUpd
 		if targets == nil {
 			targets = new(emailMessageResultUpdateHookTargets)
 		}
-		if n, ok := b.integer(v, 64); ok {
-			targets.MailSeq = n
-		}
+		b.seqNumber(&targets.MailSeq, v)
 		dst.MailSeq = &targets.MailSeq
 		b.path = b.path[:len(b.path)-1]
 	}
@@ -989,7 +987,7 @@ func (b *binder) bindEmailMessageResultUpdateHook(dst *api.EmailMessageResultUpd
 			targets = new(emailMessageResultUpdateHookTargets)
 		}
 		if s, ok := b.string(v); ok {
-			targets.MailStatusCode = api.EmailMessageResultUpdateHookMailStatusCode(s)
+			targets.MailStatusCode = api.MailStatus(s)
 		}
 		dst.MailStatusCode = &targets.MailStatusCode
 		b.path = b.path[:len(b.path)-1]
@@ -1000,7 +998,7 @@ func (b *binder) bindEmailMessageResultUpdateHook(dst *api.EmailMessageResultUpd
 			targets = new(emailMessageResultUpdateHookTargets)
 		}
 		if s, ok := b.string(v); ok {
-			targets.MessageType = api.EmailMessageResultUpdateHookMessageType(s)
+			targets.MessageType = api.MailType(s)
 		}
 		dst.MessageType = &targets.MessageType
 		b.path = b.path[:len(b.path)-1]
@@ -1075,7 +1073,7 @@ type kakaoTalkMessageResultUpdateHookTargets struct {
 	UnderscoreLinksTargets messageLinksTargets
 	CreateDate             string
 	IsAddedChannel         bool
-	KakaoMessageType       api.KakaoTalkMessageResultUpdateHookKakaoMessageType
+	KakaoMessageType       api.KakaoMessageType
 	ReceiveDate            string
 	RecipientGroupingKey   string
 	RecipientNo            string
@@ -1134,7 +1132,7 @@ func (b *binder) bindKakaoTalkMessageResultUpdateHook(dst *api.KakaoTalkMessageR
 			targets = new(kakaoTalkMessageResultUpdateHookTargets)
 		}
 		if s, ok := b.string(v); ok {
-			targets.KakaoMessageType = api.KakaoTalkMessageResultUpdateHookKakaoMessageType(s)
+			targets.KakaoMessageType = api.KakaoMessageType(s)
 		}
 		dst.KakaoMessageType = &targets.KakaoMessageType
 		b.path = b.path[:len(b.path)-1]
@@ -1230,7 +1228,7 @@ type kakaoTalkTemplateStatusUpdateHookTargets struct {
 	Comments          []api.KakaoTalkTemplateComment
 	KakaoTemplateCode string
 	SenderKey         string
-	Status            api.KakaoTalkTemplateStatusUpdateHookStatus
+	Status            api.TemplateStatus
 	TemplateCode      string
 	UpdateDate        string
 }
@@ -1292,7 +1290,7 @@ func (b *binder) bindKakaoTalkTemplateStatusUpdateHook(dst *api.KakaoTalkTemplat
 			targets = new(kakaoTalkTemplateStatusUpdateHookTargets)
 		}
 		if s, ok := b.string(v); ok {
-			targets.Status = api.KakaoTalkTemplateStatusUpdateHookStatus(s)
+			targets.Status = api.TemplateStatus(s)
 		}
 		dst.Status = &targets.Status
 		b.path = b.path[:len(b.path)-1]
@@ -1349,7 +1347,7 @@ type kakaoTalkTemplateCommentTargets struct {
 	Content    string
 	CreatedAt  string
 	Id         int64
-	Status     api.KakaoTalkTemplateCommentStatus
+	Status     api.TemplateCommentStatus
 	UserName   string
 }
 
@@ -1414,7 +1412,7 @@ func (b *binder) bindKakaoTalkTemplateComment(dst *api.KakaoTalkTemplateComment,
 			targets = new(kakaoTalkTemplateCommentTargets)
 		}
 		if s, ok := b.string(v); ok {
-			targets.Status = api.KakaoTalkTemplateCommentStatus(s)
+			targets.Status = api.TemplateCommentStatus(s)
 		}
 		dst.Status = &targets.Status
 		b.path = b.path[:len(b.path)-1]

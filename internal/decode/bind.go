@@ -101,6 +101,20 @@ func (b *binder) dateTime(dst *time.Time, src any) {
 	}
 }
 
+// seqNumber reads an api.SeqNumber: an integer as integer reads it, or a string of decimal digits.
+func (b *binder) seqNumber(dst *api.SeqNumber, src any) {
+	if s, ok := src.(string); ok {
+		var err error
+		if *dst, err = api.ParseSeqNumber(s); err != nil {
+			b.fail("not an integer or a string of decimal digits")
+		}
+		return
+	}
+	if n, ok := b.integer(src, 64); ok {
+		*dst = api.SeqNumber(n)
+	}
+}
+
 func (b *binder) localDateTime(dst *api.LocalDateTime, src any) {
 	if s, ok := b.string(src); ok {
 		var err error

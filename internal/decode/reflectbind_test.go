@@ -126,6 +126,14 @@ func (b *reflectBinder) value(p *plan, dst reflect.Value, src any) {
 		}
 		return
 	}
+	if s, ok := src.(string); ok && p.typ == reflect.TypeFor[api.SeqNumber]() {
+		// A sequence number written as a string of digits: read through its own UnmarshalJSON.
+		quoted, _ := json.Marshal(s)
+		if json.Unmarshal(quoted, dst.Addr().Interface()) != nil {
+			b.fail("not an integer or a string of decimal digits")
+		}
+		return
+	}
 	switch p.kind {
 	case reflect.String:
 		s, ok := src.(string)

@@ -34,6 +34,7 @@ var (
 	apiPath           = reflect.TypeFor[api.Head]().PkgPath()
 	timeType          = reflect.TypeFor[time.Time]()
 	localDateTimeType = reflect.TypeFor[api.LocalDateTime]()
+	seqNumberType     = reflect.TypeFor[api.SeqNumber]()
 	objectType        = reflect.TypeFor[map[string]any]()
 	anyType           = reflect.TypeFor[any]()
 )
@@ -284,6 +285,8 @@ func (g *generator) assign(w *bytes.Buffer, target string, t reflect.Type, src s
 		fmt.Fprintf(w, "%sb.dateTime(&%s, %s)\n", in, target, src)
 	case t == localDateTimeType:
 		fmt.Fprintf(w, "%sb.localDateTime(&%s, %s)\n", in, target, src)
+	case t == seqNumberType:
+		fmt.Fprintf(w, "%sb.seqNumber(&%s, %s)\n", in, target, src)
 	case t.Kind() == reflect.Pointer:
 		p := fmt.Sprintf("p%d", depth)
 		fmt.Fprintf(w, "%sif %s != nil {\n%s\t%s := new(%s)\n", in, src, in, p, g.typeName(t.Elem()))
