@@ -1,5 +1,5 @@
 // Validates every case of the conformance corpus with Ajv, an independent JSON Schema validator, against the
-// schemas of openapi.yaml, and compares its verdict with the expected strict verdict of cases.json (the one
+// schemas of openapi.yaml, chosen by (productName, event) as the contract's two discriminators say, and compares its verdict with the expected strict verdict of cases.json (the one
 // kin-openapi must give too). Exits 1 on any disagreement that cases.json does not document under "js".
 //
 // usage: node ajv.mjs ../../openapi.yaml ../testdata ../../internal/fixtures/vendor
@@ -53,13 +53,25 @@ const text = JSON.stringify({ $id: base, definitions: spec.components.schemas })
 ajv.addSchema(JSON.parse(text));
 const schemaOf = (name) => ajv.getSchema(`${base}#/definitions/${name}`);
 
-// The request body's schema, through its $ref: the oneOf whose discriminator maps events to envelopes.
+// The request body's schema, through its $ref: a oneOf whose discriminator maps productName to a product's
+// schema, itself a oneOf whose discriminator maps event to an envelope. Ajv's discriminator keyword wants the
+// property declared by each member of the oneOf, which a product's oneOf is not, so the dispatch is done here,
+// from the two mappings.
+const named = (ref) => ref.split("/").pop();
 let body = spec.paths["/"].post.requestBody.content["application/json"].schema;
-if (body.$ref) body = spec.components.schemas[body.$ref.split("/").pop()];
-const mapping = body.discriminator.mapping;
-const envelopes = Object.fromEntries(Object.entries(mapping).map(([event, ref]) =>
-  [event, schemaOf(ref.split("/").pop())]));
+if (body.$ref) body = spec.components.schemas[named(body.$ref)];
+const envelopes = Object.fromEntries(Object.entries(body.discriminator.mapping).map(([product, ref]) => {
+  const byEvent = spec.components.schemas[named(ref)].discriminator;
+  if (byEvent?.propertyName !== "event") throw new Error(`${named(ref)}: no discriminator on event`);
+  return [product, Object.fromEntries(Object.entries(byEvent.mapping).map(([event, r]) => [event, schemaOf(named(r))]))];
+}));
 const generic = schemaOf("Envelope");
+
+// schemaFor returns the envelope of a delivery's (productName, event), or the generic Envelope for a product or an
+// event the contract does not know, or an event its product does not send: the generic envelope accepts any pair
+// of known names, where validate (Go) also reports /event for the pair.
+const schemaFor = (doc) => (Object.hasOwn(envelopes, doc.productName) && Object.hasOwn(envelopes[doc.productName], doc.event) ?
+  envelopes[doc.productName][doc.event] : generic);
 
 // verdict: "malformed" when JSON.parse refuses the text, else "valid" or "invalid" by the event's schema.
 function verdict(bytes) {
@@ -72,7 +84,7 @@ function verdict(bytes) {
   if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
     return { verdict: "invalid", errors: ["(body) must be an object"] };
   }
-  const validate = envelopes[doc.event] ?? generic;
+  const validate = schemaFor(doc);
   const ok = validate(doc);
   return { verdict: ok ? "valid" : "invalid", errors: (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`) };
 }

@@ -1,0 +1,226 @@
+package inspect
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/internal/batch"
+	"github.com/smshook/smshook/validate"
+)
+
+// verificationAppKey is the appKey of the console's URL verification, which the receiver answers 200 without
+// dispatching (see package smshook).
+const verificationAppKey = "String"
+
+// entry is one recorded request as the page shows it. Its fields are set once, before it is shared.
+type entry struct {
+	*captured
+	Seq      uint64
+	Time     time.Time
+	Product  string
+	Event    string
+	AppKey   string
+	Hooks    int  // -1: unknown (not a delivery)
+	Typed    bool // the body passed the contract (perhaps with hooks dropped)
+	HookRows []hookRow
+	Problem  *problem
+	Notes    []string
+	rowHTML  string // the list's row, rendered once for the page's stream
+}
+
+// hookRow is one hook of a delivery, in the delivery's order.
+type hookRow struct {
+	Index       int
+	HookID      string
+	Outcome     api.Outcome // "" for hooks that carry no result
+	Quarantined bool        // dropped by the compatible profile: it broke the contract
+	Violations  []api.ProblemError
+}
+
+// problem is the RFC 9457 problem the receiver answered.
+type problem struct {
+	Type, Title, Detail string
+	Errors              []api.ProblemError
+}
+
+// analyze reads what the receiver answered and decodes the stored body again, as the receiver did: the
+// inspector learns the hooks' outcomes and the quarantined hooks from the body itself, so that it needs no
+// hook into the receiver.
+func analyze(c *captured, profile validate.Profile) *entry {
+	e := &entry{captured: c, Seq: c.seq, Time: c.at, Hooks: -1}
+	if c.status >= 400 {
+		e.Problem = readProblem(c.respType, c.resp)
+	}
+	if int64(len(c.body)) < c.bodySize {
+		e.Notes = append(e.Notes, fmt.Sprintf("body of %d bytes, kept up to %d: not decoded, cannot be replayed", c.bodySize, MaxBody))
+	}
+	if c.headerCut {
+		e.Notes = append(e.Notes, fmt.Sprintf("headers past %d bytes not kept: cannot be replayed", maxHeader))
+	}
+	var loose struct {
+		ProductName, Event, AppKey any
+		Hooks                      []json.RawMessage
+	}
+	if len(c.body) == 0 {
+		return e
+	}
+	_ = json.Unmarshal(c.body, &loose) // as far as it goes: a rejected body is shown for what it has
+	e.Product, e.Event, e.AppKey = text(loose.ProductName), text(loose.Event), text(loose.AppKey)
+	if loose.Hooks != nil {
+		e.Hooks = len(loose.Hooks)
+	}
+	if e.AppKey == verificationAppKey && c.status == http.StatusOK {
+		e.Notes = append(e.Notes, `appKey "String": the console's URL verification, answered 200 and not dispatched`)
+		return e
+	}
+	if int64(len(c.body)) < c.bodySize || c.status >= 400 && c.status < 500 {
+		return e // the receiver refused it: its problem says why, and no hook was processed
+	}
+	w, _, err := validate.Body(c.body, profile)
+	var invalid []api.InvalidHook
+	if err != nil {
+		ok := false
+		if profile == validate.Compatible {
+			w, _, invalid, ok = batch.Accept(c.body, err)
+		}
+		if !ok {
+			return e
+		}
+	}
+	e.Typed = true
+	head := w.Head()
+	e.Product, e.Event = head.ProductName, string(head.Event)
+	e.Hooks = w.HookCount() + len(invalid)
+	e.HookRows = hookRows(w, invalid)
+	if !slices.Contains(api.Kinds(), head.Kind()) {
+		e.Notes = append(e.Notes, "a kind the contract does not know: handed over untyped")
+	}
+	if len(invalid) > 0 {
+		e.Notes = append(e.Notes, fmt.Sprintf("%d of %d hooks quarantined: they break the contract and were dropped; the others were processed", len(invalid), e.Hooks))
+	}
+	return e
+}
+
+// replayable reports whether the whole request was kept.
+func (e *entry) replayable() bool { return int64(len(e.body)) == e.bodySize && !e.headerCut }
+
+// hookRows lists the hooks of a delivery in its order: the valid ones of w with their outcome, the
+// quarantined ones in between.
+func hookRows(w api.Webhook, invalid []api.InvalidHook) []hookRow {
+	outcomes := hookOutcomes(w)
+	rows := make([]hookRow, 0, w.HookCount()+len(invalid))
+	valid := 0
+	for i := range w.HookCount() + len(invalid) {
+		if k := slices.IndexFunc(invalid, func(h api.InvalidHook) bool { return h.Index == i }); k >= 0 {
+			var id struct {
+				HookID string `json:"hookId"`
+			}
+			_ = json.Unmarshal(invalid[k].JSON, &id)
+			rows = append(rows, hookRow{Index: i, HookID: id.HookID, Quarantined: true, Violations: invalid[k].Violations})
+			continue
+		}
+		if valid >= w.HookCount() {
+			break
+		}
+		row := hookRow{Index: i, HookID: w.HookID(valid)}
+		if outcomes != nil {
+			row.Outcome = outcomes[valid]
+		}
+		rows = append(rows, row)
+		valid++
+	}
+	return rows
+}
+
+// outcomer is a hook that says what became of its message (api.Outcome).
+type outcomer interface{ Outcome() api.Outcome }
+
+// hookOutcomes returns the outcome of each hook of w, or nil when its hooks carry none. Every envelope of
+// package api holds its hooks in a slice named Hooks.
+func hookOutcomes(w api.Webhook) []api.Outcome {
+	v := reflect.ValueOf(w)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	hooks := v.Elem().FieldByName("Hooks")
+	if hooks.Kind() != reflect.Slice || hooks.Len() == 0 {
+		return nil
+	}
+	if _, ok := hooks.Index(0).Addr().Interface().(outcomer); !ok {
+		return nil
+	}
+	out := make([]api.Outcome, hooks.Len())
+	for i := range out {
+		out[i] = hooks.Index(i).Addr().Interface().(outcomer).Outcome()
+	}
+	return out
+}
+
+// readProblem decodes an RFC 9457 answer; nil for another one.
+func readProblem(contentType string, body []byte) *problem {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	if mt != "application/problem+json" {
+		return nil
+	}
+	var p api.Problem
+	if err := json.Unmarshal(body, &p); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return &problem{Title: "an answer cut or not JSON"}
+		}
+		return nil
+	}
+	out := &problem{Type: p.Type, Title: p.Title}
+	if p.Detail != nil {
+		out.Detail = *p.Detail
+	}
+	if p.Errors != nil {
+		out.Errors = *p.Errors
+	}
+	return out
+}
+
+// text is a JSON value as the page shows it: a string as it is, any other value in JSON.
+func text(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	}
+	b, _ := json.Marshal(v)
+	return strings.TrimSpace(string(b))
+}
+
+// outcomeCounts summarises the hook rows: "delivered 2", "failed 1", "quarantined 1", in a fixed order.
+func (e *entry) outcomeCounts() []count {
+	counts := map[string]int{}
+	for _, h := range e.HookRows {
+		switch {
+		case h.Quarantined:
+			counts["quarantined"]++
+		case h.Outcome != "":
+			counts[string(h.Outcome)]++
+		}
+	}
+	var out []count
+	for _, name := range []string{"delivered", "failed", "pending", "canceled", "unknown", "quarantined"} {
+		if counts[name] > 0 {
+			out = append(out, count{name, counts[name]})
+		}
+	}
+	return out
+}
+
+type count struct {
+	Name string
+	N    int
+}
