@@ -49,7 +49,7 @@ func newApp() *app {
 		viaDefault: map[string]bool{}, changed: make(chan struct{})}
 }
 
-// handler returns the application as a smshook.Handler with a func for every event and a Default.
+// handler returns the application as a smshook.Handler with a func for every kind and a Default.
 func (a *app) handler() smshook.Handler {
 	return smshook.Handler{
 		Unsubscribe: func(ctx context.Context, e *api.UnsubscribeEnvelope) error { return a.record(ctx, e, false) },
@@ -58,6 +58,16 @@ func (a *app) handler() smshook.Handler {
 		},
 		ConversionBlock: func(ctx context.Context, e *api.ConversionBlockEnvelope) error { return a.record(ctx, e, false) },
 		InternationalDeliveryReceipt: func(ctx context.Context, e *api.InternationalDeliveryReceiptEnvelope) error {
+			return a.record(ctx, e, false)
+		},
+		EmailUnsubscribe: func(ctx context.Context, e *api.EmailUnsubscribeEnvelope) error { return a.record(ctx, e, false) },
+		EmailMessageResultUpdate: func(ctx context.Context, e *api.EmailMessageResultUpdateEnvelope) error {
+			return a.record(ctx, e, false)
+		},
+		KakaoTalkMessageResultUpdate: func(ctx context.Context, e *api.KakaoTalkMessageResultUpdateEnvelope) error {
+			return a.record(ctx, e, false)
+		},
+		KakaoTalkTemplateStatusUpdate: func(ctx context.Context, e *api.KakaoTalkTemplateStatusUpdateEnvelope) error {
 			return a.record(ctx, e, false)
 		},
 		Default: func(ctx context.Context, w api.Webhook) error { return a.record(ctx, w, true) },

@@ -16,6 +16,12 @@
 // `soak (faults): sent N, delivered N, duplicates N, lost 0` and exits 1 when an event was lost or duplicated
 // beyond the hooks in flight at a fault. Without redis-server it is skipped loudly, except under CI (CI set),
 // where that fails.
+//
+// Then the inbox phase (inbox.go; -inbox=false leaves it out) runs `smshook serve --inbox FILE --forward-to URL`
+// against an application in this process that verifies every Standard Webhooks signature, takes it down for a
+// while, kills the receiver with SIGKILL at a random point and restarts it on the same file. It ends with
+// `soak (inbox): sent N, acknowledged N, forwarded N, duplicates N (in-flight bound M), lost 0` and exits 1 on a
+// loss, a bad signature or duplicates beyond the bound.
 package main
 
 import (
@@ -53,17 +59,25 @@ func main() {
 	faults := flag.Bool("faults", true, "then run the fault phase: Redis stopped, the receiver killed and restarted")
 	faultRate := flag.Int("fault-rate", 200, "deliveries per second in the fault phase")
 	faultDuration := flag.Duration("fault-duration", 15*time.Second, "how long the load of the fault phase lasts")
+	inboxPhase := flag.Bool("inbox", true, "then run the inbox phase: serve --inbox --forward-to, the application down, the receiver killed and restarted")
+	inboxRate := flag.Int("inbox-rate", 200, "deliveries per second in the inbox phase")
+	inboxDuration := flag.Duration("inbox-duration", 15*time.Second, "how long the load of the inbox phase lasts")
 	flag.Parse()
 	if err := run(*bin, *rate, *duration, *hooks, *workers); err != nil {
 		fmt.Fprintln(os.Stderr, "soak:", err)
 		os.Exit(1)
 	}
-	if !*faults {
-		return
+	if *faults {
+		if err := runFaults(*bin, *faultRate, *faultDuration, *hooks, *workers); err != nil {
+			fmt.Fprintln(os.Stderr, "soak (faults):", err)
+			os.Exit(1)
+		}
 	}
-	if err := runFaults(*bin, *faultRate, *faultDuration, *hooks, *workers); err != nil {
-		fmt.Fprintln(os.Stderr, "soak (faults):", err)
-		os.Exit(1)
+	if *inboxPhase {
+		if err := runInbox(*bin, *inboxRate, *inboxDuration, *hooks, *workers); err != nil {
+			fmt.Fprintln(os.Stderr, "soak (inbox):", err)
+			os.Exit(1)
+		}
 	}
 }
 

@@ -88,6 +88,7 @@ func demo(ctx context.Context, out io.Writer) error {
 		return fmt.Errorf("%d of %d deliveries reached the handler", printer.count(), len(kinds))
 	}
 	fmt.Fprintf(out, "\n%d deliveries (SMS, Email, KakaoTalk Bizmessage) received, typed and acknowledged\n", printer.count())
+	fmt.Fprintln(out, "watch them arrive live, replay them, send samples: smshook serve --ui 127.0.0.1:8081, then open http://127.0.0.1:8081/")
 	return nil
 }
 

@@ -39,6 +39,7 @@ usage: smshook <command> [flags] [arguments]
 commands:
   validate   check payload files against openapi.yaml (exit 0 valid, 1 invalid, 2 usage or I/O error)
   serve      run a receiver that prints one JSON line per delivery
+  inbox      show a serve --inbox file's counts and dead letters; retry or drop them
   send       post a documented sample or a file to a receiver, signed
   samples    print the documented sample deliveries
   spec       print the embedded openapi.yaml
@@ -65,6 +66,7 @@ type command struct {
 var commands = map[string]command{
 	"validate": {runValidate},
 	"serve":    {runServe},
+	"inbox":    {runInbox},
 	"send":     {runSend},
 	"samples":  {runSamples},
 	"spec":     {runSpec},

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -101,6 +102,9 @@ func runServe(ctx context.Context, e env, args []string) int {
 	claimLease := fs.Duration("claim-lease", 0, fmt.Sprintf("how long a hook is held as in progress while it is processed; 0: the library's default, %v", defaultClaimLease))
 	storeTimeout := fs.Duration("store-timeout", defaultStoreTimeout, "the deadline of every call to the deduplication store")
 	hookIDs := fs.Bool("hook-ids", false, "add the dispatched hookIds to each stdout line")
+	inboxOpts := addInboxFlags(fs) // serve_inbox.go
+	mx := addMetricsFlags(fs)      // serve_metrics.go
+	ui := addUIFlags(fs)           // serve_ui.go
 	debugAddr := fs.String("debug-addr", "", "serve /debug/vars (goroutines, memory, open connections) and /debug/pprof/ on this `HOST:PORT`, e.g. 127.0.0.1:6060")
 	maxConns := fs.Int("max-conns", defaultMaxConns, "the most connections served at once, `N`; 0: no limit")
 	timeouts := serverTimeouts{
@@ -130,6 +134,10 @@ func runServe(ctx context.Context, e env, args []string) int {
 		return exitUsage
 	case *storeTimeout <= 0:
 		fmt.Fprintln(e.stderr, "smshook serve: --store-timeout must be positive")
+		return exitUsage
+	}
+	if err := inboxOpts.check(*redisURL); err != nil {
+		fmt.Fprintln(e.stderr, "smshook serve:", err)
 		return exitUsage
 	}
 	all, err := gatherSecrets(secrets, *secretFile, e.getenv("SMSHOOK_SECRET"))
@@ -165,11 +173,30 @@ func runServe(ctx context.Context, e env, args []string) int {
 	if *strict {
 		opts = append(opts, smshook.WithStrict())
 	}
-	h, err := smshook.NewHandler(smshook.Handler{Default: out.print}, opts...)
+	recv, err := newReceiver(ctx, e, inboxOpts, *retention, logger, out, opts, mx.collectors())
 	if err != nil {
 		fmt.Fprintln(e.stderr, "smshook serve:", err)
 		return exitUsage
 	}
+	h := mx.wrap(recv.handler)
+	stopMetrics, err := mx.start(ctx, *inboxOpts.path, *redisURL, logger)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "smshook serve:", err)
+		return exitUsage
+	}
+	defer stopMetrics()
+	gauges, closeGauges, err := ui.inboxGauges(ctx, *inboxOpts.path)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "smshook serve:", err)
+		return exitUsage
+	}
+	defer closeGauges()
+	root, stopUI, err := ui.start(e, onPath(*path, h), uiReceiver{path: *path, secrets: all, strict: *strict, gauges: gauges}, logger)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "smshook serve:", err)
+		return exitUsage
+	}
+	defer stopUI()
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -181,7 +208,7 @@ func runServe(ctx context.Context, e env, args []string) int {
 	}
 	openConns := new(expvar.Int)
 	srv := &http.Server{
-		Handler:           onPath(*path, h),
+		Handler:           root, // onPath(*path, h), recorded by the inspector with --ui
 		ConnState:         countConns(openConns),
 		ReadHeaderTimeout: *timeouts.readHeader,
 		ReadTimeout:       *timeouts.read,
@@ -216,6 +243,12 @@ func runServe(ctx context.Context, e env, args []string) int {
 	if err := srv.Shutdown(sctx); err != nil {
 		logger.Error("shutdown did not finish", slog.String("error", err.Error()))
 		return exitFailed
+	}
+	if recv.stop != nil {
+		if err := recv.stop(); err != nil {
+			logger.Error("the inbox did not stop cleanly", slog.String("error", err.Error()))
+			return exitFailed
+		}
 	}
 	logger.Info("stopped")
 	return exitOK
@@ -310,9 +343,8 @@ func outcomes(w api.Webhook) map[api.Outcome]int {
 // print is the receiver's Handler.Default: it takes every delivery.
 func (p *deliveryPrinter) print(_ context.Context, w api.Webhook) error {
 	head := w.Head()
-	_, untyped := w.(*api.Envelope)
 	l := deliveryLine{HooksID: head.HooksId, ProductName: head.ProductName, Event: string(head.Event), AppKey: head.AppKey,
-		Hooks: w.HookCount(), Typed: !untyped, Outcomes: outcomes(w)}
+		Hooks: w.HookCount(), Typed: slices.Contains(api.Kinds(), head.Kind()), Outcomes: outcomes(w)}
 	if p.hookIDs {
 		for i := range w.HookCount() {
 			if id := w.HookID(i); id != "" { // only a hook of an unknown event may lack one

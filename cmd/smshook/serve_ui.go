@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/riverqueue/river/rivertype"
+
 	"github.com/smshook/smshook/internal/inspect"
 )
 
@@ -41,6 +43,32 @@ type uiReceiver struct {
 	secrets []string // the first signs samples; none: the receiver allows unsigned requests
 	strict  bool
 	gauges  func(context.Context) ([]inspect.Gauge, error)
+}
+
+// inboxGauges returns, for the inspector, the inbox's deliveries by state read from the file at path
+// (pending, running, retrying, dead), and the func that closes the file; nil and a no-op without --ui or
+// without an inbox.
+func (u uiFlags) inboxGauges(ctx context.Context, path string) (func(context.Context) ([]inspect.Gauge, error), func(), error) {
+	if *u.addr == "" || path == "" {
+		return nil, func() {}, nil
+	}
+	ib, err := openInboxFile(ctx, path)
+	if err != nil {
+		return nil, nil, err
+	}
+	gauges := func(ctx context.Context) ([]inspect.Gauge, error) {
+		c, err := ib.counts(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return []inspect.Gauge{
+			{Name: "pending", Value: int64(c[rivertype.JobStateAvailable] + c[rivertype.JobStateScheduled] + c[rivertype.JobStatePending])},
+			{Name: "running", Value: int64(c[rivertype.JobStateRunning])},
+			{Name: "retrying", Value: int64(c[rivertype.JobStateRetryable])},
+			{Name: "dead", Value: int64(c[rivertype.JobStateDiscarded] + c[rivertype.JobStateCancelled])},
+		}, nil
+	}
+	return gauges, func() { _ = ib.db.Close() }, nil
 }
 
 // start serves the inspector when --ui is set and returns h recorded into it, with the func that stops it;

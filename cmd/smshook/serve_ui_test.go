@@ -1,10 +1,14 @@
 package main_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -134,4 +138,31 @@ func TestServeUIRemoteAsksItsToken(t *testing.T) {
 	assert.Contains(t, page, "Requests")
 	require.Equal(t, 0, s.stop(t, syscall.SIGTERM))
 	assert.NotContains(t, s.stderr.String(), uiToken, "the token is never logged")
+}
+
+// TestServeUIShowsTheInbox: with --inbox the page shows the inbox's deliveries by state, read from its file: a
+// delivery the application (here, a forward target that refuses it) has not taken is retrying.
+func TestServeUIShowsTheInbox(t *testing.T) {
+	t.Parallel()
+	refusing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer refusing.Close()
+	secret := "whsec_" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))
+	s := startServe(t, []string{"SMSHOOK_FORWARD_SECRET=" + secret}, "--secret", uiSecret, "--ui", "127.0.0.1:0",
+		"--inbox", filepath.Join(t.TempDir(), "inbox.db"), "--forward-to", refusing.URL)
+	ui := inspectorURL(t, s)
+	status, _ := post(t, s.url, uiSecret, marshal(t, sample(t, api.EventTypeConversionBlock)))
+	require.Equal(t, http.StatusOK, status)
+
+	gauge := regexp.MustCompile(`<dt>retrying</dt><dd>1</dd>`)
+	var page string
+	require.Eventually(t, func() bool {
+		_, page = getPage(t, ui+"/", nil)
+		return gauge.MatchString(page)
+	}, 20*time.Second, 100*time.Millisecond, "the inbox's figures: %s", page)
+	for _, name := range []string{"pending", "running", "dead"} {
+		assert.Contains(t, page, "<dt>"+name+"</dt>")
+	}
+	require.Equal(t, 0, s.stop(t, syscall.SIGTERM), s.stderr.String())
 }

@@ -1,0 +1,296 @@
+package main
+
+// The inbox phase: `smshook serve --inbox FILE --forward-to URL` under a steady load of signed deliveries that
+// the driver sends again until they are acknowledged, with the application (an HTTP server in this process
+// that verifies every Standard Webhooks signature) down for a while, and the receiver killed with SIGKILL at a
+// random point and restarted on the same file and port. Every hook acknowledged must reach the application;
+// one may reach it twice only if its forward was in flight at the kill (the application answered 2xx, the
+// inbox had not recorded it).
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	mrand "math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
+	"github.com/smshook/smshook/internal/syncbuf"
+)
+
+const (
+	inboxForwardTimeout = 2 * time.Second
+	// inboxDrain bounds the wait for the last forwards after the load: a delivery taken by the killed process
+	// waits for the restarted one to lead River (15 s) and River's rescuer (every 30 s) to find it stuck.
+	inboxDrain = 75 * time.Second
+	// inFlightWindow is how long before the kill a forward the application answered counts as in flight: the
+	// worker records it (deletes its delivery, one group commit) within milliseconds of the answer.
+	inFlightWindow = time.Second
+)
+
+// forwardTarget is the application behind --forward-to.
+type forwardTarget struct {
+	verifier *standardwebhooks.Webhook
+	down     atomic.Bool
+	mu       sync.Mutex
+	seen     map[string]int // hookId → forwards acknowledged
+	badSig   int
+	refused  int // answered 503 while down
+	requests []span
+}
+
+// span is one request to the application that it acknowledged, and its hooks.
+type span struct {
+	start, end time.Time
+	hooks      int
+}
+
+func (a *forwardTarget) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.verifier.Verify(body, r.Header) != nil {
+		a.badSig++
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	if a.down.Load() {
+		a.refused++
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
+	var d struct {
+		Hooks []struct {
+			HookID string `json:"hookId"`
+		} `json:"hooks"`
+	}
+	if json.Unmarshal(body, &d) != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	for _, h := range d.Hooks {
+		a.seen[h.HookID]++
+	}
+	a.requests = append(a.requests, span{start: start, hooks: len(d.Hooks)})
+	i := len(a.requests) - 1
+	w.WriteHeader(http.StatusOK)
+	// The end of the request is when the inbox can have the answer; taken after the write.
+	a.requests[i].end = time.Now()
+}
+
+// runInbox runs the inbox phase and prints its report.
+func runInbox(bin string, rate int, load time.Duration, hooksPerDelivery, workers int) error {
+	ctx, cancel := context.WithTimeout(context.Background(), load+inboxDrain+time.Minute)
+	defer cancel()
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return err
+	}
+	fwdSecret := "whsec_" + base64.StdEncoding.EncodeToString(key)
+	verifier, err := standardwebhooks.NewWebhook(fwdSecret)
+	if err != nil {
+		return err
+	}
+	app := &forwardTarget{verifier: verifier, seen: map[string]int{}}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	appSrv := &http.Server{Handler: app, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = appSrv.Serve(ln) }()
+	defer appSrv.Close()
+	dir, err := os.MkdirTemp("", "smshook-soak-inbox-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	file := filepath.Join(dir, "inbox.db")
+	start := func(addr string) (*serveProc, error) {
+		return startInboxServe(ctx, bin, addr, file, "http://"+ln.Addr().String()+"/nhn", fwdSecret)
+	}
+	srv, err := start("127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	defer func() { srv.kill() }()
+	addr := srv.addr
+
+	s := &faultSender{
+		client: &http.Client{Timeout: 10 * time.Second,
+			Transport: &http.Transport{MaxIdleConnsPerHost: workers, MaxConnsPerHost: workers}},
+		url:   "http://" + addr + "/",
+		slots: make(chan struct{}, workers),
+	}
+	gen := newGenerator(hooksPerDelivery, 1<<20)
+	begin := time.Now()
+	s.deadline = begin.Add(load + drainTime)
+	seed := time.Now().UnixNano()
+	rng := mrand.New(mrand.NewPCG(uint64(seed), 7))
+	// The application is down from a fifth to two fifths of the load; the kill falls between 45 % and 80 %.
+	downFrom, downTo := load/5, load*2/5
+	killAt := load*45/100 + time.Duration(rng.Int64N(int64(load*35/100)))
+	var kill, restarted time.Time
+	faultsDone := make(chan error, 1)
+	go func() {
+		time.Sleep(time.Until(begin.Add(downFrom)))
+		app.down.Store(true)
+		time.Sleep(time.Until(begin.Add(downTo)))
+		app.down.Store(false)
+		time.Sleep(time.Until(begin.Add(killAt)))
+		kill = time.Now()
+		srv.kill()
+		var err error
+		for attempt := 0; attempt < 5; attempt++ { // the port was just freed; bind it again
+			if attempt > 0 {
+				time.Sleep(200 * time.Millisecond)
+			}
+			var next *serveProc
+			if next, err = start(addr); err == nil {
+				srv = next
+				break
+			}
+		}
+		restarted = time.Now()
+		faultsDone <- err
+	}()
+
+	var wg sync.WaitGroup
+	tick := time.NewTicker(time.Second / time.Duration(rate))
+	for now := range tick.C {
+		if now.Sub(begin) >= load {
+			break
+		}
+		d := &faultDelivery{}
+		d.body, d.ids = gen.delivery()
+		s.add(d)
+		wg.Go(func() { s.deliver(d) })
+	}
+	tick.Stop()
+	if err := <-faultsDone; err != nil {
+		return fmt.Errorf("inbox phase: restart: %w", err)
+	}
+	wg.Wait()
+
+	// Wait until every acknowledged hook reached the application, or the drain ends.
+	acked, sent := map[string]bool{}, 0
+	for _, d := range s.deliveries {
+		sent += len(d.ids)
+		if d.acked {
+			for _, id := range d.ids {
+				acked[id] = true
+			}
+		}
+	}
+	missing := func() int {
+		app.mu.Lock()
+		defer app.mu.Unlock()
+		n := 0
+		for id := range acked {
+			if app.seen[id] == 0 {
+				n++
+			}
+		}
+		return n
+	}
+	drainStart := time.Now()
+	for missing() > 0 && time.Since(drainStart) < inboxDrain {
+		time.Sleep(100 * time.Millisecond)
+	}
+	drained := time.Since(drainStart)
+	if _, err := srv.stop(); err != nil {
+		return fmt.Errorf("inbox phase: the restarted receiver did not shut down cleanly: %w", err)
+	}
+
+	app.mu.Lock()
+	defer app.mu.Unlock()
+	forwarded, duplicates, lost, inFlight := 0, 0, 0, 0
+	for id := range acked {
+		switch n := app.seen[id]; {
+		case n == 0:
+			lost++
+		default:
+			forwarded++
+			duplicates += n - 1
+		}
+	}
+	for _, r := range app.requests {
+		if !r.start.After(kill) && !r.end.Before(kill.Add(-inFlightWindow)) {
+			inFlight += r.hooks // spanning the kill or answered just before it: its completion may be lost
+		}
+	}
+	unacked := 0
+	for _, d := range s.deliveries {
+		if !d.acked {
+			unacked++
+		}
+	}
+	ms := func(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
+	fmt.Printf("soak (inbox): %d deliveries at %d/s for %s; application down %s–%s (%d forwards answered 503); kill -9 at %s (seed %d), listening again after %s; last forward %s after the load\n",
+		len(s.deliveries), rate, load, downFrom, downTo, app.refused, ms(kill.Sub(begin)), seed, ms(restarted.Sub(kill)), ms(drained))
+	fmt.Printf("soak (inbox): %d forwards acknowledged, %d with a bad signature; %d deliveries never acknowledged\n",
+		len(app.requests), app.badSig, unacked)
+	fmt.Printf("soak (inbox): sent %d, acknowledged %d, forwarded %d, duplicates %d (in-flight bound %d), lost %d\n",
+		sent, len(acked), forwarded, duplicates, inFlight, lost)
+	switch {
+	case lost > 0:
+		return fmt.Errorf("inbox phase: %d acknowledged hooks never reached the application", lost)
+	case app.badSig > 0:
+		return fmt.Errorf("inbox phase: %d forwards failed the signature check", app.badSig)
+	case duplicates > inFlight:
+		return fmt.Errorf("inbox phase: %d duplicates beyond the %d hooks in flight at the kill", duplicates, inFlight)
+	case unacked > 0:
+		return fmt.Errorf("inbox phase: %d deliveries never acknowledged", unacked)
+	case len(acked) == 0:
+		return errors.New("inbox phase: nothing was acknowledged")
+	}
+	return nil
+}
+
+// startInboxServe starts `smshook serve --inbox` on addr and waits until it listens.
+func startInboxServe(ctx context.Context, bin, addr, file, target, fwdSecret string) (*serveProc, error) {
+	cmd := exec.CommandContext(ctx, bin, "serve", "--addr", addr, "--secret", secret, "--hook-ids",
+		"--inbox", file, "--forward-to", target, "--forward-timeout", inboxForwardTimeout.String())
+	cmd.Env = append(os.Environ(), "SMSHOOK_FORWARD_SECRET="+fwdSecret)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	p := &serveProc{cmd: cmd, dispatched: make(chan map[string]int, 1)}
+	go func() { p.dispatched <- countDispatched(stdout) }()
+	listening := make(chan string, 1)
+	head := &syncbuf.Buffer{}
+	go (&logCounts{}).read(stderr, listening, head)
+	select {
+	case p.addr = <-listening:
+	case <-time.After(15 * time.Second):
+	}
+	if !strings.HasPrefix(p.addr, "127.0.0.1:") {
+		p.kill()
+		return nil, fmt.Errorf("the receiver did not listen on 127.0.0.1 (%q):\n%s", p.addr, head.String())
+	}
+	return p, nil
+}

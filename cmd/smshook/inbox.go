@@ -1,0 +1,268 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivertype"
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, as package inbox uses it
+)
+
+const inboxExample = `  smshook inbox /var/lib/smshook/inbox.db
+  smshook inbox /var/lib/smshook/inbox.db --retry 42
+  smshook inbox /var/lib/smshook/inbox.db --retry all
+`
+
+// inboxJobKind is the River job kind of a stored delivery, as package inbox names it.
+const inboxJobKind = "smshook_delivery"
+
+// inboxStates are River's job states, in the order they are printed.
+var inboxStates = []rivertype.JobState{
+	rivertype.JobStateAvailable, rivertype.JobStateScheduled, rivertype.JobStateRetryable, rivertype.JobStateRunning,
+	rivertype.JobStatePending, rivertype.JobStateCompleted, rivertype.JobStateDiscarded, rivertype.JobStateCancelled,
+}
+
+func runInbox(ctx context.Context, e env, args []string) int {
+	fs := newFlagSet(e, "inbox", "inbox FILE [--retry ID|all] [--drop ID] [--payload]", inboxExample)
+	fs.notes = `output:
+  one line of counts by state, then one line per dead letter (a delivery that failed its last attempt,
+  discarded, or failed past the maximum age, cancelled): its job id, state, event, product, hooksId, hooks,
+  attempts, the kind of its last error and when. Without --payload no payload value is printed; with it, the
+  stored delivery follows each line. A retried dead letter is handed over by the next serve --inbox on the file.
+`
+	retry := fs.String("retry", "", "hand the dead letter with job `ID` over again (all: every dead letter)")
+	drop := fs.String("drop", "", "delete the dead letter with job `ID` and its delivery")
+	payload := fs.Bool("payload", false, "print each dead letter's stored delivery, payload values included")
+	rest, code, ok := parse(e, fs, args)
+	if !ok {
+		return code
+	}
+	if len(rest) != 1 {
+		fmt.Fprintln(e.stderr, "smshook inbox: give the inbox FILE")
+		return exitUsage
+	}
+	if *retry != "" && *drop != "" {
+		fmt.Fprintln(e.stderr, "smshook inbox: give --retry or --drop, not both")
+		return exitUsage
+	}
+	path := rest[0]
+	if _, err := os.Stat(path); err != nil {
+		fmt.Fprintln(e.stderr, "smshook inbox:", err)
+		return exitUsage
+	}
+	ib, err := openInboxFile(ctx, path)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "smshook inbox:", err)
+		return exitUsage
+	}
+	defer ib.db.Close()
+	switch {
+	case *retry != "":
+		return ib.act(ctx, e, "retry", *retry, true, func(id int64) error {
+			_, err := ib.river.JobRetry(ctx, id)
+			return err
+		})
+	case *drop != "":
+		return ib.act(ctx, e, "drop", *drop, false, func(id int64) error {
+			if _, err := ib.river.JobDelete(ctx, id); err != nil {
+				return err
+			}
+			_, err := ib.db.ExecContext(ctx, `DELETE FROM smshook_delivery WHERE job_id = ?`, id)
+			return err
+		})
+	}
+	if err := ib.report(ctx, e.stdout, *payload); err != nil {
+		fmt.Fprintln(e.stderr, "smshook inbox:", err)
+		return exitUsage
+	}
+	return exitOK
+}
+
+// inboxFile is an inbox's file opened for its River jobs.
+type inboxFile struct {
+	db    *sql.DB
+	river *river.Client[*sql.Tx]
+}
+
+func openInboxFile(ctx context.Context, path string) (*inboxFile, error) {
+	escaped := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
+	db, err := sql.Open("sqlite", "file:"+escaped+"?_pragma=busy_timeout(10000)&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1) // as River's SQLite driver asks
+	var n int
+	err = db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('river_job', 'smshook_delivery')`).Scan(&n)
+	if err == nil && n != 2 {
+		err = errors.New("not an inbox file (no River jobs and deliveries in it)")
+	}
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	// An insert-only client: it runs no worker, only River's API on the jobs.
+	rc, err := river.NewClient(riversqlite.New(db), &river.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return &inboxFile{db: db, river: rc}, nil
+}
+
+func isDeadLetter(j *rivertype.JobRow) bool {
+	return j.Kind == inboxJobKind && (j.State == rivertype.JobStateDiscarded || j.State == rivertype.JobStateCancelled)
+}
+
+// deadLetters returns every dead letter, oldest first.
+func (ib *inboxFile) deadLetters(ctx context.Context) ([]*rivertype.JobRow, error) {
+	var all []*rivertype.JobRow
+	params := river.NewJobListParams().Kinds(inboxJobKind).
+		States(rivertype.JobStateDiscarded, rivertype.JobStateCancelled).First(1000)
+	for {
+		res, err := ib.river.JobList(ctx, params)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, res.Jobs...)
+		if len(res.Jobs) < 1000 {
+			return all, nil
+		}
+		params = params.After(res.LastCursor)
+	}
+}
+
+// act applies do to the dead letter id, or with all to every dead letter, and prints what it did.
+func (ib *inboxFile) act(ctx context.Context, e env, verb, which string, allowAll bool, do func(int64) error) int {
+	var ids []int64
+	if which == "all" && allowAll {
+		jobs, err := ib.deadLetters(ctx)
+		if err != nil {
+			fmt.Fprintln(e.stderr, "smshook inbox:", err)
+			return exitUsage
+		}
+		for _, j := range jobs {
+			ids = append(ids, j.ID)
+		}
+	} else {
+		id, err := strconv.ParseInt(which, 10, 64)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "smshook inbox: --%s takes a job id%s\n", verb, map[bool]string{true: " or all"}[allowAll])
+			return exitUsage
+		}
+		j, err := ib.river.JobGet(ctx, id)
+		if errors.Is(err, river.ErrNotFound) || (err == nil && !isDeadLetter(j)) {
+			fmt.Fprintf(e.stderr, "smshook inbox: job %d is not a dead letter\n", id)
+			return exitFailed
+		}
+		if err != nil {
+			fmt.Fprintln(e.stderr, "smshook inbox:", err)
+			return exitUsage
+		}
+		ids = append(ids, id)
+	}
+	for _, id := range ids {
+		if err := do(id); err != nil {
+			fmt.Fprintf(e.stderr, "smshook inbox: %s job %d: %v\n", verb, id, err)
+			return exitFailed
+		}
+	}
+	past := map[string]string{"retry": "retried", "drop": "dropped"}[verb]
+	fmt.Fprintf(e.stdout, "%s %d dead letters\n", past, len(ids))
+	return exitOK
+}
+
+// counts returns the number of the inbox's jobs in each state.
+func (ib *inboxFile) counts(ctx context.Context) (map[rivertype.JobState]int, error) {
+	rows, err := ib.db.QueryContext(ctx, `SELECT state, count(*) FROM river_job WHERE kind = ? GROUP BY state`, inboxJobKind)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	counts := map[rivertype.JobState]int{}
+	for rows.Next() {
+		var state string
+		var n int
+		if err := rows.Scan(&state, &n); err != nil {
+			return nil, err
+		}
+		counts[rivertype.JobState(state)] = n
+	}
+	return counts, rows.Err()
+}
+
+// report prints the counts by state and the dead letters.
+func (ib *inboxFile) report(ctx context.Context, w io.Writer, payload bool) error {
+	counts, err := ib.counts(ctx)
+	if err != nil {
+		return err
+	}
+	parts := make([]string, 0, len(inboxStates))
+	for _, s := range inboxStates {
+		parts = append(parts, fmt.Sprintf("%s %d", s, counts[s]))
+	}
+	fmt.Fprintln(w, strings.Join(parts, ", "))
+	jobs, err := ib.deadLetters(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "dead letters: %d\n", len(jobs))
+	for _, j := range jobs {
+		var args struct {
+			Event   string `json:"event"`
+			HooksID string `json:"hooksId"`
+			Hooks   int    `json:"hooks"`
+		}
+		_ = json.Unmarshal(j.EncodedArgs, &args)
+		var envelope []byte
+		_ = ib.db.QueryRowContext(ctx, `SELECT envelope FROM smshook_delivery WHERE job_id = ?`, j.ID).Scan(&envelope)
+		var head struct {
+			ProductName string `json:"productName"`
+		}
+		_ = json.Unmarshal(envelope, &head)
+		kind, at := "-", j.CreatedAt
+		if n := len(j.Errors); n > 0 {
+			kind, at = errorKind(j.Errors[n-1].Error), j.Errors[n-1].At
+		}
+		fmt.Fprintf(w, "job %d %s event=%s product=%q hooksId=%s hooks=%d attempts=%d/%d last_error=%s at=%s\n",
+			j.ID, j.State, args.Event, head.ProductName, args.HooksID, args.Hooks, j.Attempt, j.MaxAttempts, kind,
+			at.UTC().Format(time.RFC3339))
+		if payload {
+			fmt.Fprintf(w, "  %s\n", envelope)
+		}
+	}
+	return nil
+}
+
+// errorKind names what an attempt's error was without its text, which an application's error may fill with
+// payload values: the forwarder's own errors ("forward: status 503") are printed as they are.
+func errorKind(text string) string {
+	var kind string
+	switch {
+	case strings.Contains(text, "forward: "):
+		_, after, _ := strings.Cut(text, "forward: ")
+		kind = strings.ReplaceAll(after, " ", "_")
+	case strings.Contains(text, "panic in the application"):
+		kind = "panic"
+	case strings.Contains(text, "does not decode"):
+		kind = "undecodable"
+	case strings.Contains(text, "context deadline exceeded"):
+		kind = "timeout"
+	default:
+		kind = "application_error"
+	}
+	if strings.Contains(text, "past the maximum age") {
+		kind += "(past_max_age)"
+	}
+	return kind
+}
