@@ -79,7 +79,10 @@ func TestSecretKeyHeaderIsNeverRead(t *testing.T) {
 		// Instead of the signature, or as the signature's value: refused.
 		for _, edit := range []func(*http.Request){
 			func(r *http.Request) { r.Header.Del(smshook.SignatureHeader); r.Header.Set("X-Secret-Key", testSecret) },
-			func(r *http.Request) { r.Header.Set(smshook.SignatureHeader, apiSecret); r.Header.Set("X-Secret-Key", apiSecret) },
+			func(r *http.Request) {
+				r.Header.Set(smshook.SignatureHeader, apiSecret)
+				r.Header.Set("X-Secret-Key", apiSecret)
+			},
 		} {
 			w := postWith(t, h, body, edit)
 			require.Equal(t, http.StatusUnauthorized, w.Code, w.Body.String())
