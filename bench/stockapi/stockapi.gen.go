@@ -56,81 +56,6 @@ func (e DlrStatus) Valid() bool {
 	}
 }
 
-// Defines values for EmailMessageResultUpdateHookMailStatusCode.
-const (
-	EmailMessageResultUpdateHookMailStatusCodeLessThannil EmailMessageResultUpdateHookMailStatusCode = "<nil>"
-	EmailMessageResultUpdateHookMailStatusCodeSST2        EmailMessageResultUpdateHookMailStatusCode = "SST2"
-	EmailMessageResultUpdateHookMailStatusCodeSST3        EmailMessageResultUpdateHookMailStatusCode = "SST3"
-	EmailMessageResultUpdateHookMailStatusCodeSST4        EmailMessageResultUpdateHookMailStatusCode = "SST4"
-	EmailMessageResultUpdateHookMailStatusCodeSST5        EmailMessageResultUpdateHookMailStatusCode = "SST5"
-	EmailMessageResultUpdateHookMailStatusCodeSST7        EmailMessageResultUpdateHookMailStatusCode = "SST7"
-	EmailMessageResultUpdateHookMailStatusCodeSST8        EmailMessageResultUpdateHookMailStatusCode = "SST8"
-)
-
-// Valid indicates whether the value is a known member of the EmailMessageResultUpdateHookMailStatusCode enum.
-func (e EmailMessageResultUpdateHookMailStatusCode) Valid() bool {
-	switch e {
-	case EmailMessageResultUpdateHookMailStatusCodeLessThannil:
-		return true
-	case EmailMessageResultUpdateHookMailStatusCodeSST2:
-		return true
-	case EmailMessageResultUpdateHookMailStatusCodeSST3:
-		return true
-	case EmailMessageResultUpdateHookMailStatusCodeSST4:
-		return true
-	case EmailMessageResultUpdateHookMailStatusCodeSST5:
-		return true
-	case EmailMessageResultUpdateHookMailStatusCodeSST7:
-		return true
-	case EmailMessageResultUpdateHookMailStatusCodeSST8:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for EmailMessageResultUpdateHookMessageType.
-const (
-	EmailMessageResultUpdateHookMessageTypeLessThannil    EmailMessageResultUpdateHookMessageType = "<nil>"
-	EmailMessageResultUpdateHookMessageTypeMASSMAIL       EmailMessageResultUpdateHookMessageType = "MASS_MAIL"
-	EmailMessageResultUpdateHookMessageTypeMASSMAILAD     EmailMessageResultUpdateHookMessageType = "MASS_MAIL_AD"
-	EmailMessageResultUpdateHookMessageTypeMASSMAILAUTH   EmailMessageResultUpdateHookMessageType = "MASS_MAIL_AUTH"
-	EmailMessageResultUpdateHookMessageTypeNORMALMAIL     EmailMessageResultUpdateHookMessageType = "NORMAL_MAIL"
-	EmailMessageResultUpdateHookMessageTypeNORMALMAILAD   EmailMessageResultUpdateHookMessageType = "NORMAL_MAIL_AD"
-	EmailMessageResultUpdateHookMessageTypeNORMALMAILAUTH EmailMessageResultUpdateHookMessageType = "NORMAL_MAIL_AUTH"
-	EmailMessageResultUpdateHookMessageTypeTAGMAIL        EmailMessageResultUpdateHookMessageType = "TAG_MAIL"
-	EmailMessageResultUpdateHookMessageTypeTAGMAILAD      EmailMessageResultUpdateHookMessageType = "TAG_MAIL_AD"
-	EmailMessageResultUpdateHookMessageTypeTAGMAILAUTH    EmailMessageResultUpdateHookMessageType = "TAG_MAIL_AUTH"
-)
-
-// Valid indicates whether the value is a known member of the EmailMessageResultUpdateHookMessageType enum.
-func (e EmailMessageResultUpdateHookMessageType) Valid() bool {
-	switch e {
-	case EmailMessageResultUpdateHookMessageTypeLessThannil:
-		return true
-	case EmailMessageResultUpdateHookMessageTypeMASSMAIL:
-		return true
-	case EmailMessageResultUpdateHookMessageTypeMASSMAILAD:
-		return true
-	case EmailMessageResultUpdateHookMessageTypeMASSMAILAUTH:
-		return true
-	case EmailMessageResultUpdateHookMessageTypeNORMALMAIL:
-		return true
-	case EmailMessageResultUpdateHookMessageTypeNORMALMAILAD:
-		return true
-	case EmailMessageResultUpdateHookMessageTypeNORMALMAILAUTH:
-		return true
-	case EmailMessageResultUpdateHookMessageTypeTAGMAIL:
-		return true
-	case EmailMessageResultUpdateHookMessageTypeTAGMAILAD:
-		return true
-	case EmailMessageResultUpdateHookMessageTypeTAGMAILAUTH:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for EventType.
 const (
 	EventTypeConversionBlock              EventType = "CONVERSION_BLOCK"
@@ -158,93 +83,102 @@ func (e EventType) Valid() bool {
 	}
 }
 
-// Defines values for KakaoTalkMessageResultUpdateHookKakaoMessageType.
+// Defines values for KakaoMessageType.
 const (
-	KakaoTalkMessageResultUpdateHookKakaoMessageTypeALIMTALKAUTH       KakaoTalkMessageResultUpdateHookKakaoMessageType = "ALIMTALK_AUTH"
-	KakaoTalkMessageResultUpdateHookKakaoMessageTypeALIMTALKMASS       KakaoTalkMessageResultUpdateHookKakaoMessageType = "ALIMTALK_MASS"
-	KakaoTalkMessageResultUpdateHookKakaoMessageTypeALIMTALKNORMAL     KakaoTalkMessageResultUpdateHookKakaoMessageType = "ALIMTALK_NORMAL"
-	KakaoTalkMessageResultUpdateHookKakaoMessageTypeBRANDMESSAGEMASS   KakaoTalkMessageResultUpdateHookKakaoMessageType = "BRAND_MESSAGE_MASS"
-	KakaoTalkMessageResultUpdateHookKakaoMessageTypeBRANDMESSAGENORMAL KakaoTalkMessageResultUpdateHookKakaoMessageType = "BRAND_MESSAGE_NORMAL"
-	KakaoTalkMessageResultUpdateHookKakaoMessageTypeFRIENDTALKMASS     KakaoTalkMessageResultUpdateHookKakaoMessageType = "FRIENDTALK_MASS"
-	KakaoTalkMessageResultUpdateHookKakaoMessageTypeFRIENDTALKNORMAL   KakaoTalkMessageResultUpdateHookKakaoMessageType = "FRIENDTALK_NORMAL"
-	KakaoTalkMessageResultUpdateHookKakaoMessageTypeLessThannil        KakaoTalkMessageResultUpdateHookKakaoMessageType = "<nil>"
+	KakaoMessageTypeAlimtalkAuth       KakaoMessageType = "ALIMTALK_AUTH"
+	KakaoMessageTypeAlimtalkMass       KakaoMessageType = "ALIMTALK_MASS"
+	KakaoMessageTypeAlimtalkNormal     KakaoMessageType = "ALIMTALK_NORMAL"
+	KakaoMessageTypeBrandMessageMass   KakaoMessageType = "BRAND_MESSAGE_MASS"
+	KakaoMessageTypeBrandMessageNormal KakaoMessageType = "BRAND_MESSAGE_NORMAL"
+	KakaoMessageTypeFriendtalkMass     KakaoMessageType = "FRIENDTALK_MASS"
+	KakaoMessageTypeFriendtalkNormal   KakaoMessageType = "FRIENDTALK_NORMAL"
 )
 
-// Valid indicates whether the value is a known member of the KakaoTalkMessageResultUpdateHookKakaoMessageType enum.
-func (e KakaoTalkMessageResultUpdateHookKakaoMessageType) Valid() bool {
+// Valid indicates whether the value is a known member of the KakaoMessageType enum.
+func (e KakaoMessageType) Valid() bool {
 	switch e {
-	case KakaoTalkMessageResultUpdateHookKakaoMessageTypeALIMTALKAUTH:
+	case KakaoMessageTypeAlimtalkAuth:
 		return true
-	case KakaoTalkMessageResultUpdateHookKakaoMessageTypeALIMTALKMASS:
+	case KakaoMessageTypeAlimtalkMass:
 		return true
-	case KakaoTalkMessageResultUpdateHookKakaoMessageTypeALIMTALKNORMAL:
+	case KakaoMessageTypeAlimtalkNormal:
 		return true
-	case KakaoTalkMessageResultUpdateHookKakaoMessageTypeBRANDMESSAGEMASS:
+	case KakaoMessageTypeBrandMessageMass:
 		return true
-	case KakaoTalkMessageResultUpdateHookKakaoMessageTypeBRANDMESSAGENORMAL:
+	case KakaoMessageTypeBrandMessageNormal:
 		return true
-	case KakaoTalkMessageResultUpdateHookKakaoMessageTypeFRIENDTALKMASS:
+	case KakaoMessageTypeFriendtalkMass:
 		return true
-	case KakaoTalkMessageResultUpdateHookKakaoMessageTypeFRIENDTALKNORMAL:
-		return true
-	case KakaoTalkMessageResultUpdateHookKakaoMessageTypeLessThannil:
+	case KakaoMessageTypeFriendtalkNormal:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for KakaoTalkTemplateCommentStatus.
+// Defines values for MailStatus.
 const (
-	KakaoTalkTemplateCommentStatusAPR         KakaoTalkTemplateCommentStatus = "APR"
-	KakaoTalkTemplateCommentStatusINQ         KakaoTalkTemplateCommentStatus = "INQ"
-	KakaoTalkTemplateCommentStatusLessThannil KakaoTalkTemplateCommentStatus = "<nil>"
-	KakaoTalkTemplateCommentStatusREJ         KakaoTalkTemplateCommentStatus = "REJ"
-	KakaoTalkTemplateCommentStatusREP         KakaoTalkTemplateCommentStatus = "REP"
-	KakaoTalkTemplateCommentStatusREQ         KakaoTalkTemplateCommentStatus = "REQ"
+	MailStatusSST2 MailStatus = "SST2"
+	MailStatusSST3 MailStatus = "SST3"
+	MailStatusSST4 MailStatus = "SST4"
+	MailStatusSST5 MailStatus = "SST5"
+	MailStatusSST7 MailStatus = "SST7"
+	MailStatusSST8 MailStatus = "SST8"
 )
 
-// Valid indicates whether the value is a known member of the KakaoTalkTemplateCommentStatus enum.
-func (e KakaoTalkTemplateCommentStatus) Valid() bool {
+// Valid indicates whether the value is a known member of the MailStatus enum.
+func (e MailStatus) Valid() bool {
 	switch e {
-	case KakaoTalkTemplateCommentStatusAPR:
+	case MailStatusSST2:
 		return true
-	case KakaoTalkTemplateCommentStatusINQ:
+	case MailStatusSST3:
 		return true
-	case KakaoTalkTemplateCommentStatusLessThannil:
+	case MailStatusSST4:
 		return true
-	case KakaoTalkTemplateCommentStatusREJ:
+	case MailStatusSST5:
 		return true
-	case KakaoTalkTemplateCommentStatusREP:
+	case MailStatusSST7:
 		return true
-	case KakaoTalkTemplateCommentStatusREQ:
+	case MailStatusSST8:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for KakaoTalkTemplateStatusUpdateHookStatus.
+// Defines values for MailType.
 const (
-	KakaoTalkTemplateStatusUpdateHookStatusLessThannil KakaoTalkTemplateStatusUpdateHookStatus = "<nil>"
-	KakaoTalkTemplateStatusUpdateHookStatusTSC01       KakaoTalkTemplateStatusUpdateHookStatus = "TSC01"
-	KakaoTalkTemplateStatusUpdateHookStatusTSC02       KakaoTalkTemplateStatusUpdateHookStatus = "TSC02"
-	KakaoTalkTemplateStatusUpdateHookStatusTSC03       KakaoTalkTemplateStatusUpdateHookStatus = "TSC03"
-	KakaoTalkTemplateStatusUpdateHookStatusTSC04       KakaoTalkTemplateStatusUpdateHookStatus = "TSC04"
+	MailTypeMassMail       MailType = "MASS_MAIL"
+	MailTypeMassMailAd     MailType = "MASS_MAIL_AD"
+	MailTypeMassMailAuth   MailType = "MASS_MAIL_AUTH"
+	MailTypeNormalMail     MailType = "NORMAL_MAIL"
+	MailTypeNormalMailAd   MailType = "NORMAL_MAIL_AD"
+	MailTypeNormalMailAuth MailType = "NORMAL_MAIL_AUTH"
+	MailTypeTagMail        MailType = "TAG_MAIL"
+	MailTypeTagMailAd      MailType = "TAG_MAIL_AD"
+	MailTypeTagMailAuth    MailType = "TAG_MAIL_AUTH"
 )
 
-// Valid indicates whether the value is a known member of the KakaoTalkTemplateStatusUpdateHookStatus enum.
-func (e KakaoTalkTemplateStatusUpdateHookStatus) Valid() bool {
+// Valid indicates whether the value is a known member of the MailType enum.
+func (e MailType) Valid() bool {
 	switch e {
-	case KakaoTalkTemplateStatusUpdateHookStatusLessThannil:
+	case MailTypeMassMail:
 		return true
-	case KakaoTalkTemplateStatusUpdateHookStatusTSC01:
+	case MailTypeMassMailAd:
 		return true
-	case KakaoTalkTemplateStatusUpdateHookStatusTSC02:
+	case MailTypeMassMailAuth:
 		return true
-	case KakaoTalkTemplateStatusUpdateHookStatusTSC03:
+	case MailTypeNormalMail:
 		return true
-	case KakaoTalkTemplateStatusUpdateHookStatusTSC04:
+	case MailTypeNormalMailAd:
+		return true
+	case MailTypeNormalMailAuth:
+		return true
+	case MailTypeTagMail:
+		return true
+	case MailTypeTagMailAd:
+		return true
+	case MailTypeTagMailAuth:
 		return true
 	default:
 		return false
@@ -305,6 +239,57 @@ func (e ProductName) Valid() bool {
 	case ProductNameSMS:
 		return true
 	case ProductNameSms:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TemplateCommentStatus.
+const (
+	TemplateCommentStatusApproved  TemplateCommentStatus = "APR"
+	TemplateCommentStatusInquiry   TemplateCommentStatus = "INQ"
+	TemplateCommentStatusRejected  TemplateCommentStatus = "REJ"
+	TemplateCommentStatusReply     TemplateCommentStatus = "REP"
+	TemplateCommentStatusReviewing TemplateCommentStatus = "REQ"
+)
+
+// Valid indicates whether the value is a known member of the TemplateCommentStatus enum.
+func (e TemplateCommentStatus) Valid() bool {
+	switch e {
+	case TemplateCommentStatusApproved:
+		return true
+	case TemplateCommentStatusInquiry:
+		return true
+	case TemplateCommentStatusRejected:
+		return true
+	case TemplateCommentStatusReply:
+		return true
+	case TemplateCommentStatusReviewing:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TemplateStatus.
+const (
+	TemplateStatusApproved  TemplateStatus = "TSC03"
+	TemplateStatusRejected  TemplateStatus = "TSC04"
+	TemplateStatusRequested TemplateStatus = "TSC01"
+	TemplateStatusReviewing TemplateStatus = "TSC02"
+)
+
+// Valid indicates whether the value is a known member of the TemplateStatus enum.
+func (e TemplateStatus) Valid() bool {
+	switch e {
+	case TemplateStatusApproved:
+		return true
+	case TemplateStatusRejected:
+		return true
+	case TemplateStatusRequested:
+		return true
+	case TemplateStatusReviewing:
 		return true
 	default:
 		return false
@@ -404,18 +389,22 @@ type EmailMessageResultUpdateHook struct {
 	// HookId Unique ID created when an event occurs in the service.
 	HookId string `json:"hookId" validate:"required"`
 
-	// MailSeq Mail sequence number within the request. The table types it Integer; the page's example writes the
-	// string `"0"`, which this contract, following the table, rejects (the compatible profile drops that hook
-	// and delivers the others).
-	MailSeq *int64 `json:"mailSeq,omitempty"`
+	// MailSeq Mail sequence number within the request: an integer, or a string of decimal digits. The table types it
+	// Integer; the page's example writes the string `"0"`. Which one the service sends is not documented, so
+	// both are accepted, and typed as an integer.
+	//
+	//
+	// Example: 0
+	MailSeq *SeqNumber `json:"mailSeq,omitempty"`
 
-	// MailStatusCode Delivery status: `SST2` sent, `SST3` failed, `SST5` unsubscribed (a release note calls it `SST4`, which is
-	// accepted as the same), `SST7` unauthenticated, `SST8` failed by the whitelist. Its values are catalogued in
-	// result-codes.json (kind `mail-status`); a new code is drift under the compatible profile.
-	MailStatusCode *EmailMessageResultUpdateHookMailStatusCode `json:"mailStatusCode,omitempty"`
+	// MailStatusCode Delivery status; the values of MailStatus, or null: `SST2` sent, `SST3` failed, `SST5` unsubscribed (a
+	// release note calls it `SST4`, which is accepted as the same), `SST7` unauthenticated, `SST8` failed by the
+	// whitelist. Its values are catalogued in result-codes.json (kind `mail-status`); a new code is drift under
+	// the compatible profile.
+	MailStatusCode *MailStatus `json:"mailStatusCode,omitempty" validate:"omitempty,oneof=SST2 SST3 SST4 SST5 SST7 SST8"`
 
-	// MessageType Mail type; a new type is drift under the compatible profile.
-	MessageType *EmailMessageResultUpdateHookMessageType `json:"messageType,omitempty"`
+	// MessageType Mail type; the values of MailType, or null. A new type is drift under the compatible profile.
+	MessageType *MailType `json:"messageType,omitempty" validate:"omitempty,oneof=NORMAL_MAIL NORMAL_MAIL_AD NORMAL_MAIL_AUTH MASS_MAIL MASS_MAIL_AD MASS_MAIL_AUTH TAG_MAIL TAG_MAIL_AD TAG_MAIL_AUTH"`
 
 	// ReceiveMailAddr Recipient address. Personal data; never log it.
 	ReceiveMailAddr *string `json:"receiveMailAddr,omitempty"`
@@ -441,14 +430,6 @@ type EmailMessageResultUpdateHook struct {
 	// SenderGroupingKey Sender grouping key. The page's example spells it `senderGroupKey`, tolerated as an unknown property.
 	SenderGroupingKey *string `json:"senderGroupingKey,omitempty"`
 }
-
-// EmailMessageResultUpdateHookMailStatusCode Delivery status: `SST2` sent, `SST3` failed, `SST5` unsubscribed (a release note calls it `SST4`, which is
-// accepted as the same), `SST7` unauthenticated, `SST8` failed by the whitelist. Its values are catalogued in
-// result-codes.json (kind `mail-status`); a new code is drift under the compatible profile.
-type EmailMessageResultUpdateHookMailStatusCode string
-
-// EmailMessageResultUpdateHookMessageType Mail type; a new type is drift under the compatible profile.
-type EmailMessageResultUpdateHookMessageType string
 
 // EmailUnsubscribeEnvelope A delivery of Email's `UNSUBSCRIBE` events.
 type EmailUnsubscribeEnvelope struct {
@@ -502,7 +483,7 @@ type Envelope struct {
 	HooksId string `json:"hooksId" validate:"required"`
 
 	// ProductName Service name to which webhook events occur; a product this contract does not know yet is still a non-empty string.
-	ProductName string `json:"productName" validate:"required"`
+	ProductName string `json:"productName" validate:"required,oneof=SMS Sms Email 'KakaoTalk Bizmessage'"`
 
 	// WebhookConfigId Webhook configuration ID.
 	WebhookConfigId string `json:"webhookConfigId" validate:"required"`
@@ -565,6 +546,9 @@ type InternationalDeliveryReceiptHook struct {
 	RequestId string `json:"requestId" validate:"required"`
 }
 
+// KakaoMessageType The type of a KakaoTalk message; a new type is drift under the compatible profile.
+type KakaoMessageType string
+
 // KakaoTalkDelivery A delivery of NHN Cloud KakaoTalk Bizmessage (`productName` `KakaoTalk Bizmessage`), by its event.
 type KakaoTalkDelivery struct {
 	union json.RawMessage
@@ -608,8 +592,8 @@ type KakaoTalkMessageResultUpdateHook struct {
 	// BRAND_MESSAGE_MASS), else null (added 2026-06). The page's example writes the type name `"Boolean"`.
 	IsAddedChannel *bool `json:"isAddedChannel,omitempty"`
 
-	// KakaoMessageType KakaoTalk message type; a new type is drift under the compatible profile.
-	KakaoMessageType *KakaoTalkMessageResultUpdateHookKakaoMessageType `json:"kakaoMessageType,omitempty"`
+	// KakaoMessageType KakaoTalk message type; the values of KakaoMessageType, or null. A new type is drift under the compatible profile.
+	KakaoMessageType *KakaoMessageType `json:"kakaoMessageType,omitempty" validate:"omitempty,oneof=ALIMTALK_NORMAL ALIMTALK_AUTH ALIMTALK_MASS FRIENDTALK_NORMAL FRIENDTALK_MASS BRAND_MESSAGE_NORMAL BRAND_MESSAGE_MASS"`
 
 	// ReceiveDate Date and time the message was received; no format stated (the page's example is `2023-06-01`).
 	//
@@ -617,7 +601,7 @@ type KakaoTalkMessageResultUpdateHook struct {
 	ReceiveDate *string `json:"receiveDate,omitempty"`
 
 	// RecipientGroupingKey Recipient grouping key, at most 100 characters.
-	RecipientGroupingKey *string `json:"recipientGroupingKey,omitempty"`
+	RecipientGroupingKey *string `json:"recipientGroupingKey,omitempty" validate:"omitempty,max=100"`
 
 	// RecipientNo Recipient number. Personal data; never log it.
 	RecipientNo *string `json:"recipientNo,omitempty"`
@@ -642,9 +626,6 @@ type KakaoTalkMessageResultUpdateHook struct {
 	// SenderGroupingKey Sender grouping key.
 	SenderGroupingKey *string `json:"senderGroupingKey,omitempty"`
 }
-
-// KakaoTalkMessageResultUpdateHookKakaoMessageType KakaoTalk message type; a new type is drift under the compatible profile.
-type KakaoTalkMessageResultUpdateHookKakaoMessageType string
 
 // KakaoTalkTemplateAttachment A file attached to a review comment.
 type KakaoTalkTemplateAttachment struct {
@@ -671,15 +652,12 @@ type KakaoTalkTemplateComment struct {
 	// Id Inquiry ID. The page's example writes the type name `"Integer"`, not a value.
 	Id *int64 `json:"id,omitempty"`
 
-	// Status Comment status; `INQ` inquiry, `APR` approved, `REJ` rejected, `REP` reply, `REQ` reviewing.
-	Status *KakaoTalkTemplateCommentStatus `json:"status,omitempty"`
+	// Status Comment status; the values of TemplateCommentStatus, or null.
+	Status *TemplateCommentStatus `json:"status,omitempty" validate:"omitempty,oneof=INQ APR REJ REP REQ"`
 
 	// UserName Its author.
 	UserName *string `json:"userName,omitempty"`
 }
-
-// KakaoTalkTemplateCommentStatus Comment status; `INQ` inquiry, `APR` approved, `REJ` rejected, `REP` reply, `REQ` reviewing.
-type KakaoTalkTemplateCommentStatus string
 
 // KakaoTalkTemplateStatusUpdateEnvelope A delivery of KakaoTalk Bizmessage's template status/inquiry updates; the event name is inferred (see EventType).
 type KakaoTalkTemplateStatusUpdateEnvelope struct {
@@ -705,7 +683,7 @@ type KakaoTalkTemplateStatusUpdateEnvelope struct {
 // KakaoTalkTemplateStatusUpdateHook The status of a KakaoTalk template, or its review comments, changed.
 type KakaoTalkTemplateStatusUpdateHook struct {
 	// Comments The review's comments.
-	Comments *[]KakaoTalkTemplateComment `json:"comments,omitempty"`
+	Comments *[]KakaoTalkTemplateComment `json:"comments,omitempty" validate:"omitempty,dive"`
 
 	// HookId Unique ID created when an event occurs in the service.
 	HookId string `json:"hookId" validate:"required"`
@@ -716,8 +694,8 @@ type KakaoTalkTemplateStatusUpdateHook struct {
 	// SenderKey Sender key.
 	SenderKey *string `json:"senderKey,omitempty"`
 
-	// Status Template status; `TSC01` requested, `TSC02` reviewing, `TSC03` approved, `TSC04` rejected.
-	Status *KakaoTalkTemplateStatusUpdateHookStatus `json:"status,omitempty"`
+	// Status Template status; the values of TemplateStatus, or null.
+	Status *TemplateStatus `json:"status,omitempty" validate:"omitempty,oneof=TSC01 TSC02 TSC03 TSC04"`
 
 	// TemplateCode Template code.
 	TemplateCode *string `json:"templateCode,omitempty"`
@@ -728,15 +706,20 @@ type KakaoTalkTemplateStatusUpdateHook struct {
 	UpdateDate *string `json:"updateDate,omitempty"`
 }
 
-// KakaoTalkTemplateStatusUpdateHookStatus Template status; `TSC01` requested, `TSC02` reviewing, `TSC03` approved, `TSC04` rejected.
-type KakaoTalkTemplateStatusUpdateHookStatus string
-
 // KoreanLocalDateTime A date and time in Korean local time (Asia/Seoul) with no UTC offset, `yyyy-MM-dd'T'HH:mm:ss`, as the vendor
 // writes requestDate and receiveDate. The format `korean-local-date-time` adds what the pattern cannot say: the
 // day exists in its month (no 2024-02-30). Validators that do not know the format still apply the pattern.
 //
 // Example: 2024-04-29T20:58:02
 type KoreanLocalDateTime = LocalDateTime
+
+// MailStatus The delivery status of a mail: `SST2` sent, `SST3` failed, `SST5` unsubscribed (`SST4` in a release note,
+// accepted as the same), `SST7` unauthenticated, `SST8` failed by the whitelist; catalogued in
+// result-codes.json (kind `mail-status`).
+type MailStatus string
+
+// MailType The type of a mail sent through Email; a new type is drift under the compatible profile.
+type MailType string
 
 // MessageLink A link to a message.
 type MessageLink struct {
@@ -868,6 +851,12 @@ type ProductName string
 type SmsDelivery struct {
 	union json.RawMessage
 }
+
+// TemplateCommentStatus The status of a template review comment; `INQ` inquiry, `APR` approved, `REJ` rejected, `REP` reply, `REQ` reviewing.
+type TemplateCommentStatus string
+
+// TemplateStatus The status of a KakaoTalk template; `TSC01` requested, `TSC02` reviewing, `TSC03` approved, `TSC04` rejected.
+type TemplateStatus string
 
 // UnsubscribeEnvelope A delivery of `UNSUBSCRIBE` events.
 type UnsubscribeEnvelope struct {
@@ -1835,168 +1824,176 @@ func (sh *strictHandler) ReceiveWebhook(w http.ResponseWriter, r *http.Request) 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H2Lcts4luivoHi3KlYtJVOyncRydd1VbKfb3bbjseRO741yQ1iEJIxJgAEgO5pef9T+wn7ZFg4APiRS",
-	"kp04mUlnpjqWKJIADg7O+/GnN+JJyhlhSnrdPz1BZMqZJPDlFY4uyccZkUp/G3GmCIOPOE1jOsKKcrad",
-	"Cn4dk+Tf/y4507/J0ZQkWH/6N0HGXtf7P9v5ENvmV7l9YZ7y7u/vfS8iciRoql/ndb3BlKBrHs0RlYhx",
-	"hX7tvzlHXKCIE3NBYkXleI7UlEqkZyXwSB2gkAjBhQxRTKWSiNwSMUe3lMcwz5Z373uvubimUUTY116P",
-	"ICNCb4lAeDQiqZIoIrH+TolEYy6Q5AlBOE1/I3OJOIvnPsIsMivkjGhQYMbVlIjCOlNOmZIIKxRum2dD",
-	"WOUJU0QwHPeJuCXiWN/9tddbGACNMY1JhBRHqeAjIiVSU+IAMD/QWzqlbILusER4dMP4XUyiCYkAAlSh",
-	"BM/RNUGSMIXwBFOzlWdETXl0zlUvjvkdib72ChMY3+HoxZv+AKZ1gecxx9GA81MsJuRbnZtYDy6QmmIG",
-	"0Hb490yimCZUwVw1ftARuWL4FtMYX8dffboOCWDvNRwthpDI4P/S1iM8VkSg8JIoMW/29JewizDTp50p",
-	"xMcaYahE10RjVPa2IbueuwOEsFIkSRXaokoiPlMjffbsPmrsY2hOVMNfhJtUXBCHzJoc0QgewUzeEYEo",
-	"Q4omxEdcDJlaOALu3jFlVE7dvS10rGct9bSLR0Jvm0J3RJB8BQgLUoaQPQtD5vnelOCICKDZBcjor2WY",
-	"98mIs0haKN5N6WiqgRtpYJVmYIA9wgwl+AamMRFEypbnFzY+oYwms8TrBr6n5inxuh5likyI0Pt973tX",
-	"DM/UlAv6j697Ps85knTCsJoJggxs9L4AJQXYUok0Csx9JEhKsDI7qsGrb7HbYUg1ifJ3STg2V0zO0pQL",
-	"RaIzElE8gKV/3YNzaMZq6rEd7hYH1YOhrRQLnBBFhERyNpoiLNFoioUk6qerwevmS0AqbOhno+Xpoez4",
-	"enqHnN0SISlnr2I+ujlmtyTmZqnlCfVyvOFjFB6+Of/9+LJ/8ub8w6vTN4e/heZwAvKkgqdEKGrkC8O0",
-	"qtAUCJNe0Q2Za85hUPWOXE85v7HvQ3w0mgn91oSyU8Imaup12xkqSiUom3i+96nJcUqbIx6RCWFN8kkJ",
-	"3FR4AlO4xTGNsNIPCPJxRgWJAA4wRMVS4zs8lxVr1NMgTB+Gd97ij977qklNeNNeBCoAWLT5ZMnHn5aG",
-	"0fPW8JHL89Y4QwrEhmYSyFzPnCqSyHUouYAPv3B+o49DQtmJeTyHPRYCzx8Bej+h7Ke2H9Fbkq/mJFpe",
-	"zxWjH2cEnRyhkTDn925KGAEJC5gxEkZw1YcjwRHRSKQP9dXlKYrImDISARmekgyrJFGKsol8IoxKBY9m",
-	"I3WOE1KP8QwnZDW+d1HYP+uHaEs5dk8+4SSNScNHYT+R9pfRTMTZL60hO04wjYGn/oZvMB/g+Aa9ov9I",
-	"iJR4Ahw2AmBIPQHDTPVcJLqjaqp/oQJp1kgsFZCG8TiU75/1Pd/rJ3Idrj8ahj5nhI9/6p/1kR5GQ9SC",
-	"55CzMZ1UYclbC78R3DEThhmfHD3JDt/7+bfuuwx1l6dZRgXfUUFHc9wZzgHJr/9ORkqftaojWEGOR3zG",
-	"lJWqrvWNJELXZIRnkhgRCdQm+yYksCLLtNk+d4QVGdAqlH07Jeb8VIzmo3A+n8+bZ2fNKHo2ePbLL90k",
-	"6UrZ6vf7f/zxR4i2Ll8fop2dnf0GEE6Dp17X6wSd3Waw1+y8HAT73SDoBkErCIJ/hy+e7425SLDyup6G",
-	"f1MLUZ7vsVlspVclZmRxM+99z87wkEcV6zi009d77Wd8MmyHT0QH9O5uTtIKsq0+/dIRLWkIxtfCZEDb",
-	"IhirsPPIcpTltb1huWzZhfk7OuLw0R4Jq/NJs+YW0nzL/pSJyee/nKPDmM8iNMYJjedl4jVk2avxSppm",
-	"lAE4az6SHIVbhWPpm/sboeYfdyAyRoQpOtYKO7xzilMyZHyMcLayZ9K8rotwrvBHVKZYjaZEK/IoLIwR",
-	"oq3+Wd9HQJr9SrpstBCGOBuyEGYUGsXIbZyZDLABENmlMgKug0EL9TLQcpEjU8l0kltWtPozZHOi/NLd",
-	"xQ3KrTCERT6a4gI89A45MdHwh4hqNEgow8oYIRKcphoxu396sO46YQN+zBDK96qgU/dsdm/hec2gam7v",
-	"J7J4o5Zk1t94n9HLueHoJaJ+73uckTdjr/tutUxVfuXqe8sgWXf3MhDu3+szGou+wmpWISMenV4iCb/p",
-	"fcQMUWNH0j/jGFmgFwXd3uHh8cXg+MjzvaPj05Pfjy/h86ur16/tx+M/Lk7Mp9e9k1P4cHn86/Gheejq",
-	"/LfzN2/Pq2UGPUjzFgs4sjCa1ce8jNLA51ez8dh+PP6UUvPpNajpejSiqRN8vGKg3XsaDGVYrtFocoJj",
-	"pKit8ikO4WrY8NH1vEC71mD/2XG/3/v5+MPlcf/qdPDh6uKoNzheufVnZgMuiZzF6irVxz/TyTQs+1ev",
-	"+oeXJ69Wv0Vrr9d6Wtf508vIbESRjdF4xZs3eHDVwu6z3Vp115oNhOefSSTgWTSDh+WBYUQZX9CknrIx",
-	"EYJEaEsSgjLFrPE96a6VmFdSYKtx82m02OqxnliVrUOoHzrtF9RpHb4Z8ljEL8P5n0xTJB9/MiP8NZXE",
-	"lchdeZwKXN/Y2oHNaX3OkMpomfx9iCmrOp2n+rKT1PVrWhUKWvlVksTj6nnBNKjSN6x/zRTO++JrzvQr",
-	"JMFiNEW9ixOkp+2DJE5gdjilLTZlI83enU414kl4gDCbI7PVrfU65v3iPpRx2e6GBs5D7pWgvAIxOAJU",
-	"WhLZsLJqDk1IBnLYOUtDDhDjyGjNsM2OtVlSol+wrIIHzWC/GewP2u1uZ6/bLqvga7XtSLJqTfuof462",
-	"nNCFjBiKzrnWqozZuuEwcUEX77T2WkF4gCb0FpSheA5O07DfH3TC1oZzOnNKQ9W07LhWxv2ckf751Xvf",
-	"00jSJx9rT8vHGWEjgtgsuSYCtGXq3IiANUYvVxoOSE9IIqrQiXH9GKkqxRPyTDoDJLoT1OqqQ2amjsKh",
-	"Fwy90LfiUUkh9dGYxzG/c24pGMlHAmR5aQ2cPEmxonoKqeBjGhMUCZ5Ko//qXRgyfTKsbGC0VND5ZcPo",
-	"ppktiTL1fLd+bzOflgUcoEoNhjvkNvjUtYgDRNWHLzuhdSGar3shmuVic4S2MBIkJliCs4+gEY5jgK6+",
-	"eTeDFpVDlrmnnAaOE2MD7g9e6LfimZoSpvTRcqO9dINrTQXEhClVJKZ6R0+URLc4nhEJXqERVjjmkxmI",
-	"FENmJGdAM9kyzqUbyiIUaog0zWrDxgHCiJE7OL5aSIkEHSs0YxG4oqv2bMGK3B90tAreH+yYP7vmz575",
-	"88L8een5eqfeb3AY7Xl2HroKZNePuGkr60zbYNqFSZ+/uTzrnX44652cen7x24fe0eKFq8Evnu+d9fp9",
-	"d3/22dxd+GruHfR+dre6j+bO/BvcuClErF1Kr70XRRUu4ksyoikFh3sUgc8XXRAhwQQQYYUPkBFJYz5B",
-	"VG1EEgu8Zh0Ls4JDic6k4KBQYO3KmNmB0bQtfaGaSaziW+GQbSU0jql0HnAWadrLx2NJlI9mLKY3BPXP",
-	"+g0wBubMH0Jv7FGz2PrlWKVdZxW/sIFXTyWI6rH1kX6wXGERKPKreeQ3kDck0Se1Z7C1SiGHg/zFsNkM",
-	"97Pgs5SySY0NAIac2HvQDZnnqFxgizIljrwX3vobmYc+UjwmAlv6jhmaGesVcoaazYTSSjt+jnW16kOV",
-	"LWdDI0tYsER9j67/4vKKfKBogHsaU0lxhK9hICkgwQ/DyA/DyPdhGFlE6uXdYY5XlEXzseAJwlFm1CjT",
-	"M4uZ9e7ySjknGwDucmj8Od7zlaz0cd7zfwWNdq1YC0HJdlszIdNJundTXtrrtULCV3O5L66rEq1rGfRg",
-	"wdFuQuIdM/DBsQ0rW/TAwwYeoBDOUohiAvqQHjlqoV7u3M7d0HjIysGj4Ile9vPXeNn1oGPQda/x6MbQ",
-	"bxv6ngmYuODJ1rp95pwu+683dF0bWf5fTyjBcbyJQy6TMO7f+zV0Pfd8HWwUGIDmBDisVDSOtcrMWROi",
-	"aAtm0vLKHxnjVZBzUKV7CC2GPqKT88Hx5XlvcPLmvHf6wTqj//PD5fHh8cnFAA2Ozy5Oe4PjD/1Bb3DV",
-	"38DLdIQVdoTCbO+BjYIbUxJHWqRKCYuMJRkCM0qyFY4iavzmFwUMKxHY/AB/eaHqe5enNjsEF8WIjKVj",
-	"sHnI5UGB9Hzh8/EFpLq/qjCXUbjatRYJXBYHBts9wgJSrwoxYBqhCR5N3U63hqxZVva6CMK1cEFwqBYQ",
-	"jdFRIjUVfDaZwhMTKhURJELBy8Aa1g9c5BdmQ4bWC50HMKNq733XSjQQ31Dw49nw3oIrzwadVcVT2VC0",
-	"hhloKcQ9W//Dw0vNG1cT6fz9mSABckaq0NbR6WVjVVBScYFmrGqKH3ZrFq4WvKCKJGmsJXZuhCNBbikY",
-	"tpME6MJoitkEDIJDNrjjNq4QC5JFkPhAFyI+muknSNStjkJBMZcqjxoy6Am7rqd0S1jExTNpbKCUDZkJ",
-	"kO2gLYJFTIlAxDAaCa4CAglzNThS6WpBN4SksuGXQ8OHLAfOM5lDw4BomzJ9uOduCYZ1THFk5bXMA4S2",
-	"6vZB00l9F4OIzWKmlSyEW41mUvFEX0tn1zGVUzTFLIpJw1jTKlxALr3S5XoBOLE16ZedDUVril8T8uIv",
-	"53L43mo09nyvRtrYLMqtoJ/qaS278b2lMHAvS/k0p8J5oS7N8dEzshtofFf2Pe/vVz+3ccLPmnP9HdoA",
-	"16y4aNJZgy1PYylcM+gTGw9XIdUPQ+KPrKEfWUNfV1Reex4rqcDnSWHL1D4qRp5vpsDlwerL6lserb46",
-	"dgHVhi5EscgiF3wj+wPaFtPCIQmdYGbVt0ein4uTR1mUPHIx8shGyCMTH49cdDxysfHAjYTgoibi5PQS",
-	"wc8QdPE5oIC31ELChy8WFBosWpokghTEVCQ1b5QcfgHpS/82xjSeCXDRazGSC6ylBoFSIhLMbKD8o23Q",
-	"PTTLaPqEMOsx/XZ2aEbUHRc39XtlbzC7tVmIgFU2KwO2To6ckcql8UdEYRpLtOXmZWynDOHoFrMRiWw0",
-	"JLgOlkKglkOevl2Iwnr39QJ0/AKNqaKDyykxGyd+VLK/xTyQqpueNC0kG3B1akiNPrLupVVKw5dLGdlo",
-	"7hsnOa2e6/vi5n9GHknVBj+rzaj4DvWeH6kjK/H2h3LzBFESlVS1iHKVqaFPGUNROeBfU7VYexoqz+CS",
-	"nTqH6EaqxGbJJ45L4yiyUpAgWvozQDflpaQEwUn6qBN0njeDduOz8lXskJ+ZspJp16WslX/ZjJTCjn5O",
-	"UspOM9AbhNqBqQvxvYSuUNnTCHo4xYyRuLLORqZMiWJwNjG2l5F5EMJE0VhQwqIuwuia85hgBnh/LYwe",
-	"a/1SW68ue+dHHxz7NBHq/pCVL5/1+n2tDcaSIA1od5DMQXneqIxozRM9TDQ9WKbCoffKzGbohcYCVLNz",
-	"dtJ66240SThbFb+/TDQ+P5i/d3pyNuid/maB4vn5FRuQn33X8PF87/XlyfH5UfmZwjV7VxXEly6bex8Y",
-	"yf+YY+hiuKvOYUX2jo2utwcwXHs09x6k166MpM6zEYrB1D7CCiVcKtQOAihphkeKCCOm4E/ZCQ2Ch0zk",
-	"nK8a3/hsv0QyxCp9Ph9vIQvrQafNpmJBehVUhjMmodbjkp6eIn0jr/Nil5IKqGXKONN69dDrA8CGXtg4",
-	"MGljmSvUOPYqFfLexYk0QClGUCIXPxk+LLXjMQzn2yd0VJueajRXfsccMXBC2ULq5dnlYdAO9Xeo3Kq3",
-	"Da51QmfZO9g4VwxIusLxTdPcEjb0EGMsXAqbtSM6pzlcTFqot2LHnipd46myK5YsFj2l8GiaVKvdyDi1",
-	"4RZTQhcvhCIsC8f6kQusEatKRNW/QjyBmm5ErrigE8pw/JrGpFpPK7xV05/HiKZVcDk066subwY/LURq",
-	"GLhUWFtWAdhBVi9APtwGULGJ97XLNxYAKEeWFQpdBqVdHERdfNqMpVgZtqdqyLOlyvbNy0zfR/VMv9MM",
-	"9jQRDCwRDJeY/+Idm8yYVtDHExtUcnL0DXmdrKmNZLHRepwOUHhy/rcQ2TgYH4W9i8sQ4TQVHFLjwsvj",
-	"X0Obr2y/X+jvaTyHL38LLbpaXS4PFvibFjEvLk2dJPj3Av792+aC4UwSUX1UT5REpiLvlzqllfbWx1lR",
-	"VwcZ/WWr9dQEUBWx5iHxRp9tdH14KPUXtbpWId4Ps+sPs+tf1OxaexzW1vnJoekIr18T7Opn0a7LWW/2",
-	"ljozr37PM5m96fHH3UmDG0hX/wo2P9CE8rVFNWK1E75z3rhx2IBRe1apO5tpOfUi0aDMrw9QOOiDrmjp",
-	"Hcg9+lKnIOzYSzslYUlf2c3FpRJr06/0fPjbsX937N/dzUUitRrUD4aukUlWWERcfifc9+0l7mpdtZKy",
-	"cEEwO+UjHNfnsvZQVDL7UIbMcyjWD5qLWz1J8Xaf8FncMOFEjKOrwWFWc6M6yTX0y9aAIbOSf8EMBSMX",
-	"7J9GYbAQDm9gKk2YSjPLdA0RjiJby9cAXykioMeF6SlkChMPWYTniHyCFkKUmagnztQUbTGObPR9cydo",
-	"tNDv5nBzYWsORTxPBVL5fGw6UJrG8+LAFQan3Waw2+zsDzpBd+9lF/A9U2GqF6UJsnmd1/X+/7uguf/+",
-	"z9375lbwrt3cf/9f7XdBs/O+kX1/1+68h5v+a+dd0H7fGGzpP+ZK513Q3Hnf6L4LmnvmUuHjv3mr+XoZ",
-	"X+79knupAn1iym6MNaNQVfZBvjHKJvGSi+yRWk3Jv1XvVFwx2a/mEvxiy36IN/C+Mg9h4/SAH9Exf53o",
-	"mB9BMT8i/n9E/H9z/fDzonE2j8ExL0wFgSKDjvdUKJ4piWPKJsAPTPRO6I5V5tizWHiABMFRftuYCqn+",
-	"iaJyvgkLXh2Q85B4qAMUAhj0KrM0zGTl4ky9XJnI2mq5QyYpG5HyfurHI55gylCiNT39FhM80ml2XqCt",
-	"UJ8c/VZ4XUtxLBW8DV2TMRekUYp4qvT2/UABhwL/KgkSdieg6c7ybM9NxVk+zoOVpHVyPqZaq3lHXb+L",
-	"bDut/QKQ16TO8DE6Kz4MpjE9YAuFl8f948vfj49CzUePz49Ozn829Wvgl/OjD72jEHJvcsI4ZFu8LENA",
-	"UISpbCN4glzbo+CFZup5EySY1BwJAqfIbpBmbR9nWrruXZw0yvz18M3ZxenxoNxx47B3fnh86vne0dXF",
-	"6clhr/izKSbq1qR5s1mSvXhubtjIzlKJoBb4m2MLT6gyvRkNI89W5DKkzGpQvhaUrQS5dSC7CpSv4f5h",
-	"IVN8bA0MYLRasm7UWi+MK6rCilLZ6Kqo7u9upO4v0a1/SvX/UcFdG1sk/6kitvqlvCtNZhcyr+wvj028",
-	"2hBZbfrX10HVzneFqv+cEVuXeTjWY7M6LblbzumE4+bXJblu5FuoOnrWsWDP3RMEZ23us4CHqsOG+6DC",
-	"ztNilJst0q0V5i8S+bVANFaoaJsJJ10UZnwwhBDmmBgHi+F9haLyhj2GaITZiJhLOasMUTQzTYJJ5A9Z",
-	"mHHOrDD8Fo40QilBR1BWpvE4iae7JO0MWUylMjHryYNFn1wuW5KAvoYAVF+6pbBrUL7l0O1NK+tCpj8d",
-	"2t3Qn4+yLcjvqYA7tDlz8GyhS8hd0XdWiZJ1UARAH1gfRLX8uDCO42dPPIxeDlO2tjV+glW9r6yuk21P",
-	"sUec2ZzSzmQ/90wTOQN7jR0GPPYi07+/v/c91667qprs5etDtL+79wLZTuBWIKiokADXK99BPqUxNvUW",
-	"MuMsqG2CsBFxQo0ra4ZRiucxx1EeC7dEIiHdv8YKfEt5jE1VKbAKOc8s2BEtM8EKYfRr/805SjlUgzBV",
-	"aZ/v2xyqjczFFmzHei7e/bIvv9b3PCXol8HgotgvplUpRSmq4koXhZxyoZCcJQk2fgplWo3CDun3VEJN",
-	"zasdHleXJ0iQMYHtsD3myw1D17x6gacoY+43s8/gUMVHSiCsbLya7WbFZm6OhG+nc0SVTR8xb1hEO+iw",
-	"Mh5bAlKPehZhlseoQSdnk8/frYVN/cyBaeMPgrbpZ8Jjki1sNYjdLHy35Bro1hvjC81pzZYbklYosFvy",
-	"ZD+TJWu7y1SgqmSq13SsZK5H0FshkeGQZTeUrPa+qyTu10VtocvDftGKr3n3xUxOs0h7xHhGeQ2wh8wV",
-	"XzsotWhCv8yuCwH6jDtSU2fnt2W361q4blYUbeXrim+7h7seXt9BA3WxnIPeEz+DvtvLIuhdUDJVD6zy",
-	"sFRVbrOW+4WaDmsqfD2iMlfh5Q8qQvHZbUmfpCPpY5qRfk4lirqdWvfcRjsCBSwe0ZLjRyuO76AVx48u",
-	"HD9c6T9c6d/Mlb6+X8jD60GzQhXoYm1oezoWuoIUHHJ/mZ4jRLPFVFBZk3R4nP1uzu9DgPi9NDyp94Fc",
-	"FdEw4dc0JiidckY29Yk8wYQLR6Nqyo88EI+21ObQWz70YEAezQRV875mwua0sSmzxK1PJwyrmahRCYGe",
-	"S3fPYukJNjd6oHD0voXOuct8BquXYQIgLEwJjrQGlhfHBj3z/JfzIasrkW3yo7Wufk0kjQgK/2gOOJaq",
-	"aaffzOYfoi2NFClYLqwaI02OsW3wYutpDxmhaqoR5y1gfMbqnep/zdXUh39RMpMKTXkM/RWzJqUZPAwT",
-	"oxpYZnV6F42I/0fzfMqWZ5lr8jilmmznfGjdTmSbAPTEHVgrdaBZWhJGLLKNOJM8Jr7R5m+JuMaKJoYp",
-	"E1sQFRbfRRjJKRYkGjJJRoIol4Ea0YkGjiW4YI6wBcvh1SjBN6ZnLk+N4H9QhLmc8lkcIYu4+kSigUYG",
-	"ahvoGoFlsTq8hH6MK6FbgwXL8IWyNGzMVxjeHAI4fLR69JYm90TEczR40+sPGqak/0aSUC4sOtlBA7a8",
-	"Kc/kkuhYSYN9Uw0nAyngZHYwbPviqSCZ/caUgTKV6I085voW4aKUliOUO5k1/YwWjH9yitOMAYOsMWRZ",
-	"J+xGC71hZuUJnmf1GHAcmzlCk4E+n4kR6Zb3PTPfDLU0iOzODj0f3U25dL5d1yLABXuZDGCqsNLDcGbf",
-	"eswmhn5oOBxOKSOS5N0FYqoRmsXzBaUSJ9w2aTYSs58B7FecYniHJjExHuk1ry0Vrx82Zn3TVzos+tFC",
-	"s6u2FMRW3tAZTfGtSQuPCp2oXVCa8xu0d2zNoqLPBl2TmN+B96oIBLtujW9cgMnRVLulCuGJIAUh3QK5",
-	"NWRvs3q42b6YLgsR1QhmYs+y7lR2T6QSWpXNOj6Yt/kLTRpMO2yzfdB/aMigJ7bsDllz2SwFJc1Q0ZzV",
-	"1SiSSMiSX9RiUAjoM/TCrqHgGhjF7tL9s/5B5TjpTEkU4tR4TShn23+XnB2MplhIon66GrxuvgwRZYqv",
-	"YkIG/cyBcgxlyJA5ONmBs7vLLJ2wBCGbl6UltrLIYofVsBiQks6Mr1mrbWuarDZ8Z+Iz4aihnlde99h0",
-	"QIeyxzZctVWIrdzKgGkQ7ppEts8GbA9VEkiBwSSMlMAUYmRHPEmwHmiLMpCmwM3iZ2Z325+lEB8SboeF",
-	"0KYQgDgvp1uhraXAEK29LqgQ4XZoG7pkV/QC9GSc+I8yOV5mwF84NbZr+XIHmWfStJQ7iUI09N647MaT",
-	"I02yMEqoPg1MGm9Ft3AeAMZ6FlkwI1D4MReWJeeNfE5sU5YHRKLC4auPRtXYuyr41TeN5uux8Jk0CU+M",
-	"32nmbs8xI3doyqXSvB9+prIQ7wqC2NJphKX14FSQKDf1GWofGq0WgnpDUz8pNC+VdyD8dIIA0E8LKVPM",
-	"IpJx3cIR1iQSKyRmkJE4ZPza+p0tJ96oT0vWagbfAM10/pmcjWtud0tE5ldYrPJkRBp3cDQuF+/OxI8t",
-	"CBKQeG5409CDu+ZA5BgaxXR0g3pRNPQaOWNyYwxZBqU0xiOiZVYiHJfM9y5csCbYQiPU0j4NctiX1VKO",
-	"X9HVx6kBFsnNmrfMe9yorUQPWNmZJ7unqXF3MqMR0Xc3CqXZ54A+t3gyg1ZGd4KzieEZd7xkcyq2Llos",
-	"p1HXumirttGQhg2IqTOmaKwPrs2cbNTCZ32bodpmQg1HiKhAphslyAOMu6J2xgbRtUdL+jnzznxxLh9X",
-	"mkpk8EaIqDISrhbMJoLfoa1Qg8JE7RzyiIQ+CpO8SqH+uli5ULNctzK9+lGplgyRDRCuHMczDMjEu+Q4",
-	"u6rVEVASLWS5PkcZXc7hnK0znam8fo60iGKjayYcSq8VRa6hpyWHYo2dcLhQsXLodfXcizUezV3R4sNm",
-	"8zWmjQWe2NoC+iiB3zdzKnZNFTgqTXtRvSzYE9vay+Higg/O7IsVEk07LxATw6EXDD1roi0wbDstMycn",
-	"Jix0YQcmvFZGMN3vl0LZwgM4BmZIrZtJaJG/F7qC/EVjYbEBnNkTrb3EBEuNx8oJGf3+YDcTLCxPMNgP",
-	"l8ruZRxFWuzqg2ratF3lc0kLa/JoKg1qcUTxnKAblim7RRXKmIgEwZH09Wyteio1WYn5RMszljuFhZxr",
-	"Cvs0Ujb3eSJwkmAI8M/kCUkg4gnttZ7bg6lhk6ZENEd6+aFVC8L/ZzdRPxkTBT1n9R1NSZikoMzYlGun",
-	"OqspSRpdTeuaEZ1oPgS9O7WsAd5/m2hixGotaFPO9JlzMpMeUu/t//z3dNpNknDIZimIA//z352d7t5+",
-	"CN3q8NzQCJM07gPdISPOIvQ8AJBclTGGWnKLtUxPIiPBwKYX1TuTrm6bjXINew3RlsNb8wo4ONRd0SdB",
-	"ETZkGop8pqAerFmV0zo+Ge8S2grblo2F7VZgVtkmQdhoabqvBSprmTAzQDiWPKM4IZvFsS3kauNrvFwY",
-	"sDxJ2kaDtsdhFclveL5nnaZe12u32q0ArIvFgFYwIy7Et4IXOCUMp9TrejutoLVjEuGnYKjb1v+kXKrq",
-	"cBhwVaVEZOLTgUvLnzrer8lPboRYMAyhrXAbEBskDlD3yBhrtpjwGVMGsxqtIQutPwJuNjTaSqt6Cn4u",
-	"CheMBc6OYRTVpXqIjCNBlJijlMd0pMUcmhA+U0PGBeIiIkZ0NEJeMThKdhc0SiMUStT59MkshLv8rVyq",
-	"xLIsJg5ZUU6E7dcIDV9PItgpIBZWxcsjYl/xaG7KxWSF7xaVRn3NUS57a6nFXfdPz8Zq2RKAD21BqXFN",
-	"s7mix9vDN9c70ewmSqK/y6h/O7nJXELdqs5/1sv77k9vQUvKouT3mp2XA3B9dIOyH8TO2AR7e20vdzPA",
-	"o8Fe52WwHwRB8Fv0Ur792EletQNoe5Q5ZBfuw69GR+T15Bf6a7Dg3+pa3+CSs8772L7rkB2xq/bmz42D",
-	"XZ/OqiaDJXgv1g4CAVWadtHGpWVk1kLC6IPBXdeAMYd5nuXoEv1Mmp43VSqV3e1tWEydmmZ+3b7ttIJt",
-	"MyG5/af5cL9tmPc23NEJ2vtBO2gH8L/eq8Oj49c/B9sBwKtY+nyt6yuSzG53p7XXslcssPUmXR0eHkN1",
-	"6CImBMF+sN9ud/bawe+s83b02150vBNAYWOQb7xuYD9nMqh+V3/Q8bKMNxP47tmo9rPeyWlFK/nsuIr/",
-	"cODScPIWMk/WrrKQQOFVw85zmQ4bvtHsRs+IQ17Xfl+cZUXugDexktvywSmAddXBccFlmx6dYrfOMoli",
-	"Kxr6OhHWNvZ98Fkpty7NT8iSQ3gtqGsw7zLZHaR/eyF77aASc6YkTv8jM5GshDY5wyfxFevPXn0WtOmq",
-	"BqdLxGqpd92GXesevBNre8Hmm1Pof+e5hnBeqbebFyxxhf3OXvt5ELTbL3/uHx395+DuH39AuadimzHv",
-	"qt/8/eRycNU7bb7qnR+9PTmCSvXlvLX24knN3x7sXd1+io7Er7uTTiXPyWfxRZjOzYqmIct7WSxPsFzy",
-	"v8SFKr1LT8uUFhlCRdHw4o7uBM+DNpDHvT/mL377+Nbw+eUuEFrErmqCUNGhoJTVWlOOvzohM0+WLF5e",
-	"CC7wNEHv7Ozq/1Zg1UoQLGBeDoUFYlxMiPOg9HgNoe8vXVtC2wKoV2FtZVTyw9C4srvygsBaiZqZWchE",
-	"1d9ScvcIJK2pyFrC0qxO47tyQex37wvlqL2ercnX8kpFpWtqztEI9l9mRA3KFufVhz27IpHtjduaTrDn",
-	"ZITBx53T5Pzl7WFHv7KiLmK+vKCADQYqL3H7ujPaiXbJ3vh58KL9srO/g3ev90bPoxfk5Xgf8Hbv+Quv",
-	"MEtXQVCtHKVY4K9y+UvoVljT06Bb8lBiWVfL5VuI5iv8J/o3LZbv1orl+gbgQ7ud/U6w9zLozINB/OLn",
-	"638EJPi/RYL0UzuLYc25l3tq/+dR/+oPNf29B+hbrkTRXioXUUolXKKxFcn7X5PGViRkL3H3Kmgt0liN",
-	"sV6e0eu193Z3n7/c29+Y7JZzbb08kbZKjsh24ouIEbNa2bsuIjMLwCzGmOWRZ99QDl+Md8ztaUtC+ovO",
-	"i3bg/i9xhGWEb7Fcg1IL4Xde8DL/tUJ8rx/kUZt173smnH1dsHuWubMQ3KvEjJiE+ZQzaUxEnSBY07la",
-	"E708kIFF9V5PCMvQt1vXauYgMniQ+VOtY3PINnKDGv/neucn1BYthgA6v6ccMjAt27MNxV7ufW/XrLwK",
-	"kBmEtl/hyBYwMI+01z9yxWxs0D9IZB7aWf/Qay6uaRQRO7O99U+cETXl0TlXPWMBhwfbGwx1YVLNBpyf",
-	"YjEh5rm9TdYlZ2nKhSLRGYkoBmJ173t7m8DRZujEfSJuichSVfc2gY3NMbhi+BZTE6hajC4FYrEcyvju",
-	"/b1fE2/67r0+rDmpu7TBYpzlcYxR4Qzd/28AAAD//w==",
+	"7L2Pctu2sjD+Khj+7kzsuZRCyXb+yNP5XcV2Wre241py0/tF+UJYhCQckwBDQHZ0evxQ9xXuk32DBUCC",
+	"FCnJTpz0tDlnGksUSAK7i8X+3z+8MU9SzgiTwuv94WVEpJwJAl9e4eiCfJwTIdW3MWeSMPiI0zSmYywp",
+	"Z0/TjF/FJPnPfwjO1G9iPCMJVp/+IyMTr+f9f0+LVzzVv4qn5/ou7+7uzvciIsYZTdXjvJ43nBF0xaMF",
+	"ogIxLtHPgzdniGco4kRfEFhSMVkgOaMCqVlleCz3UUiyjGciRDEVUiByQ7IFuqE8hnm2vTvfe82zKxpF",
+	"hH3t9WRkTOgNyRAej0kqBYpIrL5TItCEZ0jwhCCcpr+QhUCcxQsfYRbpFXJGFCgw43JGMmedKadMCoQl",
+	"Cp/qe0NY5TGTJGM4HpDshmRHavTXXq/zAjTBNCYRkhylGR8TIZCcEQuAxb5C6YyyKbrFAuHxNeO3MYmm",
+	"JAIIUIkSvEBXBAnCJMJTTDUqT4mc8eiMy34c81sSfe0VJvB+S6PnbwZDmNY5XsQcR0POT3A2Jd9q38Tq",
+	"5RmSM8wA2pb+nggU04RKmKuiDzomlwzfYBrjq/irT9cSAeBewdFQCIk0/S+hHuGJJBkKL4jMFq2++hL2",
+	"EGZqtzOJ+EQRDBXoiiiKyp82YlcLu4EQlpIkqURbVArE53Ks9p7Bo6I+hhZEbvtVuAnJM2KJWbEjGsEt",
+	"mIlbkiHKkKQJ8RHPRkxWtoAdO6GMipkd20ZHatZCTdvdEgptEt2SjBQrQDgjZQiZvTBinu/NCI5IBjzb",
+	"gYz6Wob5gIw5i4SB4u2MjmcKuJECVmkGGthjzFCCr2Ea04wI0fZ8B/EJZTSZJ14v8D25SInX8yiTZEoy",
+	"he8737tkeC5nPKP//Lr784wjQacMy3lGkIaNwgtwUoAtFUiRwMJHGUkJlhqjCrxqiEGHZtUkKp4lYNtc",
+	"MjFPU55JEp2SiOIhLP3rbpwD/a6WerelXfel6mVoK8UZTogkmUBiPp4hLNB4hjNB5A+Xw9etF0BUWPPP",
+	"7banXmXer6Z3wNkNyQTl7FXMx9dH7IbEXC+1PKF+QTd8gsKDN2e/HV0Mjt+cfXh18ubgl1BvTiCeNOMp",
+	"ySTV8oU+tOrIFBiTWtE1WaiTQ5PqLbmacX5tnof4eDzP1FMTyk4Im8qZ1+vkpChkRtnU871PLY5T2hrz",
+	"iEwJa5FPMsMtiacwhRsc0whLdUNGPs5pRiKAA7yiZqnxLV6ImjWqaRCmNsM7r/qj975uUlPeMheBCwAV",
+	"bT5Z8vGHpdeoeSv4iOV5K5ohDrOhuQSyUDOnkiRiHUlW6OEnzq/VdkgoO9a3F7DHWYYXDwC9n1D2Q8eP",
+	"6A0pVnMcLa/nktGPc4KOD9E40/v3dkYYAQkLDmOUacFVbY4ER0QRkdrUlxcnKCITykgEbHhGcqoSRErK",
+	"puKRKCrNeDQfyzOckGaKZzghq+m9h8LB6SBEW9Ie9+QTTtKYbPsoHCTC/DKeZ3H+S3vEjhJMYzhTf8HX",
+	"mA9xfI1e0X8mRAg8hRM2AmAINQF9mKq5CHRL5Uz9QjOkjkZiuIDQB48l+cHpwPO9QSLW0fqDYehzRvjk",
+	"h8HpAKnXKIga8BxwNqHTOip5a+A3hhHzTB/Gx4ePguE7v/jWe5eT7vI0y6TgWy5oeY7dwwUg+dU/yFiq",
+	"vVa3BWvY8ZjPmTRS1ZUaSCJ0RcZ4LogWkUBtMk9CGZZkmTeb+w6xJENaR7JvZ0Tvn5q3+ShcLBaL1ulp",
+	"K4qeDJ/89FMvSXpCtAeDwe+//x6irYvXB2hnZ+flNjBOTadez+sG3d1WsNfqvhgGL3tB0AuCdhAE/wlf",
+	"PN+b8CzB0ut5Cv4tJUR5vsfmsZFeZTYnVWTe+Z6Z4QGPatZxYKavcO3n52TYCR+JDyjsbs7SHNlW7X5h",
+	"mZbQDONrUTKQrQvGOuo8NCfK8tresEK27MH8LR+x9Gi2hNH5hF5zG6lzy/yUi8lnP52hg5jPIzTBCY0X",
+	"ZeY1Yvmj8UqeppUB2Gs+EhyFW8629PX47VCdH7cgMkaESTpRCjs8c4ZTMmJ8gnC+sidCP66HcKHwR1Sk",
+	"WI5nRCnyKHTeEaKtwenAR8Ca/Vq+rLUQhjgbsRBmFGrFyCJOTwaOARDZhdQCroVBG/Vz0PKsIKaS6aSw",
+	"rCj1Z8QWRPql0S6CCisMYZGPZtiBh8KQFRP1+RBRRQYJZVhqI0SC01QRZu8PD9bdJGzAjzlB+V4ddJru",
+	"zcc696sDqmH4IBHuQCXJrB94l/PLhT7RS0z9zvc4I28mXu/dapmq/MjVY8sgWTd6GQh379UejbOBxHJe",
+	"IyMenlwgAb8pPGKGqLYjqZ9xjAzQXUG3f3BwdD48OvR87/Do5Pi3owv4/Ory9Wvz8ej382P96XX/+AQ+",
+	"XBz9fHSgb7o8++XszduzeplBvaR1gzPYsvA2o495OaeBz6/mk4n5ePQppfrTa1DT1duI4k7w8ZKBdu8p",
+	"MJRhuUajKRiOlqK2yrs4hKvhto+uFg7vWkP9p0eDQf/How8XR4PLk+GHy/PD/vBoJepPNQIuiJjH8jJV",
+	"2z/XyRQsB5evBgcXx69WP0Vpr1dqWlfF3cvErEWRjcl4xZM3uHHVwu5ybK0atQaBcP8TgTK4F83hZrGv",
+	"D6L8XFCsnrIJyTISoS1BCMoVs+2/ku5aS3klBbaeNh9Hi61/1yOrsk0E9V2n/YI6raU3zR5d+tIn/6Np",
+	"iuTjD/oNf08lcSVx124n59TXtnY45pQ+p1lltMz+PsSU1e3OE3XZSurqMe0aBa38KEHiSf28YBpUqgHr",
+	"HzOD/V59zKl6hCA4G89Q//wYqWn7IIkTmB1OaZvN2Fgd71anGvMk3EeYLZBGdXu9jnlXxUOZlg02FHDu",
+	"M1aA8grM4BBIaUlkw9KoOTQhOcgBc4aH7CPGkdaaAc32aDOsRD1gWQUPWsHLVvBy2On0unu9TlkFX6tt",
+	"R4LVa9qHgzO0ZYUupMVQdMaVVqXN1tuWEiu6eLe91w7CfTSlN6AMxQtwmoaDwbAbtjec06lVGuqmZd5r",
+	"ZNzPedOfX733PUUkA/Kxcbd8nBM2JojNkyuSgbZMrRsRqKZntYOpcaxgs1PUxo/ImCY4RhGdUim0Ci8V",
+	"yJCau0BUjtixvldLYCmekifCGivRbUatXmseGo68YOSFbfQWJCntxclhBIqosE6QiI/nCWGSREqpH7Er",
+	"LmfazWG0B+NYX6QkUrRVLMQYNO0+CFzZNzc7USaf7Wqk5K6vBpLIXWH+H16KpVKlvJ73f7eCf73rtF6+",
+	"fxe0Xr7/I/A7z++2/8NbIqT3ZaYwIB/PABueRR8QbMM+s1tMU7WG8g2O5wQ482l+O+BOTb9nKBy4vw9f",
+	"dkLj69Rf90I0L+T7CG3hEctITLAAtyRBYxzHCrkwejf0jdhLReFHs6YCnGhj9WD4XD0Vz+WMMKl4gH3b",
+	"C/typVLJGRmx2xmVJKZCttGxFHY1CrFjLHHMp3Mt/GgRH/aDaGsv2DVlEQoV0FoaIOH2PsKIkVvgM2qK",
+	"UUYnEs1ZRIzzVsmMWFJFtWnGJzQmFXv3YNj1fPVnR//Z1X/29J/n+s8Lz1fQfb+ObVQOgBw/99jfPKFS",
+	"uzSNnXww7CI1PfXPrvpnT/3zHMG0gAloXme9lzWMQM2njnjULTnptFEfQCmNJ9IBJWqApAPHszcXp/2T",
+	"D6f94xPPd7996B9WL1wOf/J877Q/GNjx+Wc92vmqxw77P9qh9qMeWXyDgQ9E0j2VnSqKnMWh8spRdd0o",
+	"Xxpy14zKK0Z2WchZLSqvVUugYJtUS+hHUU2YwAUZ05RC0EUUgd8fnZNMgBkowhLvI62WxHyKqNzoWHTk",
+	"jXVijBEezR3GBgxOKgkWz1yg2dfWFnNuUCUorJJdwhHbSmgcU2GjIFik+D+fTASRPpqzmF4TNDgdbINB",
+	"uBAAXS5WOSY+X1wy66yTGUzw3WMpI+rdilveW7Y0BBT59XLSN5A5lQxAsr6m1jqjDPCjL0bN+nU/Znye",
+	"UjZtsAPBK6dmDLomi4KUHXFHpMQenM5TfyGL0EeSxyTDMpdU5tqCiayxbjPFpNaXU1BdowpZZ8/b0NAW",
+	"OtbIv2L4h7s89zhzjbCPYy5z3/A1jGQOEXw3jn03jv01jGNVol7GDrNnRVnrmWQ8QTjKDVtlfmYoszlk",
+	"olbOyV8AoywZf04Excqj9GERFP8OVo21Yi0Ephu05kKmlXRvZ7yE67VCwlcLu6iuq5asGw/oYSXYQqdF",
+	"2MPAh+AGWFk1CgMQuI9C2EshigmodWA4UTpfHuBQhCLgESsHEEM0wnKsR0OkhXrpBKwIV3h8rfm3SX/I",
+	"BUzsRDOMmBOgUI5h2DB8Qcvy/35CCY7jTZyyuYRx995v4OuF93N/o+AQtCBwwgpJ4xhhxDhrgU7rmMrL",
+	"K39gnJ8j56BaFyGqhr+i47Ph0cVZf3j85qx/8sEEJPz3h4ujg6Pj8yEaHp2en/SHRx8Gw/7wcrCBp/EQ",
+	"S2wZhUbvvomEnFASR0qkSgmLtDcBgnNKshWOIqpjJ84dCisx2GIDf3mh6q8uT222Cc7dqJylbbB52O2+",
+	"w3q+8P744sGxJkzlSV3M1JO/q9yXM8PGtbq8MA8bBMoY4wwy9ZyQQUX7BI9nlijaI9Yq64U9BNF92JEx",
+	"6mVJjRiB5Czj8+kM7phSIUlGIhS8CIwfZt8GCmI2Ymi9fLoPM6oP9ugZ4QfCYRy3r4kGdzy/JkaxjpRM",
+	"5OK2ftFSRkS+/vtHI+snrubnxfNzmQNEklSircOTi+1VMWzuAvW76g+HsNewcFlxmkuSpLES7rmWozJy",
+	"Q8G9kCTAQsYzzKZgOxyx4S03Yag4I3nAkV/xXvXqg5ZQzIUsgsw0eQLWwUxPWMSzJ0KbSykbMR1P3UVb",
+	"BGcxJRki+kwS4K8hkF/ZQCPWg1PmdteEpGLbL2cSjJjDYEQBDQ2ip5Spzb2wS9CnzAxHRrTLnYBoqwkP",
+	"iqWqUQwCfN3EPOFE543nQvJEXUvnVzEVMzTDLIrJtja8LXsi8mxcmxoI4MTGiVH2+LiGF78hQspfTv3x",
+	"vdVk7Pleg2CyWVCko8qqaS1HfXhLWQNeniGsd4V1F17o7aNmZBCovVDmOe/vVt+3cX7Ymn39FzQXrlmx",
+	"a/1ZQy2PY1Rc89JHtjOuIqrvNsfvSWbfk8y+rqi8dj/WcoHPk8KWuX3kJipspusVuQ3Lml6R3PDQAJIo",
+	"zvL4EV/L/kC2bhUBqFlAMDOa3gPJz6ZVoDypAtmUCmQSKpBOp0A2mQLZVAo4jbKMZw2hQScXCH6G0JfP",
+	"AQU8pRESPnwxoFBgUdIkyYgjpiKhzkbB4ReQvtRvE0zjeQbefCVG8gwrqSFDKckSzExexYPN1X00z3n6",
+	"lDDjXP12JmtG5C3PrptxZQZobG0WTWCUzdr4vuNDa8+yVR8iIjGNBdqy89JmVoZwdIPZmEQmeBa8DEth",
+	"cEuhbt8wmmG9p7sCHd/hMXV8EM6w01VRUhDauNCGbeyceXkYKf6M0Kj+yfHpsH/yywcdDOT5xRUT3pR/",
+	"P+0P1Mn4+uL46OywfI9zzYx6ddE/O/xgFZh8YPkyjN0wLSumicTx9ZkijlhNy1zoz+XM+XqKhVATyihh",
+	"UemG4pIZ8yrDLDKQz0e5F2Hc+zsnLfD+uVy1Iko1tatu0KNmeuUvXJ3t1aAzrntonWL35bLANpr7xnmL",
+	"q+daQv5npIbV2kgbk6T+grrp92ywlXT7XQF9hKCXWq7qklxttvdjhsTUvvDvqf6t3Q21e3DJl7AkDX2J",
+	"fDJ7SuMoMpJqRpSEroGuK8YJoTNCfNQNus9aQWf7s1LQzCs/Mwstt4CUEtH+bZPMHIx+Tp7ZTitQCEKd",
+	"QJd6+atEIlHRVwR6MMOMkbi2dE6u8GZurD3R9rGxvhGiftEEpOMewuiK85hgBnR/lWlbg/EdbtVJ9f6I",
+	"LUv1SmOPBYHcDbuR9EZ5tl0boOzkY4EiA9bDcOS90rMZeaG20jVgzkxaoe56rUK1zDTqclCqitkXykX5",
+	"9grXQxJRlrTUhyekVACASstHpcWjpaWjysJR3bJRzaKd0L2H8B+bi1DHgGqyC02WiOE84VqetHcvo8vK",
+	"jIAiq8ZNCvARlijhQqJOEEB5RjyWJNPyGf6Us6Yg2IQu7ov4BH/6oRMEFgl6fmd81eR1NMKXyAhaZakq",
+	"3ldJR70XjzJ5piMv1P51rLlIrS1rbRrno+QwFQWvzFLSDIo6M84I2gpH3gAANvLC7X2dCZk7+bXLutaM",
+	"0T8/FhoobhgxskHE4f3ymx5yTH/7rKZ6o2qDvs9vmeUkVpSt5KCfXhwEnVB9hxLWCm1wrRtam/V+2Xw+",
+	"Yo32czgIJY6vW3pIuK1eMcGZTZE1FnIbDgIXkzbqr8DYY+UsPVaK0ZKdpy8lHs+SemMF0uEaMETXEseV",
+	"IJtllULdco4VYdUJ9upXiJSRs43YFc/olDIcv6Yxqddunacq/vMQgb4OLgd6ffV1HuGnSgyShkuNjWoV",
+	"gC1k1QLE/S0nNUi8a1y+tptAXca8YvIyKM3iIJ7o02ZHipH8+7KBPRuubJ68LDH4qFli6LaCPcUEA8ME",
+	"wyXJoTpikxnTGv54bMKljg+/4VknGorEGWpsKC1QodlKlYFynMuvSqA+v9AV4eDfc/j31weJwbVv/gxZ",
+	"+PjsV9Q/v0AXRz+ji6NzpOal9utckKx++x9LgXS58y+182st3w+zZ68OyfvblkJrCDd0CfU+0Xmfbf6+",
+	"f47CF7V/1xHedwP4dwP439QA3rgd1hZRK6BpGa/fEBru57Hhy+mkZkiTwV0954nIn/Tw7W4lzHUS20NO",
+	"09Ie/7PbbUEvK6ASNQj5VhUoTtWNw3O0ErZK+dpM52oW0Iblk75JQlshmg0HB0HH8+Fv1/zdMX93P0s4",
+	"+2ypDKaGYGLw7w7SkwJ5ajXe7o0qLRqtMPbY/G0Y9+2ViXo1vJbB8YxgdsLHOG7OVe+jqGTRogzp+1Cs",
+	"btQXt/qC4qcDwufxto4BZBxdDg/ymjr1SeyhXzZ0jJhRahwLG7zZsQtrXchAOLyGqbRgKq08kz1EOIpM",
+	"vXYNfCi7hsaY6b5xuvj8iEV4gcgnaBNHmQ5V5EzO0BbjyKTMtHaC7Tb6TdMiz4Suqx7xItVPFvMx6X5p",
+	"Gi/cF9fY0nZbwW6r+3LYDXp7L3qwv3LtrH5R6lwoysfpsnG7d62tAMrI/avzLmh132/n3991urq23L92",
+	"3gWd99vDLfVHX+m+C1o777d774LWnr7kfFwuQlfexGV6ufPdOmWrI4LdkzHB9CHV5nRROYUsjNyyc/6I",
+	"fYHyciivLre5Da9UT+5hxeE2i6/b+GkGJZuEKia6ziPkeuukQwjd/7yAxT9FLbfNYKqDChW01MTyL/2o",
+	"/FUHMJ5iIcxQ+xEG5l/0sCGemlHmEwyyn9UYwJDjpK/huTFl19q66ZTbv1eEAWXTeCnQ4IEWiVKUQHNo",
+	"xorJfrXAii+27PvEVNzVZtxtnAj3Pcbw7xNj+D208Htu2/fctm9u2/m8mMbNIxn1A9OMgNRpz54ao1FK",
+	"4tgUzg51DGRot1Xu6DdUuI8ygqNi2IRmQv6JYhu/yRG8OqzxPlGl+ygEMKhV5gUHkpWL040ERCIa2wiM",
+	"mKBsTMr4VLdHPMGUoYTfECggpEPwuq3uc7QVqp2jngqPa0uOhYSnoSsy4RnZLsWN1nr/v5OAJYF/l1RA",
+	"gwnoRrg8W138XVFsHvIpTNDDA5y75hlNynuOzvry8e7NTuhleHE0OLr47egwVOfo0dnh8dmPuqgb/HJ2",
+	"+KF/GEKWacEYR2yLl2UICJLS5d4yniDbDzJ4rg71ojskTGqBMgK7yCBIHW0f50q67p8fV3Tygzen5ydH",
+	"w3IrsoP+2cGR0igPL89Pjg/67s9aubRrUmezXpK5eKYHPKRyeAn4D7eF5iuyucB6NahYC8pXguw6kFkF",
+	"KtZwz/hLPjFWOcqm/rJJsNHkp93INabH2g6gro1sdyMb2RLf+lPazB4UKbqxT+BPFcE5KGUYKzZbyTE2",
+	"vzw0xXhDYjWJzl+HVLt/KVL9c0ZwXhThmQ+tX2DY3XL1AthuflM5h428e3Vbz7j2zL57hGDNzb2GcFO9",
+	"iXhATGMcJ+rVGG2VwvxFIkErTGOFiraZcNJDYX4OhmCfjok28+uzz3Er6OMxRGPMxkRfKo7KEEXzNDY+",
+	"ghEL85Mz9xRs4UgRlMzoGAqobT9M4uktSTsjFlMhdeZPcm/Rp5DLliSgryEANZvbHayByf3A4qadt2dV",
+	"nw4MNtTnwxwFxZgauEP/VwvPNrqADEA1sk6UbIIiAHrfOO7q5cfKe+x59sivUcth0jR8wI+wqve1HpEc",
+	"PW7zXI2cEmbyn/u6u66GvaIODR5zkanf39/53nnGr2KS1JZYv3h9gF7u7j1HqR5kBIKaWkBwvfYZ5FMa",
+	"Y11ZKDfOgtqWETYmVqixBTwxSvEi5jgqYmOXWCQUtmmwAt9QHmNdPxGsQpnpLgx2RHOYYIkw+nnw5gyl",
+	"HOoe6VLtz16aTNSNzMUGbEdqLt7dcuS0WOF3/Wk4PHcb6bVrpShJZVzrohAznkkk5kmCtZ9C6h7sgCH1",
+	"nFqoyUW9w+Py4hhlZEIAHdqHXumkvubRlTNFanO/nn0Oh7pzpATC2o70OTZrkLk5Eb6dLRCVJhdNP6FK",
+	"dmqZfDIxDKSZ9AzBLL+jgZysTb54thI21T37SFcdVoK2dnDzmOQLWw1iOwvfLrkBus3GeKdrv0a5ZmlO",
+	"1flS+McTUbK228wlKkumesXHSuZ6BA2HEhGOWD6gZLX3bXsNvyniEl0cDFwrvjq7z+dilmfeIMZzzquB",
+	"PWK2zOh+qXcl+ml+5STsMG5ZTZOd3/SiaOptv2FwwKrHuU+7g1H3r5KjgFotiqNw4ufQt7h0QW+TFKi8",
+	"Z62cpfqpDfyxUtLUqYyzppblA2pQOg+/Vymfz+7X/iit2h/Spf1z6vk0YWrdfRthBMoA1ad+rI3RreRL",
+	"FVlB4fHZryEyGRI+CvvnFyHCaZpxaHkWXhz9HOasHr6fq+9pvIAvv4bmiUZr3CTjZbPNbhKD1FPMbEDa",
+	"0hOBj2m8gL/m9Z4Lnk3hshy7vI9CCLwMrU8Ylg1RmM5azaWdEqwgPLOA1uZhpptB5MLOp7TqevgoWDyg",
+	"pdn3VmZ/gVZm37uYfY+6+B518c2iLtb3W7t/kwzmtMZwG2aY3VHpqub4bv82PduIkqDSjIqGfPWj/He9",
+	"f+8DxL9Kw7hmd9mlS4YJv6IxQemMM7Kp++wRJuxsjbopP3BDPNioX0BvedODr2E8z6hcDNQhrHcbmzHD",
+	"3AZ0yrCcZw3WA+Dnwo6phqCzhTYZZJbft9EZt0UzwECqDwEQFmYER0pZLzqGgEni7KezEWvqG6JzChCV",
+	"6IoIGhEU/t4acixky0y/lc8/RFuKKFIwchmNV+jyFKZBnmkyMmKEypkinLdA8flRb61EV1zOfPgXJXMh",
+	"0YzH0J86T3DI4aEPMaqApVensKi1wd9bZzO2PMvC6INTqth2cQ6tw0SOBOAndsMaqQPN05IwYohtzJng",
+	"MfG14eeGZFdY0kQfysRUiYfF9xBGYoYzEo2YIOOMSFu8IKJTBRzDcMFyZbq4wKNRgq/BwIB4qnXEfRfm",
+	"YsbncYQM4aodiYaKGHRY14hpgaXaMkdAP+uV0G2ggmX4Qh04NuErbLSWACw9GpPLlmL3JIsXaPimPxhu",
+	"6z5HG0lChbBoZQcF2DJSnogl0bGWB/u6/FwOUqDJfGNoZMhZRnJTn667qNvzaHnM9n3ErpRWEJTdmQ39",
+	"ICt2YjHDaX4Ag6wxYlvWMLDdRm+YXnmCF3kpHxzHeo7QeWnA59mY9Mp4zy19IyUNIoPZkeej2xkXNgzA",
+	"9k2ycYG60AOVWKrXcGaeesSmmn8oOBzMKCOCFC2XYqoImsWLilKJE86mTpdBPwfYzzjF8AzFYmI8Vmte",
+	"2z9H3aw9QIokBbi7c5drqLFqqgiBzA11pASa4RudIgRNoWw1ERO/aF1MnR1TJNB176ErEvNbcHS6QDDr",
+	"VvTGM7BO6xYAVCI8zYgjpBsgt0fsbd4kIMeLbj0VUUVgOkwx7+5pcCJkplTZvA2Wfppf6Vw14XHMbzX6",
+	"oH/jiEl17IneiLWWLZhQQxS5ls+eIpFEQIGVqhaDQiCfkRf2NAdXwHAz0wang/3a96RzKVCIU+1go5w9",
+	"/YfgbH88w5kg8ofL4evWixBRJvmqQ0iTn95Q9kAZMaQ3Tr7hDHaZ4ROGIeTzMrzEFKWqdqgP3dildK7D",
+	"EpTatqZJ/bZvrcE6cjlU8yqaQQAOdC8IE9ncdsJwt3JgaoK7IpFpPgbooVIAK9CUhJHMMIVw6jFPEqxe",
+	"tEUZSFPgkfNzQ5RpWueEEoVPQycKLgQgLsrprGhrKYZIaa8VFSJ8Gpoud/kVtQA1GSv+o1yOFznwK7sG",
+	"+rOJmrZ6T4RuyXschWjkvbGp6MeHimVhlFC1G5jQjq2esx8AxmoWedwrcPgJz8yRXHQ3PDad6u4RtAyb",
+	"rzlwWVHvqjhpf8Qsz6unwidC58YxfqsOd7OPGblFMy6kOvvhZyqc0GgQxJZ2IyytD7uCRIWpT3P7UGu1",
+	"EP8d6tJ7oX6ouAXhpxsEQH5KSJlhFpH81HW2sGKRWKJsDhnfI8avTIiCOYk3al6X99/D18AzrSuvOMbV",
+	"aXdDstwFVS0QqEUau3EULbujc/FjC+JJBF7os2nkwagFMDmGxjEdX6N+FI287eJgsu8YsRxKaYzHRMms",
+	"JLOnZIG7sGJNMDWqqOF9CuSAl9VSjl/T6tCqAYbI9Zq39HPsW9uJemFtu8J8TEvR7nROI6JGbzv9ahZA",
+	"Pjd4Oof+jrcZZ1N9Ztzyks3J7edYrZrU1M9xq7H7ooINiKlzJmmsNq7JTN9uhM/63ouNHRa3LSOiGdLd",
+	"vEEeYNwWU9U2iJ7ZWsIvDu/cbWvrHQhdxBKeCMF3WsJVgtk047doC5KntT/igEck9FGYFBVs1ddqqWB1",
+	"5NqVqdWPS2XIiNgG4cqeePoA0qFRBc2u6v8InEQJWbb5Y86XCzjn60znsii9JgyhmECsKYeqna7INfKU",
+	"5OCWZwtHlRLRI6+n5u4WVdajourNGvmK0iYZnpoSMmorQYhA7n/u6QKiVOj27GpZgBPT79TSYsVdq/Fi",
+	"hETd4xTExHDkBSMvrD+1zdyco9pyWl8LHNCtVtg2YFOS6TVYscIJddxQoABWGC6FSIb7sGf01JQiJ2wt",
+	"AdPSyLUsui109bLKhQWMRKLLDpilmWXprQKXymELOIqUjDYAPbalZuS7YhlWvFRXtFWyi+QF99fnq+i5",
+	"+pa2J2UER8JXszW6rFA8KOZTJfyYoyx0CmBQQOpYmkIU0wwnCYbEkVz4EAQi6dBe+5nZxQo2aUqy1lgt",
+	"PzQ6RPh/jFFe3RkTCQ3+1YiWIExQ0HxM/QurZ8sZSbZ7ijG2IjpVhxY0SleCCUSVmAQmLYMrqZxypjao",
+	"FbDUKxVu//d/ZrNekoQjNk9Bdvjf/+nu9PZehtDvFy80Q9EVPHxgUmTMWYSeBQCSyzLFUMObsVIASKTF",
+	"HUC6qwvq2iGmsztXsFcQbVv61o+AXUbtFbVtJGEjpqDI5xKqtetVWRXlk3ZFoa2wY868sNMO9Co7JAi3",
+	"2+qQUNKXMWPoGSAcC56zp5DN49iUWTdxW14hOZgDTJhWzaZLdN35sO35nnHGez2v0+60AzBFuoHSYHOs",
+	"xE1DdEFKGE6p1/N22kF7R1clmYFV76n6J+VC1odZgV8rJVkua+3bGikzKygoXlVYLCpWJLQVPgXCBvEE",
+	"dEMyweoMTficSU1Z2+0RC43zAgZrhm5EWzUFv5CbHcuCNXporXap7i7jKCMyW6CUx3SsZCKaED6XI8Yz",
+	"xLOIaDlTS4Ru0J3oVdRPLUEK1P30SS+E27zAQgTFoixTjpgrVAL6FUHD1+MIMAXMwuiDRaT1Kx4tdAmx",
+	"vMBqVcNU1yznMkNLTYJ7f3gmBtCUmr1vE29Fa+pMdN3jHr6+2onm11ES/UNEg5vpde4/6tX1TjYu4Xd/",
+	"eBWVKs++2Gt1XwzBT9ILyk4TM2OdROB1vMInAbcGe90XwcsgCIJfohfi7cdu8qoTQOPI3HtbGYdfjQ/J",
+	"6+lP9Oeg4gzrGUfikmfP+9i57ZKdbFfuLZ5pb7zanXVtmkvwrsZkNNRrcROR7w3uphbWBcyL7FmbQKrT",
+	"P72ZlKnoPX0Ki2nS6fSvT2+67eCpnpB4+of+cPdUH95PYUQ36LwMOkEngP/1Xx0cHr3+MXiqi9K7jUnW",
+	"+skiwQy6u+29trligK2QdHlwcAQtGVxKCIKXwctOp7vXCX5j3bfjX/aio50Aqu+DMOT1AvM5F1jVs3RV",
+	"nsTtZlGpgGM2py4FE2XFds3+y4JLwcmrZDStXaWTmOPVw86zGTQbPlFjo6/FIa9nvldnWZOT4k2N2La8",
+	"cRywrto4Nmhx063j9jsvsyiWy3PLHmQr7+IImffdb6+Um78XO2TJe7wW1A2Ud5HsDtNfn4t+J6ilnBmJ",
+	"0//K7SkroU1O8XF8yQbzV58FbbqqRfwSs1rq/rth3997Y2JtN/0COU4HYc+21PVK3XG9YOlUeNnd6zwL",
+	"gk7nxY+Dw8P/Ht7+83eovec2avUuB63fji+Gl/2T1qv+2eHb40MoUVXOh+xUd2rx9GDv8uZTdJj9vDvt",
+	"1p45xSy+yKFzvaKl1zIu3bIXyw15SqdQrSvqcQ+l6oFQ05zCxehO8CzoAHvc+33x/JePb/U5v9yjSYnY",
+	"dS2KatoClbKlG3rG1Cf6Fkm47uVKJIKnGHp3Z1f9t4KqVoKgQnkFFCrM2E209KDFRQOjHyxdWyJbB9Sr",
+	"qLY22v1+ZFxXmLcqsNaSZm5D0tkaN5TcPoBIG6p0l6g0r937rtx44d17p+1BHqfa9krNCxoKgNII8C9y",
+	"pgaxxEVFes+sKMtxY1HTDfasjDD8uHOSnL24OeiqR9ZUvC2WFzjUoKHyAneuuuOdaJfsTZ4Fzzsvui93",
+	"8O7V3vhZ9Jy8mLwEut179txzZmnjeuXKt7jVVmuXv0Ruzpoeh9yS+zLLphpB30I0X+FsUb8psXy3USxX",
+	"A+Ac2u2+7AZ7L4LuIhjGz3+8+mdAgv/fZUg/dErFnb3SXS9/HA8uf5ez3/pAvuUKJ52lMiSlFNUlHltT",
+	"FOJr8tiaRP+l070OWlUeqyjWKzLFvc7e7u6zF3svN2a75Rxur0jQrpMjckx8ETFi3ih7N4Vv5tGabkBa",
+	"Eab2DeXwanBkYU9bEtKfd593Avt/gSMsInyDxRqSqsTqecGL4tca8b35JQ9C1p3v6dj3dZHxeUZYJRJY",
+	"ZnOiCzGknAltIuoGwZpKv4rpFVEPLGp2kUIMhxpu/LC5N0nTQe58NV7QEdvIZ6qdpes9pVDo2Y0XtE5S",
+	"MWJgWjZ7G4oI3fnerl55HSBzCD19hSOTj6Jv6ay/5ZKZQKJ/kkjftLP+ptc8u6JRRMzM9tbfcUrkjEdn",
+	"XPa1BRxu7GzwqnOdwjjk/ARnU6Lv29tkXWKepjyTJDolEcXArO58b28TOJrMr3hAshuS5SnQe5vAxiQk",
+	"XDJ8g6mOanVDUYFZLMc9vnt/5zcEp757rzZrweouTGQZZ0XQY+Tsobv/FwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
