@@ -1062,7 +1062,13 @@ type server struct {
 // once it logged the address it listens on.
 func startServe(tb testing.TB, env []string, args ...string) *server {
 	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), processTimeout)
+	return startServeFor(tb, processTimeout, env, args...)
+}
+
+// startServeFor is startServe for a process that may run longer than processTimeout.
+func startServeFor(tb testing.TB, timeout time.Duration, env []string, args ...string) *server {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	s := &server{stdout: newSyncBuffer(), stderr: newSyncBuffer(), done: make(chan struct{})}
 	s.cmd = exec.CommandContext(ctx, binary, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	s.cmd.Env = environ(env)

@@ -1,16 +1,13 @@
 package main_test
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -229,31 +226,4 @@ func TestServeInboxUsageErrors(t *testing.T) {
 			assert.NotContains(t, r.stderr, secret[len("whsec_"):])
 		})
 	}
-}
-
-// startServeFor is startServe for a process that may run longer than processTimeout.
-func startServeFor(tb testing.TB, timeout time.Duration, env []string, args ...string) *server {
-	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	s := &server{stdout: newSyncBuffer(), stderr: newSyncBuffer(), done: make(chan struct{})}
-	s.cmd = exec.CommandContext(ctx, binary, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
-	s.cmd.Env = environ(env)
-	s.cmd.Stdout, s.cmd.Stderr = s.stdout, s.stderr
-	s.cmd.WaitDelay = time.Second
-	require.NoError(tb, s.cmd.Start())
-	go func() {
-		_ = s.cmd.Wait()
-		cancel()
-		close(s.done)
-	}()
-	tb.Cleanup(func() {
-		_ = s.cmd.Process.Kill()
-		<-s.done
-	})
-	line, ok := s.stderr.waitLine(10*time.Second, s.done, func(l string) bool {
-		return strings.HasPrefix(logMsg(l), "listening on http://")
-	})
-	require.True(tb, ok, "serve did not log where it listens; stderr:\n%s", s.stderr.String())
-	s.url = strings.TrimPrefix(logMsg(line), "listening on ")
-	return s
 }
