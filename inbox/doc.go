@@ -38,12 +38,14 @@
 // receives into it, and a delivery is handed to one Run at a time.
 //
 // The file holds River's job tables (github.com/riverqueue/river, on its SQLite driver over the pure-Go
-// modernc.org/sqlite) and three of the inbox's own:
+// modernc.org/sqlite) and four of the inbox's own:
 //
 //   - smshook_hook: the hookIds stored or processed within the retention, keyed as the handler keys events
 //     (len(appKey):appKey:len(event):event:hookId), so that a restart does not forget what was taken;
 //   - smshook_delivery: the delivery of each job, as JSON of its envelope, kept beside the job rather than in
 //     River's arguments, whose JSON River's SQLite driver processes several times per insert;
+//   - smshook_quarantine: the hooks that the compatible profile dropped from a partial batch because they break
+//     the contract (the receiver's Handler.Invalid), with their violations, kept 7 days as dead letters;
 //   - smshook_migration: the version of these tables.
 //
 // Every write goes through one goroutine that commits the writes waiting at that moment in one transaction

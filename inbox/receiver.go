@@ -2,6 +2,8 @@ package inbox
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -14,7 +16,9 @@ import (
 // Receiver returns the http.Handler that receives NHN Cloud's webhooks into the inbox: smshook.NewHandler with
 // opts, whose application stores each validated delivery's hooks that are not stored yet (by hookId, within
 // Config.Retention) as one job, and returns once that transaction committed, so that the handler answers 200
-// only for stored events. Deliveries of every event are stored, those of an event the contract does not know
+// only for stored events. The hooks that the compatible profile drops from a delivery because they break the
+// contract are stored too, as dead letters in the table smshook_quarantine (kept 7 days; smshook inbox lists
+// them), before the answer. Deliveries of every event are stored, those of an event the contract does not know
 // too (under the default compatible profile; smshook.WithStrict rejects them), for Run to hand over.
 //
 // The handler's deduplication store is the inbox's own: the hookIds stored or processed are kept in the file,
@@ -38,7 +42,34 @@ func (ib *Inbox) receiver(receive func(context.Context, api.Webhook) error, opts
 	all = append(all, opts...)
 	// Last, so that they win: the Receiver's transaction marks hookIds done in this store, with this retention.
 	all = append(all, smshook.WithStore(store{ib}), smshook.WithRetention(ib.cfg.retention))
-	return smshook.NewHandler(smshook.Handler{Default: receive}, all...)
+	return smshook.NewHandler(smshook.Handler{Default: receive, Invalid: ib.quarantine}, all...)
+}
+
+// quarantined is a hook that the compatible profile dropped from its delivery because it breaks the
+// contract, kept in smshook_quarantine as a dead letter for 7 days (smshook inbox lists them).
+type quarantined struct {
+	digest, product, event, hooksID string
+	index                           int
+	hook, violations                []byte
+}
+
+// quarantine is the receiver's Handler.Invalid: it writes the dropped hooks of a delivery in the same kind of
+// durable transaction as its valid ones, before the handler answers, so that no acknowledged hook is lost,
+// valid or not. A redelivery of the same hook adds nothing.
+func (ib *Inbox) quarantine(ctx context.Context, head api.Head, hooks []api.InvalidHook) error {
+	qs := make([]quarantined, 0, len(hooks))
+	for _, h := range hooks {
+		violations, err := json.Marshal(h.Violations)
+		if err != nil {
+			return fmt.Errorf("inbox: encode the violations: %w", err)
+		}
+		sum := sha256.Sum256([]byte(head.ProductName + "\x00" + string(head.Event) + "\x00" + string(h.JSON)))
+		qs = append(qs, quarantined{
+			digest: hex.EncodeToString(sum[:16]), product: head.ProductName, event: string(head.Event), hooksID: head.HooksId,
+			index: h.Index, hook: h.JSON, violations: violations,
+		})
+	}
+	return ib.w.do(ctx, &op{kind: opQuarantine, quarantine: qs})
 }
 
 // receive writes one delivery, the hooks the handler claimed: its envelope is encoded here, by the caller, and

@@ -19,6 +19,18 @@ CREATE TABLE smshook_delivery (
 	event    TEXT    NOT NULL,
 	envelope BLOB    NOT NULL              -- JSON of the typed envelope
 );
+`, `
+CREATE TABLE smshook_quarantine (
+	digest      TEXT    NOT NULL PRIMARY KEY, -- of product, event and the hook's JSON: a redelivery adds nothing
+	received_at INTEGER NOT NULL,
+	product     TEXT    NOT NULL,
+	event       TEXT    NOT NULL,
+	hooks_id    TEXT    NOT NULL,
+	hook_index  INTEGER NOT NULL,
+	hook        BLOB    NOT NULL,             -- the hook's JSON, as the delivery carried it
+	violations  BLOB    NOT NULL              -- JSON [{pointer, detail}], no values
+);
+CREATE INDEX smshook_quarantine_received_at ON smshook_quarantine (received_at);
 `}
 
 // migrate brings the inbox's tables to the latest version in one transaction.

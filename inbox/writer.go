@@ -24,16 +24,18 @@ const (
 	opReceive
 	opProcessed
 	opSweep
+	opQuarantine
 )
 
 // op is one caller's write, run in the next batch; done is closed once its batch committed or failed.
 type op struct {
-	ctx   context.Context
-	kind  opKind
-	ids   []string      // opCommit
-	d     time.Duration // opCommit: the retention
-	recv  *delivery     // opReceive
-	jobID int64         // opProcessed
+	ctx        context.Context
+	kind       opKind
+	ids        []string      // opCommit
+	d          time.Duration // opCommit: the retention
+	recv       *delivery     // opReceive
+	jobID      int64         // opProcessed
+	quarantine []quarantined // opQuarantine
 
 	err  error
 	done chan struct{}
@@ -186,6 +188,12 @@ func (w *writer) commit(ctx context.Context, batch []*op) error {
 			err = b.exec(ctx, deleteDeliverySQL, o.jobID)
 		case opSweep:
 			err = b.sweep(ctx)
+		case opQuarantine:
+			for _, q := range o.quarantine {
+				if err = b.exec(ctx, quarantineSQL, q.digest, b.now.UnixMilli(), q.product, q.event, q.hooksID, q.index, q.hook, q.violations); err != nil {
+					break
+				}
+			}
 		case opReceive:
 			receives = append(receives, o)
 		}
@@ -305,7 +313,7 @@ type txBatch struct {
 type prepared map[string]*sql.Stmt
 
 // batchSQL are the statements prepared.
-var batchSQL = []string{markSQL, deleteDeliverySQL, sweepHooksSQL, sweepDeliveriesSQL}
+var batchSQL = []string{markSQL, deleteDeliverySQL, sweepHooksSQL, sweepDeliveriesSQL, quarantineSQL, sweepQuarantineSQL}
 
 func prepare(ctx context.Context, db *sql.DB) (prepared, error) {
 	p := prepared{}
@@ -402,12 +410,20 @@ func (b *txBatch) sweep(ctx context.Context) error {
 	if err := b.exec(ctx, sweepHooksSQL, b.now.UnixMilli(), sweepBatch); err != nil {
 		return err
 	}
-	return b.exec(ctx, sweepDeliveriesSQL, sweepBatch)
+	if err := b.exec(ctx, sweepDeliveriesSQL, sweepBatch); err != nil {
+		return err
+	}
+	return b.exec(ctx, sweepQuarantineSQL, b.now.Add(-deadLetterRetention).UnixMilli(), sweepBatch)
 }
 
 const (
 	deleteDeliverySQL = `DELETE FROM smshook_delivery WHERE job_id = ?`
-	sweepHooksSQL     = `DELETE FROM smshook_hook WHERE id IN (SELECT id FROM smshook_hook WHERE expires_at <= ? LIMIT ?)`
+	// A quarantined hook is kept once, however often the delivery comes again.
+	quarantineSQL = `INSERT OR IGNORE INTO smshook_quarantine
+(digest, received_at, product, event, hooks_id, hook_index, hook, violations) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	sweepQuarantineSQL = `DELETE FROM smshook_quarantine WHERE digest IN
+(SELECT digest FROM smshook_quarantine WHERE received_at < ? LIMIT ?)`
+	sweepHooksSQL = `DELETE FROM smshook_hook WHERE id IN (SELECT id FROM smshook_hook WHERE expires_at <= ? LIMIT ?)`
 	// The deliveries of jobs River deleted: its cleaner deletes finished jobs after their retention.
 	sweepDeliveriesSQL = `DELETE FROM smshook_delivery WHERE job_id IN (SELECT d.job_id FROM smshook_delivery d
 WHERE NOT EXISTS (SELECT 1 FROM river_job j WHERE j.id = d.job_id) LIMIT ?)`

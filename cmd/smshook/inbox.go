@@ -241,6 +241,51 @@ func (ib *inboxFile) report(ctx context.Context, w io.Writer, payload bool) erro
 			fmt.Fprintf(w, "  %s\n", envelope)
 		}
 	}
+	return ib.reportQuarantine(ctx, w, payload)
+}
+
+// reportQuarantine lists the hooks the receiver dropped from partial batches: where each came from and the
+// pointers of its violations, its JSON only with --payload.
+func (ib *inboxFile) reportQuarantine(ctx context.Context, w io.Writer, payload bool) error {
+	rows, err := ib.db.QueryContext(ctx, `SELECT received_at, product, event, hooks_id, hook_index, hook, violations
+FROM smshook_quarantine ORDER BY received_at, hooks_id, hook_index`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var lines []string
+	for rows.Next() {
+		var (
+			at                      int64
+			product, event, hooksID string
+			index                   int
+			hook, violationsJSON    []byte
+		)
+		if err := rows.Scan(&at, &product, &event, &hooksID, &index, &hook, &violationsJSON); err != nil {
+			return err
+		}
+		var violations []struct {
+			Pointer string `json:"pointer"`
+		}
+		_ = json.Unmarshal(violationsJSON, &violations)
+		pointers := make([]string, len(violations))
+		for i, v := range violations {
+			pointers[i] = v.Pointer
+		}
+		line := fmt.Sprintf("quarantined product=%q event=%s hooksId=%s hook=%d violations=%s at=%s", product, event, hooksID,
+			index, strings.Join(pointers, ","), time.UnixMilli(at).UTC().Format(time.RFC3339))
+		if payload {
+			line += fmt.Sprintf("\n  %s", hook)
+		}
+		lines = append(lines, line)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "quarantined hooks: %d\n", len(lines))
+	for _, l := range lines {
+		fmt.Fprintln(w, l)
+	}
 	return nil
 }
 

@@ -94,3 +94,26 @@ func TestInboxUsageErrors(t *testing.T) {
 		assert.Contains(t, r.stderr, tc.want, tc.args)
 	}
 }
+
+// TestInboxListsQuarantinedHooks: a hook that the compatible receiver dropped from a partial batch is kept in the
+// inbox and listed with its pointers, its values only with --payload.
+func TestInboxListsQuarantinedHooks(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "inbox.db")
+	s := startServe(t, []string{"SMSHOOK_SECRET=s3cret"}, "--inbox", file)
+	d := sample(t, api.EventTypeMessageResultUpdate).with(func(d delivery) {
+		bad := map[string]any{"hookId": "quarantined-hook", "recipientSeq": 2, "recipientNo": "01012341234"} // no requestId
+		d["hooks"] = append(d.hooks(), bad)
+	})
+	status, answer := post(t, s.url, "s3cret", marshal(t, d))
+	require.Equal(t, http.StatusOK, status, string(answer))
+	require.Equal(t, 0, s.stop(t, syscall.SIGTERM), s.stderr.String())
+
+	r := invoke(t, "inbox", file)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Regexp(t, `(?m)^quarantined hooks: 1\nquarantined product="SMS" event=MESSAGE_RESULT_UPDATE hooksId=`+d.hooksID()+
+		` hook=1 violations=/hooks/1/requestId at=\S+$`, r.stdout)
+	assertNoValue(t, r, fixturePhones...)
+	withPayload := invoke(t, "inbox", file, "--payload")
+	assert.Contains(t, withPayload.stdout, `"quarantined-hook"`, "--payload prints the hook")
+}
