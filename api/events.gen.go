@@ -14,6 +14,9 @@ type Webhook interface {
 	HookCount() int
 	// HookID returns the hookId of hook i: "" for a hook without one, which only an *Envelope can hold.
 	HookID(i int) string
+	// Hook returns hook i: a pointer to its generated type, such as *UnsubscribeHook, or the map of an
+	// *Envelope's untyped hook.
+	Hook(i int) any
 	// KeepHooks keeps the hooks for which keep(i) is true, in order, and drops the others: a receiver
 	// drops the hooks it processed before.
 	KeepHooks(keep func(i int) bool)
@@ -49,6 +52,13 @@ type Kind struct {
 
 // String returns the product and the event, such as "SMS MESSAGE_RESULT_UPDATE".
 func (k Kind) String() string { return string(k.Product) + " " + string(k.Event) }
+
+// Known reports whether the contract has the kind (in either spelling of its product): a delivery of a kind it
+// does not know is an *Envelope.
+func (k Kind) Known() bool {
+	_, ok := samples[KindOf(string(k.Product), k.Event)]
+	return ok
+}
 
 // Kind returns the kind of the delivery, as KindOf does.
 func (h Head) Kind() Kind { return KindOf(h.ProductName, h.Event) }
@@ -139,6 +149,9 @@ func (e *UnsubscribeEnvelope) HookCount() int { return len(e.Hooks) }
 // HookID implements Webhook.
 func (e *UnsubscribeEnvelope) HookID(i int) string { return e.Hooks[i].HookId }
 
+// Hook implements Webhook.
+func (e *UnsubscribeEnvelope) Hook(i int) any { return &e.Hooks[i] }
+
 // KeepHooks implements Webhook.
 func (e *UnsubscribeEnvelope) KeepHooks(keep func(i int) bool) { e.Hooks = keepHooks(e.Hooks, keep) }
 
@@ -152,6 +165,9 @@ func (e *MessageResultUpdateEnvelope) HookCount() int { return len(e.Hooks) }
 
 // HookID implements Webhook.
 func (e *MessageResultUpdateEnvelope) HookID(i int) string { return e.Hooks[i].HookId }
+
+// Hook implements Webhook.
+func (e *MessageResultUpdateEnvelope) Hook(i int) any { return &e.Hooks[i] }
 
 // KeepHooks implements Webhook.
 func (e *MessageResultUpdateEnvelope) KeepHooks(keep func(i int) bool) {
@@ -169,6 +185,9 @@ func (e *ConversionBlockEnvelope) HookCount() int { return len(e.Hooks) }
 // HookID implements Webhook.
 func (e *ConversionBlockEnvelope) HookID(i int) string { return e.Hooks[i].HookId }
 
+// Hook implements Webhook.
+func (e *ConversionBlockEnvelope) Hook(i int) any { return &e.Hooks[i] }
+
 // KeepHooks implements Webhook.
 func (e *ConversionBlockEnvelope) KeepHooks(keep func(i int) bool) {
 	e.Hooks = keepHooks(e.Hooks, keep)
@@ -184,6 +203,9 @@ func (e *InternationalDeliveryReceiptEnvelope) HookCount() int { return len(e.Ho
 
 // HookID implements Webhook.
 func (e *InternationalDeliveryReceiptEnvelope) HookID(i int) string { return e.Hooks[i].HookId }
+
+// Hook implements Webhook.
+func (e *InternationalDeliveryReceiptEnvelope) Hook(i int) any { return &e.Hooks[i] }
 
 // KeepHooks implements Webhook.
 func (e *InternationalDeliveryReceiptEnvelope) KeepHooks(keep func(i int) bool) {
@@ -201,6 +223,9 @@ func (e *EmailUnsubscribeEnvelope) HookCount() int { return len(e.Hooks) }
 // HookID implements Webhook.
 func (e *EmailUnsubscribeEnvelope) HookID(i int) string { return e.Hooks[i].HookId }
 
+// Hook implements Webhook.
+func (e *EmailUnsubscribeEnvelope) Hook(i int) any { return &e.Hooks[i] }
+
 // KeepHooks implements Webhook.
 func (e *EmailUnsubscribeEnvelope) KeepHooks(keep func(i int) bool) {
 	e.Hooks = keepHooks(e.Hooks, keep)
@@ -216,6 +241,9 @@ func (e *EmailMessageResultUpdateEnvelope) HookCount() int { return len(e.Hooks)
 
 // HookID implements Webhook.
 func (e *EmailMessageResultUpdateEnvelope) HookID(i int) string { return e.Hooks[i].HookId }
+
+// Hook implements Webhook.
+func (e *EmailMessageResultUpdateEnvelope) Hook(i int) any { return &e.Hooks[i] }
 
 // KeepHooks implements Webhook.
 func (e *EmailMessageResultUpdateEnvelope) KeepHooks(keep func(i int) bool) {
@@ -233,6 +261,9 @@ func (e *KakaoTalkMessageResultUpdateEnvelope) HookCount() int { return len(e.Ho
 // HookID implements Webhook.
 func (e *KakaoTalkMessageResultUpdateEnvelope) HookID(i int) string { return e.Hooks[i].HookId }
 
+// Hook implements Webhook.
+func (e *KakaoTalkMessageResultUpdateEnvelope) Hook(i int) any { return &e.Hooks[i] }
+
 // KeepHooks implements Webhook.
 func (e *KakaoTalkMessageResultUpdateEnvelope) KeepHooks(keep func(i int) bool) {
 	e.Hooks = keepHooks(e.Hooks, keep)
@@ -248,6 +279,9 @@ func (e *KakaoTalkTemplateStatusUpdateEnvelope) HookCount() int { return len(e.H
 
 // HookID implements Webhook.
 func (e *KakaoTalkTemplateStatusUpdateEnvelope) HookID(i int) string { return e.Hooks[i].HookId }
+
+// Hook implements Webhook.
+func (e *KakaoTalkTemplateStatusUpdateEnvelope) Hook(i int) any { return &e.Hooks[i] }
 
 // KeepHooks implements Webhook.
 func (e *KakaoTalkTemplateStatusUpdateEnvelope) KeepHooks(keep func(i int) bool) {
@@ -267,6 +301,9 @@ func (e *Envelope) HookID(i int) string {
 	id, _ := e.Hooks[i]["hookId"].(string)
 	return id
 }
+
+// Hook implements Webhook: the hook's map.
+func (e *Envelope) Hook(i int) any { return e.Hooks[i] }
 
 // KeepHooks implements Webhook.
 func (e *Envelope) KeepHooks(keep func(i int) bool) { e.Hooks = keepHooks(e.Hooks, keep) }

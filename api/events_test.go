@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -30,6 +31,18 @@ func TestNewWebhook(t *testing.T) {
 		if got := fmt.Sprintf("%T", NewWebhook(kind)); got != want {
 			t.Errorf("NewWebhook(%v) is %s, want %s", kind, got, want)
 		}
+		if kind.Known() != (want != "*api.Envelope") {
+			t.Errorf("%v: Known() is %v, its envelope %s", kind, kind.Known(), want)
+		}
+	}
+	e := &Envelope{Hooks: []map[string]interface{}{{"hookId": "a"}}}
+	if h, ok := e.Hook(0).(map[string]interface{}); !ok || h["hookId"] != "a" {
+		t.Errorf("an untyped hook is %#v", e.Hook(0))
+	}
+	m := &MessageResultUpdateEnvelope{Hooks: []MessageResultUpdateHook{{HookId: "x"}}}
+	m.Hook(0).(*MessageResultUpdateHook).HookId = "y"
+	if m.HookID(0) != "y" {
+		t.Error("Hook does not return the hook itself")
 	}
 	// Each call makes a new value.
 	if NewWebhook(Kind{"SMS", EventTypeUnsubscribe}) == NewWebhook(Kind{"SMS", EventTypeUnsubscribe}) {
@@ -87,6 +100,13 @@ func TestSample(t *testing.T) {
 		}
 		if fmt.Sprintf("%T", w) != fmt.Sprintf("%T", NewWebhook(kind)) {
 			t.Errorf("sample of %s is a %T", kind, w)
+		}
+		// Hook is the hook itself, through a pointer: what it says is what HookID reads.
+		if got := fmt.Sprintf("%T", w.Hook(0)); !strings.HasPrefix(got, "*api.") || !strings.HasSuffix(got, "Hook") {
+			t.Errorf("sample of %s: Hook(0) is a %s", kind, got)
+		}
+		if !kind.Known() {
+			t.Errorf("%s is not Known", kind)
 		}
 		// Every call is a new copy.
 		again, _ := Sample(kind)

@@ -21,6 +21,10 @@ const (
 	OutcomeUnknown Outcome = "unknown"
 )
 
+// Outcomer is a hook that says what became of its message: the result hooks of every product have an Outcome
+// method (Webhook.Hook returns them so).
+type Outcomer interface{ Outcome() Outcome }
+
 // Code is one entry of the result-code catalogue (result-codes.json).
 type Code struct {
 	// Kind is "receive" (a resultCode of SMS MESSAGE_RESULT_UPDATE), "dlr-status" (a dlrStatus of

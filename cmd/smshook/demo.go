@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"reflect"
 	"strconv"
 	"sync"
 	"time"
@@ -114,7 +113,7 @@ func (p *eventPrinter) print(_ context.Context, w api.Webhook) error {
 	fmt.Fprintf(p.out, "%s (hooksId %s, %T)\n", head.Kind(), head.HooksId, w)
 	for i := range w.HookCount() {
 		line := "hook " + w.HookID(i)
-		if d := describe(hookOf(w, i)); d != "" {
+		if d := describe(w.Hook(i)); d != "" {
 			line += ": " + d
 		}
 		fmt.Fprintf(p.out, "    %s\n", line)
@@ -122,22 +121,12 @@ func (p *eventPrinter) print(_ context.Context, w api.Webhook) error {
 	return nil
 }
 
-// hookOf returns hook i of w as its generated type, such as api.UnsubscribeHook: every envelope of package
-// api holds its hooks in a slice named Hooks.
-func hookOf(w api.Webhook, i int) any {
-	hooks := reflect.ValueOf(w).Elem().FieldByName("Hooks")
-	if hooks.Kind() != reflect.Slice || i >= hooks.Len() {
-		return nil
-	}
-	return hooks.Index(i).Interface()
-}
-
 // describe tells what a hook says, from its typed fields; "" for the hook of an event it does not know.
 func describe(hook any) string {
 	switch h := hook.(type) {
-	case api.UnsubscribeHook:
+	case *api.UnsubscribeHook:
 		return fmt.Sprintf("unsubscribed at %s, enterprise %s", timeOf(h.CreatedDateTime), str(h.EnterpriseName))
-	case api.MessageResultUpdateHook:
+	case *api.MessageResultUpdateHook:
 		status := "?"
 		if h.MessageStatus != nil {
 			status = string(*h.MessageStatus)
@@ -148,18 +137,18 @@ func describe(hook any) string {
 		}
 		return fmt.Sprintf("request %s #%d %s (result %s), received %s, link %s",
 			h.RequestId, h.RecipientSeq, status, str(h.ResultCode), received, h.SelfHref())
-	case api.ConversionBlockHook:
+	case *api.ConversionBlockHook:
 		return fmt.Sprintf("country +%s blocked at %s", h.CountryCode, timeOf(h.BlockedDateTime))
-	case api.InternationalDeliveryReceiptHook:
+	case *api.InternationalDeliveryReceiptHook:
 		return fmt.Sprintf("request %s #%d DLR %s on %s (error %s): %s",
 			h.RequestId, h.RecipientSeq, h.DlrStatus, str(h.NetworkCode), str(h.ErrorCode), h.Outcome())
-	case api.EmailUnsubscribeHook:
+	case *api.EmailUnsubscribeHook:
 		return fmt.Sprintf("an address unsubscribed at %s", timeOf(h.CreatedDateTime))
-	case api.EmailMessageResultUpdateHook:
+	case *api.EmailMessageResultUpdateHook:
 		return fmt.Sprintf("request %s mail %s status %s (DSN %s): %s", h.RequestId, num(h.MailSeq), strOf(h.MailStatusCode), str(h.DsnCode), h.Outcome())
-	case api.KakaoTalkMessageResultUpdateHook:
+	case *api.KakaoTalkMessageResultUpdateHook:
 		return fmt.Sprintf("request %s #%s %s result %s, received %s: %s", h.RequestId, num(h.RecipientSeq), strOf(h.KakaoMessageType), str(h.ResultCode), str(h.ReceiveDate), h.Outcome())
-	case api.KakaoTalkTemplateStatusUpdateHook:
+	case *api.KakaoTalkTemplateStatusUpdateHook:
 		return fmt.Sprintf("template %s status %s, %d comments, updated %s", str(h.TemplateCode), strOf(h.Status), len(ptrSlice(h.Comments)), str(h.UpdateDate))
 	}
 	return ""

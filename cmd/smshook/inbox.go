@@ -201,6 +201,27 @@ func (ib *inboxFile) counts(ctx context.Context) (map[rivertype.JobState]int, er
 	return counts, rows.Err()
 }
 
+// inboxSummary groups River's job states as an operator reads them: waiting to be handed over, being handed
+// over, waiting for a retry, and dead letters.
+type inboxSummary struct{ pending, running, retrying, dead int }
+
+// depth is what is yet to be handed over: every job that is no dead letter and not finished.
+func (s inboxSummary) depth() int { return s.pending + s.running + s.retrying }
+
+// summary returns the inbox's jobs grouped as inboxSummary says.
+func (ib *inboxFile) summary(ctx context.Context) (inboxSummary, error) {
+	c, err := ib.counts(ctx)
+	if err != nil {
+		return inboxSummary{}, err
+	}
+	return inboxSummary{
+		pending:  c[rivertype.JobStateAvailable] + c[rivertype.JobStateScheduled] + c[rivertype.JobStatePending],
+		running:  c[rivertype.JobStateRunning],
+		retrying: c[rivertype.JobStateRetryable],
+		dead:     c[rivertype.JobStateDiscarded] + c[rivertype.JobStateCancelled],
+	}, nil
+}
+
 // report prints the counts by state and the dead letters.
 func (ib *inboxFile) report(ctx context.Context, w io.Writer, payload bool) error {
 	counts, err := ib.counts(ctx)

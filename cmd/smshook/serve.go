@@ -10,8 +10,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"reflect"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -323,19 +321,18 @@ type deliveryLine struct {
 	HookIDs  []string            `json:"hookIds,omitempty"`
 }
 
-// outcomes counts the hooks of w by outcome; nil when its hooks carry none. Every envelope of package api holds
-// its hooks in a slice named Hooks; those with a result have an Outcome method.
+// outcomes counts the hooks of w by outcome; nil when its hooks carry none (those of a kind without a result).
 func outcomes(w api.Webhook) map[api.Outcome]int {
-	hooks := reflect.ValueOf(w).Elem().FieldByName("Hooks")
-	if hooks.Kind() != reflect.Slice || hooks.Len() == 0 {
-		return nil
-	}
-	if _, ok := hooks.Index(0).Addr().Interface().(interface{ Outcome() api.Outcome }); !ok {
-		return nil
-	}
-	out := map[api.Outcome]int{}
-	for i := range hooks.Len() {
-		out[hooks.Index(i).Addr().Interface().(interface{ Outcome() api.Outcome }).Outcome()]++
+	var out map[api.Outcome]int
+	for i := range w.HookCount() {
+		h, ok := w.Hook(i).(api.Outcomer)
+		if !ok {
+			return nil
+		}
+		if out == nil {
+			out = map[api.Outcome]int{}
+		}
+		out[h.Outcome()]++
 	}
 	return out
 }
@@ -344,7 +341,7 @@ func outcomes(w api.Webhook) map[api.Outcome]int {
 func (p *deliveryPrinter) print(_ context.Context, w api.Webhook) error {
 	head := w.Head()
 	l := deliveryLine{HooksID: head.HooksId, ProductName: head.ProductName, Event: string(head.Event), AppKey: head.AppKey,
-		Hooks: w.HookCount(), Typed: slices.Contains(api.Kinds(), head.Kind()), Outcomes: outcomes(w)}
+		Hooks: w.HookCount(), Typed: head.Kind().Known(), Outcomes: outcomes(w)}
 	if p.hookIDs {
 		for i := range w.HookCount() {
 			if id := w.HookID(i); id != "" { // only a hook of an unknown event may lack one

@@ -13,7 +13,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/smshook/smshook/metrics"
 )
@@ -74,13 +73,8 @@ func (f *metricsFlags) start(ctx context.Context, inboxPath, redisURL string, lo
 			return ib.db.QueryRowContext(ctx, `SELECT count(*) FROM river_job WHERE id = 0`).Scan(&n)
 		}
 		m.WatchInbox(func(ctx context.Context) (int64, int64, error) {
-			c, err := ib.counts(ctx)
-			if err != nil {
-				return 0, 0, err
-			}
-			depth := c[rivertype.JobStateAvailable] + c[rivertype.JobStateScheduled] + c[rivertype.JobStateRetryable] +
-				c[rivertype.JobStateRunning] + c[rivertype.JobStatePending]
-			return int64(depth), int64(c[rivertype.JobStateDiscarded] + c[rivertype.JobStateCancelled]), nil
+			s, err := ib.summary(ctx)
+			return int64(s.depth()), int64(s.dead), err
 		})
 	case redisURL != "":
 		opt, err := redis.ParseURL(redisURL)

@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/riverqueue/river/rivertype"
-
 	"github.com/smshook/smshook/internal/inspect"
 )
 
@@ -57,15 +55,15 @@ func (u uiFlags) inboxGauges(ctx context.Context, path string) (func(context.Con
 		return nil, nil, err
 	}
 	gauges := func(ctx context.Context) ([]inspect.Gauge, error) {
-		c, err := ib.counts(ctx)
+		s, err := ib.summary(ctx)
 		if err != nil {
 			return nil, err
 		}
 		return []inspect.Gauge{
-			{Name: "pending", Value: int64(c[rivertype.JobStateAvailable] + c[rivertype.JobStateScheduled] + c[rivertype.JobStatePending])},
-			{Name: "running", Value: int64(c[rivertype.JobStateRunning])},
-			{Name: "retrying", Value: int64(c[rivertype.JobStateRetryable])},
-			{Name: "dead", Value: int64(c[rivertype.JobStateDiscarded] + c[rivertype.JobStateCancelled])},
+			{Name: "pending", Value: int64(s.pending)},
+			{Name: "running", Value: int64(s.running)},
+			{Name: "retrying", Value: int64(s.retrying)},
+			{Name: "dead", Value: int64(s.dead)},
 		}, nil
 	}
 	return gauges, func() { _ = ib.db.Close() }, nil

@@ -234,6 +234,9 @@ type Webhook interface {
 	HookCount() int
 	// HookID returns the hookId of hook i: "" for a hook without one, which only an *Envelope can hold.
 	HookID(i int) string
+	// Hook returns hook i: a pointer to its generated type, such as *` + events[0].Hook + `, or the map of an
+	// *Envelope's untyped hook.
+	Hook(i int) any
 	// KeepHooks keeps the hooks for which keep(i) is true, in order, and drops the others: a receiver
 	// drops the hooks it processed before.
 	KeepHooks(keep func(i int) bool)
@@ -269,6 +272,13 @@ type Kind struct {
 
 // String returns the product and the event, such as "SMS MESSAGE_RESULT_UPDATE".
 func (k Kind) String() string { return string(k.Product) + " " + string(k.Event) }
+
+// Known reports whether the contract has the kind (in either spelling of its product): a delivery of a kind it
+// does not know is an *Envelope.
+func (k Kind) Known() bool {
+	_, ok := samples[KindOf(string(k.Product), k.Event)]
+	return ok
+}
 
 // Kind returns the kind of the delivery, as KindOf does.
 func (h Head) Kind() Kind { return KindOf(h.ProductName, h.Event) }
@@ -348,6 +358,9 @@ func (e *%[1]s) HookCount() int { return len(e.Hooks) }
 // HookID implements Webhook.
 func (e *%[1]s) HookID(i int) string { return e.Hooks[i].HookId }
 
+// Hook implements Webhook.
+func (e *%[1]s) Hook(i int) any { return &e.Hooks[i] }
+
 // KeepHooks implements Webhook.
 func (e *%[1]s) KeepHooks(keep func(i int) bool) { e.Hooks = keepHooks(e.Hooks, keep) }
 `, e.Envelope)
@@ -366,6 +379,9 @@ func (e *Envelope) HookID(i int) string {
 	id, _ := e.Hooks[i]["hookId"].(string)
 	return id
 }
+
+// Hook implements Webhook: the hook's map.
+func (e *Envelope) Hook(i int) any { return e.Hooks[i] }
 
 // KeepHooks implements Webhook.
 func (e *Envelope) KeepHooks(keep func(i int) bool) { e.Hooks = keepHooks(e.Hooks, keep) }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
-	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -100,7 +99,7 @@ func analyze(c *captured, profile validate.Profile) *entry {
 	e.Product, e.Event = head.ProductName, string(head.Event)
 	e.Hooks = w.HookCount() + len(invalid)
 	e.HookRows = hookRows(w, invalid)
-	if !slices.Contains(api.Kinds(), head.Kind()) {
+	if !head.Kind().Known() {
 		e.Notes = append(e.Notes, "a kind the contract does not know: handed over untyped")
 	}
 	if len(invalid) > 0 {
@@ -140,26 +139,16 @@ func hookRows(w api.Webhook, invalid []api.InvalidHook) []hookRow {
 	return rows
 }
 
-// outcomer is a hook that says what became of its message (api.Outcome).
-type outcomer interface{ Outcome() api.Outcome }
-
-// hookOutcomes returns the outcome of each hook of w, or nil when its hooks carry none. Every envelope of
-// package api holds its hooks in a slice named Hooks.
+// hookOutcomes returns the outcome of each hook of w, or nil when its hooks carry none (those of a kind
+// without a result).
 func hookOutcomes(w api.Webhook) []api.Outcome {
-	v := reflect.ValueOf(w)
-	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
-		return nil
-	}
-	hooks := v.Elem().FieldByName("Hooks")
-	if hooks.Kind() != reflect.Slice || hooks.Len() == 0 {
-		return nil
-	}
-	if _, ok := hooks.Index(0).Addr().Interface().(outcomer); !ok {
-		return nil
-	}
-	out := make([]api.Outcome, hooks.Len())
-	for i := range out {
-		out[i] = hooks.Index(i).Addr().Interface().(outcomer).Outcome()
+	var out []api.Outcome
+	for i := range w.HookCount() {
+		h, ok := w.Hook(i).(api.Outcomer)
+		if !ok {
+			return nil
+		}
+		out = append(out, h.Outcome())
 	}
 	return out
 }
