@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -17,7 +18,7 @@ import (
 // event) and the generic envelope for the kinds it does not know.
 type contract struct {
 	envelopes map[api.Kind]*openapi3.Schema
-	events    map[api.ProductName]string // the events of each product, as a reason lists them
+	events    map[api.ProductName][]string // the events of each product, quoted, as a reason lists them
 	generic   *openapi3.Schema
 }
 
@@ -56,7 +57,7 @@ func readContract() (*contract, error) {
 	}
 	c := &contract{
 		envelopes: make(map[api.Kind]*openapi3.Schema, len(api.Kinds())),
-		events:    map[api.ProductName]string{},
+		events:    map[api.ProductName][]string{},
 	}
 	for _, kind := range api.Kinds() {
 		ref, ok := delivery.Discriminator.Mapping[string(kind.Product)]
@@ -67,16 +68,16 @@ func readContract() (*contract, error) {
 		if err != nil {
 			return nil, err
 		}
-		if ref, ok = product.Discriminator.Mapping[string(kind.Event)]; product.Discriminator == nil || !ok {
+		if product.Discriminator != nil {
+			ref, ok = product.Discriminator.Mapping[string(kind.Event)]
+		}
+		if product.Discriminator == nil || !ok {
 			return nil, fmt.Errorf("validate: the embedded openapi.yaml maps no schema to %s", kind)
 		}
 		if c.envelopes[kind], err = schema(schemaName(ref.Ref)); err != nil {
 			return nil, err
 		}
-		c.events[kind.Product] += fmt.Sprintf("%q,", kind.Event)
-	}
-	for product, events := range c.events {
-		c.events[product] = "[" + strings.TrimSuffix(events, ",") + "]"
+		c.events[kind.Product] = append(c.events[kind.Product], strconv.Quote(string(kind.Event)))
 	}
 	if c.generic, err = schema("Envelope"); err != nil {
 		return nil, err

@@ -6,8 +6,8 @@
 //
 // A body is parsed once; the value kin-openapi validated is then bound into the generated type of its kind
 // (package api) without a second parse. Validation dispatches on the envelope's "productName" and "event" and
-// checks the body against that kind's own envelope schema. Violations carry a JSON pointer and a reason, never the offending
-// value.
+// checks the body against that kind's own envelope schema. Violations carry a JSON pointer and a reason, never
+// the offending value.
 //
 // Rules beyond what kin-openapi checks, so that the validator and the typed decoder never disagree: integers
 // are written without a fraction or an exponent (1, not 1.0 or 1e0, which encoding/json also refuses for an
@@ -82,7 +82,7 @@ func check(body string, profile Profile) (api.Webhook, []Violation, error) {
 		// the generic envelope takes every product and every event, so the pair is checked here. An unknown
 		// product or event breaks the generic envelope's enums.
 		if events, ours := c.events[kind.Product]; ours && kind.Event.Valid() {
-			v := Violation{Pointer: "/event", Reason: "value is not one of the events of product " + string(kind.Product) + " " + events}
+			v := Violation{Pointer: "/event", Reason: "value is not one of the events of product " + string(kind.Product) + " [" + strings.Join(events, ",") + "]"}
 			if profile == Compatible {
 				drift = append(drift, v)
 			} else {
