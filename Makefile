@@ -29,9 +29,10 @@ check: generate
 	$(GO) run $(STATICCHECK) ./...
 	cd bench && $(GO) generate ./... && git diff --exit-code -- . && $(GO) mod tidy -diff && $(GO) vet ./...
 
-# test runs every Go test (the conformance corpus included) and the cross-language checks.
+# test runs every Go test (the conformance corpus included), the inbox's again on Postgres, and the
+# cross-language checks.
 test: $(NODE_DEPS)
-	scripts/with-redis $(GO) test -race -count=1 ./...
+	scripts/with-redis scripts/with-postgres sh -c '$(GO) test -race -count=1 ./... && $(GO) test -race -count=1 ./inbox -postgres'
 	cd $(NODE_DIR) && npm run --silent conformance
 
 # conformance: the corpus through kin-openapi, validator/v10, the receiver and the CLI (Go), then Redocly lint,

@@ -44,7 +44,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(envChild) == "1" {
 		os.Exit(childMain())
 	}
-	os.Exit(m.Run())
+	os.Exit(withPostgres(m))
 }
 
 // childMain serves an inbox's Receiver on 127.0.0.1:0 and prints `listening ADDR`, then for
@@ -225,7 +225,7 @@ func TestSIGKILLLosesNothingAcknowledged(t *testing.T) {
 		senders    = 8
 		killAfter  = 150
 	)
-	path := t.TempDir() + "/inbox.db"
+	path := newInboxName(t)
 	j := &journal{count: map[string]int{}}
 	first := startChild(t, path, j, 0)
 

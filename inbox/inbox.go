@@ -6,18 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/rivermigrate"
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, pure Go
 
 	"github.com/smshook/smshook"
 	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/internal/inboxdb"
 )
 
 // kind is the River job kind of a stored delivery.
@@ -32,13 +31,14 @@ const deadLetterRetention = 7 * 24 * time.Hour
 // sweepInterval is how often expired hookIds and the deliveries of deleted jobs are removed.
 const sweepInterval = time.Minute
 
-// Inbox is a durable inbox in one SQLite file: a receiver that stores deliveries (Receiver) and workers that
+// Inbox is a durable inbox in a SQLite file or a Postgres database: a receiver that stores deliveries (Receiver) and workers that
 // hand the stored deliveries to the application (Run). It is safe for concurrent use. Its zero value is not
 // usable; call Open.
 type Inbox struct {
 	cfg       config
-	db        *sql.DB // the one connection that writes, River's too
-	rdb       *sql.DB // connections that read, beside the writer (WAL)
+	d         *inboxdb.DB
+	db        *sql.DB // the pool that writes, River's too: one connection on SQLite
+	rdb       *sql.DB // the pool that reads, beside the writer (SQLite's WAL); db on Postgres
 	readMu    sync.Mutex
 	doneQuery *sql.Stmt // doneSQL on rdb, prepared at the first claim
 	leases    *leases
@@ -61,66 +61,42 @@ var errClosed = errors.New("inbox: closed")
 // errRunning is returned by a Run while another Run of the same Inbox is under way.
 var errRunning = errors.New("inbox: Run is running already")
 
-// Open opens the SQLite file at path, creating it if needed, brings River's tables (through River's migrator)
-// and the inbox's own up to date, and returns an Inbox whose Receiver works at once; Run hands what it stores
-// to the application. The file is in WAL mode and, unless cfg.RelaxedSync, every commit is flushed to disk
-// before it returns. Open fails when path is empty or the file cannot be opened or migrated. Close the Inbox
-// when done.
-func Open(ctx context.Context, path string, cfg Config) (*Inbox, error) {
+// Open opens the inbox named by name, the path of a SQLite file (created if needed) or the postgres:// URL of
+// a Postgres database that several receivers and workers share, brings River's tables (through River's
+// migrator) and the inbox's own up to date, and returns an Inbox whose Receiver works at once; Run hands what
+// it stores to the application. A SQLite file is in WAL mode and, unless cfg.RelaxedSync, every commit is
+// flushed to disk before it returns. Open fails when name is empty or the database cannot be opened or
+// migrated. Close the Inbox when done.
+func Open(ctx context.Context, name string, cfg Config) (*Inbox, error) {
 	c := newConfig(cfg)
-	if path == "" {
-		return nil, errors.New("inbox: Open needs the path of a file")
-	}
-	db, err := sql.Open("sqlite", dsn(path, c.relaxedSync))
+	d, err := inboxdb.Open(ctx, name, inboxdb.Options{RelaxedSync: c.relaxedSync, Conns: c.workers/2 + 10})
 	if err != nil {
 		return nil, fmt.Errorf("inbox: %w", err)
 	}
-	// One connection: SQLite writes one at a time, and River's SQLite driver asks for it to avoid
-	// SQLITE_BUSY between its own concurrent operations.
-	db.SetMaxOpenConns(1)
-	ib, err := open(ctx, db, c)
+	ib, err := open(ctx, d, c)
 	if err != nil {
-		_ = db.Close()
+		_ = d.Close()
 		return nil, err
 	}
-	// Opened once the file is in WAL mode and migrated.
-	if ib.rdb, err = sql.Open("sqlite", dsn(path, c.relaxedSync)+"&_pragma=query_only(1)"); err != nil {
-		_ = ib.Close()
-		return nil, fmt.Errorf("inbox: %w", err)
-	}
-	ib.rdb.SetMaxOpenConns(readers)
-	ib.rdb.SetMaxIdleConns(readers) // opening a connection costs more than many reads
 	return ib, nil
 }
 
-// readers bounds the connections that read: a claim, a commit, a worker's read of its delivery.
-const readers = 4
-
-func open(ctx context.Context, db *sql.DB, cfg config) (*Inbox, error) {
-	var mode string
-	if err := db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
-		return nil, fmt.Errorf("inbox: open: %w", err)
-	}
-	if !strings.EqualFold(mode, "wal") {
-		return nil, fmt.Errorf("inbox: the file is in journal mode %q, not WAL", mode)
-	}
-	driver := riversqlite.New(db)
-	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: cfg.logger})
-	if err != nil {
-		return nil, fmt.Errorf("inbox: %w", err)
-	}
-	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		return nil, fmt.Errorf("inbox: River's migrations: %w", err)
-	}
-	if err := migrate(ctx, db); err != nil {
+func open(ctx context.Context, d *inboxdb.DB, cfg config) (*Inbox, error) {
+	driver := d.River()
+	if err := migrateAll(ctx, d, driver, cfg); err != nil {
 		return nil, err
 	}
-	ib := &Inbox{cfg: cfg, db: db, leases: newLeases(), swept: make(chan struct{})}
+	// Opened once the file is in WAL mode and migrated.
+	if err := d.OpenReaders(); err != nil {
+		return nil, fmt.Errorf("inbox: %w", err)
+	}
+	ib := &Inbox{cfg: cfg, d: d, db: d.Write, rdb: d.Read, leases: newLeases(), swept: make(chan struct{})}
 	ib.closing, ib.endClose = context.WithCancel(context.Background())
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &worker{ib: ib}); err != nil {
 		return nil, fmt.Errorf("inbox: %w", err)
 	}
+	var err error
 	ib.river, err = river.NewClient(driver, &river.Config{
 		Queues:               map[string]river.QueueConfig{queue: {MaxWorkers: cfg.workers}},
 		Workers:              workers,
@@ -139,26 +115,39 @@ func open(ctx context.Context, db *sql.DB, cfg config) (*Inbox, error) {
 	if err != nil {
 		return nil, fmt.Errorf("inbox: %w", err)
 	}
-	p, err := prepare(ctx, db)
+	p, err := prepare(ctx, d)
 	if err != nil {
 		return nil, err
 	}
-	ib.w = newWriter(db, ib.river, &ib.cfg, p, ib.leases)
+	ib.w = newWriter(d.Write, ib.river, &ib.cfg, p, ib.leases)
 	go ib.sweeper()
 	return ib, nil
 }
 
-// dsn is the modernc.org/sqlite data source name of the file: WAL, the chosen durability, a busy timeout
-// for other processes on the same file, and transactions that take the write lock when they begin.
-func dsn(path string, relaxed bool) string {
-	sync := "FULL"
-	if relaxed {
-		sync = "NORMAL"
+// migrateAll brings River's tables and the inbox's own up to date. On Postgres it holds an advisory lock
+// meanwhile, so that processes that start together on one database migrate one after the other.
+func migrateAll(ctx context.Context, d *inboxdb.DB, driver riverdriver.Driver[*sql.Tx], cfg config) error {
+	if d.Engine == inboxdb.Postgres {
+		conn, err := d.Write.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("inbox: %w", err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
+			return fmt.Errorf("inbox: lock for migrations: %w", err)
+		}
+		defer func() {
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock)
+		}()
 	}
-	// A file: URI; its path is percent-decoded, so escape what would end it or be decoded.
-	escaped := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
-	return "file:" + escaped + "?_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync +
-		")&_pragma=busy_timeout(10000)&_txlock=immediate"
+	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: cfg.logger})
+	if err != nil {
+		return fmt.Errorf("inbox: %w", err)
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("inbox: River's migrations: %w", err)
+	}
+	return migrate(ctx, d.Write, d.Engine)
 }
 
 func (ib *Inbox) sweeper() {
@@ -288,15 +277,12 @@ func (ib *Inbox) Close() error {
 		<-ib.swept
 		ib.w.close()
 	}
-	if ib.rdb != nil {
-		ib.readMu.Lock()
-		if ib.doneQuery != nil {
-			_ = ib.doneQuery.Close()
-		}
-		ib.readMu.Unlock()
-		errs = append(errs, ib.rdb.Close())
+	ib.readMu.Lock()
+	if ib.doneQuery != nil {
+		_ = ib.doneQuery.Close()
 	}
-	errs = append(errs, ib.db.Close())
+	ib.readMu.Unlock()
+	errs = append(errs, ib.d.Close())
 	return errors.Join(errs...)
 }
 

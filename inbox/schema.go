@@ -4,11 +4,15 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+
+	"github.com/smshook/smshook/internal/inboxdb"
 )
 
-// migrations are the inbox's own tables, in order; migrations[i] brings the schema to version i+1. Times are
-// Unix milliseconds of the process's clock, as the in-memory store uses it.
-var migrations = []string{`
+// migrations are the inbox's own tables, in order, for each engine; migrations[e][i] brings the schema to
+// version i+1. Times are Unix milliseconds of the process's clock, as the in-memory store uses it (on Postgres
+// the clocks of the machines that share it, which should agree within a second or so).
+var migrations = map[inboxdb.Engine][]string{
+	inboxdb.SQLite: {`
 CREATE TABLE smshook_hook (
 	id         TEXT    NOT NULL PRIMARY KEY, -- the handler's key of a stored or processed event
 	expires_at INTEGER NOT NULL              -- the end of its retention
@@ -31,10 +35,41 @@ CREATE TABLE smshook_quarantine (
 	violations  BLOB    NOT NULL              -- JSON [{pointer, detail}], no values
 );
 CREATE INDEX smshook_quarantine_received_at ON smshook_quarantine (received_at);
-`}
+`},
+	// The same tables in Postgres's types.
+	inboxdb.Postgres: {`
+CREATE TABLE smshook_hook (
+	id         TEXT   NOT NULL PRIMARY KEY,
+	expires_at BIGINT NOT NULL
+);
+CREATE INDEX smshook_hook_expires_at ON smshook_hook (expires_at);
+CREATE TABLE smshook_delivery (
+	job_id   BIGINT NOT NULL PRIMARY KEY,
+	event    TEXT   NOT NULL,
+	envelope BYTEA  NOT NULL
+);
+`, `
+CREATE TABLE smshook_quarantine (
+	digest      TEXT    NOT NULL PRIMARY KEY,
+	received_at BIGINT  NOT NULL,
+	product     TEXT    NOT NULL,
+	event       TEXT    NOT NULL,
+	hooks_id    TEXT    NOT NULL,
+	hook_index  INTEGER NOT NULL,
+	hook        BYTEA   NOT NULL,
+	violations  BYTEA   NOT NULL
+);
+CREATE INDEX smshook_quarantine_received_at ON smshook_quarantine (received_at);
+`},
+}
+
+// migrationLock is the key of the Postgres advisory lock that one process holds while it migrates, so that
+// processes starting together on one database migrate one after the other.
+const migrationLock = 0x736d73686f6f6b // "smshook"
 
 // migrate brings the inbox's tables to the latest version in one transaction.
-func migrate(ctx context.Context, db *sql.DB) error {
+func migrate(ctx context.Context, db *sql.DB, engine inboxdb.Engine) error {
+	steps := migrations[engine]
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -47,19 +82,19 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM smshook_migration`).Scan(&version); err != nil {
 		return err
 	}
-	if version > len(migrations) {
-		return fmt.Errorf("inbox: the file's schema is version %d, newer than this version of the package knows (%d)", version, len(migrations))
+	if version > len(steps) {
+		return fmt.Errorf("inbox: the file's schema is version %d, newer than this version of the package knows (%d)", version, len(steps))
 	}
-	for v := version; v < len(migrations); v++ {
-		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+	for v := version; v < len(steps); v++ {
+		if _, err := tx.ExecContext(ctx, steps[v]); err != nil {
 			return fmt.Errorf("inbox: migration %d: %w", v+1, err)
 		}
 	}
-	if version < len(migrations) {
+	if version < len(steps) {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM smshook_migration`); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO smshook_migration (version) VALUES (?)`, len(migrations)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO smshook_migration (version) VALUES ($1)`, len(steps)); err != nil {
 			return err
 		}
 	}

@@ -2,7 +2,6 @@ package inbox
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -12,11 +11,12 @@ import (
 	"github.com/smshook/smshook/internal/storetest"
 )
 
-// openInbox opens an inbox with cfg in a new file of the test's and closes it at cleanup.
+// openInbox opens an inbox with cfg in a new file of the test's (a new database under -postgres) and closes
+// it at cleanup; it returns the inbox's name too, to open it again.
 func openInbox(tb testing.TB, cfg Config) (*Inbox, string) {
 	tb.Helper()
-	path := filepath.Join(tb.TempDir(), "inbox.db")
-	return openAt(tb, path, cfg), path
+	name := newInboxName(tb)
+	return openAt(tb, name, cfg), name
 }
 
 // openAt opens the inbox at path with cfg, logging into the test's log unless cfg says otherwise, and closes it

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+
+	"github.com/smshook/smshook/internal/inboxdb"
 )
 
 // maxBatch bounds the writes committed in one transaction, and so the time a batch holds the file.
@@ -279,7 +281,7 @@ func (w *writer) receive(ctx context.Context, b *txBatch, receives []*op) error 
 		if i > 0 {
 			q.WriteString(", ")
 		}
-		q.WriteString("(?, ?, ?)")
+		fmt.Fprintf(&q, "($%d, $%d, $%d)", 3*i+1, 3*i+2, 3*i+3)
 		args = append(args, results[i].Job.ID, d.event, d.body)
 	}
 	_, err = b.tx.ExecContext(ctx, q.String(), args...)
@@ -315,10 +317,10 @@ type prepared map[string]*sql.Stmt
 // batchSQL are the statements prepared.
 var batchSQL = []string{markSQL, deleteDeliverySQL, sweepHooksSQL, sweepDeliveriesSQL, quarantineSQL, sweepQuarantineSQL}
 
-func prepare(ctx context.Context, db *sql.DB) (prepared, error) {
+func prepare(ctx context.Context, d *inboxdb.DB) (prepared, error) {
 	p := prepared{}
 	for _, q := range batchSQL {
-		s, err := db.PrepareContext(ctx, q)
+		s, err := d.Write.PrepareContext(ctx, dialect(d.Engine, q))
 		if err != nil {
 			p.close()
 			return nil, fmt.Errorf("inbox: %w", err)
@@ -356,16 +358,29 @@ func (b *txBatch) exec(ctx context.Context, query string, args ...any) error {
 	return err
 }
 
-// Each statement takes a batch of ids as one JSON array (json_each), so that a delivery costs one statement
+// Each statement takes a batch of ids as one JSON array ({ids}), so that a delivery costs one statement
 // rather than one per hook.
 const (
 	// Marks the ids done for the retention unless they are done already; returns those it marked.
+	// Distinct and sorted, so that two transactions on Postgres that mark the same ids lock them in one order.
 	markSQL = `INSERT INTO smshook_hook (id, expires_at)
-SELECT value, ?2 FROM json_each(?1) WHERE true
-ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at WHERE smshook_hook.expires_at <= ?3
+SELECT DISTINCT value, CAST($2 AS BIGINT) FROM {ids} WHERE true ORDER BY value
+ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at WHERE smshook_hook.expires_at <= $3
 RETURNING id`
-	doneSQL = `SELECT id FROM smshook_hook WHERE expires_at > ?2 AND id IN (SELECT value FROM json_each(?1))`
+	doneSQL = `SELECT id FROM smshook_hook WHERE expires_at > $2 AND id IN (SELECT value FROM {ids})`
 )
+
+// idsTable is the table of {ids}, the ids of the JSON array $1 in a column value, on each engine.
+var idsTable = map[inboxdb.Engine]string{
+	inboxdb.SQLite:   "json_each($1)",
+	inboxdb.Postgres: "jsonb_array_elements_text(CAST($1 AS jsonb)) AS ids(value)",
+}
+
+// dialect returns query in the SQL of engine: the statements are written in what both engines read ($n
+// parameters, ON CONFLICT) but for {ids}.
+func dialect(engine inboxdb.Engine, query string) string {
+	return strings.ReplaceAll(query, "{ids}", idsTable[engine])
+}
 
 func jsonArray(ids []string) (string, error) {
 	b, err := json.Marshal(ids)
@@ -417,14 +432,15 @@ func (b *txBatch) sweep(ctx context.Context) error {
 }
 
 const (
-	deleteDeliverySQL = `DELETE FROM smshook_delivery WHERE job_id = ?`
+	deleteDeliverySQL = `DELETE FROM smshook_delivery WHERE job_id = $1`
 	// A quarantined hook is kept once, however often the delivery comes again.
-	quarantineSQL = `INSERT OR IGNORE INTO smshook_quarantine
-(digest, received_at, product, event, hooks_id, hook_index, hook, violations) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	quarantineSQL = `INSERT INTO smshook_quarantine
+(digest, received_at, product, event, hooks_id, hook_index, hook, violations) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT DO NOTHING`
 	sweepQuarantineSQL = `DELETE FROM smshook_quarantine WHERE digest IN
-(SELECT digest FROM smshook_quarantine WHERE received_at < ? LIMIT ?)`
-	sweepHooksSQL = `DELETE FROM smshook_hook WHERE id IN (SELECT id FROM smshook_hook WHERE expires_at <= ? LIMIT ?)`
+(SELECT digest FROM smshook_quarantine WHERE received_at < $1 LIMIT $2)`
+	sweepHooksSQL = `DELETE FROM smshook_hook WHERE id IN (SELECT id FROM smshook_hook WHERE expires_at <= $1 LIMIT $2)`
 	// The deliveries of jobs River deleted: its cleaner deletes finished jobs after their retention.
 	sweepDeliveriesSQL = `DELETE FROM smshook_delivery WHERE job_id IN (SELECT d.job_id FROM smshook_delivery d
-WHERE NOT EXISTS (SELECT 1 FROM river_job j WHERE j.id = d.job_id) LIMIT ?)`
+WHERE NOT EXISTS (SELECT 1 FROM river_job j WHERE j.id = d.job_id) LIMIT $1)`
 )

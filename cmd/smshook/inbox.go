@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivertype"
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, as package inbox uses it
+
+	"github.com/smshook/smshook/internal/inboxdb"
 )
 
 const inboxExample = `  smshook inbox /var/lib/smshook/inbox.db
@@ -56,17 +56,12 @@ func runInbox(ctx context.Context, e env, args []string) int {
 		fmt.Fprintln(e.stderr, "smshook inbox: give --retry or --drop, not both")
 		return exitUsage
 	}
-	path := rest[0]
-	if _, err := os.Stat(path); err != nil {
-		fmt.Fprintln(e.stderr, "smshook inbox:", err)
-		return exitUsage
-	}
-	ib, err := openInboxFile(ctx, path)
+	ib, err := openInboxFile(ctx, rest[0])
 	if err != nil {
 		fmt.Fprintln(e.stderr, "smshook inbox:", err)
 		return exitUsage
 	}
-	defer ib.db.Close()
+	defer ib.close()
 	switch {
 	case *retry != "":
 		return ib.act(ctx, e, "retry", *retry, true, func(id int64) error {
@@ -78,7 +73,7 @@ func runInbox(ctx context.Context, e env, args []string) int {
 			if _, err := ib.river.JobDelete(ctx, id); err != nil {
 				return err
 			}
-			_, err := ib.db.ExecContext(ctx, `DELETE FROM smshook_delivery WHERE job_id = ?`, id)
+			_, err := ib.db.ExecContext(ctx, `DELETE FROM smshook_delivery WHERE job_id = $1`, id)
 			return err
 		})
 	}
@@ -89,36 +84,44 @@ func runInbox(ctx context.Context, e env, args []string) int {
 	return exitOK
 }
 
-// inboxFile is an inbox's file opened for its River jobs.
+// inboxFile is an inbox's database, a SQLite file or Postgres, opened for its River jobs.
 type inboxFile struct {
+	d     *inboxdb.DB
 	db    *sql.DB
 	river *river.Client[*sql.Tx]
 }
 
-func openInboxFile(ctx context.Context, path string) (*inboxFile, error) {
-	escaped := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
-	db, err := sql.Open("sqlite", "file:"+escaped+"?_pragma=busy_timeout(10000)&_txlock=immediate")
+// openInboxFile opens the inbox named by name, the path of a SQLite file that exists or a postgres:// URL;
+// it creates nothing.
+func openInboxFile(ctx context.Context, name string) (*inboxFile, error) {
+	if inboxdb.EngineOf(name) == inboxdb.SQLite {
+		if _, err := os.Stat(name); err != nil {
+			return nil, err
+		}
+	}
+	d, err := inboxdb.Open(ctx, name, inboxdb.Options{Conns: 2})
 	if err != nil {
 		return nil, err
 	}
-	db.SetMaxOpenConns(1) // as River's SQLite driver asks
-	var n int
-	err = db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('river_job', 'smshook_delivery')`).Scan(&n)
-	if err == nil && n != 2 {
-		err = errors.New("not an inbox file (no River jobs and deliveries in it)")
+	ok, err := d.HasTables(ctx, "river_job", "smshook_delivery")
+	if err == nil && !ok {
+		err = errors.New("not an inbox (no River jobs and deliveries in it)")
 	}
 	if err != nil {
-		_ = db.Close()
+		_ = d.Close()
 		return nil, err
 	}
 	// An insert-only client: it runs no worker, only River's API on the jobs.
-	rc, err := river.NewClient(riversqlite.New(db), &river.Config{Logger: slog.New(slog.DiscardHandler)})
+	rc, err := river.NewClient(d.River(), &river.Config{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
-		_ = db.Close()
+		_ = d.Close()
 		return nil, err
 	}
-	return &inboxFile{db: db, river: rc}, nil
+	return &inboxFile{d: d, db: d.Write, river: rc}, nil
 }
+
+// close closes the database.
+func (ib *inboxFile) close() { _ = ib.d.Close() }
 
 func isDeadLetter(j *rivertype.JobRow) bool {
 	return j.Kind == inboxJobKind && (j.State == rivertype.JobStateDiscarded || j.State == rivertype.JobStateCancelled)
@@ -184,7 +187,7 @@ func (ib *inboxFile) act(ctx context.Context, e env, verb, which string, allowAl
 
 // counts returns the number of the inbox's jobs in each state.
 func (ib *inboxFile) counts(ctx context.Context) (map[rivertype.JobState]int, error) {
-	rows, err := ib.db.QueryContext(ctx, `SELECT state, count(*) FROM river_job WHERE kind = ? GROUP BY state`, inboxJobKind)
+	rows, err := ib.db.QueryContext(ctx, `SELECT state, count(*) FROM river_job WHERE kind = $1 GROUP BY state`, inboxJobKind)
 	if err != nil {
 		return nil, err
 	}
@@ -246,7 +249,7 @@ func (ib *inboxFile) report(ctx context.Context, w io.Writer, payload bool) erro
 		}
 		_ = json.Unmarshal(j.EncodedArgs, &args)
 		var envelope []byte
-		_ = ib.db.QueryRowContext(ctx, `SELECT envelope FROM smshook_delivery WHERE job_id = ?`, j.ID).Scan(&envelope)
+		_ = ib.db.QueryRowContext(ctx, `SELECT envelope FROM smshook_delivery WHERE job_id = $1`, j.ID).Scan(&envelope)
 		var head struct {
 			ProductName string `json:"productName"`
 		}

@@ -86,7 +86,7 @@ func TestInboxUsageErrors(t *testing.T) {
 	}{
 		{[]string{"inbox"}, "give the inbox FILE"},
 		{[]string{"inbox", filepath.Join(t.TempDir(), "missing.db")}, "no such file"},
-		{[]string{"inbox", notInbox}, "not an inbox file"},
+		{[]string{"inbox", notInbox}, "not an inbox ("},
 		{[]string{"inbox", notInbox, "--retry", "1", "--drop", "2"}, "not both"},
 	} {
 		r := invoke(t, tc.args...)

@@ -14,6 +14,7 @@ import (
 	"github.com/smshook/smshook/api"
 	"github.com/smshook/smshook/inbox"
 	"github.com/smshook/smshook/internal/forward"
+	"github.com/smshook/smshook/internal/inboxdb"
 	"github.com/smshook/smshook/metrics"
 )
 
@@ -23,8 +24,11 @@ const forwardSecretEnv = "SMSHOOK_FORWARD_SECRET"
 
 const defaultForwardTimeout = 10 * time.Second
 
-// defaultInboxMaxAttempts is package inbox's default.
-const defaultInboxMaxAttempts = 20
+// defaultInboxMaxAttempts and defaultInboxWorkers are package inbox's defaults.
+const (
+	defaultInboxMaxAttempts = 20
+	defaultInboxWorkers     = 50
+)
 
 // inboxJobMargin is how much longer than --forward-timeout the inbox lets one attempt run, its bookkeeping
 // included.
@@ -32,8 +36,9 @@ const inboxJobMargin = 5 * time.Second
 
 // inboxNotes is the part of serve's -h about the inbox.
 var inboxNotes = `inbox:
-  with --inbox FILE the receiver answers 200 once a delivery's new events are written to that SQLite file,
-  and workers hand them over afterwards, retrying with a backoff (1s doubling to 1h, half random,
+  with --inbox FILE the receiver answers 200 once a delivery's new events are written to that SQLite file
+  (or, with --inbox postgres://…, to that Postgres database, which several serve processes may share), and
+  --inbox-workers workers hand them over afterwards, retrying with a backoff (1s doubling to 1h, half random,
   --inbox-max-attempts, 24h at most) before they become dead letters (smshook inbox FILE lists them). With --forward-to
   URL each delivery is POSTed there as JSON signed per Standard Webhooks (webhook-id, webhook-timestamp,
   webhook-signature) with the whsec_ secret of --forward-secret, --forward-secret-file or
@@ -46,19 +51,21 @@ var inboxNotes = `inbox:
 type inboxFlags struct {
 	path, forwardTo, secret, secretFile *string
 	timeout                             *time.Duration
-	maxAttempts                         *int
+	maxAttempts, workers                *int
 }
 
 func addInboxFlags(fs *flagSet) inboxFlags {
 	fs.notes += "\n" + inboxNotes
 	return inboxFlags{
-		path:       fs.String("inbox", "", "store deliveries durably in the SQLite `FILE` before answering 200, and hand them over from workers"),
+		path:       fs.String("inbox", "", "store deliveries durably in the SQLite `FILE` (or the postgres:// URL) before answering 200, and hand them over from workers"),
 		forwardTo:  fs.String("forward-to", "", "with --inbox, POST each stored delivery to the application at `URL`, signed per Standard Webhooks"),
 		secret:     fs.String("forward-secret", "", "the whsec_ `SECRET` that signs forwards; also $"+forwardSecretEnv),
 		secretFile: fs.String("forward-secret-file", "", "a `FILE` whose first line is the whsec_ secret that signs forwards"),
 		timeout:    fs.Duration("forward-timeout", defaultForwardTimeout, "the longest one forward may take; past it the attempt failed"),
 		maxAttempts: fs.Int("inbox-max-attempts", defaultInboxMaxAttempts,
 			"with --inbox, how many times a delivery is handed over before it becomes a dead letter, `N`"),
+		workers: fs.Int("inbox-workers", defaultInboxWorkers,
+			"with --inbox, how many deliveries are handed over at once, `N`; 0: only receive, and let other processes on the inbox hand them over"),
 	}
 }
 
@@ -75,6 +82,12 @@ func (f inboxFlags) check(redisURL string) error {
 	}
 	if redisURL != "" {
 		return errors.New("--redis and --inbox exclude each other: the inbox remembers hookIds in its file")
+	}
+	if *f.workers < 0 {
+		return errors.New("--inbox-workers must be 0 or more")
+	}
+	if *f.workers == 0 && *f.forwardTo != "" {
+		return errors.New("--forward-to needs workers: --inbox-workers 0 only receives")
 	}
 	if *f.maxAttempts < 1 {
 		return errors.New("--inbox-max-attempts must be 1 or more")
@@ -167,6 +180,7 @@ func newReceiver(ctx context.Context, e env, f inboxFlags, retention time.Durati
 		Retention:   retention,
 		JobTimeout:  *f.timeout + inboxJobMargin,
 		MaxAttempts: *f.maxAttempts,
+		Workers:     *f.workers, // 0: the default, but then Run is not called
 		Logger:      logger,
 	})
 	if err != nil {
@@ -177,6 +191,11 @@ func newReceiver(ctx context.Context, e env, f inboxFlags, retention time.Durati
 		_ = ib.Close()
 		return receiver{}, err
 	}
+	name := inboxdb.Redacted(*f.path)
+	if *f.workers == 0 {
+		logger.Info("inbox open, receiving only", slog.String("inbox", name))
+		return receiver{handler: h, stop: ib.Close}, nil
+	}
 	runCtx, endRun := context.WithCancel(context.WithoutCancel(ctx))
 	ran := make(chan error, 1)
 	go func() {
@@ -186,7 +205,7 @@ func newReceiver(ctx context.Context, e env, f inboxFlags, retention time.Durati
 		}
 		ran <- err
 	}()
-	logger.Info("inbox open", slog.String("inbox", *f.path), slog.Bool("forward", *f.forwardTo != ""))
+	logger.Info("inbox open", slog.String("inbox", name), slog.Bool("forward", *f.forwardTo != ""), slog.Int("workers", *f.workers))
 	return receiver{handler: h, stop: func() error {
 		endRun()
 		err := <-ran

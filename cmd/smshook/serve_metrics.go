@@ -67,7 +67,7 @@ func (f *metricsFlags) start(ctx context.Context, inboxPath, redisURL string, lo
 		if err != nil {
 			return nil, err
 		}
-		closers = append(closers, func() { _ = ib.db.Close() })
+		closers = append(closers, ib.close)
 		ready = func(ctx context.Context) error {
 			var n int
 			return ib.db.QueryRowContext(ctx, `SELECT count(*) FROM river_job WHERE id = 0`).Scan(&n)

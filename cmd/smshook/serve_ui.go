@@ -66,7 +66,7 @@ func (u uiFlags) inboxGauges(ctx context.Context, path string) (func(context.Con
 			{Name: "dead", Value: int64(s.dead)},
 		}, nil
 	}
-	return gauges, func() { _ = ib.db.Close() }, nil
+	return gauges, ib.close, nil
 }
 
 // start serves the inspector when --ui is set and returns h recorded into it, with the func that stops it;

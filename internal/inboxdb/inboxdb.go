@@ -1,0 +1,206 @@
+// Package inboxdb opens the database of an inbox, a SQLite file or a Postgres database, with River's driver
+// for it, so that package inbox and the commands that read an inbox open it alike.
+package inboxdb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, pure Go
+)
+
+// Engine is the kind of database an inbox is in.
+type Engine uint8
+
+const (
+	// SQLite is one file, through the pure-Go modernc.org/sqlite.
+	SQLite Engine = iota
+	// Postgres is a Postgres database, through pgx, which several machines share.
+	Postgres
+)
+
+func (e Engine) String() string {
+	if e == Postgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// EngineOf returns the engine of an inbox's name: Postgres for a postgres:// or postgresql:// URL, SQLite for
+// anything else, the path of a file.
+func EngineOf(name string) Engine {
+	if strings.HasPrefix(name, "postgres://") || strings.HasPrefix(name, "postgresql://") {
+		return Postgres
+	}
+	return SQLite
+}
+
+// Redacted returns name fit for a log line: a URL with its password replaced by xxxxx, a path as it is.
+func Redacted(name string) string {
+	if EngineOf(name) != Postgres {
+		return name
+	}
+	u, err := url.Parse(name)
+	if err != nil {
+		return "postgres://…" // unparsable: show nothing of it
+	}
+	return u.Redacted()
+}
+
+// DB is an opened inbox database.
+type DB struct {
+	Engine Engine
+	// Write is the pool that writes, River's too. SQLite's has one connection: SQLite writes one at a time,
+	// and River's SQLite driver asks for it to avoid SQLITE_BUSY between its own operations.
+	Write *sql.DB
+	// Read is the pool that reads beside the writer: SQLite's query-only connections on the WAL file (nil
+	// until OpenReaders), Postgres's Write itself.
+	Read *sql.DB
+	// listen is the pgx pool whose connection River hijacks to LISTEN (Postgres only).
+	listen *pgxpool.Pool
+	name   string
+	synced bool
+}
+
+// Options are how Open opens a database.
+type Options struct {
+	// RelaxedSync commits a SQLite file without flushing the write-ahead log (synchronous=NORMAL).
+	RelaxedSync bool
+	// Conns bounds the Postgres connections of the pool; zero means 20.
+	Conns int
+}
+
+// Open opens the inbox database named by name: the SQLite file at that path, created if needed, in WAL mode
+// with every commit flushed to disk unless opts.RelaxedSync, or the Postgres database of a postgres:// URL.
+// It does not create tables.
+func Open(ctx context.Context, name string, opts Options) (*DB, error) {
+	if name == "" {
+		return nil, errors.New("give the path of a SQLite file or a postgres:// URL")
+	}
+	d := &DB{Engine: EngineOf(name), name: name, synced: !opts.RelaxedSync}
+	switch d.Engine {
+	case Postgres:
+		db, err := sql.Open("pgx", name)
+		if err != nil {
+			return nil, err
+		}
+		conns := opts.Conns
+		if conns <= 0 {
+			conns = 20
+		}
+		db.SetMaxOpenConns(conns)
+		db.SetMaxIdleConns(conns)
+		if err := db.PingContext(ctx); err != nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("postgres: %w", err)
+		}
+		cfg, err := pgxpool.ParseConfig(name)
+		if err != nil {
+			_ = db.Close()
+			return nil, err
+		}
+		cfg.MinConns, cfg.MaxConns = 0, 1
+		if d.listen, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
+			_ = db.Close()
+			return nil, err
+		}
+		d.Write, d.Read = db, db
+	default:
+		db, err := sql.Open("sqlite", sqliteDSN(name, opts.RelaxedSync))
+		if err != nil {
+			return nil, err
+		}
+		db.SetMaxOpenConns(1)
+		var mode string
+		if err := db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
+			_ = db.Close()
+			return nil, err
+		}
+		if !strings.EqualFold(mode, "wal") {
+			_ = db.Close()
+			return nil, fmt.Errorf("the file is in journal mode %q, not WAL", mode)
+		}
+		d.Write = db
+	}
+	return d, nil
+}
+
+// readers bounds SQLite's connections that read.
+const readers = 4
+
+// OpenReaders opens the pool that reads a SQLite file beside its writer; call it once the file is in WAL mode
+// and migrated. Postgres reads on its one pool, so there it does nothing.
+func (d *DB) OpenReaders() error {
+	if d.Engine != SQLite || d.Read != nil {
+		return nil
+	}
+	db, err := sql.Open("sqlite", sqliteDSN(d.name, !d.synced)+"&_pragma=query_only(1)")
+	if err != nil {
+		return err
+	}
+	db.SetMaxOpenConns(readers)
+	db.SetMaxIdleConns(readers) // opening a connection costs more than many reads
+	d.Read = db
+	return nil
+}
+
+// River returns River's driver on the database: its SQLite driver, or its database/sql driver for Postgres,
+// which listens for new jobs on a connection of its own.
+func (d *DB) River() riverdriver.Driver[*sql.Tx] {
+	if d.Engine == Postgres {
+		return riverdatabasesql.NewWithPgxListener(d.Write, d.listen)
+	}
+	return riversqlite.New(d.Write)
+}
+
+// HasTables reports whether every table of names exists in the database.
+func (d *DB) HasTables(ctx context.Context, names ...string) (bool, error) {
+	for _, n := range names {
+		var found bool
+		var err error
+		if d.Engine == Postgres {
+			err = d.Write.QueryRowContext(ctx, `SELECT to_regclass($1) IS NOT NULL`, n).Scan(&found)
+		} else {
+			err = d.Write.QueryRowContext(ctx, `SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = $1`, n).Scan(&found)
+		}
+		if err != nil || !found {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// Close closes the pools.
+func (d *DB) Close() error {
+	var errs []error
+	if d.Read != nil && d.Read != d.Write {
+		errs = append(errs, d.Read.Close())
+	}
+	if d.listen != nil {
+		d.listen.Close()
+	}
+	errs = append(errs, d.Write.Close())
+	return errors.Join(errs...)
+}
+
+// sqliteDSN is the modernc.org/sqlite data source name of the file: WAL, the chosen durability, a busy
+// timeout for other processes on the same file, and transactions that take the write lock when they begin.
+func sqliteDSN(path string, relaxed bool) string {
+	sync := "FULL"
+	if relaxed {
+		sync = "NORMAL"
+	}
+	// A file: URI; its path is percent-decoded, so escape what would end it or be decoded.
+	escaped := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
+	return "file:" + escaped + "?_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync +
+		")&_pragma=busy_timeout(10000)&_txlock=immediate"
+}
