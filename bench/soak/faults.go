@@ -216,6 +216,8 @@ func (a attemptRecord) spans(t time.Time) bool {
 type faultSender struct {
 	client     *http.Client
 	url        string
+	urls       []string // when set, each post goes to the next of them instead of url
+	next       atomic.Uint64
 	slots      chan struct{}
 	inFlight   atomic.Int32
 	deadline   time.Time
@@ -249,7 +251,11 @@ func (s *faultSender) deliver(d *faultDelivery) {
 }
 
 func (s *faultSender) post(body []byte) attemptRecord {
-	req, _ := http.NewRequest(http.MethodPost, s.url, bytes.NewReader(body))
+	url := s.url
+	if len(s.urls) > 0 {
+		url = s.urls[(s.next.Add(1)-1)%uint64(len(s.urls))]
+	}
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 	req.Header.Set("Content-Type", sender.ContentType)
 	req.Header.Set(smshook.SignatureHeader, secret)
 	a := attemptRecord{start: time.Now()}

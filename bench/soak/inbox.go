@@ -44,6 +44,7 @@ const (
 // forwardTarget is the application behind --forward-to.
 type forwardTarget struct {
 	verifier *standardwebhooks.Webhook
+	delay    time.Duration // how long each request takes, so that a kill finds forwards in flight
 	down     atomic.Bool
 	mu       sync.Mutex
 	seen     map[string]int // hookId → forwards acknowledged
@@ -64,6 +65,7 @@ func (a *forwardTarget) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
+	time.Sleep(a.delay)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.verifier.Verify(body, r.Header) != nil {
@@ -188,14 +190,43 @@ func runInbox(bin string, rate int, load time.Duration, hooksPerDelivery, worker
 	}
 	wg.Wait()
 
-	// Wait until every acknowledged hook reached the application, or the drain ends.
-	acked, sent := map[string]bool{}, 0
+	o, drained := waitForwarded(s, app, kill, nil)
+	if _, err := srv.stop(); err != nil {
+		return fmt.Errorf("inbox phase: the restarted receiver did not shut down cleanly: %w", err)
+	}
+	ms := func(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
+	app.mu.Lock()
+	defer app.mu.Unlock()
+	fmt.Printf("soak (inbox): %d deliveries at %d/s for %s; application down %s–%s (%d forwards answered 503); kill -9 at %s (seed %d), listening again after %s; last forward %s after the load\n",
+		len(s.deliveries), rate, load, downFrom, downTo, app.refused, ms(kill.Sub(begin)), seed, ms(restarted.Sub(kill)), ms(drained))
+	fmt.Printf("soak (inbox): %d forwards acknowledged, %d with a bad signature; %d deliveries never acknowledged\n",
+		len(app.requests), app.badSig, o.unacked)
+	fmt.Printf("soak (inbox): sent %d, acknowledged %d, forwarded %d, duplicates %d (in-flight bound %d), lost %d\n",
+		o.sent, o.acked, o.forwarded, o.duplicates, o.inFlight, o.lost)
+	return o.check("inbox phase", app.badSig)
+}
+
+// outcome is what the application got of what the receivers acknowledged.
+type outcome struct {
+	sent, acked, forwarded, duplicates, lost int
+	inFlight                                 int // hooks forwarded around the kill: those that may come twice
+	unacked                                  int // deliveries never acknowledged
+}
+
+// waitForwarded waits until every hook the receivers acknowledged reached the application and settled (when
+// not nil) reports nothing left in the inbox, or inboxDrain passed, and returns the outcome and how long it
+// waited; kill is when a process was killed.
+func waitForwarded(s *faultSender, app *forwardTarget, kill time.Time, settled func() bool) (outcome, time.Duration) {
+	var o outcome
+	acked := map[string]bool{}
 	for _, d := range s.deliveries {
-		sent += len(d.ids)
+		o.sent += len(d.ids)
 		if d.acked {
 			for _, id := range d.ids {
 				acked[id] = true
 			}
+		} else {
+			o.unacked++
 		}
 	}
 	missing := func() int {
@@ -210,64 +241,58 @@ func runInbox(bin string, rate int, load time.Duration, hooksPerDelivery, worker
 		return n
 	}
 	drainStart := time.Now()
-	for missing() > 0 && time.Since(drainStart) < inboxDrain {
+	for (missing() > 0 || (settled != nil && !settled())) && time.Since(drainStart) < inboxDrain {
 		time.Sleep(100 * time.Millisecond)
 	}
 	drained := time.Since(drainStart)
-	if _, err := srv.stop(); err != nil {
-		return fmt.Errorf("inbox phase: the restarted receiver did not shut down cleanly: %w", err)
-	}
 
 	app.mu.Lock()
 	defer app.mu.Unlock()
-	forwarded, duplicates, lost, inFlight := 0, 0, 0, 0
+	o.acked = len(acked)
 	for id := range acked {
 		switch n := app.seen[id]; {
 		case n == 0:
-			lost++
+			o.lost++
 		default:
-			forwarded++
-			duplicates += n - 1
+			o.forwarded++
+			o.duplicates += n - 1
 		}
 	}
 	for _, r := range app.requests {
 		if !r.start.After(kill) && !r.end.Before(kill.Add(-inFlightWindow)) {
-			inFlight += r.hooks // spanning the kill or answered just before it: its completion may be lost
+			o.inFlight += r.hooks // spanning the kill or answered just before it: its completion may be lost
 		}
 	}
-	unacked := 0
-	for _, d := range s.deliveries {
-		if !d.acked {
-			unacked++
-		}
-	}
-	ms := func(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
-	fmt.Printf("soak (inbox): %d deliveries at %d/s for %s; application down %s–%s (%d forwards answered 503); kill -9 at %s (seed %d), listening again after %s; last forward %s after the load\n",
-		len(s.deliveries), rate, load, downFrom, downTo, app.refused, ms(kill.Sub(begin)), seed, ms(restarted.Sub(kill)), ms(drained))
-	fmt.Printf("soak (inbox): %d forwards acknowledged, %d with a bad signature; %d deliveries never acknowledged\n",
-		len(app.requests), app.badSig, unacked)
-	fmt.Printf("soak (inbox): sent %d, acknowledged %d, forwarded %d, duplicates %d (in-flight bound %d), lost %d\n",
-		sent, len(acked), forwarded, duplicates, inFlight, lost)
+	return o, drained
+}
+
+// check returns the phase's failure, if any.
+func (o outcome) check(phase string, badSig int) error {
 	switch {
-	case lost > 0:
-		return fmt.Errorf("inbox phase: %d acknowledged hooks never reached the application", lost)
-	case app.badSig > 0:
-		return fmt.Errorf("inbox phase: %d forwards failed the signature check", app.badSig)
-	case duplicates > inFlight:
-		return fmt.Errorf("inbox phase: %d duplicates beyond the %d hooks in flight at the kill", duplicates, inFlight)
-	case unacked > 0:
-		return fmt.Errorf("inbox phase: %d deliveries never acknowledged", unacked)
-	case len(acked) == 0:
-		return errors.New("inbox phase: nothing was acknowledged")
+	case o.lost > 0:
+		return fmt.Errorf("%s: %d acknowledged hooks never reached the application", phase, o.lost)
+	case badSig > 0:
+		return fmt.Errorf("%s: %d forwards failed the signature check", phase, badSig)
+	case o.duplicates > o.inFlight:
+		return fmt.Errorf("%s: %d duplicates beyond the %d hooks in flight at the kill", phase, o.duplicates, o.inFlight)
+	case o.unacked > 0:
+		return fmt.Errorf("%s: %d deliveries never acknowledged", phase, o.unacked)
+	case o.acked == 0:
+		return errors.New(phase + ": nothing was acknowledged")
 	}
 	return nil
 }
 
-// startInboxServe starts `smshook serve --inbox` on addr and waits until it listens.
-func startInboxServe(ctx context.Context, bin, addr, file, target, fwdSecret string) (*serveProc, error) {
-	cmd := exec.CommandContext(ctx, bin, "serve", "--addr", addr, "--secret", secret, "--hook-ids",
-		"--inbox", file, "--forward-to", target, "--forward-timeout", inboxForwardTimeout.String())
-	cmd.Env = append(os.Environ(), "SMSHOOK_FORWARD_SECRET="+fwdSecret)
+// startInboxServe starts `smshook serve --inbox` on addr, forwarding to target, and waits until it listens.
+func startInboxServe(ctx context.Context, bin, addr, inbox, target, fwdSecret string, args ...string) (*serveProc, error) {
+	return startInboxProc(ctx, bin, addr, []string{"SMSHOOK_FORWARD_SECRET=" + fwdSecret}, append([]string{
+		"--inbox", inbox, "--forward-to", target, "--forward-timeout", inboxForwardTimeout.String()}, args...)...)
+}
+
+// startInboxProc starts `smshook serve` on addr with args and env added, and waits until it listens.
+func startInboxProc(ctx context.Context, bin, addr string, env []string, args ...string) (*serveProc, error) {
+	cmd := exec.CommandContext(ctx, bin, append([]string{"serve", "--addr", addr, "--secret", secret, "--hook-ids"}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err

@@ -62,6 +62,7 @@ func main() {
 	inboxPhase := flag.Bool("inbox", true, "then run the inbox phase: serve --inbox --forward-to, the application down, the receiver killed and restarted")
 	inboxRate := flag.Int("inbox-rate", 200, "deliveries per second in the inbox phase")
 	inboxDuration := flag.Duration("inbox-duration", 15*time.Second, "how long the load of the inbox phase lasts")
+	postgresPhase := flag.Bool("inbox-postgres", true, "then run the Postgres inbox phase: two receivers and two workers on one Postgres, one worker killed")
 	flag.Parse()
 	if err := run(*bin, *rate, *duration, *hooks, *workers); err != nil {
 		fmt.Fprintln(os.Stderr, "soak:", err)
@@ -76,6 +77,12 @@ func main() {
 	if *inboxPhase {
 		if err := runInbox(*bin, *inboxRate, *inboxDuration, *hooks, *workers); err != nil {
 			fmt.Fprintln(os.Stderr, "soak (inbox):", err)
+			os.Exit(1)
+		}
+	}
+	if *postgresPhase {
+		if err := runInboxPostgres(*bin, *inboxRate, *inboxDuration, *hooks, *workers); err != nil {
+			fmt.Fprintln(os.Stderr, "soak (inbox, postgres):", err)
 			os.Exit(1)
 		}
 	}
