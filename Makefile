@@ -80,7 +80,8 @@ fuzz:
 # shutdown under load (`soak: sent N, delivered N, duplicates 0, lost 0`), then on a redis-server of its own with
 # Redis stopped and the receiver killed and restarted (`soak (faults): sent N, delivered N, duplicates N, lost 0`),
 # then `serve --inbox --forward-to` with the application down a while and the receiver killed and restarted on its
-# file (`soak (inbox): sent N, acknowledged N, forwarded N, duplicates N (in-flight bound M), lost 0`).
+# file (`soak (inbox): sent N, acknowledged N, forwarded N, duplicates N (in-flight bound M), lost 0`), then two
+# receivers and two workers on a Postgres of its own with one worker killed (`soak (inbox, postgres): …, lost 0`).
 soak:
 	$(GO) build -o bin/smshook ./cmd/smshook
 	cd bench && $(GO) run ./soak -bin ../bin/smshook

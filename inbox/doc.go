@@ -1,9 +1,11 @@
 // Package inbox is a durable inbox for smshook: its receiver answers 200 once a delivery is written to a SQLite
-// file, and Run hands the stored deliveries to the application afterwards, with retries, so that an event no
-// longer depends on NHN Cloud sending it again while the application is down or slow.
+// file or a Postgres database, and Run hands the stored deliveries to the application afterwards, with
+// retries, so that an event no longer depends on NHN Cloud sending it again while the application is down or
+// slow.
 //
-// Open the file, mount the Receiver where NHN Cloud posts, and Run the application, a smshook.Handler whose
-// funcs are called as smshook.NewHandler would call them, but from the file:
+// Open the file (or the database: inbox.Open(ctx, "postgres://smshook@db/smshook", …)), mount the Receiver
+// where NHN Cloud posts, and Run the application, a smshook.Handler whose funcs are called as
+// smshook.NewHandler would call them, but from the inbox:
 //
 //	ib, err := inbox.Open(ctx, "/var/lib/smshook/inbox.db", inbox.Config{}) // the zero Config: the defaults
 //	if err != nil {
@@ -34,11 +36,14 @@
 // the same transaction that inserts the job, so that a crash between that insert and the handler's commit, or
 // two attempts whose claims overlapped, cannot store it twice. A worker deletes the stored delivery once the
 // application took it, so that a job rerun after a crash finds nothing to hand over; only a crash between the
-// application's return and that deletion hands it over twice. Several processes may open one file: each
-// receives into it, and a delivery is handed to one Run at a time.
+// application's return and that deletion hands it over twice. Several processes may open one inbox: each
+// receives into it, and a delivery is handed to one Run at a time. A SQLite file serves the processes of one
+// machine; a Postgres database serves receivers and workers on several, and when one dies, River hands what
+// it held to another once Config.RescueAfter passed (River's rescuer looks every 30 seconds).
 //
-// The file holds River's job tables (github.com/riverqueue/river, on its SQLite driver over the pure-Go
-// modernc.org/sqlite) and four of the inbox's own:
+// The inbox holds River's job tables (github.com/riverqueue/river, on its SQLite driver over the pure-Go
+// modernc.org/sqlite, or on Postgres its database/sql driver over pgx, which listens for new jobs) and four of
+// the inbox's own:
 //
 //   - smshook_hook: the hookIds stored or processed within the retention, keyed as the handler keys events
 //     (len(appKey):appKey:len(event):event:hookId), so that a restart does not forget what was taken;
@@ -49,12 +54,14 @@
 //   - smshook_migration: the version of these tables.
 //
 // Every write goes through one goroutine that commits the writes waiting at that moment in one transaction
-// (group commit): each caller returns once its transaction committed, which without Config.RelaxedSync means
-// once the write-ahead log was flushed to disk.
+// (group commit): each caller returns once its transaction committed, which on SQLite without
+// Config.RelaxedSync means once the write-ahead log was flushed to disk, and on Postgres what its
+// synchronous_commit says (on, its default: flushed).
 //
 // Dead letters are the River jobs of kind "smshook_delivery" that gave up: discarded after Config.MaxAttempts,
 // or cancelled when they failed past Config.MaxAge. They keep their delivery (smshook_delivery, under the job's
-// id) and their errors for 7 days. List or retry them with River's API on
-// the same file: a river.Client over riversqlite.New on it, JobList with rivertype.JobStateDiscarded and
-// rivertype.JobStateCancelled, then JobRetry; a retried job is handed over by the next Run.
+// id) and their errors for 7 days. smshook inbox lists, retries and drops them; in Go, use River's API on the
+// same database: a river.Client over riversqlite.New (or riverdatabasesql.New) on it, JobList with
+// rivertype.JobStateDiscarded and rivertype.JobStateCancelled, then JobRetry; a retried job is handed over by
+// the next Run.
 package inbox

@@ -31,9 +31,9 @@ const deadLetterRetention = 7 * 24 * time.Hour
 // sweepInterval is how often expired hookIds and the deliveries of deleted jobs are removed.
 const sweepInterval = time.Minute
 
-// Inbox is a durable inbox in a SQLite file or a Postgres database: a receiver that stores deliveries (Receiver) and workers that
-// hand the stored deliveries to the application (Run). It is safe for concurrent use. Its zero value is not
-// usable; call Open.
+// Inbox is a durable inbox in a SQLite file or a Postgres database: a receiver that stores deliveries
+// (Receiver) and workers that hand the stored deliveries to the application (Run). It is safe for concurrent
+// use. Its zero value is not usable; call Open.
 type Inbox struct {
 	cfg       config
 	d         *inboxdb.DB
@@ -177,7 +177,7 @@ func (ib *Inbox) sweeper() {
 // Run blocks until ctx is done, then stops taking deliveries and waits for the running calls to return
 // (at most Config.JobTimeout, plus a few seconds for the bookkeeping), and returns nil. Past that bound it
 // cancels their contexts and returns an error; so it does, and at once, when Close is called meanwhile.
-// Deliveries not handed over stay stored for the next Run, in this process or another on the same file.
+// Deliveries not handed over stay stored for the next Run, in this process or another on the same inbox.
 //
 // Run fails at once when the Inbox is closed or another Run of it is under way; once a Run returned, Run may
 // be called again.
@@ -257,7 +257,7 @@ func (ib *Inbox) withFallback(app smshook.Handler) *smshook.Handler {
 }
 
 // Close ends a Run under way, cancelling the contexts of its running calls (cancel the context of Run first to
-// let them finish), waits for the writes under way, and closes the file. Afterwards Run fails, and the
+// let them finish), waits for the writes under way, and closes the inbox. Afterwards Run fails, and the
 // Receiver's handler answers 503. Closing twice does nothing.
 func (ib *Inbox) Close() error {
 	ib.mu.Lock()

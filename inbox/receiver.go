@@ -21,8 +21,8 @@ import (
 // them), before the answer. Deliveries of every event are stored, those of an event the contract does not know
 // too (under the default compatible profile; smshook.WithStrict rejects them), for Run to hand over.
 //
-// The handler's deduplication store is the inbox's own: the hookIds stored or processed are kept in the file,
-// so that a restart does not forget them and every process that opens the file sees them, and leases are kept
+// The handler's deduplication store is the inbox's own: the hookIds stored or processed are kept in the inbox,
+// so that a restart does not forget them and every process that opens the inbox sees them, and leases are kept
 // in this process's memory. Receiver therefore overrides smshook.WithStore and smshook.WithRetention given in
 // opts with the inbox's store and Config.Retention; the other options apply as given (give WithSecrets or
 // AllowUnsigned), and the handler logs to Config.Logger unless opts say otherwise. With
