@@ -2,10 +2,8 @@ package inbox
 
 import (
 	"context"
-	"database/sql"
 	"flag"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -50,29 +48,13 @@ func newInboxName(tb testing.TB) string {
 	if !*onPostgres {
 		return filepath.Join(tb.TempDir(), "inbox.db")
 	}
-	name := fmt.Sprintf("inbox_test_%d_%d", os.Getpid(), databases.Add(1))
-	admin, err := sql.Open("pgx", postgresURL)
-	require.NoError(tb, err)
-	defer admin.Close()
-	_, err = admin.Exec(`CREATE DATABASE ` + name)
+	url, drop, err := pgserver.CreateDatabase(context.Background(), postgresURL,
+		fmt.Sprintf("inbox_test_%d_%d", os.Getpid(), databases.Add(1)))
 	require.NoError(tb, err)
 	tb.Cleanup(func() {
-		admin, err := sql.Open("pgx", postgresURL)
-		if err == nil {
-			_, err = admin.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
-			_ = admin.Close()
-		}
-		if err != nil {
-			tb.Logf("drop database %s: %v", name, err)
+		if err := drop(); err != nil {
+			tb.Logf("drop the test's database: %v", err)
 		}
 	})
-	return withDatabase(tb, postgresURL, name)
-}
-
-// withDatabase returns the Postgres URL base with its database replaced by name.
-func withDatabase(tb testing.TB, base, name string) string {
-	u, err := url.Parse(base)
-	require.NoError(tb, err)
-	u.Path = "/" + name
-	return u.String()
+	return url
 }

@@ -34,12 +34,12 @@ var inboxStates = []rivertype.JobState{
 }
 
 func runInbox(ctx context.Context, e env, args []string) int {
-	fs := newFlagSet(e, "inbox", "inbox FILE [--retry ID|all] [--drop ID] [--payload]", inboxExample)
+	fs := newFlagSet(e, "inbox", "inbox FILE|URL [--retry ID|all] [--drop ID] [--payload]", inboxExample)
 	fs.notes = `output:
   one line of counts by state, then one line per dead letter (a delivery that failed its last attempt,
   discarded, or failed past the maximum age, cancelled): its job id, state, event, product, hooksId, hooks,
   attempts, the kind of its last error and when. Without --payload no payload value is printed; with it, the
-  stored delivery follows each line. A retried dead letter is handed over by the next serve --inbox on the file.
+  stored delivery follows each line. A retried dead letter is handed over by the next serve --inbox on the inbox.
 `
 	retry := fs.String("retry", "", "hand the dead letter with job `ID` over again (all: every dead letter)")
 	drop := fs.String("drop", "", "delete the dead letter with job `ID` and its delivery")
@@ -49,7 +49,7 @@ func runInbox(ctx context.Context, e env, args []string) int {
 		return code
 	}
 	if len(rest) != 1 {
-		fmt.Fprintln(e.stderr, "smshook inbox: give the inbox FILE")
+		fmt.Fprintln(e.stderr, "smshook inbox: give the inbox FILE or postgres:// URL")
 		return exitUsage
 	}
 	if *retry != "" && *drop != "" {

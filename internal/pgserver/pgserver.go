@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	neturl "net/url"
 	"os"
 	"os/exec"
 	"os/user"
@@ -461,4 +462,31 @@ func freePort() (int, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// CreateDatabase creates the database name on the server of serverURL and returns its URL (serverURL with the
+// database replaced) and a drop that removes it, ending its connections.
+func CreateDatabase(ctx context.Context, serverURL, name string) (string, func() error, error) {
+	u, err := neturl.Parse(serverURL)
+	if err != nil {
+		return "", nil, err
+	}
+	run := func(ctx context.Context, query string) error {
+		db, err := sql.Open("pgx", serverURL)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		_, err = db.ExecContext(ctx, query)
+		return err
+	}
+	quoted := `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+	if err := run(ctx, `CREATE DATABASE `+quoted); err != nil {
+		return "", nil, err
+	}
+	u.Path = "/" + name
+	drop := func() error {
+		return run(context.WithoutCancel(ctx), `DROP DATABASE IF EXISTS `+quoted+` WITH (FORCE)`)
+	}
+	return u.String(), drop, nil
 }
