@@ -67,8 +67,9 @@ func TestServeInboxOnPostgres(t *testing.T) {
 	status, _ := post(t, receiver.url, "s3cret", marshal(t, sent[0]))
 	require.Equal(t, http.StatusOK, status, "a copy")
 	var report result
-	want := fmt.Sprintf("running 0, pending 0, completed %d,", len(sent)) // one job per delivery, the copy not stored
-	require.Eventually(t, func() bool {                                   // River records a completion a moment after the call returned
+	// One job per delivery, the copy not stored; River records a completion a moment after the call returned.
+	want := fmt.Sprintf("running 0, pending 0, completed %d,", len(sent))
+	require.Eventually(t, func() bool {
 		report = invoke(t, "inbox", inbox)
 		return report.code == 0 && strings.Contains(report.stdout, want)
 	}, 10*time.Second, 100*time.Millisecond, "%s", report.stdout)
