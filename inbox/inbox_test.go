@@ -270,6 +270,12 @@ func TestAcknowledgedDeliveriesReachTheApp(t *testing.T) {
 	for _, id := range hookIDs {
 		require.Equal(t, 1, a.doneCount(id), "hook %s", id)
 	}
+	// Each worker deletes its delivery once the application took it.
+	require.Eventually(t, func() bool {
+		var n int
+		require.NoError(t, ib.rdb.QueryRow(`SELECT count(*) FROM smshook_delivery`).Scan(&n))
+		return n == 0
+	}, 10*time.Second, 10*time.Millisecond, "a processed delivery is still stored")
 }
 
 // unknownEvent is a delivery of an event the contract does not know: accepted under the compatible profile.

@@ -182,12 +182,13 @@ func (w *writer) commit(ctx context.Context, batch []*op) error {
 	defer func() { _ = tx.Rollback() }()
 	b := &txBatch{tx: tx, now: time.Now(), prepared: w.prepared, stmts: map[*sql.Stmt]*sql.Stmt{}}
 	var receives []*op
+	var processed []int64
 	for _, o := range batch {
 		switch o.kind {
 		case opCommit:
 			_, err = b.markDone(ctx, o.ids, o.d)
 		case opProcessed:
-			err = b.exec(ctx, deleteDeliverySQL, o.jobID)
+			processed = append(processed, o.jobID)
 		case opSweep:
 			err = b.sweep(ctx)
 		case opQuarantine:
@@ -200,6 +201,15 @@ func (w *writer) commit(ctx context.Context, batch []*op) error {
 			receives = append(receives, o)
 		}
 		if err != nil {
+			return fmt.Errorf("inbox: %w", err)
+		}
+	}
+	if len(processed) > 0 { // one statement for the batch's processed deliveries
+		ids, err := json.Marshal(processed)
+		if err != nil {
+			return fmt.Errorf("inbox: %w", err)
+		}
+		if err := b.exec(ctx, deleteDeliveriesSQL, string(ids)); err != nil {
 			return fmt.Errorf("inbox: %w", err)
 		}
 	}
@@ -315,7 +325,7 @@ type txBatch struct {
 type prepared map[string]*sql.Stmt
 
 // batchSQL are the statements prepared.
-var batchSQL = []string{markSQL, deleteDeliverySQL, sweepHooksSQL, sweepDeliveriesSQL, quarantineSQL, sweepQuarantineSQL}
+var batchSQL = []string{markSQL, deleteDeliveriesSQL, sweepHooksSQL, sweepDeliveriesSQL, quarantineSQL, sweepQuarantineSQL}
 
 func prepare(ctx context.Context, d *inboxdb.DB) (prepared, error) {
 	p := prepared{}
@@ -362,24 +372,39 @@ func (b *txBatch) exec(ctx context.Context, query string, args ...any) error {
 // rather than one per hook.
 const (
 	// Marks the ids done for the retention unless they are done already; returns those it marked.
-	// Distinct and sorted, so that two transactions on Postgres that mark the same ids lock them in one order.
+	// On Postgres distinct (an insert may not update a row twice) and sorted, so that two transactions that
+	// mark the same ids lock them in one order.
 	markSQL = `INSERT INTO smshook_hook (id, expires_at)
-SELECT DISTINCT value, CAST($2 AS BIGINT) FROM {ids} WHERE true ORDER BY value
+SELECT {distinct} value, CAST($2 AS BIGINT) FROM {ids} WHERE true {sorted}
 ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at WHERE smshook_hook.expires_at <= $3
 RETURNING id`
-	doneSQL = `SELECT id FROM smshook_hook WHERE expires_at > $2 AND id IN (SELECT value FROM {ids})`
+	doneSQL = `SELECT id FROM smshook_hook WHERE id {in ids} AND expires_at > $2`
 )
 
-// idsTable is the table of {ids}, the ids of the JSON array $1 in a column value, on each engine.
-var idsTable = map[inboxdb.Engine]string{
-	inboxdb.SQLite:   "json_each($1)",
-	inboxdb.Postgres: "jsonb_array_elements_text(CAST($1 AS jsonb)) AS ids(value)",
+// idsSQL are, on each engine, {ids}: the table of the ids of the JSON array $1, in a column value; {in ids}
+// and {in job ids}: the condition that a column is one of them (on Postgres an array, so that the planner looks
+// each up by index rather than scanning the table for a join).
+var idsSQL = map[inboxdb.Engine][]string{
+	inboxdb.SQLite: {
+		"{ids}", "json_each($1)",
+		"{in ids}", "IN (SELECT value FROM json_each($1))",
+		"{in job ids}", "IN (SELECT value FROM json_each($1))",
+	},
+	inboxdb.Postgres: {
+		"{ids}", "jsonb_array_elements_text(CAST($1 AS jsonb)) AS ids(value)",
+		"{in ids}", "= ANY (ARRAY(SELECT jsonb_array_elements_text(CAST($1 AS jsonb))))",
+		"{in job ids}", "= ANY (ARRAY(SELECT CAST(jsonb_array_elements_text(CAST($1 AS jsonb)) AS BIGINT)))",
+	},
 }
 
 // dialect returns query in the SQL of engine: the statements are written in what both engines read ($n
-// parameters, ON CONFLICT) but for {ids}.
+// parameters, ON CONFLICT) but for those of idsSQL, {distinct} and {sorted}.
 func dialect(engine inboxdb.Engine, query string) string {
-	return strings.ReplaceAll(query, "{ids}", idsTable[engine])
+	distinct, sorted := "", ""
+	if engine == inboxdb.Postgres {
+		distinct, sorted = "DISTINCT", "ORDER BY value"
+	}
+	return strings.NewReplacer(append(idsSQL[engine], "{distinct}", distinct, "{sorted}", sorted)...).Replace(query)
 }
 
 func jsonArray(ids []string) (string, error) {
@@ -432,7 +457,8 @@ func (b *txBatch) sweep(ctx context.Context) error {
 }
 
 const (
-	deleteDeliverySQL = `DELETE FROM smshook_delivery WHERE job_id = $1`
+	// The deliveries of the jobs in the JSON array $1.
+	deleteDeliveriesSQL = `DELETE FROM smshook_delivery WHERE job_id {in job ids}`
 	// A quarantined hook is kept once, however often the delivery comes again.
 	quarantineSQL = `INSERT INTO smshook_quarantine
 (digest, received_at, product, event, hooks_id, hook_index, hook, violations) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)

@@ -15,7 +15,7 @@ import (
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, pure Go
+	"modernc.org/sqlite" // the database/sql driver, pure Go
 )
 
 // Engine is the kind of database an inbox is in.
@@ -115,7 +115,7 @@ func Open(ctx context.Context, name string, opts Options) (*DB, error) {
 		}
 		d.Write, d.Read = db, db
 	default:
-		db, err := sql.Open("sqlite", sqliteDSN(name, opts.RelaxedSync))
+		db, err := openSQLite(sqliteDSN(name, opts.RelaxedSync))
 		if err != nil {
 			return nil, err
 		}
@@ -143,7 +143,7 @@ func (d *DB) OpenReaders() error {
 	if d.Engine != SQLite || d.Read != nil {
 		return nil
 	}
-	db, err := sql.Open("sqlite", sqliteDSN(d.name, !d.synced)+"&_pragma=query_only(1)")
+	db, err := openSQLite(sqliteDSN(d.name, !d.synced) + "&_pragma=query_only(1)")
 	if err != nil {
 		return err
 	}
@@ -190,6 +190,16 @@ func (d *DB) Close() error {
 	}
 	errs = append(errs, d.Write.Close())
 	return errors.Join(errs...)
+}
+
+// openSQLite returns the pool of modernc.org/sqlite connections to dsn that keep the statements they run
+// prepared (see cachingConnector).
+func openSQLite(dsn string) (*sql.DB, error) {
+	base, err := sqlite.NewConnector(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return sql.OpenDB(cachingConnector{base}), nil
 }
 
 // sqliteDSN is the modernc.org/sqlite data source name of the file: WAL, the chosen durability, a busy
