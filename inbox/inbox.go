@@ -119,7 +119,7 @@ func open(ctx context.Context, d *inboxdb.DB, cfg config) (*Inbox, error) {
 	if err != nil {
 		return nil, err
 	}
-	ib.w = newWriter(d.Write, ib.river, &ib.cfg, p, ib.leases)
+	ib.w = newWriter(d, ib.river, &ib.cfg, p, ib.leases)
 	go ib.sweeper()
 	return ib, nil
 }

@@ -113,7 +113,7 @@ func (ib *Inbox) done(ctx context.Context, ids []string, now time.Time) (map[str
 	if ib.isClosed() {
 		return nil, errClosed
 	}
-	arr, err := jsonArray(ids)
+	arr, err := idsArg(ib.d.Engine, ids)
 	if err != nil {
 		return nil, err
 	}

@@ -56,6 +56,7 @@ type delivery struct {
 // anyway; gathering concurrent writes makes one commit, one flush and one River insert statement serve many.
 type writer struct {
 	db       *sql.DB
+	engine   inboxdb.Engine
 	river    *river.Client[*sql.Tx]
 	cfg      *config
 	prepared prepared
@@ -65,8 +66,8 @@ type writer struct {
 	done     chan struct{}
 }
 
-func newWriter(db *sql.DB, rc *river.Client[*sql.Tx], cfg *config, p prepared, l *leases) *writer {
-	w := &writer{db: db, river: rc, cfg: cfg, prepared: p, leases: l, ops: make(chan *op, maxBatch), quit: make(chan struct{}), done: make(chan struct{})}
+func newWriter(d *inboxdb.DB, rc *river.Client[*sql.Tx], cfg *config, p prepared, l *leases) *writer {
+	w := &writer{db: d.Write, engine: d.Engine, river: rc, cfg: cfg, prepared: p, leases: l, ops: make(chan *op, maxBatch), quit: make(chan struct{}), done: make(chan struct{})}
 	go w.loop()
 	return w
 }
@@ -180,7 +181,7 @@ func (w *writer) commit(ctx context.Context, batch []*op) error {
 		return fmt.Errorf("inbox: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	b := &txBatch{tx: tx, now: time.Now(), prepared: w.prepared, stmts: map[*sql.Stmt]*sql.Stmt{}}
+	b := &txBatch{tx: tx, engine: w.engine, now: time.Now(), prepared: w.prepared, stmts: map[*sql.Stmt]*sql.Stmt{}}
 	var receives []*op
 	var processed []int64
 	for _, o := range batch {
@@ -205,11 +206,11 @@ func (w *writer) commit(ctx context.Context, batch []*op) error {
 		}
 	}
 	if len(processed) > 0 { // one statement for the batch's processed deliveries
-		ids, err := json.Marshal(processed)
+		ids, err := idsArg(b.engine, processed)
 		if err != nil {
 			return fmt.Errorf("inbox: %w", err)
 		}
-		if err := b.exec(ctx, deleteDeliveriesSQL, string(ids)); err != nil {
+		if err := b.exec(ctx, deleteDeliveriesSQL, ids); err != nil {
 			return fmt.Errorf("inbox: %w", err)
 		}
 	}
@@ -314,6 +315,7 @@ func narrow(event string, body []byte, keep []bool) ([]byte, error) {
 // txBatch is one batch's transaction.
 type txBatch struct {
 	tx       *sql.Tx
+	engine   inboxdb.Engine
 	now      time.Time
 	prepared prepared
 	stmts    map[*sql.Stmt]*sql.Stmt
@@ -368,7 +370,7 @@ func (b *txBatch) exec(ctx context.Context, query string, args ...any) error {
 	return err
 }
 
-// Each statement takes a batch of ids as one JSON array ({ids}), so that a delivery costs one statement
+// Each statement takes a batch of ids as one argument ({ids}), so that a delivery costs one statement
 // rather than one per hook.
 const (
 	// Marks the ids done for the retention unless they are done already; returns those it marked.
@@ -378,12 +380,13 @@ const (
 SELECT {distinct} value, CAST($2 AS BIGINT) FROM {ids} WHERE true {sorted}
 ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at WHERE smshook_hook.expires_at <= $3
 RETURNING id`
-	doneSQL = `SELECT id FROM smshook_hook WHERE id {in ids} AND expires_at > $2`
+	// expires_at + 0: not by the index of expires_at, which a plan made for any $1 may prefer to the ids'.
+	doneSQL = `SELECT id FROM smshook_hook WHERE id {in ids} AND expires_at + 0 > $2`
 )
 
-// idsSQL are, on each engine, {ids}: the table of the ids of the JSON array $1, in a column value; {in ids}
-// and {in job ids}: the condition that a column is one of them (on Postgres an array, so that the planner looks
-// each up by index rather than scanning the table for a join).
+// idsSQL are, on each engine, {ids}: the table of the ids in $1 (idsArg), in a column value; {in ids} and
+// {in job ids}: the condition that a column is one of them. On Postgres $1 is an array, which the planner
+// looks up by index, one by one.
 var idsSQL = map[inboxdb.Engine][]string{
 	inboxdb.SQLite: {
 		"{ids}", "json_each($1)",
@@ -391,10 +394,20 @@ var idsSQL = map[inboxdb.Engine][]string{
 		"{in job ids}", "IN (SELECT value FROM json_each($1))",
 	},
 	inboxdb.Postgres: {
-		"{ids}", "jsonb_array_elements_text(CAST($1 AS jsonb)) AS ids(value)",
-		"{in ids}", "= ANY (ARRAY(SELECT jsonb_array_elements_text(CAST($1 AS jsonb))))",
-		"{in job ids}", "= ANY (ARRAY(SELECT CAST(jsonb_array_elements_text(CAST($1 AS jsonb)) AS BIGINT)))",
+		"{ids}", "unnest(CAST($1 AS text[])) AS ids(value)",
+		"{in ids}", "= ANY (CAST($1 AS text[]))",
+		"{in job ids}", "= ANY (CAST($1 AS bigint[]))",
 	},
+}
+
+// idsArg returns ids as the $1 of a statement of idsSQL: a JSON array for SQLite (json_each), the slice itself
+// for Postgres (pgx sends it as an array).
+func idsArg[T string | int64](engine inboxdb.Engine, ids []T) (any, error) {
+	if engine == inboxdb.Postgres {
+		return ids, nil
+	}
+	b, err := json.Marshal(ids)
+	return string(b), err
 }
 
 // dialect returns query in the SQL of engine: the statements are written in what both engines read ($n
@@ -407,17 +420,12 @@ func dialect(engine inboxdb.Engine, query string) string {
 	return strings.NewReplacer(append(idsSQL[engine], "{distinct}", distinct, "{sorted}", sorted)...).Replace(query)
 }
 
-func jsonArray(ids []string) (string, error) {
-	b, err := json.Marshal(ids)
-	return string(b), err
-}
-
 // markDone marks ids done for retention and returns those that were not done before.
 func (b *txBatch) markDone(ctx context.Context, ids []string, retention time.Duration) (map[string]bool, error) {
 	if len(ids) == 0 {
 		return map[string]bool{}, nil
 	}
-	arr, err := jsonArray(ids)
+	arr, err := idsArg(b.engine, ids)
 	if err != nil {
 		return nil, err
 	}
