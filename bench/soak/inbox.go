@@ -101,23 +101,11 @@ func (a *forwardTarget) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func runInbox(bin string, rate int, load time.Duration, hooksPerDelivery, workers int) error {
 	ctx, cancel := context.WithTimeout(context.Background(), load+inboxDrain+time.Minute)
 	defer cancel()
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		return err
-	}
-	fwdSecret := "whsec_" + base64.StdEncoding.EncodeToString(key)
-	verifier, err := standardwebhooks.NewWebhook(fwdSecret)
+	app, target, fwdSecret, stopApp, err := startForwardTarget(0)
 	if err != nil {
 		return err
 	}
-	app := &forwardTarget{verifier: verifier, seen: map[string]int{}}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	appSrv := &http.Server{Handler: app, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = appSrv.Serve(ln) }()
-	defer appSrv.Close()
+	defer stopApp()
 	dir, err := os.MkdirTemp("", "smshook-soak-inbox-")
 	if err != nil {
 		return err
@@ -125,7 +113,7 @@ func runInbox(bin string, rate int, load time.Duration, hooksPerDelivery, worker
 	defer os.RemoveAll(dir)
 	file := filepath.Join(dir, "inbox.db")
 	start := func(addr string) (*serveProc, error) {
-		return startInboxServe(ctx, bin, addr, file, "http://"+ln.Addr().String()+"/nhn", fwdSecret)
+		return startInboxServe(ctx, bin, addr, file, target, fwdSecret)
 	}
 	srv, err := start("127.0.0.1:0")
 	if err != nil {
@@ -173,24 +161,15 @@ func runInbox(bin string, rate int, load time.Duration, hooksPerDelivery, worker
 		faultsDone <- err
 	}()
 
-	var wg sync.WaitGroup
-	tick := time.NewTicker(time.Second / time.Duration(rate))
-	for now := range tick.C {
-		if now.Sub(begin) >= load {
-			break
-		}
-		d := &faultDelivery{}
-		d.body, d.ids = gen.delivery()
-		s.add(d)
-		wg.Go(func() { s.deliver(d) })
-	}
-	tick.Stop()
+	sent := sendLoad(s, gen, rate, begin, load)
 	if err := <-faultsDone; err != nil {
 		return fmt.Errorf("inbox phase: restart: %w", err)
 	}
-	wg.Wait()
+	sent.Wait()
 
-	o, drained := waitForwarded(s, app, kill, nil)
+	// Until the inbox is empty too: the application may have taken a forward whose answer the killed process
+	// never read, and that the restarted one hands over again once River rescues it.
+	o, drained := waitForwarded(s, app, kill, func() bool { return inboxEmpty(ctx, bin, file) })
 	if _, err := srv.stop(); err != nil {
 		return fmt.Errorf("inbox phase: the restarted receiver did not shut down cleanly: %w", err)
 	}
@@ -204,6 +183,46 @@ func runInbox(bin string, rate int, load time.Duration, hooksPerDelivery, worker
 	fmt.Printf("soak (inbox): sent %d, acknowledged %d, forwarded %d, duplicates %d (in-flight bound %d), lost %d\n",
 		o.sent, o.acked, o.forwarded, o.duplicates, o.inFlight, o.lost)
 	return o.check("inbox phase", app.badSig)
+}
+
+// startForwardTarget starts the application behind --forward-to on 127.0.0.1, each request taking delay, and
+// returns it, its URL, the whsec_ secret it verifies with, and the func that stops it.
+func startForwardTarget(delay time.Duration) (*forwardTarget, string, string, func(), error) {
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, "", "", nil, err
+	}
+	secret := "whsec_" + base64.StdEncoding.EncodeToString(key)
+	verifier, err := standardwebhooks.NewWebhook(secret)
+	if err != nil {
+		return nil, "", "", nil, err
+	}
+	app := &forwardTarget{verifier: verifier, seen: map[string]int{}, delay: delay}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, "", "", nil, err
+	}
+	srv := &http.Server{Handler: app, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return app, "http://" + ln.Addr().String() + "/nhn", secret, func() { _ = srv.Close() }, nil
+}
+
+// sendLoad sends a new delivery of gen through s every 1/rate seconds from begin until load passed, each until
+// it is acknowledged; it returns once the last one is under way, with what waits for them all.
+func sendLoad(s *faultSender, gen *generator, rate int, begin time.Time, load time.Duration) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	tick := time.NewTicker(time.Second / time.Duration(rate))
+	defer tick.Stop()
+	for now := range tick.C {
+		if now.Sub(begin) >= load {
+			break
+		}
+		d := &faultDelivery{}
+		d.body, d.ids = gen.delivery()
+		s.add(d)
+		wg.Go(func() { s.deliver(d) })
+	}
+	return &wg
 }
 
 // outcome is what the application got of what the receivers acknowledged.
@@ -318,4 +337,27 @@ func startInboxProc(ctx context.Context, bin, addr string, env []string, args ..
 		return nil, fmt.Errorf("the receiver did not listen on 127.0.0.1 (%q):\n%s", p.addr, head.String())
 	}
 	return p, nil
+}
+
+// inboxEmpty reports whether `smshook inbox` counts no delivery left to hand over: none available, scheduled,
+// retryable, running or pending.
+func inboxEmpty(ctx context.Context, bin, inbox string) bool {
+	out, err := exec.CommandContext(ctx, bin, "inbox", inbox).Output()
+	if err != nil {
+		return false
+	}
+	first, _, _ := strings.Cut(string(out), "\n")
+	for part := range strings.SplitSeq(first, ", ") {
+		state, n, ok := strings.Cut(part, " ")
+		if !ok {
+			return false
+		}
+		switch state {
+		case "available", "scheduled", "retryable", "running", "pending":
+			if n != "0" {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -9,18 +9,10 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	mrand "math/rand/v2"
-	"net"
 	"net/http"
-	"os/exec"
-	"strings"
-	"sync"
 	"time"
-
-	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/smshook/smshook/internal/pgserver"
 )
@@ -42,23 +34,11 @@ func runInboxPostgres(bin string, rate int, load time.Duration, hooksPerDelivery
 		return err
 	}
 	defer pg.Close()
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		return err
-	}
-	fwdSecret := "whsec_" + base64.StdEncoding.EncodeToString(key)
-	verifier, err := standardwebhooks.NewWebhook(fwdSecret)
+	app, target, fwdSecret, stopApp, err := startForwardTarget(postgresAppDelay)
 	if err != nil {
 		return err
 	}
-	app := &forwardTarget{verifier: verifier, seen: map[string]int{}, delay: postgresAppDelay}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	appSrv := &http.Server{Handler: app, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = appSrv.Serve(ln) }()
-	defer appSrv.Close()
+	defer stopApp()
 
 	// One after the other: the first migrates the database.
 	var receivers, workers []*serveProc
@@ -75,7 +55,7 @@ func runInboxPostgres(bin string, rate int, load time.Duration, hooksPerDelivery
 		receivers = append(receivers, p)
 	}
 	for range 2 {
-		p, err := startInboxServe(ctx, bin, "127.0.0.1:0", pg.URL(), "http://"+ln.Addr().String()+"/nhn", fwdSecret,
+		p, err := startInboxServe(ctx, bin, "127.0.0.1:0", pg.URL(), target, fwdSecret,
 			"--inbox-workers", fmt.Sprint(postgresWorkers))
 		if err != nil {
 			return fmt.Errorf("inbox phase (postgres): worker: %w", err)
@@ -105,20 +85,9 @@ func runInboxPostgres(bin string, rate int, load time.Duration, hooksPerDelivery
 		killedForwarded = workers[0].kill()
 	}()
 
-	var wg sync.WaitGroup
-	tick := time.NewTicker(time.Second / time.Duration(rate))
-	for now := range tick.C {
-		if now.Sub(begin) >= load {
-			break
-		}
-		d := &faultDelivery{}
-		d.body, d.ids = gen.delivery()
-		s.add(d)
-		wg.Go(func() { s.deliver(d) })
-	}
-	tick.Stop()
+	sent := sendLoad(s, gen, rate, begin, load)
 	<-killed
-	wg.Wait()
+	sent.Wait()
 
 	// Until the inbox is empty too: the application may have taken a forward whose answer the killed worker
 	// never read, and that the survivor hands over again once River rescues it.
@@ -153,25 +122,3 @@ func runInboxPostgres(bin string, rate int, load time.Duration, hooksPerDelivery
 	return nil
 }
 
-// inboxEmpty reports whether `smshook inbox` counts no delivery left to hand over: none available, scheduled,
-// retryable, running or pending.
-func inboxEmpty(ctx context.Context, bin, inbox string) bool {
-	out, err := exec.CommandContext(ctx, bin, "inbox", inbox).Output()
-	if err != nil {
-		return false
-	}
-	first, _, _ := strings.Cut(string(out), "\n")
-	for part := range strings.SplitSeq(first, ", ") {
-		state, n, ok := strings.Cut(part, " ")
-		if !ok {
-			return false
-		}
-		switch state {
-		case "available", "scheduled", "retryable", "running", "pending":
-			if n != "0" {
-				return false
-			}
-		}
-	}
-	return true
-}
