@@ -121,4 +121,3 @@ func runInboxPostgres(bin string, rate int, load time.Duration, hooksPerDelivery
 	}
 	return nil
 }
-
