@@ -39,7 +39,8 @@
 // application's return and that deletion hands it over twice. Several processes may open one inbox: each
 // receives into it, and a delivery is handed to one Run at a time. A SQLite file serves the processes of one
 // machine; a Postgres database serves receivers and workers on several, and when one dies, River hands what
-// it held to another once Config.RescueAfter passed (River's rescuer looks every 30 seconds).
+// it held to another once Config.RescueAfter passed (River's rescuer looks every 30 seconds). Each Inbox on
+// Postgres opens at most 17 connections.
 //
 // The inbox holds River's job tables (github.com/riverqueue/river, on its SQLite driver over the pure-Go
 // modernc.org/sqlite, or on Postgres its database/sql driver over pgx, which listens for new jobs) and four of

@@ -69,7 +69,7 @@ var errRunning = errors.New("inbox: Run is running already")
 // migrated. Close the Inbox when done.
 func Open(ctx context.Context, name string, cfg Config) (*Inbox, error) {
 	c := newConfig(cfg)
-	d, err := inboxdb.Open(ctx, name, inboxdb.Options{RelaxedSync: c.relaxedSync, Conns: c.workers/2 + 10})
+	d, err := inboxdb.Open(ctx, name, inboxdb.Options{RelaxedSync: c.relaxedSync, Conns: postgresConns})
 	if err != nil {
 		return nil, fmt.Errorf("inbox: %w", err)
 	}
@@ -80,6 +80,11 @@ func Open(ctx context.Context, name string, cfg Config) (*Inbox, error) {
 	}
 	return ib, nil
 }
+
+// postgresConns bounds the connections of an Inbox's pool on Postgres, River's included (and one more, River's
+// listener): four processes on one server stay within Postgres's default max_connections (100). Claims, reads
+// of deliveries and River's queries are short; beyond that many at once they wait for a connection.
+const postgresConns = 16
 
 func open(ctx context.Context, d *inboxdb.DB, cfg config) (*Inbox, error) {
 	driver := d.River()
