@@ -1,0 +1,56 @@
+package inbox
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/smshook/smshook"
+	"github.com/smshook/smshook/internal/pgserver"
+)
+
+// TestStalledPostgresIsNeverAcknowledged freezes the inbox's Postgres server (SIGSTOP, on a server of the
+// test's own): a delivery that arrives meanwhile is answered 503 within the store and application timeouts,
+// not 200; once the server resumes, its redelivery is acknowledged, and every acknowledged delivery reaches
+// the application once.
+func TestStalledPostgresIsNeverAcknowledged(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv, err := pgserver.Start(ctx)
+	if err != nil {
+		if os.Getenv("CI") == "" {
+			t.Skipf("SKIPPING THE STALLED-POSTGRES TEST: %v", err)
+		}
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	ib := openAt(t, srv.URL(), Config{})
+	url := serve(t, ib, smshook.WithStoreTimeout(time.Second), smshook.WithTimeout(time.Second))
+
+	before, body, _ := mru(t, 10)
+	require.Equal(t, http.StatusOK, post(t, url, body))
+
+	require.NoError(t, srv.Stop())
+	during, body, ids := mru(t, 10)
+	start := time.Now()
+	status := post(t, url, body)
+	require.Equal(t, http.StatusServiceUnavailable, status, "a delivery the stalled server did not store")
+	require.Less(t, time.Since(start), 5*time.Second, "answered within the timeouts")
+	require.NoError(t, srv.Resume())
+
+	require.Eventually(t, func() bool { return post(t, url, body) == http.StatusOK }, 20*time.Second, 200*time.Millisecond,
+		"the redelivery is acknowledged once the server resumed")
+	a := newApp()
+	run(t, ib, a.handler())
+	require.True(t, a.waitUntil(20*time.Second, func() bool { return len(a.got) == 2 }), "got %d of 2", a.gotCount())
+	require.Contains(t, a.got, before.HooksId)
+	require.Contains(t, a.got, during.HooksId)
+	time.Sleep(300 * time.Millisecond) // a second hand-over would have come by now
+	for _, id := range ids {
+		require.Equal(t, 1, a.doneCount(id), "hook %s", id)
+	}
+}
