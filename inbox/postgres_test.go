@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -52,5 +53,79 @@ func TestStalledPostgresIsNeverAcknowledged(t *testing.T) {
 	time.Sleep(300 * time.Millisecond) // a second hand-over would have come by now
 	for _, id := range ids {
 		require.Equal(t, 1, a.doneCount(id), "hook %s", id)
+	}
+}
+
+// TestKilledPostgresLosesNothingAcknowledged kills the inbox's Postgres server (SIGKILL, every process of
+// it) while deliveries arrive, and starts it again on the same data: every delivery answered 200 before,
+// during or after the crash reaches the application once the server is back; the others were answered an error.
+func TestKilledPostgresLosesNothingAcknowledged(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv, err := pgserver.Start(ctx)
+	if err != nil {
+		if os.Getenv("CI") == "" {
+			t.Skipf("SKIPPING THE KILLED-POSTGRES TEST: %v", err)
+		}
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	ib := openAt(t, srv.URL(), Config{})
+	url := serve(t, ib, smshook.WithStoreTimeout(time.Second), smshook.WithTimeout(time.Second))
+
+	var (
+		mu    sync.Mutex
+		acked []string // hooksIds answered 200
+		other int      // answered otherwise
+	)
+	stop := make(chan struct{})
+	var senders sync.WaitGroup
+	for range 4 {
+		senders.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				env, body, _ := mru(t, 10)
+				status := post(t, url, body)
+				mu.Lock()
+				if status == http.StatusOK {
+					acked = append(acked, env.HooksId)
+				} else {
+					other++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	time.Sleep(time.Second)
+	require.NoError(t, srv.Kill())
+	time.Sleep(500 * time.Millisecond)
+	require.NoError(t, srv.Restart(ctx))
+	require.Eventually(t, func() bool { // the pool's connections to the killed server are replaced
+		env, body, _ := mru(t, 1)
+		if post(t, url, body) != http.StatusOK {
+			return false
+		}
+		mu.Lock()
+		acked = append(acked, env.HooksId)
+		mu.Unlock()
+		return true
+	}, 30*time.Second, 200*time.Millisecond, "acknowledging again once the server is back")
+	time.Sleep(500 * time.Millisecond)
+	close(stop)
+	senders.Wait()
+
+	a := newApp()
+	run(t, ib, a.handler())
+	mu.Lock()
+	defer mu.Unlock()
+	t.Logf("%d deliveries acknowledged, %d answered otherwise", len(acked), other)
+	require.NotZero(t, other, "the crash was seen: some deliveries were answered an error")
+	require.True(t, a.waitUntil(30*time.Second, func() bool { return len(a.got) >= len(acked) }), "got %d of %d", a.gotCount(), len(acked))
+	for _, hooksID := range acked {
+		require.Contains(t, a.got, hooksID, "acknowledged, then lost")
 	}
 }
