@@ -134,6 +134,14 @@ func (a *app) attemptCount(hooksID string) int {
 	return a.attempts[hooksID]
 }
 
+// has reports whether the delivery hooksID reached the application.
+func (a *app) has(hooksID string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	_, ok := a.got[hooksID]
+	return ok
+}
+
 func (a *app) gotCount() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
