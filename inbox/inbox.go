@@ -36,11 +36,9 @@ const sweepInterval = time.Minute
 // use. Its zero value is not usable; call Open.
 type Inbox struct {
 	cfg       config
-	d         *inboxdb.DB
-	db        *sql.DB // the pool that writes, River's too: one connection on SQLite
-	rdb       *sql.DB // the pool that reads, beside the writer (SQLite's WAL); db on Postgres
+	d         *inboxdb.DB // its pools: d.Write for the writer and River, d.Read for claims and workers
 	readMu    sync.Mutex
-	doneQuery *sql.Stmt // doneSQL on rdb, prepared at the first claim
+	doneQuery *sql.Stmt // doneSQL on d.Read, prepared at the first claim
 	leases    *leases
 	river     *river.Client[*sql.Tx]
 	w         *writer
@@ -95,7 +93,7 @@ func open(ctx context.Context, d *inboxdb.DB, cfg config) (*Inbox, error) {
 	if err := d.OpenReaders(); err != nil {
 		return nil, fmt.Errorf("inbox: %w", err)
 	}
-	ib := &Inbox{cfg: cfg, d: d, db: d.Write, rdb: d.Read, leases: newLeases(), swept: make(chan struct{})}
+	ib := &Inbox{cfg: cfg, d: d, leases: newLeases(), swept: make(chan struct{})}
 	ib.closing, ib.endClose = context.WithCancel(context.Background())
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &worker{ib: ib}); err != nil {

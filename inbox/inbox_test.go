@@ -281,7 +281,7 @@ func TestAcknowledgedDeliveriesReachTheApp(t *testing.T) {
 	// Each worker deletes its delivery once the application took it.
 	require.Eventually(t, func() bool {
 		var n int
-		require.NoError(t, ib.rdb.QueryRow(`SELECT count(*) FROM smshook_delivery`).Scan(&n))
+		require.NoError(t, ib.d.Read.QueryRow(`SELECT count(*) FROM smshook_delivery`).Scan(&n))
 		return n == 0
 	}, 10*time.Second, 10*time.Millisecond, "a processed delivery is still stored")
 }

@@ -30,7 +30,7 @@ func TestPartialBatchKeepsItsInvalidHooks(t *testing.T) {
 	}
 	require.Len(t, jobs(t, ib, rivertype.JobStateAvailable), 1, "the valid hooks, once")
 
-	rows, err := ib.rdb.QueryContext(context.Background(), `SELECT product, event, hooks_id, hook_index, hook, violations FROM smshook_quarantine`)
+	rows, err := ib.d.Read.QueryContext(context.Background(), `SELECT product, event, hooks_id, hook_index, hook, violations FROM smshook_quarantine`)
 	require.NoError(t, err)
 	defer rows.Close()
 	var n int

@@ -149,7 +149,7 @@ func (ib *Inbox) doneStmt(ctx context.Context) (*sql.Stmt, error) {
 	ib.readMu.Lock()
 	defer ib.readMu.Unlock()
 	if ib.doneQuery == nil {
-		s, err := ib.rdb.PrepareContext(ctx, dialect(ib.d.Engine, doneSQL))
+		s, err := ib.d.Read.PrepareContext(ctx, dialect(ib.d.Engine, doneSQL))
 		if err != nil {
 			return nil, fmt.Errorf("inbox: %w", err)
 		}

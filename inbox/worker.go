@@ -47,7 +47,7 @@ func (w *worker) Work(ctx context.Context, job *river.Job[deliveryArgs]) error {
 	}
 	var event string
 	var body []byte
-	err := w.ib.rdb.QueryRowContext(ctx, `SELECT event, envelope FROM smshook_delivery WHERE job_id = $1`, job.ID).Scan(&event, &body)
+	err := w.ib.d.Read.QueryRowContext(ctx, `SELECT event, envelope FROM smshook_delivery WHERE job_id = $1`, job.ID).Scan(&event, &body)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		// The application took it and the worker deleted it, but the process stopped before River recorded

@@ -384,23 +384,28 @@ RETURNING id`
 	doneSQL = `SELECT id FROM smshook_hook WHERE id {in ids} AND expires_at + 0 > $2`
 )
 
-// idsSQL are, on each engine, {ids}: the table of the ids in $1 (idsArg), in a column value; {in ids} and
-// {in job ids}: the condition that a column is one of them. On Postgres $1 is an array, which the planner
-// looks up by index, one by one.
-var idsSQL = map[inboxdb.Engine][]string{
-	inboxdb.SQLite: {
+// dialects are, on each engine, what the statements' placeholders stand for: {ids}, the table of the ids in
+// $1 (idsArg), in a column value; {in ids} and {in job ids}, the condition that a column is one of them (on
+// Postgres $1 is an array, which the planner looks up by index, one by one); {distinct} and {sorted}, what
+// markSQL needs on Postgres.
+var dialects = map[inboxdb.Engine]*strings.Replacer{
+	inboxdb.SQLite: strings.NewReplacer(
 		"{ids}", "json_each($1)",
 		"{in ids}", "IN (SELECT value FROM json_each($1))",
 		"{in job ids}", "IN (SELECT value FROM json_each($1))",
-	},
-	inboxdb.Postgres: {
+		"{distinct}", "",
+		"{sorted}", "",
+	),
+	inboxdb.Postgres: strings.NewReplacer(
 		"{ids}", "unnest(CAST($1 AS text[])) AS ids(value)",
 		"{in ids}", "= ANY (CAST($1 AS text[]))",
 		"{in job ids}", "= ANY (CAST($1 AS bigint[]))",
-	},
+		"{distinct}", "DISTINCT",
+		"{sorted}", "ORDER BY value",
+	),
 }
 
-// idsArg returns ids as the $1 of a statement of idsSQL: a JSON array for SQLite (json_each), the slice itself
+// idsArg returns ids as the $1 of a statement with {ids}, {in ids} or {in job ids}: a JSON array for SQLite (json_each), the slice itself
 // for Postgres (pgx sends it as an array).
 func idsArg[T string | int64](engine inboxdb.Engine, ids []T) (any, error) {
 	if engine == inboxdb.Postgres {
@@ -411,13 +416,9 @@ func idsArg[T string | int64](engine inboxdb.Engine, ids []T) (any, error) {
 }
 
 // dialect returns query in the SQL of engine: the statements are written in what both engines read ($n
-// parameters, ON CONFLICT) but for those of idsSQL, {distinct} and {sorted}.
+// parameters, ON CONFLICT) but for the placeholders of dialects.
 func dialect(engine inboxdb.Engine, query string) string {
-	distinct, sorted := "", ""
-	if engine == inboxdb.Postgres {
-		distinct, sorted = "DISTINCT", "ORDER BY value"
-	}
-	return strings.NewReplacer(append(idsSQL[engine], "{distinct}", distinct, "{sorted}", sorted)...).Replace(query)
+	return dialects[engine].Replace(query)
 }
 
 // markDone marks ids done for retention and returns those that were not done before.
@@ -465,7 +466,7 @@ func (b *txBatch) sweep(ctx context.Context) error {
 }
 
 const (
-	// The deliveries of the jobs in the JSON array $1.
+	// The deliveries of the jobs in $1 (idsArg).
 	deleteDeliveriesSQL = `DELETE FROM smshook_delivery WHERE job_id {in job ids}`
 	// A quarantined hook is kept once, however often the delivery comes again.
 	quarantineSQL = `INSERT INTO smshook_quarantine
