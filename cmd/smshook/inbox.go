@@ -73,7 +73,7 @@ func runInbox(ctx context.Context, e env, args []string) int {
 			if _, err := ib.river.JobDelete(ctx, id); err != nil {
 				return err
 			}
-			_, err := ib.db.ExecContext(ctx, `DELETE FROM smshook_delivery WHERE job_id = $1`, id)
+			_, err := ib.d.Write.ExecContext(ctx, `DELETE FROM smshook_delivery WHERE job_id = $1`, id)
 			return err
 		})
 	}
@@ -87,7 +87,6 @@ func runInbox(ctx context.Context, e env, args []string) int {
 // inboxFile is an inbox's database, a SQLite file or Postgres, opened for its River jobs.
 type inboxFile struct {
 	d     *inboxdb.DB
-	db    *sql.DB
 	river *river.Client[*sql.Tx]
 }
 
@@ -117,7 +116,7 @@ func openInboxFile(ctx context.Context, name string) (*inboxFile, error) {
 		_ = d.Close()
 		return nil, err
 	}
-	return &inboxFile{d: d, db: d.Write, river: rc}, nil
+	return &inboxFile{d: d, river: rc}, nil
 }
 
 // close closes the database.
@@ -187,7 +186,7 @@ func (ib *inboxFile) act(ctx context.Context, e env, verb, which string, allowAl
 
 // counts returns the number of the inbox's jobs in each state.
 func (ib *inboxFile) counts(ctx context.Context) (map[rivertype.JobState]int, error) {
-	rows, err := ib.db.QueryContext(ctx, `SELECT state, count(*) FROM river_job WHERE kind = $1 GROUP BY state`, inboxJobKind)
+	rows, err := ib.d.Write.QueryContext(ctx, `SELECT state, count(*) FROM river_job WHERE kind = $1 GROUP BY state`, inboxJobKind)
 	if err != nil {
 		return nil, err
 	}
@@ -249,7 +248,7 @@ func (ib *inboxFile) report(ctx context.Context, w io.Writer, payload bool) erro
 		}
 		_ = json.Unmarshal(j.EncodedArgs, &args)
 		var envelope []byte
-		_ = ib.db.QueryRowContext(ctx, `SELECT envelope FROM smshook_delivery WHERE job_id = $1`, j.ID).Scan(&envelope)
+		_ = ib.d.Write.QueryRowContext(ctx, `SELECT envelope FROM smshook_delivery WHERE job_id = $1`, j.ID).Scan(&envelope)
 		var head struct {
 			ProductName string `json:"productName"`
 		}
@@ -271,7 +270,7 @@ func (ib *inboxFile) report(ctx context.Context, w io.Writer, payload bool) erro
 // reportQuarantine lists the hooks the receiver dropped from partial batches: where each came from and the
 // pointers of its violations, its JSON only with --payload.
 func (ib *inboxFile) reportQuarantine(ctx context.Context, w io.Writer, payload bool) error {
-	rows, err := ib.db.QueryContext(ctx, `SELECT received_at, product, event, hooks_id, hook_index, hook, violations
+	rows, err := ib.d.Write.QueryContext(ctx, `SELECT received_at, product, event, hooks_id, hook_index, hook, violations
 FROM smshook_quarantine ORDER BY received_at, hooks_id, hook_index`)
 	if err != nil {
 		return err

@@ -113,6 +113,17 @@ func (a *forwardApp) waitFor(tb testing.TB, d delivery, within time.Duration) {
 	}
 }
 
+// assertOnce asserts that every hook of sent was acknowledged by the application exactly once; call it with
+// a.mu held.
+func (a *forwardApp) assertOnce(tb testing.TB, sent ...delivery) {
+	tb.Helper()
+	for _, d := range sent {
+		for i := range d.hooks() {
+			assert.Equal(tb, 1, a.hookIDs[d.hook(i)["hookId"].(string)], "hook %d of %s", i, d.hooksID())
+		}
+	}
+}
+
 func TestServeInboxForwardsSigned(t *testing.T) {
 	t.Parallel()
 	secret := newForwardSecret(t)
@@ -141,9 +152,7 @@ func TestServeInboxForwardsSigned(t *testing.T) {
 	app.mu.Lock()
 	defer app.mu.Unlock()
 	assert.Zero(t, app.badSig, "every forward verifies")
-	for i := range d.hooks() {
-		assert.Equal(t, 1, app.hookIDs[d.hook(i)["hookId"].(string)])
-	}
+	app.assertOnce(t, d)
 	assert.Regexp(t, `^msg_[0-9a-f]{32}$`, app.ids[d.hooksID()])
 	r := s.result()
 	assert.NotContains(t, r.stderr, secret, "the forward secret is never logged")
@@ -192,11 +201,7 @@ func TestServeInboxSurvivesKill(t *testing.T) {
 	app.mu.Lock()
 	defer app.mu.Unlock()
 	assert.Zero(t, app.badSig)
-	for _, d := range sent {
-		for i := range d.hooks() {
-			assert.Equal(t, 1, app.hookIDs[d.hook(i)["hookId"].(string)], "hook %d of %s", i, d.hooksID())
-		}
-	}
+	app.assertOnce(t, sent...)
 }
 
 func TestServeInboxUsageErrors(t *testing.T) {

@@ -70,7 +70,7 @@ func (f *metricsFlags) start(ctx context.Context, inboxPath, redisURL string, lo
 		closers = append(closers, ib.close)
 		ready = func(ctx context.Context) error {
 			var n int
-			return ib.db.QueryRowContext(ctx, `SELECT count(*) FROM river_job WHERE id = 0`).Scan(&n)
+			return ib.d.Write.QueryRowContext(ctx, `SELECT count(*) FROM river_job WHERE id = 0`).Scan(&n)
 		}
 		m.WatchInbox(func(ctx context.Context) (int64, int64, error) {
 			s, err := ib.summary(ctx)

@@ -80,11 +80,7 @@ func TestServeInboxOnPostgres(t *testing.T) {
 	app.mu.Lock()
 	defer app.mu.Unlock()
 	assert.Zero(t, app.badSig)
-	for _, d := range sent {
-		for i := range d.hooks() {
-			assert.Equal(t, 1, app.hookIDs[d.hook(i)["hookId"].(string)], "hook %d of %s", i, d.hooksID())
-		}
-	}
+	app.assertOnce(t, sent...)
 	for _, r := range []result{receiver.result(), worker.result(), report} {
 		assert.NotContains(t, r.stdout+r.stderr, password)
 	}
