@@ -66,12 +66,7 @@ func runFaults(bin string, rate int, load time.Duration, hooksPerDelivery, worke
 	defer func() { srv.kill() }()
 	addr := srv.addr
 
-	s := &faultSender{
-		client: &http.Client{Timeout: 10 * time.Second,
-			Transport: &http.Transport{MaxIdleConnsPerHost: workers, MaxConnsPerHost: workers}},
-		url:   "http://" + addr + "/",
-		slots: make(chan struct{}, workers),
-	}
+	s := newFaultSender(workers, addr)
 	gen := newGenerator(hooksPerDelivery, 1<<20)
 	seen := map[string]int{}
 	merge := func(m map[string]int) {
@@ -215,14 +210,26 @@ func (a attemptRecord) spans(t time.Time) bool {
 // backoff and at most slots requests at once.
 type faultSender struct {
 	client     *http.Client
-	url        string
-	urls       []string // when set, each post goes to the next of them instead of url
+	urls       []string // each post goes to the next of them
 	next       atomic.Uint64
 	slots      chan struct{}
 	inFlight   atomic.Int32
 	deadline   time.Time
 	mu         sync.Mutex
 	deliveries []*faultDelivery
+}
+
+// newFaultSender returns a sender of at most senders requests at once, to the receivers at addrs in turn.
+func newFaultSender(senders int, addrs ...string) *faultSender {
+	s := &faultSender{
+		client: &http.Client{Timeout: 10 * time.Second,
+			Transport: &http.Transport{MaxIdleConnsPerHost: senders, MaxConnsPerHost: senders}},
+		slots: make(chan struct{}, senders),
+	}
+	for _, addr := range addrs {
+		s.urls = append(s.urls, "http://"+addr+"/")
+	}
+	return s
 }
 
 func (s *faultSender) add(d *faultDelivery) {
@@ -251,10 +258,7 @@ func (s *faultSender) deliver(d *faultDelivery) {
 }
 
 func (s *faultSender) post(body []byte) attemptRecord {
-	url := s.url
-	if len(s.urls) > 0 {
-		url = s.urls[(s.next.Add(1)-1)%uint64(len(s.urls))]
-	}
+	url := s.urls[(s.next.Add(1)-1)%uint64(len(s.urls))]
 	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 	req.Header.Set("Content-Type", sender.ContentType)
 	req.Header.Set(smshook.SignatureHeader, secret)

@@ -122,12 +122,7 @@ func runInbox(bin string, rate int, load time.Duration, hooksPerDelivery, worker
 	defer func() { srv.kill() }()
 	addr := srv.addr
 
-	s := &faultSender{
-		client: &http.Client{Timeout: 10 * time.Second,
-			Transport: &http.Transport{MaxIdleConnsPerHost: workers, MaxConnsPerHost: workers}},
-		url:   "http://" + addr + "/",
-		slots: make(chan struct{}, workers),
-	}
+	s := newFaultSender(workers, addr)
 	gen := newGenerator(hooksPerDelivery, 1<<20)
 	begin := time.Now()
 	s.deadline = begin.Add(load + drainTime)

@@ -11,7 +11,6 @@ import (
 	"context"
 	"fmt"
 	mrand "math/rand/v2"
-	"net/http"
 	"time"
 
 	"github.com/smshook/smshook/internal/pgserver"
@@ -63,12 +62,7 @@ func runInboxPostgres(bin string, rate int, load time.Duration, hooksPerDelivery
 		workers = append(workers, p)
 	}
 
-	s := &faultSender{
-		client: &http.Client{Timeout: 10 * time.Second,
-			Transport: &http.Transport{MaxIdleConnsPerHost: senders, MaxConnsPerHost: senders}},
-		urls:  []string{"http://" + receivers[0].addr + "/", "http://" + receivers[1].addr + "/"},
-		slots: make(chan struct{}, senders),
-	}
+	s := newFaultSender(senders, receivers[0].addr, receivers[1].addr)
 	gen := newGenerator(hooksPerDelivery, 1<<20)
 	begin := time.Now()
 	s.deadline = begin.Add(load + drainTime)
