@@ -30,14 +30,17 @@
 // A func that returns an error (or panics) is called again after a backoff, with the same delivery; past
 // Config.MaxAttempts the delivery becomes a dead letter.
 //
-// One job is one delivery (an envelope with its hooks, those not stored before), so that the application
-// receives what the synchronous handler would have handed it, one call per delivery, and a retry repeats that
-// call. An event is stored once per hookId within Config.Retention: the receiver checks and marks its hookIds in
-// the same transaction that inserts the job, so that a crash between that insert and the handler's commit, or
-// two attempts whose claims overlapped, cannot store it twice. A worker deletes the stored delivery once the
-// application took it, so that a job rerun after a crash finds nothing to hand over; only a crash between the
-// application's return and that deletion hands it over twice. Several processes may open one inbox: each
-// receives into it, and a delivery is handed to one Run at a time. A SQLite file serves the processes of one
+// The application receives what the synchronous handler would have handed it, one call per delivery (an
+// envelope with its hooks, those not stored before), and a retry repeats that call. A River job holds the
+// deliveries that one transaction stored, up to 16 (one when the receiver is not busy), since River's
+// insert, fetch and completion cost per job: a job's deliveries are handed over concurrently, those the
+// application took are deleted, and a retry of the job hands over again only those that failed. An event is
+// stored once per hookId within Config.Retention: the receiver checks and marks its hookIds in the same
+// transaction that inserts the job, so that a crash between that insert and the handler's commit, or two
+// attempts whose claims overlapped, cannot store it twice. A worker deletes each stored delivery once the
+// application took it, so that a job rerun after a crash finds nothing of it to hand over; only a crash
+// between the application's return and that deletion hands it over twice. Several processes may open one
+// inbox: each receives into it, and a delivery is handed to one Run at a time. A SQLite file serves the processes of one
 // machine; a Postgres database serves receivers and workers on several, and when one dies, River hands what
 // it held to another once Config.RescueAfter passed (River's rescuer looks every 30 seconds). Each Inbox on
 // Postgres opens at most 17 connections.
@@ -48,8 +51,9 @@
 //
 //   - smshook_hook: the hookIds stored or processed within the retention, keyed as the handler keys events
 //     (len(appKey):appKey:len(event):event:hookId), so that a restart does not forget what was taken;
-//   - smshook_delivery: the delivery of each job, as JSON of its envelope, kept beside the job rather than in
-//     River's arguments, whose JSON River's SQLite driver processes several times per insert;
+//   - smshook_delivery: the deliveries of each job (numbered by seq), as JSON of their envelopes, kept beside
+//     the job rather than in River's arguments, whose JSON River's SQLite driver processes several times per
+//     insert;
 //   - smshook_quarantine: the hooks that the compatible profile dropped from a partial batch because they break
 //     the contract (the receiver's Handler.Invalid), with their violations, kept 7 days as dead letters;
 //   - smshook_migration: the version of these tables.
@@ -57,11 +61,14 @@
 // Every write goes through one goroutine that commits the writes waiting at that moment in one transaction
 // (group commit): each caller returns once its transaction committed, which on SQLite without
 // Config.RelaxedSync means once the write-ahead log was flushed to disk, and on Postgres what its
-// synchronous_commit says (on, its default: flushed).
+// synchronous_commit says (on, its default: flushed). On SQLite, River's own transactions (fetches,
+// completions, retries) are not flushed: a crash of the process loses none of them, and after a crash of the
+// machine SQLite recovers its log up to the last flushed commit, so that at worst a job runs again, and finds
+// deleted what the application took.
 //
 // Dead letters are the River jobs of kind "smshook_delivery" that gave up: discarded after Config.MaxAttempts,
-// or cancelled when they failed past Config.MaxAge. They keep their delivery (smshook_delivery, under the job's
-// id) and their errors for 7 days. smshook inbox lists, retries and drops them; in Go, use River's API on the
+// or cancelled when they failed past Config.MaxAge. They keep the deliveries that failed (smshook_delivery,
+// under the job's id) and their errors for 7 days. smshook inbox lists, retries and drops them; in Go, use River's API on the
 // same database: a river.Client over riversqlite.New (or riverdatabasesql.New) on it, JobList with
 // rivertype.JobStateDiscarded and rivertype.JobStateCancelled, then JobRetry; a retried job is handed over by
 // the next Run.

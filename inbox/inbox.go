@@ -42,6 +42,7 @@ type Inbox struct {
 	leases    *leases
 	river     *river.Client[*sql.Tx]
 	w         *writer
+	calls     chan struct{}                   // a slot per call to the application under way, Config.Workers
 	app       atomic.Pointer[smshook.Handler] // the application of the Run under way
 	mu        sync.Mutex                      // guards running, runDone and closed
 	running   bool
@@ -67,7 +68,7 @@ var errRunning = errors.New("inbox: Run is running already")
 // migrated. Close the Inbox when done.
 func Open(ctx context.Context, name string, cfg Config) (*Inbox, error) {
 	c := newConfig(cfg)
-	d, err := inboxdb.Open(ctx, name, inboxdb.Options{RelaxedSync: c.relaxedSync, Conns: postgresConns})
+	d, err := inboxdb.Open(ctx, name, inboxdb.Options{RelaxedSync: c.relaxedSync, SyncedTxOnly: true, Conns: postgresConns})
 	if err != nil {
 		return nil, fmt.Errorf("inbox: %w", err)
 	}
@@ -93,7 +94,7 @@ func open(ctx context.Context, d *inboxdb.DB, cfg config) (*Inbox, error) {
 	if err := d.OpenReaders(); err != nil {
 		return nil, fmt.Errorf("inbox: %w", err)
 	}
-	ib := &Inbox{cfg: cfg, d: d, leases: newLeases(), swept: make(chan struct{})}
+	ib := &Inbox{cfg: cfg, d: d, leases: newLeases(), calls: make(chan struct{}, cfg.workers), swept: make(chan struct{})}
 	ib.closing, ib.endClose = context.WithCancel(context.Background())
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &worker{ib: ib}); err != nil {

@@ -72,12 +72,21 @@ func (ib *Inbox) quarantine(ctx context.Context, head api.Head, hooks []api.Inva
 	return ib.w.do(ctx, &op{kind: opQuarantine, quarantine: qs})
 }
 
-// receive writes one delivery, the hooks the handler claimed: its envelope is encoded here, by the caller, and
-// again in the writer only in the rare case that some of its hooks turn out to be stored already.
+// receive writes one delivery, the hooks the handler claimed.
 func (ib *Inbox) receive(ctx context.Context, w api.Webhook) error {
+	o, err := receiveOp(w)
+	if o == nil || err != nil {
+		return err
+	}
+	return ib.w.do(ctx, o)
+}
+
+// receiveOp returns the write of one delivery, nil when it has no hooks: its envelope is encoded here, by the
+// caller, and again in the writer only in the rare case that some of its hooks turn out to be stored already.
+func receiveOp(w api.Webhook) (*op, error) {
 	n := w.HookCount()
 	if n == 0 {
-		return nil
+		return nil, nil
 	}
 	head := w.Head()
 	keys := make([]string, n)
@@ -88,8 +97,8 @@ func (ib *Inbox) receive(ctx context.Context, w api.Webhook) error {
 	}
 	body, err := json.Marshal(w)
 	if err != nil {
-		return fmt.Errorf("inbox: encode the delivery: %w", err)
+		return nil, fmt.Errorf("inbox: encode the delivery: %w", err)
 	}
 	d := &delivery{event: string(head.Event), hooksID: head.HooksId, keys: keys, body: body}
-	return ib.w.do(ctx, &op{kind: opReceive, recv: d})
+	return &op{kind: opReceive, recv: d}, nil
 }

@@ -9,7 +9,8 @@ import (
 )
 
 // migrations are the inbox's own tables, in order, for each engine; migrations[e][i] brings the schema to
-// version i+1. Times are Unix milliseconds of the process's clock, as the in-memory store uses it (on Postgres
+// version i+1; version 3 keeps several deliveries per job, numbered by seq. Times are Unix milliseconds of the
+// process's clock, as the in-memory store uses it (on Postgres
 // the clocks of the machines that share it, which should agree within a second or so).
 var migrations = map[inboxdb.Engine][]string{
 	inboxdb.SQLite: {`
@@ -35,6 +36,17 @@ CREATE TABLE smshook_quarantine (
 	violations  BLOB    NOT NULL              -- JSON [{pointer, detail}], no values
 );
 CREATE INDEX smshook_quarantine_received_at ON smshook_quarantine (received_at);
+`, `
+CREATE TABLE smshook_delivery_v3 (
+	job_id   INTEGER NOT NULL, -- river_job.id
+	seq      INTEGER NOT NULL, -- the delivery's place in its job, from 0
+	event    TEXT    NOT NULL,
+	envelope BLOB    NOT NULL, -- JSON of the typed envelope
+	PRIMARY KEY (job_id, seq)
+);
+INSERT INTO smshook_delivery_v3 (job_id, seq, event, envelope) SELECT job_id, 0, event, envelope FROM smshook_delivery;
+DROP TABLE smshook_delivery;
+ALTER TABLE smshook_delivery_v3 RENAME TO smshook_delivery;
 `},
 	// The same tables in Postgres's types.
 	inboxdb.Postgres: {`
@@ -60,6 +72,10 @@ CREATE TABLE smshook_quarantine (
 	violations  BYTEA   NOT NULL
 );
 CREATE INDEX smshook_quarantine_received_at ON smshook_quarantine (received_at);
+`, `
+ALTER TABLE smshook_delivery ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE smshook_delivery DROP CONSTRAINT smshook_delivery_pkey;
+ALTER TABLE smshook_delivery ADD PRIMARY KEY (job_id, seq);
 `},
 }
 

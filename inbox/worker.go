@@ -3,13 +3,13 @@ package inbox
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -20,12 +20,11 @@ import (
 	jsondecode "github.com/smshook/smshook/internal/decode"
 )
 
-// deliveryArgs are a job's River arguments: what names the delivery, not its content, which is in
-// smshook_delivery under the job's id.
+// deliveryArgs are a job's River arguments: how much it holds, not its content, which is in smshook_delivery
+// under the job's id.
 type deliveryArgs struct {
-	Event   string `json:"event"`
-	HooksID string `json:"hooksId"`
-	Hooks   int    `json:"hooks"`
+	Deliveries int `json:"deliveries"`
+	Hooks      int `json:"hooks"`
 }
 
 func (deliveryArgs) Kind() string { return kind }
@@ -34,10 +33,23 @@ func (deliveryArgs) Kind() string { return kind }
 // kept.
 var errPanic = errors.New("inbox: panic in the application")
 
-// worker hands one stored delivery to the application.
+// worker hands the stored deliveries of one job to the application.
 type worker struct {
 	river.WorkerDefaults[deliveryArgs]
 	ib *Inbox
+}
+
+// stored is one delivery of a job, as smshook_delivery keeps it.
+type stored struct {
+	seq   int
+	event string
+	body  []byte
+}
+
+// outcome is what the application made of one delivery; permanent when retrying cannot help.
+type outcome struct {
+	err       error
+	permanent bool
 }
 
 func (w *worker) Work(ctx context.Context, job *river.Job[deliveryArgs]) error {
@@ -45,52 +57,114 @@ func (w *worker) Work(ctx context.Context, job *river.Job[deliveryArgs]) error {
 	if app == nil {
 		return errors.New("inbox: no application") // Run always sets one before River starts
 	}
-	var event string
-	var body []byte
-	err := w.ib.d.Read.QueryRowContext(ctx, `SELECT event, envelope FROM smshook_delivery WHERE job_id = $1`, job.ID).Scan(&event, &body)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		// The application took it and the worker deleted it, but the process stopped before River recorded
-		// the job as completed.
+	deliveries, err := w.ib.deliveries(ctx, job.ID)
+	if err != nil {
+		return fmt.Errorf("inbox: read deliveries: %w", err)
+	}
+	if len(deliveries) == 0 {
+		// The application took them and the worker deleted them, but the process stopped before River
+		// recorded the job as completed.
 		return nil
-	case err != nil:
-		return fmt.Errorf("inbox: read delivery: %w", err)
 	}
-	if err := w.call(ctx, app, job, event, body); err != nil {
-		if age := time.Since(job.CreatedAt); age >= w.ib.cfg.maxAge {
-			return river.JobCancel(fmt.Errorf("inbox: failed %s after it was stored, past the maximum age %s: %w",
-				age.Round(time.Second), w.ib.cfg.maxAge, err))
+	outcomes := make([]outcome, len(deliveries))
+	if len(deliveries) == 1 {
+		outcomes[0] = w.call(ctx, app, job, deliveries[0])
+	} else {
+		var wg sync.WaitGroup
+		for i, d := range deliveries {
+			wg.Go(func() { outcomes[i] = w.call(ctx, app, job, d) })
 		}
-		return err
+		wg.Wait()
 	}
-	// Done: without its delivery, a rerun of the job (after a crash before River recorded it) hands nothing
-	// over. If this fails, River still records the job completed.
-	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchTimeout)
-	defer cancel()
-	if err := w.ib.w.do(dctx, &op{kind: opProcessed, jobID: job.ID}); err != nil {
-		w.ib.cfg.logger.LogAttrs(ctx, slog.LevelWarn, "inbox: could not delete a processed delivery",
-			slog.Int64("job", job.ID), slog.String("error", err.Error()))
+	var failed []error
+	permanent := true
+	for _, o := range outcomes {
+		if o.err != nil {
+			failed = append(failed, o.err)
+			permanent = permanent && o.permanent
+		}
 	}
-	return nil
+	if len(failed) == 0 {
+		return nil
+	}
+	err = failed[0]
+	if len(failed) > 1 {
+		err = fmt.Errorf("inbox: %d of %d deliveries failed: %w", len(failed), len(deliveries), errors.Join(failed...))
+	}
+	if age := time.Since(job.CreatedAt); age >= w.ib.cfg.maxAge {
+		return river.JobCancel(fmt.Errorf("inbox: failed %s after it was stored, past the maximum age %s: %w",
+			age.Round(time.Second), w.ib.cfg.maxAge, err))
+	}
+	if permanent {
+		return river.JobCancel(err)
+	}
+	return err
 }
 
-// call hands the delivery to app, turning a panic into errPanic.
-func (w *worker) call(ctx context.Context, app *smshook.Handler, job *river.Job[deliveryArgs], event string, body []byte) (err error) {
+// processed deletes a delivery the application took, so that a rerun of its job (after a crash before River
+// recorded it, or a retry of the job's other deliveries) hands it over no more. If this fails, River still
+// records the job's outcome.
+func (w *worker) processed(ctx context.Context, jobID int64, seq int) {
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchTimeout)
+	defer cancel()
+	if err := w.ib.w.do(dctx, &op{kind: opProcessed, jobID: jobID, seq: seq}); err != nil {
+		w.ib.cfg.logger.LogAttrs(ctx, slog.LevelWarn, "inbox: could not delete a processed delivery",
+			slog.Int64("job", jobID), slog.String("error", err.Error()))
+	}
+}
+
+// deliveries returns the deliveries of a job still stored, in order.
+func (ib *Inbox) deliveries(ctx context.Context, jobID int64) ([]stored, error) {
+	rows, err := ib.d.Read.QueryContext(ctx, `SELECT seq, event, envelope FROM smshook_delivery WHERE job_id = $1 ORDER BY seq`, jobID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []stored
+	for rows.Next() {
+		var d stored
+		if err := rows.Scan(&d.seq, &d.event, &d.body); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// call hands one delivery to app once a call slot is free (at most Config.Workers calls run at once), and
+// deletes it once app took it, before the slot is free again: a crash hands over again at most the deliveries
+// of the slots. It turns a panic into errPanic.
+func (w *worker) call(ctx context.Context, app *smshook.Handler, job *river.Job[deliveryArgs], d stored) outcome {
+	select {
+	case w.ib.calls <- struct{}{}:
+		defer func() { <-w.ib.calls }()
+	case <-ctx.Done():
+		return outcome{err: ctx.Err()}
+	}
+	o := w.hand(ctx, app, job, d)
+	if o.err == nil {
+		w.processed(ctx, job.ID, d.seq)
+	}
+	return o
+}
+
+// hand hands one delivery to app, turning a panic into errPanic.
+func (w *worker) hand(ctx context.Context, app *smshook.Handler, job *river.Job[deliveryArgs], d stored) (o outcome) {
+	wh, err := decode(d.event, d.body)
+	if err != nil {
+		// Not a passing failure: retrying cannot help.
+		return outcome{err: fmt.Errorf("inbox: stored delivery does not decode: %w", err), permanent: true}
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			w.ib.cfg.logger.LogAttrs(ctx, slog.LevelError, "inbox: panic in the application",
 				slog.Bool("panic", true), slog.String("panicType", fmt.Sprintf("%T", p)),
-				slog.String("event", event), slog.String("hooksId", job.Args.HooksID), slog.Int64("job", job.ID),
+				slog.String("event", d.event), slog.String("hooksId", wh.Head().HooksId), slog.Int64("job", job.ID),
 				slog.String("stack", string(debug.Stack())))
-			err = errPanic
+			o = outcome{err: errPanic}
 		}
 	}()
-	d, err := decode(event, body)
-	if err != nil {
-		// Not a passing failure: retrying cannot help.
-		return river.JobCancel(fmt.Errorf("inbox: stored delivery does not decode: %w", err))
-	}
-	return app.Handle(ctx, d)
+	return outcome{err: app.Handle(ctx, wh)}
 }
 
 // decode returns the stored envelope of event, of the type api.NewWebhook gives for its product and event, as

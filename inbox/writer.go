@@ -36,7 +36,8 @@ type op struct {
 	ids        []string      // opCommit
 	d          time.Duration // opCommit: the retention
 	recv       *delivery     // opReceive
-	jobID      int64         // opProcessed
+	jobID      int64         // opProcessed: the job and seq of a delivery the application took
+	seq        int           // opProcessed
 	quarantine []quarantined // opQuarantine
 
 	err  error
@@ -55,8 +56,7 @@ type delivery struct {
 // transaction and answers each caller once it committed (group commit). SQLite has one writer at a time
 // anyway; gathering concurrent writes makes one commit, one flush and one River insert statement serve many.
 type writer struct {
-	db       *sql.DB
-	engine   inboxdb.Engine
+	d        *inboxdb.DB
 	river    *river.Client[*sql.Tx]
 	cfg      *config
 	prepared prepared
@@ -67,7 +67,7 @@ type writer struct {
 }
 
 func newWriter(d *inboxdb.DB, rc *river.Client[*sql.Tx], cfg *config, p prepared, l *leases) *writer {
-	w := &writer{db: d.Write, engine: d.Engine, river: rc, cfg: cfg, prepared: p, leases: l, ops: make(chan *op, maxBatch), quit: make(chan struct{}), done: make(chan struct{})}
+	w := &writer{d: d, river: rc, cfg: cfg, prepared: p, leases: l, ops: make(chan *op, maxBatch), quit: make(chan struct{}), done: make(chan struct{})}
 	go w.loop()
 	return w
 }
@@ -176,20 +176,30 @@ func (w *writer) run(batch []*op) {
 }
 
 func (w *writer) commit(ctx context.Context, batch []*op) error {
-	tx, err := w.db.BeginTx(ctx, nil)
+	var receives []*op
+	err := w.d.InSyncedTx(ctx, func(tx *sql.Tx) error {
+		return w.write(ctx, &txBatch{tx: tx, engine: w.d.Engine, now: time.Now(), prepared: w.prepared, stmts: map[*sql.Stmt]*sql.Stmt{}}, batch, &receives)
+	})
 	if err != nil {
 		return fmt.Errorf("inbox: %w", err)
 	}
-	defer func() { _ = tx.Rollback() }()
-	b := &txBatch{tx: tx, engine: w.engine, now: time.Now(), prepared: w.prepared, stmts: map[*sql.Stmt]*sql.Stmt{}}
-	var receives []*op
-	var processed []int64
+	for _, o := range receives {
+		w.leases.markStored(o.recv.keys)
+	}
+	return nil
+}
+
+// write runs batch in b's transaction and appends its receives to *receives.
+func (w *writer) write(ctx context.Context, b *txBatch, batch []*op, receives *[]*op) error {
+	var jobIDs []int64 // and seqs: the batch's processed deliveries
+	var seqs []int
+	var err error
 	for _, o := range batch {
 		switch o.kind {
 		case opCommit:
 			_, err = b.markDone(ctx, o.ids, o.d)
 		case opProcessed:
-			processed = append(processed, o.jobID)
+			jobIDs, seqs = append(jobIDs, o.jobID), append(seqs, o.seq)
 		case opSweep:
 			err = b.sweep(ctx)
 		case opQuarantine:
@@ -199,31 +209,27 @@ func (w *writer) commit(ctx context.Context, batch []*op) error {
 				}
 			}
 		case opReceive:
-			receives = append(receives, o)
+			*receives = append(*receives, o)
 		}
 		if err != nil {
-			return fmt.Errorf("inbox: %w", err)
+			return err
 		}
 	}
-	if len(processed) > 0 { // one statement for the batch's processed deliveries
-		ids, err := idsArg(b.engine, processed)
+	if len(jobIDs) > 0 { // one statement for the batch's processed deliveries
+		jobs, err := idsArg(b.engine, jobIDs)
 		if err != nil {
-			return fmt.Errorf("inbox: %w", err)
+			return err
 		}
-		if err := b.exec(ctx, deleteDeliveriesSQL, ids); err != nil {
-			return fmt.Errorf("inbox: %w", err)
+		nth, err := idsArg(b.engine, seqs)
+		if err != nil {
+			return err
+		}
+		if err := b.exec(ctx, deleteDeliveriesSQL, jobs, nth); err != nil {
+			return err
 		}
 	}
-	if len(receives) > 0 {
-		if err := w.receive(ctx, b, receives); err != nil {
-			return fmt.Errorf("inbox: %w", err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("inbox: commit: %w", err)
-	}
-	for _, o := range receives {
-		w.leases.markStored(o.recv.keys)
+	if len(*receives) > 0 {
+		return w.receive(ctx, b, *receives)
 	}
 	return nil
 }
@@ -244,8 +250,7 @@ func (w *writer) receive(ctx context.Context, b *txBatch, receives []*op) error 
 	if err != nil {
 		return err
 	}
-	params := make([]river.InsertManyParams, 0, len(receives))
-	rows := make([]*delivery, 0, len(receives))
+	var rows []*delivery
 	for _, o := range receives {
 		d := o.recv
 		keep := make([]bool, len(d.keys))
@@ -268,14 +273,21 @@ func (w *writer) receive(ctx context.Context, b *txBatch, receives []*op) error 
 				return err
 			}
 		}
-		params = append(params, river.InsertManyParams{
-			Args:       deliveryArgs{Event: d.event, HooksID: d.hooksID, Hooks: d.stored},
-			InsertOpts: &river.InsertOpts{Queue: queue, MaxAttempts: w.cfg.maxAttempts},
-		})
 		rows = append(rows, d)
 	}
-	if len(params) == 0 {
+	if len(rows) == 0 {
 		return nil
+	}
+	// The batch's deliveries go in jobs of up to maxJobDeliveries: River's insert, fetch and completion cost
+	// per job, so that a busy receiver pays them once for several deliveries.
+	jobs := chunks(rows, maxJobDeliveries)
+	params := make([]river.InsertManyParams, len(jobs))
+	for i, job := range jobs {
+		args := deliveryArgs{Deliveries: len(job)}
+		for _, d := range job {
+			args.Hooks += d.stored
+		}
+		params[i] = river.InsertManyParams{Args: args, InsertOpts: &river.InsertOpts{Queue: queue, MaxAttempts: w.cfg.maxAttempts}}
 	}
 	results, err := w.river.InsertManyTx(ctx, b.tx, params)
 	if err != nil {
@@ -286,17 +298,34 @@ func (w *writer) receive(ctx context.Context, b *txBatch, receives []*op) error 
 	}
 	// One statement for the batch's envelopes, as plain values: no JSON processing in SQLite.
 	var q strings.Builder
-	q.WriteString(`INSERT INTO smshook_delivery (job_id, event, envelope) VALUES `)
-	args := make([]any, 0, 3*len(rows))
-	for i, d := range rows {
-		if i > 0 {
-			q.WriteString(", ")
+	q.WriteString(`INSERT INTO smshook_delivery (job_id, seq, event, envelope) VALUES `)
+	args := make([]any, 0, 4*len(rows))
+	for i, job := range jobs {
+		for seq, d := range job {
+			if len(args) > 0 {
+				q.WriteString(", ")
+			}
+			n := len(args)
+			fmt.Fprintf(&q, "($%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4)
+			args = append(args, results[i].Job.ID, seq, d.event, d.body)
 		}
-		fmt.Fprintf(&q, "($%d, $%d, $%d)", 3*i+1, 3*i+2, 3*i+3)
-		args = append(args, results[i].Job.ID, d.event, d.body)
 	}
 	_, err = b.tx.ExecContext(ctx, q.String(), args...)
 	return err
+}
+
+// maxJobDeliveries bounds the deliveries of one job. The deliveries of a job are handed to the application
+// concurrently, and a retry of the job hands over again only those that failed.
+const maxJobDeliveries = 16
+
+// chunks splits s into consecutive slices of at most n.
+func chunks[T any](s []T, n int) [][]T {
+	out := make([][]T, 0, (len(s)+n-1)/n)
+	for len(s) > n {
+		out = append(out, s[:n:n])
+		s = s[n:]
+	}
+	return append(out, s)
 }
 
 // narrow returns the envelope of event in body with only the hooks keep marks.
@@ -385,29 +414,29 @@ RETURNING id`
 )
 
 // dialects are, on each engine, what the statements' placeholders stand for: {ids}, the table of the ids in
-// $1 (idsArg), in a column value; {in ids} and {in job ids}, the condition that a column is one of them (on
-// Postgres $1 is an array, which the planner looks up by index, one by one); {distinct} and {sorted}, what
-// markSQL needs on Postgres.
+// $1 (idsArg), in a column value; {in ids}, the condition that a column is one of them (on Postgres $1 is an
+// array, which the planner looks up by index, one by one); {pairs}, the rows of the arrays $1 and $2 zipped;
+// {distinct} and {sorted}, what markSQL needs on Postgres.
 var dialects = map[inboxdb.Engine]*strings.Replacer{
 	inboxdb.SQLite: strings.NewReplacer(
 		"{ids}", "json_each($1)",
 		"{in ids}", "IN (SELECT value FROM json_each($1))",
-		"{in job ids}", "IN (SELECT value FROM json_each($1))",
+		"{pairs}", "SELECT j.value, s.value FROM json_each($1) AS j JOIN json_each($2) AS s ON s.key = j.key",
 		"{distinct}", "",
 		"{sorted}", "",
 	),
 	inboxdb.Postgres: strings.NewReplacer(
 		"{ids}", "unnest(CAST($1 AS text[])) AS ids(value)",
 		"{in ids}", "= ANY (CAST($1 AS text[]))",
-		"{in job ids}", "= ANY (CAST($1 AS bigint[]))",
+		"{pairs}", "SELECT * FROM unnest(CAST($1 AS bigint[]), CAST($2 AS integer[]))",
 		"{distinct}", "DISTINCT",
 		"{sorted}", "ORDER BY value",
 	),
 }
 
-// idsArg returns ids as the $1 of a statement with {ids}, {in ids} or {in job ids}: a JSON array for SQLite (json_each), the slice itself
-// for Postgres (pgx sends it as an array).
-func idsArg[T string | int64](engine inboxdb.Engine, ids []T) (any, error) {
+// idsArg returns ids as an argument of {ids}, {in ids} or {pairs}: a JSON array for SQLite
+// (json_each), the slice itself for Postgres (pgx sends it as an array).
+func idsArg[T string | int64 | int](engine inboxdb.Engine, ids []T) (any, error) {
 	if engine == inboxdb.Postgres {
 		return ids, nil
 	}
@@ -466,8 +495,8 @@ func (b *txBatch) sweep(ctx context.Context) error {
 }
 
 const (
-	// The deliveries of the jobs in $1 (idsArg).
-	deleteDeliveriesSQL = `DELETE FROM smshook_delivery WHERE job_id {in job ids}`
+	// The deliveries of the jobs in $1 at the seqs in $2, pair by pair (idsArg).
+	deleteDeliveriesSQL = `DELETE FROM smshook_delivery WHERE (job_id, seq) IN ({pairs})`
 	// A quarantined hook is kept once, however often the delivery comes again.
 	quarantineSQL = `INSERT INTO smshook_quarantine
 (digest, received_at, product, event, hooks_id, hook_index, hook, violations) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)

@@ -36,13 +36,15 @@ var inboxStates = []rivertype.JobState{
 func runInbox(ctx context.Context, e env, args []string) int {
 	fs := newFlagSet(e, "inbox", "inbox FILE|URL [--retry ID|all] [--drop ID] [--payload]", inboxExample)
 	fs.notes = `output:
-  one line of counts by state, then one line per dead letter (a delivery that failed its last attempt,
-  discarded, or failed past the maximum age, cancelled): its job id, state, event, product, hooksId, hooks,
-  attempts, the kind of its last error and when. Without --payload no payload value is printed; with it, the
-  stored delivery follows each line. A retried dead letter is handed over by the next serve --inbox on the inbox.
+  one line of River's jobs by state (a job holds the deliveries that one write stored, up to 16), then one
+  line per dead letter (a delivery that failed its job's last attempt, discarded, or failed past the maximum
+  age, cancelled): its job id, state, event, product, hooksId, hooks, attempts, the kind of the job's last
+  error and when. Without --payload no payload value is printed; with it, the stored delivery follows each
+  line. --retry and --drop act on a job, every dead letter it holds. A retried dead letter is handed over by
+  the next serve --inbox on the inbox.
 `
-	retry := fs.String("retry", "", "hand the dead letter with job `ID` over again (all: every dead letter)")
-	drop := fs.String("drop", "", "delete the dead letter with job `ID` and its delivery")
+	retry := fs.String("retry", "", "hand the dead letters of job `ID` over again (all: every dead letter)")
+	drop := fs.String("drop", "", "delete the dead letters of job `ID`, their deliveries with them")
 	payload := fs.Bool("payload", false, "print each dead letter's stored delivery, payload values included")
 	rest, code, ok := parse(e, fs, args)
 	if !ok {
@@ -173,20 +175,35 @@ func (ib *inboxFile) act(ctx context.Context, e env, verb, which string, allowAl
 		}
 		ids = append(ids, id)
 	}
+	letters := 0 // the deliveries of the jobs
 	for _, id := range ids {
-		if err := do(id); err != nil {
+		deliveries, err := ib.deliveries(ctx, id)
+		if err == nil {
+			err = do(id)
+		}
+		if err != nil {
 			fmt.Fprintf(e.stderr, "smshook inbox: %s job %d: %v\n", verb, id, err)
 			return exitFailed
 		}
+		letters += len(deliveries)
 	}
 	past := map[string]string{"retry": "retried", "drop": "dropped"}[verb]
-	fmt.Fprintf(e.stdout, "%s %d dead letters\n", past, len(ids))
+	fmt.Fprintf(e.stdout, "%s %d dead letters\n", past, letters)
 	return exitOK
 }
 
-// counts returns the number of the inbox's jobs in each state.
-func (ib *inboxFile) counts(ctx context.Context) (map[rivertype.JobState]int, error) {
-	rows, err := ib.d.Write.QueryContext(ctx, `SELECT state, count(*) FROM river_job WHERE kind = $1 GROUP BY state`, inboxJobKind)
+// Count the inbox's jobs, and the deliveries they still hold (those the application took are deleted), by
+// state.
+const (
+	countJobsSQL       = `SELECT state, count(*) FROM river_job WHERE kind = $1 GROUP BY state`
+	countDeliveriesSQL = `SELECT j.state, count(*) FROM smshook_delivery d JOIN river_job j ON j.id = d.job_id
+WHERE j.kind = $1 GROUP BY j.state`
+)
+
+// counts returns the number of the inbox's jobs (countJobsSQL) or deliveries (countDeliveriesSQL) in each
+// state.
+func (ib *inboxFile) counts(ctx context.Context, query string) (map[rivertype.JobState]int, error) {
+	rows, err := ib.d.Write.QueryContext(ctx, query, inboxJobKind)
 	if err != nil {
 		return nil, err
 	}
@@ -203,16 +220,16 @@ func (ib *inboxFile) counts(ctx context.Context) (map[rivertype.JobState]int, er
 	return counts, rows.Err()
 }
 
-// inboxSummary groups River's job states as an operator reads them: waiting to be handed over, being handed
-// over, waiting for a retry, and dead letters.
+// inboxSummary counts the stored deliveries by the states of their jobs, grouped as an operator reads them:
+// waiting to be handed over, being handed over, waiting for a retry, and dead letters.
 type inboxSummary struct{ pending, running, retrying, dead int }
 
-// depth is what is yet to be handed over: every job that is no dead letter and not finished.
+// depth is what is yet to be handed over: every delivery that is no dead letter and not taken.
 func (s inboxSummary) depth() int { return s.pending + s.running + s.retrying }
 
-// summary returns the inbox's jobs grouped as inboxSummary says.
+// summary returns the inbox's deliveries grouped as inboxSummary says.
 func (ib *inboxFile) summary(ctx context.Context) (inboxSummary, error) {
-	c, err := ib.counts(ctx)
+	c, err := ib.counts(ctx, countDeliveriesSQL)
 	if err != nil {
 		return inboxSummary{}, err
 	}
@@ -226,7 +243,7 @@ func (ib *inboxFile) summary(ctx context.Context) (inboxSummary, error) {
 
 // report prints the counts by state and the dead letters.
 func (ib *inboxFile) report(ctx context.Context, w io.Writer, payload bool) error {
-	counts, err := ib.counts(ctx)
+	counts, err := ib.counts(ctx, countJobsSQL)
 	if err != nil {
 		return err
 	}
@@ -239,32 +256,61 @@ func (ib *inboxFile) report(ctx context.Context, w io.Writer, payload bool) erro
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "dead letters: %d\n", len(jobs))
+	var lines []string
 	for _, j := range jobs {
-		var args struct {
-			Event   string `json:"event"`
-			HooksID string `json:"hooksId"`
-			Hooks   int    `json:"hooks"`
-		}
-		_ = json.Unmarshal(j.EncodedArgs, &args)
-		var envelope []byte
-		_ = ib.d.Write.QueryRowContext(ctx, `SELECT envelope FROM smshook_delivery WHERE job_id = $1`, j.ID).Scan(&envelope)
-		var head struct {
-			ProductName string `json:"productName"`
-		}
-		_ = json.Unmarshal(envelope, &head)
 		kind, at := "-", j.CreatedAt
 		if n := len(j.Errors); n > 0 {
 			kind, at = errorKind(j.Errors[n-1].Error), j.Errors[n-1].At
 		}
-		fmt.Fprintf(w, "job %d %s event=%s product=%q hooksId=%s hooks=%d attempts=%d/%d last_error=%s at=%s\n",
-			j.ID, j.State, args.Event, head.ProductName, args.HooksID, args.Hooks, j.Attempt, j.MaxAttempts, kind,
-			at.UTC().Format(time.RFC3339))
-		if payload {
-			fmt.Fprintf(w, "  %s\n", envelope)
+		deliveries, err := ib.deliveries(ctx, j.ID)
+		if err != nil {
+			return err
+		}
+		for _, d := range deliveries {
+			var head struct {
+				ProductName string            `json:"productName"`
+				HooksID     string            `json:"hooksId"`
+				Hooks       []json.RawMessage `json:"hooks"`
+			}
+			_ = json.Unmarshal(d.envelope, &head)
+			line := fmt.Sprintf("job %d %s event=%s product=%q hooksId=%s hooks=%d attempts=%d/%d last_error=%s at=%s",
+				j.ID, j.State, d.event, head.ProductName, head.HooksID, len(head.Hooks), j.Attempt, j.MaxAttempts, kind,
+				at.UTC().Format(time.RFC3339))
+			if payload {
+				line += fmt.Sprintf("\n  %s", d.envelope)
+			}
+			lines = append(lines, line)
 		}
 	}
+	fmt.Fprintf(w, "dead letters: %d\n", len(lines))
+	for _, l := range lines {
+		fmt.Fprintln(w, l)
+	}
 	return ib.reportQuarantine(ctx, w, payload)
+}
+
+// storedDelivery is one delivery of a job, as smshook_delivery keeps it.
+type storedDelivery struct {
+	event    string
+	envelope []byte
+}
+
+// deliveries returns the deliveries a job still holds, in order.
+func (ib *inboxFile) deliveries(ctx context.Context, jobID int64) ([]storedDelivery, error) {
+	rows, err := ib.d.Write.QueryContext(ctx, `SELECT event, envelope FROM smshook_delivery WHERE job_id = $1 ORDER BY seq`, jobID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []storedDelivery
+	for rows.Next() {
+		var d storedDelivery
+		if err := rows.Scan(&d.event, &d.envelope); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
 }
 
 // reportQuarantine lists the hooks the receiver dropped from partial batches: where each came from and the

@@ -68,13 +68,21 @@ type DB struct {
 	// listen is the pgx pool whose connection River hijacks to LISTEN (Postgres only).
 	listen *pgxpool.Pool
 	name   string
-	synced bool
+	synced bool // commits are flushed: all of them, or those of InSyncedTx under SyncedTxOnly
+	// onDemand: the connections commit without a flush, and InSyncedTx asks for one (SyncedTxOnly).
+	onDemand bool
 }
 
 // Options are how Open opens a database.
 type Options struct {
 	// RelaxedSync commits a SQLite file without flushing the write-ahead log (synchronous=NORMAL).
 	RelaxedSync bool
+	// SyncedTxOnly, on a SQLite file without RelaxedSync, flushes the write-ahead log at the commits of
+	// InSyncedTx only: the other transactions on Write (River's fetches, completions and retries) commit
+	// without a flush. A crash of the process loses none of them (the log is in the operating system's
+	// cache); a crash of the machine may lose those after the last flush, and no more, since SQLite recovers
+	// its log as a prefix of its commits: each flushed commit makes those before it durable too.
+	SyncedTxOnly bool
 	// Conns bounds the Postgres connections of the pool; zero means 20.
 	Conns int
 }
@@ -87,6 +95,7 @@ func Open(ctx context.Context, name string, opts Options) (*DB, error) {
 		return nil, errors.New("give the path of a SQLite file or a postgres:// URL")
 	}
 	d := &DB{Engine: EngineOf(name), name: name, synced: !opts.RelaxedSync}
+	d.onDemand = d.Engine == SQLite && d.synced && opts.SyncedTxOnly
 	switch d.Engine {
 	case Postgres:
 		db, err := sql.Open("pgx", name)
@@ -115,7 +124,7 @@ func Open(ctx context.Context, name string, opts Options) (*DB, error) {
 		}
 		d.Write, d.Read = db, db
 	default:
-		db, err := openSQLite(sqliteDSN(name, opts.RelaxedSync))
+		db, err := openSQLite(sqliteDSN(name, !d.synced || d.onDemand))
 		if err != nil {
 			return nil, err
 		}
@@ -143,13 +152,53 @@ func (d *DB) OpenReaders() error {
 	if d.Engine != SQLite || d.Read != nil {
 		return nil
 	}
-	db, err := openSQLite(sqliteDSN(d.name, !d.synced) + "&_pragma=query_only(1)")
+	db, err := openSQLite(sqliteDSN(d.name, !d.synced || d.onDemand) + "&_pragma=query_only(1)")
 	if err != nil {
 		return err
 	}
 	db.SetMaxOpenConns(readers)
 	db.SetMaxIdleConns(readers) // opening a connection costs more than many reads
 	d.Read = db
+	return nil
+}
+
+// InSyncedTx runs fn in a transaction on Write and commits it unless fn fails. Unless Options.RelaxedSync,
+// the commit is flushed to disk before InSyncedTx returns (on Postgres, as its synchronous_commit says); under
+// Options.SyncedTxOnly it holds Write's connection meanwhile, to flush at this commit only.
+func (d *DB) InSyncedTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	if !d.onDemand {
+		tx, err := d.Write.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		return commit(tx, fn)
+	}
+	conn, err := d.Write.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = FULL`); err != nil {
+		return fmt.Errorf("flush the commit: %w", err)
+	}
+	// If this fails, the connection flushes every commit: slower, as durable.
+	defer func() { _, _ = conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA synchronous = NORMAL`) }()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	return commit(tx, fn)
+}
+
+// commit runs fn in tx and commits tx, or rolls it back when fn fails.
+func commit(tx *sql.Tx, fn func(*sql.Tx) error) error {
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
 	return nil
 }
 

@@ -2,6 +2,8 @@ package inboxdb
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"path/filepath"
 	"testing"
 
@@ -56,4 +58,51 @@ func TestOpenSQLite(t *testing.T) {
 
 	_, err = Open(ctx, "", Options{})
 	require.ErrorContains(t, err, "path")
+}
+
+// TestInSyncedTxFlushes: whatever the options, a commit of InSyncedTx is flushed (synchronous FULL) unless
+// RelaxedSync; under SyncedTxOnly the other transactions on Write are not, and a failing fn commits nothing.
+func TestInSyncedTxFlushes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	const full, normal = 2, 1
+	for name, c := range map[string]struct {
+		opts          Options
+		inside, other int
+	}{
+		"default":      {Options{}, full, full},
+		"SyncedTxOnly": {Options{SyncedTxOnly: true}, full, normal},
+		"RelaxedSync":  {Options{RelaxedSync: true, SyncedTxOnly: true}, normal, normal},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			d, err := Open(ctx, filepath.Join(t.TempDir(), "inbox.db"), c.opts)
+			require.NoError(t, err)
+			defer d.Close()
+			sync := func(q interface {
+				QueryRowContext(context.Context, string, ...any) *sql.Row
+			}) int {
+				var level int
+				require.NoError(t, q.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&level))
+				return level
+			}
+			_, err = d.Write.ExecContext(ctx, `CREATE TABLE t (x INTEGER)`)
+			require.NoError(t, err)
+			require.NoError(t, d.InSyncedTx(ctx, func(tx *sql.Tx) error {
+				require.Equal(t, c.inside, sync(tx))
+				_, err := tx.ExecContext(ctx, `INSERT INTO t VALUES (1)`)
+				return err
+			}))
+			require.Equal(t, c.other, sync(d.Write), "outside InSyncedTx")
+			require.Error(t, d.InSyncedTx(ctx, func(tx *sql.Tx) error {
+				_, err := tx.ExecContext(ctx, `INSERT INTO t VALUES (2)`)
+				require.NoError(t, err)
+				return errors.New("fn failed")
+			}))
+			var n int
+			require.NoError(t, d.Write.QueryRowContext(ctx, `SELECT count(*) FROM t`).Scan(&n))
+			require.Equal(t, 1, n, "what a failing fn wrote is rolled back")
+			require.Equal(t, c.other, sync(d.Write), "after a failing fn")
+		})
+	}
 }
