@@ -15,7 +15,7 @@ import (
 )
 
 // TestStalledPostgresIsNeverAcknowledged freezes the inbox's Postgres server (SIGSTOP, on a server of the
-// test's own): a delivery that arrives meanwhile is answered 503 within the store and application timeouts,
+// test's own): a delivery that arrives meanwhile is answered 503 once its write outlasted the bound,
 // not 200; once the server resumes, its redelivery is acknowledged, and every acknowledged delivery reaches
 // the application once.
 func TestStalledPostgresIsNeverAcknowledged(t *testing.T) {
@@ -30,7 +30,7 @@ func TestStalledPostgresIsNeverAcknowledged(t *testing.T) {
 	}
 	t.Cleanup(srv.Close)
 	ib := openAt(t, srv.URL(), Config{})
-	url := serve(t, ib, smshook.WithStoreTimeout(time.Second), smshook.WithTimeout(time.Second))
+	url := serve(t, ib, smshook.WithTimeout(time.Second)) // the bound of a write (receiveTimeout by default)
 
 	before, body, _ := mru(t, 10)
 	require.Equal(t, http.StatusOK, post(t, url, body))
@@ -40,7 +40,7 @@ func TestStalledPostgresIsNeverAcknowledged(t *testing.T) {
 	start := time.Now()
 	status := post(t, url, body)
 	require.Equal(t, http.StatusServiceUnavailable, status, "a delivery the stalled server did not store")
-	require.Less(t, time.Since(start), 5*time.Second, "answered within the timeouts")
+	require.Less(t, time.Since(start), 5*time.Second, "answered within the bound")
 	require.NoError(t, srv.Resume())
 
 	require.Eventually(t, func() bool { return post(t, url, body) == http.StatusOK }, 20*time.Second, 200*time.Millisecond,

@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/smshook/smshook"
 	"github.com/smshook/smshook/api"
@@ -28,8 +30,10 @@ import (
 // AllowUnsigned), and the handler logs to Config.Logger unless opts say otherwise. With
 // smshook.WithoutDeduplication the handler claims nothing, and the inbox still stores each hookId once.
 //
-// The handler answers 500 when the write fails (503 past smshook.WithTimeout); once the Inbox is closed its
-// claims fail, which the handler answers 503, so that NHN Cloud sends the delivery again. Receiver fails as
+// The handler answers 500 when the write fails, and 503 past smshook.WithTimeout (10 seconds unless opts say
+// otherwise: a stalled disk or database); once the Inbox is closed its claims fail, which the handler answers
+// 503, so that NHN Cloud sends the delivery again. A redelivery of events stored before is answered 200 once
+// the write found them so. Receiver fails as
 // smshook.NewHandler does: without WithSecrets or AllowUnsigned.
 func (ib *Inbox) Receiver(opts ...smshook.Option) (http.Handler, error) {
 	return ib.receiver(ib.receive, opts)
@@ -37,11 +41,11 @@ func (ib *Inbox) Receiver(opts ...smshook.Option) (http.Handler, error) {
 
 // receiver is Receiver with the application that stores given, so that tests can watch what it is handed.
 func (ib *Inbox) receiver(receive func(context.Context, api.Webhook) error, opts []smshook.Option) (http.Handler, error) {
-	all := make([]smshook.Option, 0, len(opts)+3)
-	all = append(all, smshook.WithLogger(ib.cfg.logger))
+	all := make([]smshook.Option, 0, len(opts)+4)
+	all = append(all, smshook.WithLogger(ib.cfg.logger), smshook.WithTimeout(receiveTimeout))
 	all = append(all, opts...)
 	// Last, so that they win: the Receiver's transaction marks hookIds done in this store, with this retention.
-	all = append(all, smshook.WithStore(store{ib}), smshook.WithRetention(ib.cfg.retention))
+	all = append(all, smshook.WithStore(store{ib: ib, leaseOnly: true}), smshook.WithRetention(ib.cfg.retention))
 	return smshook.NewHandler(smshook.Handler{Default: receive, Invalid: ib.quarantine}, all...)
 }
 
@@ -72,13 +76,27 @@ func (ib *Inbox) quarantine(ctx context.Context, head api.Head, hooks []api.Inva
 	return ib.w.do(ctx, &op{kind: opQuarantine, quarantine: qs})
 }
 
+// receiveTimeout bounds the write of a delivery unless the Receiver's options say otherwise
+// (smshook.WithTimeout): past it, a stalled disk or database is answered 503, and NHN Cloud may send the
+// delivery again.
+const receiveTimeout = 10 * time.Second
+
 // receive writes one delivery, the hooks the handler claimed.
 func (ib *Inbox) receive(ctx context.Context, w api.Webhook) error {
 	o, err := receiveOp(w)
 	if o == nil || err != nil {
 		return err
 	}
-	return ib.w.do(ctx, o)
+	if err := ib.w.do(ctx, o); err != nil {
+		return err
+	}
+	if o.recv.stored == 0 {
+		head := w.Head()
+		ib.cfg.logger.LogAttrs(ctx, slog.LevelInfo, "inbox: redelivery acknowledged; every event was stored before",
+			slog.String("productName", head.ProductName), slog.String("event", string(head.Event)),
+			slog.String("hooksId", head.HooksId), slog.Int("hooks", w.HookCount()))
+	}
+	return nil
 }
 
 // receiveOp returns the write of one delivery, nil when it has no hooks: its envelope is encoded here, by the

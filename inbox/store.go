@@ -10,14 +10,20 @@ import (
 	"github.com/smshook/smshook"
 )
 
-// store is the Inbox's smshook.Store, which Receiver gives its handler: done ids in the file (smshook_hook), so
-// that a restart does not forget them and every process on the file sees them, leases in this process's
-// memory, since a lease only has to outlive the attempt that holds it. Two processes on one file may therefore
-// both take a copy of an event at the same moment; the Receiver's transaction still stores it once. A delivery
-// that the Receiver stores costs one read, to claim: the Receiver's transaction marks its hooks done in the
-// file and on their leases, where Commit finds them so. Its methods fail with errClosed once the Inbox is
-// closed.
-type store struct{ ib *Inbox }
+// store is the Inbox's smshook.Store: done ids in the file (smshook_hook), so that a restart does not forget
+// them and every process on the file sees them, leases in this process's memory, since a lease only has to
+// outlive the attempt that holds it. Two processes on one file may therefore both take a copy of an event at
+// the same moment; the Receiver's transaction still stores it once. Its methods fail with errClosed once the
+// Inbox is closed.
+//
+// The Receiver's handler has the store with leaseOnly: its Claim reads nothing and reports no id done, since
+// the Receiver's transaction reads and marks the ids as it stores the delivery (and leaves out those done
+// before), then marks them on their leases, where Commit finds them so. A delivery then costs no read before
+// its write.
+type store struct {
+	ib        *Inbox
+	leaseOnly bool
+}
 
 var _ smshook.Store = store{}
 
@@ -27,10 +33,16 @@ func (s store) Claim(ctx context.Context, ids []string, token string, lease time
 	if len(ids) == 0 {
 		return states, nil
 	}
+	if s.ib.isClosed() {
+		return nil, errClosed
+	}
 	now := time.Now()
-	done, err := s.ib.done(ctx, ids, now)
-	if err != nil {
-		return nil, err
+	done := map[string]bool{}
+	if !s.leaseOnly {
+		var err error
+		if done, err = s.ib.done(ctx, ids, now); err != nil {
+			return nil, err
+		}
 	}
 	var open []string
 	for _, id := range ids {

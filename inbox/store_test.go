@@ -35,7 +35,7 @@ func openAt(tb testing.TB, path string, cfg Config) *Inbox {
 func TestStoreContract(t *testing.T) {
 	t.Parallel()
 	ib, _ := openInbox(t, Config{})
-	storetest.Run(t, func(testing.TB) smshook.Store { return store{ib} })
+	storetest.Run(t, func(testing.TB) smshook.Store { return store{ib: ib} })
 }
 
 func TestOpenNeedsAPath(t *testing.T) {
