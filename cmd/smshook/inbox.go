@@ -361,6 +361,8 @@ FROM smshook_quarantine ORDER BY received_at, hooks_id, hook_index`)
 // errorKind names what an attempt's error was without its text, which an application's error may fill with
 // payload values: the forwarder's own errors ("forward: status 503") are printed as they are.
 func errorKind(text string) string {
+	// A job whose deliveries failed in several ways has an error per line (errors.Join): the first says it.
+	text, _, _ = strings.Cut(text, "\n")
 	var kind string
 	switch {
 	case strings.Contains(text, "forward: "):

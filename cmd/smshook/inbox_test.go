@@ -1,10 +1,12 @@
 package main_test
 
 import (
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -116,4 +118,49 @@ func TestInboxListsQuarantinedHooks(t *testing.T) {
 	assertNoValue(t, r, fixturePhones...)
 	withPayload := invoke(t, "inbox", file, "--payload")
 	assert.Contains(t, withPayload.stdout, `"quarantined-hook"`, "--payload prints the hook")
+}
+
+// TestInboxListsEveryDeadDelivery: deliveries posted at once share jobs; smshook inbox lists each delivery
+// its job gave up on, with the job's id, and --retry of a job counts the deliveries it holds.
+func TestInboxListsEveryDeadDelivery(t *testing.T) {
+	t.Parallel()
+	secret := newForwardSecret(t)
+	app, appSrv := newForwardApp(t, secret)
+	app.down.Store(true)
+	file := filepath.Join(t.TempDir(), "inbox.db")
+	env := []string{"SMSHOOK_SECRET=s3cret", "SMSHOOK_FORWARD_SECRET=" + secret}
+	s := startServe(t, env, "--inbox", file, "--forward-to", appSrv.URL, "--inbox-max-attempts", "1")
+	const n = 24
+	var wg sync.WaitGroup
+	for range n {
+		body := marshal(t, sample(t, api.EventTypeMessageResultUpdate))
+		wg.Go(func() {
+			status, _ := post(t, s.url, "s3cret", body)
+			assert.Equal(t, http.StatusOK, status)
+		})
+	}
+	wg.Wait()
+	deadLine := regexp.MustCompile(`(?m)^job (\d+) discarded event=MESSAGE_RESULT_UPDATE product="SMS" hooksId=\S+ hooks=1 attempts=1/1 last_error=status_503 at=\S+$`)
+	var out string
+	require.Eventually(t, func() bool {
+		out = invoke(t, "inbox", file).stdout
+		return len(deadLine.FindAllString(out, -1)) == n && strings.Contains(out, fmt.Sprintf("dead letters: %d\n", n))
+	}, 30*time.Second, 100*time.Millisecond, "every delivery listed")
+	require.Equal(t, 0, s.stop(t, syscall.SIGTERM), s.stderr.String())
+
+	perJob := map[string]int{}
+	for _, m := range deadLine.FindAllStringSubmatch(out, -1) {
+		perJob[m[1]]++
+	}
+	var job string
+	for id := range perJob {
+		job = id
+		break
+	}
+	r := invoke(t, "inbox", file, "--retry", job)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, fmt.Sprintf("retried %d dead letters\n", perJob[job]), r.stdout)
+	r = invoke(t, "inbox", file)
+	assert.Contains(t, r.stdout, fmt.Sprintf("dead letters: %d\n", n-perJob[job]))
+	t.Logf("%d deliveries in %d jobs", n, len(perJob))
 }
