@@ -17,17 +17,26 @@ import (
 	"github.com/smshook/smshook/api"
 )
 
+// deadLetterServe returns an application that is down, a new inbox file, and start, which starts serve
+// --inbox on the file, forwarding to the application, one attempt per job: until the application is up again,
+// every delivery becomes a dead letter.
+func deadLetterServe(t *testing.T) (app *forwardApp, file string, start func() *server) {
+	secret := newForwardSecret(t)
+	app, appSrv := newForwardApp(t, secret)
+	app.down.Store(true)
+	file = filepath.Join(t.TempDir(), "inbox.db")
+	env := []string{"SMSHOOK_SECRET=s3cret", "SMSHOOK_FORWARD_SECRET=" + secret}
+	return app, file, func() *server {
+		return startServe(t, env, "--inbox", file, "--forward-to", appSrv.URL, "--inbox-max-attempts", "1")
+	}
+}
+
 // TestInboxDeadLetters makes a dead letter with a real serve --inbox against an application that is down,
 // lists it with smshook inbox, retries it and sees it reach the application, then drops another.
 func TestInboxDeadLetters(t *testing.T) {
 	t.Parallel()
-	secret := newForwardSecret(t)
-	app, appSrv := newForwardApp(t, secret)
-	app.down.Store(true)
-	file := filepath.Join(t.TempDir(), "inbox.db")
-	env := []string{"SMSHOOK_SECRET=s3cret", "SMSHOOK_FORWARD_SECRET=" + secret}
-	args := []string{"--inbox", file, "--forward-to", appSrv.URL, "--inbox-max-attempts", "1"}
-	s := startServe(t, env, args...)
+	app, file, start := deadLetterServe(t)
+	s := start()
 	var sent []delivery
 	for range 2 {
 		d := sample(t, api.EventTypeMessageResultUpdate)
@@ -71,7 +80,7 @@ func TestInboxDeadLetters(t *testing.T) {
 	assert.Contains(t, r.stdout, "dead letters: 0\n")
 
 	app.down.Store(false)
-	s = startServe(t, env, args...)
+	s = start()
 	app.waitFor(t, retried, 20*time.Second)
 	require.Equal(t, 0, s.stop(t, syscall.SIGTERM), s.stderr.String())
 	assert.Zero(t, app.count(dropped.hook(0)["hookId"].(string)), "a dropped dead letter is not handed over")
@@ -124,12 +133,8 @@ func TestInboxListsQuarantinedHooks(t *testing.T) {
 // its job gave up on, with the job's id, and --retry of a job counts the deliveries it holds.
 func TestInboxListsEveryDeadDelivery(t *testing.T) {
 	t.Parallel()
-	secret := newForwardSecret(t)
-	app, appSrv := newForwardApp(t, secret)
-	app.down.Store(true)
-	file := filepath.Join(t.TempDir(), "inbox.db")
-	env := []string{"SMSHOOK_SECRET=s3cret", "SMSHOOK_FORWARD_SECRET=" + secret}
-	s := startServe(t, env, "--inbox", file, "--forward-to", appSrv.URL, "--inbox-max-attempts", "1")
+	_, file, start := deadLetterServe(t)
+	s := start()
 	const n = 24
 	var wg sync.WaitGroup
 	for range n {
