@@ -33,6 +33,19 @@ func storeTogether(tb testing.TB, ib *Inbox, deliveries ...api.Webhook) {
 	}
 }
 
+// mrus returns n new MESSAGE_RESULT_UPDATE deliveries of hooks hooks each (mru), and all their hookIds.
+func mrus(tb testing.TB, n, hooks int) ([]api.Webhook, []string) {
+	tb.Helper()
+	deliveries := make([]api.Webhook, n)
+	var hookIDs []string
+	for i := range deliveries {
+		env, _, ids := mru(tb, hooks)
+		deliveries[i] = env
+		hookIDs = append(hookIDs, ids...)
+	}
+	return deliveries, hookIDs
+}
+
 // TestDeliveriesStoredTogetherShareAJob: 20 deliveries written in one batch become two jobs, of 16 and 4. Each
 // delivery reaches the application once, at most Config.Workers at a time, and the one that fails is handed
 // over again alone until it succeeds.
@@ -41,13 +54,7 @@ func TestDeliveriesStoredTogetherShareAJob(t *testing.T) {
 	cfg := fast
 	cfg.Workers = 3
 	ib, _ := openInbox(t, cfg)
-	var deliveries []api.Webhook
-	var hookIDs []string
-	for range 20 {
-		env, _, ids := mru(t, 2)
-		deliveries = append(deliveries, env)
-		hookIDs = append(hookIDs, ids...)
-	}
+	deliveries, hookIDs := mrus(t, 20, 2)
 	storeTogether(t, ib, deliveries...)
 	available := jobs(t, ib, rivertype.JobStateAvailable)
 	require.Len(t, available, 2)
@@ -107,11 +114,7 @@ func TestDeadLetterKeepsOnlyWhatFailed(t *testing.T) {
 	cfg := fast
 	cfg.MaxAttempts = 2
 	ib, _ := openInbox(t, cfg)
-	var deliveries []api.Webhook
-	for range 3 {
-		env, _, _ := mru(t, 1)
-		deliveries = append(deliveries, env)
-	}
+	deliveries, _ := mrus(t, 3, 1)
 	storeTogether(t, ib, deliveries...)
 	failing := deliveries[1].Head().HooksId
 	a := newApp()

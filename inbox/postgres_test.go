@@ -14,21 +14,27 @@ import (
 	"github.com/smshook/smshook/internal/pgserver"
 )
 
+// ownPostgres starts a Postgres server of the test's own, to stop or kill, closed at cleanup. Without one
+// (no postgres installed) the test is skipped, loudly, unless $CI is set: then it fails.
+func ownPostgres(t *testing.T, what string) *pgserver.Server {
+	srv, err := pgserver.Start(context.Background())
+	if err != nil {
+		if os.Getenv("CI") == "" {
+			t.Skipf("SKIPPING THE %s-POSTGRES TEST: %v", what, err)
+		}
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	return srv
+}
+
 // TestStalledPostgresIsNeverAcknowledged freezes the inbox's Postgres server (SIGSTOP, on a server of the
 // test's own): a delivery that arrives meanwhile is answered 503 once its write outlasted the bound,
 // not 200; once the server resumes, its redelivery is acknowledged, and every acknowledged delivery reaches
 // the application once.
 func TestStalledPostgresIsNeverAcknowledged(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	srv, err := pgserver.Start(ctx)
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("SKIPPING THE STALLED-POSTGRES TEST: %v", err)
-		}
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
+	srv := ownPostgres(t, "STALLED")
 	ib := openAt(t, srv.URL(), Config{})
 	url := serve(t, ib, smshook.WithTimeout(time.Second)) // the bound of a write (receiveTimeout by default)
 
@@ -62,14 +68,7 @@ func TestStalledPostgresIsNeverAcknowledged(t *testing.T) {
 func TestKilledPostgresLosesNothingAcknowledged(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	srv, err := pgserver.Start(ctx)
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("SKIPPING THE KILLED-POSTGRES TEST: %v", err)
-		}
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
+	srv := ownPostgres(t, "KILLED")
 	ib := openAt(t, srv.URL(), Config{})
 	url := serve(t, ib, smshook.WithStoreTimeout(time.Second), smshook.WithTimeout(time.Second))
 

@@ -117,6 +117,6 @@ func receiveOp(w api.Webhook) (*op, error) {
 	if err != nil {
 		return nil, fmt.Errorf("inbox: encode the delivery: %w", err)
 	}
-	d := &delivery{event: string(head.Event), hooksID: head.HooksId, keys: keys, body: body}
+	d := &delivery{event: string(head.Event), keys: keys, body: body}
 	return &op{kind: opReceive, recv: d}, nil
 }

@@ -37,7 +37,7 @@ func (s store) Claim(ctx context.Context, ids []string, token string, lease time
 		return nil, errClosed
 	}
 	now := time.Now()
-	done := map[string]bool{}
+	var done map[string]bool // none done under leaseOnly
 	if !s.leaseOnly {
 		var err error
 		if done, err = s.ib.done(ctx, ids, now); err != nil {

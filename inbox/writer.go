@@ -46,10 +46,10 @@ type op struct {
 
 // delivery is what the Receiver writes: a job and its envelope, and the keys of its hooks.
 type delivery struct {
-	event, hooksID string
-	keys           []string // one per hook; "" for a hook without a hookId
-	body           []byte   // JSON of the envelope with every hook
-	stored         int      // hooks kept in its job, once the batch ran
+	event  string
+	keys   []string // one per hook; "" for a hook without a hookId
+	body   []byte   // JSON of the envelope with every hook
+	stored int      // hooks kept in its job, once the batch ran
 }
 
 // writer commits every write to the file: it takes the writes that are waiting, runs them in one
@@ -178,7 +178,9 @@ func (w *writer) run(batch []*op) {
 func (w *writer) commit(ctx context.Context, batch []*op) error {
 	var receives []*op
 	err := w.d.InSyncedTx(ctx, func(tx *sql.Tx) error {
-		return w.write(ctx, &txBatch{tx: tx, engine: w.d.Engine, now: time.Now(), prepared: w.prepared, stmts: map[*sql.Stmt]*sql.Stmt{}}, batch, &receives)
+		var err error
+		receives, err = w.write(ctx, &txBatch{tx: tx, engine: w.d.Engine, now: time.Now(), prepared: w.prepared, stmts: map[*sql.Stmt]*sql.Stmt{}}, batch)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("inbox: %w", err)
@@ -189,8 +191,9 @@ func (w *writer) commit(ctx context.Context, batch []*op) error {
 	return nil
 }
 
-// write runs batch in b's transaction and appends its receives to *receives.
-func (w *writer) write(ctx context.Context, b *txBatch, batch []*op, receives *[]*op) error {
+// write runs batch in b's transaction and returns its receives.
+func (w *writer) write(ctx context.Context, b *txBatch, batch []*op) ([]*op, error) {
+	var receives []*op
 	var jobIDs []int64 // and seqs: the batch's processed deliveries
 	var seqs []int
 	var err error
@@ -209,29 +212,31 @@ func (w *writer) write(ctx context.Context, b *txBatch, batch []*op, receives *[
 				}
 			}
 		case opReceive:
-			*receives = append(*receives, o)
+			receives = append(receives, o)
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if len(jobIDs) > 0 { // one statement for the batch's processed deliveries
 		jobs, err := idsArg(b.engine, jobIDs)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		nth, err := idsArg(b.engine, seqs)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := b.exec(ctx, deleteDeliveriesSQL, jobs, nth); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	if len(*receives) > 0 {
-		return w.receive(ctx, b, *receives)
+	if len(receives) > 0 {
+		if err := w.receive(ctx, b, receives); err != nil {
+			return nil, err
+		}
 	}
-	return nil
+	return receives, nil
 }
 
 // receive stores the deliveries' hooks that are not stored yet, each hookId once: it marks their keys done
