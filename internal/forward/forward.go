@@ -75,7 +75,10 @@ func New(target, secret string, timeout time.Duration) (*Forwarder, error) {
 		return nil, errors.New("forward: the secret is not whsec_ and base64")
 	}
 	return &Forwarder{url: target, wh: wh, client: &http.Client{
-		Timeout: timeout,
+		// A pool of its own: http.DefaultTransport's is closed under it by whoever calls its
+		// CloseIdleConnections (httptest.Server.Close does), which breaks a forward being written.
+		Transport: http.DefaultTransport.(*http.Transport).Clone(),
+		Timeout:   timeout,
 		// A redirect would carry the signed body elsewhere: the application answers, or fails.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}, nil

@@ -43,7 +43,10 @@ func New(target, secret string, opts ...api.ClientOption) (*Sender, error) {
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("%q is not an http(s) URL", u.Redacted())
 	}
-	c, err := api.NewClientWithResponses(target, opts...)
+	// A pool of its own: http.DefaultTransport's is closed under it by whoever calls its CloseIdleConnections
+	// (httptest.Server.Close does), which breaks a request being written. opts may give another client.
+	own := api.WithHTTPClient(&http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()})
+	c, err := api.NewClientWithResponses(target, append([]api.ClientOption{own}, opts...)...)
 	if err != nil {
 		return nil, err
 	}
