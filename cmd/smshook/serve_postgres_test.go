@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/smshook/smshook/api"
 	"github.com/smshook/smshook/internal/pgserver"
+	"github.com/smshook/smshook/internal/testenv"
 )
 
 // postgresInbox returns the URL of a new database for tb on the Postgres of $SMSHOOK_POSTGRES_URL (make test
@@ -25,12 +27,10 @@ func postgresInbox(tb testing.TB, password string) string {
 	tb.Helper()
 	ctx := context.Background()
 	server, cleanup, err := pgserver.URL(ctx)
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			tb.Skipf("SKIPPING THE POSTGRES TEST: %v", err)
-		}
-		tb.Fatal(err)
+	if errors.Is(err, pgserver.ErrNotInstalled) {
+		testenv.Missing(tb, "postgres", err.Error())
 	}
+	require.NoError(tb, err)
 	tb.Cleanup(cleanup)
 	name, drop, err := pgserver.CreateDatabase(ctx, server, fmt.Sprintf("serve_test_%d_%d", os.Getpid(), time.Now().UnixNano()))
 	require.NoError(tb, err)

@@ -9,19 +9,17 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/smshook/smshook/internal/testenv"
 )
 
-// start starts a server and closes it at cleanup. Without PostgreSQL the test is skipped with a loud message,
-// or fails under CI, where .ci/run installs it.
+// start starts a server and closes it at cleanup. Without PostgreSQL the test fails (testenv.Missing).
 func start(t *testing.T) *Server {
 	t.Helper()
 	began := time.Now()
 	s, err := Start(context.Background())
 	if errors.Is(err, ErrNotInstalled) {
-		if os.Getenv("CI") != "" {
-			t.Fatal("postgres is not installed in CI: .ci/run must install it")
-		}
-		t.Skip("SKIPPING THE POSTGRES SERVER TESTS: postgres is not installed (apt-get install postgresql)")
+		testenv.Missing(t, "postgres", err.Error())
 	}
 	require.NoError(t, err)
 	t.Logf("Start took %s", time.Since(began).Round(time.Millisecond))
@@ -154,8 +152,8 @@ func TestURLFromEnvironment(t *testing.T) {
 func TestURLStartsAServer(t *testing.T) {
 	t.Setenv(EnvURL, "")
 	url, cleanup, err := URL(context.Background())
-	if errors.Is(err, ErrNotInstalled) && os.Getenv("CI") == "" {
-		t.Skip("SKIPPING: postgres is not installed (apt-get install postgresql)")
+	if errors.Is(err, ErrNotInstalled) {
+		testenv.Missing(t, "postgres", err.Error())
 	}
 	require.NoError(t, err)
 	defer cleanup()
