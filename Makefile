@@ -38,6 +38,7 @@ test:
 	@$(MAKE) --no-print-directory $(NODE_DEPS)
 	scripts/with-redis scripts/with-postgres sh -c '$(GO) test -race -count=1 ./... && $(GO) test -race -count=1 ./inbox -postgres'
 	cd $(NODE_DIR) && npm run --silent conformance
+	cd bench && $(GO) test -count=1 -run TestOgenDecodesTheCorpus .
 	@scripts/prereqs --summary
 
 # conformance: the corpus through kin-openapi, validator/v10, the receiver and the CLI (Go), then Redocly lint,

@@ -168,7 +168,7 @@ func libopenapiHandler(tb testing.TB) http.Handler {
 
 type ogenImpl struct{}
 
-func (ogenImpl) ReceiveWebhook(context.Context, ogenapi.SmsDelivery) (ogenapi.ReceiveWebhookRes, error) {
+func (ogenImpl) ReceiveWebhook(context.Context, ogenapi.Delivery) (ogenapi.ReceiveWebhookRes, error) {
 	return &ogenapi.ReceiveWebhookOK{}, nil
 }
 

@@ -36,7 +36,7 @@ type Invoker interface {
 	// was handed to the application.
 	//
 	// POST /
-	ReceiveWebhook(ctx context.Context, request SmsDelivery) (ReceiveWebhookRes, error)
+	ReceiveWebhook(ctx context.Context, request Delivery) (ReceiveWebhookRes, error)
 }
 
 // Client implements OAS client.
@@ -88,12 +88,12 @@ func (c *Client) requestURL(ctx context.Context) *url.URL {
 // was handed to the application.
 //
 // POST /
-func (c *Client) ReceiveWebhook(ctx context.Context, request SmsDelivery) (ReceiveWebhookRes, error) {
+func (c *Client) ReceiveWebhook(ctx context.Context, request Delivery) (ReceiveWebhookRes, error) {
 	res, err := c.sendReceiveWebhook(ctx, request)
 	return res, err
 }
 
-func (c *Client) sendReceiveWebhook(ctx context.Context, request SmsDelivery) (res ReceiveWebhookRes, err error) {
+func (c *Client) sendReceiveWebhook(ctx context.Context, request Delivery) (res ReceiveWebhookRes, err error) {
 	otelAttrs := []attribute.KeyValue{
 		otelogen.OperationID("receiveWebhook"),
 		semconv.HTTPRequestMethodKey.String("POST"),

@@ -206,7 +206,7 @@ func (s *Server) handleReceiveWebhookRequest(args [0]string, argsEscaped bool, w
 		}
 
 		type (
-			Request  = SmsDelivery
+			Request  = Delivery
 			Params   = struct{}
 			Response = ReceiveWebhookRes
 		)

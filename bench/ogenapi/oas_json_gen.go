@@ -23,6 +23,18 @@ func (s *ConversionBlockEnvelope) Encode(e *jx.Encoder) {
 // encodeFields encodes fields.
 func (s *ConversionBlockEnvelope) encodeFields(e *jx.Encoder) {
 	{
+		e.FieldStart("hooksId")
+		e.Str(s.HooksId)
+	}
+	{
+		e.FieldStart("webhookConfigId")
+		e.Str(s.WebhookConfigId)
+	}
+	{
+		e.FieldStart("productName")
+		s.ProductName.Encode(e)
+	}
+	{
 		e.FieldStart("appKey")
 		e.Str(s.AppKey)
 	}
@@ -38,27 +50,15 @@ func (s *ConversionBlockEnvelope) encodeFields(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
-	{
-		e.FieldStart("hooksId")
-		e.Str(s.HooksId)
-	}
-	{
-		e.FieldStart("productName")
-		s.ProductName.Encode(e)
-	}
-	{
-		e.FieldStart("webhookConfigId")
-		e.Str(s.WebhookConfigId)
-	}
 }
 
 var jsonFieldsNameOfConversionBlockEnvelope = [6]string{
-	0: "appKey",
-	1: "event",
-	2: "hooks",
-	3: "hooksId",
-	4: "productName",
-	5: "webhookConfigId",
+	0: "hooksId",
+	1: "webhookConfigId",
+	2: "productName",
+	3: "appKey",
+	4: "event",
+	5: "hooks",
 }
 
 // Decode decodes ConversionBlockEnvelope from json.
@@ -70,8 +70,42 @@ func (s *ConversionBlockEnvelope) Decode(d *jx.Decoder) error {
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
-		case "appKey":
+		case "hooksId":
 			requiredBitSet[0] |= 1 << 0
+			if err := func() error {
+				v, err := d.Str()
+				s.HooksId = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"hooksId\"")
+			}
+		case "webhookConfigId":
+			requiredBitSet[0] |= 1 << 1
+			if err := func() error {
+				v, err := d.Str()
+				s.WebhookConfigId = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"webhookConfigId\"")
+			}
+		case "productName":
+			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				if err := s.ProductName.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"productName\"")
+			}
+		case "appKey":
+			requiredBitSet[0] |= 1 << 3
 			if err := func() error {
 				v, err := d.Str()
 				s.AppKey = string(v)
@@ -83,7 +117,7 @@ func (s *ConversionBlockEnvelope) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"appKey\"")
 			}
 		case "event":
-			requiredBitSet[0] |= 1 << 1
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
 				if err := s.Event.Decode(d); err != nil {
 					return err
@@ -93,7 +127,7 @@ func (s *ConversionBlockEnvelope) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"event\"")
 			}
 		case "hooks":
-			requiredBitSet[0] |= 1 << 2
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
 				s.Hooks = make([]ConversionBlockHook, 0)
 				if err := d.Arr(func(d *jx.Decoder) error {
@@ -109,40 +143,6 @@ func (s *ConversionBlockEnvelope) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"hooks\"")
-			}
-		case "hooksId":
-			requiredBitSet[0] |= 1 << 3
-			if err := func() error {
-				v, err := d.Str()
-				s.HooksId = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"hooksId\"")
-			}
-		case "productName":
-			requiredBitSet[0] |= 1 << 4
-			if err := func() error {
-				if err := s.ProductName.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"productName\"")
-			}
-		case "webhookConfigId":
-			requiredBitSet[0] |= 1 << 5
-			if err := func() error {
-				v, err := d.Str()
-				s.WebhookConfigId = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"webhookConfigId\"")
 			}
 		default:
 			return d.Skip()
@@ -288,25 +288,25 @@ func (s *ConversionBlockHook) Encode(e *jx.Encoder) {
 // encodeFields encodes fields.
 func (s *ConversionBlockHook) encodeFields(e *jx.Encoder) {
 	{
-		if s.BlockedDateTime.Set {
-			e.FieldStart("blockedDateTime")
-			s.BlockedDateTime.Encode(e, json.EncodeDateTime)
-		}
+		e.FieldStart("hookId")
+		e.Str(s.HookId)
 	}
 	{
 		e.FieldStart("countryCode")
 		e.Str(s.CountryCode)
 	}
 	{
-		e.FieldStart("hookId")
-		e.Str(s.HookId)
+		if s.BlockedDateTime.Set {
+			e.FieldStart("blockedDateTime")
+			s.BlockedDateTime.Encode(e, json.EncodeDateTime)
+		}
 	}
 }
 
 var jsonFieldsNameOfConversionBlockHook = [3]string{
-	0: "blockedDateTime",
+	0: "hookId",
 	1: "countryCode",
-	2: "hookId",
+	2: "blockedDateTime",
 }
 
 // Decode decodes ConversionBlockHook from json.
@@ -318,15 +318,17 @@ func (s *ConversionBlockHook) Decode(d *jx.Decoder) error {
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
-		case "blockedDateTime":
+		case "hookId":
+			requiredBitSet[0] |= 1 << 0
 			if err := func() error {
-				s.BlockedDateTime.Reset()
-				if err := s.BlockedDateTime.Decode(d, json.DecodeDateTime); err != nil {
+				v, err := d.Str()
+				s.HookId = string(v)
+				if err != nil {
 					return err
 				}
 				return nil
 			}(); err != nil {
-				return errors.Wrap(err, "decode field \"blockedDateTime\"")
+				return errors.Wrap(err, "decode field \"hookId\"")
 			}
 		case "countryCode":
 			requiredBitSet[0] |= 1 << 1
@@ -340,17 +342,15 @@ func (s *ConversionBlockHook) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"countryCode\"")
 			}
-		case "hookId":
-			requiredBitSet[0] |= 1 << 2
+		case "blockedDateTime":
 			if err := func() error {
-				v, err := d.Str()
-				s.HookId = string(v)
-				if err != nil {
+				s.BlockedDateTime.Reset()
+				if err := s.BlockedDateTime.Decode(d, json.DecodeDateTime); err != nil {
 					return err
 				}
 				return nil
 			}(); err != nil {
-				return errors.Wrap(err, "decode field \"hookId\"")
+				return errors.Wrap(err, "decode field \"blockedDateTime\"")
 			}
 		default:
 			return d.Skip()
@@ -362,7 +362,7 @@ func (s *ConversionBlockHook) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [1]uint8{
-		0b00000110,
+		0b00000011,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -404,6 +404,137 @@ func (s *ConversionBlockHook) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *ConversionBlockHook) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes Delivery as json.
+func (s Delivery) Encode(e *jx.Encoder) {
+	e.ObjStart()
+	s.encodeFields(e)
+	e.ObjEnd()
+}
+
+func (s Delivery) encodeFields(e *jx.Encoder) {
+	switch s.Type {
+	case Delivery_0Delivery, Delivery_1Delivery:
+		switch s.Type {
+		case Delivery_0Delivery:
+			e.FieldStart("productName")
+			e.Str("SMS")
+		case Delivery_1Delivery:
+			e.FieldStart("productName")
+			e.Str("Sms")
+		}
+		{
+			s := s.SmsDelivery
+			{
+				e.FieldStart("event")
+				e.Str(s.Event)
+			}
+			s.OneOf.encodeFields(e)
+		}
+	case EmailDeliveryDelivery:
+		e.FieldStart("productName")
+		e.Str("Email")
+		{
+			s := s.EmailDelivery
+			{
+				e.FieldStart("event")
+				e.Str(s.Event)
+			}
+			s.OneOf.encodeFields(e)
+		}
+	case KakaoTalkDeliveryDelivery:
+		e.FieldStart("productName")
+		e.Str("KakaoTalk Bizmessage")
+		{
+			s := s.KakaoTalkDelivery
+			{
+				e.FieldStart("event")
+				e.Str(s.Event)
+			}
+			s.OneOf.encodeFields(e)
+		}
+	}
+}
+
+// Decode decodes Delivery from json.
+func (s *Delivery) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode Delivery to nil")
+	}
+	// Sum type discriminator.
+	if typ := d.Next(); typ != jx.Object {
+		return errors.Errorf("unexpected json type %q", typ)
+	}
+
+	var found bool
+	if err := d.Capture(func(d *jx.Decoder) error {
+		return d.ObjBytes(func(d *jx.Decoder, key []byte) error {
+			if found {
+				return d.Skip()
+			}
+			switch string(key) {
+			case "productName":
+				typ, err := d.Str()
+				if err != nil {
+					return err
+				}
+				switch typ {
+				case "SMS":
+					s.Type = Delivery_0Delivery
+					found = true
+				case "Sms":
+					s.Type = Delivery_1Delivery
+					found = true
+				case "Email":
+					s.Type = EmailDeliveryDelivery
+					found = true
+				case "KakaoTalk Bizmessage":
+					s.Type = KakaoTalkDeliveryDelivery
+					found = true
+				default:
+					return errors.Errorf("unknown type %s", typ)
+				}
+				return nil
+			}
+			return d.Skip()
+		})
+	}); err != nil {
+		return errors.Wrap(err, "capture")
+	}
+	if !found {
+		return errors.New("unable to detect sum type variant")
+	}
+	switch s.Type {
+	case Delivery_0Delivery, Delivery_1Delivery:
+		if err := s.SmsDelivery.Decode(d); err != nil {
+			return err
+		}
+	case EmailDeliveryDelivery:
+		if err := s.EmailDelivery.Decode(d); err != nil {
+			return err
+		}
+	case KakaoTalkDeliveryDelivery:
+		if err := s.KakaoTalkDelivery.Decode(d); err != nil {
+			return err
+		}
+	default:
+		return errors.Errorf("inferred invalid type: %s", s.Type)
+	}
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s Delivery) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *Delivery) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -459,14 +590,285 @@ func (s *DlrStatus) UnmarshalJSON(data []byte) error {
 }
 
 // Encode implements json.Marshaler.
-func (s *InternationalDeliveryReceiptEnvelope) Encode(e *jx.Encoder) {
+func (s *EmailDelivery) Encode(e *jx.Encoder) {
 	e.ObjStart()
 	s.encodeFields(e)
 	e.ObjEnd()
 }
 
 // encodeFields encodes fields.
-func (s *InternationalDeliveryReceiptEnvelope) encodeFields(e *jx.Encoder) {
+func (s *EmailDelivery) encodeFields(e *jx.Encoder) {
+	{
+		e.FieldStart("productName")
+		s.ProductName.Encode(e)
+	}
+	{
+		e.FieldStart("event")
+		e.Str(s.Event)
+	}
+	s.OneOf.encodeFields(e)
+}
+
+var jsonFieldsNameOfEmailDelivery = [2]string{
+	0: "productName",
+	1: "event",
+}
+
+// Decode decodes EmailDelivery from json.
+func (s *EmailDelivery) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode EmailDelivery to nil")
+	}
+	if err := d.Capture(func(d *jx.Decoder) error {
+		return s.OneOf.Decode(d)
+	}); err != nil {
+		return errors.Wrap(err, "decode field OneOf")
+	}
+	var requiredBitSet [1]uint8
+
+	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
+		switch string(k) {
+		case "productName":
+			requiredBitSet[0] |= 1 << 0
+			if err := func() error {
+				if err := s.ProductName.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"productName\"")
+			}
+		case "event":
+			requiredBitSet[0] |= 1 << 1
+			if err := func() error {
+				v, err := d.Str()
+				s.Event = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"event\"")
+			}
+		default:
+			return d.Skip()
+		}
+		return nil
+	}); err != nil {
+		return errors.Wrap(err, "decode EmailDelivery")
+	}
+	// Validate required fields.
+	var failures []validate.FieldError
+	for i, mask := range [1]uint8{
+		0b00000011,
+	} {
+		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
+			// Mask only required fields and check equality to mask using XOR.
+			//
+			// If XOR result is not zero, result is not equal to expected, so some fields are missed.
+			// Bits of fields which would be set are actually bits of missed fields.
+			missed := bits.OnesCount8(result)
+			for bitN := 0; bitN < missed; bitN++ {
+				bitIdx := bits.TrailingZeros8(result)
+				fieldIdx := i*8 + bitIdx
+				var name string
+				if fieldIdx < len(jsonFieldsNameOfEmailDelivery) {
+					name = jsonFieldsNameOfEmailDelivery[fieldIdx]
+				} else {
+					name = strconv.Itoa(fieldIdx)
+				}
+				failures = append(failures, validate.FieldError{
+					Name:  name,
+					Error: validate.ErrFieldRequired,
+				})
+				// Reset bit.
+				result &^= 1 << bitIdx
+			}
+		}
+	}
+	if len(failures) > 0 {
+		return &validate.Error{Fields: failures}
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s *EmailDelivery) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *EmailDelivery) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes EmailDeliverySum as json.
+func (s EmailDeliverySum) Encode(e *jx.Encoder) {
+	e.ObjStart()
+	s.encodeFields(e)
+	e.ObjEnd()
+}
+
+func (s EmailDeliverySum) encodeFields(e *jx.Encoder) {
+	switch s.Type {
+	case EmailUnsubscribeEnvelopeEmailDeliverySum:
+		e.FieldStart("event")
+		e.Str("UNSUBSCRIBE")
+		{
+			s := s.EmailUnsubscribeEnvelope
+			{
+				e.FieldStart("hooksId")
+				e.Str(s.HooksId)
+			}
+			{
+				e.FieldStart("webhookConfigId")
+				e.Str(s.WebhookConfigId)
+			}
+			{
+				e.FieldStart("productName")
+				s.ProductName.Encode(e)
+			}
+			{
+				e.FieldStart("appKey")
+				e.Str(s.AppKey)
+			}
+			{
+				e.FieldStart("hooks")
+				e.ArrStart()
+				for _, elem := range s.Hooks {
+					elem.Encode(e)
+				}
+				e.ArrEnd()
+			}
+		}
+	case EmailMessageResultUpdateEnvelopeEmailDeliverySum:
+		e.FieldStart("event")
+		e.Str("MESSAGE_RESULT_UPDATE")
+		{
+			s := s.EmailMessageResultUpdateEnvelope
+			{
+				e.FieldStart("hooksId")
+				e.Str(s.HooksId)
+			}
+			{
+				e.FieldStart("webhookConfigId")
+				e.Str(s.WebhookConfigId)
+			}
+			{
+				e.FieldStart("productName")
+				s.ProductName.Encode(e)
+			}
+			{
+				e.FieldStart("appKey")
+				e.Str(s.AppKey)
+			}
+			{
+				e.FieldStart("hooks")
+				e.ArrStart()
+				for _, elem := range s.Hooks {
+					elem.Encode(e)
+				}
+				e.ArrEnd()
+			}
+		}
+	}
+}
+
+// Decode decodes EmailDeliverySum from json.
+func (s *EmailDeliverySum) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode EmailDeliverySum to nil")
+	}
+	// Sum type discriminator.
+	if typ := d.Next(); typ != jx.Object {
+		return errors.Errorf("unexpected json type %q", typ)
+	}
+
+	var found bool
+	if err := d.Capture(func(d *jx.Decoder) error {
+		return d.ObjBytes(func(d *jx.Decoder, key []byte) error {
+			if found {
+				return d.Skip()
+			}
+			switch string(key) {
+			case "event":
+				typ, err := d.Str()
+				if err != nil {
+					return err
+				}
+				switch typ {
+				case "UNSUBSCRIBE":
+					s.Type = EmailUnsubscribeEnvelopeEmailDeliverySum
+					found = true
+				case "MESSAGE_RESULT_UPDATE":
+					s.Type = EmailMessageResultUpdateEnvelopeEmailDeliverySum
+					found = true
+				default:
+					return errors.Errorf("unknown type %s", typ)
+				}
+				return nil
+			}
+			return d.Skip()
+		})
+	}); err != nil {
+		return errors.Wrap(err, "capture")
+	}
+	if !found {
+		return errors.New("unable to detect sum type variant")
+	}
+	switch s.Type {
+	case EmailUnsubscribeEnvelopeEmailDeliverySum:
+		if err := s.EmailUnsubscribeEnvelope.Decode(d); err != nil {
+			return err
+		}
+	case EmailMessageResultUpdateEnvelopeEmailDeliverySum:
+		if err := s.EmailMessageResultUpdateEnvelope.Decode(d); err != nil {
+			return err
+		}
+	default:
+		return errors.Errorf("inferred invalid type: %s", s.Type)
+	}
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s EmailDeliverySum) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *EmailDeliverySum) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode implements json.Marshaler.
+func (s *EmailMessageResultUpdateEnvelope) Encode(e *jx.Encoder) {
+	e.ObjStart()
+	s.encodeFields(e)
+	e.ObjEnd()
+}
+
+// encodeFields encodes fields.
+func (s *EmailMessageResultUpdateEnvelope) encodeFields(e *jx.Encoder) {
+	{
+		e.FieldStart("hooksId")
+		e.Str(s.HooksId)
+	}
+	{
+		e.FieldStart("webhookConfigId")
+		e.Str(s.WebhookConfigId)
+	}
+	{
+		e.FieldStart("productName")
+		s.ProductName.Encode(e)
+	}
 	{
 		e.FieldStart("appKey")
 		e.Str(s.AppKey)
@@ -483,40 +885,62 @@ func (s *InternationalDeliveryReceiptEnvelope) encodeFields(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
-	{
-		e.FieldStart("hooksId")
-		e.Str(s.HooksId)
-	}
-	{
-		e.FieldStart("productName")
-		s.ProductName.Encode(e)
-	}
-	{
-		e.FieldStart("webhookConfigId")
-		e.Str(s.WebhookConfigId)
-	}
 }
 
-var jsonFieldsNameOfInternationalDeliveryReceiptEnvelope = [6]string{
-	0: "appKey",
-	1: "event",
-	2: "hooks",
-	3: "hooksId",
-	4: "productName",
-	5: "webhookConfigId",
+var jsonFieldsNameOfEmailMessageResultUpdateEnvelope = [6]string{
+	0: "hooksId",
+	1: "webhookConfigId",
+	2: "productName",
+	3: "appKey",
+	4: "event",
+	5: "hooks",
 }
 
-// Decode decodes InternationalDeliveryReceiptEnvelope from json.
-func (s *InternationalDeliveryReceiptEnvelope) Decode(d *jx.Decoder) error {
+// Decode decodes EmailMessageResultUpdateEnvelope from json.
+func (s *EmailMessageResultUpdateEnvelope) Decode(d *jx.Decoder) error {
 	if s == nil {
-		return errors.New("invalid: unable to decode InternationalDeliveryReceiptEnvelope to nil")
+		return errors.New("invalid: unable to decode EmailMessageResultUpdateEnvelope to nil")
 	}
 	var requiredBitSet [1]uint8
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
-		case "appKey":
+		case "hooksId":
 			requiredBitSet[0] |= 1 << 0
+			if err := func() error {
+				v, err := d.Str()
+				s.HooksId = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"hooksId\"")
+			}
+		case "webhookConfigId":
+			requiredBitSet[0] |= 1 << 1
+			if err := func() error {
+				v, err := d.Str()
+				s.WebhookConfigId = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"webhookConfigId\"")
+			}
+		case "productName":
+			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				if err := s.ProductName.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"productName\"")
+			}
+		case "appKey":
+			requiredBitSet[0] |= 1 << 3
 			if err := func() error {
 				v, err := d.Str()
 				s.AppKey = string(v)
@@ -528,7 +952,7 @@ func (s *InternationalDeliveryReceiptEnvelope) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"appKey\"")
 			}
 		case "event":
-			requiredBitSet[0] |= 1 << 1
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
 				if err := s.Event.Decode(d); err != nil {
 					return err
@@ -538,7 +962,1267 @@ func (s *InternationalDeliveryReceiptEnvelope) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"event\"")
 			}
 		case "hooks":
+			requiredBitSet[0] |= 1 << 5
+			if err := func() error {
+				s.Hooks = make([]EmailMessageResultUpdateHook, 0)
+				if err := d.Arr(func(d *jx.Decoder) error {
+					var elem EmailMessageResultUpdateHook
+					if err := elem.Decode(d); err != nil {
+						return err
+					}
+					s.Hooks = append(s.Hooks, elem)
+					return nil
+				}); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"hooks\"")
+			}
+		default:
+			return d.Skip()
+		}
+		return nil
+	}); err != nil {
+		return errors.Wrap(err, "decode EmailMessageResultUpdateEnvelope")
+	}
+	// Validate required fields.
+	var failures []validate.FieldError
+	for i, mask := range [1]uint8{
+		0b00111111,
+	} {
+		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
+			// Mask only required fields and check equality to mask using XOR.
+			//
+			// If XOR result is not zero, result is not equal to expected, so some fields are missed.
+			// Bits of fields which would be set are actually bits of missed fields.
+			missed := bits.OnesCount8(result)
+			for bitN := 0; bitN < missed; bitN++ {
+				bitIdx := bits.TrailingZeros8(result)
+				fieldIdx := i*8 + bitIdx
+				var name string
+				if fieldIdx < len(jsonFieldsNameOfEmailMessageResultUpdateEnvelope) {
+					name = jsonFieldsNameOfEmailMessageResultUpdateEnvelope[fieldIdx]
+				} else {
+					name = strconv.Itoa(fieldIdx)
+				}
+				failures = append(failures, validate.FieldError{
+					Name:  name,
+					Error: validate.ErrFieldRequired,
+				})
+				// Reset bit.
+				result &^= 1 << bitIdx
+			}
+		}
+	}
+	if len(failures) > 0 {
+		return &validate.Error{Fields: failures}
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s *EmailMessageResultUpdateEnvelope) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *EmailMessageResultUpdateEnvelope) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes EmailMessageResultUpdateEnvelopeEvent as json.
+func (s EmailMessageResultUpdateEnvelopeEvent) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes EmailMessageResultUpdateEnvelopeEvent from json.
+func (s *EmailMessageResultUpdateEnvelopeEvent) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode EmailMessageResultUpdateEnvelopeEvent to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch EmailMessageResultUpdateEnvelopeEvent(v) {
+	case EmailMessageResultUpdateEnvelopeEventMESSAGERESULTUPDATE:
+		*s = EmailMessageResultUpdateEnvelopeEventMESSAGERESULTUPDATE
+	default:
+		*s = EmailMessageResultUpdateEnvelopeEvent(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s EmailMessageResultUpdateEnvelopeEvent) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *EmailMessageResultUpdateEnvelopeEvent) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes EmailMessageResultUpdateEnvelopeProductName as json.
+func (s EmailMessageResultUpdateEnvelopeProductName) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes EmailMessageResultUpdateEnvelopeProductName from json.
+func (s *EmailMessageResultUpdateEnvelopeProductName) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode EmailMessageResultUpdateEnvelopeProductName to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch EmailMessageResultUpdateEnvelopeProductName(v) {
+	case EmailMessageResultUpdateEnvelopeProductNameEmail:
+		*s = EmailMessageResultUpdateEnvelopeProductNameEmail
+	default:
+		*s = EmailMessageResultUpdateEnvelopeProductName(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s EmailMessageResultUpdateEnvelopeProductName) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *EmailMessageResultUpdateEnvelopeProductName) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode implements json.Marshaler.
+func (s *EmailMessageResultUpdateHook) Encode(e *jx.Encoder) {
+	e.ObjStart()
+	s.encodeFields(e)
+	e.ObjEnd()
+}
+
+// encodeFields encodes fields.
+func (s *EmailMessageResultUpdateHook) encodeFields(e *jx.Encoder) {
+	{
+		e.FieldStart("hookId")
+		e.Str(s.HookId)
+	}
+	{
+		if s.MessageType.Set {
+			e.FieldStart("messageType")
+			s.MessageType.Encode(e)
+		}
+	}
+	{
+		e.FieldStart("requestId")
+		e.Str(s.RequestId)
+	}
+	{
+		if s.MailSeq.Set {
+			e.FieldStart("mailSeq")
+			s.MailSeq.Encode(e)
+		}
+	}
+	{
+		if s.SenderAddress.Set {
+			e.FieldStart("senderAddress")
+			s.SenderAddress.Encode(e)
+		}
+	}
+	{
+		if s.ReceiveMailAddr.Set {
+			e.FieldStart("receiveMailAddr")
+			s.ReceiveMailAddr.Encode(e)
+		}
+	}
+	{
+		if s.MailStatusCode.Set {
+			e.FieldStart("mailStatusCode")
+			s.MailStatusCode.Encode(e)
+		}
+	}
+	{
+		if s.RequestDate.Set {
+			e.FieldStart("requestDate")
+			s.RequestDate.Encode(e)
+		}
+	}
+	{
+		if s.CreateDate.Set {
+			e.FieldStart("createDate")
+			s.CreateDate.Encode(e)
+		}
+	}
+	{
+		if s.ResultDate.Set {
+			e.FieldStart("resultDate")
+			s.ResultDate.Encode(e)
+		}
+	}
+	{
+		if s.DsnCode.Set {
+			e.FieldStart("dsnCode")
+			s.DsnCode.Encode(e)
+		}
+	}
+	{
+		if s.DsnMessage.Set {
+			e.FieldStart("dsnMessage")
+			s.DsnMessage.Encode(e)
+		}
+	}
+	{
+		if s.SenderGroupingKey.Set {
+			e.FieldStart("senderGroupingKey")
+			s.SenderGroupingKey.Encode(e)
+		}
+	}
+	{
+		if s.Links.Set {
+			e.FieldStart("_links")
+			s.Links.Encode(e)
+		}
+	}
+}
+
+var jsonFieldsNameOfEmailMessageResultUpdateHook = [14]string{
+	0:  "hookId",
+	1:  "messageType",
+	2:  "requestId",
+	3:  "mailSeq",
+	4:  "senderAddress",
+	5:  "receiveMailAddr",
+	6:  "mailStatusCode",
+	7:  "requestDate",
+	8:  "createDate",
+	9:  "resultDate",
+	10: "dsnCode",
+	11: "dsnMessage",
+	12: "senderGroupingKey",
+	13: "_links",
+}
+
+// Decode decodes EmailMessageResultUpdateHook from json.
+func (s *EmailMessageResultUpdateHook) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode EmailMessageResultUpdateHook to nil")
+	}
+	var requiredBitSet [2]uint8
+
+	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
+		switch string(k) {
+		case "hookId":
+			requiredBitSet[0] |= 1 << 0
+			if err := func() error {
+				v, err := d.Str()
+				s.HookId = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"hookId\"")
+			}
+		case "messageType":
+			if err := func() error {
+				s.MessageType.Reset()
+				if err := s.MessageType.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"messageType\"")
+			}
+		case "requestId":
 			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				v, err := d.Str()
+				s.RequestId = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"requestId\"")
+			}
+		case "mailSeq":
+			if err := func() error {
+				s.MailSeq.Reset()
+				if err := s.MailSeq.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"mailSeq\"")
+			}
+		case "senderAddress":
+			if err := func() error {
+				s.SenderAddress.Reset()
+				if err := s.SenderAddress.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"senderAddress\"")
+			}
+		case "receiveMailAddr":
+			if err := func() error {
+				s.ReceiveMailAddr.Reset()
+				if err := s.ReceiveMailAddr.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"receiveMailAddr\"")
+			}
+		case "mailStatusCode":
+			if err := func() error {
+				s.MailStatusCode.Reset()
+				if err := s.MailStatusCode.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"mailStatusCode\"")
+			}
+		case "requestDate":
+			if err := func() error {
+				s.RequestDate.Reset()
+				if err := s.RequestDate.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"requestDate\"")
+			}
+		case "createDate":
+			if err := func() error {
+				s.CreateDate.Reset()
+				if err := s.CreateDate.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"createDate\"")
+			}
+		case "resultDate":
+			if err := func() error {
+				s.ResultDate.Reset()
+				if err := s.ResultDate.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"resultDate\"")
+			}
+		case "dsnCode":
+			if err := func() error {
+				s.DsnCode.Reset()
+				if err := s.DsnCode.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"dsnCode\"")
+			}
+		case "dsnMessage":
+			if err := func() error {
+				s.DsnMessage.Reset()
+				if err := s.DsnMessage.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"dsnMessage\"")
+			}
+		case "senderGroupingKey":
+			if err := func() error {
+				s.SenderGroupingKey.Reset()
+				if err := s.SenderGroupingKey.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"senderGroupingKey\"")
+			}
+		case "_links":
+			if err := func() error {
+				s.Links.Reset()
+				if err := s.Links.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"_links\"")
+			}
+		default:
+			return d.Skip()
+		}
+		return nil
+	}); err != nil {
+		return errors.Wrap(err, "decode EmailMessageResultUpdateHook")
+	}
+	// Validate required fields.
+	var failures []validate.FieldError
+	for i, mask := range [2]uint8{
+		0b00000101,
+		0b00000000,
+	} {
+		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
+			// Mask only required fields and check equality to mask using XOR.
+			//
+			// If XOR result is not zero, result is not equal to expected, so some fields are missed.
+			// Bits of fields which would be set are actually bits of missed fields.
+			missed := bits.OnesCount8(result)
+			for bitN := 0; bitN < missed; bitN++ {
+				bitIdx := bits.TrailingZeros8(result)
+				fieldIdx := i*8 + bitIdx
+				var name string
+				if fieldIdx < len(jsonFieldsNameOfEmailMessageResultUpdateHook) {
+					name = jsonFieldsNameOfEmailMessageResultUpdateHook[fieldIdx]
+				} else {
+					name = strconv.Itoa(fieldIdx)
+				}
+				failures = append(failures, validate.FieldError{
+					Name:  name,
+					Error: validate.ErrFieldRequired,
+				})
+				// Reset bit.
+				result &^= 1 << bitIdx
+			}
+		}
+	}
+	if len(failures) > 0 {
+		return &validate.Error{Fields: failures}
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s *EmailMessageResultUpdateHook) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *EmailMessageResultUpdateHook) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode implements json.Marshaler.
+func (s *EmailMessageResultUpdateHookLinks) Encode(e *jx.Encoder) {
+	e.ObjStart()
+	s.encodeFields(e)
+	e.ObjEnd()
+}
+
+// encodeFields encodes fields.
+func (s *EmailMessageResultUpdateHookLinks) encodeFields(e *jx.Encoder) {
+	{
+		if s.Self.Set {
+			e.FieldStart("self")
+			s.Self.Encode(e)
+		}
+	}
+}
+
+var jsonFieldsNameOfEmailMessageResultUpdateHookLinks = [1]string{
+	0: "self",
+}
+
+// Decode decodes EmailMessageResultUpdateHookLinks from json.
+func (s *EmailMessageResultUpdateHookLinks) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode EmailMessageResultUpdateHookLinks to nil")
+	}
+
+	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
+		switch string(k) {
+		case "self":
+			if err := func() error {
+				s.Self.Reset()
+				if err := s.Self.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"self\"")
+			}
+		default:
+			return d.Skip()
+		}
+		return nil
+	}); err != nil {
+		return errors.Wrap(err, "decode EmailMessageResultUpdateHookLinks")
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s *EmailMessageResultUpdateHookLinks) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *EmailMessageResultUpdateHookLinks) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode implements json.Marshaler.
+func (s *EmailMessageResultUpdateHookLinksSelf) Encode(e *jx.Encoder) {
+	e.ObjStart()
+	s.encodeFields(e)
+	e.ObjEnd()
+}
+
+// encodeFields encodes fields.
+func (s *EmailMessageResultUpdateHookLinksSelf) encodeFields(e *jx.Encoder) {
+	{
+		if s.Href.Set {
+			e.FieldStart("href")
+			s.Href.Encode(e)
+		}
+	}
+}
+
+var jsonFieldsNameOfEmailMessageResultUpdateHookLinksSelf = [1]string{
+	0: "href",
+}
+
+// Decode decodes EmailMessageResultUpdateHookLinksSelf from json.
+func (s *EmailMessageResultUpdateHookLinksSelf) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode EmailMessageResultUpdateHookLinksSelf to nil")
+	}
+
+	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
+		switch string(k) {
+		case "href":
+			if err := func() error {
+				s.Href.Reset()
+				if err := s.Href.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"href\"")
+			}
+		default:
+			return d.Skip()
+		}
+		return nil
+	}); err != nil {
+		return errors.Wrap(err, "decode EmailMessageResultUpdateHookLinksSelf")
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s *EmailMessageResultUpdateHookLinksSelf) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *EmailMessageResultUpdateHookLinksSelf) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes EmailMessageResultUpdateHookMailSeq as json.
+func (s EmailMessageResultUpdateHookMailSeq) Encode(e *jx.Encoder) {
+	switch s.Type {
+	case NullEmailMessageResultUpdateHookMailSeq:
+		_ = s.Null
+		e.Null()
+	case Int64EmailMessageResultUpdateHookMailSeq:
+		e.Int64(s.Int64)
+	case StringEmailMessageResultUpdateHookMailSeq:
+		e.Str(s.String)
+	}
+}
+
+// Decode decodes EmailMessageResultUpdateHookMailSeq from json.
+func (s *EmailMessageResultUpdateHookMailSeq) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode EmailMessageResultUpdateHookMailSeq to nil")
+	}
+	// Sum type type_discriminator.
+	switch t := d.Next(); t {
+	case jx.Null:
+		if err := d.Null(); err != nil {
+			return err
+		}
+		s.Type = NullEmailMessageResultUpdateHookMailSeq
+	case jx.Number:
+		v, err := d.Int64()
+		s.Int64 = int64(v)
+		if err != nil {
+			return err
+		}
+		s.Type = Int64EmailMessageResultUpdateHookMailSeq
+	case jx.String:
+		v, err := d.Str()
+		s.String = string(v)
+		if err != nil {
+			return err
+		}
+		s.Type = StringEmailMessageResultUpdateHookMailSeq
+	default:
+		return errors.Errorf("unexpected json type %q", t)
+	}
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s EmailMessageResultUpdateHookMailSeq) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *EmailMessageResultUpdateHookMailSeq) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes EmailMessageResultUpdateHookMailStatusCode as json.
+func (s EmailMessageResultUpdateHookMailStatusCode) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes EmailMessageResultUpdateHookMailStatusCode from json.
+func (s *EmailMessageResultUpdateHookMailStatusCode) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode EmailMessageResultUpdateHookMailStatusCode to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch EmailMessageResultUpdateHookMailStatusCode(v) {
+	case EmailMessageResultUpdateHookMailStatusCodeSST2:
+		*s = EmailMessageResultUpdateHookMailStatusCodeSST2
+	case EmailMessageResultUpdateHookMailStatusCodeSST3:
+		*s = EmailMessageResultUpdateHookMailStatusCodeSST3
+	case EmailMessageResultUpdateHookMailStatusCodeSST4:
+		*s = EmailMessageResultUpdateHookMailStatusCodeSST4
+	case EmailMessageResultUpdateHookMailStatusCodeSST5:
+		*s = EmailMessageResultUpdateHookMailStatusCodeSST5
+	case EmailMessageResultUpdateHookMailStatusCodeSST7:
+		*s = EmailMessageResultUpdateHookMailStatusCodeSST7
+	case EmailMessageResultUpdateHookMailStatusCodeSST8:
+		*s = EmailMessageResultUpdateHookMailStatusCodeSST8
+	default:
+		*s = EmailMessageResultUpdateHookMailStatusCode(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s EmailMessageResultUpdateHookMailStatusCode) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *EmailMessageResultUpdateHookMailStatusCode) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes EmailMessageResultUpdateHookMessageType as json.
+func (s EmailMessageResultUpdateHookMessageType) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes EmailMessageResultUpdateHookMessageType from json.
+func (s *EmailMessageResultUpdateHookMessageType) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode EmailMessageResultUpdateHookMessageType to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch EmailMessageResultUpdateHookMessageType(v) {
+	case EmailMessageResultUpdateHookMessageTypeNORMALMAIL:
+		*s = EmailMessageResultUpdateHookMessageTypeNORMALMAIL
+	case EmailMessageResultUpdateHookMessageTypeNORMALMAILAD:
+		*s = EmailMessageResultUpdateHookMessageTypeNORMALMAILAD
+	case EmailMessageResultUpdateHookMessageTypeNORMALMAILAUTH:
+		*s = EmailMessageResultUpdateHookMessageTypeNORMALMAILAUTH
+	case EmailMessageResultUpdateHookMessageTypeMASSMAIL:
+		*s = EmailMessageResultUpdateHookMessageTypeMASSMAIL
+	case EmailMessageResultUpdateHookMessageTypeMASSMAILAD:
+		*s = EmailMessageResultUpdateHookMessageTypeMASSMAILAD
+	case EmailMessageResultUpdateHookMessageTypeMASSMAILAUTH:
+		*s = EmailMessageResultUpdateHookMessageTypeMASSMAILAUTH
+	case EmailMessageResultUpdateHookMessageTypeTAGMAIL:
+		*s = EmailMessageResultUpdateHookMessageTypeTAGMAIL
+	case EmailMessageResultUpdateHookMessageTypeTAGMAILAD:
+		*s = EmailMessageResultUpdateHookMessageTypeTAGMAILAD
+	case EmailMessageResultUpdateHookMessageTypeTAGMAILAUTH:
+		*s = EmailMessageResultUpdateHookMessageTypeTAGMAILAUTH
+	default:
+		*s = EmailMessageResultUpdateHookMessageType(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s EmailMessageResultUpdateHookMessageType) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *EmailMessageResultUpdateHookMessageType) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode implements json.Marshaler.
+func (s *EmailUnsubscribeEnvelope) Encode(e *jx.Encoder) {
+	e.ObjStart()
+	s.encodeFields(e)
+	e.ObjEnd()
+}
+
+// encodeFields encodes fields.
+func (s *EmailUnsubscribeEnvelope) encodeFields(e *jx.Encoder) {
+	{
+		e.FieldStart("hooksId")
+		e.Str(s.HooksId)
+	}
+	{
+		e.FieldStart("webhookConfigId")
+		e.Str(s.WebhookConfigId)
+	}
+	{
+		e.FieldStart("productName")
+		s.ProductName.Encode(e)
+	}
+	{
+		e.FieldStart("appKey")
+		e.Str(s.AppKey)
+	}
+	{
+		e.FieldStart("event")
+		s.Event.Encode(e)
+	}
+	{
+		e.FieldStart("hooks")
+		e.ArrStart()
+		for _, elem := range s.Hooks {
+			elem.Encode(e)
+		}
+		e.ArrEnd()
+	}
+}
+
+var jsonFieldsNameOfEmailUnsubscribeEnvelope = [6]string{
+	0: "hooksId",
+	1: "webhookConfigId",
+	2: "productName",
+	3: "appKey",
+	4: "event",
+	5: "hooks",
+}
+
+// Decode decodes EmailUnsubscribeEnvelope from json.
+func (s *EmailUnsubscribeEnvelope) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode EmailUnsubscribeEnvelope to nil")
+	}
+	var requiredBitSet [1]uint8
+
+	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
+		switch string(k) {
+		case "hooksId":
+			requiredBitSet[0] |= 1 << 0
+			if err := func() error {
+				v, err := d.Str()
+				s.HooksId = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"hooksId\"")
+			}
+		case "webhookConfigId":
+			requiredBitSet[0] |= 1 << 1
+			if err := func() error {
+				v, err := d.Str()
+				s.WebhookConfigId = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"webhookConfigId\"")
+			}
+		case "productName":
+			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				if err := s.ProductName.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"productName\"")
+			}
+		case "appKey":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				v, err := d.Str()
+				s.AppKey = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"appKey\"")
+			}
+		case "event":
+			requiredBitSet[0] |= 1 << 4
+			if err := func() error {
+				if err := s.Event.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"event\"")
+			}
+		case "hooks":
+			requiredBitSet[0] |= 1 << 5
+			if err := func() error {
+				s.Hooks = make([]EmailUnsubscribeHook, 0)
+				if err := d.Arr(func(d *jx.Decoder) error {
+					var elem EmailUnsubscribeHook
+					if err := elem.Decode(d); err != nil {
+						return err
+					}
+					s.Hooks = append(s.Hooks, elem)
+					return nil
+				}); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"hooks\"")
+			}
+		default:
+			return d.Skip()
+		}
+		return nil
+	}); err != nil {
+		return errors.Wrap(err, "decode EmailUnsubscribeEnvelope")
+	}
+	// Validate required fields.
+	var failures []validate.FieldError
+	for i, mask := range [1]uint8{
+		0b00111111,
+	} {
+		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
+			// Mask only required fields and check equality to mask using XOR.
+			//
+			// If XOR result is not zero, result is not equal to expected, so some fields are missed.
+			// Bits of fields which would be set are actually bits of missed fields.
+			missed := bits.OnesCount8(result)
+			for bitN := 0; bitN < missed; bitN++ {
+				bitIdx := bits.TrailingZeros8(result)
+				fieldIdx := i*8 + bitIdx
+				var name string
+				if fieldIdx < len(jsonFieldsNameOfEmailUnsubscribeEnvelope) {
+					name = jsonFieldsNameOfEmailUnsubscribeEnvelope[fieldIdx]
+				} else {
+					name = strconv.Itoa(fieldIdx)
+				}
+				failures = append(failures, validate.FieldError{
+					Name:  name,
+					Error: validate.ErrFieldRequired,
+				})
+				// Reset bit.
+				result &^= 1 << bitIdx
+			}
+		}
+	}
+	if len(failures) > 0 {
+		return &validate.Error{Fields: failures}
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s *EmailUnsubscribeEnvelope) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *EmailUnsubscribeEnvelope) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes EmailUnsubscribeEnvelopeEvent as json.
+func (s EmailUnsubscribeEnvelopeEvent) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes EmailUnsubscribeEnvelopeEvent from json.
+func (s *EmailUnsubscribeEnvelopeEvent) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode EmailUnsubscribeEnvelopeEvent to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch EmailUnsubscribeEnvelopeEvent(v) {
+	case EmailUnsubscribeEnvelopeEventUNSUBSCRIBE:
+		*s = EmailUnsubscribeEnvelopeEventUNSUBSCRIBE
+	default:
+		*s = EmailUnsubscribeEnvelopeEvent(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s EmailUnsubscribeEnvelopeEvent) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *EmailUnsubscribeEnvelopeEvent) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes EmailUnsubscribeEnvelopeProductName as json.
+func (s EmailUnsubscribeEnvelopeProductName) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes EmailUnsubscribeEnvelopeProductName from json.
+func (s *EmailUnsubscribeEnvelopeProductName) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode EmailUnsubscribeEnvelopeProductName to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch EmailUnsubscribeEnvelopeProductName(v) {
+	case EmailUnsubscribeEnvelopeProductNameEmail:
+		*s = EmailUnsubscribeEnvelopeProductNameEmail
+	default:
+		*s = EmailUnsubscribeEnvelopeProductName(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s EmailUnsubscribeEnvelopeProductName) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *EmailUnsubscribeEnvelopeProductName) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode implements json.Marshaler.
+func (s *EmailUnsubscribeHook) Encode(e *jx.Encoder) {
+	e.ObjStart()
+	s.encodeFields(e)
+	e.ObjEnd()
+}
+
+// encodeFields encodes fields.
+func (s *EmailUnsubscribeHook) encodeFields(e *jx.Encoder) {
+	{
+		e.FieldStart("hookId")
+		e.Str(s.HookId)
+	}
+	{
+		e.FieldStart("receiveMailAddr")
+		e.Str(s.ReceiveMailAddr)
+	}
+	{
+		if s.CreatedDateTime.Set {
+			e.FieldStart("createdDateTime")
+			s.CreatedDateTime.Encode(e, json.EncodeDateTime)
+		}
+	}
+}
+
+var jsonFieldsNameOfEmailUnsubscribeHook = [3]string{
+	0: "hookId",
+	1: "receiveMailAddr",
+	2: "createdDateTime",
+}
+
+// Decode decodes EmailUnsubscribeHook from json.
+func (s *EmailUnsubscribeHook) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode EmailUnsubscribeHook to nil")
+	}
+	var requiredBitSet [1]uint8
+
+	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
+		switch string(k) {
+		case "hookId":
+			requiredBitSet[0] |= 1 << 0
+			if err := func() error {
+				v, err := d.Str()
+				s.HookId = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"hookId\"")
+			}
+		case "receiveMailAddr":
+			requiredBitSet[0] |= 1 << 1
+			if err := func() error {
+				v, err := d.Str()
+				s.ReceiveMailAddr = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"receiveMailAddr\"")
+			}
+		case "createdDateTime":
+			if err := func() error {
+				s.CreatedDateTime.Reset()
+				if err := s.CreatedDateTime.Decode(d, json.DecodeDateTime); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"createdDateTime\"")
+			}
+		default:
+			return d.Skip()
+		}
+		return nil
+	}); err != nil {
+		return errors.Wrap(err, "decode EmailUnsubscribeHook")
+	}
+	// Validate required fields.
+	var failures []validate.FieldError
+	for i, mask := range [1]uint8{
+		0b00000011,
+	} {
+		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
+			// Mask only required fields and check equality to mask using XOR.
+			//
+			// If XOR result is not zero, result is not equal to expected, so some fields are missed.
+			// Bits of fields which would be set are actually bits of missed fields.
+			missed := bits.OnesCount8(result)
+			for bitN := 0; bitN < missed; bitN++ {
+				bitIdx := bits.TrailingZeros8(result)
+				fieldIdx := i*8 + bitIdx
+				var name string
+				if fieldIdx < len(jsonFieldsNameOfEmailUnsubscribeHook) {
+					name = jsonFieldsNameOfEmailUnsubscribeHook[fieldIdx]
+				} else {
+					name = strconv.Itoa(fieldIdx)
+				}
+				failures = append(failures, validate.FieldError{
+					Name:  name,
+					Error: validate.ErrFieldRequired,
+				})
+				// Reset bit.
+				result &^= 1 << bitIdx
+			}
+		}
+	}
+	if len(failures) > 0 {
+		return &validate.Error{Fields: failures}
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s *EmailUnsubscribeHook) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *EmailUnsubscribeHook) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode implements json.Marshaler.
+func (s *InternationalDeliveryReceiptEnvelope) Encode(e *jx.Encoder) {
+	e.ObjStart()
+	s.encodeFields(e)
+	e.ObjEnd()
+}
+
+// encodeFields encodes fields.
+func (s *InternationalDeliveryReceiptEnvelope) encodeFields(e *jx.Encoder) {
+	{
+		e.FieldStart("hooksId")
+		e.Str(s.HooksId)
+	}
+	{
+		e.FieldStart("webhookConfigId")
+		e.Str(s.WebhookConfigId)
+	}
+	{
+		e.FieldStart("productName")
+		s.ProductName.Encode(e)
+	}
+	{
+		e.FieldStart("appKey")
+		e.Str(s.AppKey)
+	}
+	{
+		e.FieldStart("event")
+		s.Event.Encode(e)
+	}
+	{
+		e.FieldStart("hooks")
+		e.ArrStart()
+		for _, elem := range s.Hooks {
+			elem.Encode(e)
+		}
+		e.ArrEnd()
+	}
+}
+
+var jsonFieldsNameOfInternationalDeliveryReceiptEnvelope = [6]string{
+	0: "hooksId",
+	1: "webhookConfigId",
+	2: "productName",
+	3: "appKey",
+	4: "event",
+	5: "hooks",
+}
+
+// Decode decodes InternationalDeliveryReceiptEnvelope from json.
+func (s *InternationalDeliveryReceiptEnvelope) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode InternationalDeliveryReceiptEnvelope to nil")
+	}
+	var requiredBitSet [1]uint8
+
+	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
+		switch string(k) {
+		case "hooksId":
+			requiredBitSet[0] |= 1 << 0
+			if err := func() error {
+				v, err := d.Str()
+				s.HooksId = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"hooksId\"")
+			}
+		case "webhookConfigId":
+			requiredBitSet[0] |= 1 << 1
+			if err := func() error {
+				v, err := d.Str()
+				s.WebhookConfigId = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"webhookConfigId\"")
+			}
+		case "productName":
+			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				if err := s.ProductName.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"productName\"")
+			}
+		case "appKey":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				v, err := d.Str()
+				s.AppKey = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"appKey\"")
+			}
+		case "event":
+			requiredBitSet[0] |= 1 << 4
+			if err := func() error {
+				if err := s.Event.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"event\"")
+			}
+		case "hooks":
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
 				s.Hooks = make([]InternationalDeliveryReceiptHook, 0)
 				if err := d.Arr(func(d *jx.Decoder) error {
@@ -554,40 +2238,6 @@ func (s *InternationalDeliveryReceiptEnvelope) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"hooks\"")
-			}
-		case "hooksId":
-			requiredBitSet[0] |= 1 << 3
-			if err := func() error {
-				v, err := d.Str()
-				s.HooksId = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"hooksId\"")
-			}
-		case "productName":
-			requiredBitSet[0] |= 1 << 4
-			if err := func() error {
-				if err := s.ProductName.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"productName\"")
-			}
-		case "webhookConfigId":
-			requiredBitSet[0] |= 1 << 5
-			if err := func() error {
-				v, err := d.Str()
-				s.WebhookConfigId = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"webhookConfigId\"")
 			}
 		default:
 			return d.Skip()
@@ -733,18 +2383,20 @@ func (s *InternationalDeliveryReceiptHook) Encode(e *jx.Encoder) {
 // encodeFields encodes fields.
 func (s *InternationalDeliveryReceiptHook) encodeFields(e *jx.Encoder) {
 	{
-		e.FieldStart("dlrStatus")
-		s.DlrStatus.Encode(e)
-	}
-	{
-		if s.ErrorCode.Set {
-			e.FieldStart("errorCode")
-			s.ErrorCode.Encode(e)
-		}
-	}
-	{
 		e.FieldStart("hookId")
 		e.Str(s.HookId)
+	}
+	{
+		e.FieldStart("requestId")
+		e.Str(s.RequestId)
+	}
+	{
+		e.FieldStart("recipientSeq")
+		e.Int64(s.RecipientSeq)
+	}
+	{
+		e.FieldStart("dlrStatus")
+		s.DlrStatus.Encode(e)
 	}
 	{
 		if s.NetworkCode.Set {
@@ -753,22 +2405,20 @@ func (s *InternationalDeliveryReceiptHook) encodeFields(e *jx.Encoder) {
 		}
 	}
 	{
-		e.FieldStart("recipientSeq")
-		e.Int64(s.RecipientSeq)
-	}
-	{
-		e.FieldStart("requestId")
-		e.Str(s.RequestId)
+		if s.ErrorCode.Set {
+			e.FieldStart("errorCode")
+			s.ErrorCode.Encode(e)
+		}
 	}
 }
 
 var jsonFieldsNameOfInternationalDeliveryReceiptHook = [6]string{
-	0: "dlrStatus",
-	1: "errorCode",
-	2: "hookId",
-	3: "networkCode",
-	4: "recipientSeq",
-	5: "requestId",
+	0: "hookId",
+	1: "requestId",
+	2: "recipientSeq",
+	3: "dlrStatus",
+	4: "networkCode",
+	5: "errorCode",
 }
 
 // Decode decodes InternationalDeliveryReceiptHook from json.
@@ -780,28 +2430,8 @@ func (s *InternationalDeliveryReceiptHook) Decode(d *jx.Decoder) error {
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
-		case "dlrStatus":
-			requiredBitSet[0] |= 1 << 0
-			if err := func() error {
-				if err := s.DlrStatus.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"dlrStatus\"")
-			}
-		case "errorCode":
-			if err := func() error {
-				s.ErrorCode.Reset()
-				if err := s.ErrorCode.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"errorCode\"")
-			}
 		case "hookId":
-			requiredBitSet[0] |= 1 << 2
+			requiredBitSet[0] |= 1 << 0
 			if err := func() error {
 				v, err := d.Str()
 				s.HookId = string(v)
@@ -811,6 +2441,40 @@ func (s *InternationalDeliveryReceiptHook) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"hookId\"")
+			}
+		case "requestId":
+			requiredBitSet[0] |= 1 << 1
+			if err := func() error {
+				v, err := d.Str()
+				s.RequestId = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"requestId\"")
+			}
+		case "recipientSeq":
+			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				v, err := d.Int64()
+				s.RecipientSeq = int64(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"recipientSeq\"")
+			}
+		case "dlrStatus":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				if err := s.DlrStatus.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"dlrStatus\"")
 			}
 		case "networkCode":
 			if err := func() error {
@@ -822,29 +2486,15 @@ func (s *InternationalDeliveryReceiptHook) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"networkCode\"")
 			}
-		case "recipientSeq":
-			requiredBitSet[0] |= 1 << 4
+		case "errorCode":
 			if err := func() error {
-				v, err := d.Int64()
-				s.RecipientSeq = int64(v)
-				if err != nil {
+				s.ErrorCode.Reset()
+				if err := s.ErrorCode.Decode(d); err != nil {
 					return err
 				}
 				return nil
 			}(); err != nil {
-				return errors.Wrap(err, "decode field \"recipientSeq\"")
-			}
-		case "requestId":
-			requiredBitSet[0] |= 1 << 5
-			if err := func() error {
-				v, err := d.Str()
-				s.RequestId = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"requestId\"")
+				return errors.Wrap(err, "decode field \"errorCode\"")
 			}
 		default:
 			return d.Skip()
@@ -856,7 +2506,7 @@ func (s *InternationalDeliveryReceiptHook) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [1]uint8{
-		0b00110101,
+		0b00001111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -903,14 +2553,285 @@ func (s *InternationalDeliveryReceiptHook) UnmarshalJSON(data []byte) error {
 }
 
 // Encode implements json.Marshaler.
-func (s *MessageResultUpdateEnvelope) Encode(e *jx.Encoder) {
+func (s *KakaoTalkDelivery) Encode(e *jx.Encoder) {
 	e.ObjStart()
 	s.encodeFields(e)
 	e.ObjEnd()
 }
 
 // encodeFields encodes fields.
-func (s *MessageResultUpdateEnvelope) encodeFields(e *jx.Encoder) {
+func (s *KakaoTalkDelivery) encodeFields(e *jx.Encoder) {
+	{
+		e.FieldStart("productName")
+		s.ProductName.Encode(e)
+	}
+	{
+		e.FieldStart("event")
+		e.Str(s.Event)
+	}
+	s.OneOf.encodeFields(e)
+}
+
+var jsonFieldsNameOfKakaoTalkDelivery = [2]string{
+	0: "productName",
+	1: "event",
+}
+
+// Decode decodes KakaoTalkDelivery from json.
+func (s *KakaoTalkDelivery) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode KakaoTalkDelivery to nil")
+	}
+	if err := d.Capture(func(d *jx.Decoder) error {
+		return s.OneOf.Decode(d)
+	}); err != nil {
+		return errors.Wrap(err, "decode field OneOf")
+	}
+	var requiredBitSet [1]uint8
+
+	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
+		switch string(k) {
+		case "productName":
+			requiredBitSet[0] |= 1 << 0
+			if err := func() error {
+				if err := s.ProductName.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"productName\"")
+			}
+		case "event":
+			requiredBitSet[0] |= 1 << 1
+			if err := func() error {
+				v, err := d.Str()
+				s.Event = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"event\"")
+			}
+		default:
+			return d.Skip()
+		}
+		return nil
+	}); err != nil {
+		return errors.Wrap(err, "decode KakaoTalkDelivery")
+	}
+	// Validate required fields.
+	var failures []validate.FieldError
+	for i, mask := range [1]uint8{
+		0b00000011,
+	} {
+		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
+			// Mask only required fields and check equality to mask using XOR.
+			//
+			// If XOR result is not zero, result is not equal to expected, so some fields are missed.
+			// Bits of fields which would be set are actually bits of missed fields.
+			missed := bits.OnesCount8(result)
+			for bitN := 0; bitN < missed; bitN++ {
+				bitIdx := bits.TrailingZeros8(result)
+				fieldIdx := i*8 + bitIdx
+				var name string
+				if fieldIdx < len(jsonFieldsNameOfKakaoTalkDelivery) {
+					name = jsonFieldsNameOfKakaoTalkDelivery[fieldIdx]
+				} else {
+					name = strconv.Itoa(fieldIdx)
+				}
+				failures = append(failures, validate.FieldError{
+					Name:  name,
+					Error: validate.ErrFieldRequired,
+				})
+				// Reset bit.
+				result &^= 1 << bitIdx
+			}
+		}
+	}
+	if len(failures) > 0 {
+		return &validate.Error{Fields: failures}
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s *KakaoTalkDelivery) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *KakaoTalkDelivery) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes KakaoTalkDeliverySum as json.
+func (s KakaoTalkDeliverySum) Encode(e *jx.Encoder) {
+	e.ObjStart()
+	s.encodeFields(e)
+	e.ObjEnd()
+}
+
+func (s KakaoTalkDeliverySum) encodeFields(e *jx.Encoder) {
+	switch s.Type {
+	case KakaoTalkMessageResultUpdateEnvelopeKakaoTalkDeliverySum:
+		e.FieldStart("event")
+		e.Str("MESSAGE_RESULT_UPDATE")
+		{
+			s := s.KakaoTalkMessageResultUpdateEnvelope
+			{
+				e.FieldStart("hooksId")
+				e.Str(s.HooksId)
+			}
+			{
+				e.FieldStart("webhookConfigId")
+				e.Str(s.WebhookConfigId)
+			}
+			{
+				e.FieldStart("productName")
+				s.ProductName.Encode(e)
+			}
+			{
+				e.FieldStart("appKey")
+				e.Str(s.AppKey)
+			}
+			{
+				e.FieldStart("hooks")
+				e.ArrStart()
+				for _, elem := range s.Hooks {
+					elem.Encode(e)
+				}
+				e.ArrEnd()
+			}
+		}
+	case KakaoTalkTemplateStatusUpdateEnvelopeKakaoTalkDeliverySum:
+		e.FieldStart("event")
+		e.Str("TEMPLATE_STATUS_UPDATE")
+		{
+			s := s.KakaoTalkTemplateStatusUpdateEnvelope
+			{
+				e.FieldStart("hooksId")
+				e.Str(s.HooksId)
+			}
+			{
+				e.FieldStart("webhookConfigId")
+				e.Str(s.WebhookConfigId)
+			}
+			{
+				e.FieldStart("productName")
+				s.ProductName.Encode(e)
+			}
+			{
+				e.FieldStart("appKey")
+				e.Str(s.AppKey)
+			}
+			{
+				e.FieldStart("hooks")
+				e.ArrStart()
+				for _, elem := range s.Hooks {
+					elem.Encode(e)
+				}
+				e.ArrEnd()
+			}
+		}
+	}
+}
+
+// Decode decodes KakaoTalkDeliverySum from json.
+func (s *KakaoTalkDeliverySum) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode KakaoTalkDeliverySum to nil")
+	}
+	// Sum type discriminator.
+	if typ := d.Next(); typ != jx.Object {
+		return errors.Errorf("unexpected json type %q", typ)
+	}
+
+	var found bool
+	if err := d.Capture(func(d *jx.Decoder) error {
+		return d.ObjBytes(func(d *jx.Decoder, key []byte) error {
+			if found {
+				return d.Skip()
+			}
+			switch string(key) {
+			case "event":
+				typ, err := d.Str()
+				if err != nil {
+					return err
+				}
+				switch typ {
+				case "MESSAGE_RESULT_UPDATE":
+					s.Type = KakaoTalkMessageResultUpdateEnvelopeKakaoTalkDeliverySum
+					found = true
+				case "TEMPLATE_STATUS_UPDATE":
+					s.Type = KakaoTalkTemplateStatusUpdateEnvelopeKakaoTalkDeliverySum
+					found = true
+				default:
+					return errors.Errorf("unknown type %s", typ)
+				}
+				return nil
+			}
+			return d.Skip()
+		})
+	}); err != nil {
+		return errors.Wrap(err, "capture")
+	}
+	if !found {
+		return errors.New("unable to detect sum type variant")
+	}
+	switch s.Type {
+	case KakaoTalkMessageResultUpdateEnvelopeKakaoTalkDeliverySum:
+		if err := s.KakaoTalkMessageResultUpdateEnvelope.Decode(d); err != nil {
+			return err
+		}
+	case KakaoTalkTemplateStatusUpdateEnvelopeKakaoTalkDeliverySum:
+		if err := s.KakaoTalkTemplateStatusUpdateEnvelope.Decode(d); err != nil {
+			return err
+		}
+	default:
+		return errors.Errorf("inferred invalid type: %s", s.Type)
+	}
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s KakaoTalkDeliverySum) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *KakaoTalkDeliverySum) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode implements json.Marshaler.
+func (s *KakaoTalkMessageResultUpdateEnvelope) Encode(e *jx.Encoder) {
+	e.ObjStart()
+	s.encodeFields(e)
+	e.ObjEnd()
+}
+
+// encodeFields encodes fields.
+func (s *KakaoTalkMessageResultUpdateEnvelope) encodeFields(e *jx.Encoder) {
+	{
+		e.FieldStart("hooksId")
+		e.Str(s.HooksId)
+	}
+	{
+		e.FieldStart("webhookConfigId")
+		e.Str(s.WebhookConfigId)
+	}
+	{
+		e.FieldStart("productName")
+		s.ProductName.Encode(e)
+	}
 	{
 		e.FieldStart("appKey")
 		e.Str(s.AppKey)
@@ -927,40 +2848,62 @@ func (s *MessageResultUpdateEnvelope) encodeFields(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
-	{
-		e.FieldStart("hooksId")
-		e.Str(s.HooksId)
-	}
-	{
-		e.FieldStart("productName")
-		s.ProductName.Encode(e)
-	}
-	{
-		e.FieldStart("webhookConfigId")
-		e.Str(s.WebhookConfigId)
-	}
 }
 
-var jsonFieldsNameOfMessageResultUpdateEnvelope = [6]string{
-	0: "appKey",
-	1: "event",
-	2: "hooks",
-	3: "hooksId",
-	4: "productName",
-	5: "webhookConfigId",
+var jsonFieldsNameOfKakaoTalkMessageResultUpdateEnvelope = [6]string{
+	0: "hooksId",
+	1: "webhookConfigId",
+	2: "productName",
+	3: "appKey",
+	4: "event",
+	5: "hooks",
 }
 
-// Decode decodes MessageResultUpdateEnvelope from json.
-func (s *MessageResultUpdateEnvelope) Decode(d *jx.Decoder) error {
+// Decode decodes KakaoTalkMessageResultUpdateEnvelope from json.
+func (s *KakaoTalkMessageResultUpdateEnvelope) Decode(d *jx.Decoder) error {
 	if s == nil {
-		return errors.New("invalid: unable to decode MessageResultUpdateEnvelope to nil")
+		return errors.New("invalid: unable to decode KakaoTalkMessageResultUpdateEnvelope to nil")
 	}
 	var requiredBitSet [1]uint8
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
-		case "appKey":
+		case "hooksId":
 			requiredBitSet[0] |= 1 << 0
+			if err := func() error {
+				v, err := d.Str()
+				s.HooksId = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"hooksId\"")
+			}
+		case "webhookConfigId":
+			requiredBitSet[0] |= 1 << 1
+			if err := func() error {
+				v, err := d.Str()
+				s.WebhookConfigId = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"webhookConfigId\"")
+			}
+		case "productName":
+			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				if err := s.ProductName.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"productName\"")
+			}
+		case "appKey":
+			requiredBitSet[0] |= 1 << 3
 			if err := func() error {
 				v, err := d.Str()
 				s.AppKey = string(v)
@@ -972,7 +2915,7 @@ func (s *MessageResultUpdateEnvelope) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"appKey\"")
 			}
 		case "event":
-			requiredBitSet[0] |= 1 << 1
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
 				if err := s.Event.Decode(d); err != nil {
 					return err
@@ -982,7 +2925,1526 @@ func (s *MessageResultUpdateEnvelope) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"event\"")
 			}
 		case "hooks":
+			requiredBitSet[0] |= 1 << 5
+			if err := func() error {
+				s.Hooks = make([]KakaoTalkMessageResultUpdateHook, 0)
+				if err := d.Arr(func(d *jx.Decoder) error {
+					var elem KakaoTalkMessageResultUpdateHook
+					if err := elem.Decode(d); err != nil {
+						return err
+					}
+					s.Hooks = append(s.Hooks, elem)
+					return nil
+				}); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"hooks\"")
+			}
+		default:
+			return d.Skip()
+		}
+		return nil
+	}); err != nil {
+		return errors.Wrap(err, "decode KakaoTalkMessageResultUpdateEnvelope")
+	}
+	// Validate required fields.
+	var failures []validate.FieldError
+	for i, mask := range [1]uint8{
+		0b00111111,
+	} {
+		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
+			// Mask only required fields and check equality to mask using XOR.
+			//
+			// If XOR result is not zero, result is not equal to expected, so some fields are missed.
+			// Bits of fields which would be set are actually bits of missed fields.
+			missed := bits.OnesCount8(result)
+			for bitN := 0; bitN < missed; bitN++ {
+				bitIdx := bits.TrailingZeros8(result)
+				fieldIdx := i*8 + bitIdx
+				var name string
+				if fieldIdx < len(jsonFieldsNameOfKakaoTalkMessageResultUpdateEnvelope) {
+					name = jsonFieldsNameOfKakaoTalkMessageResultUpdateEnvelope[fieldIdx]
+				} else {
+					name = strconv.Itoa(fieldIdx)
+				}
+				failures = append(failures, validate.FieldError{
+					Name:  name,
+					Error: validate.ErrFieldRequired,
+				})
+				// Reset bit.
+				result &^= 1 << bitIdx
+			}
+		}
+	}
+	if len(failures) > 0 {
+		return &validate.Error{Fields: failures}
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s *KakaoTalkMessageResultUpdateEnvelope) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *KakaoTalkMessageResultUpdateEnvelope) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes KakaoTalkMessageResultUpdateEnvelopeEvent as json.
+func (s KakaoTalkMessageResultUpdateEnvelopeEvent) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes KakaoTalkMessageResultUpdateEnvelopeEvent from json.
+func (s *KakaoTalkMessageResultUpdateEnvelopeEvent) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode KakaoTalkMessageResultUpdateEnvelopeEvent to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch KakaoTalkMessageResultUpdateEnvelopeEvent(v) {
+	case KakaoTalkMessageResultUpdateEnvelopeEventMESSAGERESULTUPDATE:
+		*s = KakaoTalkMessageResultUpdateEnvelopeEventMESSAGERESULTUPDATE
+	default:
+		*s = KakaoTalkMessageResultUpdateEnvelopeEvent(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s KakaoTalkMessageResultUpdateEnvelopeEvent) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *KakaoTalkMessageResultUpdateEnvelopeEvent) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes KakaoTalkMessageResultUpdateEnvelopeProductName as json.
+func (s KakaoTalkMessageResultUpdateEnvelopeProductName) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes KakaoTalkMessageResultUpdateEnvelopeProductName from json.
+func (s *KakaoTalkMessageResultUpdateEnvelopeProductName) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode KakaoTalkMessageResultUpdateEnvelopeProductName to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch KakaoTalkMessageResultUpdateEnvelopeProductName(v) {
+	case KakaoTalkMessageResultUpdateEnvelopeProductNameKakaoTalkBizmessage:
+		*s = KakaoTalkMessageResultUpdateEnvelopeProductNameKakaoTalkBizmessage
+	default:
+		*s = KakaoTalkMessageResultUpdateEnvelopeProductName(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s KakaoTalkMessageResultUpdateEnvelopeProductName) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *KakaoTalkMessageResultUpdateEnvelopeProductName) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode implements json.Marshaler.
+func (s *KakaoTalkMessageResultUpdateHook) Encode(e *jx.Encoder) {
+	e.ObjStart()
+	s.encodeFields(e)
+	e.ObjEnd()
+}
+
+// encodeFields encodes fields.
+func (s *KakaoTalkMessageResultUpdateHook) encodeFields(e *jx.Encoder) {
+	{
+		e.FieldStart("hookId")
+		e.Str(s.HookId)
+	}
+	{
+		if s.KakaoMessageType.Set {
+			e.FieldStart("kakaoMessageType")
+			s.KakaoMessageType.Encode(e)
+		}
+	}
+	{
+		e.FieldStart("requestId")
+		e.Str(s.RequestId)
+	}
+	{
+		if s.RecipientSeq.Set {
+			e.FieldStart("recipientSeq")
+			s.RecipientSeq.Encode(e)
+		}
+	}
+	{
+		if s.RequestDate.Set {
+			e.FieldStart("requestDate")
+			s.RequestDate.Encode(e)
+		}
+	}
+	{
+		if s.CreateDate.Set {
+			e.FieldStart("createDate")
+			s.CreateDate.Encode(e)
+		}
+	}
+	{
+		if s.ReceiveDate.Set {
+			e.FieldStart("receiveDate")
+			s.ReceiveDate.Encode(e)
+		}
+	}
+	{
+		if s.RecipientNo.Set {
+			e.FieldStart("recipientNo")
+			s.RecipientNo.Encode(e)
+		}
+	}
+	{
+		if s.ResultCode.Set {
+			e.FieldStart("resultCode")
+			s.ResultCode.Encode(e)
+		}
+	}
+	{
+		if s.SenderGroupingKey.Set {
+			e.FieldStart("senderGroupingKey")
+			s.SenderGroupingKey.Encode(e)
+		}
+	}
+	{
+		if s.RecipientGroupingKey.Set {
+			e.FieldStart("recipientGroupingKey")
+			s.RecipientGroupingKey.Encode(e)
+		}
+	}
+	{
+		if s.IsAddedChannel.Set {
+			e.FieldStart("isAddedChannel")
+			s.IsAddedChannel.Encode(e)
+		}
+	}
+	{
+		if s.Links.Set {
+			e.FieldStart("_links")
+			s.Links.Encode(e)
+		}
+	}
+}
+
+var jsonFieldsNameOfKakaoTalkMessageResultUpdateHook = [13]string{
+	0:  "hookId",
+	1:  "kakaoMessageType",
+	2:  "requestId",
+	3:  "recipientSeq",
+	4:  "requestDate",
+	5:  "createDate",
+	6:  "receiveDate",
+	7:  "recipientNo",
+	8:  "resultCode",
+	9:  "senderGroupingKey",
+	10: "recipientGroupingKey",
+	11: "isAddedChannel",
+	12: "_links",
+}
+
+// Decode decodes KakaoTalkMessageResultUpdateHook from json.
+func (s *KakaoTalkMessageResultUpdateHook) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode KakaoTalkMessageResultUpdateHook to nil")
+	}
+	var requiredBitSet [2]uint8
+
+	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
+		switch string(k) {
+		case "hookId":
+			requiredBitSet[0] |= 1 << 0
+			if err := func() error {
+				v, err := d.Str()
+				s.HookId = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"hookId\"")
+			}
+		case "kakaoMessageType":
+			if err := func() error {
+				s.KakaoMessageType.Reset()
+				if err := s.KakaoMessageType.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"kakaoMessageType\"")
+			}
+		case "requestId":
 			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				v, err := d.Str()
+				s.RequestId = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"requestId\"")
+			}
+		case "recipientSeq":
+			if err := func() error {
+				s.RecipientSeq.Reset()
+				if err := s.RecipientSeq.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"recipientSeq\"")
+			}
+		case "requestDate":
+			if err := func() error {
+				s.RequestDate.Reset()
+				if err := s.RequestDate.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"requestDate\"")
+			}
+		case "createDate":
+			if err := func() error {
+				s.CreateDate.Reset()
+				if err := s.CreateDate.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"createDate\"")
+			}
+		case "receiveDate":
+			if err := func() error {
+				s.ReceiveDate.Reset()
+				if err := s.ReceiveDate.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"receiveDate\"")
+			}
+		case "recipientNo":
+			if err := func() error {
+				s.RecipientNo.Reset()
+				if err := s.RecipientNo.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"recipientNo\"")
+			}
+		case "resultCode":
+			if err := func() error {
+				s.ResultCode.Reset()
+				if err := s.ResultCode.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"resultCode\"")
+			}
+		case "senderGroupingKey":
+			if err := func() error {
+				s.SenderGroupingKey.Reset()
+				if err := s.SenderGroupingKey.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"senderGroupingKey\"")
+			}
+		case "recipientGroupingKey":
+			if err := func() error {
+				s.RecipientGroupingKey.Reset()
+				if err := s.RecipientGroupingKey.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"recipientGroupingKey\"")
+			}
+		case "isAddedChannel":
+			if err := func() error {
+				s.IsAddedChannel.Reset()
+				if err := s.IsAddedChannel.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"isAddedChannel\"")
+			}
+		case "_links":
+			if err := func() error {
+				s.Links.Reset()
+				if err := s.Links.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"_links\"")
+			}
+		default:
+			return d.Skip()
+		}
+		return nil
+	}); err != nil {
+		return errors.Wrap(err, "decode KakaoTalkMessageResultUpdateHook")
+	}
+	// Validate required fields.
+	var failures []validate.FieldError
+	for i, mask := range [2]uint8{
+		0b00000101,
+		0b00000000,
+	} {
+		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
+			// Mask only required fields and check equality to mask using XOR.
+			//
+			// If XOR result is not zero, result is not equal to expected, so some fields are missed.
+			// Bits of fields which would be set are actually bits of missed fields.
+			missed := bits.OnesCount8(result)
+			for bitN := 0; bitN < missed; bitN++ {
+				bitIdx := bits.TrailingZeros8(result)
+				fieldIdx := i*8 + bitIdx
+				var name string
+				if fieldIdx < len(jsonFieldsNameOfKakaoTalkMessageResultUpdateHook) {
+					name = jsonFieldsNameOfKakaoTalkMessageResultUpdateHook[fieldIdx]
+				} else {
+					name = strconv.Itoa(fieldIdx)
+				}
+				failures = append(failures, validate.FieldError{
+					Name:  name,
+					Error: validate.ErrFieldRequired,
+				})
+				// Reset bit.
+				result &^= 1 << bitIdx
+			}
+		}
+	}
+	if len(failures) > 0 {
+		return &validate.Error{Fields: failures}
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s *KakaoTalkMessageResultUpdateHook) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *KakaoTalkMessageResultUpdateHook) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes KakaoTalkMessageResultUpdateHookKakaoMessageType as json.
+func (s KakaoTalkMessageResultUpdateHookKakaoMessageType) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes KakaoTalkMessageResultUpdateHookKakaoMessageType from json.
+func (s *KakaoTalkMessageResultUpdateHookKakaoMessageType) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode KakaoTalkMessageResultUpdateHookKakaoMessageType to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch KakaoTalkMessageResultUpdateHookKakaoMessageType(v) {
+	case KakaoTalkMessageResultUpdateHookKakaoMessageTypeALIMTALKNORMAL:
+		*s = KakaoTalkMessageResultUpdateHookKakaoMessageTypeALIMTALKNORMAL
+	case KakaoTalkMessageResultUpdateHookKakaoMessageTypeALIMTALKAUTH:
+		*s = KakaoTalkMessageResultUpdateHookKakaoMessageTypeALIMTALKAUTH
+	case KakaoTalkMessageResultUpdateHookKakaoMessageTypeALIMTALKMASS:
+		*s = KakaoTalkMessageResultUpdateHookKakaoMessageTypeALIMTALKMASS
+	case KakaoTalkMessageResultUpdateHookKakaoMessageTypeFRIENDTALKNORMAL:
+		*s = KakaoTalkMessageResultUpdateHookKakaoMessageTypeFRIENDTALKNORMAL
+	case KakaoTalkMessageResultUpdateHookKakaoMessageTypeFRIENDTALKMASS:
+		*s = KakaoTalkMessageResultUpdateHookKakaoMessageTypeFRIENDTALKMASS
+	case KakaoTalkMessageResultUpdateHookKakaoMessageTypeBRANDMESSAGENORMAL:
+		*s = KakaoTalkMessageResultUpdateHookKakaoMessageTypeBRANDMESSAGENORMAL
+	case KakaoTalkMessageResultUpdateHookKakaoMessageTypeBRANDMESSAGEMASS:
+		*s = KakaoTalkMessageResultUpdateHookKakaoMessageTypeBRANDMESSAGEMASS
+	default:
+		*s = KakaoTalkMessageResultUpdateHookKakaoMessageType(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s KakaoTalkMessageResultUpdateHookKakaoMessageType) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *KakaoTalkMessageResultUpdateHookKakaoMessageType) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode implements json.Marshaler.
+func (s *KakaoTalkMessageResultUpdateHookLinks) Encode(e *jx.Encoder) {
+	e.ObjStart()
+	s.encodeFields(e)
+	e.ObjEnd()
+}
+
+// encodeFields encodes fields.
+func (s *KakaoTalkMessageResultUpdateHookLinks) encodeFields(e *jx.Encoder) {
+	{
+		if s.Self.Set {
+			e.FieldStart("self")
+			s.Self.Encode(e)
+		}
+	}
+}
+
+var jsonFieldsNameOfKakaoTalkMessageResultUpdateHookLinks = [1]string{
+	0: "self",
+}
+
+// Decode decodes KakaoTalkMessageResultUpdateHookLinks from json.
+func (s *KakaoTalkMessageResultUpdateHookLinks) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode KakaoTalkMessageResultUpdateHookLinks to nil")
+	}
+
+	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
+		switch string(k) {
+		case "self":
+			if err := func() error {
+				s.Self.Reset()
+				if err := s.Self.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"self\"")
+			}
+		default:
+			return d.Skip()
+		}
+		return nil
+	}); err != nil {
+		return errors.Wrap(err, "decode KakaoTalkMessageResultUpdateHookLinks")
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s *KakaoTalkMessageResultUpdateHookLinks) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *KakaoTalkMessageResultUpdateHookLinks) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode implements json.Marshaler.
+func (s *KakaoTalkMessageResultUpdateHookLinksSelf) Encode(e *jx.Encoder) {
+	e.ObjStart()
+	s.encodeFields(e)
+	e.ObjEnd()
+}
+
+// encodeFields encodes fields.
+func (s *KakaoTalkMessageResultUpdateHookLinksSelf) encodeFields(e *jx.Encoder) {
+	{
+		if s.Href.Set {
+			e.FieldStart("href")
+			s.Href.Encode(e)
+		}
+	}
+}
+
+var jsonFieldsNameOfKakaoTalkMessageResultUpdateHookLinksSelf = [1]string{
+	0: "href",
+}
+
+// Decode decodes KakaoTalkMessageResultUpdateHookLinksSelf from json.
+func (s *KakaoTalkMessageResultUpdateHookLinksSelf) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode KakaoTalkMessageResultUpdateHookLinksSelf to nil")
+	}
+
+	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
+		switch string(k) {
+		case "href":
+			if err := func() error {
+				s.Href.Reset()
+				if err := s.Href.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"href\"")
+			}
+		default:
+			return d.Skip()
+		}
+		return nil
+	}); err != nil {
+		return errors.Wrap(err, "decode KakaoTalkMessageResultUpdateHookLinksSelf")
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s *KakaoTalkMessageResultUpdateHookLinksSelf) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *KakaoTalkMessageResultUpdateHookLinksSelf) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode implements json.Marshaler.
+func (s *KakaoTalkTemplateAttachment) Encode(e *jx.Encoder) {
+	e.ObjStart()
+	s.encodeFields(e)
+	e.ObjEnd()
+}
+
+// encodeFields encodes fields.
+func (s *KakaoTalkTemplateAttachment) encodeFields(e *jx.Encoder) {
+	{
+		if s.OriginalFileName.Set {
+			e.FieldStart("originalFileName")
+			s.OriginalFileName.Encode(e)
+		}
+	}
+	{
+		if s.FilePath.Set {
+			e.FieldStart("filePath")
+			s.FilePath.Encode(e)
+		}
+	}
+}
+
+var jsonFieldsNameOfKakaoTalkTemplateAttachment = [2]string{
+	0: "originalFileName",
+	1: "filePath",
+}
+
+// Decode decodes KakaoTalkTemplateAttachment from json.
+func (s *KakaoTalkTemplateAttachment) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode KakaoTalkTemplateAttachment to nil")
+	}
+
+	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
+		switch string(k) {
+		case "originalFileName":
+			if err := func() error {
+				s.OriginalFileName.Reset()
+				if err := s.OriginalFileName.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"originalFileName\"")
+			}
+		case "filePath":
+			if err := func() error {
+				s.FilePath.Reset()
+				if err := s.FilePath.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"filePath\"")
+			}
+		default:
+			return d.Skip()
+		}
+		return nil
+	}); err != nil {
+		return errors.Wrap(err, "decode KakaoTalkTemplateAttachment")
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s *KakaoTalkTemplateAttachment) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *KakaoTalkTemplateAttachment) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode implements json.Marshaler.
+func (s *KakaoTalkTemplateComment) Encode(e *jx.Encoder) {
+	e.ObjStart()
+	s.encodeFields(e)
+	e.ObjEnd()
+}
+
+// encodeFields encodes fields.
+func (s *KakaoTalkTemplateComment) encodeFields(e *jx.Encoder) {
+	{
+		if s.ID.Set {
+			e.FieldStart("id")
+			s.ID.Encode(e)
+		}
+	}
+	{
+		if s.Content.Set {
+			e.FieldStart("content")
+			s.Content.Encode(e)
+		}
+	}
+	{
+		if s.UserName.Set {
+			e.FieldStart("userName")
+			s.UserName.Encode(e)
+		}
+	}
+	{
+		if s.CreatedAt.Set {
+			e.FieldStart("createdAt")
+			s.CreatedAt.Encode(e)
+		}
+	}
+	{
+		if s.Attachment.Set {
+			e.FieldStart("attachment")
+			s.Attachment.Encode(e)
+		}
+	}
+	{
+		if s.Status.Set {
+			e.FieldStart("status")
+			s.Status.Encode(e)
+		}
+	}
+}
+
+var jsonFieldsNameOfKakaoTalkTemplateComment = [6]string{
+	0: "id",
+	1: "content",
+	2: "userName",
+	3: "createdAt",
+	4: "attachment",
+	5: "status",
+}
+
+// Decode decodes KakaoTalkTemplateComment from json.
+func (s *KakaoTalkTemplateComment) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode KakaoTalkTemplateComment to nil")
+	}
+
+	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
+		switch string(k) {
+		case "id":
+			if err := func() error {
+				s.ID.Reset()
+				if err := s.ID.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"id\"")
+			}
+		case "content":
+			if err := func() error {
+				s.Content.Reset()
+				if err := s.Content.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"content\"")
+			}
+		case "userName":
+			if err := func() error {
+				s.UserName.Reset()
+				if err := s.UserName.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"userName\"")
+			}
+		case "createdAt":
+			if err := func() error {
+				s.CreatedAt.Reset()
+				if err := s.CreatedAt.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"createdAt\"")
+			}
+		case "attachment":
+			if err := func() error {
+				s.Attachment.Reset()
+				if err := s.Attachment.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"attachment\"")
+			}
+		case "status":
+			if err := func() error {
+				s.Status.Reset()
+				if err := s.Status.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"status\"")
+			}
+		default:
+			return d.Skip()
+		}
+		return nil
+	}); err != nil {
+		return errors.Wrap(err, "decode KakaoTalkTemplateComment")
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s *KakaoTalkTemplateComment) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *KakaoTalkTemplateComment) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes KakaoTalkTemplateCommentStatus as json.
+func (s KakaoTalkTemplateCommentStatus) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes KakaoTalkTemplateCommentStatus from json.
+func (s *KakaoTalkTemplateCommentStatus) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode KakaoTalkTemplateCommentStatus to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch KakaoTalkTemplateCommentStatus(v) {
+	case KakaoTalkTemplateCommentStatusINQ:
+		*s = KakaoTalkTemplateCommentStatusINQ
+	case KakaoTalkTemplateCommentStatusAPR:
+		*s = KakaoTalkTemplateCommentStatusAPR
+	case KakaoTalkTemplateCommentStatusREJ:
+		*s = KakaoTalkTemplateCommentStatusREJ
+	case KakaoTalkTemplateCommentStatusREP:
+		*s = KakaoTalkTemplateCommentStatusREP
+	case KakaoTalkTemplateCommentStatusREQ:
+		*s = KakaoTalkTemplateCommentStatusREQ
+	default:
+		*s = KakaoTalkTemplateCommentStatus(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s KakaoTalkTemplateCommentStatus) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *KakaoTalkTemplateCommentStatus) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode implements json.Marshaler.
+func (s *KakaoTalkTemplateStatusUpdateEnvelope) Encode(e *jx.Encoder) {
+	e.ObjStart()
+	s.encodeFields(e)
+	e.ObjEnd()
+}
+
+// encodeFields encodes fields.
+func (s *KakaoTalkTemplateStatusUpdateEnvelope) encodeFields(e *jx.Encoder) {
+	{
+		e.FieldStart("hooksId")
+		e.Str(s.HooksId)
+	}
+	{
+		e.FieldStart("webhookConfigId")
+		e.Str(s.WebhookConfigId)
+	}
+	{
+		e.FieldStart("productName")
+		s.ProductName.Encode(e)
+	}
+	{
+		e.FieldStart("appKey")
+		e.Str(s.AppKey)
+	}
+	{
+		e.FieldStart("event")
+		s.Event.Encode(e)
+	}
+	{
+		e.FieldStart("hooks")
+		e.ArrStart()
+		for _, elem := range s.Hooks {
+			elem.Encode(e)
+		}
+		e.ArrEnd()
+	}
+}
+
+var jsonFieldsNameOfKakaoTalkTemplateStatusUpdateEnvelope = [6]string{
+	0: "hooksId",
+	1: "webhookConfigId",
+	2: "productName",
+	3: "appKey",
+	4: "event",
+	5: "hooks",
+}
+
+// Decode decodes KakaoTalkTemplateStatusUpdateEnvelope from json.
+func (s *KakaoTalkTemplateStatusUpdateEnvelope) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode KakaoTalkTemplateStatusUpdateEnvelope to nil")
+	}
+	var requiredBitSet [1]uint8
+
+	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
+		switch string(k) {
+		case "hooksId":
+			requiredBitSet[0] |= 1 << 0
+			if err := func() error {
+				v, err := d.Str()
+				s.HooksId = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"hooksId\"")
+			}
+		case "webhookConfigId":
+			requiredBitSet[0] |= 1 << 1
+			if err := func() error {
+				v, err := d.Str()
+				s.WebhookConfigId = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"webhookConfigId\"")
+			}
+		case "productName":
+			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				if err := s.ProductName.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"productName\"")
+			}
+		case "appKey":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				v, err := d.Str()
+				s.AppKey = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"appKey\"")
+			}
+		case "event":
+			requiredBitSet[0] |= 1 << 4
+			if err := func() error {
+				if err := s.Event.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"event\"")
+			}
+		case "hooks":
+			requiredBitSet[0] |= 1 << 5
+			if err := func() error {
+				s.Hooks = make([]KakaoTalkTemplateStatusUpdateHook, 0)
+				if err := d.Arr(func(d *jx.Decoder) error {
+					var elem KakaoTalkTemplateStatusUpdateHook
+					if err := elem.Decode(d); err != nil {
+						return err
+					}
+					s.Hooks = append(s.Hooks, elem)
+					return nil
+				}); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"hooks\"")
+			}
+		default:
+			return d.Skip()
+		}
+		return nil
+	}); err != nil {
+		return errors.Wrap(err, "decode KakaoTalkTemplateStatusUpdateEnvelope")
+	}
+	// Validate required fields.
+	var failures []validate.FieldError
+	for i, mask := range [1]uint8{
+		0b00111111,
+	} {
+		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
+			// Mask only required fields and check equality to mask using XOR.
+			//
+			// If XOR result is not zero, result is not equal to expected, so some fields are missed.
+			// Bits of fields which would be set are actually bits of missed fields.
+			missed := bits.OnesCount8(result)
+			for bitN := 0; bitN < missed; bitN++ {
+				bitIdx := bits.TrailingZeros8(result)
+				fieldIdx := i*8 + bitIdx
+				var name string
+				if fieldIdx < len(jsonFieldsNameOfKakaoTalkTemplateStatusUpdateEnvelope) {
+					name = jsonFieldsNameOfKakaoTalkTemplateStatusUpdateEnvelope[fieldIdx]
+				} else {
+					name = strconv.Itoa(fieldIdx)
+				}
+				failures = append(failures, validate.FieldError{
+					Name:  name,
+					Error: validate.ErrFieldRequired,
+				})
+				// Reset bit.
+				result &^= 1 << bitIdx
+			}
+		}
+	}
+	if len(failures) > 0 {
+		return &validate.Error{Fields: failures}
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s *KakaoTalkTemplateStatusUpdateEnvelope) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *KakaoTalkTemplateStatusUpdateEnvelope) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes KakaoTalkTemplateStatusUpdateEnvelopeEvent as json.
+func (s KakaoTalkTemplateStatusUpdateEnvelopeEvent) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes KakaoTalkTemplateStatusUpdateEnvelopeEvent from json.
+func (s *KakaoTalkTemplateStatusUpdateEnvelopeEvent) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode KakaoTalkTemplateStatusUpdateEnvelopeEvent to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch KakaoTalkTemplateStatusUpdateEnvelopeEvent(v) {
+	case KakaoTalkTemplateStatusUpdateEnvelopeEventTEMPLATESTATUSUPDATE:
+		*s = KakaoTalkTemplateStatusUpdateEnvelopeEventTEMPLATESTATUSUPDATE
+	default:
+		*s = KakaoTalkTemplateStatusUpdateEnvelopeEvent(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s KakaoTalkTemplateStatusUpdateEnvelopeEvent) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *KakaoTalkTemplateStatusUpdateEnvelopeEvent) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes KakaoTalkTemplateStatusUpdateEnvelopeProductName as json.
+func (s KakaoTalkTemplateStatusUpdateEnvelopeProductName) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes KakaoTalkTemplateStatusUpdateEnvelopeProductName from json.
+func (s *KakaoTalkTemplateStatusUpdateEnvelopeProductName) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode KakaoTalkTemplateStatusUpdateEnvelopeProductName to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch KakaoTalkTemplateStatusUpdateEnvelopeProductName(v) {
+	case KakaoTalkTemplateStatusUpdateEnvelopeProductNameKakaoTalkBizmessage:
+		*s = KakaoTalkTemplateStatusUpdateEnvelopeProductNameKakaoTalkBizmessage
+	default:
+		*s = KakaoTalkTemplateStatusUpdateEnvelopeProductName(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s KakaoTalkTemplateStatusUpdateEnvelopeProductName) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *KakaoTalkTemplateStatusUpdateEnvelopeProductName) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode implements json.Marshaler.
+func (s *KakaoTalkTemplateStatusUpdateHook) Encode(e *jx.Encoder) {
+	e.ObjStart()
+	s.encodeFields(e)
+	e.ObjEnd()
+}
+
+// encodeFields encodes fields.
+func (s *KakaoTalkTemplateStatusUpdateHook) encodeFields(e *jx.Encoder) {
+	{
+		e.FieldStart("hookId")
+		e.Str(s.HookId)
+	}
+	{
+		if s.SenderKey.Set {
+			e.FieldStart("senderKey")
+			s.SenderKey.Encode(e)
+		}
+	}
+	{
+		if s.TemplateCode.Set {
+			e.FieldStart("templateCode")
+			s.TemplateCode.Encode(e)
+		}
+	}
+	{
+		if s.KakaoTemplateCode.Set {
+			e.FieldStart("kakaoTemplateCode")
+			s.KakaoTemplateCode.Encode(e)
+		}
+	}
+	{
+		if s.Status.Set {
+			e.FieldStart("status")
+			s.Status.Encode(e)
+		}
+	}
+	{
+		if s.Comments.Set {
+			e.FieldStart("comments")
+			s.Comments.Encode(e)
+		}
+	}
+	{
+		if s.UpdateDate.Set {
+			e.FieldStart("updateDate")
+			s.UpdateDate.Encode(e)
+		}
+	}
+}
+
+var jsonFieldsNameOfKakaoTalkTemplateStatusUpdateHook = [7]string{
+	0: "hookId",
+	1: "senderKey",
+	2: "templateCode",
+	3: "kakaoTemplateCode",
+	4: "status",
+	5: "comments",
+	6: "updateDate",
+}
+
+// Decode decodes KakaoTalkTemplateStatusUpdateHook from json.
+func (s *KakaoTalkTemplateStatusUpdateHook) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode KakaoTalkTemplateStatusUpdateHook to nil")
+	}
+	var requiredBitSet [1]uint8
+
+	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
+		switch string(k) {
+		case "hookId":
+			requiredBitSet[0] |= 1 << 0
+			if err := func() error {
+				v, err := d.Str()
+				s.HookId = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"hookId\"")
+			}
+		case "senderKey":
+			if err := func() error {
+				s.SenderKey.Reset()
+				if err := s.SenderKey.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"senderKey\"")
+			}
+		case "templateCode":
+			if err := func() error {
+				s.TemplateCode.Reset()
+				if err := s.TemplateCode.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"templateCode\"")
+			}
+		case "kakaoTemplateCode":
+			if err := func() error {
+				s.KakaoTemplateCode.Reset()
+				if err := s.KakaoTemplateCode.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"kakaoTemplateCode\"")
+			}
+		case "status":
+			if err := func() error {
+				s.Status.Reset()
+				if err := s.Status.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"status\"")
+			}
+		case "comments":
+			if err := func() error {
+				s.Comments.Reset()
+				if err := s.Comments.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"comments\"")
+			}
+		case "updateDate":
+			if err := func() error {
+				s.UpdateDate.Reset()
+				if err := s.UpdateDate.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"updateDate\"")
+			}
+		default:
+			return d.Skip()
+		}
+		return nil
+	}); err != nil {
+		return errors.Wrap(err, "decode KakaoTalkTemplateStatusUpdateHook")
+	}
+	// Validate required fields.
+	var failures []validate.FieldError
+	for i, mask := range [1]uint8{
+		0b00000001,
+	} {
+		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
+			// Mask only required fields and check equality to mask using XOR.
+			//
+			// If XOR result is not zero, result is not equal to expected, so some fields are missed.
+			// Bits of fields which would be set are actually bits of missed fields.
+			missed := bits.OnesCount8(result)
+			for bitN := 0; bitN < missed; bitN++ {
+				bitIdx := bits.TrailingZeros8(result)
+				fieldIdx := i*8 + bitIdx
+				var name string
+				if fieldIdx < len(jsonFieldsNameOfKakaoTalkTemplateStatusUpdateHook) {
+					name = jsonFieldsNameOfKakaoTalkTemplateStatusUpdateHook[fieldIdx]
+				} else {
+					name = strconv.Itoa(fieldIdx)
+				}
+				failures = append(failures, validate.FieldError{
+					Name:  name,
+					Error: validate.ErrFieldRequired,
+				})
+				// Reset bit.
+				result &^= 1 << bitIdx
+			}
+		}
+	}
+	if len(failures) > 0 {
+		return &validate.Error{Fields: failures}
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s *KakaoTalkTemplateStatusUpdateHook) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *KakaoTalkTemplateStatusUpdateHook) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes KakaoTalkTemplateStatusUpdateHookStatus as json.
+func (s KakaoTalkTemplateStatusUpdateHookStatus) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes KakaoTalkTemplateStatusUpdateHookStatus from json.
+func (s *KakaoTalkTemplateStatusUpdateHookStatus) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode KakaoTalkTemplateStatusUpdateHookStatus to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch KakaoTalkTemplateStatusUpdateHookStatus(v) {
+	case KakaoTalkTemplateStatusUpdateHookStatusTSC01:
+		*s = KakaoTalkTemplateStatusUpdateHookStatusTSC01
+	case KakaoTalkTemplateStatusUpdateHookStatusTSC02:
+		*s = KakaoTalkTemplateStatusUpdateHookStatusTSC02
+	case KakaoTalkTemplateStatusUpdateHookStatusTSC03:
+		*s = KakaoTalkTemplateStatusUpdateHookStatusTSC03
+	case KakaoTalkTemplateStatusUpdateHookStatusTSC04:
+		*s = KakaoTalkTemplateStatusUpdateHookStatusTSC04
+	default:
+		*s = KakaoTalkTemplateStatusUpdateHookStatus(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s KakaoTalkTemplateStatusUpdateHookStatus) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *KakaoTalkTemplateStatusUpdateHookStatus) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode implements json.Marshaler.
+func (s *MessageResultUpdateEnvelope) Encode(e *jx.Encoder) {
+	e.ObjStart()
+	s.encodeFields(e)
+	e.ObjEnd()
+}
+
+// encodeFields encodes fields.
+func (s *MessageResultUpdateEnvelope) encodeFields(e *jx.Encoder) {
+	{
+		e.FieldStart("hooksId")
+		e.Str(s.HooksId)
+	}
+	{
+		e.FieldStart("webhookConfigId")
+		e.Str(s.WebhookConfigId)
+	}
+	{
+		e.FieldStart("productName")
+		s.ProductName.Encode(e)
+	}
+	{
+		e.FieldStart("appKey")
+		e.Str(s.AppKey)
+	}
+	{
+		e.FieldStart("event")
+		s.Event.Encode(e)
+	}
+	{
+		e.FieldStart("hooks")
+		e.ArrStart()
+		for _, elem := range s.Hooks {
+			elem.Encode(e)
+		}
+		e.ArrEnd()
+	}
+}
+
+var jsonFieldsNameOfMessageResultUpdateEnvelope = [6]string{
+	0: "hooksId",
+	1: "webhookConfigId",
+	2: "productName",
+	3: "appKey",
+	4: "event",
+	5: "hooks",
+}
+
+// Decode decodes MessageResultUpdateEnvelope from json.
+func (s *MessageResultUpdateEnvelope) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode MessageResultUpdateEnvelope to nil")
+	}
+	var requiredBitSet [1]uint8
+
+	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
+		switch string(k) {
+		case "hooksId":
+			requiredBitSet[0] |= 1 << 0
+			if err := func() error {
+				v, err := d.Str()
+				s.HooksId = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"hooksId\"")
+			}
+		case "webhookConfigId":
+			requiredBitSet[0] |= 1 << 1
+			if err := func() error {
+				v, err := d.Str()
+				s.WebhookConfigId = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"webhookConfigId\"")
+			}
+		case "productName":
+			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				if err := s.ProductName.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"productName\"")
+			}
+		case "appKey":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				v, err := d.Str()
+				s.AppKey = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"appKey\"")
+			}
+		case "event":
+			requiredBitSet[0] |= 1 << 4
+			if err := func() error {
+				if err := s.Event.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"event\"")
+			}
+		case "hooks":
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
 				s.Hooks = make([]MessageResultUpdateHook, 0)
 				if err := d.Arr(func(d *jx.Decoder) error {
@@ -998,40 +4460,6 @@ func (s *MessageResultUpdateEnvelope) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"hooks\"")
-			}
-		case "hooksId":
-			requiredBitSet[0] |= 1 << 3
-			if err := func() error {
-				v, err := d.Str()
-				s.HooksId = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"hooksId\"")
-			}
-		case "productName":
-			requiredBitSet[0] |= 1 << 4
-			if err := func() error {
-				if err := s.ProductName.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"productName\"")
-			}
-		case "webhookConfigId":
-			requiredBitSet[0] |= 1 << 5
-			if err := func() error {
-				v, err := d.Str()
-				s.WebhookConfigId = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"webhookConfigId\"")
 			}
 		default:
 			return d.Skip()
@@ -1177,50 +4605,18 @@ func (s *MessageResultUpdateHook) Encode(e *jx.Encoder) {
 // encodeFields encodes fields.
 func (s *MessageResultUpdateHook) encodeFields(e *jx.Encoder) {
 	{
-		if s.Link.Set {
-			e.FieldStart("_link")
-			s.Link.Encode(e)
-		}
-	}
-	{
-		if s.Links.Set {
-			e.FieldStart("_links")
-			s.Links.Encode(e)
-		}
-	}
-	{
 		e.FieldStart("hookId")
 		e.Str(s.HookId)
 	}
 	{
-		if s.MessageCount.Set {
-			e.FieldStart("messageCount")
-			s.MessageCount.Encode(e)
+		if s.SenderType.Set {
+			e.FieldStart("senderType")
+			s.SenderType.Encode(e)
 		}
 	}
 	{
-		if s.MessageStatus.Set {
-			e.FieldStart("messageStatus")
-			s.MessageStatus.Encode(e)
-		}
-	}
-	{
-		if s.ReceiveDate.Set {
-			e.FieldStart("receiveDate")
-			s.ReceiveDate.Encode(e)
-		}
-	}
-	{
-		if s.RecipientGroupingKey.Set {
-			e.FieldStart("recipientGroupingKey")
-			s.RecipientGroupingKey.Encode(e)
-		}
-	}
-	{
-		if s.RecipientNo.Set {
-			e.FieldStart("recipientNo")
-			s.RecipientNo.Encode(e)
-		}
+		e.FieldStart("requestId")
+		e.Str(s.RequestId)
 	}
 	{
 		e.FieldStart("recipientSeq")
@@ -1233,13 +4629,9 @@ func (s *MessageResultUpdateHook) encodeFields(e *jx.Encoder) {
 		}
 	}
 	{
-		e.FieldStart("requestId")
-		e.Str(s.RequestId)
-	}
-	{
-		if s.ResultCode.Set {
-			e.FieldStart("resultCode")
-			s.ResultCode.Encode(e)
+		if s.ReceiveDate.Set {
+			e.FieldStart("receiveDate")
+			s.ReceiveDate.Encode(e)
 		}
 	}
 	{
@@ -1249,35 +4641,71 @@ func (s *MessageResultUpdateHook) encodeFields(e *jx.Encoder) {
 		}
 	}
 	{
+		if s.RecipientNo.Set {
+			e.FieldStart("recipientNo")
+			s.RecipientNo.Encode(e)
+		}
+	}
+	{
+		if s.MessageStatus.Set {
+			e.FieldStart("messageStatus")
+			s.MessageStatus.Encode(e)
+		}
+	}
+	{
+		if s.RecipientGroupingKey.Set {
+			e.FieldStart("recipientGroupingKey")
+			s.RecipientGroupingKey.Encode(e)
+		}
+	}
+	{
 		if s.SenderGroupingKey.Set {
 			e.FieldStart("senderGroupingKey")
 			s.SenderGroupingKey.Encode(e)
 		}
 	}
 	{
-		if s.SenderType.Set {
-			e.FieldStart("senderType")
-			s.SenderType.Encode(e)
+		if s.ResultCode.Set {
+			e.FieldStart("resultCode")
+			s.ResultCode.Encode(e)
+		}
+	}
+	{
+		if s.MessageCount.Set {
+			e.FieldStart("messageCount")
+			s.MessageCount.Encode(e)
+		}
+	}
+	{
+		if s.Links.Set {
+			e.FieldStart("_links")
+			s.Links.Encode(e)
+		}
+	}
+	{
+		if s.Link.Set {
+			e.FieldStart("_link")
+			s.Link.Encode(e)
 		}
 	}
 }
 
 var jsonFieldsNameOfMessageResultUpdateHook = [15]string{
-	0:  "_link",
-	1:  "_links",
-	2:  "hookId",
-	3:  "messageCount",
-	4:  "messageStatus",
+	0:  "hookId",
+	1:  "senderType",
+	2:  "requestId",
+	3:  "recipientSeq",
+	4:  "requestDate",
 	5:  "receiveDate",
-	6:  "recipientGroupingKey",
+	6:  "sendNo",
 	7:  "recipientNo",
-	8:  "recipientSeq",
-	9:  "requestDate",
-	10: "requestId",
+	8:  "messageStatus",
+	9:  "recipientGroupingKey",
+	10: "senderGroupingKey",
 	11: "resultCode",
-	12: "sendNo",
-	13: "senderGroupingKey",
-	14: "senderType",
+	12: "messageCount",
+	13: "_links",
+	14: "_link",
 }
 
 // Decode decodes MessageResultUpdateHook from json.
@@ -1289,28 +4717,8 @@ func (s *MessageResultUpdateHook) Decode(d *jx.Decoder) error {
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
-		case "_link":
-			if err := func() error {
-				s.Link.Reset()
-				if err := s.Link.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"_link\"")
-			}
-		case "_links":
-			if err := func() error {
-				s.Links.Reset()
-				if err := s.Links.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"_links\"")
-			}
 		case "hookId":
-			requiredBitSet[0] |= 1 << 2
+			requiredBitSet[0] |= 1 << 0
 			if err := func() error {
 				v, err := d.Str()
 				s.HookId = string(v)
@@ -1321,58 +4729,30 @@ func (s *MessageResultUpdateHook) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"hookId\"")
 			}
-		case "messageCount":
+		case "senderType":
 			if err := func() error {
-				s.MessageCount.Reset()
-				if err := s.MessageCount.Decode(d); err != nil {
+				s.SenderType.Reset()
+				if err := s.SenderType.Decode(d); err != nil {
 					return err
 				}
 				return nil
 			}(); err != nil {
-				return errors.Wrap(err, "decode field \"messageCount\"")
+				return errors.Wrap(err, "decode field \"senderType\"")
 			}
-		case "messageStatus":
+		case "requestId":
+			requiredBitSet[0] |= 1 << 2
 			if err := func() error {
-				s.MessageStatus.Reset()
-				if err := s.MessageStatus.Decode(d); err != nil {
+				v, err := d.Str()
+				s.RequestId = string(v)
+				if err != nil {
 					return err
 				}
 				return nil
 			}(); err != nil {
-				return errors.Wrap(err, "decode field \"messageStatus\"")
-			}
-		case "receiveDate":
-			if err := func() error {
-				s.ReceiveDate.Reset()
-				if err := s.ReceiveDate.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"receiveDate\"")
-			}
-		case "recipientGroupingKey":
-			if err := func() error {
-				s.RecipientGroupingKey.Reset()
-				if err := s.RecipientGroupingKey.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"recipientGroupingKey\"")
-			}
-		case "recipientNo":
-			if err := func() error {
-				s.RecipientNo.Reset()
-				if err := s.RecipientNo.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"recipientNo\"")
+				return errors.Wrap(err, "decode field \"requestId\"")
 			}
 		case "recipientSeq":
-			requiredBitSet[1] |= 1 << 0
+			requiredBitSet[0] |= 1 << 3
 			if err := func() error {
 				v, err := d.Int64()
 				s.RecipientSeq = int64(v)
@@ -1393,27 +4773,15 @@ func (s *MessageResultUpdateHook) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"requestDate\"")
 			}
-		case "requestId":
-			requiredBitSet[1] |= 1 << 2
+		case "receiveDate":
 			if err := func() error {
-				v, err := d.Str()
-				s.RequestId = string(v)
-				if err != nil {
+				s.ReceiveDate.Reset()
+				if err := s.ReceiveDate.Decode(d); err != nil {
 					return err
 				}
 				return nil
 			}(); err != nil {
-				return errors.Wrap(err, "decode field \"requestId\"")
-			}
-		case "resultCode":
-			if err := func() error {
-				s.ResultCode.Reset()
-				if err := s.ResultCode.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"resultCode\"")
+				return errors.Wrap(err, "decode field \"receiveDate\"")
 			}
 		case "sendNo":
 			if err := func() error {
@@ -1425,6 +4793,36 @@ func (s *MessageResultUpdateHook) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"sendNo\"")
 			}
+		case "recipientNo":
+			if err := func() error {
+				s.RecipientNo.Reset()
+				if err := s.RecipientNo.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"recipientNo\"")
+			}
+		case "messageStatus":
+			if err := func() error {
+				s.MessageStatus.Reset()
+				if err := s.MessageStatus.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"messageStatus\"")
+			}
+		case "recipientGroupingKey":
+			if err := func() error {
+				s.RecipientGroupingKey.Reset()
+				if err := s.RecipientGroupingKey.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"recipientGroupingKey\"")
+			}
 		case "senderGroupingKey":
 			if err := func() error {
 				s.SenderGroupingKey.Reset()
@@ -1435,15 +4833,45 @@ func (s *MessageResultUpdateHook) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"senderGroupingKey\"")
 			}
-		case "senderType":
+		case "resultCode":
 			if err := func() error {
-				s.SenderType.Reset()
-				if err := s.SenderType.Decode(d); err != nil {
+				s.ResultCode.Reset()
+				if err := s.ResultCode.Decode(d); err != nil {
 					return err
 				}
 				return nil
 			}(); err != nil {
-				return errors.Wrap(err, "decode field \"senderType\"")
+				return errors.Wrap(err, "decode field \"resultCode\"")
+			}
+		case "messageCount":
+			if err := func() error {
+				s.MessageCount.Reset()
+				if err := s.MessageCount.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"messageCount\"")
+			}
+		case "_links":
+			if err := func() error {
+				s.Links.Reset()
+				if err := s.Links.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"_links\"")
+			}
+		case "_link":
+			if err := func() error {
+				s.Link.Reset()
+				if err := s.Link.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"_link\"")
 			}
 		default:
 			return d.Skip()
@@ -1455,8 +4883,8 @@ func (s *MessageResultUpdateHook) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [2]uint8{
-		0b00000100,
-		0b00000101,
+		0b00001101,
+		0b00000000,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -1806,6 +5234,90 @@ func (s *MessageResultUpdateHookMessageStatus) UnmarshalJSON(data []byte) error 
 	return s.Decode(d)
 }
 
+// Encode encodes EmailMessageResultUpdateHookMailSeq as json.
+func (o OptEmailMessageResultUpdateHookMailSeq) Encode(e *jx.Encoder) {
+	if !o.Set {
+		return
+	}
+	o.Value.Encode(e)
+}
+
+// Decode decodes EmailMessageResultUpdateHookMailSeq from json.
+func (o *OptEmailMessageResultUpdateHookMailSeq) Decode(d *jx.Decoder) error {
+	if o == nil {
+		return errors.New("invalid: unable to decode OptEmailMessageResultUpdateHookMailSeq to nil")
+	}
+	o.Set = true
+	if err := o.Value.Decode(d); err != nil {
+		return err
+	}
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s OptEmailMessageResultUpdateHookMailSeq) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *OptEmailMessageResultUpdateHookMailSeq) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes bool as json.
+func (o OptNilBool) Encode(e *jx.Encoder) {
+	if !o.Set {
+		return
+	}
+	if o.Null {
+		e.Null()
+		return
+	}
+	e.Bool(bool(o.Value))
+}
+
+// Decode decodes bool from json.
+func (o *OptNilBool) Decode(d *jx.Decoder) error {
+	if o == nil {
+		return errors.New("invalid: unable to decode OptNilBool to nil")
+	}
+	if d.Next() == jx.Null {
+		if err := d.Null(); err != nil {
+			return err
+		}
+
+		var v bool
+		o.Value = v
+		o.Set = true
+		o.Null = true
+		return nil
+	}
+	o.Set = true
+	o.Null = false
+	v, err := d.Bool()
+	if err != nil {
+		return err
+	}
+	o.Value = bool(v)
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s OptNilBool) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *OptNilBool) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
 // Encode encodes time.Time as json.
 func (o OptNilDateTime) Encode(e *jx.Encoder, format func(*jx.Encoder, time.Time)) {
 	if !o.Set {
@@ -1857,6 +5369,202 @@ func (s *OptNilDateTime) UnmarshalJSON(data []byte) error {
 	return s.Decode(d, json.DecodeDateTime)
 }
 
+// Encode encodes EmailMessageResultUpdateHookLinks as json.
+func (o OptNilEmailMessageResultUpdateHookLinks) Encode(e *jx.Encoder) {
+	if !o.Set {
+		return
+	}
+	if o.Null {
+		e.Null()
+		return
+	}
+	o.Value.Encode(e)
+}
+
+// Decode decodes EmailMessageResultUpdateHookLinks from json.
+func (o *OptNilEmailMessageResultUpdateHookLinks) Decode(d *jx.Decoder) error {
+	if o == nil {
+		return errors.New("invalid: unable to decode OptNilEmailMessageResultUpdateHookLinks to nil")
+	}
+	if d.Next() == jx.Null {
+		if err := d.Null(); err != nil {
+			return err
+		}
+
+		var v EmailMessageResultUpdateHookLinks
+		o.Value = v
+		o.Set = true
+		o.Null = true
+		return nil
+	}
+	o.Set = true
+	o.Null = false
+	if err := o.Value.Decode(d); err != nil {
+		return err
+	}
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s OptNilEmailMessageResultUpdateHookLinks) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *OptNilEmailMessageResultUpdateHookLinks) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes EmailMessageResultUpdateHookLinksSelf as json.
+func (o OptNilEmailMessageResultUpdateHookLinksSelf) Encode(e *jx.Encoder) {
+	if !o.Set {
+		return
+	}
+	if o.Null {
+		e.Null()
+		return
+	}
+	o.Value.Encode(e)
+}
+
+// Decode decodes EmailMessageResultUpdateHookLinksSelf from json.
+func (o *OptNilEmailMessageResultUpdateHookLinksSelf) Decode(d *jx.Decoder) error {
+	if o == nil {
+		return errors.New("invalid: unable to decode OptNilEmailMessageResultUpdateHookLinksSelf to nil")
+	}
+	if d.Next() == jx.Null {
+		if err := d.Null(); err != nil {
+			return err
+		}
+
+		var v EmailMessageResultUpdateHookLinksSelf
+		o.Value = v
+		o.Set = true
+		o.Null = true
+		return nil
+	}
+	o.Set = true
+	o.Null = false
+	if err := o.Value.Decode(d); err != nil {
+		return err
+	}
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s OptNilEmailMessageResultUpdateHookLinksSelf) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *OptNilEmailMessageResultUpdateHookLinksSelf) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes EmailMessageResultUpdateHookMailStatusCode as json.
+func (o OptNilEmailMessageResultUpdateHookMailStatusCode) Encode(e *jx.Encoder) {
+	if !o.Set {
+		return
+	}
+	if o.Null {
+		e.Null()
+		return
+	}
+	e.Str(string(o.Value))
+}
+
+// Decode decodes EmailMessageResultUpdateHookMailStatusCode from json.
+func (o *OptNilEmailMessageResultUpdateHookMailStatusCode) Decode(d *jx.Decoder) error {
+	if o == nil {
+		return errors.New("invalid: unable to decode OptNilEmailMessageResultUpdateHookMailStatusCode to nil")
+	}
+	if d.Next() == jx.Null {
+		if err := d.Null(); err != nil {
+			return err
+		}
+
+		var v EmailMessageResultUpdateHookMailStatusCode
+		o.Value = v
+		o.Set = true
+		o.Null = true
+		return nil
+	}
+	o.Set = true
+	o.Null = false
+	if err := o.Value.Decode(d); err != nil {
+		return err
+	}
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s OptNilEmailMessageResultUpdateHookMailStatusCode) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *OptNilEmailMessageResultUpdateHookMailStatusCode) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes EmailMessageResultUpdateHookMessageType as json.
+func (o OptNilEmailMessageResultUpdateHookMessageType) Encode(e *jx.Encoder) {
+	if !o.Set {
+		return
+	}
+	if o.Null {
+		e.Null()
+		return
+	}
+	e.Str(string(o.Value))
+}
+
+// Decode decodes EmailMessageResultUpdateHookMessageType from json.
+func (o *OptNilEmailMessageResultUpdateHookMessageType) Decode(d *jx.Decoder) error {
+	if o == nil {
+		return errors.New("invalid: unable to decode OptNilEmailMessageResultUpdateHookMessageType to nil")
+	}
+	if d.Next() == jx.Null {
+		if err := d.Null(); err != nil {
+			return err
+		}
+
+		var v EmailMessageResultUpdateHookMessageType
+		o.Value = v
+		o.Set = true
+		o.Null = true
+		return nil
+	}
+	o.Set = true
+	o.Null = false
+	if err := o.Value.Decode(d); err != nil {
+		return err
+	}
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s OptNilEmailMessageResultUpdateHookMessageType) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *OptNilEmailMessageResultUpdateHookMessageType) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
 // Encode encodes int64 as json.
 func (o OptNilInt64) Encode(e *jx.Encoder) {
 	if !o.Set {
@@ -1904,6 +5612,373 @@ func (s OptNilInt64) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *OptNilInt64) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes KakaoTalkMessageResultUpdateHookKakaoMessageType as json.
+func (o OptNilKakaoTalkMessageResultUpdateHookKakaoMessageType) Encode(e *jx.Encoder) {
+	if !o.Set {
+		return
+	}
+	if o.Null {
+		e.Null()
+		return
+	}
+	e.Str(string(o.Value))
+}
+
+// Decode decodes KakaoTalkMessageResultUpdateHookKakaoMessageType from json.
+func (o *OptNilKakaoTalkMessageResultUpdateHookKakaoMessageType) Decode(d *jx.Decoder) error {
+	if o == nil {
+		return errors.New("invalid: unable to decode OptNilKakaoTalkMessageResultUpdateHookKakaoMessageType to nil")
+	}
+	if d.Next() == jx.Null {
+		if err := d.Null(); err != nil {
+			return err
+		}
+
+		var v KakaoTalkMessageResultUpdateHookKakaoMessageType
+		o.Value = v
+		o.Set = true
+		o.Null = true
+		return nil
+	}
+	o.Set = true
+	o.Null = false
+	if err := o.Value.Decode(d); err != nil {
+		return err
+	}
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s OptNilKakaoTalkMessageResultUpdateHookKakaoMessageType) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *OptNilKakaoTalkMessageResultUpdateHookKakaoMessageType) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes KakaoTalkMessageResultUpdateHookLinks as json.
+func (o OptNilKakaoTalkMessageResultUpdateHookLinks) Encode(e *jx.Encoder) {
+	if !o.Set {
+		return
+	}
+	if o.Null {
+		e.Null()
+		return
+	}
+	o.Value.Encode(e)
+}
+
+// Decode decodes KakaoTalkMessageResultUpdateHookLinks from json.
+func (o *OptNilKakaoTalkMessageResultUpdateHookLinks) Decode(d *jx.Decoder) error {
+	if o == nil {
+		return errors.New("invalid: unable to decode OptNilKakaoTalkMessageResultUpdateHookLinks to nil")
+	}
+	if d.Next() == jx.Null {
+		if err := d.Null(); err != nil {
+			return err
+		}
+
+		var v KakaoTalkMessageResultUpdateHookLinks
+		o.Value = v
+		o.Set = true
+		o.Null = true
+		return nil
+	}
+	o.Set = true
+	o.Null = false
+	if err := o.Value.Decode(d); err != nil {
+		return err
+	}
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s OptNilKakaoTalkMessageResultUpdateHookLinks) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *OptNilKakaoTalkMessageResultUpdateHookLinks) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes KakaoTalkMessageResultUpdateHookLinksSelf as json.
+func (o OptNilKakaoTalkMessageResultUpdateHookLinksSelf) Encode(e *jx.Encoder) {
+	if !o.Set {
+		return
+	}
+	if o.Null {
+		e.Null()
+		return
+	}
+	o.Value.Encode(e)
+}
+
+// Decode decodes KakaoTalkMessageResultUpdateHookLinksSelf from json.
+func (o *OptNilKakaoTalkMessageResultUpdateHookLinksSelf) Decode(d *jx.Decoder) error {
+	if o == nil {
+		return errors.New("invalid: unable to decode OptNilKakaoTalkMessageResultUpdateHookLinksSelf to nil")
+	}
+	if d.Next() == jx.Null {
+		if err := d.Null(); err != nil {
+			return err
+		}
+
+		var v KakaoTalkMessageResultUpdateHookLinksSelf
+		o.Value = v
+		o.Set = true
+		o.Null = true
+		return nil
+	}
+	o.Set = true
+	o.Null = false
+	if err := o.Value.Decode(d); err != nil {
+		return err
+	}
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s OptNilKakaoTalkMessageResultUpdateHookLinksSelf) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *OptNilKakaoTalkMessageResultUpdateHookLinksSelf) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes []KakaoTalkTemplateAttachment as json.
+func (o OptNilKakaoTalkTemplateAttachmentArray) Encode(e *jx.Encoder) {
+	if !o.Set {
+		return
+	}
+	if o.Null {
+		e.Null()
+		return
+	}
+	e.ArrStart()
+	for _, elem := range o.Value {
+		elem.Encode(e)
+	}
+	e.ArrEnd()
+}
+
+// Decode decodes []KakaoTalkTemplateAttachment from json.
+func (o *OptNilKakaoTalkTemplateAttachmentArray) Decode(d *jx.Decoder) error {
+	if o == nil {
+		return errors.New("invalid: unable to decode OptNilKakaoTalkTemplateAttachmentArray to nil")
+	}
+	if d.Next() == jx.Null {
+		if err := d.Null(); err != nil {
+			return err
+		}
+
+		var v []KakaoTalkTemplateAttachment
+		o.Value = v
+		o.Set = true
+		o.Null = true
+		return nil
+	}
+	o.Set = true
+	o.Null = false
+	o.Value = make([]KakaoTalkTemplateAttachment, 0)
+	if err := d.Arr(func(d *jx.Decoder) error {
+		var elem KakaoTalkTemplateAttachment
+		if err := elem.Decode(d); err != nil {
+			return err
+		}
+		o.Value = append(o.Value, elem)
+		return nil
+	}); err != nil {
+		return err
+	}
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s OptNilKakaoTalkTemplateAttachmentArray) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *OptNilKakaoTalkTemplateAttachmentArray) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes []KakaoTalkTemplateComment as json.
+func (o OptNilKakaoTalkTemplateCommentArray) Encode(e *jx.Encoder) {
+	if !o.Set {
+		return
+	}
+	if o.Null {
+		e.Null()
+		return
+	}
+	e.ArrStart()
+	for _, elem := range o.Value {
+		elem.Encode(e)
+	}
+	e.ArrEnd()
+}
+
+// Decode decodes []KakaoTalkTemplateComment from json.
+func (o *OptNilKakaoTalkTemplateCommentArray) Decode(d *jx.Decoder) error {
+	if o == nil {
+		return errors.New("invalid: unable to decode OptNilKakaoTalkTemplateCommentArray to nil")
+	}
+	if d.Next() == jx.Null {
+		if err := d.Null(); err != nil {
+			return err
+		}
+
+		var v []KakaoTalkTemplateComment
+		o.Value = v
+		o.Set = true
+		o.Null = true
+		return nil
+	}
+	o.Set = true
+	o.Null = false
+	o.Value = make([]KakaoTalkTemplateComment, 0)
+	if err := d.Arr(func(d *jx.Decoder) error {
+		var elem KakaoTalkTemplateComment
+		if err := elem.Decode(d); err != nil {
+			return err
+		}
+		o.Value = append(o.Value, elem)
+		return nil
+	}); err != nil {
+		return err
+	}
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s OptNilKakaoTalkTemplateCommentArray) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *OptNilKakaoTalkTemplateCommentArray) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes KakaoTalkTemplateCommentStatus as json.
+func (o OptNilKakaoTalkTemplateCommentStatus) Encode(e *jx.Encoder) {
+	if !o.Set {
+		return
+	}
+	if o.Null {
+		e.Null()
+		return
+	}
+	e.Str(string(o.Value))
+}
+
+// Decode decodes KakaoTalkTemplateCommentStatus from json.
+func (o *OptNilKakaoTalkTemplateCommentStatus) Decode(d *jx.Decoder) error {
+	if o == nil {
+		return errors.New("invalid: unable to decode OptNilKakaoTalkTemplateCommentStatus to nil")
+	}
+	if d.Next() == jx.Null {
+		if err := d.Null(); err != nil {
+			return err
+		}
+
+		var v KakaoTalkTemplateCommentStatus
+		o.Value = v
+		o.Set = true
+		o.Null = true
+		return nil
+	}
+	o.Set = true
+	o.Null = false
+	if err := o.Value.Decode(d); err != nil {
+		return err
+	}
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s OptNilKakaoTalkTemplateCommentStatus) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *OptNilKakaoTalkTemplateCommentStatus) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes KakaoTalkTemplateStatusUpdateHookStatus as json.
+func (o OptNilKakaoTalkTemplateStatusUpdateHookStatus) Encode(e *jx.Encoder) {
+	if !o.Set {
+		return
+	}
+	if o.Null {
+		e.Null()
+		return
+	}
+	e.Str(string(o.Value))
+}
+
+// Decode decodes KakaoTalkTemplateStatusUpdateHookStatus from json.
+func (o *OptNilKakaoTalkTemplateStatusUpdateHookStatus) Decode(d *jx.Decoder) error {
+	if o == nil {
+		return errors.New("invalid: unable to decode OptNilKakaoTalkTemplateStatusUpdateHookStatus to nil")
+	}
+	if d.Next() == jx.Null {
+		if err := d.Null(); err != nil {
+			return err
+		}
+
+		var v KakaoTalkTemplateStatusUpdateHookStatus
+		o.Value = v
+		o.Set = true
+		o.Null = true
+		return nil
+	}
+	o.Set = true
+	o.Null = false
+	if err := o.Value.Decode(d); err != nil {
+		return err
+	}
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s OptNilKakaoTalkTemplateStatusUpdateHookStatus) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *OptNilKakaoTalkTemplateStatusUpdateHookStatus) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -2249,6 +6324,18 @@ func (s *Problem) Encode(e *jx.Encoder) {
 // encodeFields encodes fields.
 func (s *Problem) encodeFields(e *jx.Encoder) {
 	{
+		e.FieldStart("type")
+		e.Str(s.Type)
+	}
+	{
+		e.FieldStart("title")
+		e.Str(s.Title)
+	}
+	{
+		e.FieldStart("status")
+		e.Int(s.Status)
+	}
+	{
 		if s.Detail.Set {
 			e.FieldStart("detail")
 			s.Detail.Encode(e)
@@ -2264,26 +6351,14 @@ func (s *Problem) encodeFields(e *jx.Encoder) {
 			e.ArrEnd()
 		}
 	}
-	{
-		e.FieldStart("status")
-		e.Int(s.Status)
-	}
-	{
-		e.FieldStart("title")
-		e.Str(s.Title)
-	}
-	{
-		e.FieldStart("type")
-		e.Str(s.Type)
-	}
 }
 
 var jsonFieldsNameOfProblem = [5]string{
-	0: "detail",
-	1: "errors",
+	0: "type",
+	1: "title",
 	2: "status",
-	3: "title",
-	4: "type",
+	3: "detail",
+	4: "errors",
 }
 
 // Decode decodes Problem from json.
@@ -2295,6 +6370,42 @@ func (s *Problem) Decode(d *jx.Decoder) error {
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
+		case "type":
+			requiredBitSet[0] |= 1 << 0
+			if err := func() error {
+				v, err := d.Str()
+				s.Type = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"type\"")
+			}
+		case "title":
+			requiredBitSet[0] |= 1 << 1
+			if err := func() error {
+				v, err := d.Str()
+				s.Title = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"title\"")
+			}
+		case "status":
+			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				v, err := d.Int()
+				s.Status = int(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"status\"")
+			}
 		case "detail":
 			if err := func() error {
 				s.Detail.Reset()
@@ -2322,42 +6433,6 @@ func (s *Problem) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"errors\"")
 			}
-		case "status":
-			requiredBitSet[0] |= 1 << 2
-			if err := func() error {
-				v, err := d.Int()
-				s.Status = int(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"status\"")
-			}
-		case "title":
-			requiredBitSet[0] |= 1 << 3
-			if err := func() error {
-				v, err := d.Str()
-				s.Title = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"title\"")
-			}
-		case "type":
-			requiredBitSet[0] |= 1 << 4
-			if err := func() error {
-				v, err := d.Str()
-				s.Type = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"type\"")
-			}
 		default:
 			return d.Skip()
 		}
@@ -2368,7 +6443,7 @@ func (s *Problem) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [1]uint8{
-		0b00011100,
+		0b00000111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -2424,18 +6499,18 @@ func (s *ProblemError) Encode(e *jx.Encoder) {
 // encodeFields encodes fields.
 func (s *ProblemError) encodeFields(e *jx.Encoder) {
 	{
-		e.FieldStart("detail")
-		e.Str(s.Detail)
-	}
-	{
 		e.FieldStart("pointer")
 		e.Str(s.Pointer)
+	}
+	{
+		e.FieldStart("detail")
+		e.Str(s.Detail)
 	}
 }
 
 var jsonFieldsNameOfProblemError = [2]string{
-	0: "detail",
-	1: "pointer",
+	0: "pointer",
+	1: "detail",
 }
 
 // Decode decodes ProblemError from json.
@@ -2447,20 +6522,8 @@ func (s *ProblemError) Decode(d *jx.Decoder) error {
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
-		case "detail":
-			requiredBitSet[0] |= 1 << 0
-			if err := func() error {
-				v, err := d.Str()
-				s.Detail = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"detail\"")
-			}
 		case "pointer":
-			requiredBitSet[0] |= 1 << 1
+			requiredBitSet[0] |= 1 << 0
 			if err := func() error {
 				v, err := d.Str()
 				s.Pointer = string(v)
@@ -2470,6 +6533,18 @@ func (s *ProblemError) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"pointer\"")
+			}
+		case "detail":
+			requiredBitSet[0] |= 1 << 1
+			if err := func() error {
+				v, err := d.Str()
+				s.Detail = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"detail\"")
 			}
 		default:
 			return d.Skip()
@@ -2523,6 +6598,50 @@ func (s *ProblemError) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *ProblemError) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes ProductName as json.
+func (s ProductName) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes ProductName from json.
+func (s *ProductName) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode ProductName to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch ProductName(v) {
+	case ProductName_0:
+		*s = ProductName_0
+	case ProductName_1:
+		*s = ProductName_1
+	case ProductName_2:
+		*s = ProductName_2
+	case ProductName_3:
+		*s = ProductName_3
+	default:
+		*s = ProductName(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s ProductName) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *ProductName) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -2793,142 +6912,259 @@ func (s *ReceiveWebhookUnsupportedMediaType) UnmarshalJSON(data []byte) error {
 	return s.Decode(d)
 }
 
-// Encode encodes SmsDelivery as json.
-func (s SmsDelivery) Encode(e *jx.Encoder) {
+// Encode implements json.Marshaler.
+func (s *SmsDelivery) Encode(e *jx.Encoder) {
 	e.ObjStart()
 	s.encodeFields(e)
 	e.ObjEnd()
 }
 
-func (s SmsDelivery) encodeFields(e *jx.Encoder) {
-	switch s.Type {
-	case UnsubscribeEnvelopeSmsDelivery:
-		e.FieldStart("event")
-		e.Str("UNSUBSCRIBE")
-		{
-			s := s.UnsubscribeEnvelope
-			{
-				e.FieldStart("appKey")
-				e.Str(s.AppKey)
-			}
-			{
-				e.FieldStart("hooks")
-				e.ArrStart()
-				for _, elem := range s.Hooks {
-					elem.Encode(e)
-				}
-				e.ArrEnd()
-			}
-			{
-				e.FieldStart("hooksId")
-				e.Str(s.HooksId)
-			}
-			{
-				e.FieldStart("productName")
-				s.ProductName.Encode(e)
-			}
-			{
-				e.FieldStart("webhookConfigId")
-				e.Str(s.WebhookConfigId)
-			}
-		}
-	case MessageResultUpdateEnvelopeSmsDelivery:
-		e.FieldStart("event")
-		e.Str("MESSAGE_RESULT_UPDATE")
-		{
-			s := s.MessageResultUpdateEnvelope
-			{
-				e.FieldStart("appKey")
-				e.Str(s.AppKey)
-			}
-			{
-				e.FieldStart("hooks")
-				e.ArrStart()
-				for _, elem := range s.Hooks {
-					elem.Encode(e)
-				}
-				e.ArrEnd()
-			}
-			{
-				e.FieldStart("hooksId")
-				e.Str(s.HooksId)
-			}
-			{
-				e.FieldStart("productName")
-				s.ProductName.Encode(e)
-			}
-			{
-				e.FieldStart("webhookConfigId")
-				e.Str(s.WebhookConfigId)
-			}
-		}
-	case ConversionBlockEnvelopeSmsDelivery:
-		e.FieldStart("event")
-		e.Str("CONVERSION_BLOCK")
-		{
-			s := s.ConversionBlockEnvelope
-			{
-				e.FieldStart("appKey")
-				e.Str(s.AppKey)
-			}
-			{
-				e.FieldStart("hooks")
-				e.ArrStart()
-				for _, elem := range s.Hooks {
-					elem.Encode(e)
-				}
-				e.ArrEnd()
-			}
-			{
-				e.FieldStart("hooksId")
-				e.Str(s.HooksId)
-			}
-			{
-				e.FieldStart("productName")
-				s.ProductName.Encode(e)
-			}
-			{
-				e.FieldStart("webhookConfigId")
-				e.Str(s.WebhookConfigId)
-			}
-		}
-	case InternationalDeliveryReceiptEnvelopeSmsDelivery:
-		e.FieldStart("event")
-		e.Str("INTERNATIONAL_DELIVERY_RECEIPT")
-		{
-			s := s.InternationalDeliveryReceiptEnvelope
-			{
-				e.FieldStart("appKey")
-				e.Str(s.AppKey)
-			}
-			{
-				e.FieldStart("hooks")
-				e.ArrStart()
-				for _, elem := range s.Hooks {
-					elem.Encode(e)
-				}
-				e.ArrEnd()
-			}
-			{
-				e.FieldStart("hooksId")
-				e.Str(s.HooksId)
-			}
-			{
-				e.FieldStart("productName")
-				s.ProductName.Encode(e)
-			}
-			{
-				e.FieldStart("webhookConfigId")
-				e.Str(s.WebhookConfigId)
-			}
-		}
+// encodeFields encodes fields.
+func (s *SmsDelivery) encodeFields(e *jx.Encoder) {
+	{
+		e.FieldStart("productName")
+		s.ProductName.Encode(e)
 	}
+	{
+		e.FieldStart("event")
+		e.Str(s.Event)
+	}
+	s.OneOf.encodeFields(e)
+}
+
+var jsonFieldsNameOfSmsDelivery = [2]string{
+	0: "productName",
+	1: "event",
 }
 
 // Decode decodes SmsDelivery from json.
 func (s *SmsDelivery) Decode(d *jx.Decoder) error {
 	if s == nil {
 		return errors.New("invalid: unable to decode SmsDelivery to nil")
+	}
+	if err := d.Capture(func(d *jx.Decoder) error {
+		return s.OneOf.Decode(d)
+	}); err != nil {
+		return errors.Wrap(err, "decode field OneOf")
+	}
+	var requiredBitSet [1]uint8
+
+	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
+		switch string(k) {
+		case "productName":
+			requiredBitSet[0] |= 1 << 0
+			if err := func() error {
+				if err := s.ProductName.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"productName\"")
+			}
+		case "event":
+			requiredBitSet[0] |= 1 << 1
+			if err := func() error {
+				v, err := d.Str()
+				s.Event = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"event\"")
+			}
+		default:
+			return d.Skip()
+		}
+		return nil
+	}); err != nil {
+		return errors.Wrap(err, "decode SmsDelivery")
+	}
+	// Validate required fields.
+	var failures []validate.FieldError
+	for i, mask := range [1]uint8{
+		0b00000011,
+	} {
+		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
+			// Mask only required fields and check equality to mask using XOR.
+			//
+			// If XOR result is not zero, result is not equal to expected, so some fields are missed.
+			// Bits of fields which would be set are actually bits of missed fields.
+			missed := bits.OnesCount8(result)
+			for bitN := 0; bitN < missed; bitN++ {
+				bitIdx := bits.TrailingZeros8(result)
+				fieldIdx := i*8 + bitIdx
+				var name string
+				if fieldIdx < len(jsonFieldsNameOfSmsDelivery) {
+					name = jsonFieldsNameOfSmsDelivery[fieldIdx]
+				} else {
+					name = strconv.Itoa(fieldIdx)
+				}
+				failures = append(failures, validate.FieldError{
+					Name:  name,
+					Error: validate.ErrFieldRequired,
+				})
+				// Reset bit.
+				result &^= 1 << bitIdx
+			}
+		}
+	}
+	if len(failures) > 0 {
+		return &validate.Error{Fields: failures}
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s *SmsDelivery) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *SmsDelivery) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes SmsDeliverySum as json.
+func (s SmsDeliverySum) Encode(e *jx.Encoder) {
+	e.ObjStart()
+	s.encodeFields(e)
+	e.ObjEnd()
+}
+
+func (s SmsDeliverySum) encodeFields(e *jx.Encoder) {
+	switch s.Type {
+	case UnsubscribeEnvelopeSmsDeliverySum:
+		e.FieldStart("event")
+		e.Str("UNSUBSCRIBE")
+		{
+			s := s.UnsubscribeEnvelope
+			{
+				e.FieldStart("hooksId")
+				e.Str(s.HooksId)
+			}
+			{
+				e.FieldStart("webhookConfigId")
+				e.Str(s.WebhookConfigId)
+			}
+			{
+				e.FieldStart("productName")
+				s.ProductName.Encode(e)
+			}
+			{
+				e.FieldStart("appKey")
+				e.Str(s.AppKey)
+			}
+			{
+				e.FieldStart("hooks")
+				e.ArrStart()
+				for _, elem := range s.Hooks {
+					elem.Encode(e)
+				}
+				e.ArrEnd()
+			}
+		}
+	case MessageResultUpdateEnvelopeSmsDeliverySum:
+		e.FieldStart("event")
+		e.Str("MESSAGE_RESULT_UPDATE")
+		{
+			s := s.MessageResultUpdateEnvelope
+			{
+				e.FieldStart("hooksId")
+				e.Str(s.HooksId)
+			}
+			{
+				e.FieldStart("webhookConfigId")
+				e.Str(s.WebhookConfigId)
+			}
+			{
+				e.FieldStart("productName")
+				s.ProductName.Encode(e)
+			}
+			{
+				e.FieldStart("appKey")
+				e.Str(s.AppKey)
+			}
+			{
+				e.FieldStart("hooks")
+				e.ArrStart()
+				for _, elem := range s.Hooks {
+					elem.Encode(e)
+				}
+				e.ArrEnd()
+			}
+		}
+	case ConversionBlockEnvelopeSmsDeliverySum:
+		e.FieldStart("event")
+		e.Str("CONVERSION_BLOCK")
+		{
+			s := s.ConversionBlockEnvelope
+			{
+				e.FieldStart("hooksId")
+				e.Str(s.HooksId)
+			}
+			{
+				e.FieldStart("webhookConfigId")
+				e.Str(s.WebhookConfigId)
+			}
+			{
+				e.FieldStart("productName")
+				s.ProductName.Encode(e)
+			}
+			{
+				e.FieldStart("appKey")
+				e.Str(s.AppKey)
+			}
+			{
+				e.FieldStart("hooks")
+				e.ArrStart()
+				for _, elem := range s.Hooks {
+					elem.Encode(e)
+				}
+				e.ArrEnd()
+			}
+		}
+	case InternationalDeliveryReceiptEnvelopeSmsDeliverySum:
+		e.FieldStart("event")
+		e.Str("INTERNATIONAL_DELIVERY_RECEIPT")
+		{
+			s := s.InternationalDeliveryReceiptEnvelope
+			{
+				e.FieldStart("hooksId")
+				e.Str(s.HooksId)
+			}
+			{
+				e.FieldStart("webhookConfigId")
+				e.Str(s.WebhookConfigId)
+			}
+			{
+				e.FieldStart("productName")
+				s.ProductName.Encode(e)
+			}
+			{
+				e.FieldStart("appKey")
+				e.Str(s.AppKey)
+			}
+			{
+				e.FieldStart("hooks")
+				e.ArrStart()
+				for _, elem := range s.Hooks {
+					elem.Encode(e)
+				}
+				e.ArrEnd()
+			}
+		}
+	}
+}
+
+// Decode decodes SmsDeliverySum from json.
+func (s *SmsDeliverySum) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode SmsDeliverySum to nil")
 	}
 	// Sum type discriminator.
 	if typ := d.Next(); typ != jx.Object {
@@ -2949,16 +7185,16 @@ func (s *SmsDelivery) Decode(d *jx.Decoder) error {
 				}
 				switch typ {
 				case "UNSUBSCRIBE":
-					s.Type = UnsubscribeEnvelopeSmsDelivery
+					s.Type = UnsubscribeEnvelopeSmsDeliverySum
 					found = true
 				case "MESSAGE_RESULT_UPDATE":
-					s.Type = MessageResultUpdateEnvelopeSmsDelivery
+					s.Type = MessageResultUpdateEnvelopeSmsDeliverySum
 					found = true
 				case "CONVERSION_BLOCK":
-					s.Type = ConversionBlockEnvelopeSmsDelivery
+					s.Type = ConversionBlockEnvelopeSmsDeliverySum
 					found = true
 				case "INTERNATIONAL_DELIVERY_RECEIPT":
-					s.Type = InternationalDeliveryReceiptEnvelopeSmsDelivery
+					s.Type = InternationalDeliveryReceiptEnvelopeSmsDeliverySum
 					found = true
 				default:
 					return errors.Errorf("unknown type %s", typ)
@@ -2974,19 +7210,19 @@ func (s *SmsDelivery) Decode(d *jx.Decoder) error {
 		return errors.New("unable to detect sum type variant")
 	}
 	switch s.Type {
-	case UnsubscribeEnvelopeSmsDelivery:
+	case UnsubscribeEnvelopeSmsDeliverySum:
 		if err := s.UnsubscribeEnvelope.Decode(d); err != nil {
 			return err
 		}
-	case MessageResultUpdateEnvelopeSmsDelivery:
+	case MessageResultUpdateEnvelopeSmsDeliverySum:
 		if err := s.MessageResultUpdateEnvelope.Decode(d); err != nil {
 			return err
 		}
-	case ConversionBlockEnvelopeSmsDelivery:
+	case ConversionBlockEnvelopeSmsDeliverySum:
 		if err := s.ConversionBlockEnvelope.Decode(d); err != nil {
 			return err
 		}
-	case InternationalDeliveryReceiptEnvelopeSmsDelivery:
+	case InternationalDeliveryReceiptEnvelopeSmsDeliverySum:
 		if err := s.InternationalDeliveryReceiptEnvelope.Decode(d); err != nil {
 			return err
 		}
@@ -2997,14 +7233,14 @@ func (s *SmsDelivery) Decode(d *jx.Decoder) error {
 }
 
 // MarshalJSON implements stdjson.Marshaler.
-func (s SmsDelivery) MarshalJSON() ([]byte, error) {
+func (s SmsDeliverySum) MarshalJSON() ([]byte, error) {
 	e := jx.Encoder{}
 	s.Encode(&e)
 	return e.Bytes(), nil
 }
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *SmsDelivery) UnmarshalJSON(data []byte) error {
+func (s *SmsDeliverySum) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -3018,6 +7254,18 @@ func (s *UnsubscribeEnvelope) Encode(e *jx.Encoder) {
 
 // encodeFields encodes fields.
 func (s *UnsubscribeEnvelope) encodeFields(e *jx.Encoder) {
+	{
+		e.FieldStart("hooksId")
+		e.Str(s.HooksId)
+	}
+	{
+		e.FieldStart("webhookConfigId")
+		e.Str(s.WebhookConfigId)
+	}
+	{
+		e.FieldStart("productName")
+		s.ProductName.Encode(e)
+	}
 	{
 		e.FieldStart("appKey")
 		e.Str(s.AppKey)
@@ -3034,27 +7282,15 @@ func (s *UnsubscribeEnvelope) encodeFields(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
-	{
-		e.FieldStart("hooksId")
-		e.Str(s.HooksId)
-	}
-	{
-		e.FieldStart("productName")
-		s.ProductName.Encode(e)
-	}
-	{
-		e.FieldStart("webhookConfigId")
-		e.Str(s.WebhookConfigId)
-	}
 }
 
 var jsonFieldsNameOfUnsubscribeEnvelope = [6]string{
-	0: "appKey",
-	1: "event",
-	2: "hooks",
-	3: "hooksId",
-	4: "productName",
-	5: "webhookConfigId",
+	0: "hooksId",
+	1: "webhookConfigId",
+	2: "productName",
+	3: "appKey",
+	4: "event",
+	5: "hooks",
 }
 
 // Decode decodes UnsubscribeEnvelope from json.
@@ -3066,8 +7302,42 @@ func (s *UnsubscribeEnvelope) Decode(d *jx.Decoder) error {
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
-		case "appKey":
+		case "hooksId":
 			requiredBitSet[0] |= 1 << 0
+			if err := func() error {
+				v, err := d.Str()
+				s.HooksId = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"hooksId\"")
+			}
+		case "webhookConfigId":
+			requiredBitSet[0] |= 1 << 1
+			if err := func() error {
+				v, err := d.Str()
+				s.WebhookConfigId = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"webhookConfigId\"")
+			}
+		case "productName":
+			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				if err := s.ProductName.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"productName\"")
+			}
+		case "appKey":
+			requiredBitSet[0] |= 1 << 3
 			if err := func() error {
 				v, err := d.Str()
 				s.AppKey = string(v)
@@ -3079,7 +7349,7 @@ func (s *UnsubscribeEnvelope) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"appKey\"")
 			}
 		case "event":
-			requiredBitSet[0] |= 1 << 1
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
 				if err := s.Event.Decode(d); err != nil {
 					return err
@@ -3089,7 +7359,7 @@ func (s *UnsubscribeEnvelope) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"event\"")
 			}
 		case "hooks":
-			requiredBitSet[0] |= 1 << 2
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
 				s.Hooks = make([]UnsubscribeHook, 0)
 				if err := d.Arr(func(d *jx.Decoder) error {
@@ -3105,40 +7375,6 @@ func (s *UnsubscribeEnvelope) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"hooks\"")
-			}
-		case "hooksId":
-			requiredBitSet[0] |= 1 << 3
-			if err := func() error {
-				v, err := d.Str()
-				s.HooksId = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"hooksId\"")
-			}
-		case "productName":
-			requiredBitSet[0] |= 1 << 4
-			if err := func() error {
-				if err := s.ProductName.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"productName\"")
-			}
-		case "webhookConfigId":
-			requiredBitSet[0] |= 1 << 5
-			if err := func() error {
-				v, err := d.Str()
-				s.WebhookConfigId = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"webhookConfigId\"")
 			}
 		default:
 			return d.Skip()
@@ -3284,18 +7520,6 @@ func (s *UnsubscribeHook) Encode(e *jx.Encoder) {
 // encodeFields encodes fields.
 func (s *UnsubscribeHook) encodeFields(e *jx.Encoder) {
 	{
-		if s.CreatedDateTime.Set {
-			e.FieldStart("createdDateTime")
-			s.CreatedDateTime.Encode(e, json.EncodeDateTime)
-		}
-	}
-	{
-		if s.EnterpriseName.Set {
-			e.FieldStart("enterpriseName")
-			s.EnterpriseName.Encode(e)
-		}
-	}
-	{
 		e.FieldStart("hookId")
 		e.Str(s.HookId)
 	}
@@ -3309,14 +7533,26 @@ func (s *UnsubscribeHook) encodeFields(e *jx.Encoder) {
 			s.UnsubscribeNo.Encode(e)
 		}
 	}
+	{
+		if s.EnterpriseName.Set {
+			e.FieldStart("enterpriseName")
+			s.EnterpriseName.Encode(e)
+		}
+	}
+	{
+		if s.CreatedDateTime.Set {
+			e.FieldStart("createdDateTime")
+			s.CreatedDateTime.Encode(e, json.EncodeDateTime)
+		}
+	}
 }
 
 var jsonFieldsNameOfUnsubscribeHook = [5]string{
-	0: "createdDateTime",
-	1: "enterpriseName",
-	2: "hookId",
-	3: "recipientNo",
-	4: "unsubscribeNo",
+	0: "hookId",
+	1: "recipientNo",
+	2: "unsubscribeNo",
+	3: "enterpriseName",
+	4: "createdDateTime",
 }
 
 // Decode decodes UnsubscribeHook from json.
@@ -3328,28 +7564,8 @@ func (s *UnsubscribeHook) Decode(d *jx.Decoder) error {
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
-		case "createdDateTime":
-			if err := func() error {
-				s.CreatedDateTime.Reset()
-				if err := s.CreatedDateTime.Decode(d, json.DecodeDateTime); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"createdDateTime\"")
-			}
-		case "enterpriseName":
-			if err := func() error {
-				s.EnterpriseName.Reset()
-				if err := s.EnterpriseName.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"enterpriseName\"")
-			}
 		case "hookId":
-			requiredBitSet[0] |= 1 << 2
+			requiredBitSet[0] |= 1 << 0
 			if err := func() error {
 				v, err := d.Str()
 				s.HookId = string(v)
@@ -3361,7 +7577,7 @@ func (s *UnsubscribeHook) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"hookId\"")
 			}
 		case "recipientNo":
-			requiredBitSet[0] |= 1 << 3
+			requiredBitSet[0] |= 1 << 1
 			if err := func() error {
 				v, err := d.Str()
 				s.RecipientNo = string(v)
@@ -3382,6 +7598,26 @@ func (s *UnsubscribeHook) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"unsubscribeNo\"")
 			}
+		case "enterpriseName":
+			if err := func() error {
+				s.EnterpriseName.Reset()
+				if err := s.EnterpriseName.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"enterpriseName\"")
+			}
+		case "createdDateTime":
+			if err := func() error {
+				s.CreatedDateTime.Reset()
+				if err := s.CreatedDateTime.Decode(d, json.DecodeDateTime); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"createdDateTime\"")
+			}
 		default:
 			return d.Skip()
 		}
@@ -3392,7 +7628,7 @@ func (s *UnsubscribeHook) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [1]uint8{
-		0b00001100,
+		0b00000011,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.

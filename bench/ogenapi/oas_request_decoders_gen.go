@@ -15,7 +15,7 @@ import (
 )
 
 func (s *Server) decodeReceiveWebhookRequest(r *http.Request) (
-	req SmsDelivery,
+	req Delivery,
 	rawBody []byte,
 	close func() error,
 	rerr error,
@@ -62,7 +62,7 @@ func (s *Server) decodeReceiveWebhookRequest(r *http.Request) (
 		rawBody = append(rawBody, buf...)
 		d := jx.DecodeBytes(buf)
 
-		var request SmsDelivery
+		var request Delivery
 		if err := func() error {
 			if err := request.Decode(d); err != nil {
 				return err

@@ -11,7 +11,7 @@ import (
 )
 
 func encodeReceiveWebhookRequest(
-	req SmsDelivery,
+	req Delivery,
 	r *http.Request,
 ) error {
 	const contentType = "application/json"

@@ -3,6 +3,7 @@
 package ogenapi
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/go-faster/errors"
@@ -11,19 +12,34 @@ import (
 // A delivery of `CONVERSION_BLOCK` events.
 // Ref: #/components/schemas/ConversionBlockEnvelope
 type ConversionBlockEnvelope struct {
+	// Unique ID created whenever a POST request is made to the URL defined in the webhook settings.
+	HooksId string `json:"hooksId"`
+	// Webhook configuration ID.
+	WebhookConfigId string `json:"webhookConfigId"`
+	// Service name to which webhook events occur: `SMS` (the body example), `Sms` (the curl example).
+	// Email and KakaoTalk Bizmessage send the same event names with their own envelopes.
+	ProductName ConversionBlockEnvelopeProductName `json:"productName"`
 	// Service appkey to which webhook events occur.
 	AppKey string `json:"appKey"`
 	// Always `CONVERSION_BLOCK`.
 	Event ConversionBlockEnvelopeEvent `json:"event"`
 	// The events of this delivery.
 	Hooks []ConversionBlockHook `json:"hooks"`
-	// Unique ID created whenever a POST request is made to the URL defined in the webhook settings.
-	HooksId string `json:"hooksId"`
-	// Service name to which webhook events occur: `SMS` (the body example), `Sms` (the curl example).
-	// Email and KakaoTalk Bizmessage send the same event names with their own envelopes.
-	ProductName ConversionBlockEnvelopeProductName `json:"productName"`
-	// Webhook configuration ID.
-	WebhookConfigId string `json:"webhookConfigId"`
+}
+
+// GetHooksId returns the value of HooksId.
+func (s *ConversionBlockEnvelope) GetHooksId() string {
+	return s.HooksId
+}
+
+// GetWebhookConfigId returns the value of WebhookConfigId.
+func (s *ConversionBlockEnvelope) GetWebhookConfigId() string {
+	return s.WebhookConfigId
+}
+
+// GetProductName returns the value of ProductName.
+func (s *ConversionBlockEnvelope) GetProductName() ConversionBlockEnvelopeProductName {
+	return s.ProductName
 }
 
 // GetAppKey returns the value of AppKey.
@@ -41,19 +57,19 @@ func (s *ConversionBlockEnvelope) GetHooks() []ConversionBlockHook {
 	return s.Hooks
 }
 
-// GetHooksId returns the value of HooksId.
-func (s *ConversionBlockEnvelope) GetHooksId() string {
-	return s.HooksId
+// SetHooksId sets the value of HooksId.
+func (s *ConversionBlockEnvelope) SetHooksId(val string) {
+	s.HooksId = val
 }
 
-// GetProductName returns the value of ProductName.
-func (s *ConversionBlockEnvelope) GetProductName() ConversionBlockEnvelopeProductName {
-	return s.ProductName
+// SetWebhookConfigId sets the value of WebhookConfigId.
+func (s *ConversionBlockEnvelope) SetWebhookConfigId(val string) {
+	s.WebhookConfigId = val
 }
 
-// GetWebhookConfigId returns the value of WebhookConfigId.
-func (s *ConversionBlockEnvelope) GetWebhookConfigId() string {
-	return s.WebhookConfigId
+// SetProductName sets the value of ProductName.
+func (s *ConversionBlockEnvelope) SetProductName(val ConversionBlockEnvelopeProductName) {
+	s.ProductName = val
 }
 
 // SetAppKey sets the value of AppKey.
@@ -69,21 +85,6 @@ func (s *ConversionBlockEnvelope) SetEvent(val ConversionBlockEnvelopeEvent) {
 // SetHooks sets the value of Hooks.
 func (s *ConversionBlockEnvelope) SetHooks(val []ConversionBlockHook) {
 	s.Hooks = val
-}
-
-// SetHooksId sets the value of HooksId.
-func (s *ConversionBlockEnvelope) SetHooksId(val string) {
-	s.HooksId = val
-}
-
-// SetProductName sets the value of ProductName.
-func (s *ConversionBlockEnvelope) SetProductName(val ConversionBlockEnvelopeProductName) {
-	s.ProductName = val
-}
-
-// SetWebhookConfigId sets the value of WebhookConfigId.
-func (s *ConversionBlockEnvelope) SetWebhookConfigId(val string) {
-	s.WebhookConfigId = val
 }
 
 // Always `CONVERSION_BLOCK`.
@@ -167,22 +168,12 @@ func (s *ConversionBlockEnvelopeProductName) UnmarshalText(data []byte) error {
 // A country was blocked because of its conversion rate.
 // Ref: #/components/schemas/ConversionBlockHook
 type ConversionBlockHook struct {
-	// When the country was blocked, `yyyy-MM-dd'T'HH:mm:ss.SSSXXX` (RFC 3339).
-	BlockedDateTime OptNilDateTime `json:"blockedDateTime"`
-	// Country code, such as `1`.
-	CountryCode string `json:"countryCode"`
 	// Unique ID created when an event occurs in the service.
 	HookId string `json:"hookId"`
-}
-
-// GetBlockedDateTime returns the value of BlockedDateTime.
-func (s *ConversionBlockHook) GetBlockedDateTime() OptNilDateTime {
-	return s.BlockedDateTime
-}
-
-// GetCountryCode returns the value of CountryCode.
-func (s *ConversionBlockHook) GetCountryCode() string {
-	return s.CountryCode
+	// Country code, such as `1`.
+	CountryCode string `json:"countryCode"`
+	// When the country was blocked, `yyyy-MM-dd'T'HH:mm:ss.SSSXXX` (RFC 3339).
+	BlockedDateTime OptNilDateTime `json:"blockedDateTime"`
 }
 
 // GetHookId returns the value of HookId.
@@ -190,9 +181,19 @@ func (s *ConversionBlockHook) GetHookId() string {
 	return s.HookId
 }
 
-// SetBlockedDateTime sets the value of BlockedDateTime.
-func (s *ConversionBlockHook) SetBlockedDateTime(val OptNilDateTime) {
-	s.BlockedDateTime = val
+// GetCountryCode returns the value of CountryCode.
+func (s *ConversionBlockHook) GetCountryCode() string {
+	return s.CountryCode
+}
+
+// GetBlockedDateTime returns the value of BlockedDateTime.
+func (s *ConversionBlockHook) GetBlockedDateTime() OptNilDateTime {
+	return s.BlockedDateTime
+}
+
+// SetHookId sets the value of HookId.
+func (s *ConversionBlockHook) SetHookId(val string) {
+	s.HookId = val
 }
 
 // SetCountryCode sets the value of CountryCode.
@@ -200,9 +201,126 @@ func (s *ConversionBlockHook) SetCountryCode(val string) {
 	s.CountryCode = val
 }
 
-// SetHookId sets the value of HookId.
-func (s *ConversionBlockHook) SetHookId(val string) {
-	s.HookId = val
+// SetBlockedDateTime sets the value of BlockedDateTime.
+func (s *ConversionBlockHook) SetBlockedDateTime(val OptNilDateTime) {
+	s.BlockedDateTime = val
+}
+
+// One delivery: the envelope of its product and its event. The products of the NHN Cloud family send
+// the same envelope and the same event names with other hooks, so `(productName, event)` is what
+// identifies the shape of a delivery's hooks: a receiver dispatches on `productName` (SMS, Email,
+// KakaoTalk Bizmessage), then on `event`, and validates the body against that envelope. A product or
+// an event this contract does not know yet, or an event its product does not send, has the shape of
+// Envelope.
+// Ref: #/components/schemas/Delivery
+// Delivery represents sum type.
+type Delivery struct {
+	// Type selects the active sum variant, switch on this field.
+	Type              DeliveryType
+	SmsDelivery       SmsDelivery
+	EmailDelivery     EmailDelivery
+	KakaoTalkDelivery KakaoTalkDelivery
+}
+
+// DeliveryType is oneOf type of Delivery.
+type DeliveryType string
+
+// Possible values for DeliveryType.
+const (
+	Delivery_0Delivery        DeliveryType = "SMS"
+	Delivery_1Delivery        DeliveryType = "Sms"
+	EmailDeliveryDelivery     DeliveryType = "Email"
+	KakaoTalkDeliveryDelivery DeliveryType = "KakaoTalk Bizmessage"
+)
+
+// IsSmsDelivery reports whether Delivery is SmsDelivery.
+func (s Delivery) IsSmsDelivery() bool {
+	switch s.Type {
+	case Delivery_0Delivery, Delivery_1Delivery:
+		return true
+	default:
+		return false
+	}
+}
+
+// IsEmailDelivery reports whether Delivery is EmailDelivery.
+func (s Delivery) IsEmailDelivery() bool { return s.Type == EmailDeliveryDelivery }
+
+// IsKakaoTalkDelivery reports whether Delivery is KakaoTalkDelivery.
+func (s Delivery) IsKakaoTalkDelivery() bool { return s.Type == KakaoTalkDeliveryDelivery }
+
+// SetSmsDelivery sets Delivery to SmsDelivery.
+// panics if `t` is not associated with SmsDelivery
+func (s *Delivery) SetSmsDelivery(t DeliveryType, v SmsDelivery) {
+	s.Type = t
+	s.SmsDelivery = v
+	if !s.IsSmsDelivery() {
+		panic(fmt.Errorf("invariant: %v is not SmsDelivery", t))
+	}
+}
+
+// GetSmsDelivery returns SmsDelivery and true boolean if Delivery is SmsDelivery.
+func (s Delivery) GetSmsDelivery() (v SmsDelivery, ok bool) {
+	if !s.IsSmsDelivery() {
+		return v, false
+	}
+	return s.SmsDelivery, true
+}
+
+// NewDelivery_0Delivery returns new Delivery from SmsDelivery.
+func NewDelivery_0Delivery(v SmsDelivery) Delivery {
+	var s Delivery
+	s.SetSmsDelivery(Delivery_0Delivery, v)
+	return s
+}
+
+// NewDelivery_1Delivery returns new Delivery from SmsDelivery.
+func NewDelivery_1Delivery(v SmsDelivery) Delivery {
+	var s Delivery
+	s.SetSmsDelivery(Delivery_1Delivery, v)
+	return s
+}
+
+// SetEmailDelivery sets Delivery to EmailDelivery.
+func (s *Delivery) SetEmailDelivery(v EmailDelivery) {
+	s.Type = EmailDeliveryDelivery
+	s.EmailDelivery = v
+}
+
+// GetEmailDelivery returns EmailDelivery and true boolean if Delivery is EmailDelivery.
+func (s Delivery) GetEmailDelivery() (v EmailDelivery, ok bool) {
+	if !s.IsEmailDelivery() {
+		return v, false
+	}
+	return s.EmailDelivery, true
+}
+
+// NewEmailDeliveryDelivery returns new Delivery from EmailDelivery.
+func NewEmailDeliveryDelivery(v EmailDelivery) Delivery {
+	var s Delivery
+	s.SetEmailDelivery(v)
+	return s
+}
+
+// SetKakaoTalkDelivery sets Delivery to KakaoTalkDelivery.
+func (s *Delivery) SetKakaoTalkDelivery(v KakaoTalkDelivery) {
+	s.Type = KakaoTalkDeliveryDelivery
+	s.KakaoTalkDelivery = v
+}
+
+// GetKakaoTalkDelivery returns KakaoTalkDelivery and true boolean if Delivery is KakaoTalkDelivery.
+func (s Delivery) GetKakaoTalkDelivery() (v KakaoTalkDelivery, ok bool) {
+	if !s.IsKakaoTalkDelivery() {
+		return v, false
+	}
+	return s.KakaoTalkDelivery, true
+}
+
+// NewKakaoTalkDeliveryDelivery returns new Delivery from KakaoTalkDelivery.
+func NewKakaoTalkDeliveryDelivery(v KakaoTalkDelivery) Delivery {
+	var s Delivery
+	s.SetKakaoTalkDelivery(v)
+	return s
 }
 
 // DLR status of an international message.
@@ -283,22 +401,956 @@ func (s *DlrStatus) UnmarshalText(data []byte) error {
 	}
 }
 
+// A delivery of NHN Cloud Email (`productName` `Email`), by its event.
+// Ref: #/components/schemas/EmailDelivery
+type EmailDelivery struct {
+	ProductName ProductName `json:"productName"`
+	// The event, by which the discriminator below picks the envelope.
+	Event string `json:"event"`
+	OneOf EmailDeliverySum
+}
+
+// GetProductName returns the value of ProductName.
+func (s *EmailDelivery) GetProductName() ProductName {
+	return s.ProductName
+}
+
+// GetEvent returns the value of Event.
+func (s *EmailDelivery) GetEvent() string {
+	return s.Event
+}
+
+// GetOneOf returns the value of OneOf.
+func (s *EmailDelivery) GetOneOf() EmailDeliverySum {
+	return s.OneOf
+}
+
+// SetProductName sets the value of ProductName.
+func (s *EmailDelivery) SetProductName(val ProductName) {
+	s.ProductName = val
+}
+
+// SetEvent sets the value of Event.
+func (s *EmailDelivery) SetEvent(val string) {
+	s.Event = val
+}
+
+// SetOneOf sets the value of OneOf.
+func (s *EmailDelivery) SetOneOf(val EmailDeliverySum) {
+	s.OneOf = val
+}
+
+// EmailDeliverySum represents sum type.
+type EmailDeliverySum struct {
+	// Type selects the active sum variant, switch on this field.
+	Type                             EmailDeliverySumType
+	EmailUnsubscribeEnvelope         EmailUnsubscribeEnvelope
+	EmailMessageResultUpdateEnvelope EmailMessageResultUpdateEnvelope
+}
+
+// EmailDeliverySumType is oneOf type of EmailDeliverySum.
+type EmailDeliverySumType string
+
+// Possible values for EmailDeliverySumType.
+const (
+	EmailUnsubscribeEnvelopeEmailDeliverySum         EmailDeliverySumType = "UNSUBSCRIBE"
+	EmailMessageResultUpdateEnvelopeEmailDeliverySum EmailDeliverySumType = "MESSAGE_RESULT_UPDATE"
+)
+
+// IsEmailUnsubscribeEnvelope reports whether EmailDeliverySum is EmailUnsubscribeEnvelope.
+func (s EmailDeliverySum) IsEmailUnsubscribeEnvelope() bool {
+	return s.Type == EmailUnsubscribeEnvelopeEmailDeliverySum
+}
+
+// IsEmailMessageResultUpdateEnvelope reports whether EmailDeliverySum is EmailMessageResultUpdateEnvelope.
+func (s EmailDeliverySum) IsEmailMessageResultUpdateEnvelope() bool {
+	return s.Type == EmailMessageResultUpdateEnvelopeEmailDeliverySum
+}
+
+// SetEmailUnsubscribeEnvelope sets EmailDeliverySum to EmailUnsubscribeEnvelope.
+func (s *EmailDeliverySum) SetEmailUnsubscribeEnvelope(v EmailUnsubscribeEnvelope) {
+	s.Type = EmailUnsubscribeEnvelopeEmailDeliverySum
+	s.EmailUnsubscribeEnvelope = v
+}
+
+// GetEmailUnsubscribeEnvelope returns EmailUnsubscribeEnvelope and true boolean if EmailDeliverySum is EmailUnsubscribeEnvelope.
+func (s EmailDeliverySum) GetEmailUnsubscribeEnvelope() (v EmailUnsubscribeEnvelope, ok bool) {
+	if !s.IsEmailUnsubscribeEnvelope() {
+		return v, false
+	}
+	return s.EmailUnsubscribeEnvelope, true
+}
+
+// NewEmailUnsubscribeEnvelopeEmailDeliverySum returns new EmailDeliverySum from EmailUnsubscribeEnvelope.
+func NewEmailUnsubscribeEnvelopeEmailDeliverySum(v EmailUnsubscribeEnvelope) EmailDeliverySum {
+	var s EmailDeliverySum
+	s.SetEmailUnsubscribeEnvelope(v)
+	return s
+}
+
+// SetEmailMessageResultUpdateEnvelope sets EmailDeliverySum to EmailMessageResultUpdateEnvelope.
+func (s *EmailDeliverySum) SetEmailMessageResultUpdateEnvelope(v EmailMessageResultUpdateEnvelope) {
+	s.Type = EmailMessageResultUpdateEnvelopeEmailDeliverySum
+	s.EmailMessageResultUpdateEnvelope = v
+}
+
+// GetEmailMessageResultUpdateEnvelope returns EmailMessageResultUpdateEnvelope and true boolean if EmailDeliverySum is EmailMessageResultUpdateEnvelope.
+func (s EmailDeliverySum) GetEmailMessageResultUpdateEnvelope() (v EmailMessageResultUpdateEnvelope, ok bool) {
+	if !s.IsEmailMessageResultUpdateEnvelope() {
+		return v, false
+	}
+	return s.EmailMessageResultUpdateEnvelope, true
+}
+
+// NewEmailMessageResultUpdateEnvelopeEmailDeliverySum returns new EmailDeliverySum from EmailMessageResultUpdateEnvelope.
+func NewEmailMessageResultUpdateEnvelopeEmailDeliverySum(v EmailMessageResultUpdateEnvelope) EmailDeliverySum {
+	var s EmailDeliverySum
+	s.SetEmailMessageResultUpdateEnvelope(v)
+	return s
+}
+
+// A delivery of Email's result updates; the event name is inferred (see EventType).
+// Ref: #/components/schemas/EmailMessageResultUpdateEnvelope
+type EmailMessageResultUpdateEnvelope struct {
+	// Unique ID created whenever a POST request is made to the URL defined in the webhook settings.
+	HooksId string `json:"hooksId"`
+	// Webhook configuration ID.
+	WebhookConfigId string `json:"webhookConfigId"`
+	// Always `Email`.
+	ProductName EmailMessageResultUpdateEnvelopeProductName `json:"productName"`
+	// Service appkey to which webhook events occur.
+	AppKey string `json:"appKey"`
+	// Always `MESSAGE_RESULT_UPDATE`.
+	Event EmailMessageResultUpdateEnvelopeEvent `json:"event"`
+	// The events of this delivery.
+	Hooks []EmailMessageResultUpdateHook `json:"hooks"`
+}
+
+// GetHooksId returns the value of HooksId.
+func (s *EmailMessageResultUpdateEnvelope) GetHooksId() string {
+	return s.HooksId
+}
+
+// GetWebhookConfigId returns the value of WebhookConfigId.
+func (s *EmailMessageResultUpdateEnvelope) GetWebhookConfigId() string {
+	return s.WebhookConfigId
+}
+
+// GetProductName returns the value of ProductName.
+func (s *EmailMessageResultUpdateEnvelope) GetProductName() EmailMessageResultUpdateEnvelopeProductName {
+	return s.ProductName
+}
+
+// GetAppKey returns the value of AppKey.
+func (s *EmailMessageResultUpdateEnvelope) GetAppKey() string {
+	return s.AppKey
+}
+
+// GetEvent returns the value of Event.
+func (s *EmailMessageResultUpdateEnvelope) GetEvent() EmailMessageResultUpdateEnvelopeEvent {
+	return s.Event
+}
+
+// GetHooks returns the value of Hooks.
+func (s *EmailMessageResultUpdateEnvelope) GetHooks() []EmailMessageResultUpdateHook {
+	return s.Hooks
+}
+
+// SetHooksId sets the value of HooksId.
+func (s *EmailMessageResultUpdateEnvelope) SetHooksId(val string) {
+	s.HooksId = val
+}
+
+// SetWebhookConfigId sets the value of WebhookConfigId.
+func (s *EmailMessageResultUpdateEnvelope) SetWebhookConfigId(val string) {
+	s.WebhookConfigId = val
+}
+
+// SetProductName sets the value of ProductName.
+func (s *EmailMessageResultUpdateEnvelope) SetProductName(val EmailMessageResultUpdateEnvelopeProductName) {
+	s.ProductName = val
+}
+
+// SetAppKey sets the value of AppKey.
+func (s *EmailMessageResultUpdateEnvelope) SetAppKey(val string) {
+	s.AppKey = val
+}
+
+// SetEvent sets the value of Event.
+func (s *EmailMessageResultUpdateEnvelope) SetEvent(val EmailMessageResultUpdateEnvelopeEvent) {
+	s.Event = val
+}
+
+// SetHooks sets the value of Hooks.
+func (s *EmailMessageResultUpdateEnvelope) SetHooks(val []EmailMessageResultUpdateHook) {
+	s.Hooks = val
+}
+
+// Always `MESSAGE_RESULT_UPDATE`.
+type EmailMessageResultUpdateEnvelopeEvent string
+
+const (
+	EmailMessageResultUpdateEnvelopeEventMESSAGERESULTUPDATE EmailMessageResultUpdateEnvelopeEvent = "MESSAGE_RESULT_UPDATE"
+)
+
+// AllValues returns all EmailMessageResultUpdateEnvelopeEvent values.
+func (EmailMessageResultUpdateEnvelopeEvent) AllValues() []EmailMessageResultUpdateEnvelopeEvent {
+	return []EmailMessageResultUpdateEnvelopeEvent{
+		EmailMessageResultUpdateEnvelopeEventMESSAGERESULTUPDATE,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s EmailMessageResultUpdateEnvelopeEvent) MarshalText() ([]byte, error) {
+	switch s {
+	case EmailMessageResultUpdateEnvelopeEventMESSAGERESULTUPDATE:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *EmailMessageResultUpdateEnvelopeEvent) UnmarshalText(data []byte) error {
+	switch EmailMessageResultUpdateEnvelopeEvent(data) {
+	case EmailMessageResultUpdateEnvelopeEventMESSAGERESULTUPDATE:
+		*s = EmailMessageResultUpdateEnvelopeEventMESSAGERESULTUPDATE
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Always `Email`.
+type EmailMessageResultUpdateEnvelopeProductName string
+
+const (
+	EmailMessageResultUpdateEnvelopeProductNameEmail EmailMessageResultUpdateEnvelopeProductName = "Email"
+)
+
+// AllValues returns all EmailMessageResultUpdateEnvelopeProductName values.
+func (EmailMessageResultUpdateEnvelopeProductName) AllValues() []EmailMessageResultUpdateEnvelopeProductName {
+	return []EmailMessageResultUpdateEnvelopeProductName{
+		EmailMessageResultUpdateEnvelopeProductNameEmail,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s EmailMessageResultUpdateEnvelopeProductName) MarshalText() ([]byte, error) {
+	switch s {
+	case EmailMessageResultUpdateEnvelopeProductNameEmail:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *EmailMessageResultUpdateEnvelopeProductName) UnmarshalText(data []byte) error {
+	switch EmailMessageResultUpdateEnvelopeProductName(data) {
+	case EmailMessageResultUpdateEnvelopeProductNameEmail:
+		*s = EmailMessageResultUpdateEnvelopeProductNameEmail
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// The status of a sent mail was updated.
+// Ref: #/components/schemas/EmailMessageResultUpdateHook
+type EmailMessageResultUpdateHook struct {
+	// Unique ID created when an event occurs in the service.
+	HookId string `json:"hookId"`
+	// Mail type; the values of MailType, or null. A new type is drift under the compatible profile.
+	MessageType OptNilEmailMessageResultUpdateHookMessageType `json:"messageType"`
+	// Request ID.
+	RequestId string `json:"requestId"`
+	// Mail sequence number within the request: an integer, or a string of decimal digits. The table types
+	// it Integer; the page's example writes the string `"0"`. Which one the service sends is not
+	// documented, so both are accepted, and typed as an integer.
+	MailSeq OptEmailMessageResultUpdateHookMailSeq `json:"mailSeq"`
+	// Sender address. Personal data; never log it.
+	SenderAddress OptNilString `json:"senderAddress"`
+	// Recipient address. Personal data; never log it.
+	ReceiveMailAddr OptNilString `json:"receiveMailAddr"`
+	// Delivery status; the values of MailStatus, or null: `SST2` sent, `SST3` failed, `SST5` unsubscribed
+	// (a release note calls it `SST4`, which is accepted as the same), `SST7` unauthenticated, `SST8`
+	// failed by the whitelist. Its values are catalogued in result-codes.json (kind `mail-status`); a new
+	// code is drift under the compatible profile.
+	MailStatusCode OptNilEmailMessageResultUpdateHookMailStatusCode `json:"mailStatusCode"`
+	// Date and time of the request. The page states no format; its example is
+	// `2020-09-09T11:25:10.000+09:00` (milliseconds and an offset, unlike SMS), so any string is accepted.
+	RequestDate OptNilString `json:"requestDate"`
+	// Date and time the mail was created; no format stated (see requestDate).
+	CreateDate OptNilString `json:"createDate"`
+	// Date and time the mail was received, given only for `SST2`; no format stated (see requestDate).
+	ResultDate OptNilString `json:"resultDate"`
+	// DSN (Delivery Status Notification) status code, such as `2.5.0`; given only for `SST2`.
+	DsnCode OptNilString `json:"dsnCode"`
+	// DSN status message; given only for `SST2`.
+	DsnMessage OptNilString `json:"dsnMessage"`
+	// Sender grouping key. The page's example spells it `senderGroupKey`, tolerated as an unknown
+	// property.
+	SenderGroupingKey OptNilString `json:"senderGroupingKey"`
+	// Links of the mail.
+	Links OptNilEmailMessageResultUpdateHookLinks `json:"_links"`
+}
+
+// GetHookId returns the value of HookId.
+func (s *EmailMessageResultUpdateHook) GetHookId() string {
+	return s.HookId
+}
+
+// GetMessageType returns the value of MessageType.
+func (s *EmailMessageResultUpdateHook) GetMessageType() OptNilEmailMessageResultUpdateHookMessageType {
+	return s.MessageType
+}
+
+// GetRequestId returns the value of RequestId.
+func (s *EmailMessageResultUpdateHook) GetRequestId() string {
+	return s.RequestId
+}
+
+// GetMailSeq returns the value of MailSeq.
+func (s *EmailMessageResultUpdateHook) GetMailSeq() OptEmailMessageResultUpdateHookMailSeq {
+	return s.MailSeq
+}
+
+// GetSenderAddress returns the value of SenderAddress.
+func (s *EmailMessageResultUpdateHook) GetSenderAddress() OptNilString {
+	return s.SenderAddress
+}
+
+// GetReceiveMailAddr returns the value of ReceiveMailAddr.
+func (s *EmailMessageResultUpdateHook) GetReceiveMailAddr() OptNilString {
+	return s.ReceiveMailAddr
+}
+
+// GetMailStatusCode returns the value of MailStatusCode.
+func (s *EmailMessageResultUpdateHook) GetMailStatusCode() OptNilEmailMessageResultUpdateHookMailStatusCode {
+	return s.MailStatusCode
+}
+
+// GetRequestDate returns the value of RequestDate.
+func (s *EmailMessageResultUpdateHook) GetRequestDate() OptNilString {
+	return s.RequestDate
+}
+
+// GetCreateDate returns the value of CreateDate.
+func (s *EmailMessageResultUpdateHook) GetCreateDate() OptNilString {
+	return s.CreateDate
+}
+
+// GetResultDate returns the value of ResultDate.
+func (s *EmailMessageResultUpdateHook) GetResultDate() OptNilString {
+	return s.ResultDate
+}
+
+// GetDsnCode returns the value of DsnCode.
+func (s *EmailMessageResultUpdateHook) GetDsnCode() OptNilString {
+	return s.DsnCode
+}
+
+// GetDsnMessage returns the value of DsnMessage.
+func (s *EmailMessageResultUpdateHook) GetDsnMessage() OptNilString {
+	return s.DsnMessage
+}
+
+// GetSenderGroupingKey returns the value of SenderGroupingKey.
+func (s *EmailMessageResultUpdateHook) GetSenderGroupingKey() OptNilString {
+	return s.SenderGroupingKey
+}
+
+// GetLinks returns the value of Links.
+func (s *EmailMessageResultUpdateHook) GetLinks() OptNilEmailMessageResultUpdateHookLinks {
+	return s.Links
+}
+
+// SetHookId sets the value of HookId.
+func (s *EmailMessageResultUpdateHook) SetHookId(val string) {
+	s.HookId = val
+}
+
+// SetMessageType sets the value of MessageType.
+func (s *EmailMessageResultUpdateHook) SetMessageType(val OptNilEmailMessageResultUpdateHookMessageType) {
+	s.MessageType = val
+}
+
+// SetRequestId sets the value of RequestId.
+func (s *EmailMessageResultUpdateHook) SetRequestId(val string) {
+	s.RequestId = val
+}
+
+// SetMailSeq sets the value of MailSeq.
+func (s *EmailMessageResultUpdateHook) SetMailSeq(val OptEmailMessageResultUpdateHookMailSeq) {
+	s.MailSeq = val
+}
+
+// SetSenderAddress sets the value of SenderAddress.
+func (s *EmailMessageResultUpdateHook) SetSenderAddress(val OptNilString) {
+	s.SenderAddress = val
+}
+
+// SetReceiveMailAddr sets the value of ReceiveMailAddr.
+func (s *EmailMessageResultUpdateHook) SetReceiveMailAddr(val OptNilString) {
+	s.ReceiveMailAddr = val
+}
+
+// SetMailStatusCode sets the value of MailStatusCode.
+func (s *EmailMessageResultUpdateHook) SetMailStatusCode(val OptNilEmailMessageResultUpdateHookMailStatusCode) {
+	s.MailStatusCode = val
+}
+
+// SetRequestDate sets the value of RequestDate.
+func (s *EmailMessageResultUpdateHook) SetRequestDate(val OptNilString) {
+	s.RequestDate = val
+}
+
+// SetCreateDate sets the value of CreateDate.
+func (s *EmailMessageResultUpdateHook) SetCreateDate(val OptNilString) {
+	s.CreateDate = val
+}
+
+// SetResultDate sets the value of ResultDate.
+func (s *EmailMessageResultUpdateHook) SetResultDate(val OptNilString) {
+	s.ResultDate = val
+}
+
+// SetDsnCode sets the value of DsnCode.
+func (s *EmailMessageResultUpdateHook) SetDsnCode(val OptNilString) {
+	s.DsnCode = val
+}
+
+// SetDsnMessage sets the value of DsnMessage.
+func (s *EmailMessageResultUpdateHook) SetDsnMessage(val OptNilString) {
+	s.DsnMessage = val
+}
+
+// SetSenderGroupingKey sets the value of SenderGroupingKey.
+func (s *EmailMessageResultUpdateHook) SetSenderGroupingKey(val OptNilString) {
+	s.SenderGroupingKey = val
+}
+
+// SetLinks sets the value of Links.
+func (s *EmailMessageResultUpdateHook) SetLinks(val OptNilEmailMessageResultUpdateHookLinks) {
+	s.Links = val
+}
+
+// Links of the mail.
+type EmailMessageResultUpdateHookLinks struct {
+	// The mail itself.
+	Self OptNilEmailMessageResultUpdateHookLinksSelf `json:"self"`
+}
+
+// GetSelf returns the value of Self.
+func (s *EmailMessageResultUpdateHookLinks) GetSelf() OptNilEmailMessageResultUpdateHookLinksSelf {
+	return s.Self
+}
+
+// SetSelf sets the value of Self.
+func (s *EmailMessageResultUpdateHookLinks) SetSelf(val OptNilEmailMessageResultUpdateHookLinksSelf) {
+	s.Self = val
+}
+
+// The mail itself.
+type EmailMessageResultUpdateHookLinksSelf struct {
+	// Mail search API link, on `email.api.nhncloudservice.com`; any string.
+	Href OptNilString `json:"href"`
+}
+
+// GetHref returns the value of Href.
+func (s *EmailMessageResultUpdateHookLinksSelf) GetHref() OptNilString {
+	return s.Href
+}
+
+// SetHref sets the value of Href.
+func (s *EmailMessageResultUpdateHookLinksSelf) SetHref(val OptNilString) {
+	s.Href = val
+}
+
+// Mail sequence number within the request: an integer, or a string of decimal digits. The table types
+// it Integer; the page's example writes the string `"0"`. Which one the service sends is not
+// documented, so both are accepted, and typed as an integer.
+// EmailMessageResultUpdateHookMailSeq represents sum type.
+type EmailMessageResultUpdateHookMailSeq struct {
+	// Type selects the active sum variant, switch on this field.
+	Type   EmailMessageResultUpdateHookMailSeqType
+	Null   struct{}
+	Int64  int64
+	String string
+}
+
+// EmailMessageResultUpdateHookMailSeqType is oneOf type of EmailMessageResultUpdateHookMailSeq.
+type EmailMessageResultUpdateHookMailSeqType string
+
+// Possible values for EmailMessageResultUpdateHookMailSeqType.
+const (
+	NullEmailMessageResultUpdateHookMailSeq   EmailMessageResultUpdateHookMailSeqType = "struct{}"
+	Int64EmailMessageResultUpdateHookMailSeq  EmailMessageResultUpdateHookMailSeqType = "int64"
+	StringEmailMessageResultUpdateHookMailSeq EmailMessageResultUpdateHookMailSeqType = "string"
+)
+
+// IsNull reports whether EmailMessageResultUpdateHookMailSeq is struct{}.
+func (s EmailMessageResultUpdateHookMailSeq) IsNull() bool {
+	return s.Type == NullEmailMessageResultUpdateHookMailSeq
+}
+
+// IsInt64 reports whether EmailMessageResultUpdateHookMailSeq is int64.
+func (s EmailMessageResultUpdateHookMailSeq) IsInt64() bool {
+	return s.Type == Int64EmailMessageResultUpdateHookMailSeq
+}
+
+// IsString reports whether EmailMessageResultUpdateHookMailSeq is string.
+func (s EmailMessageResultUpdateHookMailSeq) IsString() bool {
+	return s.Type == StringEmailMessageResultUpdateHookMailSeq
+}
+
+// SetNull sets EmailMessageResultUpdateHookMailSeq to struct{}.
+func (s *EmailMessageResultUpdateHookMailSeq) SetNull(v struct{}) {
+	s.Type = NullEmailMessageResultUpdateHookMailSeq
+	s.Null = v
+}
+
+// GetNull returns struct{} and true boolean if EmailMessageResultUpdateHookMailSeq is struct{}.
+func (s EmailMessageResultUpdateHookMailSeq) GetNull() (v struct{}, ok bool) {
+	if !s.IsNull() {
+		return v, false
+	}
+	return s.Null, true
+}
+
+// NewNullEmailMessageResultUpdateHookMailSeq returns new EmailMessageResultUpdateHookMailSeq from struct{}.
+func NewNullEmailMessageResultUpdateHookMailSeq(v struct{}) EmailMessageResultUpdateHookMailSeq {
+	var s EmailMessageResultUpdateHookMailSeq
+	s.SetNull(v)
+	return s
+}
+
+// SetInt64 sets EmailMessageResultUpdateHookMailSeq to int64.
+func (s *EmailMessageResultUpdateHookMailSeq) SetInt64(v int64) {
+	s.Type = Int64EmailMessageResultUpdateHookMailSeq
+	s.Int64 = v
+}
+
+// GetInt64 returns int64 and true boolean if EmailMessageResultUpdateHookMailSeq is int64.
+func (s EmailMessageResultUpdateHookMailSeq) GetInt64() (v int64, ok bool) {
+	if !s.IsInt64() {
+		return v, false
+	}
+	return s.Int64, true
+}
+
+// NewInt64EmailMessageResultUpdateHookMailSeq returns new EmailMessageResultUpdateHookMailSeq from int64.
+func NewInt64EmailMessageResultUpdateHookMailSeq(v int64) EmailMessageResultUpdateHookMailSeq {
+	var s EmailMessageResultUpdateHookMailSeq
+	s.SetInt64(v)
+	return s
+}
+
+// SetString sets EmailMessageResultUpdateHookMailSeq to string.
+func (s *EmailMessageResultUpdateHookMailSeq) SetString(v string) {
+	s.Type = StringEmailMessageResultUpdateHookMailSeq
+	s.String = v
+}
+
+// GetString returns string and true boolean if EmailMessageResultUpdateHookMailSeq is string.
+func (s EmailMessageResultUpdateHookMailSeq) GetString() (v string, ok bool) {
+	if !s.IsString() {
+		return v, false
+	}
+	return s.String, true
+}
+
+// NewStringEmailMessageResultUpdateHookMailSeq returns new EmailMessageResultUpdateHookMailSeq from string.
+func NewStringEmailMessageResultUpdateHookMailSeq(v string) EmailMessageResultUpdateHookMailSeq {
+	var s EmailMessageResultUpdateHookMailSeq
+	s.SetString(v)
+	return s
+}
+
+// Delivery status; the values of MailStatus, or null: `SST2` sent, `SST3` failed, `SST5` unsubscribed
+// (a release note calls it `SST4`, which is accepted as the same), `SST7` unauthenticated, `SST8`
+// failed by the whitelist. Its values are catalogued in result-codes.json (kind `mail-status`); a new
+// code is drift under the compatible profile.
+type EmailMessageResultUpdateHookMailStatusCode string
+
+const (
+	EmailMessageResultUpdateHookMailStatusCodeSST2 EmailMessageResultUpdateHookMailStatusCode = "SST2"
+	EmailMessageResultUpdateHookMailStatusCodeSST3 EmailMessageResultUpdateHookMailStatusCode = "SST3"
+	EmailMessageResultUpdateHookMailStatusCodeSST4 EmailMessageResultUpdateHookMailStatusCode = "SST4"
+	EmailMessageResultUpdateHookMailStatusCodeSST5 EmailMessageResultUpdateHookMailStatusCode = "SST5"
+	EmailMessageResultUpdateHookMailStatusCodeSST7 EmailMessageResultUpdateHookMailStatusCode = "SST7"
+	EmailMessageResultUpdateHookMailStatusCodeSST8 EmailMessageResultUpdateHookMailStatusCode = "SST8"
+)
+
+// AllValues returns all EmailMessageResultUpdateHookMailStatusCode values.
+func (EmailMessageResultUpdateHookMailStatusCode) AllValues() []EmailMessageResultUpdateHookMailStatusCode {
+	return []EmailMessageResultUpdateHookMailStatusCode{
+		EmailMessageResultUpdateHookMailStatusCodeSST2,
+		EmailMessageResultUpdateHookMailStatusCodeSST3,
+		EmailMessageResultUpdateHookMailStatusCodeSST4,
+		EmailMessageResultUpdateHookMailStatusCodeSST5,
+		EmailMessageResultUpdateHookMailStatusCodeSST7,
+		EmailMessageResultUpdateHookMailStatusCodeSST8,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s EmailMessageResultUpdateHookMailStatusCode) MarshalText() ([]byte, error) {
+	switch s {
+	case EmailMessageResultUpdateHookMailStatusCodeSST2:
+		return []byte(s), nil
+	case EmailMessageResultUpdateHookMailStatusCodeSST3:
+		return []byte(s), nil
+	case EmailMessageResultUpdateHookMailStatusCodeSST4:
+		return []byte(s), nil
+	case EmailMessageResultUpdateHookMailStatusCodeSST5:
+		return []byte(s), nil
+	case EmailMessageResultUpdateHookMailStatusCodeSST7:
+		return []byte(s), nil
+	case EmailMessageResultUpdateHookMailStatusCodeSST8:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *EmailMessageResultUpdateHookMailStatusCode) UnmarshalText(data []byte) error {
+	switch EmailMessageResultUpdateHookMailStatusCode(data) {
+	case EmailMessageResultUpdateHookMailStatusCodeSST2:
+		*s = EmailMessageResultUpdateHookMailStatusCodeSST2
+		return nil
+	case EmailMessageResultUpdateHookMailStatusCodeSST3:
+		*s = EmailMessageResultUpdateHookMailStatusCodeSST3
+		return nil
+	case EmailMessageResultUpdateHookMailStatusCodeSST4:
+		*s = EmailMessageResultUpdateHookMailStatusCodeSST4
+		return nil
+	case EmailMessageResultUpdateHookMailStatusCodeSST5:
+		*s = EmailMessageResultUpdateHookMailStatusCodeSST5
+		return nil
+	case EmailMessageResultUpdateHookMailStatusCodeSST7:
+		*s = EmailMessageResultUpdateHookMailStatusCodeSST7
+		return nil
+	case EmailMessageResultUpdateHookMailStatusCodeSST8:
+		*s = EmailMessageResultUpdateHookMailStatusCodeSST8
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Mail type; the values of MailType, or null. A new type is drift under the compatible profile.
+type EmailMessageResultUpdateHookMessageType string
+
+const (
+	EmailMessageResultUpdateHookMessageTypeNORMALMAIL     EmailMessageResultUpdateHookMessageType = "NORMAL_MAIL"
+	EmailMessageResultUpdateHookMessageTypeNORMALMAILAD   EmailMessageResultUpdateHookMessageType = "NORMAL_MAIL_AD"
+	EmailMessageResultUpdateHookMessageTypeNORMALMAILAUTH EmailMessageResultUpdateHookMessageType = "NORMAL_MAIL_AUTH"
+	EmailMessageResultUpdateHookMessageTypeMASSMAIL       EmailMessageResultUpdateHookMessageType = "MASS_MAIL"
+	EmailMessageResultUpdateHookMessageTypeMASSMAILAD     EmailMessageResultUpdateHookMessageType = "MASS_MAIL_AD"
+	EmailMessageResultUpdateHookMessageTypeMASSMAILAUTH   EmailMessageResultUpdateHookMessageType = "MASS_MAIL_AUTH"
+	EmailMessageResultUpdateHookMessageTypeTAGMAIL        EmailMessageResultUpdateHookMessageType = "TAG_MAIL"
+	EmailMessageResultUpdateHookMessageTypeTAGMAILAD      EmailMessageResultUpdateHookMessageType = "TAG_MAIL_AD"
+	EmailMessageResultUpdateHookMessageTypeTAGMAILAUTH    EmailMessageResultUpdateHookMessageType = "TAG_MAIL_AUTH"
+)
+
+// AllValues returns all EmailMessageResultUpdateHookMessageType values.
+func (EmailMessageResultUpdateHookMessageType) AllValues() []EmailMessageResultUpdateHookMessageType {
+	return []EmailMessageResultUpdateHookMessageType{
+		EmailMessageResultUpdateHookMessageTypeNORMALMAIL,
+		EmailMessageResultUpdateHookMessageTypeNORMALMAILAD,
+		EmailMessageResultUpdateHookMessageTypeNORMALMAILAUTH,
+		EmailMessageResultUpdateHookMessageTypeMASSMAIL,
+		EmailMessageResultUpdateHookMessageTypeMASSMAILAD,
+		EmailMessageResultUpdateHookMessageTypeMASSMAILAUTH,
+		EmailMessageResultUpdateHookMessageTypeTAGMAIL,
+		EmailMessageResultUpdateHookMessageTypeTAGMAILAD,
+		EmailMessageResultUpdateHookMessageTypeTAGMAILAUTH,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s EmailMessageResultUpdateHookMessageType) MarshalText() ([]byte, error) {
+	switch s {
+	case EmailMessageResultUpdateHookMessageTypeNORMALMAIL:
+		return []byte(s), nil
+	case EmailMessageResultUpdateHookMessageTypeNORMALMAILAD:
+		return []byte(s), nil
+	case EmailMessageResultUpdateHookMessageTypeNORMALMAILAUTH:
+		return []byte(s), nil
+	case EmailMessageResultUpdateHookMessageTypeMASSMAIL:
+		return []byte(s), nil
+	case EmailMessageResultUpdateHookMessageTypeMASSMAILAD:
+		return []byte(s), nil
+	case EmailMessageResultUpdateHookMessageTypeMASSMAILAUTH:
+		return []byte(s), nil
+	case EmailMessageResultUpdateHookMessageTypeTAGMAIL:
+		return []byte(s), nil
+	case EmailMessageResultUpdateHookMessageTypeTAGMAILAD:
+		return []byte(s), nil
+	case EmailMessageResultUpdateHookMessageTypeTAGMAILAUTH:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *EmailMessageResultUpdateHookMessageType) UnmarshalText(data []byte) error {
+	switch EmailMessageResultUpdateHookMessageType(data) {
+	case EmailMessageResultUpdateHookMessageTypeNORMALMAIL:
+		*s = EmailMessageResultUpdateHookMessageTypeNORMALMAIL
+		return nil
+	case EmailMessageResultUpdateHookMessageTypeNORMALMAILAD:
+		*s = EmailMessageResultUpdateHookMessageTypeNORMALMAILAD
+		return nil
+	case EmailMessageResultUpdateHookMessageTypeNORMALMAILAUTH:
+		*s = EmailMessageResultUpdateHookMessageTypeNORMALMAILAUTH
+		return nil
+	case EmailMessageResultUpdateHookMessageTypeMASSMAIL:
+		*s = EmailMessageResultUpdateHookMessageTypeMASSMAIL
+		return nil
+	case EmailMessageResultUpdateHookMessageTypeMASSMAILAD:
+		*s = EmailMessageResultUpdateHookMessageTypeMASSMAILAD
+		return nil
+	case EmailMessageResultUpdateHookMessageTypeMASSMAILAUTH:
+		*s = EmailMessageResultUpdateHookMessageTypeMASSMAILAUTH
+		return nil
+	case EmailMessageResultUpdateHookMessageTypeTAGMAIL:
+		*s = EmailMessageResultUpdateHookMessageTypeTAGMAIL
+		return nil
+	case EmailMessageResultUpdateHookMessageTypeTAGMAILAD:
+		*s = EmailMessageResultUpdateHookMessageTypeTAGMAILAD
+		return nil
+	case EmailMessageResultUpdateHookMessageTypeTAGMAILAUTH:
+		*s = EmailMessageResultUpdateHookMessageTypeTAGMAILAUTH
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// A delivery of Email's `UNSUBSCRIBE` events.
+// Ref: #/components/schemas/EmailUnsubscribeEnvelope
+type EmailUnsubscribeEnvelope struct {
+	// Unique ID created whenever a POST request is made to the URL defined in the webhook settings.
+	HooksId string `json:"hooksId"`
+	// Webhook configuration ID.
+	WebhookConfigId string `json:"webhookConfigId"`
+	// Always `Email`.
+	ProductName EmailUnsubscribeEnvelopeProductName `json:"productName"`
+	// Service appkey to which webhook events occur.
+	AppKey string `json:"appKey"`
+	// Always `UNSUBSCRIBE`.
+	Event EmailUnsubscribeEnvelopeEvent `json:"event"`
+	// The events of this delivery.
+	Hooks []EmailUnsubscribeHook `json:"hooks"`
+}
+
+// GetHooksId returns the value of HooksId.
+func (s *EmailUnsubscribeEnvelope) GetHooksId() string {
+	return s.HooksId
+}
+
+// GetWebhookConfigId returns the value of WebhookConfigId.
+func (s *EmailUnsubscribeEnvelope) GetWebhookConfigId() string {
+	return s.WebhookConfigId
+}
+
+// GetProductName returns the value of ProductName.
+func (s *EmailUnsubscribeEnvelope) GetProductName() EmailUnsubscribeEnvelopeProductName {
+	return s.ProductName
+}
+
+// GetAppKey returns the value of AppKey.
+func (s *EmailUnsubscribeEnvelope) GetAppKey() string {
+	return s.AppKey
+}
+
+// GetEvent returns the value of Event.
+func (s *EmailUnsubscribeEnvelope) GetEvent() EmailUnsubscribeEnvelopeEvent {
+	return s.Event
+}
+
+// GetHooks returns the value of Hooks.
+func (s *EmailUnsubscribeEnvelope) GetHooks() []EmailUnsubscribeHook {
+	return s.Hooks
+}
+
+// SetHooksId sets the value of HooksId.
+func (s *EmailUnsubscribeEnvelope) SetHooksId(val string) {
+	s.HooksId = val
+}
+
+// SetWebhookConfigId sets the value of WebhookConfigId.
+func (s *EmailUnsubscribeEnvelope) SetWebhookConfigId(val string) {
+	s.WebhookConfigId = val
+}
+
+// SetProductName sets the value of ProductName.
+func (s *EmailUnsubscribeEnvelope) SetProductName(val EmailUnsubscribeEnvelopeProductName) {
+	s.ProductName = val
+}
+
+// SetAppKey sets the value of AppKey.
+func (s *EmailUnsubscribeEnvelope) SetAppKey(val string) {
+	s.AppKey = val
+}
+
+// SetEvent sets the value of Event.
+func (s *EmailUnsubscribeEnvelope) SetEvent(val EmailUnsubscribeEnvelopeEvent) {
+	s.Event = val
+}
+
+// SetHooks sets the value of Hooks.
+func (s *EmailUnsubscribeEnvelope) SetHooks(val []EmailUnsubscribeHook) {
+	s.Hooks = val
+}
+
+// Always `UNSUBSCRIBE`.
+type EmailUnsubscribeEnvelopeEvent string
+
+const (
+	EmailUnsubscribeEnvelopeEventUNSUBSCRIBE EmailUnsubscribeEnvelopeEvent = "UNSUBSCRIBE"
+)
+
+// AllValues returns all EmailUnsubscribeEnvelopeEvent values.
+func (EmailUnsubscribeEnvelopeEvent) AllValues() []EmailUnsubscribeEnvelopeEvent {
+	return []EmailUnsubscribeEnvelopeEvent{
+		EmailUnsubscribeEnvelopeEventUNSUBSCRIBE,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s EmailUnsubscribeEnvelopeEvent) MarshalText() ([]byte, error) {
+	switch s {
+	case EmailUnsubscribeEnvelopeEventUNSUBSCRIBE:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *EmailUnsubscribeEnvelopeEvent) UnmarshalText(data []byte) error {
+	switch EmailUnsubscribeEnvelopeEvent(data) {
+	case EmailUnsubscribeEnvelopeEventUNSUBSCRIBE:
+		*s = EmailUnsubscribeEnvelopeEventUNSUBSCRIBE
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Always `Email`.
+type EmailUnsubscribeEnvelopeProductName string
+
+const (
+	EmailUnsubscribeEnvelopeProductNameEmail EmailUnsubscribeEnvelopeProductName = "Email"
+)
+
+// AllValues returns all EmailUnsubscribeEnvelopeProductName values.
+func (EmailUnsubscribeEnvelopeProductName) AllValues() []EmailUnsubscribeEnvelopeProductName {
+	return []EmailUnsubscribeEnvelopeProductName{
+		EmailUnsubscribeEnvelopeProductNameEmail,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s EmailUnsubscribeEnvelopeProductName) MarshalText() ([]byte, error) {
+	switch s {
+	case EmailUnsubscribeEnvelopeProductNameEmail:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *EmailUnsubscribeEnvelopeProductName) UnmarshalText(data []byte) error {
+	switch EmailUnsubscribeEnvelopeProductName(data) {
+	case EmailUnsubscribeEnvelopeProductNameEmail:
+		*s = EmailUnsubscribeEnvelopeProductNameEmail
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// An address unsubscribed from ad mail.
+// Ref: #/components/schemas/EmailUnsubscribeHook
+type EmailUnsubscribeHook struct {
+	// Unique ID created when an event occurs in the service.
+	HookId string `json:"hookId"`
+	// The address of the recipient who unsubscribed. Personal data; never log it.
+	ReceiveMailAddr string `json:"receiveMailAddr"`
+	// Date and time of the unsubscription request, `yyyy-MM-dd'T'HH:mm:ss.SSSXXX` (RFC 3339).
+	CreatedDateTime OptNilDateTime `json:"createdDateTime"`
+}
+
+// GetHookId returns the value of HookId.
+func (s *EmailUnsubscribeHook) GetHookId() string {
+	return s.HookId
+}
+
+// GetReceiveMailAddr returns the value of ReceiveMailAddr.
+func (s *EmailUnsubscribeHook) GetReceiveMailAddr() string {
+	return s.ReceiveMailAddr
+}
+
+// GetCreatedDateTime returns the value of CreatedDateTime.
+func (s *EmailUnsubscribeHook) GetCreatedDateTime() OptNilDateTime {
+	return s.CreatedDateTime
+}
+
+// SetHookId sets the value of HookId.
+func (s *EmailUnsubscribeHook) SetHookId(val string) {
+	s.HookId = val
+}
+
+// SetReceiveMailAddr sets the value of ReceiveMailAddr.
+func (s *EmailUnsubscribeHook) SetReceiveMailAddr(val string) {
+	s.ReceiveMailAddr = val
+}
+
+// SetCreatedDateTime sets the value of CreatedDateTime.
+func (s *EmailUnsubscribeHook) SetCreatedDateTime(val OptNilDateTime) {
+	s.CreatedDateTime = val
+}
+
 // A delivery of `INTERNATIONAL_DELIVERY_RECEIPT` events.
 // Ref: #/components/schemas/InternationalDeliveryReceiptEnvelope
 type InternationalDeliveryReceiptEnvelope struct {
+	// Unique ID created whenever a POST request is made to the URL defined in the webhook settings.
+	HooksId string `json:"hooksId"`
+	// Webhook configuration ID.
+	WebhookConfigId string `json:"webhookConfigId"`
+	// Service name to which webhook events occur: `SMS` (the body example), `Sms` (the curl example).
+	// Email and KakaoTalk Bizmessage send the same event names with their own envelopes.
+	ProductName InternationalDeliveryReceiptEnvelopeProductName `json:"productName"`
 	// Service appkey to which webhook events occur.
 	AppKey string `json:"appKey"`
 	// Always `INTERNATIONAL_DELIVERY_RECEIPT`.
 	Event InternationalDeliveryReceiptEnvelopeEvent `json:"event"`
 	// The events of this delivery.
 	Hooks []InternationalDeliveryReceiptHook `json:"hooks"`
-	// Unique ID created whenever a POST request is made to the URL defined in the webhook settings.
-	HooksId string `json:"hooksId"`
-	// Service name to which webhook events occur: `SMS` (the body example), `Sms` (the curl example).
-	// Email and KakaoTalk Bizmessage send the same event names with their own envelopes.
-	ProductName InternationalDeliveryReceiptEnvelopeProductName `json:"productName"`
-	// Webhook configuration ID.
-	WebhookConfigId string `json:"webhookConfigId"`
+}
+
+// GetHooksId returns the value of HooksId.
+func (s *InternationalDeliveryReceiptEnvelope) GetHooksId() string {
+	return s.HooksId
+}
+
+// GetWebhookConfigId returns the value of WebhookConfigId.
+func (s *InternationalDeliveryReceiptEnvelope) GetWebhookConfigId() string {
+	return s.WebhookConfigId
+}
+
+// GetProductName returns the value of ProductName.
+func (s *InternationalDeliveryReceiptEnvelope) GetProductName() InternationalDeliveryReceiptEnvelopeProductName {
+	return s.ProductName
 }
 
 // GetAppKey returns the value of AppKey.
@@ -316,19 +1368,19 @@ func (s *InternationalDeliveryReceiptEnvelope) GetHooks() []InternationalDeliver
 	return s.Hooks
 }
 
-// GetHooksId returns the value of HooksId.
-func (s *InternationalDeliveryReceiptEnvelope) GetHooksId() string {
-	return s.HooksId
+// SetHooksId sets the value of HooksId.
+func (s *InternationalDeliveryReceiptEnvelope) SetHooksId(val string) {
+	s.HooksId = val
 }
 
-// GetProductName returns the value of ProductName.
-func (s *InternationalDeliveryReceiptEnvelope) GetProductName() InternationalDeliveryReceiptEnvelopeProductName {
-	return s.ProductName
+// SetWebhookConfigId sets the value of WebhookConfigId.
+func (s *InternationalDeliveryReceiptEnvelope) SetWebhookConfigId(val string) {
+	s.WebhookConfigId = val
 }
 
-// GetWebhookConfigId returns the value of WebhookConfigId.
-func (s *InternationalDeliveryReceiptEnvelope) GetWebhookConfigId() string {
-	return s.WebhookConfigId
+// SetProductName sets the value of ProductName.
+func (s *InternationalDeliveryReceiptEnvelope) SetProductName(val InternationalDeliveryReceiptEnvelopeProductName) {
+	s.ProductName = val
 }
 
 // SetAppKey sets the value of AppKey.
@@ -344,21 +1396,6 @@ func (s *InternationalDeliveryReceiptEnvelope) SetEvent(val InternationalDeliver
 // SetHooks sets the value of Hooks.
 func (s *InternationalDeliveryReceiptEnvelope) SetHooks(val []InternationalDeliveryReceiptHook) {
 	s.Hooks = val
-}
-
-// SetHooksId sets the value of HooksId.
-func (s *InternationalDeliveryReceiptEnvelope) SetHooksId(val string) {
-	s.HooksId = val
-}
-
-// SetProductName sets the value of ProductName.
-func (s *InternationalDeliveryReceiptEnvelope) SetProductName(val InternationalDeliveryReceiptEnvelopeProductName) {
-	s.ProductName = val
-}
-
-// SetWebhookConfigId sets the value of WebhookConfigId.
-func (s *InternationalDeliveryReceiptEnvelope) SetWebhookConfigId(val string) {
-	s.WebhookConfigId = val
 }
 
 // Always `INTERNATIONAL_DELIVERY_RECEIPT`.
@@ -442,30 +1479,20 @@ func (s *InternationalDeliveryReceiptEnvelopeProductName) UnmarshalText(data []b
 // The delivery receipt (DLR) of an international message was updated.
 // Ref: #/components/schemas/InternationalDeliveryReceiptHook
 type InternationalDeliveryReceiptHook struct {
+	// A unique ID generated when an event occurs in the service.
+	HookId string `json:"hookId"`
+	// Request ID.
+	RequestId string `json:"requestId"`
+	// ID of the sending details (required for an advanced search).
+	RecipientSeq int64 `json:"recipientSeq"`
 	// DLR status. Its values are catalogued in result-codes.json (kind `dlr-status`), each with its
 	// outcome and meaning.
 	DlrStatus DlrStatus `json:"dlrStatus"`
+	// DLR network code.
+	NetworkCode OptNilString `json:"networkCode"`
 	// DLR error code. Its values are catalogued in result-codes.json (kind `dlr-error`), each with its
 	// outcome, its meaning and, where the vendor says so, whether the failure is temporary or permanent.
 	ErrorCode OptNilString `json:"errorCode"`
-	// A unique ID generated when an event occurs in the service.
-	HookId string `json:"hookId"`
-	// DLR network code.
-	NetworkCode OptNilString `json:"networkCode"`
-	// ID of the sending details (required for an advanced search).
-	RecipientSeq int64 `json:"recipientSeq"`
-	// Request ID.
-	RequestId string `json:"requestId"`
-}
-
-// GetDlrStatus returns the value of DlrStatus.
-func (s *InternationalDeliveryReceiptHook) GetDlrStatus() DlrStatus {
-	return s.DlrStatus
-}
-
-// GetErrorCode returns the value of ErrorCode.
-func (s *InternationalDeliveryReceiptHook) GetErrorCode() OptNilString {
-	return s.ErrorCode
 }
 
 // GetHookId returns the value of HookId.
@@ -473,9 +1500,9 @@ func (s *InternationalDeliveryReceiptHook) GetHookId() string {
 	return s.HookId
 }
 
-// GetNetworkCode returns the value of NetworkCode.
-func (s *InternationalDeliveryReceiptHook) GetNetworkCode() OptNilString {
-	return s.NetworkCode
+// GetRequestId returns the value of RequestId.
+func (s *InternationalDeliveryReceiptHook) GetRequestId() string {
+	return s.RequestId
 }
 
 // GetRecipientSeq returns the value of RecipientSeq.
@@ -483,19 +1510,19 @@ func (s *InternationalDeliveryReceiptHook) GetRecipientSeq() int64 {
 	return s.RecipientSeq
 }
 
-// GetRequestId returns the value of RequestId.
-func (s *InternationalDeliveryReceiptHook) GetRequestId() string {
-	return s.RequestId
+// GetDlrStatus returns the value of DlrStatus.
+func (s *InternationalDeliveryReceiptHook) GetDlrStatus() DlrStatus {
+	return s.DlrStatus
 }
 
-// SetDlrStatus sets the value of DlrStatus.
-func (s *InternationalDeliveryReceiptHook) SetDlrStatus(val DlrStatus) {
-	s.DlrStatus = val
+// GetNetworkCode returns the value of NetworkCode.
+func (s *InternationalDeliveryReceiptHook) GetNetworkCode() OptNilString {
+	return s.NetworkCode
 }
 
-// SetErrorCode sets the value of ErrorCode.
-func (s *InternationalDeliveryReceiptHook) SetErrorCode(val OptNilString) {
-	s.ErrorCode = val
+// GetErrorCode returns the value of ErrorCode.
+func (s *InternationalDeliveryReceiptHook) GetErrorCode() OptNilString {
+	return s.ErrorCode
 }
 
 // SetHookId sets the value of HookId.
@@ -503,9 +1530,9 @@ func (s *InternationalDeliveryReceiptHook) SetHookId(val string) {
 	s.HookId = val
 }
 
-// SetNetworkCode sets the value of NetworkCode.
-func (s *InternationalDeliveryReceiptHook) SetNetworkCode(val OptNilString) {
-	s.NetworkCode = val
+// SetRequestId sets the value of RequestId.
+func (s *InternationalDeliveryReceiptHook) SetRequestId(val string) {
+	s.RequestId = val
 }
 
 // SetRecipientSeq sets the value of RecipientSeq.
@@ -513,27 +1540,1046 @@ func (s *InternationalDeliveryReceiptHook) SetRecipientSeq(val int64) {
 	s.RecipientSeq = val
 }
 
+// SetDlrStatus sets the value of DlrStatus.
+func (s *InternationalDeliveryReceiptHook) SetDlrStatus(val DlrStatus) {
+	s.DlrStatus = val
+}
+
+// SetNetworkCode sets the value of NetworkCode.
+func (s *InternationalDeliveryReceiptHook) SetNetworkCode(val OptNilString) {
+	s.NetworkCode = val
+}
+
+// SetErrorCode sets the value of ErrorCode.
+func (s *InternationalDeliveryReceiptHook) SetErrorCode(val OptNilString) {
+	s.ErrorCode = val
+}
+
+// A delivery of NHN Cloud KakaoTalk Bizmessage (`productName` `KakaoTalk Bizmessage`), by its event.
+// Ref: #/components/schemas/KakaoTalkDelivery
+type KakaoTalkDelivery struct {
+	ProductName ProductName `json:"productName"`
+	// The event, by which the discriminator below picks the envelope.
+	Event string `json:"event"`
+	OneOf KakaoTalkDeliverySum
+}
+
+// GetProductName returns the value of ProductName.
+func (s *KakaoTalkDelivery) GetProductName() ProductName {
+	return s.ProductName
+}
+
+// GetEvent returns the value of Event.
+func (s *KakaoTalkDelivery) GetEvent() string {
+	return s.Event
+}
+
+// GetOneOf returns the value of OneOf.
+func (s *KakaoTalkDelivery) GetOneOf() KakaoTalkDeliverySum {
+	return s.OneOf
+}
+
+// SetProductName sets the value of ProductName.
+func (s *KakaoTalkDelivery) SetProductName(val ProductName) {
+	s.ProductName = val
+}
+
+// SetEvent sets the value of Event.
+func (s *KakaoTalkDelivery) SetEvent(val string) {
+	s.Event = val
+}
+
+// SetOneOf sets the value of OneOf.
+func (s *KakaoTalkDelivery) SetOneOf(val KakaoTalkDeliverySum) {
+	s.OneOf = val
+}
+
+// KakaoTalkDeliverySum represents sum type.
+type KakaoTalkDeliverySum struct {
+	// Type selects the active sum variant, switch on this field.
+	Type                                  KakaoTalkDeliverySumType
+	KakaoTalkMessageResultUpdateEnvelope  KakaoTalkMessageResultUpdateEnvelope
+	KakaoTalkTemplateStatusUpdateEnvelope KakaoTalkTemplateStatusUpdateEnvelope
+}
+
+// KakaoTalkDeliverySumType is oneOf type of KakaoTalkDeliverySum.
+type KakaoTalkDeliverySumType string
+
+// Possible values for KakaoTalkDeliverySumType.
+const (
+	KakaoTalkMessageResultUpdateEnvelopeKakaoTalkDeliverySum  KakaoTalkDeliverySumType = "MESSAGE_RESULT_UPDATE"
+	KakaoTalkTemplateStatusUpdateEnvelopeKakaoTalkDeliverySum KakaoTalkDeliverySumType = "TEMPLATE_STATUS_UPDATE"
+)
+
+// IsKakaoTalkMessageResultUpdateEnvelope reports whether KakaoTalkDeliverySum is KakaoTalkMessageResultUpdateEnvelope.
+func (s KakaoTalkDeliverySum) IsKakaoTalkMessageResultUpdateEnvelope() bool {
+	return s.Type == KakaoTalkMessageResultUpdateEnvelopeKakaoTalkDeliverySum
+}
+
+// IsKakaoTalkTemplateStatusUpdateEnvelope reports whether KakaoTalkDeliverySum is KakaoTalkTemplateStatusUpdateEnvelope.
+func (s KakaoTalkDeliverySum) IsKakaoTalkTemplateStatusUpdateEnvelope() bool {
+	return s.Type == KakaoTalkTemplateStatusUpdateEnvelopeKakaoTalkDeliverySum
+}
+
+// SetKakaoTalkMessageResultUpdateEnvelope sets KakaoTalkDeliverySum to KakaoTalkMessageResultUpdateEnvelope.
+func (s *KakaoTalkDeliverySum) SetKakaoTalkMessageResultUpdateEnvelope(v KakaoTalkMessageResultUpdateEnvelope) {
+	s.Type = KakaoTalkMessageResultUpdateEnvelopeKakaoTalkDeliverySum
+	s.KakaoTalkMessageResultUpdateEnvelope = v
+}
+
+// GetKakaoTalkMessageResultUpdateEnvelope returns KakaoTalkMessageResultUpdateEnvelope and true boolean if KakaoTalkDeliverySum is KakaoTalkMessageResultUpdateEnvelope.
+func (s KakaoTalkDeliverySum) GetKakaoTalkMessageResultUpdateEnvelope() (v KakaoTalkMessageResultUpdateEnvelope, ok bool) {
+	if !s.IsKakaoTalkMessageResultUpdateEnvelope() {
+		return v, false
+	}
+	return s.KakaoTalkMessageResultUpdateEnvelope, true
+}
+
+// NewKakaoTalkMessageResultUpdateEnvelopeKakaoTalkDeliverySum returns new KakaoTalkDeliverySum from KakaoTalkMessageResultUpdateEnvelope.
+func NewKakaoTalkMessageResultUpdateEnvelopeKakaoTalkDeliverySum(v KakaoTalkMessageResultUpdateEnvelope) KakaoTalkDeliverySum {
+	var s KakaoTalkDeliverySum
+	s.SetKakaoTalkMessageResultUpdateEnvelope(v)
+	return s
+}
+
+// SetKakaoTalkTemplateStatusUpdateEnvelope sets KakaoTalkDeliverySum to KakaoTalkTemplateStatusUpdateEnvelope.
+func (s *KakaoTalkDeliverySum) SetKakaoTalkTemplateStatusUpdateEnvelope(v KakaoTalkTemplateStatusUpdateEnvelope) {
+	s.Type = KakaoTalkTemplateStatusUpdateEnvelopeKakaoTalkDeliverySum
+	s.KakaoTalkTemplateStatusUpdateEnvelope = v
+}
+
+// GetKakaoTalkTemplateStatusUpdateEnvelope returns KakaoTalkTemplateStatusUpdateEnvelope and true boolean if KakaoTalkDeliverySum is KakaoTalkTemplateStatusUpdateEnvelope.
+func (s KakaoTalkDeliverySum) GetKakaoTalkTemplateStatusUpdateEnvelope() (v KakaoTalkTemplateStatusUpdateEnvelope, ok bool) {
+	if !s.IsKakaoTalkTemplateStatusUpdateEnvelope() {
+		return v, false
+	}
+	return s.KakaoTalkTemplateStatusUpdateEnvelope, true
+}
+
+// NewKakaoTalkTemplateStatusUpdateEnvelopeKakaoTalkDeliverySum returns new KakaoTalkDeliverySum from KakaoTalkTemplateStatusUpdateEnvelope.
+func NewKakaoTalkTemplateStatusUpdateEnvelopeKakaoTalkDeliverySum(v KakaoTalkTemplateStatusUpdateEnvelope) KakaoTalkDeliverySum {
+	var s KakaoTalkDeliverySum
+	s.SetKakaoTalkTemplateStatusUpdateEnvelope(v)
+	return s
+}
+
+// A delivery of KakaoTalk Bizmessage's `MESSAGE_RESULT_UPDATE` events.
+// Ref: #/components/schemas/KakaoTalkMessageResultUpdateEnvelope
+type KakaoTalkMessageResultUpdateEnvelope struct {
+	// Unique ID created whenever a POST request is made to the URL defined in the webhook settings.
+	HooksId string `json:"hooksId"`
+	// Webhook configuration ID.
+	WebhookConfigId string `json:"webhookConfigId"`
+	// Always `KakaoTalk Bizmessage`.
+	ProductName KakaoTalkMessageResultUpdateEnvelopeProductName `json:"productName"`
+	// Service appkey to which webhook events occur.
+	AppKey string `json:"appKey"`
+	// Always `MESSAGE_RESULT_UPDATE`.
+	Event KakaoTalkMessageResultUpdateEnvelopeEvent `json:"event"`
+	// The events of this delivery.
+	Hooks []KakaoTalkMessageResultUpdateHook `json:"hooks"`
+}
+
+// GetHooksId returns the value of HooksId.
+func (s *KakaoTalkMessageResultUpdateEnvelope) GetHooksId() string {
+	return s.HooksId
+}
+
+// GetWebhookConfigId returns the value of WebhookConfigId.
+func (s *KakaoTalkMessageResultUpdateEnvelope) GetWebhookConfigId() string {
+	return s.WebhookConfigId
+}
+
+// GetProductName returns the value of ProductName.
+func (s *KakaoTalkMessageResultUpdateEnvelope) GetProductName() KakaoTalkMessageResultUpdateEnvelopeProductName {
+	return s.ProductName
+}
+
+// GetAppKey returns the value of AppKey.
+func (s *KakaoTalkMessageResultUpdateEnvelope) GetAppKey() string {
+	return s.AppKey
+}
+
+// GetEvent returns the value of Event.
+func (s *KakaoTalkMessageResultUpdateEnvelope) GetEvent() KakaoTalkMessageResultUpdateEnvelopeEvent {
+	return s.Event
+}
+
+// GetHooks returns the value of Hooks.
+func (s *KakaoTalkMessageResultUpdateEnvelope) GetHooks() []KakaoTalkMessageResultUpdateHook {
+	return s.Hooks
+}
+
+// SetHooksId sets the value of HooksId.
+func (s *KakaoTalkMessageResultUpdateEnvelope) SetHooksId(val string) {
+	s.HooksId = val
+}
+
+// SetWebhookConfigId sets the value of WebhookConfigId.
+func (s *KakaoTalkMessageResultUpdateEnvelope) SetWebhookConfigId(val string) {
+	s.WebhookConfigId = val
+}
+
+// SetProductName sets the value of ProductName.
+func (s *KakaoTalkMessageResultUpdateEnvelope) SetProductName(val KakaoTalkMessageResultUpdateEnvelopeProductName) {
+	s.ProductName = val
+}
+
+// SetAppKey sets the value of AppKey.
+func (s *KakaoTalkMessageResultUpdateEnvelope) SetAppKey(val string) {
+	s.AppKey = val
+}
+
+// SetEvent sets the value of Event.
+func (s *KakaoTalkMessageResultUpdateEnvelope) SetEvent(val KakaoTalkMessageResultUpdateEnvelopeEvent) {
+	s.Event = val
+}
+
+// SetHooks sets the value of Hooks.
+func (s *KakaoTalkMessageResultUpdateEnvelope) SetHooks(val []KakaoTalkMessageResultUpdateHook) {
+	s.Hooks = val
+}
+
+// Always `MESSAGE_RESULT_UPDATE`.
+type KakaoTalkMessageResultUpdateEnvelopeEvent string
+
+const (
+	KakaoTalkMessageResultUpdateEnvelopeEventMESSAGERESULTUPDATE KakaoTalkMessageResultUpdateEnvelopeEvent = "MESSAGE_RESULT_UPDATE"
+)
+
+// AllValues returns all KakaoTalkMessageResultUpdateEnvelopeEvent values.
+func (KakaoTalkMessageResultUpdateEnvelopeEvent) AllValues() []KakaoTalkMessageResultUpdateEnvelopeEvent {
+	return []KakaoTalkMessageResultUpdateEnvelopeEvent{
+		KakaoTalkMessageResultUpdateEnvelopeEventMESSAGERESULTUPDATE,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s KakaoTalkMessageResultUpdateEnvelopeEvent) MarshalText() ([]byte, error) {
+	switch s {
+	case KakaoTalkMessageResultUpdateEnvelopeEventMESSAGERESULTUPDATE:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *KakaoTalkMessageResultUpdateEnvelopeEvent) UnmarshalText(data []byte) error {
+	switch KakaoTalkMessageResultUpdateEnvelopeEvent(data) {
+	case KakaoTalkMessageResultUpdateEnvelopeEventMESSAGERESULTUPDATE:
+		*s = KakaoTalkMessageResultUpdateEnvelopeEventMESSAGERESULTUPDATE
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Always `KakaoTalk Bizmessage`.
+type KakaoTalkMessageResultUpdateEnvelopeProductName string
+
+const (
+	KakaoTalkMessageResultUpdateEnvelopeProductNameKakaoTalkBizmessage KakaoTalkMessageResultUpdateEnvelopeProductName = "KakaoTalk Bizmessage"
+)
+
+// AllValues returns all KakaoTalkMessageResultUpdateEnvelopeProductName values.
+func (KakaoTalkMessageResultUpdateEnvelopeProductName) AllValues() []KakaoTalkMessageResultUpdateEnvelopeProductName {
+	return []KakaoTalkMessageResultUpdateEnvelopeProductName{
+		KakaoTalkMessageResultUpdateEnvelopeProductNameKakaoTalkBizmessage,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s KakaoTalkMessageResultUpdateEnvelopeProductName) MarshalText() ([]byte, error) {
+	switch s {
+	case KakaoTalkMessageResultUpdateEnvelopeProductNameKakaoTalkBizmessage:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *KakaoTalkMessageResultUpdateEnvelopeProductName) UnmarshalText(data []byte) error {
+	switch KakaoTalkMessageResultUpdateEnvelopeProductName(data) {
+	case KakaoTalkMessageResultUpdateEnvelopeProductNameKakaoTalkBizmessage:
+		*s = KakaoTalkMessageResultUpdateEnvelopeProductNameKakaoTalkBizmessage
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// The result of a sent KakaoTalk message was updated.
+// Ref: #/components/schemas/KakaoTalkMessageResultUpdateHook
+type KakaoTalkMessageResultUpdateHook struct {
+	// Unique ID created when an event occurs in the service.
+	HookId string `json:"hookId"`
+	// KakaoTalk message type; the values of KakaoMessageType, or null. A new type is drift under the
+	// compatible profile.
+	KakaoMessageType OptNilKakaoTalkMessageResultUpdateHookKakaoMessageType `json:"kakaoMessageType"`
+	// Request ID.
+	RequestId string `json:"requestId"`
+	// Recipient sequence number. The page's example writes the type name `"Integer"`, not a value.
+	RecipientSeq OptNilInt64 `json:"recipientSeq"`
+	// Date and time of the request. The page states no format and its example prints none (`"String"`);
+	// the vendor's other KakaoTalk Bizmessage APIs write `yyyy-MM-dd HH:mm:ss`, so any string is accepted.
+	RequestDate OptNilString `json:"requestDate"`
+	// Date and time the message was created; no format stated (see requestDate).
+	CreateDate OptNilString `json:"createDate"`
+	// Date and time the message was received; no format stated (the page's example is `2023-06-01`).
+	ReceiveDate OptNilString `json:"receiveDate"`
+	// Recipient number. Personal data; never log it.
+	RecipientNo OptNilString `json:"recipientNo"`
+	// KakaoTalk Bizmessage's own receive result code, such as `MRC01` success and `MRC02` failure;
+	// catalogued in result-codes.json (kind `kakaotalk-result`) as far as the vendor documents them. Any
+	// string is accepted.
+	ResultCode OptNilString `json:"resultCode"`
+	// Sender grouping key.
+	SenderGroupingKey OptNilString `json:"senderGroupingKey"`
+	// Recipient grouping key, at most 100 characters.
+	RecipientGroupingKey OptNilString `json:"recipientGroupingKey"`
+	// Whether the recipient added the channel as a friend: a boolean for brand messages
+	// (BRAND_MESSAGE_NORMAL, BRAND_MESSAGE_MASS), else null (added 2026-06). The page's example writes the
+	// type name `"Boolean"`.
+	IsAddedChannel OptNilBool `json:"isAddedChannel"`
+	// Links of the message (added for reservation and mass sends, 2026-01).
+	Links OptNilKakaoTalkMessageResultUpdateHookLinks `json:"_links"`
+}
+
+// GetHookId returns the value of HookId.
+func (s *KakaoTalkMessageResultUpdateHook) GetHookId() string {
+	return s.HookId
+}
+
+// GetKakaoMessageType returns the value of KakaoMessageType.
+func (s *KakaoTalkMessageResultUpdateHook) GetKakaoMessageType() OptNilKakaoTalkMessageResultUpdateHookKakaoMessageType {
+	return s.KakaoMessageType
+}
+
+// GetRequestId returns the value of RequestId.
+func (s *KakaoTalkMessageResultUpdateHook) GetRequestId() string {
+	return s.RequestId
+}
+
+// GetRecipientSeq returns the value of RecipientSeq.
+func (s *KakaoTalkMessageResultUpdateHook) GetRecipientSeq() OptNilInt64 {
+	return s.RecipientSeq
+}
+
+// GetRequestDate returns the value of RequestDate.
+func (s *KakaoTalkMessageResultUpdateHook) GetRequestDate() OptNilString {
+	return s.RequestDate
+}
+
+// GetCreateDate returns the value of CreateDate.
+func (s *KakaoTalkMessageResultUpdateHook) GetCreateDate() OptNilString {
+	return s.CreateDate
+}
+
+// GetReceiveDate returns the value of ReceiveDate.
+func (s *KakaoTalkMessageResultUpdateHook) GetReceiveDate() OptNilString {
+	return s.ReceiveDate
+}
+
+// GetRecipientNo returns the value of RecipientNo.
+func (s *KakaoTalkMessageResultUpdateHook) GetRecipientNo() OptNilString {
+	return s.RecipientNo
+}
+
+// GetResultCode returns the value of ResultCode.
+func (s *KakaoTalkMessageResultUpdateHook) GetResultCode() OptNilString {
+	return s.ResultCode
+}
+
+// GetSenderGroupingKey returns the value of SenderGroupingKey.
+func (s *KakaoTalkMessageResultUpdateHook) GetSenderGroupingKey() OptNilString {
+	return s.SenderGroupingKey
+}
+
+// GetRecipientGroupingKey returns the value of RecipientGroupingKey.
+func (s *KakaoTalkMessageResultUpdateHook) GetRecipientGroupingKey() OptNilString {
+	return s.RecipientGroupingKey
+}
+
+// GetIsAddedChannel returns the value of IsAddedChannel.
+func (s *KakaoTalkMessageResultUpdateHook) GetIsAddedChannel() OptNilBool {
+	return s.IsAddedChannel
+}
+
+// GetLinks returns the value of Links.
+func (s *KakaoTalkMessageResultUpdateHook) GetLinks() OptNilKakaoTalkMessageResultUpdateHookLinks {
+	return s.Links
+}
+
+// SetHookId sets the value of HookId.
+func (s *KakaoTalkMessageResultUpdateHook) SetHookId(val string) {
+	s.HookId = val
+}
+
+// SetKakaoMessageType sets the value of KakaoMessageType.
+func (s *KakaoTalkMessageResultUpdateHook) SetKakaoMessageType(val OptNilKakaoTalkMessageResultUpdateHookKakaoMessageType) {
+	s.KakaoMessageType = val
+}
+
 // SetRequestId sets the value of RequestId.
-func (s *InternationalDeliveryReceiptHook) SetRequestId(val string) {
+func (s *KakaoTalkMessageResultUpdateHook) SetRequestId(val string) {
 	s.RequestId = val
+}
+
+// SetRecipientSeq sets the value of RecipientSeq.
+func (s *KakaoTalkMessageResultUpdateHook) SetRecipientSeq(val OptNilInt64) {
+	s.RecipientSeq = val
+}
+
+// SetRequestDate sets the value of RequestDate.
+func (s *KakaoTalkMessageResultUpdateHook) SetRequestDate(val OptNilString) {
+	s.RequestDate = val
+}
+
+// SetCreateDate sets the value of CreateDate.
+func (s *KakaoTalkMessageResultUpdateHook) SetCreateDate(val OptNilString) {
+	s.CreateDate = val
+}
+
+// SetReceiveDate sets the value of ReceiveDate.
+func (s *KakaoTalkMessageResultUpdateHook) SetReceiveDate(val OptNilString) {
+	s.ReceiveDate = val
+}
+
+// SetRecipientNo sets the value of RecipientNo.
+func (s *KakaoTalkMessageResultUpdateHook) SetRecipientNo(val OptNilString) {
+	s.RecipientNo = val
+}
+
+// SetResultCode sets the value of ResultCode.
+func (s *KakaoTalkMessageResultUpdateHook) SetResultCode(val OptNilString) {
+	s.ResultCode = val
+}
+
+// SetSenderGroupingKey sets the value of SenderGroupingKey.
+func (s *KakaoTalkMessageResultUpdateHook) SetSenderGroupingKey(val OptNilString) {
+	s.SenderGroupingKey = val
+}
+
+// SetRecipientGroupingKey sets the value of RecipientGroupingKey.
+func (s *KakaoTalkMessageResultUpdateHook) SetRecipientGroupingKey(val OptNilString) {
+	s.RecipientGroupingKey = val
+}
+
+// SetIsAddedChannel sets the value of IsAddedChannel.
+func (s *KakaoTalkMessageResultUpdateHook) SetIsAddedChannel(val OptNilBool) {
+	s.IsAddedChannel = val
+}
+
+// SetLinks sets the value of Links.
+func (s *KakaoTalkMessageResultUpdateHook) SetLinks(val OptNilKakaoTalkMessageResultUpdateHookLinks) {
+	s.Links = val
+}
+
+// KakaoTalk message type; the values of KakaoMessageType, or null. A new type is drift under the
+// compatible profile.
+type KakaoTalkMessageResultUpdateHookKakaoMessageType string
+
+const (
+	KakaoTalkMessageResultUpdateHookKakaoMessageTypeALIMTALKNORMAL     KakaoTalkMessageResultUpdateHookKakaoMessageType = "ALIMTALK_NORMAL"
+	KakaoTalkMessageResultUpdateHookKakaoMessageTypeALIMTALKAUTH       KakaoTalkMessageResultUpdateHookKakaoMessageType = "ALIMTALK_AUTH"
+	KakaoTalkMessageResultUpdateHookKakaoMessageTypeALIMTALKMASS       KakaoTalkMessageResultUpdateHookKakaoMessageType = "ALIMTALK_MASS"
+	KakaoTalkMessageResultUpdateHookKakaoMessageTypeFRIENDTALKNORMAL   KakaoTalkMessageResultUpdateHookKakaoMessageType = "FRIENDTALK_NORMAL"
+	KakaoTalkMessageResultUpdateHookKakaoMessageTypeFRIENDTALKMASS     KakaoTalkMessageResultUpdateHookKakaoMessageType = "FRIENDTALK_MASS"
+	KakaoTalkMessageResultUpdateHookKakaoMessageTypeBRANDMESSAGENORMAL KakaoTalkMessageResultUpdateHookKakaoMessageType = "BRAND_MESSAGE_NORMAL"
+	KakaoTalkMessageResultUpdateHookKakaoMessageTypeBRANDMESSAGEMASS   KakaoTalkMessageResultUpdateHookKakaoMessageType = "BRAND_MESSAGE_MASS"
+)
+
+// AllValues returns all KakaoTalkMessageResultUpdateHookKakaoMessageType values.
+func (KakaoTalkMessageResultUpdateHookKakaoMessageType) AllValues() []KakaoTalkMessageResultUpdateHookKakaoMessageType {
+	return []KakaoTalkMessageResultUpdateHookKakaoMessageType{
+		KakaoTalkMessageResultUpdateHookKakaoMessageTypeALIMTALKNORMAL,
+		KakaoTalkMessageResultUpdateHookKakaoMessageTypeALIMTALKAUTH,
+		KakaoTalkMessageResultUpdateHookKakaoMessageTypeALIMTALKMASS,
+		KakaoTalkMessageResultUpdateHookKakaoMessageTypeFRIENDTALKNORMAL,
+		KakaoTalkMessageResultUpdateHookKakaoMessageTypeFRIENDTALKMASS,
+		KakaoTalkMessageResultUpdateHookKakaoMessageTypeBRANDMESSAGENORMAL,
+		KakaoTalkMessageResultUpdateHookKakaoMessageTypeBRANDMESSAGEMASS,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s KakaoTalkMessageResultUpdateHookKakaoMessageType) MarshalText() ([]byte, error) {
+	switch s {
+	case KakaoTalkMessageResultUpdateHookKakaoMessageTypeALIMTALKNORMAL:
+		return []byte(s), nil
+	case KakaoTalkMessageResultUpdateHookKakaoMessageTypeALIMTALKAUTH:
+		return []byte(s), nil
+	case KakaoTalkMessageResultUpdateHookKakaoMessageTypeALIMTALKMASS:
+		return []byte(s), nil
+	case KakaoTalkMessageResultUpdateHookKakaoMessageTypeFRIENDTALKNORMAL:
+		return []byte(s), nil
+	case KakaoTalkMessageResultUpdateHookKakaoMessageTypeFRIENDTALKMASS:
+		return []byte(s), nil
+	case KakaoTalkMessageResultUpdateHookKakaoMessageTypeBRANDMESSAGENORMAL:
+		return []byte(s), nil
+	case KakaoTalkMessageResultUpdateHookKakaoMessageTypeBRANDMESSAGEMASS:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *KakaoTalkMessageResultUpdateHookKakaoMessageType) UnmarshalText(data []byte) error {
+	switch KakaoTalkMessageResultUpdateHookKakaoMessageType(data) {
+	case KakaoTalkMessageResultUpdateHookKakaoMessageTypeALIMTALKNORMAL:
+		*s = KakaoTalkMessageResultUpdateHookKakaoMessageTypeALIMTALKNORMAL
+		return nil
+	case KakaoTalkMessageResultUpdateHookKakaoMessageTypeALIMTALKAUTH:
+		*s = KakaoTalkMessageResultUpdateHookKakaoMessageTypeALIMTALKAUTH
+		return nil
+	case KakaoTalkMessageResultUpdateHookKakaoMessageTypeALIMTALKMASS:
+		*s = KakaoTalkMessageResultUpdateHookKakaoMessageTypeALIMTALKMASS
+		return nil
+	case KakaoTalkMessageResultUpdateHookKakaoMessageTypeFRIENDTALKNORMAL:
+		*s = KakaoTalkMessageResultUpdateHookKakaoMessageTypeFRIENDTALKNORMAL
+		return nil
+	case KakaoTalkMessageResultUpdateHookKakaoMessageTypeFRIENDTALKMASS:
+		*s = KakaoTalkMessageResultUpdateHookKakaoMessageTypeFRIENDTALKMASS
+		return nil
+	case KakaoTalkMessageResultUpdateHookKakaoMessageTypeBRANDMESSAGENORMAL:
+		*s = KakaoTalkMessageResultUpdateHookKakaoMessageTypeBRANDMESSAGENORMAL
+		return nil
+	case KakaoTalkMessageResultUpdateHookKakaoMessageTypeBRANDMESSAGEMASS:
+		*s = KakaoTalkMessageResultUpdateHookKakaoMessageTypeBRANDMESSAGEMASS
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Links of the message (added for reservation and mass sends, 2026-01).
+type KakaoTalkMessageResultUpdateHookLinks struct {
+	// The message itself.
+	Self OptNilKakaoTalkMessageResultUpdateHookLinksSelf `json:"self"`
+}
+
+// GetSelf returns the value of Self.
+func (s *KakaoTalkMessageResultUpdateHookLinks) GetSelf() OptNilKakaoTalkMessageResultUpdateHookLinksSelf {
+	return s.Self
+}
+
+// SetSelf sets the value of Self.
+func (s *KakaoTalkMessageResultUpdateHookLinks) SetSelf(val OptNilKakaoTalkMessageResultUpdateHookLinksSelf) {
+	s.Self = val
+}
+
+// The message itself.
+type KakaoTalkMessageResultUpdateHookLinksSelf struct {
+	// Message search API link; any string.
+	Href OptNilString `json:"href"`
+}
+
+// GetHref returns the value of Href.
+func (s *KakaoTalkMessageResultUpdateHookLinksSelf) GetHref() OptNilString {
+	return s.Href
+}
+
+// SetHref sets the value of Href.
+func (s *KakaoTalkMessageResultUpdateHookLinksSelf) SetHref(val OptNilString) {
+	s.Href = val
+}
+
+// A file attached to a review comment.
+// Ref: #/components/schemas/KakaoTalkTemplateAttachment
+type KakaoTalkTemplateAttachment struct {
+	// The file's name.
+	OriginalFileName OptNilString `json:"originalFileName"`
+	// The file's path.
+	FilePath OptNilString `json:"filePath"`
+}
+
+// GetOriginalFileName returns the value of OriginalFileName.
+func (s *KakaoTalkTemplateAttachment) GetOriginalFileName() OptNilString {
+	return s.OriginalFileName
+}
+
+// GetFilePath returns the value of FilePath.
+func (s *KakaoTalkTemplateAttachment) GetFilePath() OptNilString {
+	return s.FilePath
+}
+
+// SetOriginalFileName sets the value of OriginalFileName.
+func (s *KakaoTalkTemplateAttachment) SetOriginalFileName(val OptNilString) {
+	s.OriginalFileName = val
+}
+
+// SetFilePath sets the value of FilePath.
+func (s *KakaoTalkTemplateAttachment) SetFilePath(val OptNilString) {
+	s.FilePath = val
+}
+
+// A comment of a template review.
+// Ref: #/components/schemas/KakaoTalkTemplateComment
+type KakaoTalkTemplateComment struct {
+	// Inquiry ID. The page's example writes the type name `"Integer"`, not a value.
+	ID OptNilInt64 `json:"id"`
+	// The comment's text.
+	Content OptNilString `json:"content"`
+	// Its author.
+	UserName OptNilString `json:"userName"`
+	// Date of the comment; no format stated, the page's example is `2022-05-01 00:00:00`.
+	CreatedAt OptNilString `json:"createdAt"`
+	// Attached files.
+	Attachment OptNilKakaoTalkTemplateAttachmentArray `json:"attachment"`
+	// Comment status; the values of TemplateCommentStatus, or null.
+	Status OptNilKakaoTalkTemplateCommentStatus `json:"status"`
+}
+
+// GetID returns the value of ID.
+func (s *KakaoTalkTemplateComment) GetID() OptNilInt64 {
+	return s.ID
+}
+
+// GetContent returns the value of Content.
+func (s *KakaoTalkTemplateComment) GetContent() OptNilString {
+	return s.Content
+}
+
+// GetUserName returns the value of UserName.
+func (s *KakaoTalkTemplateComment) GetUserName() OptNilString {
+	return s.UserName
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *KakaoTalkTemplateComment) GetCreatedAt() OptNilString {
+	return s.CreatedAt
+}
+
+// GetAttachment returns the value of Attachment.
+func (s *KakaoTalkTemplateComment) GetAttachment() OptNilKakaoTalkTemplateAttachmentArray {
+	return s.Attachment
+}
+
+// GetStatus returns the value of Status.
+func (s *KakaoTalkTemplateComment) GetStatus() OptNilKakaoTalkTemplateCommentStatus {
+	return s.Status
+}
+
+// SetID sets the value of ID.
+func (s *KakaoTalkTemplateComment) SetID(val OptNilInt64) {
+	s.ID = val
+}
+
+// SetContent sets the value of Content.
+func (s *KakaoTalkTemplateComment) SetContent(val OptNilString) {
+	s.Content = val
+}
+
+// SetUserName sets the value of UserName.
+func (s *KakaoTalkTemplateComment) SetUserName(val OptNilString) {
+	s.UserName = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *KakaoTalkTemplateComment) SetCreatedAt(val OptNilString) {
+	s.CreatedAt = val
+}
+
+// SetAttachment sets the value of Attachment.
+func (s *KakaoTalkTemplateComment) SetAttachment(val OptNilKakaoTalkTemplateAttachmentArray) {
+	s.Attachment = val
+}
+
+// SetStatus sets the value of Status.
+func (s *KakaoTalkTemplateComment) SetStatus(val OptNilKakaoTalkTemplateCommentStatus) {
+	s.Status = val
+}
+
+// Comment status; the values of TemplateCommentStatus, or null.
+type KakaoTalkTemplateCommentStatus string
+
+const (
+	KakaoTalkTemplateCommentStatusINQ KakaoTalkTemplateCommentStatus = "INQ"
+	KakaoTalkTemplateCommentStatusAPR KakaoTalkTemplateCommentStatus = "APR"
+	KakaoTalkTemplateCommentStatusREJ KakaoTalkTemplateCommentStatus = "REJ"
+	KakaoTalkTemplateCommentStatusREP KakaoTalkTemplateCommentStatus = "REP"
+	KakaoTalkTemplateCommentStatusREQ KakaoTalkTemplateCommentStatus = "REQ"
+)
+
+// AllValues returns all KakaoTalkTemplateCommentStatus values.
+func (KakaoTalkTemplateCommentStatus) AllValues() []KakaoTalkTemplateCommentStatus {
+	return []KakaoTalkTemplateCommentStatus{
+		KakaoTalkTemplateCommentStatusINQ,
+		KakaoTalkTemplateCommentStatusAPR,
+		KakaoTalkTemplateCommentStatusREJ,
+		KakaoTalkTemplateCommentStatusREP,
+		KakaoTalkTemplateCommentStatusREQ,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s KakaoTalkTemplateCommentStatus) MarshalText() ([]byte, error) {
+	switch s {
+	case KakaoTalkTemplateCommentStatusINQ:
+		return []byte(s), nil
+	case KakaoTalkTemplateCommentStatusAPR:
+		return []byte(s), nil
+	case KakaoTalkTemplateCommentStatusREJ:
+		return []byte(s), nil
+	case KakaoTalkTemplateCommentStatusREP:
+		return []byte(s), nil
+	case KakaoTalkTemplateCommentStatusREQ:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *KakaoTalkTemplateCommentStatus) UnmarshalText(data []byte) error {
+	switch KakaoTalkTemplateCommentStatus(data) {
+	case KakaoTalkTemplateCommentStatusINQ:
+		*s = KakaoTalkTemplateCommentStatusINQ
+		return nil
+	case KakaoTalkTemplateCommentStatusAPR:
+		*s = KakaoTalkTemplateCommentStatusAPR
+		return nil
+	case KakaoTalkTemplateCommentStatusREJ:
+		*s = KakaoTalkTemplateCommentStatusREJ
+		return nil
+	case KakaoTalkTemplateCommentStatusREP:
+		*s = KakaoTalkTemplateCommentStatusREP
+		return nil
+	case KakaoTalkTemplateCommentStatusREQ:
+		*s = KakaoTalkTemplateCommentStatusREQ
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// A delivery of KakaoTalk Bizmessage's template status/inquiry updates; the event name is inferred
+// (see EventType).
+// Ref: #/components/schemas/KakaoTalkTemplateStatusUpdateEnvelope
+type KakaoTalkTemplateStatusUpdateEnvelope struct {
+	// Unique ID created whenever a POST request is made to the URL defined in the webhook settings.
+	HooksId string `json:"hooksId"`
+	// Webhook configuration ID.
+	WebhookConfigId string `json:"webhookConfigId"`
+	// Always `KakaoTalk Bizmessage`.
+	ProductName KakaoTalkTemplateStatusUpdateEnvelopeProductName `json:"productName"`
+	// Service appkey to which webhook events occur.
+	AppKey string `json:"appKey"`
+	// Always `TEMPLATE_STATUS_UPDATE`.
+	Event KakaoTalkTemplateStatusUpdateEnvelopeEvent `json:"event"`
+	// The events of this delivery.
+	Hooks []KakaoTalkTemplateStatusUpdateHook `json:"hooks"`
+}
+
+// GetHooksId returns the value of HooksId.
+func (s *KakaoTalkTemplateStatusUpdateEnvelope) GetHooksId() string {
+	return s.HooksId
+}
+
+// GetWebhookConfigId returns the value of WebhookConfigId.
+func (s *KakaoTalkTemplateStatusUpdateEnvelope) GetWebhookConfigId() string {
+	return s.WebhookConfigId
+}
+
+// GetProductName returns the value of ProductName.
+func (s *KakaoTalkTemplateStatusUpdateEnvelope) GetProductName() KakaoTalkTemplateStatusUpdateEnvelopeProductName {
+	return s.ProductName
+}
+
+// GetAppKey returns the value of AppKey.
+func (s *KakaoTalkTemplateStatusUpdateEnvelope) GetAppKey() string {
+	return s.AppKey
+}
+
+// GetEvent returns the value of Event.
+func (s *KakaoTalkTemplateStatusUpdateEnvelope) GetEvent() KakaoTalkTemplateStatusUpdateEnvelopeEvent {
+	return s.Event
+}
+
+// GetHooks returns the value of Hooks.
+func (s *KakaoTalkTemplateStatusUpdateEnvelope) GetHooks() []KakaoTalkTemplateStatusUpdateHook {
+	return s.Hooks
+}
+
+// SetHooksId sets the value of HooksId.
+func (s *KakaoTalkTemplateStatusUpdateEnvelope) SetHooksId(val string) {
+	s.HooksId = val
+}
+
+// SetWebhookConfigId sets the value of WebhookConfigId.
+func (s *KakaoTalkTemplateStatusUpdateEnvelope) SetWebhookConfigId(val string) {
+	s.WebhookConfigId = val
+}
+
+// SetProductName sets the value of ProductName.
+func (s *KakaoTalkTemplateStatusUpdateEnvelope) SetProductName(val KakaoTalkTemplateStatusUpdateEnvelopeProductName) {
+	s.ProductName = val
+}
+
+// SetAppKey sets the value of AppKey.
+func (s *KakaoTalkTemplateStatusUpdateEnvelope) SetAppKey(val string) {
+	s.AppKey = val
+}
+
+// SetEvent sets the value of Event.
+func (s *KakaoTalkTemplateStatusUpdateEnvelope) SetEvent(val KakaoTalkTemplateStatusUpdateEnvelopeEvent) {
+	s.Event = val
+}
+
+// SetHooks sets the value of Hooks.
+func (s *KakaoTalkTemplateStatusUpdateEnvelope) SetHooks(val []KakaoTalkTemplateStatusUpdateHook) {
+	s.Hooks = val
+}
+
+// Always `TEMPLATE_STATUS_UPDATE`.
+type KakaoTalkTemplateStatusUpdateEnvelopeEvent string
+
+const (
+	KakaoTalkTemplateStatusUpdateEnvelopeEventTEMPLATESTATUSUPDATE KakaoTalkTemplateStatusUpdateEnvelopeEvent = "TEMPLATE_STATUS_UPDATE"
+)
+
+// AllValues returns all KakaoTalkTemplateStatusUpdateEnvelopeEvent values.
+func (KakaoTalkTemplateStatusUpdateEnvelopeEvent) AllValues() []KakaoTalkTemplateStatusUpdateEnvelopeEvent {
+	return []KakaoTalkTemplateStatusUpdateEnvelopeEvent{
+		KakaoTalkTemplateStatusUpdateEnvelopeEventTEMPLATESTATUSUPDATE,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s KakaoTalkTemplateStatusUpdateEnvelopeEvent) MarshalText() ([]byte, error) {
+	switch s {
+	case KakaoTalkTemplateStatusUpdateEnvelopeEventTEMPLATESTATUSUPDATE:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *KakaoTalkTemplateStatusUpdateEnvelopeEvent) UnmarshalText(data []byte) error {
+	switch KakaoTalkTemplateStatusUpdateEnvelopeEvent(data) {
+	case KakaoTalkTemplateStatusUpdateEnvelopeEventTEMPLATESTATUSUPDATE:
+		*s = KakaoTalkTemplateStatusUpdateEnvelopeEventTEMPLATESTATUSUPDATE
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Always `KakaoTalk Bizmessage`.
+type KakaoTalkTemplateStatusUpdateEnvelopeProductName string
+
+const (
+	KakaoTalkTemplateStatusUpdateEnvelopeProductNameKakaoTalkBizmessage KakaoTalkTemplateStatusUpdateEnvelopeProductName = "KakaoTalk Bizmessage"
+)
+
+// AllValues returns all KakaoTalkTemplateStatusUpdateEnvelopeProductName values.
+func (KakaoTalkTemplateStatusUpdateEnvelopeProductName) AllValues() []KakaoTalkTemplateStatusUpdateEnvelopeProductName {
+	return []KakaoTalkTemplateStatusUpdateEnvelopeProductName{
+		KakaoTalkTemplateStatusUpdateEnvelopeProductNameKakaoTalkBizmessage,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s KakaoTalkTemplateStatusUpdateEnvelopeProductName) MarshalText() ([]byte, error) {
+	switch s {
+	case KakaoTalkTemplateStatusUpdateEnvelopeProductNameKakaoTalkBizmessage:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *KakaoTalkTemplateStatusUpdateEnvelopeProductName) UnmarshalText(data []byte) error {
+	switch KakaoTalkTemplateStatusUpdateEnvelopeProductName(data) {
+	case KakaoTalkTemplateStatusUpdateEnvelopeProductNameKakaoTalkBizmessage:
+		*s = KakaoTalkTemplateStatusUpdateEnvelopeProductNameKakaoTalkBizmessage
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// The status of a KakaoTalk template, or its review comments, changed.
+// Ref: #/components/schemas/KakaoTalkTemplateStatusUpdateHook
+type KakaoTalkTemplateStatusUpdateHook struct {
+	// Unique ID created when an event occurs in the service.
+	HookId string `json:"hookId"`
+	// Sender key.
+	SenderKey OptNilString `json:"senderKey"`
+	// Template code.
+	TemplateCode OptNilString `json:"templateCode"`
+	// The original template code.
+	KakaoTemplateCode OptNilString `json:"kakaoTemplateCode"`
+	// Template status; the values of TemplateStatus, or null.
+	Status OptNilKakaoTalkTemplateStatusUpdateHookStatus `json:"status"`
+	// The review's comments.
+	Comments OptNilKakaoTalkTemplateCommentArray `json:"comments"`
+	// Date of the update; no format stated, the page's example is `2022-05-01 00:00:00`.
+	UpdateDate OptNilString `json:"updateDate"`
+}
+
+// GetHookId returns the value of HookId.
+func (s *KakaoTalkTemplateStatusUpdateHook) GetHookId() string {
+	return s.HookId
+}
+
+// GetSenderKey returns the value of SenderKey.
+func (s *KakaoTalkTemplateStatusUpdateHook) GetSenderKey() OptNilString {
+	return s.SenderKey
+}
+
+// GetTemplateCode returns the value of TemplateCode.
+func (s *KakaoTalkTemplateStatusUpdateHook) GetTemplateCode() OptNilString {
+	return s.TemplateCode
+}
+
+// GetKakaoTemplateCode returns the value of KakaoTemplateCode.
+func (s *KakaoTalkTemplateStatusUpdateHook) GetKakaoTemplateCode() OptNilString {
+	return s.KakaoTemplateCode
+}
+
+// GetStatus returns the value of Status.
+func (s *KakaoTalkTemplateStatusUpdateHook) GetStatus() OptNilKakaoTalkTemplateStatusUpdateHookStatus {
+	return s.Status
+}
+
+// GetComments returns the value of Comments.
+func (s *KakaoTalkTemplateStatusUpdateHook) GetComments() OptNilKakaoTalkTemplateCommentArray {
+	return s.Comments
+}
+
+// GetUpdateDate returns the value of UpdateDate.
+func (s *KakaoTalkTemplateStatusUpdateHook) GetUpdateDate() OptNilString {
+	return s.UpdateDate
+}
+
+// SetHookId sets the value of HookId.
+func (s *KakaoTalkTemplateStatusUpdateHook) SetHookId(val string) {
+	s.HookId = val
+}
+
+// SetSenderKey sets the value of SenderKey.
+func (s *KakaoTalkTemplateStatusUpdateHook) SetSenderKey(val OptNilString) {
+	s.SenderKey = val
+}
+
+// SetTemplateCode sets the value of TemplateCode.
+func (s *KakaoTalkTemplateStatusUpdateHook) SetTemplateCode(val OptNilString) {
+	s.TemplateCode = val
+}
+
+// SetKakaoTemplateCode sets the value of KakaoTemplateCode.
+func (s *KakaoTalkTemplateStatusUpdateHook) SetKakaoTemplateCode(val OptNilString) {
+	s.KakaoTemplateCode = val
+}
+
+// SetStatus sets the value of Status.
+func (s *KakaoTalkTemplateStatusUpdateHook) SetStatus(val OptNilKakaoTalkTemplateStatusUpdateHookStatus) {
+	s.Status = val
+}
+
+// SetComments sets the value of Comments.
+func (s *KakaoTalkTemplateStatusUpdateHook) SetComments(val OptNilKakaoTalkTemplateCommentArray) {
+	s.Comments = val
+}
+
+// SetUpdateDate sets the value of UpdateDate.
+func (s *KakaoTalkTemplateStatusUpdateHook) SetUpdateDate(val OptNilString) {
+	s.UpdateDate = val
+}
+
+// Template status; the values of TemplateStatus, or null.
+type KakaoTalkTemplateStatusUpdateHookStatus string
+
+const (
+	KakaoTalkTemplateStatusUpdateHookStatusTSC01 KakaoTalkTemplateStatusUpdateHookStatus = "TSC01"
+	KakaoTalkTemplateStatusUpdateHookStatusTSC02 KakaoTalkTemplateStatusUpdateHookStatus = "TSC02"
+	KakaoTalkTemplateStatusUpdateHookStatusTSC03 KakaoTalkTemplateStatusUpdateHookStatus = "TSC03"
+	KakaoTalkTemplateStatusUpdateHookStatusTSC04 KakaoTalkTemplateStatusUpdateHookStatus = "TSC04"
+)
+
+// AllValues returns all KakaoTalkTemplateStatusUpdateHookStatus values.
+func (KakaoTalkTemplateStatusUpdateHookStatus) AllValues() []KakaoTalkTemplateStatusUpdateHookStatus {
+	return []KakaoTalkTemplateStatusUpdateHookStatus{
+		KakaoTalkTemplateStatusUpdateHookStatusTSC01,
+		KakaoTalkTemplateStatusUpdateHookStatusTSC02,
+		KakaoTalkTemplateStatusUpdateHookStatusTSC03,
+		KakaoTalkTemplateStatusUpdateHookStatusTSC04,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s KakaoTalkTemplateStatusUpdateHookStatus) MarshalText() ([]byte, error) {
+	switch s {
+	case KakaoTalkTemplateStatusUpdateHookStatusTSC01:
+		return []byte(s), nil
+	case KakaoTalkTemplateStatusUpdateHookStatusTSC02:
+		return []byte(s), nil
+	case KakaoTalkTemplateStatusUpdateHookStatusTSC03:
+		return []byte(s), nil
+	case KakaoTalkTemplateStatusUpdateHookStatusTSC04:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *KakaoTalkTemplateStatusUpdateHookStatus) UnmarshalText(data []byte) error {
+	switch KakaoTalkTemplateStatusUpdateHookStatus(data) {
+	case KakaoTalkTemplateStatusUpdateHookStatusTSC01:
+		*s = KakaoTalkTemplateStatusUpdateHookStatusTSC01
+		return nil
+	case KakaoTalkTemplateStatusUpdateHookStatusTSC02:
+		*s = KakaoTalkTemplateStatusUpdateHookStatusTSC02
+		return nil
+	case KakaoTalkTemplateStatusUpdateHookStatusTSC03:
+		*s = KakaoTalkTemplateStatusUpdateHookStatusTSC03
+		return nil
+	case KakaoTalkTemplateStatusUpdateHookStatusTSC04:
+		*s = KakaoTalkTemplateStatusUpdateHookStatusTSC04
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
 }
 
 // A delivery of `MESSAGE_RESULT_UPDATE` events.
 // Ref: #/components/schemas/MessageResultUpdateEnvelope
 type MessageResultUpdateEnvelope struct {
+	// Unique ID created whenever a POST request is made to the URL defined in the webhook settings.
+	HooksId string `json:"hooksId"`
+	// Webhook configuration ID.
+	WebhookConfigId string `json:"webhookConfigId"`
+	// Service name to which webhook events occur: `SMS` (the body example), `Sms` (the curl example).
+	// Email and KakaoTalk Bizmessage send the same event names with their own envelopes.
+	ProductName MessageResultUpdateEnvelopeProductName `json:"productName"`
 	// Service appkey to which webhook events occur.
 	AppKey string `json:"appKey"`
 	// Always `MESSAGE_RESULT_UPDATE`.
 	Event MessageResultUpdateEnvelopeEvent `json:"event"`
 	// The events of this delivery.
 	Hooks []MessageResultUpdateHook `json:"hooks"`
-	// Unique ID created whenever a POST request is made to the URL defined in the webhook settings.
-	HooksId string `json:"hooksId"`
-	// Service name to which webhook events occur: `SMS` (the body example), `Sms` (the curl example).
-	// Email and KakaoTalk Bizmessage send the same event names with their own envelopes.
-	ProductName MessageResultUpdateEnvelopeProductName `json:"productName"`
-	// Webhook configuration ID.
-	WebhookConfigId string `json:"webhookConfigId"`
+}
+
+// GetHooksId returns the value of HooksId.
+func (s *MessageResultUpdateEnvelope) GetHooksId() string {
+	return s.HooksId
+}
+
+// GetWebhookConfigId returns the value of WebhookConfigId.
+func (s *MessageResultUpdateEnvelope) GetWebhookConfigId() string {
+	return s.WebhookConfigId
+}
+
+// GetProductName returns the value of ProductName.
+func (s *MessageResultUpdateEnvelope) GetProductName() MessageResultUpdateEnvelopeProductName {
+	return s.ProductName
 }
 
 // GetAppKey returns the value of AppKey.
@@ -551,19 +2597,19 @@ func (s *MessageResultUpdateEnvelope) GetHooks() []MessageResultUpdateHook {
 	return s.Hooks
 }
 
-// GetHooksId returns the value of HooksId.
-func (s *MessageResultUpdateEnvelope) GetHooksId() string {
-	return s.HooksId
+// SetHooksId sets the value of HooksId.
+func (s *MessageResultUpdateEnvelope) SetHooksId(val string) {
+	s.HooksId = val
 }
 
-// GetProductName returns the value of ProductName.
-func (s *MessageResultUpdateEnvelope) GetProductName() MessageResultUpdateEnvelopeProductName {
-	return s.ProductName
+// SetWebhookConfigId sets the value of WebhookConfigId.
+func (s *MessageResultUpdateEnvelope) SetWebhookConfigId(val string) {
+	s.WebhookConfigId = val
 }
 
-// GetWebhookConfigId returns the value of WebhookConfigId.
-func (s *MessageResultUpdateEnvelope) GetWebhookConfigId() string {
-	return s.WebhookConfigId
+// SetProductName sets the value of ProductName.
+func (s *MessageResultUpdateEnvelope) SetProductName(val MessageResultUpdateEnvelopeProductName) {
+	s.ProductName = val
 }
 
 // SetAppKey sets the value of AppKey.
@@ -579,21 +2625,6 @@ func (s *MessageResultUpdateEnvelope) SetEvent(val MessageResultUpdateEnvelopeEv
 // SetHooks sets the value of Hooks.
 func (s *MessageResultUpdateEnvelope) SetHooks(val []MessageResultUpdateHook) {
 	s.Hooks = val
-}
-
-// SetHooksId sets the value of HooksId.
-func (s *MessageResultUpdateEnvelope) SetHooksId(val string) {
-	s.HooksId = val
-}
-
-// SetProductName sets the value of ProductName.
-func (s *MessageResultUpdateEnvelope) SetProductName(val MessageResultUpdateEnvelopeProductName) {
-	s.ProductName = val
-}
-
-// SetWebhookConfigId sets the value of WebhookConfigId.
-func (s *MessageResultUpdateEnvelope) SetWebhookConfigId(val string) {
-	s.WebhookConfigId = val
 }
 
 // Always `MESSAGE_RESULT_UPDATE`.
@@ -677,53 +2708,43 @@ func (s *MessageResultUpdateEnvelopeProductName) UnmarshalText(data []byte) erro
 // The result of a sent message was updated.
 // Ref: #/components/schemas/MessageResultUpdateHook
 type MessageResultUpdateHook struct {
-	// The spelling of `_links` in the vendor's example; read `_links` first.
-	//
-	// Deprecated: schema marks this property as deprecated.
-	Link OptNilMessageResultUpdateHookLink `json:"_link"`
-	// Links of the message; `self.href` is the message single search API link, on
-	// `sms.api.nhncloudservice.com` since the vendor's API domain moved on 2026-02-27
-	// (`api-sms.cloud.toast.com` before); any string.
-	Links OptNilMessageResultUpdateHookLinks `json:"_links"`
 	// A unique ID generated when an event occurs in the service.
 	HookId string `json:"hookId"`
-	// Number of messages sent.
-	MessageCount OptNilInt64 `json:"messageCount"`
-	// Message status; the values of MessageStatus, or null. `RESERVED`, `SENDING` and `RESEND_AD` are
-	// deprecated (on the webhook page only from 2024-05-07 to 2024-05-28; they remain in the SMS query
-	// API).
-	MessageStatus OptNilMessageResultUpdateHookMessageStatus `json:"messageStatus"`
-	// Date and time of receiving, Korean local time, `yyyy-MM-dd'T'HH:mm:ss` (see KoreanLocalDateTime).
-	ReceiveDate OptNilString `json:"receiveDate"`
-	// Recipient group key.
-	RecipientGroupingKey OptNilString `json:"recipientGroupingKey"`
-	// Recipient number. Personal data; never log it.
-	RecipientNo OptNilString `json:"recipientNo"`
+	// Send type, such as `NORMAL_SMS`.
+	SenderType OptNilString `json:"senderType"`
+	// Request ID.
+	RequestId string `json:"requestId"`
 	// Sending detail ID (required for a detailed search).
 	RecipientSeq int64 `json:"recipientSeq"`
 	// Date and time of sending, Korean local time, `yyyy-MM-dd'T'HH:mm:ss` (see KoreanLocalDateTime).
 	RequestDate OptNilString `json:"requestDate"`
-	// Request ID.
-	RequestId string `json:"requestId"`
+	// Date and time of receiving, Korean local time, `yyyy-MM-dd'T'HH:mm:ss` (see KoreanLocalDateTime).
+	ReceiveDate OptNilString `json:"receiveDate"`
+	// Sender number.
+	SendNo OptNilString `json:"sendNo"`
+	// Recipient number. Personal data; never log it.
+	RecipientNo OptNilString `json:"recipientNo"`
+	// Message status; the values of MessageStatus, or null. `RESERVED`, `SENDING` and `RESEND_AD` are
+	// deprecated (on the webhook page only from 2024-05-07 to 2024-05-28; they remain in the SMS query
+	// API).
+	MessageStatus OptNilMessageResultUpdateHookMessageStatus `json:"messageStatus"`
+	// Recipient group key.
+	RecipientGroupingKey OptNilString `json:"recipientGroupingKey"`
+	// Sender group key.
+	SenderGroupingKey OptNilString `json:"senderGroupingKey"`
 	// Result code. Its values are catalogued in result-codes.json (kind `receive`), each with its group,
 	// outcome and meaning.
 	ResultCode OptNilString `json:"resultCode"`
-	// Sender number.
-	SendNo OptNilString `json:"sendNo"`
-	// Sender group key.
-	SenderGroupingKey OptNilString `json:"senderGroupingKey"`
-	// Send type, such as `NORMAL_SMS`.
-	SenderType OptNilString `json:"senderType"`
-}
-
-// GetLink returns the value of Link.
-func (s *MessageResultUpdateHook) GetLink() OptNilMessageResultUpdateHookLink {
-	return s.Link
-}
-
-// GetLinks returns the value of Links.
-func (s *MessageResultUpdateHook) GetLinks() OptNilMessageResultUpdateHookLinks {
-	return s.Links
+	// Number of messages sent.
+	MessageCount OptNilInt64 `json:"messageCount"`
+	// Links of the message; `self.href` is the message single search API link, on
+	// `sms.api.nhncloudservice.com` since the vendor's API domain moved on 2026-02-27
+	// (`api-sms.cloud.toast.com` before); any string.
+	Links OptNilMessageResultUpdateHookLinks `json:"_links"`
+	// The spelling of `_links` in the vendor's example; read `_links` first.
+	//
+	// Deprecated: schema marks this property as deprecated.
+	Link OptNilMessageResultUpdateHookLink `json:"_link"`
 }
 
 // GetHookId returns the value of HookId.
@@ -731,29 +2752,14 @@ func (s *MessageResultUpdateHook) GetHookId() string {
 	return s.HookId
 }
 
-// GetMessageCount returns the value of MessageCount.
-func (s *MessageResultUpdateHook) GetMessageCount() OptNilInt64 {
-	return s.MessageCount
+// GetSenderType returns the value of SenderType.
+func (s *MessageResultUpdateHook) GetSenderType() OptNilString {
+	return s.SenderType
 }
 
-// GetMessageStatus returns the value of MessageStatus.
-func (s *MessageResultUpdateHook) GetMessageStatus() OptNilMessageResultUpdateHookMessageStatus {
-	return s.MessageStatus
-}
-
-// GetReceiveDate returns the value of ReceiveDate.
-func (s *MessageResultUpdateHook) GetReceiveDate() OptNilString {
-	return s.ReceiveDate
-}
-
-// GetRecipientGroupingKey returns the value of RecipientGroupingKey.
-func (s *MessageResultUpdateHook) GetRecipientGroupingKey() OptNilString {
-	return s.RecipientGroupingKey
-}
-
-// GetRecipientNo returns the value of RecipientNo.
-func (s *MessageResultUpdateHook) GetRecipientNo() OptNilString {
-	return s.RecipientNo
+// GetRequestId returns the value of RequestId.
+func (s *MessageResultUpdateHook) GetRequestId() string {
+	return s.RequestId
 }
 
 // GetRecipientSeq returns the value of RecipientSeq.
@@ -766,14 +2772,9 @@ func (s *MessageResultUpdateHook) GetRequestDate() OptNilString {
 	return s.RequestDate
 }
 
-// GetRequestId returns the value of RequestId.
-func (s *MessageResultUpdateHook) GetRequestId() string {
-	return s.RequestId
-}
-
-// GetResultCode returns the value of ResultCode.
-func (s *MessageResultUpdateHook) GetResultCode() OptNilString {
-	return s.ResultCode
+// GetReceiveDate returns the value of ReceiveDate.
+func (s *MessageResultUpdateHook) GetReceiveDate() OptNilString {
+	return s.ReceiveDate
 }
 
 // GetSendNo returns the value of SendNo.
@@ -781,24 +2782,44 @@ func (s *MessageResultUpdateHook) GetSendNo() OptNilString {
 	return s.SendNo
 }
 
+// GetRecipientNo returns the value of RecipientNo.
+func (s *MessageResultUpdateHook) GetRecipientNo() OptNilString {
+	return s.RecipientNo
+}
+
+// GetMessageStatus returns the value of MessageStatus.
+func (s *MessageResultUpdateHook) GetMessageStatus() OptNilMessageResultUpdateHookMessageStatus {
+	return s.MessageStatus
+}
+
+// GetRecipientGroupingKey returns the value of RecipientGroupingKey.
+func (s *MessageResultUpdateHook) GetRecipientGroupingKey() OptNilString {
+	return s.RecipientGroupingKey
+}
+
 // GetSenderGroupingKey returns the value of SenderGroupingKey.
 func (s *MessageResultUpdateHook) GetSenderGroupingKey() OptNilString {
 	return s.SenderGroupingKey
 }
 
-// GetSenderType returns the value of SenderType.
-func (s *MessageResultUpdateHook) GetSenderType() OptNilString {
-	return s.SenderType
+// GetResultCode returns the value of ResultCode.
+func (s *MessageResultUpdateHook) GetResultCode() OptNilString {
+	return s.ResultCode
 }
 
-// SetLink sets the value of Link.
-func (s *MessageResultUpdateHook) SetLink(val OptNilMessageResultUpdateHookLink) {
-	s.Link = val
+// GetMessageCount returns the value of MessageCount.
+func (s *MessageResultUpdateHook) GetMessageCount() OptNilInt64 {
+	return s.MessageCount
 }
 
-// SetLinks sets the value of Links.
-func (s *MessageResultUpdateHook) SetLinks(val OptNilMessageResultUpdateHookLinks) {
-	s.Links = val
+// GetLinks returns the value of Links.
+func (s *MessageResultUpdateHook) GetLinks() OptNilMessageResultUpdateHookLinks {
+	return s.Links
+}
+
+// GetLink returns the value of Link.
+func (s *MessageResultUpdateHook) GetLink() OptNilMessageResultUpdateHookLink {
+	return s.Link
 }
 
 // SetHookId sets the value of HookId.
@@ -806,29 +2827,14 @@ func (s *MessageResultUpdateHook) SetHookId(val string) {
 	s.HookId = val
 }
 
-// SetMessageCount sets the value of MessageCount.
-func (s *MessageResultUpdateHook) SetMessageCount(val OptNilInt64) {
-	s.MessageCount = val
+// SetSenderType sets the value of SenderType.
+func (s *MessageResultUpdateHook) SetSenderType(val OptNilString) {
+	s.SenderType = val
 }
 
-// SetMessageStatus sets the value of MessageStatus.
-func (s *MessageResultUpdateHook) SetMessageStatus(val OptNilMessageResultUpdateHookMessageStatus) {
-	s.MessageStatus = val
-}
-
-// SetReceiveDate sets the value of ReceiveDate.
-func (s *MessageResultUpdateHook) SetReceiveDate(val OptNilString) {
-	s.ReceiveDate = val
-}
-
-// SetRecipientGroupingKey sets the value of RecipientGroupingKey.
-func (s *MessageResultUpdateHook) SetRecipientGroupingKey(val OptNilString) {
-	s.RecipientGroupingKey = val
-}
-
-// SetRecipientNo sets the value of RecipientNo.
-func (s *MessageResultUpdateHook) SetRecipientNo(val OptNilString) {
-	s.RecipientNo = val
+// SetRequestId sets the value of RequestId.
+func (s *MessageResultUpdateHook) SetRequestId(val string) {
+	s.RequestId = val
 }
 
 // SetRecipientSeq sets the value of RecipientSeq.
@@ -841,14 +2847,9 @@ func (s *MessageResultUpdateHook) SetRequestDate(val OptNilString) {
 	s.RequestDate = val
 }
 
-// SetRequestId sets the value of RequestId.
-func (s *MessageResultUpdateHook) SetRequestId(val string) {
-	s.RequestId = val
-}
-
-// SetResultCode sets the value of ResultCode.
-func (s *MessageResultUpdateHook) SetResultCode(val OptNilString) {
-	s.ResultCode = val
+// SetReceiveDate sets the value of ReceiveDate.
+func (s *MessageResultUpdateHook) SetReceiveDate(val OptNilString) {
+	s.ReceiveDate = val
 }
 
 // SetSendNo sets the value of SendNo.
@@ -856,14 +2857,44 @@ func (s *MessageResultUpdateHook) SetSendNo(val OptNilString) {
 	s.SendNo = val
 }
 
+// SetRecipientNo sets the value of RecipientNo.
+func (s *MessageResultUpdateHook) SetRecipientNo(val OptNilString) {
+	s.RecipientNo = val
+}
+
+// SetMessageStatus sets the value of MessageStatus.
+func (s *MessageResultUpdateHook) SetMessageStatus(val OptNilMessageResultUpdateHookMessageStatus) {
+	s.MessageStatus = val
+}
+
+// SetRecipientGroupingKey sets the value of RecipientGroupingKey.
+func (s *MessageResultUpdateHook) SetRecipientGroupingKey(val OptNilString) {
+	s.RecipientGroupingKey = val
+}
+
 // SetSenderGroupingKey sets the value of SenderGroupingKey.
 func (s *MessageResultUpdateHook) SetSenderGroupingKey(val OptNilString) {
 	s.SenderGroupingKey = val
 }
 
-// SetSenderType sets the value of SenderType.
-func (s *MessageResultUpdateHook) SetSenderType(val OptNilString) {
-	s.SenderType = val
+// SetResultCode sets the value of ResultCode.
+func (s *MessageResultUpdateHook) SetResultCode(val OptNilString) {
+	s.ResultCode = val
+}
+
+// SetMessageCount sets the value of MessageCount.
+func (s *MessageResultUpdateHook) SetMessageCount(val OptNilInt64) {
+	s.MessageCount = val
+}
+
+// SetLinks sets the value of Links.
+func (s *MessageResultUpdateHook) SetLinks(val OptNilMessageResultUpdateHookLinks) {
+	s.Links = val
+}
+
+// SetLink sets the value of Link.
+func (s *MessageResultUpdateHook) SetLink(val OptNilMessageResultUpdateHookLink) {
+	s.Link = val
 }
 
 // The spelling of `_links` in the vendor's example; read `_links` first.
@@ -1045,6 +3076,52 @@ func (s *NhnWebhookSignature) SetRoles(val []string) {
 	s.Roles = val
 }
 
+// NewOptEmailMessageResultUpdateHookMailSeq returns new OptEmailMessageResultUpdateHookMailSeq with value set to v.
+func NewOptEmailMessageResultUpdateHookMailSeq(v EmailMessageResultUpdateHookMailSeq) OptEmailMessageResultUpdateHookMailSeq {
+	return OptEmailMessageResultUpdateHookMailSeq{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptEmailMessageResultUpdateHookMailSeq is optional EmailMessageResultUpdateHookMailSeq.
+type OptEmailMessageResultUpdateHookMailSeq struct {
+	Value EmailMessageResultUpdateHookMailSeq
+	Set   bool
+}
+
+// IsSet returns true if OptEmailMessageResultUpdateHookMailSeq was set.
+func (o OptEmailMessageResultUpdateHookMailSeq) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptEmailMessageResultUpdateHookMailSeq) Reset() {
+	var v EmailMessageResultUpdateHookMailSeq
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptEmailMessageResultUpdateHookMailSeq) SetTo(v EmailMessageResultUpdateHookMailSeq) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptEmailMessageResultUpdateHookMailSeq) Get() (v EmailMessageResultUpdateHookMailSeq, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptEmailMessageResultUpdateHookMailSeq) Or(d EmailMessageResultUpdateHookMailSeq) EmailMessageResultUpdateHookMailSeq {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
 // NewOptInt returns new OptInt with value set to v.
 func NewOptInt(v int) OptInt {
 	return OptInt{
@@ -1085,6 +3162,74 @@ func (o OptInt) Get() (v int, ok bool) {
 
 // Or returns value if set, or given parameter if does not.
 func (o OptInt) Or(d int) int {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptNilBool returns new OptNilBool with value set to v.
+func NewOptNilBool(v bool) OptNilBool {
+	return OptNilBool{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNilBool is optional nullable bool.
+type OptNilBool struct {
+	Value bool
+	Set   bool
+	Null  bool
+}
+
+// IsSet returns true if OptNilBool was set.
+func (o OptNilBool) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNilBool) Reset() {
+	var v bool
+	o.Value = v
+	o.Set = false
+	o.Null = false
+}
+
+// SetTo sets value to v.
+func (o *OptNilBool) SetTo(v bool) {
+	o.Set = true
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o OptNilBool) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *OptNilBool) SetToNull() {
+	o.Set = true
+	o.Null = true
+	var v bool
+	o.Value = v
+}
+
+// IsEmpty returns true if the field was omitted from the payload (not Set and not Null).
+func (o OptNilBool) IsEmpty() bool {
+	return !o.Set && !o.Null
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNilBool) Get() (v bool, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNilBool) Or(d bool) bool {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -1159,6 +3304,278 @@ func (o OptNilDateTime) Or(d time.Time) time.Time {
 	return d
 }
 
+// NewOptNilEmailMessageResultUpdateHookLinks returns new OptNilEmailMessageResultUpdateHookLinks with value set to v.
+func NewOptNilEmailMessageResultUpdateHookLinks(v EmailMessageResultUpdateHookLinks) OptNilEmailMessageResultUpdateHookLinks {
+	return OptNilEmailMessageResultUpdateHookLinks{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNilEmailMessageResultUpdateHookLinks is optional nullable EmailMessageResultUpdateHookLinks.
+type OptNilEmailMessageResultUpdateHookLinks struct {
+	Value EmailMessageResultUpdateHookLinks
+	Set   bool
+	Null  bool
+}
+
+// IsSet returns true if OptNilEmailMessageResultUpdateHookLinks was set.
+func (o OptNilEmailMessageResultUpdateHookLinks) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNilEmailMessageResultUpdateHookLinks) Reset() {
+	var v EmailMessageResultUpdateHookLinks
+	o.Value = v
+	o.Set = false
+	o.Null = false
+}
+
+// SetTo sets value to v.
+func (o *OptNilEmailMessageResultUpdateHookLinks) SetTo(v EmailMessageResultUpdateHookLinks) {
+	o.Set = true
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o OptNilEmailMessageResultUpdateHookLinks) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *OptNilEmailMessageResultUpdateHookLinks) SetToNull() {
+	o.Set = true
+	o.Null = true
+	var v EmailMessageResultUpdateHookLinks
+	o.Value = v
+}
+
+// IsEmpty returns true if the field was omitted from the payload (not Set and not Null).
+func (o OptNilEmailMessageResultUpdateHookLinks) IsEmpty() bool {
+	return !o.Set && !o.Null
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNilEmailMessageResultUpdateHookLinks) Get() (v EmailMessageResultUpdateHookLinks, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNilEmailMessageResultUpdateHookLinks) Or(d EmailMessageResultUpdateHookLinks) EmailMessageResultUpdateHookLinks {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptNilEmailMessageResultUpdateHookLinksSelf returns new OptNilEmailMessageResultUpdateHookLinksSelf with value set to v.
+func NewOptNilEmailMessageResultUpdateHookLinksSelf(v EmailMessageResultUpdateHookLinksSelf) OptNilEmailMessageResultUpdateHookLinksSelf {
+	return OptNilEmailMessageResultUpdateHookLinksSelf{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNilEmailMessageResultUpdateHookLinksSelf is optional nullable EmailMessageResultUpdateHookLinksSelf.
+type OptNilEmailMessageResultUpdateHookLinksSelf struct {
+	Value EmailMessageResultUpdateHookLinksSelf
+	Set   bool
+	Null  bool
+}
+
+// IsSet returns true if OptNilEmailMessageResultUpdateHookLinksSelf was set.
+func (o OptNilEmailMessageResultUpdateHookLinksSelf) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNilEmailMessageResultUpdateHookLinksSelf) Reset() {
+	var v EmailMessageResultUpdateHookLinksSelf
+	o.Value = v
+	o.Set = false
+	o.Null = false
+}
+
+// SetTo sets value to v.
+func (o *OptNilEmailMessageResultUpdateHookLinksSelf) SetTo(v EmailMessageResultUpdateHookLinksSelf) {
+	o.Set = true
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o OptNilEmailMessageResultUpdateHookLinksSelf) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *OptNilEmailMessageResultUpdateHookLinksSelf) SetToNull() {
+	o.Set = true
+	o.Null = true
+	var v EmailMessageResultUpdateHookLinksSelf
+	o.Value = v
+}
+
+// IsEmpty returns true if the field was omitted from the payload (not Set and not Null).
+func (o OptNilEmailMessageResultUpdateHookLinksSelf) IsEmpty() bool {
+	return !o.Set && !o.Null
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNilEmailMessageResultUpdateHookLinksSelf) Get() (v EmailMessageResultUpdateHookLinksSelf, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNilEmailMessageResultUpdateHookLinksSelf) Or(d EmailMessageResultUpdateHookLinksSelf) EmailMessageResultUpdateHookLinksSelf {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptNilEmailMessageResultUpdateHookMailStatusCode returns new OptNilEmailMessageResultUpdateHookMailStatusCode with value set to v.
+func NewOptNilEmailMessageResultUpdateHookMailStatusCode(v EmailMessageResultUpdateHookMailStatusCode) OptNilEmailMessageResultUpdateHookMailStatusCode {
+	return OptNilEmailMessageResultUpdateHookMailStatusCode{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNilEmailMessageResultUpdateHookMailStatusCode is optional nullable EmailMessageResultUpdateHookMailStatusCode.
+type OptNilEmailMessageResultUpdateHookMailStatusCode struct {
+	Value EmailMessageResultUpdateHookMailStatusCode
+	Set   bool
+	Null  bool
+}
+
+// IsSet returns true if OptNilEmailMessageResultUpdateHookMailStatusCode was set.
+func (o OptNilEmailMessageResultUpdateHookMailStatusCode) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNilEmailMessageResultUpdateHookMailStatusCode) Reset() {
+	var v EmailMessageResultUpdateHookMailStatusCode
+	o.Value = v
+	o.Set = false
+	o.Null = false
+}
+
+// SetTo sets value to v.
+func (o *OptNilEmailMessageResultUpdateHookMailStatusCode) SetTo(v EmailMessageResultUpdateHookMailStatusCode) {
+	o.Set = true
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o OptNilEmailMessageResultUpdateHookMailStatusCode) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *OptNilEmailMessageResultUpdateHookMailStatusCode) SetToNull() {
+	o.Set = true
+	o.Null = true
+	var v EmailMessageResultUpdateHookMailStatusCode
+	o.Value = v
+}
+
+// IsEmpty returns true if the field was omitted from the payload (not Set and not Null).
+func (o OptNilEmailMessageResultUpdateHookMailStatusCode) IsEmpty() bool {
+	return !o.Set && !o.Null
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNilEmailMessageResultUpdateHookMailStatusCode) Get() (v EmailMessageResultUpdateHookMailStatusCode, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNilEmailMessageResultUpdateHookMailStatusCode) Or(d EmailMessageResultUpdateHookMailStatusCode) EmailMessageResultUpdateHookMailStatusCode {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptNilEmailMessageResultUpdateHookMessageType returns new OptNilEmailMessageResultUpdateHookMessageType with value set to v.
+func NewOptNilEmailMessageResultUpdateHookMessageType(v EmailMessageResultUpdateHookMessageType) OptNilEmailMessageResultUpdateHookMessageType {
+	return OptNilEmailMessageResultUpdateHookMessageType{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNilEmailMessageResultUpdateHookMessageType is optional nullable EmailMessageResultUpdateHookMessageType.
+type OptNilEmailMessageResultUpdateHookMessageType struct {
+	Value EmailMessageResultUpdateHookMessageType
+	Set   bool
+	Null  bool
+}
+
+// IsSet returns true if OptNilEmailMessageResultUpdateHookMessageType was set.
+func (o OptNilEmailMessageResultUpdateHookMessageType) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNilEmailMessageResultUpdateHookMessageType) Reset() {
+	var v EmailMessageResultUpdateHookMessageType
+	o.Value = v
+	o.Set = false
+	o.Null = false
+}
+
+// SetTo sets value to v.
+func (o *OptNilEmailMessageResultUpdateHookMessageType) SetTo(v EmailMessageResultUpdateHookMessageType) {
+	o.Set = true
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o OptNilEmailMessageResultUpdateHookMessageType) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *OptNilEmailMessageResultUpdateHookMessageType) SetToNull() {
+	o.Set = true
+	o.Null = true
+	var v EmailMessageResultUpdateHookMessageType
+	o.Value = v
+}
+
+// IsEmpty returns true if the field was omitted from the payload (not Set and not Null).
+func (o OptNilEmailMessageResultUpdateHookMessageType) IsEmpty() bool {
+	return !o.Set && !o.Null
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNilEmailMessageResultUpdateHookMessageType) Get() (v EmailMessageResultUpdateHookMessageType, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNilEmailMessageResultUpdateHookMessageType) Or(d EmailMessageResultUpdateHookMessageType) EmailMessageResultUpdateHookMessageType {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
 // NewOptNilInt64 returns new OptNilInt64 with value set to v.
 func NewOptNilInt64(v int64) OptNilInt64 {
 	return OptNilInt64{
@@ -1221,6 +3638,482 @@ func (o OptNilInt64) Get() (v int64, ok bool) {
 
 // Or returns value if set, or given parameter if does not.
 func (o OptNilInt64) Or(d int64) int64 {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptNilKakaoTalkMessageResultUpdateHookKakaoMessageType returns new OptNilKakaoTalkMessageResultUpdateHookKakaoMessageType with value set to v.
+func NewOptNilKakaoTalkMessageResultUpdateHookKakaoMessageType(v KakaoTalkMessageResultUpdateHookKakaoMessageType) OptNilKakaoTalkMessageResultUpdateHookKakaoMessageType {
+	return OptNilKakaoTalkMessageResultUpdateHookKakaoMessageType{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNilKakaoTalkMessageResultUpdateHookKakaoMessageType is optional nullable KakaoTalkMessageResultUpdateHookKakaoMessageType.
+type OptNilKakaoTalkMessageResultUpdateHookKakaoMessageType struct {
+	Value KakaoTalkMessageResultUpdateHookKakaoMessageType
+	Set   bool
+	Null  bool
+}
+
+// IsSet returns true if OptNilKakaoTalkMessageResultUpdateHookKakaoMessageType was set.
+func (o OptNilKakaoTalkMessageResultUpdateHookKakaoMessageType) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNilKakaoTalkMessageResultUpdateHookKakaoMessageType) Reset() {
+	var v KakaoTalkMessageResultUpdateHookKakaoMessageType
+	o.Value = v
+	o.Set = false
+	o.Null = false
+}
+
+// SetTo sets value to v.
+func (o *OptNilKakaoTalkMessageResultUpdateHookKakaoMessageType) SetTo(v KakaoTalkMessageResultUpdateHookKakaoMessageType) {
+	o.Set = true
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o OptNilKakaoTalkMessageResultUpdateHookKakaoMessageType) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *OptNilKakaoTalkMessageResultUpdateHookKakaoMessageType) SetToNull() {
+	o.Set = true
+	o.Null = true
+	var v KakaoTalkMessageResultUpdateHookKakaoMessageType
+	o.Value = v
+}
+
+// IsEmpty returns true if the field was omitted from the payload (not Set and not Null).
+func (o OptNilKakaoTalkMessageResultUpdateHookKakaoMessageType) IsEmpty() bool {
+	return !o.Set && !o.Null
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNilKakaoTalkMessageResultUpdateHookKakaoMessageType) Get() (v KakaoTalkMessageResultUpdateHookKakaoMessageType, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNilKakaoTalkMessageResultUpdateHookKakaoMessageType) Or(d KakaoTalkMessageResultUpdateHookKakaoMessageType) KakaoTalkMessageResultUpdateHookKakaoMessageType {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptNilKakaoTalkMessageResultUpdateHookLinks returns new OptNilKakaoTalkMessageResultUpdateHookLinks with value set to v.
+func NewOptNilKakaoTalkMessageResultUpdateHookLinks(v KakaoTalkMessageResultUpdateHookLinks) OptNilKakaoTalkMessageResultUpdateHookLinks {
+	return OptNilKakaoTalkMessageResultUpdateHookLinks{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNilKakaoTalkMessageResultUpdateHookLinks is optional nullable KakaoTalkMessageResultUpdateHookLinks.
+type OptNilKakaoTalkMessageResultUpdateHookLinks struct {
+	Value KakaoTalkMessageResultUpdateHookLinks
+	Set   bool
+	Null  bool
+}
+
+// IsSet returns true if OptNilKakaoTalkMessageResultUpdateHookLinks was set.
+func (o OptNilKakaoTalkMessageResultUpdateHookLinks) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNilKakaoTalkMessageResultUpdateHookLinks) Reset() {
+	var v KakaoTalkMessageResultUpdateHookLinks
+	o.Value = v
+	o.Set = false
+	o.Null = false
+}
+
+// SetTo sets value to v.
+func (o *OptNilKakaoTalkMessageResultUpdateHookLinks) SetTo(v KakaoTalkMessageResultUpdateHookLinks) {
+	o.Set = true
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o OptNilKakaoTalkMessageResultUpdateHookLinks) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *OptNilKakaoTalkMessageResultUpdateHookLinks) SetToNull() {
+	o.Set = true
+	o.Null = true
+	var v KakaoTalkMessageResultUpdateHookLinks
+	o.Value = v
+}
+
+// IsEmpty returns true if the field was omitted from the payload (not Set and not Null).
+func (o OptNilKakaoTalkMessageResultUpdateHookLinks) IsEmpty() bool {
+	return !o.Set && !o.Null
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNilKakaoTalkMessageResultUpdateHookLinks) Get() (v KakaoTalkMessageResultUpdateHookLinks, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNilKakaoTalkMessageResultUpdateHookLinks) Or(d KakaoTalkMessageResultUpdateHookLinks) KakaoTalkMessageResultUpdateHookLinks {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptNilKakaoTalkMessageResultUpdateHookLinksSelf returns new OptNilKakaoTalkMessageResultUpdateHookLinksSelf with value set to v.
+func NewOptNilKakaoTalkMessageResultUpdateHookLinksSelf(v KakaoTalkMessageResultUpdateHookLinksSelf) OptNilKakaoTalkMessageResultUpdateHookLinksSelf {
+	return OptNilKakaoTalkMessageResultUpdateHookLinksSelf{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNilKakaoTalkMessageResultUpdateHookLinksSelf is optional nullable KakaoTalkMessageResultUpdateHookLinksSelf.
+type OptNilKakaoTalkMessageResultUpdateHookLinksSelf struct {
+	Value KakaoTalkMessageResultUpdateHookLinksSelf
+	Set   bool
+	Null  bool
+}
+
+// IsSet returns true if OptNilKakaoTalkMessageResultUpdateHookLinksSelf was set.
+func (o OptNilKakaoTalkMessageResultUpdateHookLinksSelf) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNilKakaoTalkMessageResultUpdateHookLinksSelf) Reset() {
+	var v KakaoTalkMessageResultUpdateHookLinksSelf
+	o.Value = v
+	o.Set = false
+	o.Null = false
+}
+
+// SetTo sets value to v.
+func (o *OptNilKakaoTalkMessageResultUpdateHookLinksSelf) SetTo(v KakaoTalkMessageResultUpdateHookLinksSelf) {
+	o.Set = true
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o OptNilKakaoTalkMessageResultUpdateHookLinksSelf) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *OptNilKakaoTalkMessageResultUpdateHookLinksSelf) SetToNull() {
+	o.Set = true
+	o.Null = true
+	var v KakaoTalkMessageResultUpdateHookLinksSelf
+	o.Value = v
+}
+
+// IsEmpty returns true if the field was omitted from the payload (not Set and not Null).
+func (o OptNilKakaoTalkMessageResultUpdateHookLinksSelf) IsEmpty() bool {
+	return !o.Set && !o.Null
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNilKakaoTalkMessageResultUpdateHookLinksSelf) Get() (v KakaoTalkMessageResultUpdateHookLinksSelf, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNilKakaoTalkMessageResultUpdateHookLinksSelf) Or(d KakaoTalkMessageResultUpdateHookLinksSelf) KakaoTalkMessageResultUpdateHookLinksSelf {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptNilKakaoTalkTemplateAttachmentArray returns new OptNilKakaoTalkTemplateAttachmentArray with value set to v.
+func NewOptNilKakaoTalkTemplateAttachmentArray(v []KakaoTalkTemplateAttachment) OptNilKakaoTalkTemplateAttachmentArray {
+	return OptNilKakaoTalkTemplateAttachmentArray{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNilKakaoTalkTemplateAttachmentArray is optional nullable []KakaoTalkTemplateAttachment.
+type OptNilKakaoTalkTemplateAttachmentArray struct {
+	Value []KakaoTalkTemplateAttachment
+	Set   bool
+	Null  bool
+}
+
+// IsSet returns true if OptNilKakaoTalkTemplateAttachmentArray was set.
+func (o OptNilKakaoTalkTemplateAttachmentArray) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNilKakaoTalkTemplateAttachmentArray) Reset() {
+	var v []KakaoTalkTemplateAttachment
+	o.Value = v
+	o.Set = false
+	o.Null = false
+}
+
+// SetTo sets value to v.
+func (o *OptNilKakaoTalkTemplateAttachmentArray) SetTo(v []KakaoTalkTemplateAttachment) {
+	o.Set = true
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o OptNilKakaoTalkTemplateAttachmentArray) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *OptNilKakaoTalkTemplateAttachmentArray) SetToNull() {
+	o.Set = true
+	o.Null = true
+	var v []KakaoTalkTemplateAttachment
+	o.Value = v
+}
+
+// IsEmpty returns true if the field was omitted from the payload (not Set and not Null).
+func (o OptNilKakaoTalkTemplateAttachmentArray) IsEmpty() bool {
+	return !o.Set && !o.Null
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNilKakaoTalkTemplateAttachmentArray) Get() (v []KakaoTalkTemplateAttachment, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNilKakaoTalkTemplateAttachmentArray) Or(d []KakaoTalkTemplateAttachment) []KakaoTalkTemplateAttachment {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptNilKakaoTalkTemplateCommentArray returns new OptNilKakaoTalkTemplateCommentArray with value set to v.
+func NewOptNilKakaoTalkTemplateCommentArray(v []KakaoTalkTemplateComment) OptNilKakaoTalkTemplateCommentArray {
+	return OptNilKakaoTalkTemplateCommentArray{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNilKakaoTalkTemplateCommentArray is optional nullable []KakaoTalkTemplateComment.
+type OptNilKakaoTalkTemplateCommentArray struct {
+	Value []KakaoTalkTemplateComment
+	Set   bool
+	Null  bool
+}
+
+// IsSet returns true if OptNilKakaoTalkTemplateCommentArray was set.
+func (o OptNilKakaoTalkTemplateCommentArray) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNilKakaoTalkTemplateCommentArray) Reset() {
+	var v []KakaoTalkTemplateComment
+	o.Value = v
+	o.Set = false
+	o.Null = false
+}
+
+// SetTo sets value to v.
+func (o *OptNilKakaoTalkTemplateCommentArray) SetTo(v []KakaoTalkTemplateComment) {
+	o.Set = true
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o OptNilKakaoTalkTemplateCommentArray) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *OptNilKakaoTalkTemplateCommentArray) SetToNull() {
+	o.Set = true
+	o.Null = true
+	var v []KakaoTalkTemplateComment
+	o.Value = v
+}
+
+// IsEmpty returns true if the field was omitted from the payload (not Set and not Null).
+func (o OptNilKakaoTalkTemplateCommentArray) IsEmpty() bool {
+	return !o.Set && !o.Null
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNilKakaoTalkTemplateCommentArray) Get() (v []KakaoTalkTemplateComment, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNilKakaoTalkTemplateCommentArray) Or(d []KakaoTalkTemplateComment) []KakaoTalkTemplateComment {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptNilKakaoTalkTemplateCommentStatus returns new OptNilKakaoTalkTemplateCommentStatus with value set to v.
+func NewOptNilKakaoTalkTemplateCommentStatus(v KakaoTalkTemplateCommentStatus) OptNilKakaoTalkTemplateCommentStatus {
+	return OptNilKakaoTalkTemplateCommentStatus{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNilKakaoTalkTemplateCommentStatus is optional nullable KakaoTalkTemplateCommentStatus.
+type OptNilKakaoTalkTemplateCommentStatus struct {
+	Value KakaoTalkTemplateCommentStatus
+	Set   bool
+	Null  bool
+}
+
+// IsSet returns true if OptNilKakaoTalkTemplateCommentStatus was set.
+func (o OptNilKakaoTalkTemplateCommentStatus) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNilKakaoTalkTemplateCommentStatus) Reset() {
+	var v KakaoTalkTemplateCommentStatus
+	o.Value = v
+	o.Set = false
+	o.Null = false
+}
+
+// SetTo sets value to v.
+func (o *OptNilKakaoTalkTemplateCommentStatus) SetTo(v KakaoTalkTemplateCommentStatus) {
+	o.Set = true
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o OptNilKakaoTalkTemplateCommentStatus) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *OptNilKakaoTalkTemplateCommentStatus) SetToNull() {
+	o.Set = true
+	o.Null = true
+	var v KakaoTalkTemplateCommentStatus
+	o.Value = v
+}
+
+// IsEmpty returns true if the field was omitted from the payload (not Set and not Null).
+func (o OptNilKakaoTalkTemplateCommentStatus) IsEmpty() bool {
+	return !o.Set && !o.Null
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNilKakaoTalkTemplateCommentStatus) Get() (v KakaoTalkTemplateCommentStatus, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNilKakaoTalkTemplateCommentStatus) Or(d KakaoTalkTemplateCommentStatus) KakaoTalkTemplateCommentStatus {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptNilKakaoTalkTemplateStatusUpdateHookStatus returns new OptNilKakaoTalkTemplateStatusUpdateHookStatus with value set to v.
+func NewOptNilKakaoTalkTemplateStatusUpdateHookStatus(v KakaoTalkTemplateStatusUpdateHookStatus) OptNilKakaoTalkTemplateStatusUpdateHookStatus {
+	return OptNilKakaoTalkTemplateStatusUpdateHookStatus{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNilKakaoTalkTemplateStatusUpdateHookStatus is optional nullable KakaoTalkTemplateStatusUpdateHookStatus.
+type OptNilKakaoTalkTemplateStatusUpdateHookStatus struct {
+	Value KakaoTalkTemplateStatusUpdateHookStatus
+	Set   bool
+	Null  bool
+}
+
+// IsSet returns true if OptNilKakaoTalkTemplateStatusUpdateHookStatus was set.
+func (o OptNilKakaoTalkTemplateStatusUpdateHookStatus) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNilKakaoTalkTemplateStatusUpdateHookStatus) Reset() {
+	var v KakaoTalkTemplateStatusUpdateHookStatus
+	o.Value = v
+	o.Set = false
+	o.Null = false
+}
+
+// SetTo sets value to v.
+func (o *OptNilKakaoTalkTemplateStatusUpdateHookStatus) SetTo(v KakaoTalkTemplateStatusUpdateHookStatus) {
+	o.Set = true
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o OptNilKakaoTalkTemplateStatusUpdateHookStatus) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *OptNilKakaoTalkTemplateStatusUpdateHookStatus) SetToNull() {
+	o.Set = true
+	o.Null = true
+	var v KakaoTalkTemplateStatusUpdateHookStatus
+	o.Value = v
+}
+
+// IsEmpty returns true if the field was omitted from the payload (not Set and not Null).
+func (o OptNilKakaoTalkTemplateStatusUpdateHookStatus) IsEmpty() bool {
+	return !o.Set && !o.Null
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNilKakaoTalkTemplateStatusUpdateHookStatus) Get() (v KakaoTalkTemplateStatusUpdateHookStatus, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNilKakaoTalkTemplateStatusUpdateHookStatus) Or(d KakaoTalkTemplateStatusUpdateHookStatus) KakaoTalkTemplateStatusUpdateHookStatus {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -1684,16 +4577,31 @@ func (o OptString) Or(d string) string {
 // An RFC 9457 problem detail.
 // Ref: #/components/schemas/Problem
 type Problem struct {
+	// A URI reference that identifies the problem type.
+	Type string `json:"type"`
+	// A short summary of the problem type.
+	Title string `json:"title"`
+	// The HTTP status code.
+	Status int `json:"status"`
 	// An explanation of this occurrence; never carries a payload value.
 	Detail OptString `json:"detail"`
 	// The violations of a rejected body, each at a JSON pointer (RFC 6901).
 	Errors []ProblemError `json:"errors"`
-	// The HTTP status code.
-	Status int `json:"status"`
-	// A short summary of the problem type.
-	Title string `json:"title"`
-	// A URI reference that identifies the problem type.
-	Type string `json:"type"`
+}
+
+// GetType returns the value of Type.
+func (s *Problem) GetType() string {
+	return s.Type
+}
+
+// GetTitle returns the value of Title.
+func (s *Problem) GetTitle() string {
+	return s.Title
+}
+
+// GetStatus returns the value of Status.
+func (s *Problem) GetStatus() int {
+	return s.Status
 }
 
 // GetDetail returns the value of Detail.
@@ -1706,19 +4614,19 @@ func (s *Problem) GetErrors() []ProblemError {
 	return s.Errors
 }
 
-// GetStatus returns the value of Status.
-func (s *Problem) GetStatus() int {
-	return s.Status
+// SetType sets the value of Type.
+func (s *Problem) SetType(val string) {
+	s.Type = val
 }
 
-// GetTitle returns the value of Title.
-func (s *Problem) GetTitle() string {
-	return s.Title
+// SetTitle sets the value of Title.
+func (s *Problem) SetTitle(val string) {
+	s.Title = val
 }
 
-// GetType returns the value of Type.
-func (s *Problem) GetType() string {
-	return s.Type
+// SetStatus sets the value of Status.
+func (s *Problem) SetStatus(val int) {
+	s.Status = val
 }
 
 // SetDetail sets the value of Detail.
@@ -1731,33 +4639,13 @@ func (s *Problem) SetErrors(val []ProblemError) {
 	s.Errors = val
 }
 
-// SetStatus sets the value of Status.
-func (s *Problem) SetStatus(val int) {
-	s.Status = val
-}
-
-// SetTitle sets the value of Title.
-func (s *Problem) SetTitle(val string) {
-	s.Title = val
-}
-
-// SetType sets the value of Type.
-func (s *Problem) SetType(val string) {
-	s.Type = val
-}
-
 // One violation of a rejected body.
 // Ref: #/components/schemas/ProblemError
 type ProblemError struct {
-	// Why it was rejected; never carries the offending value.
-	Detail string `json:"detail"`
 	// JSON pointer (RFC 6901) to the offending location; empty for the whole body.
 	Pointer string `json:"pointer"`
-}
-
-// GetDetail returns the value of Detail.
-func (s *ProblemError) GetDetail() string {
-	return s.Detail
+	// Why it was rejected; never carries the offending value.
+	Detail string `json:"detail"`
 }
 
 // GetPointer returns the value of Pointer.
@@ -1765,14 +4653,78 @@ func (s *ProblemError) GetPointer() string {
 	return s.Pointer
 }
 
-// SetDetail sets the value of Detail.
-func (s *ProblemError) SetDetail(val string) {
-	s.Detail = val
+// GetDetail returns the value of Detail.
+func (s *ProblemError) GetDetail() string {
+	return s.Detail
 }
 
 // SetPointer sets the value of Pointer.
 func (s *ProblemError) SetPointer(val string) {
 	s.Pointer = val
+}
+
+// SetDetail sets the value of Detail.
+func (s *ProblemError) SetDetail(val string) {
+	s.Detail = val
+}
+
+// The product that sent a delivery, as the vendor's curl examples write it: `SMS` (the SMS body
+// example) or `Sms` (the SMS curl example), `Email`, `KakaoTalk Bizmessage`. RCS Bizmessage and Push
+// document no webhook to the customer; Notification Hub documents no payload.
+// Ref: #/components/schemas/ProductName
+type ProductName string
+
+const (
+	ProductName_0 ProductName = "SMS"
+	ProductName_1 ProductName = "Sms"
+	ProductName_2 ProductName = "Email"
+	ProductName_3 ProductName = "KakaoTalk Bizmessage"
+)
+
+// AllValues returns all ProductName values.
+func (ProductName) AllValues() []ProductName {
+	return []ProductName{
+		ProductName_0,
+		ProductName_1,
+		ProductName_2,
+		ProductName_3,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ProductName) MarshalText() ([]byte, error) {
+	switch s {
+	case ProductName_0:
+		return []byte(s), nil
+	case ProductName_1:
+		return []byte(s), nil
+	case ProductName_2:
+		return []byte(s), nil
+	case ProductName_3:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ProductName) UnmarshalText(data []byte) error {
+	switch ProductName(data) {
+	case ProductName_0:
+		*s = ProductName_0
+		return nil
+	case ProductName_1:
+		*s = ProductName_1
+		return nil
+	case ProductName_2:
+		*s = ProductName_2
+		return nil
+	case ProductName_3:
+		*s = ProductName_3
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
 }
 
 type ReceiveWebhookBadRequest Problem
@@ -1839,125 +4791,164 @@ func (*ServiceUnavailableHeaders) receiveWebhookRes() {}
 // A delivery of NHN Cloud SMS (`productName` `SMS`, or `Sms` as the curl example writes it), by its
 // event.
 // Ref: #/components/schemas/SmsDelivery
-// SmsDelivery represents sum type.
 type SmsDelivery struct {
+	ProductName ProductName `json:"productName"`
+	// The event, by which the discriminator below picks the envelope.
+	Event string `json:"event"`
+	OneOf SmsDeliverySum
+}
+
+// GetProductName returns the value of ProductName.
+func (s *SmsDelivery) GetProductName() ProductName {
+	return s.ProductName
+}
+
+// GetEvent returns the value of Event.
+func (s *SmsDelivery) GetEvent() string {
+	return s.Event
+}
+
+// GetOneOf returns the value of OneOf.
+func (s *SmsDelivery) GetOneOf() SmsDeliverySum {
+	return s.OneOf
+}
+
+// SetProductName sets the value of ProductName.
+func (s *SmsDelivery) SetProductName(val ProductName) {
+	s.ProductName = val
+}
+
+// SetEvent sets the value of Event.
+func (s *SmsDelivery) SetEvent(val string) {
+	s.Event = val
+}
+
+// SetOneOf sets the value of OneOf.
+func (s *SmsDelivery) SetOneOf(val SmsDeliverySum) {
+	s.OneOf = val
+}
+
+// SmsDeliverySum represents sum type.
+type SmsDeliverySum struct {
 	// Type selects the active sum variant, switch on this field.
-	Type                                 SmsDeliveryType
+	Type                                 SmsDeliverySumType
 	UnsubscribeEnvelope                  UnsubscribeEnvelope
 	MessageResultUpdateEnvelope          MessageResultUpdateEnvelope
 	ConversionBlockEnvelope              ConversionBlockEnvelope
 	InternationalDeliveryReceiptEnvelope InternationalDeliveryReceiptEnvelope
 }
 
-// SmsDeliveryType is oneOf type of SmsDelivery.
-type SmsDeliveryType string
+// SmsDeliverySumType is oneOf type of SmsDeliverySum.
+type SmsDeliverySumType string
 
-// Possible values for SmsDeliveryType.
+// Possible values for SmsDeliverySumType.
 const (
-	UnsubscribeEnvelopeSmsDelivery                  SmsDeliveryType = "UNSUBSCRIBE"
-	MessageResultUpdateEnvelopeSmsDelivery          SmsDeliveryType = "MESSAGE_RESULT_UPDATE"
-	ConversionBlockEnvelopeSmsDelivery              SmsDeliveryType = "CONVERSION_BLOCK"
-	InternationalDeliveryReceiptEnvelopeSmsDelivery SmsDeliveryType = "INTERNATIONAL_DELIVERY_RECEIPT"
+	UnsubscribeEnvelopeSmsDeliverySum                  SmsDeliverySumType = "UNSUBSCRIBE"
+	MessageResultUpdateEnvelopeSmsDeliverySum          SmsDeliverySumType = "MESSAGE_RESULT_UPDATE"
+	ConversionBlockEnvelopeSmsDeliverySum              SmsDeliverySumType = "CONVERSION_BLOCK"
+	InternationalDeliveryReceiptEnvelopeSmsDeliverySum SmsDeliverySumType = "INTERNATIONAL_DELIVERY_RECEIPT"
 )
 
-// IsUnsubscribeEnvelope reports whether SmsDelivery is UnsubscribeEnvelope.
-func (s SmsDelivery) IsUnsubscribeEnvelope() bool { return s.Type == UnsubscribeEnvelopeSmsDelivery }
-
-// IsMessageResultUpdateEnvelope reports whether SmsDelivery is MessageResultUpdateEnvelope.
-func (s SmsDelivery) IsMessageResultUpdateEnvelope() bool {
-	return s.Type == MessageResultUpdateEnvelopeSmsDelivery
+// IsUnsubscribeEnvelope reports whether SmsDeliverySum is UnsubscribeEnvelope.
+func (s SmsDeliverySum) IsUnsubscribeEnvelope() bool {
+	return s.Type == UnsubscribeEnvelopeSmsDeliverySum
 }
 
-// IsConversionBlockEnvelope reports whether SmsDelivery is ConversionBlockEnvelope.
-func (s SmsDelivery) IsConversionBlockEnvelope() bool {
-	return s.Type == ConversionBlockEnvelopeSmsDelivery
+// IsMessageResultUpdateEnvelope reports whether SmsDeliverySum is MessageResultUpdateEnvelope.
+func (s SmsDeliverySum) IsMessageResultUpdateEnvelope() bool {
+	return s.Type == MessageResultUpdateEnvelopeSmsDeliverySum
 }
 
-// IsInternationalDeliveryReceiptEnvelope reports whether SmsDelivery is InternationalDeliveryReceiptEnvelope.
-func (s SmsDelivery) IsInternationalDeliveryReceiptEnvelope() bool {
-	return s.Type == InternationalDeliveryReceiptEnvelopeSmsDelivery
+// IsConversionBlockEnvelope reports whether SmsDeliverySum is ConversionBlockEnvelope.
+func (s SmsDeliverySum) IsConversionBlockEnvelope() bool {
+	return s.Type == ConversionBlockEnvelopeSmsDeliverySum
 }
 
-// SetUnsubscribeEnvelope sets SmsDelivery to UnsubscribeEnvelope.
-func (s *SmsDelivery) SetUnsubscribeEnvelope(v UnsubscribeEnvelope) {
-	s.Type = UnsubscribeEnvelopeSmsDelivery
+// IsInternationalDeliveryReceiptEnvelope reports whether SmsDeliverySum is InternationalDeliveryReceiptEnvelope.
+func (s SmsDeliverySum) IsInternationalDeliveryReceiptEnvelope() bool {
+	return s.Type == InternationalDeliveryReceiptEnvelopeSmsDeliverySum
+}
+
+// SetUnsubscribeEnvelope sets SmsDeliverySum to UnsubscribeEnvelope.
+func (s *SmsDeliverySum) SetUnsubscribeEnvelope(v UnsubscribeEnvelope) {
+	s.Type = UnsubscribeEnvelopeSmsDeliverySum
 	s.UnsubscribeEnvelope = v
 }
 
-// GetUnsubscribeEnvelope returns UnsubscribeEnvelope and true boolean if SmsDelivery is UnsubscribeEnvelope.
-func (s SmsDelivery) GetUnsubscribeEnvelope() (v UnsubscribeEnvelope, ok bool) {
+// GetUnsubscribeEnvelope returns UnsubscribeEnvelope and true boolean if SmsDeliverySum is UnsubscribeEnvelope.
+func (s SmsDeliverySum) GetUnsubscribeEnvelope() (v UnsubscribeEnvelope, ok bool) {
 	if !s.IsUnsubscribeEnvelope() {
 		return v, false
 	}
 	return s.UnsubscribeEnvelope, true
 }
 
-// NewUnsubscribeEnvelopeSmsDelivery returns new SmsDelivery from UnsubscribeEnvelope.
-func NewUnsubscribeEnvelopeSmsDelivery(v UnsubscribeEnvelope) SmsDelivery {
-	var s SmsDelivery
+// NewUnsubscribeEnvelopeSmsDeliverySum returns new SmsDeliverySum from UnsubscribeEnvelope.
+func NewUnsubscribeEnvelopeSmsDeliverySum(v UnsubscribeEnvelope) SmsDeliverySum {
+	var s SmsDeliverySum
 	s.SetUnsubscribeEnvelope(v)
 	return s
 }
 
-// SetMessageResultUpdateEnvelope sets SmsDelivery to MessageResultUpdateEnvelope.
-func (s *SmsDelivery) SetMessageResultUpdateEnvelope(v MessageResultUpdateEnvelope) {
-	s.Type = MessageResultUpdateEnvelopeSmsDelivery
+// SetMessageResultUpdateEnvelope sets SmsDeliverySum to MessageResultUpdateEnvelope.
+func (s *SmsDeliverySum) SetMessageResultUpdateEnvelope(v MessageResultUpdateEnvelope) {
+	s.Type = MessageResultUpdateEnvelopeSmsDeliverySum
 	s.MessageResultUpdateEnvelope = v
 }
 
-// GetMessageResultUpdateEnvelope returns MessageResultUpdateEnvelope and true boolean if SmsDelivery is MessageResultUpdateEnvelope.
-func (s SmsDelivery) GetMessageResultUpdateEnvelope() (v MessageResultUpdateEnvelope, ok bool) {
+// GetMessageResultUpdateEnvelope returns MessageResultUpdateEnvelope and true boolean if SmsDeliverySum is MessageResultUpdateEnvelope.
+func (s SmsDeliverySum) GetMessageResultUpdateEnvelope() (v MessageResultUpdateEnvelope, ok bool) {
 	if !s.IsMessageResultUpdateEnvelope() {
 		return v, false
 	}
 	return s.MessageResultUpdateEnvelope, true
 }
 
-// NewMessageResultUpdateEnvelopeSmsDelivery returns new SmsDelivery from MessageResultUpdateEnvelope.
-func NewMessageResultUpdateEnvelopeSmsDelivery(v MessageResultUpdateEnvelope) SmsDelivery {
-	var s SmsDelivery
+// NewMessageResultUpdateEnvelopeSmsDeliverySum returns new SmsDeliverySum from MessageResultUpdateEnvelope.
+func NewMessageResultUpdateEnvelopeSmsDeliverySum(v MessageResultUpdateEnvelope) SmsDeliverySum {
+	var s SmsDeliverySum
 	s.SetMessageResultUpdateEnvelope(v)
 	return s
 }
 
-// SetConversionBlockEnvelope sets SmsDelivery to ConversionBlockEnvelope.
-func (s *SmsDelivery) SetConversionBlockEnvelope(v ConversionBlockEnvelope) {
-	s.Type = ConversionBlockEnvelopeSmsDelivery
+// SetConversionBlockEnvelope sets SmsDeliverySum to ConversionBlockEnvelope.
+func (s *SmsDeliverySum) SetConversionBlockEnvelope(v ConversionBlockEnvelope) {
+	s.Type = ConversionBlockEnvelopeSmsDeliverySum
 	s.ConversionBlockEnvelope = v
 }
 
-// GetConversionBlockEnvelope returns ConversionBlockEnvelope and true boolean if SmsDelivery is ConversionBlockEnvelope.
-func (s SmsDelivery) GetConversionBlockEnvelope() (v ConversionBlockEnvelope, ok bool) {
+// GetConversionBlockEnvelope returns ConversionBlockEnvelope and true boolean if SmsDeliverySum is ConversionBlockEnvelope.
+func (s SmsDeliverySum) GetConversionBlockEnvelope() (v ConversionBlockEnvelope, ok bool) {
 	if !s.IsConversionBlockEnvelope() {
 		return v, false
 	}
 	return s.ConversionBlockEnvelope, true
 }
 
-// NewConversionBlockEnvelopeSmsDelivery returns new SmsDelivery from ConversionBlockEnvelope.
-func NewConversionBlockEnvelopeSmsDelivery(v ConversionBlockEnvelope) SmsDelivery {
-	var s SmsDelivery
+// NewConversionBlockEnvelopeSmsDeliverySum returns new SmsDeliverySum from ConversionBlockEnvelope.
+func NewConversionBlockEnvelopeSmsDeliverySum(v ConversionBlockEnvelope) SmsDeliverySum {
+	var s SmsDeliverySum
 	s.SetConversionBlockEnvelope(v)
 	return s
 }
 
-// SetInternationalDeliveryReceiptEnvelope sets SmsDelivery to InternationalDeliveryReceiptEnvelope.
-func (s *SmsDelivery) SetInternationalDeliveryReceiptEnvelope(v InternationalDeliveryReceiptEnvelope) {
-	s.Type = InternationalDeliveryReceiptEnvelopeSmsDelivery
+// SetInternationalDeliveryReceiptEnvelope sets SmsDeliverySum to InternationalDeliveryReceiptEnvelope.
+func (s *SmsDeliverySum) SetInternationalDeliveryReceiptEnvelope(v InternationalDeliveryReceiptEnvelope) {
+	s.Type = InternationalDeliveryReceiptEnvelopeSmsDeliverySum
 	s.InternationalDeliveryReceiptEnvelope = v
 }
 
-// GetInternationalDeliveryReceiptEnvelope returns InternationalDeliveryReceiptEnvelope and true boolean if SmsDelivery is InternationalDeliveryReceiptEnvelope.
-func (s SmsDelivery) GetInternationalDeliveryReceiptEnvelope() (v InternationalDeliveryReceiptEnvelope, ok bool) {
+// GetInternationalDeliveryReceiptEnvelope returns InternationalDeliveryReceiptEnvelope and true boolean if SmsDeliverySum is InternationalDeliveryReceiptEnvelope.
+func (s SmsDeliverySum) GetInternationalDeliveryReceiptEnvelope() (v InternationalDeliveryReceiptEnvelope, ok bool) {
 	if !s.IsInternationalDeliveryReceiptEnvelope() {
 		return v, false
 	}
 	return s.InternationalDeliveryReceiptEnvelope, true
 }
 
-// NewInternationalDeliveryReceiptEnvelopeSmsDelivery returns new SmsDelivery from InternationalDeliveryReceiptEnvelope.
-func NewInternationalDeliveryReceiptEnvelopeSmsDelivery(v InternationalDeliveryReceiptEnvelope) SmsDelivery {
-	var s SmsDelivery
+// NewInternationalDeliveryReceiptEnvelopeSmsDeliverySum returns new SmsDeliverySum from InternationalDeliveryReceiptEnvelope.
+func NewInternationalDeliveryReceiptEnvelopeSmsDeliverySum(v InternationalDeliveryReceiptEnvelope) SmsDeliverySum {
+	var s SmsDeliverySum
 	s.SetInternationalDeliveryReceiptEnvelope(v)
 	return s
 }
@@ -1965,19 +4956,34 @@ func NewInternationalDeliveryReceiptEnvelopeSmsDelivery(v InternationalDeliveryR
 // A delivery of `UNSUBSCRIBE` events.
 // Ref: #/components/schemas/UnsubscribeEnvelope
 type UnsubscribeEnvelope struct {
+	// Unique ID created whenever a POST request is made to the URL defined in the webhook settings.
+	HooksId string `json:"hooksId"`
+	// Webhook configuration ID.
+	WebhookConfigId string `json:"webhookConfigId"`
+	// Service name to which webhook events occur: `SMS` (the body example), `Sms` (the curl example).
+	// Email and KakaoTalk Bizmessage send the same event names with their own envelopes.
+	ProductName UnsubscribeEnvelopeProductName `json:"productName"`
 	// Service appkey to which webhook events occur.
 	AppKey string `json:"appKey"`
 	// Always `UNSUBSCRIBE`.
 	Event UnsubscribeEnvelopeEvent `json:"event"`
 	// The events of this delivery.
 	Hooks []UnsubscribeHook `json:"hooks"`
-	// Unique ID created whenever a POST request is made to the URL defined in the webhook settings.
-	HooksId string `json:"hooksId"`
-	// Service name to which webhook events occur: `SMS` (the body example), `Sms` (the curl example).
-	// Email and KakaoTalk Bizmessage send the same event names with their own envelopes.
-	ProductName UnsubscribeEnvelopeProductName `json:"productName"`
-	// Webhook configuration ID.
-	WebhookConfigId string `json:"webhookConfigId"`
+}
+
+// GetHooksId returns the value of HooksId.
+func (s *UnsubscribeEnvelope) GetHooksId() string {
+	return s.HooksId
+}
+
+// GetWebhookConfigId returns the value of WebhookConfigId.
+func (s *UnsubscribeEnvelope) GetWebhookConfigId() string {
+	return s.WebhookConfigId
+}
+
+// GetProductName returns the value of ProductName.
+func (s *UnsubscribeEnvelope) GetProductName() UnsubscribeEnvelopeProductName {
+	return s.ProductName
 }
 
 // GetAppKey returns the value of AppKey.
@@ -1995,19 +5001,19 @@ func (s *UnsubscribeEnvelope) GetHooks() []UnsubscribeHook {
 	return s.Hooks
 }
 
-// GetHooksId returns the value of HooksId.
-func (s *UnsubscribeEnvelope) GetHooksId() string {
-	return s.HooksId
+// SetHooksId sets the value of HooksId.
+func (s *UnsubscribeEnvelope) SetHooksId(val string) {
+	s.HooksId = val
 }
 
-// GetProductName returns the value of ProductName.
-func (s *UnsubscribeEnvelope) GetProductName() UnsubscribeEnvelopeProductName {
-	return s.ProductName
+// SetWebhookConfigId sets the value of WebhookConfigId.
+func (s *UnsubscribeEnvelope) SetWebhookConfigId(val string) {
+	s.WebhookConfigId = val
 }
 
-// GetWebhookConfigId returns the value of WebhookConfigId.
-func (s *UnsubscribeEnvelope) GetWebhookConfigId() string {
-	return s.WebhookConfigId
+// SetProductName sets the value of ProductName.
+func (s *UnsubscribeEnvelope) SetProductName(val UnsubscribeEnvelopeProductName) {
+	s.ProductName = val
 }
 
 // SetAppKey sets the value of AppKey.
@@ -2023,21 +5029,6 @@ func (s *UnsubscribeEnvelope) SetEvent(val UnsubscribeEnvelopeEvent) {
 // SetHooks sets the value of Hooks.
 func (s *UnsubscribeEnvelope) SetHooks(val []UnsubscribeHook) {
 	s.Hooks = val
-}
-
-// SetHooksId sets the value of HooksId.
-func (s *UnsubscribeEnvelope) SetHooksId(val string) {
-	s.HooksId = val
-}
-
-// SetProductName sets the value of ProductName.
-func (s *UnsubscribeEnvelope) SetProductName(val UnsubscribeEnvelopeProductName) {
-	s.ProductName = val
-}
-
-// SetWebhookConfigId sets the value of WebhookConfigId.
-func (s *UnsubscribeEnvelope) SetWebhookConfigId(val string) {
-	s.WebhookConfigId = val
 }
 
 // Always `UNSUBSCRIBE`.
@@ -2122,26 +5113,16 @@ func (s *UnsubscribeEnvelopeProductName) UnmarshalText(data []byte) error {
 // service.
 // Ref: #/components/schemas/UnsubscribeHook
 type UnsubscribeHook struct {
-	// Date and time of the unsubscription request, `yyyy-MM-dd'T'HH:mm:ss.SSSXXX` (RFC 3339).
-	CreatedDateTime OptNilDateTime `json:"createdDateTime"`
-	// Enterprise name registered in the unsubscription service.
-	EnterpriseName OptNilString `json:"enterpriseName"`
 	// Unique ID created when an event occurs in the service.
 	HookId string `json:"hookId"`
 	// Unsubscribed mobile phone number. Personal data; never log it.
 	RecipientNo string `json:"recipientNo"`
 	// 080 number registered in the unsubscription service.
 	UnsubscribeNo OptNilString `json:"unsubscribeNo"`
-}
-
-// GetCreatedDateTime returns the value of CreatedDateTime.
-func (s *UnsubscribeHook) GetCreatedDateTime() OptNilDateTime {
-	return s.CreatedDateTime
-}
-
-// GetEnterpriseName returns the value of EnterpriseName.
-func (s *UnsubscribeHook) GetEnterpriseName() OptNilString {
-	return s.EnterpriseName
+	// Enterprise name registered in the unsubscription service.
+	EnterpriseName OptNilString `json:"enterpriseName"`
+	// Date and time of the unsubscription request, `yyyy-MM-dd'T'HH:mm:ss.SSSXXX` (RFC 3339).
+	CreatedDateTime OptNilDateTime `json:"createdDateTime"`
 }
 
 // GetHookId returns the value of HookId.
@@ -2159,14 +5140,14 @@ func (s *UnsubscribeHook) GetUnsubscribeNo() OptNilString {
 	return s.UnsubscribeNo
 }
 
-// SetCreatedDateTime sets the value of CreatedDateTime.
-func (s *UnsubscribeHook) SetCreatedDateTime(val OptNilDateTime) {
-	s.CreatedDateTime = val
+// GetEnterpriseName returns the value of EnterpriseName.
+func (s *UnsubscribeHook) GetEnterpriseName() OptNilString {
+	return s.EnterpriseName
 }
 
-// SetEnterpriseName sets the value of EnterpriseName.
-func (s *UnsubscribeHook) SetEnterpriseName(val OptNilString) {
-	s.EnterpriseName = val
+// GetCreatedDateTime returns the value of CreatedDateTime.
+func (s *UnsubscribeHook) GetCreatedDateTime() OptNilDateTime {
+	return s.CreatedDateTime
 }
 
 // SetHookId sets the value of HookId.
@@ -2182,6 +5163,16 @@ func (s *UnsubscribeHook) SetRecipientNo(val string) {
 // SetUnsubscribeNo sets the value of UnsubscribeNo.
 func (s *UnsubscribeHook) SetUnsubscribeNo(val OptNilString) {
 	s.UnsubscribeNo = val
+}
+
+// SetEnterpriseName sets the value of EnterpriseName.
+func (s *UnsubscribeHook) SetEnterpriseName(val OptNilString) {
+	s.EnterpriseName = val
+}
+
+// SetCreatedDateTime sets the value of CreatedDateTime.
+func (s *UnsubscribeHook) SetCreatedDateTime(val OptNilDateTime) {
+	s.CreatedDateTime = val
 }
 
 type WebhookSignature struct {

@@ -16,7 +16,7 @@ type Handler interface {
 	// was handed to the application.
 	//
 	// POST /
-	ReceiveWebhook(ctx context.Context, req SmsDelivery) (ReceiveWebhookRes, error)
+	ReceiveWebhook(ctx context.Context, req Delivery) (ReceiveWebhookRes, error)
 }
 
 // Server implements http server based on OpenAPI v3 specification and

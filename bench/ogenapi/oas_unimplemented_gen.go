@@ -21,6 +21,6 @@ var _ Handler = UnimplementedHandler{}
 // was handed to the application.
 //
 // POST /
-func (UnimplementedHandler) ReceiveWebhook(ctx context.Context, req SmsDelivery) (r ReceiveWebhookRes, _ error) {
+func (UnimplementedHandler) ReceiveWebhook(ctx context.Context, req Delivery) (r ReceiveWebhookRes, _ error) {
 	return r, ht.ErrNotImplemented
 }

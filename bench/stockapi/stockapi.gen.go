@@ -346,7 +346,14 @@ type DlrStatus string
 
 // EmailDelivery A delivery of NHN Cloud Email (`productName` `Email`), by its event.
 type EmailDelivery struct {
-	union json.RawMessage
+	// Event The event, by which the discriminator below picks the envelope.
+	Event string `json:"event"`
+
+	// ProductName The product that sent a delivery, as the vendor's curl examples write it: `SMS` (the SMS body example) or `Sms`
+	// (the SMS curl example), `Email`, `KakaoTalk Bizmessage`. RCS Bizmessage and Push document no webhook to the
+	// customer; Notification Hub documents no payload.
+	ProductName ProductName `json:"productName"`
+	union       json.RawMessage
 }
 
 // EmailMessageResultUpdateEnvelope A delivery of Email's result updates; the event name is inferred (see EventType).
@@ -551,7 +558,14 @@ type KakaoMessageType string
 
 // KakaoTalkDelivery A delivery of NHN Cloud KakaoTalk Bizmessage (`productName` `KakaoTalk Bizmessage`), by its event.
 type KakaoTalkDelivery struct {
-	union json.RawMessage
+	// Event The event, by which the discriminator below picks the envelope.
+	Event string `json:"event"`
+
+	// ProductName The product that sent a delivery, as the vendor's curl examples write it: `SMS` (the SMS body example) or `Sms`
+	// (the SMS curl example), `Email`, `KakaoTalk Bizmessage`. RCS Bizmessage and Push document no webhook to the
+	// customer; Notification Hub documents no payload.
+	ProductName ProductName `json:"productName"`
+	union       json.RawMessage
 }
 
 // KakaoTalkMessageResultUpdateEnvelope A delivery of KakaoTalk Bizmessage's `MESSAGE_RESULT_UPDATE` events.
@@ -849,7 +863,14 @@ type ProductName string
 
 // SmsDelivery A delivery of NHN Cloud SMS (`productName` `SMS`, or `Sms` as the curl example writes it), by its event.
 type SmsDelivery struct {
-	union json.RawMessage
+	// Event The event, by which the discriminator below picks the envelope.
+	Event string `json:"event"`
+
+	// ProductName The product that sent a delivery, as the vendor's curl examples write it: `SMS` (the SMS body example) or `Sms`
+	// (the SMS curl example), `Email`, `KakaoTalk Bizmessage`. RCS Bizmessage and Push document no webhook to the
+	// customer; Notification Hub documents no payload.
+	ProductName ProductName `json:"productName"`
+	union       json.RawMessage
 }
 
 // TemplateCommentStatus The status of a template review comment; `INQ` inquiry, `APR` approved, `REJ` rejected, `REP` reply, `REQ` reviewing.
@@ -1051,6 +1072,7 @@ func (t EmailDelivery) AsEmailUnsubscribeEnvelope() (EmailUnsubscribeEnvelope, e
 
 // FromEmailUnsubscribeEnvelope overwrites any union data inside the EmailDelivery as the provided EmailUnsubscribeEnvelope
 func (t *EmailDelivery) FromEmailUnsubscribeEnvelope(v EmailUnsubscribeEnvelope) error {
+	t.Event = "UNSUBSCRIBE"
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1062,6 +1084,7 @@ func (t *EmailDelivery) FromEmailUnsubscribeEnvelope(v EmailUnsubscribeEnvelope)
 
 // MergeEmailUnsubscribeEnvelope performs a merge with any union data inside the EmailDelivery, using the provided EmailUnsubscribeEnvelope
 func (t *EmailDelivery) MergeEmailUnsubscribeEnvelope(v EmailUnsubscribeEnvelope) error {
+	t.Event = "UNSUBSCRIBE"
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1085,6 +1108,7 @@ func (t EmailDelivery) AsEmailMessageResultUpdateEnvelope() (EmailMessageResultU
 
 // FromEmailMessageResultUpdateEnvelope overwrites any union data inside the EmailDelivery as the provided EmailMessageResultUpdateEnvelope
 func (t *EmailDelivery) FromEmailMessageResultUpdateEnvelope(v EmailMessageResultUpdateEnvelope) error {
+	t.Event = "MESSAGE_RESULT_UPDATE"
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1096,6 +1120,7 @@ func (t *EmailDelivery) FromEmailMessageResultUpdateEnvelope(v EmailMessageResul
 
 // MergeEmailMessageResultUpdateEnvelope performs a merge with any union data inside the EmailDelivery, using the provided EmailMessageResultUpdateEnvelope
 func (t *EmailDelivery) MergeEmailMessageResultUpdateEnvelope(v EmailMessageResultUpdateEnvelope) error {
+	t.Event = "MESSAGE_RESULT_UPDATE"
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1135,11 +1160,56 @@ func (t EmailDelivery) ValueByDiscriminator() (interface{}, error) {
 
 func (t EmailDelivery) MarshalJSON() ([]byte, error) {
 	b, err := t.union.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	object := make(map[string]json.RawMessage)
+	if t.union != nil {
+		err = json.Unmarshal(b, &object)
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	object["event"], err = json.Marshal(t.Event)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'event': %w", err)
+	}
+
+	object["productName"], err = json.Marshal(t.ProductName)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'productName': %w", err)
+	}
+
+	b, err = json.Marshal(object)
 	return b, err
 }
 
 func (t *EmailDelivery) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
+	if err != nil {
+		return err
+	}
+	object := make(map[string]json.RawMessage)
+	err = json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["event"]; found {
+		err = json.Unmarshal(raw, &t.Event)
+		if err != nil {
+			return fmt.Errorf("error reading 'event': %w", err)
+		}
+	}
+
+	if raw, found := object["productName"]; found {
+		err = json.Unmarshal(raw, &t.ProductName)
+		if err != nil {
+			return fmt.Errorf("error reading 'productName': %w", err)
+		}
+	}
+
 	return err
 }
 
@@ -1152,6 +1222,7 @@ func (t KakaoTalkDelivery) AsKakaoTalkMessageResultUpdateEnvelope() (KakaoTalkMe
 
 // FromKakaoTalkMessageResultUpdateEnvelope overwrites any union data inside the KakaoTalkDelivery as the provided KakaoTalkMessageResultUpdateEnvelope
 func (t *KakaoTalkDelivery) FromKakaoTalkMessageResultUpdateEnvelope(v KakaoTalkMessageResultUpdateEnvelope) error {
+	t.Event = "MESSAGE_RESULT_UPDATE"
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1163,6 +1234,7 @@ func (t *KakaoTalkDelivery) FromKakaoTalkMessageResultUpdateEnvelope(v KakaoTalk
 
 // MergeKakaoTalkMessageResultUpdateEnvelope performs a merge with any union data inside the KakaoTalkDelivery, using the provided KakaoTalkMessageResultUpdateEnvelope
 func (t *KakaoTalkDelivery) MergeKakaoTalkMessageResultUpdateEnvelope(v KakaoTalkMessageResultUpdateEnvelope) error {
+	t.Event = "MESSAGE_RESULT_UPDATE"
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1186,6 +1258,7 @@ func (t KakaoTalkDelivery) AsKakaoTalkTemplateStatusUpdateEnvelope() (KakaoTalkT
 
 // FromKakaoTalkTemplateStatusUpdateEnvelope overwrites any union data inside the KakaoTalkDelivery as the provided KakaoTalkTemplateStatusUpdateEnvelope
 func (t *KakaoTalkDelivery) FromKakaoTalkTemplateStatusUpdateEnvelope(v KakaoTalkTemplateStatusUpdateEnvelope) error {
+	t.Event = "TEMPLATE_STATUS_UPDATE"
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1197,6 +1270,7 @@ func (t *KakaoTalkDelivery) FromKakaoTalkTemplateStatusUpdateEnvelope(v KakaoTal
 
 // MergeKakaoTalkTemplateStatusUpdateEnvelope performs a merge with any union data inside the KakaoTalkDelivery, using the provided KakaoTalkTemplateStatusUpdateEnvelope
 func (t *KakaoTalkDelivery) MergeKakaoTalkTemplateStatusUpdateEnvelope(v KakaoTalkTemplateStatusUpdateEnvelope) error {
+	t.Event = "TEMPLATE_STATUS_UPDATE"
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1236,11 +1310,56 @@ func (t KakaoTalkDelivery) ValueByDiscriminator() (interface{}, error) {
 
 func (t KakaoTalkDelivery) MarshalJSON() ([]byte, error) {
 	b, err := t.union.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	object := make(map[string]json.RawMessage)
+	if t.union != nil {
+		err = json.Unmarshal(b, &object)
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	object["event"], err = json.Marshal(t.Event)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'event': %w", err)
+	}
+
+	object["productName"], err = json.Marshal(t.ProductName)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'productName': %w", err)
+	}
+
+	b, err = json.Marshal(object)
 	return b, err
 }
 
 func (t *KakaoTalkDelivery) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
+	if err != nil {
+		return err
+	}
+	object := make(map[string]json.RawMessage)
+	err = json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["event"]; found {
+		err = json.Unmarshal(raw, &t.Event)
+		if err != nil {
+			return fmt.Errorf("error reading 'event': %w", err)
+		}
+	}
+
+	if raw, found := object["productName"]; found {
+		err = json.Unmarshal(raw, &t.ProductName)
+		if err != nil {
+			return fmt.Errorf("error reading 'productName': %w", err)
+		}
+	}
+
 	return err
 }
 
@@ -1253,6 +1372,7 @@ func (t SmsDelivery) AsUnsubscribeEnvelope() (UnsubscribeEnvelope, error) {
 
 // FromUnsubscribeEnvelope overwrites any union data inside the SmsDelivery as the provided UnsubscribeEnvelope
 func (t *SmsDelivery) FromUnsubscribeEnvelope(v UnsubscribeEnvelope) error {
+	t.Event = "UNSUBSCRIBE"
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1264,6 +1384,7 @@ func (t *SmsDelivery) FromUnsubscribeEnvelope(v UnsubscribeEnvelope) error {
 
 // MergeUnsubscribeEnvelope performs a merge with any union data inside the SmsDelivery, using the provided UnsubscribeEnvelope
 func (t *SmsDelivery) MergeUnsubscribeEnvelope(v UnsubscribeEnvelope) error {
+	t.Event = "UNSUBSCRIBE"
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1287,6 +1408,7 @@ func (t SmsDelivery) AsMessageResultUpdateEnvelope() (MessageResultUpdateEnvelop
 
 // FromMessageResultUpdateEnvelope overwrites any union data inside the SmsDelivery as the provided MessageResultUpdateEnvelope
 func (t *SmsDelivery) FromMessageResultUpdateEnvelope(v MessageResultUpdateEnvelope) error {
+	t.Event = "MESSAGE_RESULT_UPDATE"
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1298,6 +1420,7 @@ func (t *SmsDelivery) FromMessageResultUpdateEnvelope(v MessageResultUpdateEnvel
 
 // MergeMessageResultUpdateEnvelope performs a merge with any union data inside the SmsDelivery, using the provided MessageResultUpdateEnvelope
 func (t *SmsDelivery) MergeMessageResultUpdateEnvelope(v MessageResultUpdateEnvelope) error {
+	t.Event = "MESSAGE_RESULT_UPDATE"
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1321,6 +1444,7 @@ func (t SmsDelivery) AsConversionBlockEnvelope() (ConversionBlockEnvelope, error
 
 // FromConversionBlockEnvelope overwrites any union data inside the SmsDelivery as the provided ConversionBlockEnvelope
 func (t *SmsDelivery) FromConversionBlockEnvelope(v ConversionBlockEnvelope) error {
+	t.Event = "CONVERSION_BLOCK"
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1332,6 +1456,7 @@ func (t *SmsDelivery) FromConversionBlockEnvelope(v ConversionBlockEnvelope) err
 
 // MergeConversionBlockEnvelope performs a merge with any union data inside the SmsDelivery, using the provided ConversionBlockEnvelope
 func (t *SmsDelivery) MergeConversionBlockEnvelope(v ConversionBlockEnvelope) error {
+	t.Event = "CONVERSION_BLOCK"
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1355,6 +1480,7 @@ func (t SmsDelivery) AsInternationalDeliveryReceiptEnvelope() (InternationalDeli
 
 // FromInternationalDeliveryReceiptEnvelope overwrites any union data inside the SmsDelivery as the provided InternationalDeliveryReceiptEnvelope
 func (t *SmsDelivery) FromInternationalDeliveryReceiptEnvelope(v InternationalDeliveryReceiptEnvelope) error {
+	t.Event = "INTERNATIONAL_DELIVERY_RECEIPT"
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1366,6 +1492,7 @@ func (t *SmsDelivery) FromInternationalDeliveryReceiptEnvelope(v InternationalDe
 
 // MergeInternationalDeliveryReceiptEnvelope performs a merge with any union data inside the SmsDelivery, using the provided InternationalDeliveryReceiptEnvelope
 func (t *SmsDelivery) MergeInternationalDeliveryReceiptEnvelope(v InternationalDeliveryReceiptEnvelope) error {
+	t.Event = "INTERNATIONAL_DELIVERY_RECEIPT"
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1409,11 +1536,56 @@ func (t SmsDelivery) ValueByDiscriminator() (interface{}, error) {
 
 func (t SmsDelivery) MarshalJSON() ([]byte, error) {
 	b, err := t.union.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	object := make(map[string]json.RawMessage)
+	if t.union != nil {
+		err = json.Unmarshal(b, &object)
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	object["event"], err = json.Marshal(t.Event)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'event': %w", err)
+	}
+
+	object["productName"], err = json.Marshal(t.ProductName)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'productName': %w", err)
+	}
+
+	b, err = json.Marshal(object)
 	return b, err
 }
 
 func (t *SmsDelivery) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
+	if err != nil {
+		return err
+	}
+	object := make(map[string]json.RawMessage)
+	err = json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["event"]; found {
+		err = json.Unmarshal(raw, &t.Event)
+		if err != nil {
+			return fmt.Errorf("error reading 'event': %w", err)
+		}
+	}
+
+	if raw, found := object["productName"]; found {
+		err = json.Unmarshal(raw, &t.ProductName)
+		if err != nil {
+			return fmt.Errorf("error reading 'productName': %w", err)
+		}
+	}
+
 	return err
 }
 
@@ -1824,176 +1996,178 @@ func (sh *strictHandler) ReceiveWebhook(w http.ResponseWriter, r *http.Request) 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L2Pctu2sjD+Khj+7kzsuZRCyXb+yNP5XcV2Wre241py0/tF+UJYhCQckwBDQHZ0evxQ9xXuk32DBUCC",
-	"FCnJTpz0tDlnGksUSAK7i8X+3z+8MU9SzgiTwuv94WVEpJwJAl9e4eiCfJwTIdW3MWeSMPiI0zSmYywp",
-	"Z0/TjF/FJPnPfwjO1G9iPCMJVp/+IyMTr+f9f0+LVzzVv4qn5/ou7+7uzvciIsYZTdXjvJ43nBF0xaMF",
-	"ogIxLtHPgzdniGco4kRfEFhSMVkgOaMCqVlleCz3UUiyjGciRDEVUiByQ7IFuqE8hnm2vTvfe82zKxpF",
-	"hH3t9WRkTOgNyRAej0kqBYpIrL5TItCEZ0jwhCCcpr+QhUCcxQsfYRbpFXJGFCgw43JGMmedKadMCoQl",
-	"Cp/qe0NY5TGTJGM4HpDshmRHavTXXq/zAjTBNCYRkhylGR8TIZCcEQuAxb5C6YyyKbrFAuHxNeO3MYmm",
-	"JAIIUIkSvEBXBAnCJMJTTDUqT4mc8eiMy34c81sSfe0VJvB+S6PnbwZDmNY5XsQcR0POT3A2Jd9q38Tq",
-	"5RmSM8wA2pb+nggU04RKmKuiDzomlwzfYBrjq/irT9cSAeBewdFQCIk0/S+hHuGJJBkKL4jMFq2++hL2",
-	"EGZqtzOJ+EQRDBXoiiiKyp82YlcLu4EQlpIkqURbVArE53Ks9p7Bo6I+hhZEbvtVuAnJM2KJWbEjGsEt",
-	"mIlbkiHKkKQJ8RHPRkxWtoAdO6GMipkd20ZHatZCTdvdEgptEt2SjBQrQDgjZQiZvTBinu/NCI5IBjzb",
-	"gYz6Wob5gIw5i4SB4u2MjmcKuJECVmkGGthjzFCCr2Ea04wI0fZ8B/EJZTSZJ14v8D25SInX8yiTZEoy",
-	"he8737tkeC5nPKP//Lr784wjQacMy3lGkIaNwgtwUoAtFUiRwMJHGUkJlhqjCrxqiEGHZtUkKp4lYNtc",
-	"MjFPU55JEp2SiOIhLP3rbpwD/a6WerelXfel6mVoK8UZTogkmUBiPp4hLNB4hjNB5A+Xw9etF0BUWPPP",
-	"7banXmXer6Z3wNkNyQTl7FXMx9dH7IbEXC+1PKF+QTd8gsKDN2e/HV0Mjt+cfXh18ubgl1BvTiCeNOMp",
-	"ySTV8oU+tOrIFBiTWtE1WaiTQ5PqLbmacX5tnof4eDzP1FMTyk4Im8qZ1+vkpChkRtnU871PLY5T2hrz",
-	"iEwJa5FPMsMtiacwhRsc0whLdUNGPs5pRiKAA7yiZqnxLV6ImjWqaRCmNsM7r/qj975uUlPeMheBCwAV",
-	"bT5Z8vGHpdeoeSv4iOV5K5ohDrOhuQSyUDOnkiRiHUlW6OEnzq/VdkgoO9a3F7DHWYYXDwC9n1D2Q8eP",
-	"6A0pVnMcLa/nktGPc4KOD9E40/v3dkYYAQkLDmOUacFVbY4ER0QRkdrUlxcnKCITykgEbHhGcqoSRErK",
-	"puKRKCrNeDQfyzOckGaKZzghq+m9h8LB6SBEW9Ie9+QTTtKYbPsoHCTC/DKeZ3H+S3vEjhJMYzhTf8HX",
-	"mA9xfI1e0X8mRAg8hRM2AmAINQF9mKq5CHRL5Uz9QjOkjkZiuIDQB48l+cHpwPO9QSLW0fqDYehzRvjk",
-	"h8HpAKnXKIga8BxwNqHTOip5a+A3hhHzTB/Gx4ePguE7v/jWe5eT7vI0y6TgWy5oeY7dwwUg+dU/yFiq",
-	"vVa3BWvY8ZjPmTRS1ZUaSCJ0RcZ4LogWkUBtMk9CGZZkmTeb+w6xJENaR7JvZ0Tvn5q3+ShcLBaL1ulp",
-	"K4qeDJ/89FMvSXpCtAeDwe+//x6irYvXB2hnZ+flNjBOTadez+sG3d1WsNfqvhgGL3tB0AuCdhAE/wlf",
-	"PN+b8CzB0ut5Cv4tJUR5vsfmsZFeZTYnVWTe+Z6Z4QGPatZxYKavcO3n52TYCR+JDyjsbs7SHNlW7X5h",
-	"mZbQDONrUTKQrQvGOuo8NCfK8tresEK27MH8LR+x9Gi2hNH5hF5zG6lzy/yUi8lnP52hg5jPIzTBCY0X",
-	"ZeY1Yvmj8UqeppUB2Gs+EhyFW8629PX47VCdH7cgMkaESTpRCjs8c4ZTMmJ8gnC+sidCP66HcKHwR1Sk",
-	"WI5nRCnyKHTeEaKtwenAR8Ca/Vq+rLUQhjgbsRBmFGrFyCJOTwaOARDZhdQCroVBG/Vz0PKsIKaS6aSw",
-	"rCj1Z8QWRPql0S6CCisMYZGPZtiBh8KQFRP1+RBRRQYJZVhqI0SC01QRZu8PD9bdJGzAjzlB+V4ddJru",
-	"zcc696sDqmH4IBHuQCXJrB94l/PLhT7RS0z9zvc4I28mXu/dapmq/MjVY8sgWTd6GQh379UejbOBxHJe",
-	"IyMenlwgAb8pPGKGqLYjqZ9xjAzQXUG3f3BwdD48OvR87/Do5Pi3owv4/Ory9Wvz8ej382P96XX/+AQ+",
-	"XBz9fHSgb7o8++XszduzeplBvaR1gzPYsvA2o495OaeBz6/mk4n5ePQppfrTa1DT1duI4k7w8ZKBdu8p",
-	"MJRhuUajKRiOlqK2yrs4hKvhto+uFg7vWkP9p0eDQf/How8XR4PLk+GHy/PD/vBoJepPNQIuiJjH8jJV",
-	"2z/XyRQsB5evBgcXx69WP0Vpr1dqWlfF3cvErEWRjcl4xZM3uHHVwu5ybK0atQaBcP8TgTK4F83hZrGv",
-	"D6L8XFCsnrIJyTISoS1BCMoVs+2/ku5aS3klBbaeNh9Hi61/1yOrsk0E9V2n/YI6raU3zR5d+tIn/6Np",
-	"iuTjD/oNf08lcSVx124n59TXtnY45pQ+p1lltMz+PsSU1e3OE3XZSurqMe0aBa38KEHiSf28YBpUqgHr",
-	"HzOD/V59zKl6hCA4G89Q//wYqWn7IIkTmB1OaZvN2Fgd71anGvMk3EeYLZBGdXu9jnlXxUOZlg02FHDu",
-	"M1aA8grM4BBIaUlkw9KoOTQhOcgBc4aH7CPGkdaaAc32aDOsRD1gWQUPWsHLVvBy2On0unu9TlkFX6tt",
-	"R4LVa9qHgzO0ZYUupMVQdMaVVqXN1tuWEiu6eLe91w7CfTSlN6AMxQtwmoaDwbAbtjec06lVGuqmZd5r",
-	"ZNzPedOfX733PUUkA/Kxcbd8nBM2JojNkyuSgbZMrRsRqKZntYOpcaxgs1PUxo/ImCY4RhGdUim0Ci8V",
-	"yJCau0BUjtixvldLYCmekifCGivRbUatXmseGo68YOSFbfQWJCntxclhBIqosE6QiI/nCWGSREqpH7Er",
-	"LmfazWG0B+NYX6QkUrRVLMQYNO0+CFzZNzc7USaf7Wqk5K6vBpLIXWH+H16KpVKlvJ73f7eCf73rtF6+",
-	"fxe0Xr7/I/A7z++2/8NbIqT3ZaYwIB/PABueRR8QbMM+s1tMU7WG8g2O5wQ482l+O+BOTb9nKBy4vw9f",
-	"dkLj69Rf90I0L+T7CG3hEctITLAAtyRBYxzHCrkwejf0jdhLReFHs6YCnGhj9WD4XD0Vz+WMMKl4gH3b",
-	"C/typVLJGRmx2xmVJKZCttGxFHY1CrFjLHHMp3Mt/GgRH/aDaGsv2DVlEQoV0FoaIOH2PsKIkVvgM2qK",
-	"UUYnEs1ZRIzzVsmMWFJFtWnGJzQmFXv3YNj1fPVnR//Z1X/29J/n+s8Lz1fQfb+ObVQOgBw/99jfPKFS",
-	"uzSNnXww7CI1PfXPrvpnT/3zHMG0gAloXme9lzWMQM2njnjULTnptFEfQCmNJ9IBJWqApAPHszcXp/2T",
-	"D6f94xPPd7996B9WL1wOf/J877Q/GNjx+Wc92vmqxw77P9qh9qMeWXyDgQ9E0j2VnSqKnMWh8spRdd0o",
-	"Xxpy14zKK0Z2WchZLSqvVUugYJtUS+hHUU2YwAUZ05RC0EUUgd8fnZNMgBkowhLvI62WxHyKqNzoWHTk",
-	"jXVijBEezR3GBgxOKgkWz1yg2dfWFnNuUCUorJJdwhHbSmgcU2GjIFik+D+fTASRPpqzmF4TNDgdbINB",
-	"uBAAXS5WOSY+X1wy66yTGUzw3WMpI+rdilveW7Y0BBT59XLSN5A5lQxAsr6m1jqjDPCjL0bN+nU/Znye",
-	"UjZtsAPBK6dmDLomi4KUHXFHpMQenM5TfyGL0EeSxyTDMpdU5tqCiayxbjPFpNaXU1BdowpZZ8/b0NAW",
-	"OtbIv2L4h7s89zhzjbCPYy5z3/A1jGQOEXw3jn03jv01jGNVol7GDrNnRVnrmWQ8QTjKDVtlfmYoszlk",
-	"olbOyV8AoywZf04Excqj9GERFP8OVo21Yi0Ephu05kKmlXRvZ7yE67VCwlcLu6iuq5asGw/oYSXYQqdF",
-	"2MPAh+AGWFk1CgMQuI9C2EshigmodWA4UTpfHuBQhCLgESsHEEM0wnKsR0OkhXrpBKwIV3h8rfm3SX/I",
-	"BUzsRDOMmBOgUI5h2DB8Qcvy/35CCY7jTZyyuYRx995v4OuF93N/o+AQtCBwwgpJ4xhhxDhrgU7rmMrL",
-	"K39gnJ8j56BaFyGqhr+i47Ph0cVZf3j85qx/8sEEJPz3h4ujg6Pj8yEaHp2en/SHRx8Gw/7wcrCBp/EQ",
-	"S2wZhUbvvomEnFASR0qkSgmLtDcBgnNKshWOIqpjJ84dCisx2GIDf3mh6q8uT222Cc7dqJylbbB52O2+",
-	"w3q+8P744sGxJkzlSV3M1JO/q9yXM8PGtbq8MA8bBMoY4wwy9ZyQQUX7BI9nlijaI9Yq64U9BNF92JEx",
-	"6mVJjRiB5Czj8+kM7phSIUlGIhS8CIwfZt8GCmI2Ymi9fLoPM6oP9ugZ4QfCYRy3r4kGdzy/JkaxjpRM",
-	"5OK2ftFSRkS+/vtHI+snrubnxfNzmQNEklSircOTi+1VMWzuAvW76g+HsNewcFlxmkuSpLES7rmWozJy",
-	"Q8G9kCTAQsYzzKZgOxyx4S03Yag4I3nAkV/xXvXqg5ZQzIUsgsw0eQLWwUxPWMSzJ0KbSykbMR1P3UVb",
-	"BGcxJRki+kwS4K8hkF/ZQCPWg1PmdteEpGLbL2cSjJjDYEQBDQ2ip5Spzb2wS9CnzAxHRrTLnYBoqwkP",
-	"iqWqUQwCfN3EPOFE543nQvJEXUvnVzEVMzTDLIrJtja8LXsi8mxcmxoI4MTGiVH2+LiGF78hQspfTv3x",
-	"vdVk7Pleg2CyWVCko8qqaS1HfXhLWQNeniGsd4V1F17o7aNmZBCovVDmOe/vVt+3cX7Ymn39FzQXrlmx",
-	"a/1ZQy2PY1Rc89JHtjOuIqrvNsfvSWbfk8y+rqi8dj/WcoHPk8KWuX3kJipspusVuQ3Lml6R3PDQAJIo",
-	"zvL4EV/L/kC2bhUBqFlAMDOa3gPJz6ZVoDypAtmUCmQSKpBOp0A2mQLZVAo4jbKMZw2hQScXCH6G0JfP",
-	"AQU8pRESPnwxoFBgUdIkyYgjpiKhzkbB4ReQvtRvE0zjeQbefCVG8gwrqSFDKckSzExexYPN1X00z3n6",
-	"lDDjXP12JmtG5C3PrptxZQZobG0WTWCUzdr4vuNDa8+yVR8iIjGNBdqy89JmVoZwdIPZmEQmeBa8DEth",
-	"cEuhbt8wmmG9p7sCHd/hMXV8EM6w01VRUhDauNCGbeyceXkYKf6M0Kj+yfHpsH/yywcdDOT5xRUT3pR/",
-	"P+0P1Mn4+uL46OywfI9zzYx6ddE/O/xgFZh8YPkyjN0wLSumicTx9ZkijlhNy1zoz+XM+XqKhVATyihh",
-	"UemG4pIZ8yrDLDKQz0e5F2Hc+zsnLfD+uVy1Iko1tatu0KNmeuUvXJ3t1aAzrntonWL35bLANpr7xnmL",
-	"q+daQv5npIbV2kgbk6T+grrp92ywlXT7XQF9hKCXWq7qklxttvdjhsTUvvDvqf6t3Q21e3DJl7AkDX2J",
-	"fDJ7SuMoMpJqRpSEroGuK8YJoTNCfNQNus9aQWf7s1LQzCs/Mwstt4CUEtH+bZPMHIx+Tp7ZTitQCEKd",
-	"QJd6+atEIlHRVwR6MMOMkbi2dE6u8GZurD3R9rGxvhGiftEEpOMewuiK85hgBnR/lWlbg/EdbtVJ9f6I",
-	"LUv1SmOPBYHcDbuR9EZ5tl0boOzkY4EiA9bDcOS90rMZeaG20jVgzkxaoe56rUK1zDTqclCqitkXykX5",
-	"9grXQxJRlrTUhyekVACASstHpcWjpaWjysJR3bJRzaKd0L2H8B+bi1DHgGqyC02WiOE84VqetHcvo8vK",
-	"jIAiq8ZNCvARlijhQqJOEEB5RjyWJNPyGf6Us6Yg2IQu7ov4BH/6oRMEFgl6fmd81eR1NMKXyAhaZakq",
-	"3ldJR70XjzJ5piMv1P51rLlIrS1rbRrno+QwFQWvzFLSDIo6M84I2gpH3gAANvLC7X2dCZk7+bXLutaM",
-	"0T8/FhoobhgxskHE4f3ymx5yTH/7rKZ6o2qDvs9vmeUkVpSt5KCfXhwEnVB9hxLWCm1wrRtam/V+2Xw+",
-	"Yo32czgIJY6vW3pIuK1eMcGZTZE1FnIbDgIXkzbqr8DYY+UsPVaK0ZKdpy8lHs+SemMF0uEaMETXEseV",
-	"IJtllULdco4VYdUJ9upXiJSRs43YFc/olDIcv6Yxqddunacq/vMQgb4OLgd6ffV1HuGnSgyShkuNjWoV",
-	"gC1k1QLE/S0nNUi8a1y+tptAXca8YvIyKM3iIJ7o02ZHipH8+7KBPRuubJ68LDH4qFli6LaCPcUEA8ME",
-	"wyXJoTpikxnTGv54bMKljg+/4VknGorEGWpsKC1QodlKlYFynMuvSqA+v9AV4eDfc/j31weJwbVv/gxZ",
-	"+PjsV9Q/v0AXRz+ji6NzpOal9utckKx++x9LgXS58y+182st3w+zZ68OyfvblkJrCDd0CfU+0Xmfbf6+",
-	"f47CF7V/1xHedwP4dwP439QA3rgd1hZRK6BpGa/fEBru57Hhy+mkZkiTwV0954nIn/Tw7W4lzHUS20NO",
-	"09Ie/7PbbUEvK6ASNQj5VhUoTtWNw3O0ErZK+dpM52oW0Iblk75JQlshmg0HB0HH8+Fv1/zdMX93P0s4",
-	"+2ypDKaGYGLw7w7SkwJ5ajXe7o0qLRqtMPbY/G0Y9+2ViXo1vJbB8YxgdsLHOG7OVe+jqGTRogzp+1Cs",
-	"btQXt/qC4qcDwufxto4BZBxdDg/ymjr1SeyhXzZ0jJhRahwLG7zZsQtrXchAOLyGqbRgKq08kz1EOIpM",
-	"vXYNfCi7hsaY6b5xuvj8iEV4gcgnaBNHmQ5V5EzO0BbjyKTMtHaC7Tb6TdMiz4Suqx7xItVPFvMx6X5p",
-	"Gi/cF9fY0nZbwW6r+3LYDXp7L3qwv3LtrH5R6lwoysfpsnG7d62tAMrI/avzLmh132/n3991urq23L92",
-	"3gWd99vDLfVHX+m+C1o777d774LWnr7kfFwuQlfexGV6ufPdOmWrI4LdkzHB9CHV5nRROYUsjNyyc/6I",
-	"fYHyciivLre5Da9UT+5hxeE2i6/b+GkGJZuEKia6ziPkeuukQwjd/7yAxT9FLbfNYKqDChW01MTyL/2o",
-	"/FUHMJ5iIcxQ+xEG5l/0sCGemlHmEwyyn9UYwJDjpK/huTFl19q66ZTbv1eEAWXTeCnQ4IEWiVKUQHNo",
-	"xorJfrXAii+27PvEVNzVZtxtnAj3Pcbw7xNj+D208Htu2/fctm9u2/m8mMbNIxn1A9OMgNRpz54ao1FK",
-	"4tgUzg51DGRot1Xu6DdUuI8ygqNi2IRmQv6JYhu/yRG8OqzxPlGl+ygEMKhV5gUHkpWL040ERCIa2wiM",
-	"mKBsTMr4VLdHPMGUoYTfECggpEPwuq3uc7QVqp2jngqPa0uOhYSnoSsy4RnZLsWN1nr/v5OAJYF/l1RA",
-	"gwnoRrg8W138XVFsHvIpTNDDA5y75hlNynuOzvry8e7NTuhleHE0OLr47egwVOfo0dnh8dmPuqgb/HJ2",
-	"+KF/GEKWacEYR2yLl2UICJLS5d4yniDbDzJ4rg71ojskTGqBMgK7yCBIHW0f50q67p8fV3Tygzen5ydH",
-	"w3IrsoP+2cGR0igPL89Pjg/67s9aubRrUmezXpK5eKYHPKRyeAn4D7eF5iuyucB6NahYC8pXguw6kFkF",
-	"KtZwz/hLPjFWOcqm/rJJsNHkp93INabH2g6gro1sdyMb2RLf+lPazB4UKbqxT+BPFcE5KGUYKzZbyTE2",
-	"vzw0xXhDYjWJzl+HVLt/KVL9c0ZwXhThmQ+tX2DY3XL1AthuflM5h428e3Vbz7j2zL57hGDNzb2GcFO9",
-	"iXhATGMcJ+rVGG2VwvxFIkErTGOFiraZcNJDYX4OhmCfjok28+uzz3Er6OMxRGPMxkRfKo7KEEXzNDY+",
-	"ghEL85Mz9xRs4UgRlMzoGAqobT9M4uktSTsjFlMhdeZPcm/Rp5DLliSgryEANZvbHayByf3A4qadt2dV",
-	"nw4MNtTnwxwFxZgauEP/VwvPNrqADEA1sk6UbIIiAHrfOO7q5cfKe+x59sivUcth0jR8wI+wqve1HpEc",
-	"PW7zXI2cEmbyn/u6u66GvaIODR5zkanf39/53nnGr2KS1JZYv3h9gF7u7j1HqR5kBIKaWkBwvfYZ5FMa",
-	"Y11ZKDfOgtqWETYmVqixBTwxSvEi5jgqYmOXWCQUtmmwAt9QHmNdPxGsQpnpLgx2RHOYYIkw+nnw5gyl",
-	"HOoe6VLtz16aTNSNzMUGbEdqLt7dcuS0WOF3/Wk4PHcb6bVrpShJZVzrohAznkkk5kmCtZ9C6h7sgCH1",
-	"nFqoyUW9w+Py4hhlZEIAHdqHXumkvubRlTNFanO/nn0Oh7pzpATC2o70OTZrkLk5Eb6dLRCVJhdNP6FK",
-	"dmqZfDIxDKSZ9AzBLL+jgZysTb54thI21T37SFcdVoK2dnDzmOQLWw1iOwvfLrkBus3GeKdrv0a5ZmlO",
-	"1flS+McTUbK228wlKkumesXHSuZ6BA2HEhGOWD6gZLX3bXsNvyniEl0cDFwrvjq7z+dilmfeIMZzzquB",
-	"PWK2zOh+qXcl+ml+5STsMG5ZTZOd3/SiaOptv2FwwKrHuU+7g1H3r5KjgFotiqNw4ufQt7h0QW+TFKi8",
-	"Z62cpfqpDfyxUtLUqYyzppblA2pQOg+/Vymfz+7X/iit2h/Spf1z6vk0YWrdfRthBMoA1ad+rI3RreRL",
-	"FVlB4fHZryEyGRI+CvvnFyHCaZpxaHkWXhz9HOasHr6fq+9pvIAvv4bmiUZr3CTjZbPNbhKD1FPMbEDa",
-	"0hOBj2m8gL/m9Z4Lnk3hshy7vI9CCLwMrU8Ylg1RmM5azaWdEqwgPLOA1uZhpptB5MLOp7TqevgoWDyg",
-	"pdn3VmZ/gVZm37uYfY+6+B518c2iLtb3W7t/kwzmtMZwG2aY3VHpqub4bv82PduIkqDSjIqGfPWj/He9",
-	"f+8DxL9Kw7hmd9mlS4YJv6IxQemMM7Kp++wRJuxsjbopP3BDPNioX0BvedODr2E8z6hcDNQhrHcbmzHD",
-	"3AZ0yrCcZw3WA+Dnwo6phqCzhTYZZJbft9EZt0UzwECqDwEQFmYER0pZLzqGgEni7KezEWvqG6JzChCV",
-	"6IoIGhEU/t4acixky0y/lc8/RFuKKFIwchmNV+jyFKZBnmkyMmKEypkinLdA8flRb61EV1zOfPgXJXMh",
-	"0YzH0J86T3DI4aEPMaqApVensKi1wd9bZzO2PMvC6INTqth2cQ6tw0SOBOAndsMaqQPN05IwYohtzJng",
-	"MfG14eeGZFdY0kQfysRUiYfF9xBGYoYzEo2YIOOMSFu8IKJTBRzDcMFyZbq4wKNRgq/BwIB4qnXEfRfm",
-	"YsbncYQM4aodiYaKGHRY14hpgaXaMkdAP+uV0G2ggmX4Qh04NuErbLSWACw9GpPLlmL3JIsXaPimPxhu",
-	"6z5HG0lChbBoZQcF2DJSnogl0bGWB/u6/FwOUqDJfGNoZMhZRnJTn667qNvzaHnM9n3ErpRWEJTdmQ39",
-	"ICt2YjHDaX4Ag6wxYlvWMLDdRm+YXnmCF3kpHxzHeo7QeWnA59mY9Mp4zy19IyUNIoPZkeej2xkXNgzA",
-	"9k2ycYG60AOVWKrXcGaeesSmmn8oOBzMKCOCFC2XYqoImsWLilKJE86mTpdBPwfYzzjF8AzFYmI8Vmte",
-	"2z9H3aw9QIokBbi7c5drqLFqqgiBzA11pASa4RudIgRNoWw1ERO/aF1MnR1TJNB176ErEvNbcHS6QDDr",
-	"VvTGM7BO6xYAVCI8zYgjpBsgt0fsbd4kIMeLbj0VUUVgOkwx7+5pcCJkplTZvA2Wfppf6Vw14XHMbzX6",
-	"oH/jiEl17IneiLWWLZhQQxS5ls+eIpFEQIGVqhaDQiCfkRf2NAdXwHAz0wang/3a96RzKVCIU+1go5w9",
-	"/YfgbH88w5kg8ofL4evWixBRJvmqQ0iTn95Q9kAZMaQ3Tr7hDHaZ4ROGIeTzMrzEFKWqdqgP3dildK7D",
-	"EpTatqZJ/bZvrcE6cjlU8yqaQQAOdC8IE9ncdsJwt3JgaoK7IpFpPgbooVIAK9CUhJHMMIVw6jFPEqxe",
-	"tEUZSFPgkfNzQ5RpWueEEoVPQycKLgQgLsrprGhrKYZIaa8VFSJ8Gpoud/kVtQA1GSv+o1yOFznwK7sG",
-	"+rOJmrZ6T4RuyXschWjkvbGp6MeHimVhlFC1G5jQjq2esx8AxmoWedwrcPgJz8yRXHQ3PDad6u4RtAyb",
-	"rzlwWVHvqjhpf8Qsz6unwidC58YxfqsOd7OPGblFMy6kOvvhZyqc0GgQxJZ2IyytD7uCRIWpT3P7UGu1",
-	"EP8d6tJ7oX6ouAXhpxsEQH5KSJlhFpH81HW2sGKRWKJsDhnfI8avTIiCOYk3al6X99/D18AzrSuvOMbV",
-	"aXdDstwFVS0QqEUau3EULbujc/FjC+JJBF7os2nkwagFMDmGxjEdX6N+FI287eJgsu8YsRxKaYzHRMms",
-	"JLOnZIG7sGJNMDWqqOF9CuSAl9VSjl/T6tCqAYbI9Zq39HPsW9uJemFtu8J8TEvR7nROI6JGbzv9ahZA",
-	"Pjd4Oof+jrcZZ1N9Ztzyks3J7edYrZrU1M9xq7H7ooINiKlzJmmsNq7JTN9uhM/63ouNHRa3LSOiGdLd",
-	"vEEeYNwWU9U2iJ7ZWsIvDu/cbWvrHQhdxBKeCMF3WsJVgtk047doC5KntT/igEck9FGYFBVs1ddqqWB1",
-	"5NqVqdWPS2XIiNgG4cqeePoA0qFRBc2u6v8InEQJWbb5Y86XCzjn60znsii9JgyhmECsKYeqna7INfKU",
-	"5OCWZwtHlRLRI6+n5u4WVdajourNGvmK0iYZnpoSMmorQYhA7n/u6QKiVOj27GpZgBPT79TSYsVdq/Fi",
-	"hETd4xTExHDkBSMvrD+1zdyco9pyWl8LHNCtVtg2YFOS6TVYscIJddxQoABWGC6FSIb7sGf01JQiJ2wt",
-	"AdPSyLUsui109bLKhQWMRKLLDpilmWXprQKXymELOIqUjDYAPbalZuS7YhlWvFRXtFWyi+QF99fnq+i5",
-	"+pa2J2UER8JXszW6rFA8KOZTJfyYoyx0CmBQQOpYmkIU0wwnCYbEkVz4EAQi6dBe+5nZxQo2aUqy1lgt",
-	"PzQ6RPh/jFFe3RkTCQ3+1YiWIExQ0HxM/QurZ8sZSbZ7ijG2IjpVhxY0SleCCUSVmAQmLYMrqZxypjao",
-	"FbDUKxVu//d/ZrNekoQjNk9Bdvjf/+nu9PZehtDvFy80Q9EVPHxgUmTMWYSeBQCSyzLFUMObsVIASKTF",
-	"HUC6qwvq2iGmsztXsFcQbVv61o+AXUbtFbVtJGEjpqDI5xKqtetVWRXlk3ZFoa2wY868sNMO9Co7JAi3",
-	"2+qQUNKXMWPoGSAcC56zp5DN49iUWTdxW14hOZgDTJhWzaZLdN35sO35nnHGez2v0+60AzBFuoHSYHOs",
-	"xE1DdEFKGE6p1/N22kF7R1clmYFV76n6J+VC1odZgV8rJVkua+3bGikzKygoXlVYLCpWJLQVPgXCBvEE",
-	"dEMyweoMTficSU1Z2+0RC43zAgZrhm5EWzUFv5CbHcuCNXporXap7i7jKCMyW6CUx3SsZCKaED6XI8Yz",
-	"xLOIaDlTS4Ru0J3oVdRPLUEK1P30SS+E27zAQgTFoixTjpgrVAL6FUHD1+MIMAXMwuiDRaT1Kx4tdAmx",
-	"vMBqVcNU1yznMkNLTYJ7f3gmBtCUmr1vE29Fa+pMdN3jHr6+2onm11ES/UNEg5vpde4/6tX1TjYu4Xd/",
-	"eBWVKs++2Gt1XwzBT9ILyk4TM2OdROB1vMInAbcGe90XwcsgCIJfohfi7cdu8qoTQOPI3HtbGYdfjQ/J",
-	"6+lP9Oeg4gzrGUfikmfP+9i57ZKdbFfuLZ5pb7zanXVtmkvwrsZkNNRrcROR7w3uphbWBcyL7FmbQKrT",
-	"P72ZlKnoPX0Ki2nS6fSvT2+67eCpnpB4+of+cPdUH95PYUQ36LwMOkEngP/1Xx0cHr3+MXiqi9K7jUnW",
-	"+skiwQy6u+29trligK2QdHlwcAQtGVxKCIKXwctOp7vXCX5j3bfjX/aio50Aqu+DMOT1AvM5F1jVs3RV",
-	"nsTtZlGpgGM2py4FE2XFds3+y4JLwcmrZDStXaWTmOPVw86zGTQbPlFjo6/FIa9nvldnWZOT4k2N2La8",
-	"cRywrto4Nmhx063j9jsvsyiWy3PLHmQr7+IImffdb6+Um78XO2TJe7wW1A2Ud5HsDtNfn4t+J6ilnBmJ",
-	"0//K7SkroU1O8XF8yQbzV58FbbqqRfwSs1rq/rth3997Y2JtN/0COU4HYc+21PVK3XG9YOlUeNnd6zwL",
-	"gk7nxY+Dw8P/Ht7+83eovec2avUuB63fji+Gl/2T1qv+2eHb40MoUVXOh+xUd2rx9GDv8uZTdJj9vDvt",
-	"1p45xSy+yKFzvaKl1zIu3bIXyw15SqdQrSvqcQ+l6oFQ05zCxehO8CzoAHvc+33x/JePb/U5v9yjSYnY",
-	"dS2KatoClbKlG3rG1Cf6Fkm47uVKJIKnGHp3Z1f9t4KqVoKgQnkFFCrM2E209KDFRQOjHyxdWyJbB9Sr",
-	"qLY22v1+ZFxXmLcqsNaSZm5D0tkaN5TcPoBIG6p0l6g0r937rtx44d17p+1BHqfa9krNCxoKgNII8C9y",
-	"pgaxxEVFes+sKMtxY1HTDfasjDD8uHOSnL24OeiqR9ZUvC2WFzjUoKHyAneuuuOdaJfsTZ4Fzzsvui93",
-	"8O7V3vhZ9Jy8mLwEut179txzZmnjeuXKt7jVVmuXv0Ruzpoeh9yS+zLLphpB30I0X+FsUb8psXy3USxX",
-	"A+Ac2u2+7AZ7L4LuIhjGz3+8+mdAgv/fZUg/dErFnb3SXS9/HA8uf5ez3/pAvuUKJ52lMiSlFNUlHltT",
-	"FOJr8tiaRP+l070OWlUeqyjWKzLFvc7e7u6zF3svN2a75Rxur0jQrpMjckx8ETFi3ih7N4Vv5tGabkBa",
-	"Eab2DeXwanBkYU9bEtKfd593Avt/gSMsInyDxRqSqsTqecGL4tca8b35JQ9C1p3v6dj3dZHxeUZYJRJY",
-	"ZnOiCzGknAltIuoGwZpKv4rpFVEPLGp2kUIMhxpu/LC5N0nTQe58NV7QEdvIZ6qdpes9pVDo2Y0XtE5S",
-	"MWJgWjZ7G4oI3fnerl55HSBzCD19hSOTj6Jv6ay/5ZKZQKJ/kkjftLP+ptc8u6JRRMzM9tbfcUrkjEdn",
-	"XPa1BRxu7GzwqnOdwjjk/ARnU6Lv29tkXWKepjyTJDolEcXArO58b28TOJrMr3hAshuS5SnQe5vAxiQk",
-	"XDJ8g6mOanVDUYFZLMc9vnt/5zcEp757rzZrweouTGQZZ0XQY+Tsobv/FwAA//8=",
+	"7L2Lctu2tjD8Khj+Zyb2HEqhZDsXeTr/UWyndWs7riU3PV+UL4RFSMI2CTAEZEe72w91XuE82TdYAEiQ",
+	"IiXZiZPuNntPY4kCSWCthXXDuvzhjXmSckaYFF7vDy8jIuVMEPjyCkcX5OOcCKm+jTmThMFHnKYxHWNJ",
+	"OXuaZvwqJsl//kNwpn4T4xlJsPr0HxmZeD3v/3tavOKp/lU8Pdd3eXd3d74XETHOaKoe5/W84YygKx4t",
+	"EBWIcYl+Hrw5QzxDESf6gsCSiskCyRkVSM0qw2O5j0KSZTwTIYqpkAKRG5It0A3lMcyz7d353mueXdEo",
+	"IuxrrycjY0JvSIbweExSKVBEYvWdEoEmPEOCJwThNP2FLATiLF74CLNIr5AzokCBGZczkjnrTDllUiAs",
+	"UfhU3xvCKo+ZJBnD8YBkNyQ7UqO/9nqdF6AJpjGJkOQozfiYCIHkjFgALPYVSmeUTdEtFgiPrxm/jUk0",
+	"JRFAgEqU4AW6IkgQJhGeYqpReUrkjEdnXPbjmN+S6GuvMIH3Wxo9fzMYwrTO8SLmOBpyfoKzKflW+yZW",
+	"L8+QnGEG0Lb090SgmCZUwlwVfdAxuWT4BtMYX8VffbqWCAD3Co6GQkik6X8J9QhPJMlQeEFktmj11Zew",
+	"hzBTu51JxCeKYKhAV0RRVP60Ebta2A2EsJQkSSXaolIgPpdjtfcMHhX1MbQgctuvwk1InhFLzIod0Qhu",
+	"wUzckgxRhiRNiI94NmKysgXs2AllVMzs2DY6UrMWatrullBok+iWZKRYAcIZKUPI7IUR83xvRnBEMuDZ",
+	"DmTU1zLMB2TMWSQMFG9ndDxTwI0UsEoz0MAeY4YSfA3TmGZEiLbnO4hPKKPJPPF6ge/JRUq8nkeZJFOS",
+	"KXzf+d4lw3M54xn959fdn2ccCTplWM4zgjRsFF6AkwJsqUCKBBY+ykhKsNQYVeBVQww6NKsmUfEsAdvm",
+	"kol5mvJMkuiURBQPYelfd+Mc6He11Lst7bovVS9DWynOcEIkyQQS8/EMYYHGM5wJIn+4HL5uvQCiwpp/",
+	"brc99SrzfjW9A85uSCYoZ69iPr4+Yjck5nqp5Qn1C7rhExQevDn77ehicPzm7MOrkzcHv4R6cwLxpBlP",
+	"SSap1i+00KojU2BMakXXZKEkhybVW3I14/zaPA/x8XieqacmlJ0QNpUzr9fJSVHIjLKp53ufWhyntDXm",
+	"EZkS1iKfZIZbEk9hCjc4phGW6oaMfJzTjEQAB3hFzVLjW7wQNWtU0yBMbYZ3XvVH733dpKa8ZS4CFwAq",
+	"2nyy5OMPS69R81bwEcvzVjRDHGZDcw1koWZOJUnEOpKs0MNPnF+r7ZBQdqxvL2CPswwvHgB6P6Hsh44f",
+	"0RtSrOY4Wl7PJaMf5wQdH6Jxpvfv7YwwAhoWCGOUacVVbY4ER0QRkdrUlxcnKCITykgEbHhGcqoSRErK",
+	"puKRKCrNeDQfyzOckGaKZzghq+m9h8LB6SBEW9KKe/IJJ2lMtn0UDhJhfhnPszj/pT1iRwmmMcjUX/A1",
+	"5kMcX6NX9J8JEQJPQcJGAAyhJqCFqZqLQLdUztQvNENKNBLDBYQWPJbkB6cDz/cGiVhH6w+Goc8Z4ZMf",
+	"BqcDpF6jIGrAc8DZhE7rqOStgd8YRswzLYyPDx8Fw3d+8a33Lifd5WmWScG3XNDyHLuHC0Dyq3+QsVR7",
+	"rW4L1rDjMZ8zabSqKzWQROiKjPFcEK0igdlknoQyLMkybzb3HWJJhrSOZN/OiN4/NW/zUbhYLBat09NW",
+	"FD0ZPvnpp16S9IRoDwaD33//PURbF68P0M7OzsttYJyaTr2e1w26u61gr9V9MQxe9oKgFwTtIAj+E754",
+	"vjfhWYKl1/MU/FtKifJ8j81jo73KbE6qyLzzPTPDAx7VrOPATF/h2s/lZNgJH4kPKOxuztIc3VbtfmGZ",
+	"ltAM42tRMpCtC8Y66jw0EmV5bW9YoVv2YP6Wj1h6NFvC2HxCr7mNlNwyP+Vq8tlPZ+gg5vMITXBC40WZ",
+	"eY1Y/mi8kqdpYwD2mo8ER+GWsy19PX47VPLjFlTGiDBJJ8pgh2fOcEpGjE8Qzlf2ROjH9RAuDP6IihTL",
+	"8YwoQx6FzjtCtDU4HfgIWLNfy5e1FcIQZyMWwoxCbRhZxOnJgBgAlV1IreBaGLRRPwctzwpiKrlOCs+K",
+	"Mn9GbEGkXxrtIqjwwhAW+WiGHXgoDFk1UcuHiCoySCjDUjshEpymijB7f3iw7iZlA37MCcr36qDTdG8+",
+	"1rlfCaiG4YNEuAOVJrN+4F3OLxdaopeY+p3vcUbeTLzeu9U6VfmRq8eWQbJu9DIQ7t6rPRpnA4nlvEZH",
+	"PDy5QAJ+U3jEDFHtR1I/4xgZoLuKbv/g4Oh8eHTo+d7h0cnxb0cX8PnV5evX5uPR7+fH+tPr/vEJfLg4",
+	"+vnoQN90efbL2Zu3Z/U6g3pJ6wZnsGXhbcYe83JOA59fzScT8/HoU0r1p9dgpqu3EcWd4OMlA+veU2Ao",
+	"w3KNRVMwHK1FbZV3cQhXw20fXS0c3rWG+k+PBoP+j0cfLo4GlyfDD5fnh/3h0UrUn2oEXBAxj+VlqrZ/",
+	"bpMpWA4uXw0OLo5frX6Ksl6v1LSuiruXiVmrIhuT8Yonb3DjqoXdva8qJg2WWW7hABq0/gwuDRcH6IrE",
+	"/BaldHwtSmJIYWtJbaho7GvM9WLzV+RnWdvT068Tn2thsYZM4f4nAmVwL5rDzWJfrzOXfkqgUTYhWUYi",
+	"tCUIQbn5uf1XstBr91fJTK/fgY9jq9e/65EN9iaC+m65f0HL3dKbFgIufWn95tHsYfLxB/2Gv6cpvJK4",
+	"a7eTo9voEwUQ5spq1awyWmZ/H2LK6nbnibps7RH1mHaNGVp+lCDxpH5eMA0q1YD1j5nBfq8+5lQ9QhCc",
+	"jWeof36M1LR9sDcIzA6ntM1mbKyUGGs5jnkS7iPMFkijur3ekr6r4qFMywYbCjj3GSvARAdmcAiktKSY",
+	"YmmMOZqQHOSAOcND9hHjSPsGAM1WtBlWoh6w7GgIWsHLVvBy2On0unu9TtnRsNanEAlW7084HJyhLata",
+	"Iq1sozOubEftnN+2lFjxOHTbe+0g3EdTegMmX7yAo+FwMBh2w/aGczq1plHdtMx7jSb/OW/68zsxfE8R",
+	"yYB8bNwtH+eEjQli8+SKZOAToPawFKimZ22gqTk+wmanqI0fkTFNcIwiOqVSaEeFVCBDau4CUTlix/pe",
+	"rYGleEqeCOuSRbcZtda7eWg48oKRF7bRW9Ck9FlVDiMwt4U96on4eJ4QJknkI8FH7IrLmT7MMTaSCR9Y",
+	"pCRStFUsxLht7T4IXA0/d65RJp/taqTkB3wNJJEf+Pl/eCmWymD0et7/3Qr+9a7Tevn+XdB6+f6PwO88",
+	"v9v+j2Ud+32ZKQzIxzPAhmfRBwTbsM/sFtNUraF8g+M5Ac58mt8OuFPT7xkKB+7vw5ed0Jzo6q97IZoX",
+	"VkyEtvCIZSQmWMDhK0FjHMcKuTB6N/SN2ktFcVpoHSI40S75wfC5eiqeyxlhUvEA+7YX9uXKYpEzMmK3",
+	"MypJTIVso2Mp7GoUYsdY4phP51r50So+7AfR1md915RFKFRAa2mAhNv7CCNGboHPqClGGZ1INGcRMUfU",
+	"SmfEkiqqTTM+oTGpePUHw67nqz87+s+u/rOn/zzXf154voLu+3VsoyIAcvzcY3/zhEp9cGtOAwbDLlLT",
+	"U//sqn/21D/PEUwLmIDmdfaMtoYRqPnUEY+6JSedNuoDKKU5b3VAiRog6cDx7M3Faf/kw2n/+MTz3W8f",
+	"+ofVC5fDnzzfO+0PBnZ8/lmPdr7qscP+j3ao/ahHFt9g4AORdE9jp4oiZ3GovHJUXTfKl4bcNaPyipFd",
+	"FnJWi8pr1RooeGDVEvpRVBMMcUHGNKUQWhJFEN2AzkkmwNkVYYn3kTZLYj5FVG4kFh19Y50aY5RHc4fx",
+	"dMNRnAS/bq7Q7GufkpEbVCkKq3SXcMS2EhrHVNhYDxYp/s8nE0Gkj+YsptcEDU4H2+D2LhRAl4tVxMTn",
+	"q0tmnXU6gwkxfCxjRL1bcct765aGgCK/Xk/6Bjqn0gFI1tfUWueUAX70xahZv+7HjM9TyqYNfiB45dSM",
+	"QddkUZCyo+6IlFjB6Tz1F7IIfSR5TDIsc01lrv20yLokNzNMak+sCqprNCHrvJYbOtpCx+f6VwxycZfn",
+	"ijPX1fw47jL3DV/DSeYQwXfn2Hfn2F/DOVYl6mXsMCsrylbPJOMJwlHu2CrzM0OZzYEhtXpO/gIYZcn4",
+	"c+JEVorSh8WJ/Dt4NdaqtRB+b9CaK5lW072d8RKu1yoJXy24pLquWrJuFNDDSkiJTv6wwsCHEA5YWTXW",
+	"BBC4j0LYSyGKCZh14DhRNl8exlEEXOARK4dJQ8zFckRLQzyJeukEvAhXeHyt+bdJ8sgVTOzEbIyYE4ZR",
+	"jtTYMEhD6/L/fkoJjuNNjp5zDePuvd/A14vTz/2NQmDQgoCEFZLGMcKIcdYCm9ZxlZdX/sBoRkfPQbVH",
+	"hKga5IuOz4ZHF2f94fGbs/7JBxN28d8fLo4Ojo7Ph2h4dHp+0h8efRgM+8PLwQYnjYdYYssoNHr3Tbzn",
+	"hJI4UipVSlikTxMgBKmkW+EoojpC5NyhsBKDLTbwl1eq/ur61GaboBR+sLQNNg8u3ndYzxfeH188BNgE",
+	"4zypiwx78nfV+3Jm2LhWlxfmwZFAGWOcQT6iExipaJ/g8cwSRXvEWmW7sIcghhE7Oka9LqkRI5CcZXw+",
+	"ncEdUyokyUiEgheBOYfZt+GQmI0YWq+f7sOM6oM9ekb5gXAY59jXxLw7J78mErOOlEx85rZ+0VLeR77+",
+	"+8dc6yeu5ufF83OdA1SSVKKtw5OL7VWReu4C9bvqhUPYa1i4rByaS5KksVLuudajMnJD4XghSYCFjGeY",
+	"TcF3OGLDW26CbXFG8oAjv3J61asPWkIxF7IIpdPkCVgHNz1hEc+eCO0upWzEdNR4F20RnMWUZIhomSTg",
+	"vIZAFmkDjfh5qJjL7a4JScW2X86XGDGHwYgCGhpETylTm3thl6ClzAxHRrXLDwHRVhMeFEtVoxiEMbvp",
+	"h8KJQRzPheSJupbOr2IqZmiGWRSTbe14Wz6JyHOObQIkgBObQ4zyiY/rePEbIqT85QQn31tNxp7vNSgm",
+	"m4V+OqasmtZy1Ie3lBvh5XnQelfY48ILvX3UjAwC9SmUec77u9X3bZwFt2Zf/wXdhWtW7Hp/1lDL4zgV",
+	"17z0kf2Mq4jqu8/xeyrd91S6r6sqr92PtVzg87SwZW4fuekYm9l6RQbHsqVXpHA8NIAkirM8fsTXuj+Q",
+	"rVsrASozEMyMpfdA8rPJIyhPHUE2cQSZtBGkk0aQTRlBNmEEpFGW8awhNOjkAsHPEPryOaCApzRCwocv",
+	"BhQKLEqbJBlx1FQklGwUHH4B7Uv9NsE0nmdwmq/USJ5hpTVkKCVZgpnJHnmwu7qP5jlPnxJmDle/ncua",
+	"EXnLs+tmXJkBGlubRRMYY7M2vu/40PqzbG2LiEhMY4G27Ly0m5UhHN1gNiaRCZ6FU4alMLilULdvGM2w",
+	"/qS7Ah3f4TF1fBBk2OmqKCkIbVxoxzZ2ZF4eRoo/IzSqf3J8Ouyf/PJBBwN5fnHFhDfl30/7AyUZX18c",
+	"H50dlu9xrplRry76Z4cfrAGTDyxfhrEbJp/FNJE4vj5TxBGraZkL/bmcOV9PsRBqQhklLCrdUFwyY15l",
+	"mEUG8vko9yKMe3/nJD/eP2OtVkWpJrDVDXrUfLb8hatz2hpsxnUPrTPsvlyu20Zz3zg7c/Vc/z7JbxtB",
+	"dQ3V13qCG1PB/oIW+Pect5W787uZ/QihPbWywyW52sz9xwz8qX3h39PIXbsbavfg0onJks73JbLmrC6C",
+	"o8jo4xlRdogGuq7+J4TOe/FRN+g+awWd7c9KtDOv/Mxcu9zPU0q3+7dNpXMw+jnZdDutQCEIdQJdtuev",
+	"Em9FRV8R6MEMM0bi2jJIuVmfuRkFRHsBx/pGiG1GE7ABegijK85jghnQ/VWmPSrmhHSrznbxR2zZdtn2",
+	"EYkFgQwVu5H0Rnm2XRuG7WSdgbkGPtJw5L3Ssxl5ofZFNmDOTFqh7nqt2bjMNOoybarm5xfKuPn2ZuVD",
+	"0m2WbPGHp91UAIBKy0elxaOlpaPKwlHdslHNop0AxYfwH5txUceAanIoTS6M4TzhWp60dy/X0sq8hyJ3",
+	"yE198BGWKOFCok4QQKlNPJYk0/oZ/pSzpiDYhC7ui/gEf/qhEwQWCXp+Z3zV5HXMxZfIe1rljyveV0m6",
+	"vRePMtm0Iy/UUQRYc5Faj93aZNVHydQqipeZpaQZFOhmnBG0FY68AQBs5IXb+zrfMw9l0Afztc6a/vmx",
+	"0EBxg6WRDZUO75fF9RAx/e1zt+pdxw32Pr9llpNYVbaSaX96cRB0QvUdypErtMG1bmg98/vlQ4IRazwl",
+	"AEEocXzd0kPCbfWKCc5sIrA5B7BBL3AxaaP+Cow9VmbWYyVSLXmz+lLi8Sypd1YgHZQCQ3RdeFwJJVo2",
+	"KdQt51gRVp1ir36FeCA524hd8YxOKcPxaxqTeuvWeariPw9R6OvgcqDXV1+zE36qRFppuNT4qFYB2EJW",
+	"LUDc33NSg8S7xuVrvwnU2MyrXy+D0iwOoqY+bSZSjObflw3s2XBl8+RljcFHzRpDtxXsKSYYGCYYLmkO",
+	"1RGbzJjW8MdjExR2fPgNZZ1oKPhnqLGhgEKFZiu1FMrRPL8qhfr8Qlf3g3/P4d9fH6QG1775M3Th47Nf",
+	"Uf/8Al0c/Ywujs6Rmpfar3NBsvrtfywF0qXrv9TOr/XvP8yfvTrw8G9b8K0hqNIl1PvEIH62+/v+mRhf",
+	"1P9dR3jfHeDfHeB/Uwd443ZYWyqugKZlvH5DALyfR8AvJ82aIU0Od/WcJyJ/0sO3u9Uw12lsD5GmpT3+",
+	"Z/fbgl1WQCVqUPKtKVBI1Y2DkLQRtsr42szmalbQhmVJ36ShrVDNhoODoOP58Ldr/u6Yv7ufpZx9tlYG",
+	"U0MwMfh3B+lJgT61Gm/3RpVWjVY4e2yWOoz79sZEvRley+B4RjA74WMcN2fk91FU8mhRhvR9KFY36otb",
+	"fUHx0wHh83hbRzoyji6HB3nloPpU/dAvOzpGzBg1jocN3uz4hbUtZCAcXsNUWjCVVp6vHyIcRab2vgY+",
+	"FJdDY8x0D0DdSGDEIrxA5BO0/KNMB2RyJmdoi3FkEoNaO8F2G/2maZFnQtfIj3iR0CiL+ZikxjSNF+6L",
+	"a3xpu61gt9V9OewGvb0XPdhfuXVWvyglF4oiebo43u5dayuAYnn/6rwLWt332/n3d52urqD3r513Qef9",
+	"9nBL/dFXuu+C1s777d67oLWnLzkfl0vtlTdxmV7ufLca2+q4Z1cyJpg+pKaeLp2nkIWRW1zPH7EvUEQP",
+	"5TX0NvfhlarmPawE3mZRhBs/zaBkk4DMRFezhIx2nVoJCQqfF5b5p6hYtxlMdeikgpaaWP6lH5W/6jDN",
+	"UyyEGWo/wsD8ix42xFMzynyCQfazGgMYcg7pa3huTNm19m46rRPuFWFA2TReCjR4oEeiFCXQHJqxYrJf",
+	"LbDiiy37PjEVd7V5hRun+32PMfz7xBh+Dy38nsH3PYPvm/t2Pi+mcfNIRv3ANCOgdVrZU+M0Skkcm/Lg",
+	"oY6BDO22yg/6DRXuo4zgqBg2oZmQf6LYxm8igleHNd4nqnQfhQAGtcq8rEKycnG6XYJIRGOzhBETlI1J",
+	"GZ/q9ognmDKU8BsCZZJ0CF631X2OtkK1c9RT4XFtybGQ8DR0RSY8I9uluNHa0//vJGBJ4N8l4dFgAjpL",
+	"Ls9Wl7hXFJuHfAoT9PCAw13zjCbjPUdnfZF892Yn9DK8OBocXfx2dBgqOXp0dnh89qMuXQe/nB1+6B+G",
+	"kEtbMMYR2+JlHQKCpHRRu4wnyPb2DJ4roV50+oRJLVBGYBcZBCnR9nGutOv++XHFJj94c3p+cjQst5U7",
+	"6J8dHCmL8vDy/OT4oO/+rI1LuyYlm/WSzMUzPeAh9dFLwH+4LzRfkc141qtBxVpQvhJk14HMKlCxhnvG",
+	"X/KJ8cpRNvWXXYKNLj99jFzjeqzt5ur6yHY38pEt8a0/pc/sQZGiG58J/KkiOAelPGrFZiuZ1OaXhyZS",
+	"b0isJp3765Bq9y9Fqn/OCM6LIjzzoVUaDLtbrtEA281vKlqx0ele3dYzR3tm3z1CsObmp4ZwU72LeEBM",
+	"+x8n6tU4bZXB/EUiQStMY4WJtply0kNhLgdD8E/HRLv5texzjhW0eAzRGLMx0ZcKURmiaJ7G5oxgxMJc",
+	"cuYnBVs4UgQlMzqGMnHbD9N4ekvazojFVEid+ZPcW/Up9LIlDehrKEDN7nYHa+ByP7C4aeetdtWnA4MN",
+	"9fkwR0Expgbu0MvXwrONLiADUI2sUyWboAiA3jcHd/X6Y+U9Vp498mvUcpg0bS3wI6zqfe2JSI4etxGy",
+	"Rk4JM/nPfd0pWcNeUYcGj7nI1O/v73zvPONXMUlqC8lfvD5AL3f3nqNUDzIKQU3FI7he+wzyKY2xrp+U",
+	"O2fBbMsIGxOr1NgypRileBFzHBWxsUssEsr3NHiBbyiPsa4SCV6hzHSKBj+iESZYIox+Hrw5QymH6k66",
+	"IP2zlyYTdSN3sQHbkZqLd7ccOS1WnLv+NByeu+0C27ValKQyrj2iEDOeSSTmSYL1OYXU/fQBQ+o5tVCT",
+	"i/oDj8uLY5SRCQF06DP0Slf8NY+uyBSp3f169jkc6uRICYRLM3vDHGzWIHNzInw7WyAqTS6afkKV7NQy",
+	"+WRiGEgz6RmCWX5HAzlZn3zxbKVsqnv2ka6trBRtfcDNY5IvbDWI7Sx8u+QG6DY744caraYkNJbae4qd",
+	"2vql8I8nouRtt5lLVJZc9YqPldz1CNoqJSIcsXxAyWvv2yYiflPEJbo4GLhefCW7z+dilmfeIMZzzquB",
+	"PWK2mOp+qUMn+ml+5STsMG5ZTZOf33Tc8Px7BHsuBwesepz7tDsYdf9aQAqo1dI/Cid+Dn2LSxf0NkmB",
+	"yntWBFqqEtvAHyuFW536P2sqdj6g0qbz8HsVLPrs3vuP0nb/IR33P6dqUROm1t23EUb+RsWO6hNc1kYi",
+	"V7LCityn8Pjs1xCZPBAfhf3zixDhNM04tK8LL45+DnOBBt/P1fc0XsCXX0PzRGMbb5LXsxlLM+lP6ilm",
+	"NqBT6onAxzRewF/zemBulRDTB0Ro76MQwktDe/INy4ZYU2et5tJOCVYQhFpAa/Ng2s0gcmHnU1p1PXwU",
+	"LB7Qnu57W7q/QFu67x3pvseWfI8t+WaxJet7592/4Qlz2py4zU/M7qh0yHNOqP82/feI0hPTjIqGrPyj",
+	"/He9f+8DxL9K87/mQ8FLlwwTfkVjgtIZZ2TTQ8JHmLCzNeqm/MAN8eCjiwJ6y5seTlTG84zKxUAJYb3b",
+	"2IwZ5jagU4blPGvwkQA/F3ZMNdCeLbRjJLP8vo3OuC0NAm5gLQRAWZgRHJFs3+n+Ao6Xs5/ORqypB4zO",
+	"nEBUoisiaERQ+HtryLGQLTP9Vj7/EG0pokjBlWfseqGLcJhmh6ZhzIgRKmeKcN4Cxeei3vrCrric+fAv",
+	"SuZCohmPodd4nsaRw0MLMaqApVensKht3t9bZzO2PMvCTMMpVWy7kEPrMJEjAfiJ3bBG60DztKSMGGIb",
+	"cyZ4THzt3roh2RWWNNFCmZiK/7D4HsJIzHBGohETZJwRaUs0RHSqgGMYLvjnTEceeDRK8DW4URBPtSW8",
+	"78JczPg8jpAhXLUj0VARgw5eGzGtsFTbHwnoTb4Sug1UsAxfqHbHJnyFJ9oSgKVH41jaUuyeZPECDd/0",
+	"B8Nt3bNqI02oUBat7qAAW0bKE7GkOtbyYF8X2ctBCjSZbwyNDDnLSO7Q1NUldaslrY/ZHp7Y1dIKgrI7",
+	"s6G3Z8UbLmY4zQUw6BojtmXdH9tt9IbplSd4kRcswnGs5whdtAZ8no1Jr4z33J85UtogMpgdeT66nXFh",
+	"gx1sDywb/ajLWVCJpXoNZ+apR2yq+YeCw8GMMiJI0T4rpoqgWbyoGJU44WzqdIz0c4D9jFMMz1AsJsZj",
+	"tea1vZDUzfqcS5GkgEP9/GA51Fg1tZJA54ZqWQLN8I1OhIIGX7ZmionStAdpnR1TCtE9xDTeIWxaNVgg",
+	"mHUreuMZ+OB1OwcqEZ5mxFHSDZDbI/Y2b/iQ40W3EYuoIjAdjJl3ajU4ETJTpmze0kw/za90IZvwOOa3",
+	"Gn3Qi3PEpBJ7ojdirWU/LVRKRa5/t6dIJBFQRqZqxaAQyGfkhT3NwRUw3Py7welgv/Y96VwKFOJUHyNS",
+	"zp7+Q3C2P57hTBD5w+XwdetFiCiTfJUQ0uSnN5QVKCOG9MbJN5zBLjN8wjCEfF6Gl5jSWwUkUhLHLhn9",
+	"mPF0roMvlNnGYxMiqk9m5+yaKZPLOmO3fevz1vHZoZpX0dgDcKD7epj47bYTbLyVA1MT3BWJTCM5QA+V",
+	"AliBpiSMZIYpBI2PeZJg9aItykCbgnNHP3dEmQaETsBU+DR0Yv1CAOKinLSLtpYipZT1WjEhwqeh6ViY",
+	"X1ELUJOx6j/K9XiRA7+ya6DXnqhpkfhE6PbKx1GIRt4bm3B/fKhYFkYJVbuBCX1813P2A8BYzSKP7gUO",
+	"P+GZEclFp8pj03XwHqHZsPmaw7MV9a6KBvdHzPK8eip8InQGIOO3SribfczILZpxIZXsh5+pcALAQRFb",
+	"2o2wtD7sChIVrj7N7UNt1UKUe6gLDIb6oeIWlJ9uEAD5KSVlhllEcqnrbGHFIrFE2Rzy2keMX5lADCOJ",
+	"N2pEmPdSxNfAM+2BZSHGlbS7IVl+0FYtg6hVGrtxFC27o3P1YwuiZgReaNk08mDUApgcQ+OYjq9RP4pG",
+	"3nYhmOw7RiyHUhrjMVE6K8mslCxwF1a8CaYSFzW8T4Ec8LJay/Fr2lZaM8AQuV7zln6OfWs7US+sbT2Z",
+	"j2kp2p3OaUTU6G2n99ACyOcGT+fQq/M242yqZcYtL/mc3N6c1dpQTb05txo7aSrYgJo6Z5LGauOa/Pvt",
+	"Rvis76PZ2C1z2zIimiHdmR30AcZtyVjtg+iZrSX8Qnjnh9O2qoPQpTrhiRBiqDVcpZhNM36LtiBFXJ9H",
+	"HPCIhD4Kk6JOr/paLYisRK5dmVr9uFRsjYhtUK6sxNMCSAeAFTS7qpcncBKlZNlGnjlfLuCcrzOdy6LA",
+	"nDCEYsLNphxqk7oq18hTmoNbhC4cVQphj7yemrtbOlqPiqo3a+QrSptkeGoK5aitBIEQ+Sl7T5dJpUK3",
+	"2lfLApyY3rWWFiuH0hovRknU/WpBTQxHXjDywnqpbebmiGrLaX2tcEDnYWFbuk1Jptdg1QonoHNDhQJY",
+	"YbgUCBruw57RU1OGnLAVE0x7Ktez6LZD1ssql08wGokurmCWZpaltwpcKgdn4ChSOtoA7NiWmpHvqmVY",
+	"8VJdt1fpLpIX3F/LV9Fz7S3tT8oIjoSvZmtsWaF4UMynSvkxoix0ynxQQOpYmnIb0wwnCYb0mFz5EATi",
+	"BdFe+5nZxQo2aUqy1lgtPzQ2RPh/jFNe3RkTtU1GTI1oCcIEBcvHVPmwdrackWS7pxhjK6JTJbSg6b1S",
+	"TCB2xqRpaR1caeWUM7VBrYKlXqlw+7//M5v1kiQcsXkKusP//k93p7f3MoTezXihGYquU+IDkyJjziL0",
+	"LACQXJYphhrejJUBQCKt7gDSXVtQV0gxXfq5gr2CaNvSt34E7DJqr6htIwkbMQVFPpdQk16vypoon/RR",
+	"FNoKO0bmhZ12oFfZIUG43VZCQmlfxo2hZ4BwLHjOnkI2j2NTTN5Ep3mF5mAEmDBtt03H7zr5sO35ngk5",
+	"8Hpep91pB+CKdMPBwedYiQ6HGIqUMJxSr+fttIP2jq69MgOv3lP1T8qFrA8mg3OtlGS5rrVvK8HMrKKg",
+	"eFXhsah4kdBW+BQIG9QTsA3JBCsZmvA5k5qyttsjFprDCxisGbpRbdUU/EJvdjwL1umhrdql6sKMo4zI",
+	"bIFSHtOx0oloQvhcjhjPEM8iovVMrRG6oYWiVzE/tQYpUPfTJ70QbrMfCxUUi7JOOWKuUgnoVwQNX48j",
+	"wBQwC2MPFvHkr3i00IXS8jKyVQsTQkIM5zJDSw2fe394JtLRFNS9b0N2RWtKJrrH4x6+vtqJ5tdREv1D",
+	"RIOb6XV+ftSr64NtjoTf/eFVTKo8x2Sv1X0xhHOSXlA+NDEz1qkSXscrziTg1mCv+yJ4GQRB8Ev0Qrz9",
+	"2E1edQIIm8lPbyvj8KvxIXk9/Yn+HFQOw3rmIHHpZM/72Lntkp1sV+4tnunTeLU761pul+BdjcloqErj",
+	"plvfG9xN7cgLmBc5wjZNVie5ejMpU9F7+hQW02TT6V+f3nTbwVM9IfH0D/3h7qkW3k9hRDfovAw6QSeA",
+	"//VfHRwevf4xeKpL77vtV9aek0WCGXR323ttc8UAWyHp8uDgCBpPuJQQBC+Dl51Od68T/Ma6b8e/7EVH",
+	"OwH0GABlyOsF5nOusKpn6dpDiduzo1Lnx2xOXfAmyortmv2XBZeCk1fJ21q7Sif9yKuHnWfzhDZ8osZG",
+	"X6tDXs98r86yJvPGmxq1bXnjOGBdtXFsaOamW8ftXV9mUSzX55ZPkK2+iyNk3ne/vVJu5F/skKXT47Wg",
+	"bqC8i2R3mP76XPQ7QS3lzEic/lfuT1kJbXKKj+NLNpi/+ixo01Xt/peY1VIn5w17ON8bE2uCWF3kON2g",
+	"Pdse2St1OvaCJanwsrvXeRYEnc6LHweHh/89vP3n71Bh0G26610OWr8dXwwv+yetV/2zw7fHh1CIq5z1",
+	"2anu1OLpwd7lzafoMPt5d9qtlTnFLL6I0Lle0bhsGZducY/ltkMlKVR7FPW4QqkqEGpacLgY3QmeBR1g",
+	"j3u/L57/8vGtlvPLnaiUil3XiKmm+VEpJ7yhM059OnORauxerkQieIqhd3d21X8rqGolCCqUV0Chwozd",
+	"dFIPGnk0MPrB0rUlsnVAvYpqa2P670fGdeWHqwprLWnmPiSdk3JDye0DiLShFnmJSvMKxe/K7SXevXea",
+	"O+Rxqm2v1KKhocwpjQD/ImdqEEtc1N33zIqyHDcWNd1gz+oIw487J8nZi5uDrnpkTV3fYnmBQw0aKi9w",
+	"56o73ol2yd7kWfC886L7cgfvXu2Nn0XPyYvJS6DbvWfPPWeWNq5XrnyLW1O2dvlL5Oas6XHILbkvs2yq",
+	"hPQtVPMVhy3qN6WW7zaq5WoAyKHd7stusPci6C6CYfz8x6t/BiT4/12G9EOnVMLaK9318sfx4PJ3Ofut",
+	"D+RbruPSWSq2UkrEXeKxNaUvviaPrSlnsCTd66BV5bGKYr0iH97r7O3uPnux93JjtlvOVPeKNPQ6PSLH",
+	"xBdRI+aNundT+GYerekGpBVhat9QD68GRxb+tCUl/Xn3eSew/xc4wiLCN1isIalKrJ4XvCh+rVHfm1/y",
+	"IGTd+Z6OfV8XGZ/nvVUigWU2J7rcRMqZ0C6ibhCsqWesmF4R9cCi5iNSiOFQw805bH6apOkgP3w1p6Aj",
+	"ttGZqT4sXX9SCuWs3XhBe0gqRgxcy2ZvQ6mkO9/b1SuvA2QOoaevcGTyUfQtnfW3XDITSPRPEumbdtbf",
+	"9JpnVzSKiJnZ3vo7Tomc8eiMy772gMONnQ1eda4TNYecn+BsSvR9e5usS8zTlGeSRKckohiY1Z3v7W0C",
+	"R5PfFg9IdkOyPNF7bxPYmISES4ZvMNVRrW4oKjCL5bjHd+/v/Ibg1Hfv1WYtWN2FiSzjrAh6jJw9dPf/",
+	"AgAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

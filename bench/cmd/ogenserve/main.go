@@ -15,7 +15,7 @@ import (
 
 type app struct{}
 
-func (app) ReceiveWebhook(context.Context, ogenapi.SmsDelivery) (ogenapi.ReceiveWebhookRes, error) {
+func (app) ReceiveWebhook(context.Context, ogenapi.Delivery) (ogenapi.ReceiveWebhookRes, error) {
 	return &ogenapi.ReceiveWebhookOK{}, nil
 }
 
