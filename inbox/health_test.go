@@ -330,3 +330,26 @@ func postResponse(tb testing.TB, url string, body []byte) response {
 	require.NoError(tb, err)
 	return response{status: resp.StatusCode, header: resp.Header, body: b.Bytes()}
 }
+
+// TestOpenFailsOnImmutableFile opens an inbox whose file was made immutable (chattr +i, which stops root
+// too): Open fails, naming it, where it used to open, answer 500 to every delivery and say it was ready.
+func TestOpenFailsOnImmutableFile(t *testing.T) {
+	t.Parallel()
+	onFile(t)
+	ib, path := openInbox(t, Config{})
+	require.NoError(t, ib.Close())
+	if out, err := exec.Command("chattr", "+i", path).CombinedOutput(); err != nil {
+		msg := "chattr +i is not permitted here (" + strings.TrimSpace(string(out)) + "): " + err.Error()
+		if os.Getenv("CI") != "" {
+			t.Fatal(msg + "; CI runs as root on ext4 and must set it")
+		}
+		t.Skip(msg)
+	}
+	t.Cleanup(func() { _ = exec.Command("chattr", "-i", path).Run() })
+
+	_, err := Open(context.Background(), path, Config{Logger: quietLogger(t)})
+	var fe *FaultError
+	require.ErrorAs(t, err, &fe)
+	require.Equal(t, FaultReadOnly, fe.Kind)
+	require.ErrorContains(t, err, "cannot be written")
+}
