@@ -3,8 +3,10 @@ package inbox
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -15,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/require"
 
 	"github.com/smshook/smshook"
@@ -352,4 +356,44 @@ func TestOpenFailsOnImmutableFile(t *testing.T) {
 	require.ErrorAs(t, err, &fe)
 	require.Equal(t, FaultReadOnly, fe.Kind)
 	require.ErrorContains(t, err, "cannot be written")
+}
+
+// TestFaultOfPostgres classifies Postgres's SQLSTATEs.
+func TestFaultOfPostgres(t *testing.T) {
+	t.Parallel()
+	for code, want := range map[string]FaultKind{
+		"25006": FaultReadOnly, "53100": FaultDiskFull, "58030": FaultIO, "XX001": FaultCorrupt, "XX002": FaultCorrupt,
+	} {
+		kind, ok := faultOf(fmt.Errorf("wrapped: %w", &pgconn.PgError{Code: code}))
+		require.True(t, ok, code)
+		require.Equal(t, want, kind, code)
+	}
+	_, ok := faultOf(&pgconn.PgError{Code: "23505"}) // unique_violation: nothing about the storage
+	require.False(t, ok)
+}
+
+// TestOpenFailsOnReadOnlyPostgres opens an inbox whose database was made read-only
+// (default_transaction_read_only, as on a standby): Open fails, naming it. Under -postgres only.
+func TestOpenFailsOnReadOnlyPostgres(t *testing.T) {
+	t.Parallel()
+	if !*onPostgres {
+		t.Skip("a test of Postgres's faults: run with -postgres")
+	}
+	ib, name := openInbox(t, Config{})
+	require.NoError(t, ib.Close())
+	db, err := sql.Open("pgx", name)
+	require.NoError(t, err)
+	defer db.Close()
+	var dbName string
+	require.NoError(t, db.QueryRow(`SELECT current_database()`).Scan(&dbName))
+	_, err = db.Exec(`ALTER DATABASE ` + pgx.Identifier{dbName}.Sanitize() + ` SET default_transaction_read_only = on`)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		_, _ = db.Exec(`ALTER DATABASE ` + pgx.Identifier{dbName}.Sanitize() + ` SET default_transaction_read_only = off`)
+	})
+
+	_, err = Open(context.Background(), name, Config{Logger: quietLogger(t)})
+	var fe *FaultError
+	require.ErrorAs(t, err, &fe)
+	require.Equal(t, FaultReadOnly, fe.Kind)
 }
