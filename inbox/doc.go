@@ -66,6 +66,20 @@
 // machine SQLite recovers its log up to the last flushed commit, so that at worst a job runs again, and finds
 // deleted what the application took.
 //
+// The inbox knows its file (health.go): after each commit of deliveries and every second it compares the
+// path with the file it opened, and it reads the codes of SQLite's and Postgres's errors. From the moment a
+// fault is seen (the file deleted or replaced, the database read-only, a full disk, an I/O error, a
+// corruption) the Receiver answers 503 with Retry-After, never 200, and Health returns a *FaultError naming
+// it. A full disk, a read-only database or an I/O error clears once a probe write commits; the others last
+// until a restart. When the path lost the file under the running process, the inbox copies the open
+// database, as its writer sees it, with VACUUM INTO to a file in the same directory, flushes it and links it
+// to the path if the path is still free (PATH.recovered-UNIXTIME otherwise: an existing file is never
+// overwritten). Copying rather than handing over until empty and then exiting: the copy is made at once, in
+// one step, and holds everything committed to the lost file, the dead letters, the hookIds and the
+// deliveries answered 503 included, while handing over could wait hours for an application that is down; a
+// restart on the copy may hand over again what the workers took meanwhile from the open file, and loses
+// nothing. The process keeps running, refusing deliveries, until it is restarted on the copy.
+//
 // Dead letters are the River jobs of kind "smshook_delivery" that gave up: discarded after Config.MaxAttempts,
 // or cancelled when they failed past Config.MaxAge. They keep the deliveries that failed (smshook_delivery,
 // under the job's id) and their errors for 7 days. smshook inbox lists, retries and drops them; in Go, use River's API on the

@@ -70,12 +70,12 @@ func Open(ctx context.Context, name string, cfg Config) (*Inbox, error) {
 	c := newConfig(cfg)
 	d, err := inboxdb.Open(ctx, name, inboxdb.Options{RelaxedSync: c.relaxedSync, SyncedTxOnly: true, Conns: postgresConns})
 	if err != nil {
-		return nil, fmt.Errorf("inbox: %w", err)
+		return nil, openError(fmt.Errorf("inbox: %w", err)) // health.go
 	}
 	ib, err := open(ctx, d, c)
 	if err != nil {
 		_ = d.Close()
-		return nil, err
+		return nil, openError(err)
 	}
 	return ib, nil
 }
@@ -124,6 +124,10 @@ func open(ctx context.Context, d *inboxdb.DB, cfg config) (*Inbox, error) {
 		return nil, err
 	}
 	ib.w = newWriter(d, ib.river, &ib.cfg, p, ib.leases)
+	if err := ib.startHealth(ctx); err != nil { // health.go
+		ib.w.close()
+		return nil, err
+	}
 	go ib.sweeper()
 	return ib, nil
 }

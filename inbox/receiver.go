@@ -46,7 +46,77 @@ func (ib *Inbox) receiver(receive func(context.Context, api.Webhook) error, opts
 	all = append(all, opts...)
 	// Last, so that they win: the Receiver's transaction marks hookIds done in this store, with this retention.
 	all = append(all, smshook.WithStore(store{ib: ib, leaseOnly: true}), smshook.WithRetention(ib.cfg.retention))
-	return smshook.NewHandler(smshook.Handler{Default: receive, Invalid: ib.quarantine}, all...)
+	h, err := smshook.NewHandler(smshook.Handler{Default: receive, Invalid: ib.quarantine}, all...)
+	if err != nil {
+		return nil, err
+	}
+	return faultAware{health: ib.w.health, next: h}, nil
+}
+
+// faultAware answers 503 with Retry-After, naming the kind of fault, while the inbox's database has one (see
+// Health), and turns into that answer the error of a delivery whose write met the fault: never a 200 for a
+// delivery that a fault may have lost, and a 503 rather than the handler's 500, so that NHN Cloud sends it
+// again. It answers before the handler reads the request: nothing can be stored meanwhile.
+type faultAware struct {
+	health *health
+	next   http.Handler
+}
+
+// faultRetryAfter is the Retry-After of a fault's 503, in seconds: a fault that may clear is tried again
+// every healthInterval.
+const faultRetryAfter = "5"
+
+func (f faultAware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if fe := f.health.current(); fe != nil {
+		writeFault(w, fe)
+		return
+	}
+	fw := &faultWriter{ResponseWriter: w, health: f.health}
+	f.next.ServeHTTP(fw, r)
+}
+
+// faultWriter replaces an answer of 500 or more with the fault's 503 when a fault holds by then.
+type faultWriter struct {
+	http.ResponseWriter
+	health   *health
+	replaced bool
+}
+
+func (w *faultWriter) WriteHeader(status int) {
+	if status >= http.StatusInternalServerError {
+		if fe := w.health.current(); fe != nil {
+			w.replaced = true
+			writeFault(w.ResponseWriter, fe)
+			return
+		}
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *faultWriter) Write(b []byte) (int, error) {
+	if w.replaced {
+		return len(b), nil // the handler's body of the answer replaced
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *faultWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// writeFault answers 503 with Retry-After and an RFC 9457 problem whose detail names the fault's kind, never
+// a path or the cause's text.
+func writeFault(w http.ResponseWriter, fe *FaultError) {
+	detail := "The receiver cannot record deliveries right now (" + string(fe.Kind) + "); send it again after Retry-After."
+	h := w.Header()
+	h.Del("Content-Length")
+	h.Set("Content-Type", "application/problem+json")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Retry-After", faultRetryAfter)
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_ = json.NewEncoder(w).Encode(api.Problem{
+		Type: "urn:smshook:problem:store-unavailable", Title: http.StatusText(http.StatusServiceUnavailable),
+		Status: http.StatusServiceUnavailable, Detail: &detail,
+	})
 }
 
 // quarantined is a hook that the compatible profile dropped from its delivery because it breaks the

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -27,6 +28,8 @@ const (
 	opProcessed
 	opSweep
 	opQuarantine
+	opProbe   // a write that proves the database takes writes (health.go)
+	opRestore // a copy of the open database beside its path, outside any transaction (health.go)
 )
 
 // op is one caller's write, run in the next batch; done is closed once its batch committed or failed.
@@ -47,9 +50,10 @@ type op struct {
 // delivery is what the Receiver writes: a job and its envelope, and the keys of its hooks.
 type delivery struct {
 	event  string
-	keys   []string // one per hook; "" for a hook without a hookId
-	body   []byte   // JSON of the envelope with every hook
-	stored int      // hooks kept in its job, once the batch ran
+	keys   []string    // one per hook; "" for a hook without a hookId
+	body   []byte      // JSON of the envelope with every hook
+	stored int         // hooks kept in its job, once the batch ran
+	fault  *FaultError // committed, but to a file the path no longer names
 }
 
 // writer commits every write to the file: it takes the writes that are waiting, runs them in one
@@ -61,13 +65,15 @@ type writer struct {
 	cfg      *config
 	prepared prepared
 	leases   *leases
+	health   *health
 	ops      chan *op
 	quit     chan struct{}
 	done     chan struct{}
 }
 
 func newWriter(d *inboxdb.DB, rc *river.Client[*sql.Tx], cfg *config, p prepared, l *leases) *writer {
-	w := &writer{d: d, river: rc, cfg: cfg, prepared: p, leases: l, ops: make(chan *op, maxBatch), quit: make(chan struct{}), done: make(chan struct{})}
+	w := &writer{d: d, river: rc, cfg: cfg, prepared: p, leases: l, health: newHealth(d, cfg.logger),
+		ops: make(chan *op, maxBatch), quit: make(chan struct{}), done: make(chan struct{})}
 	go w.loop()
 	return w
 }
@@ -150,29 +156,64 @@ func (w *writer) drain() {
 }
 
 // run commits batch in one transaction; if anything fails, nothing of it is committed and every write in
-// it fails with that error. A write whose caller gave up before the batch began is left out.
+// it fails with that error. A write whose caller gave up before the batch began is left out; so are the
+// Receiver's writes while the database has a fault, which fail with it (a 503), and copies of the database,
+// made once the batch committed.
 func (w *writer) run(batch []*op) {
 	live := batch[:0:0]
+	var restores []*op
+	fault := w.health.current()
 	for _, o := range batch {
 		if err := o.ctx.Err(); err != nil {
 			o.err = err
 			close(o.done)
 			continue
 		}
+		switch {
+		case o.kind == opRestore:
+			restores = append(restores, o)
+			continue
+		case fault != nil && (o.kind == opReceive || o.kind == opQuarantine):
+			o.err = fault
+			close(o.done)
+			continue
+		}
 		live = append(live, o)
 	}
-	if len(live) == 0 {
-		return
-	}
-	// No deadline: modernc.org/sqlite watches a context that can end with a goroutine per statement. The
-	// busy timeout bounds a wait for another process's lock.
-	err := w.commit(context.Background(), live)
-	for _, o := range live {
-		if err != nil {
-			o.err = err
+	if len(live) > 0 {
+		// No deadline: modernc.org/sqlite watches a context that can end with a goroutine per statement. The
+		// busy timeout bounds a wait for another process's lock.
+		err := w.commit(context.Background(), live)
+		for _, o := range live {
+			switch {
+			case err != nil:
+				o.err = err
+			case o.kind == opReceive && o.recv.fault != nil:
+				o.err = o.recv.fault
+			}
+			close(o.done)
 		}
+	}
+	for _, o := range restores {
+		o.err = w.restoreOnce(o.ctx)
 		close(o.done)
 	}
+}
+
+// restoreOnce copies the open database beside its path unless a copy was made already, and records where.
+func (w *writer) restoreOnce(ctx context.Context) error {
+	f := w.health.current()
+	if f == nil || f.Restored != "" || w.health.path == "" {
+		return nil
+	}
+	to, err := w.restore(ctx)
+	if err != nil {
+		return err
+	}
+	w.health.restored(to)
+	w.cfg.logger.LogAttrs(ctx, slog.LevelError, "inbox: the open database was copied beside its lost path; deliveries are answered 503 until a restart on it",
+		slog.String("fault", string(f.Kind)), slog.String("restored_to", to))
+	return nil
 }
 
 func (w *writer) commit(ctx context.Context, batch []*op) error {
@@ -183,7 +224,21 @@ func (w *writer) commit(ctx context.Context, batch []*op) error {
 		return err
 	})
 	if err != nil {
+		if f := w.health.observe(err); f != nil {
+			return fmt.Errorf("%w: %w", f, err) // f says "inbox: …"
+		}
 		return fmt.Errorf("inbox: %w", err)
+	}
+	w.health.clear() // a commit succeeded: a fault that may clear did
+	if len(receives) > 0 {
+		// Committed, but to the file the path still names? If not, the Receiver answers 503: the deliveries
+		// are in the lost file, which the writer copies beside the path next.
+		if f := w.health.checkFile(); f != nil {
+			for _, o := range receives {
+				o.recv.fault = f
+			}
+			return nil
+		}
 	}
 	for _, o := range receives {
 		w.leases.markStored(o.recv.keys)
@@ -213,6 +268,8 @@ func (w *writer) write(ctx context.Context, b *txBatch, batch []*op) ([]*op, err
 			}
 		case opReceive:
 			receives = append(receives, o)
+		case opProbe:
+			err = b.probe(ctx)
 		}
 		if err != nil {
 			return nil, err

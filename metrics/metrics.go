@@ -42,9 +42,12 @@ type Metrics struct {
 	failures   *prometheus.CounterVec
 	depth      *prometheus.Desc
 	dead       *prometheus.Desc
+	fault      *prometheus.Desc
 
-	mu    sync.Mutex
-	stats func(context.Context) (depth, deadLetters int64, err error)
+	mu     sync.Mutex
+	stats  func(context.Context) (depth, deadLetters int64, err error)
+	causes []string
+	health func(context.Context) string
 }
 
 var _ prometheus.Collector = (*Metrics)(nil)
@@ -70,7 +73,16 @@ func New() *Metrics {
 		}, []string{"kind"}),
 		depth: prometheus.NewDesc("smshook_inbox_depth", "Deliveries stored and not yet taken by the application (available, scheduled, retrying, running).", nil, nil),
 		dead:  prometheus.NewDesc("smshook_inbox_dead_letters", "Deliveries that gave up: discarded after the last attempt or cancelled past the maximum age.", nil, nil),
+		fault: prometheus.NewDesc("smshook_inbox_fault", "1 for the fault that keeps the inbox from storing deliveries (they are answered 503), 0 for the others.", []string{"cause"}, nil),
 	}
+}
+
+// WatchInboxFault sets the func that a scrape calls for the inbox's fault, "" while there is none: the
+// gauge smshook_inbox_fault{cause} is 1 for that cause and 0 for each other of causes.
+func (m *Metrics) WatchInboxFault(causes []string, current func(ctx context.Context) string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.causes, m.health = causes, current
 }
 
 // WatchInbox sets the func that a scrape calls for the inbox's depth and dead letters; without it they are
@@ -90,6 +102,7 @@ func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 	m.failures.Describe(ch)
 	ch <- m.depth
 	ch <- m.dead
+	ch <- m.fault
 }
 
 // statsTimeout bounds the inbox's query during a scrape.
@@ -103,13 +116,23 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	m.dispatched.Collect(ch)
 	m.failures.Collect(ch)
 	m.mu.Lock()
-	stats := m.stats
+	stats, causes, health := m.stats, m.causes, m.health
 	m.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), statsTimeout)
+	defer cancel()
+	if health != nil {
+		current := health(ctx)
+		for _, c := range causes {
+			v := 0.0
+			if c == current {
+				v = 1
+			}
+			ch <- prometheus.MustNewConstMetric(m.fault, prometheus.GaugeValue, v, c)
+		}
+	}
 	if stats == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), statsTimeout)
-	defer cancel()
 	depth, dead, err := stats(ctx)
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(m.depth, err)

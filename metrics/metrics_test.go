@@ -3,6 +3,7 @@ package metrics_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -97,4 +98,26 @@ smshook_requests_total{code="405"} 1
 	stats.err = errors.New("the file is gone")
 	_, err = reg.Gather()
 	require.Error(t, err, "a failing inbox makes the scrape fail, not report zero")
+}
+
+// TestInboxFaultGauge: smshook_inbox_fault is 1 for the fault the inbox reports and 0 for the other causes,
+// all 0 while it is healthy.
+func TestInboxFaultGauge(t *testing.T) {
+	t.Parallel()
+	m := metrics.New()
+	reg := prometheus.NewPedanticRegistry()
+	require.NoError(t, reg.Register(m))
+	current := ""
+	m.WatchInboxFault([]string{"deleted", "disk_full"}, func(context.Context) string { return current })
+	gauge := func(deleted, full int) string {
+		return fmt.Sprintf(`
+# HELP smshook_inbox_fault 1 for the fault that keeps the inbox from storing deliveries (they are answered 503), 0 for the others.
+# TYPE smshook_inbox_fault gauge
+smshook_inbox_fault{cause="deleted"} %d
+smshook_inbox_fault{cause="disk_full"} %d
+`, deleted, full)
+	}
+	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(gauge(0, 0)), "smshook_inbox_fault"))
+	current = "disk_full"
+	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(gauge(0, 1)), "smshook_inbox_fault"))
 }

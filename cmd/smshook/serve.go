@@ -190,6 +190,7 @@ func runServe(ctx context.Context, e env, args []string) int {
 		return exitUsage
 	}
 	h := mx.wrap(recv.handler)
+	mx.health = recv.health
 	stopMetrics, err := mx.start(ctx, *inboxOpts.path, *redisURL, logger)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "smshook serve:", err)

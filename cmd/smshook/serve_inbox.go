@@ -132,7 +132,8 @@ func (f inboxFlags) forwardSecret(getenv func(string) string) (string, error) {
 // receiver is serve's handler, and what ends its inbox once the server stopped.
 type receiver struct {
 	handler http.Handler
-	stop    func() error // nil without an inbox
+	stop    func() error                    // nil without an inbox
+	health  func(ctx context.Context) error // the inbox's Health; nil without an inbox
 }
 
 // newReceiver returns serve's handler: smshook.NewHandler printing each delivery, or with --inbox the inbox's
@@ -191,10 +192,21 @@ func newReceiver(ctx context.Context, e env, f inboxFlags, retention time.Durati
 		_ = ib.Close()
 		return receiver{}, err
 	}
+	if m != nil {
+		m.WatchInboxFault(faultCauses(), func(ctx context.Context) string {
+			if fe := (*inbox.FaultError)(nil); errors.As(ib.Health(ctx), &fe) {
+				return string(fe.Kind)
+			}
+			return ""
+		})
+	}
+	// Once the inbox has a fault, serve keeps running: the Receiver answers 503, /readyz names the fault, and
+	// the workers keep handing over what the open database holds. When its file was deleted or replaced, the
+	// inbox copies the open database back beside the path, and /readyz says to restart on it.
 	name := inboxdb.Redacted(*f.path)
 	if *f.workers == 0 {
 		logger.Info("inbox open, receiving only", slog.String("inbox", name))
-		return receiver{handler: h, stop: ib.Close}, nil
+		return receiver{handler: h, stop: ib.Close, health: ib.Health}, nil
 	}
 	runCtx, endRun := context.WithCancel(context.WithoutCancel(ctx))
 	ran := make(chan error, 1)
@@ -206,9 +218,18 @@ func newReceiver(ctx context.Context, e env, f inboxFlags, retention time.Durati
 		ran <- err
 	}()
 	logger.Info("inbox open", slog.String("inbox", name), slog.Bool("forward", *f.forwardTo != ""), slog.Int("workers", *f.workers))
-	return receiver{handler: h, stop: func() error {
+	return receiver{handler: h, health: ib.Health, stop: func() error {
 		endRun()
 		err := <-ran
 		return errors.Join(err, ib.Close())
 	}}, nil
+}
+
+// faultCauses are the causes of the gauge smshook_inbox_fault.
+func faultCauses() []string {
+	var causes []string
+	for _, k := range inbox.FaultKinds() {
+		causes = append(causes, string(k))
+	}
+	return causes
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/smshook/smshook/inbox"
 	"github.com/smshook/smshook/metrics"
 )
 
@@ -24,6 +25,8 @@ const readyTimeout = 2 * time.Second
 type metricsFlags struct {
 	addr *string
 	m    *metrics.Metrics // nil without --metrics-addr
+	// health is the inbox's Health, which /readyz asks first; nil without --inbox.
+	health func(ctx context.Context) error
 }
 
 func addMetricsFlags(fs *flagSet) *metricsFlags {
@@ -69,6 +72,11 @@ func (f *metricsFlags) start(ctx context.Context, inboxPath, redisURL string, lo
 		}
 		closers = append(closers, ib.close)
 		ready = func(ctx context.Context) error {
+			if f.health != nil {
+				if err := f.health(ctx); err != nil {
+					return err
+				}
+			}
 			var n int
 			return ib.d.Write.QueryRowContext(ctx, `SELECT count(*) FROM river_job WHERE id = 0`).Scan(&n)
 		}
@@ -100,6 +108,11 @@ func (f *metricsFlags) start(ctx context.Context, inboxPath, redisURL string, lo
 		if err := ready(rctx); err != nil {
 			// The error may name the store's address, never a secret: redis.ParseURL's options are not printed.
 			w.WriteHeader(http.StatusServiceUnavailable)
+			// A fault's message names its kind, and where the inbox copied its lost file: no secret either.
+			if fe := (*inbox.FaultError)(nil); errors.As(err, &fe) {
+				_, _ = io.WriteString(w, "not ready: "+fe.Error()+"\n")
+				return
+			}
 			_, _ = io.WriteString(w, "not ready: the store does not answer\n")
 			return
 		}

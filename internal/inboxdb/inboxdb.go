@@ -143,6 +143,15 @@ func Open(ctx context.Context, name string, opts Options) (*DB, error) {
 	return d, nil
 }
 
+// Path returns the path of a SQLite file, "" for a Postgres database: what the inbox compares with the file
+// it opened, to notice a file deleted or replaced under it.
+func (d *DB) Path() string {
+	if d.Engine != SQLite {
+		return ""
+	}
+	return d.name
+}
+
 // readers bounds SQLite's connections that read.
 const readers = 4
 
