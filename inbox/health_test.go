@@ -158,7 +158,8 @@ func TestDeletedFileLosesNothingAcknowledged(t *testing.T) {
 
 	fe := waitRestored(t, ib, FaultDeleted)
 	require.Equal(t, path, fe.Restored, "the path was free: the copy is at it")
-	// Still refused, with a problem that names the kind.
+	// Still refused, with a problem that names neither the kind (the caller's signature is not checked yet) nor
+	// the path.
 	_, body, _ := mru(t, 1)
 	resp := postResponse(t, url, body)
 	require.Equal(t, http.StatusServiceUnavailable, resp.status)
@@ -166,7 +167,8 @@ func TestDeletedFileLosesNothingAcknowledged(t *testing.T) {
 	require.Equal(t, "application/problem+json", resp.header.Get("Content-Type"))
 	var p api.Problem
 	require.NoError(t, json.Unmarshal(resp.body, &p))
-	require.Contains(t, *p.Detail, string(FaultDeleted))
+	require.Equal(t, "urn:smshook:problem:store-unavailable", p.Type)
+	require.NotContains(t, *p.Detail, string(FaultDeleted))
 	require.NotContains(t, string(resp.body), path)
 
 	require.NoError(t, ib.Close())

@@ -67,8 +67,8 @@ type faultAware struct {
 const faultRetryAfter = "5"
 
 func (f faultAware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if fe := f.health.current(); fe != nil {
-		writeFault(w, fe)
+	if f.health.current() != nil {
+		writeFault(w)
 		return
 	}
 	fw := &faultWriter{ResponseWriter: w, health: f.health}
@@ -84,9 +84,9 @@ type faultWriter struct {
 
 func (w *faultWriter) WriteHeader(status int) {
 	if status >= http.StatusInternalServerError {
-		if fe := w.health.current(); fe != nil {
+		if w.health.current() != nil {
 			w.replaced = true
-			writeFault(w.ResponseWriter, fe)
+			writeFault(w.ResponseWriter)
 			return
 		}
 	}
@@ -103,10 +103,11 @@ func (w *faultWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the connection.
 func (w *faultWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// writeFault answers 503 with Retry-After and an RFC 9457 problem whose detail names the fault's kind, never
-// a path or the cause's text.
-func writeFault(w http.ResponseWriter, fe *FaultError) {
-	detail := "The receiver cannot record deliveries right now (" + string(fe.Kind) + "); send it again after Retry-After."
+// writeFault answers 503 with Retry-After and an RFC 9457 problem that says the receiver cannot record
+// deliveries, and no more: it may go to a caller whose signature was not checked yet, so the fault's kind is
+// for /readyz, the log and the metric.
+func writeFault(w http.ResponseWriter) {
+	detail := "The receiver cannot record deliveries right now; send it again after Retry-After."
 	h := w.Header()
 	h.Del("Content-Length")
 	h.Set("Content-Type", "application/problem+json")
