@@ -41,6 +41,7 @@ type Inbox struct {
 	doneQuery *sql.Stmt // doneSQL on d.Read, prepared at the first claim
 	leases    *leases
 	river     *river.Client[*sql.Tx]
+	driver    riverdriver.Driver[*sql.Tx] // River's, on d.Write
 	w         *writer
 	calls     chan struct{}                   // a slot per call to the application under way, Config.Workers
 	app       atomic.Pointer[smshook.Handler] // the application of the Run under way
@@ -51,6 +52,7 @@ type Inbox struct {
 	closing   context.Context // done once Close began: ends the sweeper and a Run
 	endClose  context.CancelFunc
 	swept     chan struct{}
+	kept      chan struct{} // closed once keepAlive returned
 }
 
 // errClosed is returned by every call once the Inbox is closed; the handler answers 503 when its claim fails
@@ -94,7 +96,8 @@ func open(ctx context.Context, d *inboxdb.DB, cfg config) (*Inbox, error) {
 	if err := d.OpenReaders(); err != nil {
 		return nil, fmt.Errorf("inbox: %w", err)
 	}
-	ib := &Inbox{cfg: cfg, d: d, leases: newLeases(), calls: make(chan struct{}, cfg.workers), swept: make(chan struct{})}
+	ib := &Inbox{cfg: cfg, d: d, driver: driver, leases: newLeases(), calls: make(chan struct{}, cfg.workers),
+		swept: make(chan struct{}), kept: make(chan struct{})}
 	ib.closing, ib.endClose = context.WithCancel(context.Background())
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &worker{ib: ib}); err != nil {
@@ -114,7 +117,7 @@ func open(ctx context.Context, d *inboxdb.DB, cfg config) (*Inbox, error) {
 		// A worker that finishes asks for more at once; these bound how often that and polling query.
 		FetchCooldown:     10 * time.Millisecond,
 		FetchPollInterval: 200 * time.Millisecond,
-		Logger:            cfg.logger,
+		Logger:            riverLogger(cfg.logger),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("inbox: %w", err)
@@ -123,31 +126,59 @@ func open(ctx context.Context, d *inboxdb.DB, cfg config) (*Inbox, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Registered before it looks for orphans, so that another Inbox opening now does not take it for one.
+	if err := ib.heartbeat(ctx); err != nil {
+		return nil, err
+	}
+	if _, err := ib.rescueOrphans(ctx); err != nil {
+		return nil, err
+	}
 	ib.w = newWriter(d, ib.river, &ib.cfg, p, ib.leases)
 	go ib.sweeper()
+	go ib.keepAlive()
 	return ib, nil
 }
 
-// migrateAll brings River's tables and the inbox's own up to date. On Postgres it holds an advisory lock
-// meanwhile, so that processes that start together on one database migrate one after the other.
+// migrateAll brings River's tables and the inbox's own up to date, so that processes that start together on
+// one database migrate one after the other: the first migrates, the others wait for it and find nothing to do.
+// On Postgres it holds an advisory lock meanwhile. On SQLite both migrations run in one transaction that takes
+// the file's write lock when it begins (the connections' _txlock=immediate), and the others wait for that lock
+// (their busy_timeout): the lock is SQLite's own, so no sidecar file has to be created beside the inbox or
+// removed after it, a process that dies holding it releases it with its descriptors, and a migration that fails
+// leaves nothing half done.
 func migrateAll(ctx context.Context, d *inboxdb.DB, driver riverdriver.Driver[*sql.Tx], cfg config) error {
-	if d.Engine == inboxdb.Postgres {
-		conn, err := d.Write.Conn(ctx)
-		if err != nil {
-			return fmt.Errorf("inbox: %w", err)
-		}
-		defer conn.Close()
-		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
-			return fmt.Errorf("inbox: lock for migrations: %w", err)
-		}
-		defer func() {
-			_, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock)
-		}()
-	}
-	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: cfg.logger})
+	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: riverLogger(cfg.logger)})
 	if err != nil {
 		return fmt.Errorf("inbox: %w", err)
 	}
+	if d.Engine == inboxdb.SQLite {
+		tx, err := d.Write.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("inbox: lock for migrations: %w", err)
+		}
+		defer func() { _ = tx.Rollback() }()
+		if _, err := migrator.MigrateTx(ctx, tx, rivermigrate.DirectionUp, nil); err != nil {
+			return fmt.Errorf("inbox: River's migrations: %w", err)
+		}
+		if err := migrateTx(ctx, tx, d.Engine); err != nil {
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("inbox: migrations: %w", err)
+		}
+		return nil
+	}
+	conn, err := d.Write.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("inbox: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
+		return fmt.Errorf("inbox: lock for migrations: %w", err)
+	}
+	defer func() {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock)
+	}()
 	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return fmt.Errorf("inbox: River's migrations: %w", err)
 	}
@@ -279,6 +310,7 @@ func (ib *Inbox) Close() error {
 	var errs []error
 	if ib.w != nil { // nil when Open failed before the writer started
 		<-ib.swept
+		<-ib.kept
 		ib.w.close()
 	}
 	ib.readMu.Lock()
