@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gofrs/flock"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/rivermigrate"
@@ -74,7 +75,7 @@ func Open(ctx context.Context, name string, cfg Config) (*Inbox, error) {
 	if err != nil {
 		return nil, fmt.Errorf("inbox: %w", err)
 	}
-	ib, err := open(ctx, d, c)
+	ib, err := open(ctx, d, name, c)
 	if err != nil {
 		_ = d.Close()
 		return nil, err
@@ -87,9 +88,9 @@ func Open(ctx context.Context, name string, cfg Config) (*Inbox, error) {
 // of deliveries and River's queries are short; beyond that many at once they wait for a connection.
 const postgresConns = 16
 
-func open(ctx context.Context, d *inboxdb.DB, cfg config) (*Inbox, error) {
+func open(ctx context.Context, d *inboxdb.DB, name string, cfg config) (*Inbox, error) {
 	driver := d.River()
-	if err := migrateAll(ctx, d, driver, cfg); err != nil {
+	if err := migrateAll(ctx, d, name, driver, cfg); err != nil {
 		return nil, err
 	}
 	// Opened once the file is in WAL mode and migrated.
@@ -141,49 +142,50 @@ func open(ctx context.Context, d *inboxdb.DB, cfg config) (*Inbox, error) {
 
 // migrateAll brings River's tables and the inbox's own up to date, so that processes that start together on
 // one database migrate one after the other: the first migrates, the others wait for it and find nothing to do.
-// On Postgres it holds an advisory lock meanwhile. On SQLite both migrations run in one transaction that takes
-// the file's write lock when it begins (the connections' _txlock=immediate), and the others wait for that lock
-// (their busy_timeout): the lock is SQLite's own, so no sidecar file has to be created beside the inbox or
-// removed after it, a process that dies holding it releases it with its descriptors, and a migration that fails
-// leaves nothing half done.
-func migrateAll(ctx context.Context, d *inboxdb.DB, driver riverdriver.Driver[*sql.Tx], cfg config) error {
+// On Postgres it holds an advisory lock meanwhile; on SQLite an exclusive flock on lockFile(name). SQLite's own
+// write lock cannot serve: River's migrator commits each of its versions in a transaction of its own, and
+// running them all in one (MigrateTx) is deprecated, since some of River's migrations cannot share one.
+func migrateAll(ctx context.Context, d *inboxdb.DB, name string, driver riverdriver.Driver[*sql.Tx], cfg config) error {
+	if d.Engine == inboxdb.SQLite {
+		lock := flock.New(lockFile(name))
+		locked, err := lock.TryLockContext(ctx, migrationLockPoll)
+		if err == nil && !locked {
+			err = ctx.Err()
+		}
+		if err != nil {
+			return fmt.Errorf("inbox: lock for migrations: %w", err)
+		}
+		defer func() { _ = lock.Unlock() }()
+	} else {
+		conn, err := d.Write.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("inbox: %w", err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
+			return fmt.Errorf("inbox: lock for migrations: %w", err)
+		}
+		defer func() {
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock)
+		}()
+	}
 	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: riverLogger(cfg.logger)})
 	if err != nil {
 		return fmt.Errorf("inbox: %w", err)
 	}
-	if d.Engine == inboxdb.SQLite {
-		tx, err := d.Write.BeginTx(ctx, nil)
-		if err != nil {
-			return fmt.Errorf("inbox: lock for migrations: %w", err)
-		}
-		defer func() { _ = tx.Rollback() }()
-		if _, err := migrator.MigrateTx(ctx, tx, rivermigrate.DirectionUp, nil); err != nil {
-			return fmt.Errorf("inbox: River's migrations: %w", err)
-		}
-		if err := migrateTx(ctx, tx, d.Engine); err != nil {
-			return err
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("inbox: migrations: %w", err)
-		}
-		return nil
-	}
-	conn, err := d.Write.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("inbox: %w", err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
-		return fmt.Errorf("inbox: lock for migrations: %w", err)
-	}
-	defer func() {
-		_, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock)
-	}()
 	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return fmt.Errorf("inbox: River's migrations: %w", err)
 	}
 	return migrate(ctx, d.Write, d.Engine)
 }
+
+// lockFile is the file beside a SQLite inbox that a process locks while it migrates the inbox. It is created
+// once and left in place, like the inbox's -wal and -shm files: removing it while another process waits on it
+// would let a third lock a new file beside them. The lock ends with the process that holds it, however it ends.
+func lockFile(path string) string { return path + ".lock" }
+
+// migrationLockPoll is how often a process that waits for the migration lock of a SQLite inbox tries again.
+const migrationLockPoll = 20 * time.Millisecond
 
 func (ib *Inbox) sweeper() {
 	defer close(ib.swept)

@@ -30,10 +30,17 @@ const heartbeatsPerTimeout = 5
 // rescuedError is the error recorded in a rescued job's errors, as River's rescuer records its own.
 const rescuedError = "inbox: the process handing this job over stopped (no heartbeat within the heartbeat timeout); handed over again"
 
+// dbNow is the database's clock in Unix milliseconds: heartbeats are written and judged by one clock, so
+// that machines whose clocks disagree by more than the timeout do not take each other for dead.
+var dbNow = map[inboxdb.Engine]string{
+	inboxdb.SQLite:   `CAST(unixepoch('subsec') * 1000 AS INTEGER)`,
+	inboxdb.Postgres: `CAST(extract(epoch FROM clock_timestamp()) * 1000 AS BIGINT)`,
+}
+
 // heartbeat records that the Inbox is alive now.
 func (ib *Inbox) heartbeat(ctx context.Context) error {
-	_, err := ib.d.Write.ExecContext(ctx, `INSERT INTO smshook_client (id, heartbeat_at) VALUES ($1, $2)
-ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at`, ib.river.ID(), time.Now().UnixMilli())
+	_, err := ib.d.Write.ExecContext(ctx, `INSERT INTO smshook_client (id, heartbeat_at) VALUES ($1, `+dbNow[ib.d.Engine]+`)
+ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at`, ib.river.ID())
 	if err != nil {
 		return fmt.Errorf("inbox: heartbeat: %w", err)
 	}
@@ -56,10 +63,10 @@ WHERE state = 'running' AND kind = $1 FOR UPDATE`,
 // another Inbox rescued and a third fetched meanwhile is not rescued a second time under its new client.
 func (ib *Inbox) rescueOrphans(ctx context.Context) (int, error) {
 	now := time.Now()
-	stale := now.Add(-ib.cfg.heartbeatTimeout).UnixMilli()
+	stale := ib.cfg.heartbeatTimeout.Milliseconds()
 	self := ib.river.ID()
 	// Looked for first beside the writer, so that the common case, nobody is late, takes no write lock.
-	if dead, err := staleClients(ctx, ib.d.Read, stale, self); err != nil || len(dead) == 0 {
+	if dead, err := staleClients(ctx, ib.d.Read, ib.d.Engine, stale, self); err != nil || len(dead) == 0 {
 		return 0, err
 	}
 	tx, err := ib.d.Write.BeginTx(ctx, nil)
@@ -67,7 +74,7 @@ func (ib *Inbox) rescueOrphans(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("inbox: rescue: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	dead, err := staleClients(ctx, tx, stale, self)
+	dead, err := staleClients(ctx, tx, ib.d.Engine, stale, self)
 	if err != nil || len(dead) == 0 {
 		return 0, err
 	}
@@ -117,7 +124,7 @@ func (ib *Inbox) rescueOrphans(ctx context.Context) (int, error) {
 	}
 	// Their jobs are rescued: nothing is left to find under them. A client that was only stalled writes its row
 	// again with its next heartbeat.
-	if _, err := tx.ExecContext(ctx, `DELETE FROM smshook_client WHERE heartbeat_at < $1 AND id <> $2`, stale, self); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM smshook_client WHERE heartbeat_at < `+dbNow[ib.d.Engine]+` - $1 AND id <> $2`, stale, self); err != nil {
 		return 0, fmt.Errorf("inbox: rescue: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -130,9 +137,10 @@ func (ib *Inbox) rescueOrphans(ctx context.Context) (int, error) {
 	return len(params.ID), nil
 }
 
-// staleClients returns the IDs of the clients other than self whose last heartbeat is before stale.
-func staleClients(ctx context.Context, q querier, stale int64, self string) (map[string]bool, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id FROM smshook_client WHERE heartbeat_at < $1 AND id <> $2`, stale, self)
+// staleClients returns the IDs of the clients other than self whose last heartbeat is more than timeout
+// milliseconds old.
+func staleClients(ctx context.Context, q querier, engine inboxdb.Engine, timeout int64, self string) (map[string]bool, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id FROM smshook_client WHERE heartbeat_at < `+dbNow[engine]+` - $1 AND id <> $2`, timeout, self)
 	if err != nil {
 		return nil, fmt.Errorf("inbox: rescue: %w", err)
 	}

@@ -51,7 +51,7 @@ ALTER TABLE smshook_delivery_v3 RENAME TO smshook_delivery;
 `, `
 CREATE TABLE smshook_client (
 	id           TEXT    NOT NULL PRIMARY KEY, -- a River client's ID, one per Inbox
-	heartbeat_at INTEGER NOT NULL              -- its last heartbeat
+	heartbeat_at INTEGER NOT NULL              -- its last heartbeat, by the database's clock (rescue.go)
 ) WITHOUT ROWID;
 `},
 	// The same tables in Postgres's types.
