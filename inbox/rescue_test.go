@@ -11,14 +11,17 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
 
 	"github.com/smshook/smshook"
 	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/internal/inboxdb"
 )
 
 const (
@@ -175,4 +178,59 @@ func TestClosedInboxLeavesNoHeartbeat(t *testing.T) {
 	require.Equal(t, 2, count(other))
 	require.NoError(t, ib.Close())
 	require.Equal(t, 1, count(other))
+}
+
+// TestOpenHandsOverTheCallsOfADeadProcess: jobs left running by a client whose heartbeat is an hour old are
+// handed over by the next Inbox (with the default timeout, 10 s) as it opens, before its Run: one available again at once, one that had its
+// last attempt discarded, as River's rescuer does, each with the rescue in its errors; a job running under a
+// live client (a fresh heartbeat) and one under a client without a row are left to their clients and to River.
+func TestOpenHandsOverTheCallsOfADeadProcess(t *testing.T) {
+	t.Parallel()
+	ib, name := openInbox(t, Config{MaxAttempts: 3, HeartbeatTimeout: 3 * time.Hour}) // looks every 36 minutes
+	url := serve(t, ib)
+	for range 4 {
+		_, body, _ := mru(t, 1)
+		require.Equal(t, http.StatusOK, post(t, url, body))
+	}
+	stored := jobs(t, ib, rivertype.JobStateAvailable)
+	require.Len(t, stored, 4)
+	attemptedBy := map[inboxdb.Engine]string{inboxdb.SQLite: `jsonb(json_array($1))`, inboxdb.Postgres: `ARRAY[$1::text]`}[ib.d.Engine]
+	setRunning := func(id int64, attempt int, client string) {
+		_, err := ib.d.Write.Exec(`UPDATE river_job SET state = 'running', attempt = $2, attempted_at = `+
+			map[inboxdb.Engine]string{inboxdb.SQLite: `datetime('now', 'subsec')`, inboxdb.Postgres: `now()`}[ib.d.Engine]+
+			`, attempted_by = `+strings.Replace(attemptedBy, "$1", "$3", 1)+` WHERE id = $1`, id, attempt, client)
+		require.NoError(t, err)
+	}
+	setRunning(stored[0].ID, 1, "dead")
+	setRunning(stored[1].ID, 3, "dead")
+	setRunning(stored[2].ID, 1, "alive")
+	setRunning(stored[3].ID, 1, "unknown")
+	_, err := ib.d.Write.Exec(`INSERT INTO smshook_client (id, heartbeat_at) VALUES ('dead', $1), ('alive', $2)`,
+		time.Now().Add(-time.Hour).UnixMilli(), time.Now().Add(time.Hour).UnixMilli()) // by ib's clock: late for 10 s, not for 3 h
+	require.NoError(t, err)
+
+	other := openAt(t, name, Config{MaxAttempts: 3})
+	state := func(id int64) *rivertype.JobRow {
+		j, err := other.river.JobGet(context.Background(), id)
+		require.NoError(t, err)
+		return j
+	}
+	available := state(stored[0].ID)
+	require.Equal(t, rivertype.JobStateAvailable, available.State)
+	require.Len(t, available.Errors, 1)
+	require.Contains(t, available.Errors[0].Error, "no heartbeat")
+	require.Equal(t, rivertype.JobStateDiscarded, state(stored[1].ID).State, "its last attempt")
+	require.Equal(t, rivertype.JobStateRunning, state(stored[2].ID).State, "its client is alive")
+	require.Equal(t, rivertype.JobStateRunning, state(stored[3].ID).State, "River's rescuer's")
+	var clients []string
+	rows, err := other.d.Read.Query(`SELECT id FROM smshook_client ORDER BY id`)
+	require.NoError(t, err)
+	for rows.Next() {
+		var id string
+		require.NoError(t, rows.Scan(&id))
+		clients = append(clients, id)
+	}
+	require.NoError(t, rows.Err())
+	require.NotContains(t, clients, "dead", "forgotten once its calls were handed over")
+	require.Contains(t, clients, "alive")
 }
