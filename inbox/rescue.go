@@ -122,10 +122,14 @@ func (ib *Inbox) rescueOrphans(ctx context.Context) (int, error) {
 			return 0, fmt.Errorf("inbox: rescue: %w", err)
 		}
 	}
-	// Their jobs are rescued: nothing is left to find under them. A client that was only stalled writes its row
-	// again with its next heartbeat.
-	if _, err := tx.ExecContext(ctx, `DELETE FROM smshook_client WHERE heartbeat_at < `+dbNow[ib.d.Engine]+` - $1 AND id <> $2`, stale, self); err != nil {
-		return 0, fmt.Errorf("inbox: rescue: %w", err)
+	// Their jobs are rescued: nothing is left to find under them. Those found late only, not one that became
+	// late since, whose jobs were not looked at; a client that was only stalled writes its row again with its
+	// next heartbeat.
+	for client := range dead {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM smshook_client WHERE id = $1 AND heartbeat_at < `+dbNow[ib.d.Engine]+` - $2`,
+			client, stale); err != nil {
+			return 0, fmt.Errorf("inbox: rescue: %w", err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("inbox: rescue: %w", err)
