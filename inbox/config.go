@@ -25,10 +25,21 @@ type Config struct {
 	// JobTimeout bounds one call to the application, whose context is cancelled then (the call counts as
 	// failed), and so how long Run waits for the running calls once its context is done; zero means 1 minute.
 	JobTimeout time.Duration
+	// HeartbeatTimeout is how long an Inbox may go without a heartbeat before the deliveries it was handing
+	// to the application are handed over again, by another Inbox on the same database or by the process that
+	// opens it after a crash (kill -9, an out-of-memory kill, a power loss). Every Inbox writes a heartbeat and
+	// looks for such orphans every HeartbeatTimeout/5, and at Open, so that a delivery whose call was running in
+	// a killed process reaches the application again at most about 1.2 × HeartbeatTimeout after the kill,
+	// whenever the restart comes (measured: 12 s after a restart at once, with the default). Shorten it to
+	// hand over sooner; lengthen it when a live process may stall that long (a stopped or frozen machine, a
+	// disk that blocks its writes), since the deliveries of a process that stalled past it are handed over
+	// beside its own calls. Zero means 10 seconds; below 1 second means 1 second.
+	HeartbeatTimeout time.Duration
 	// RescueAfter is how long after a call to the application started its delivery is handed over again when
-	// the call never ended (the process was killed). It must exceed JobTimeout, or an application that ignores
-	// its context may be called twice at once; zero, or a value not above JobTimeout, means JobTimeout plus 10
-	// seconds.
+	// the call never ended and no heartbeat says whose it was (a process of an older version of this package):
+	// River's own rescue, the last resort behind HeartbeatTimeout. It must exceed JobTimeout, or an application
+	// that ignores its context may be called twice at once; zero, or a value not above JobTimeout, means
+	// JobTimeout plus 10 seconds.
 	RescueAfter time.Duration
 	// Retention is how long a stored hookId is remembered, so that a copy of its event is acknowledged without
 	// being stored again; zero means 24 hours, the handler's default. Receiver gives its handler the same.
@@ -51,6 +62,9 @@ const (
 	defaultRetention   = 24 * time.Hour // the handler's default
 	defaultMaxAge      = defaultRetention
 	defaultJobTimeout  = time.Minute
+	// defaultHeartbeatTimeout and minHeartbeatTimeout: see Config.HeartbeatTimeout.
+	defaultHeartbeatTimeout = 10 * time.Second
+	minHeartbeatTimeout     = time.Second
 	// rescueMargin is how much longer than the job timeout RescueAfter is by default.
 	rescueMargin = 10 * time.Second
 )
@@ -64,6 +78,7 @@ type config struct {
 	workers                int
 	jobTimeout             time.Duration
 	rescueAfter            time.Duration
+	heartbeatTimeout       time.Duration
 	logger                 *slog.Logger
 	relaxedSync            bool
 }
@@ -82,16 +97,17 @@ func newConfig(c Config) config {
 		return def
 	}
 	cfg := config{
-		retention:   or(c.Retention, defaultRetention),
-		maxAttempts: orInt(c.MaxAttempts, defaultMaxAttempts),
-		minBackoff:  or(c.MinBackoff, defaultMinBackoff),
-		maxBackoff:  or(c.MaxBackoff, defaultMaxBackoff),
-		maxAge:      or(c.MaxAge, defaultMaxAge),
-		workers:     orInt(c.Workers, defaultWorkers),
-		jobTimeout:  or(c.JobTimeout, defaultJobTimeout),
-		rescueAfter: c.RescueAfter,
-		logger:      c.Logger,
-		relaxedSync: c.RelaxedSync,
+		retention:        or(c.Retention, defaultRetention),
+		maxAttempts:      orInt(c.MaxAttempts, defaultMaxAttempts),
+		minBackoff:       or(c.MinBackoff, defaultMinBackoff),
+		maxBackoff:       or(c.MaxBackoff, defaultMaxBackoff),
+		maxAge:           or(c.MaxAge, defaultMaxAge),
+		workers:          orInt(c.Workers, defaultWorkers),
+		jobTimeout:       or(c.JobTimeout, defaultJobTimeout),
+		rescueAfter:      c.RescueAfter,
+		heartbeatTimeout: max(or(c.HeartbeatTimeout, defaultHeartbeatTimeout), minHeartbeatTimeout),
+		logger:           c.Logger,
+		relaxedSync:      c.RelaxedSync,
 	}
 	cfg.maxBackoff = max(cfg.maxBackoff, cfg.minBackoff)
 	if cfg.rescueAfter <= cfg.jobTimeout {

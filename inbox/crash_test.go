@@ -41,8 +41,13 @@ const (
 )
 
 func TestMain(m *testing.M) {
-	if os.Getenv(envChild) == "1" {
+	switch os.Getenv(envChild) {
+	case "1":
 		os.Exit(childMain())
+	case childOpen:
+		os.Exit(openChildMain())
+	case childHolder:
+		os.Exit(holdChildMain())
 	}
 	os.Exit(withPostgres(m))
 }
@@ -154,14 +159,15 @@ type child struct {
 	ended  chan struct{} // closed once everything it printed is in the journal
 }
 
-// startChild starts a receiver on path; what it prints goes into j as child number n.
-func startChild(tb testing.TB, path string, j *journal, n int) *child {
+// startChild starts a receiver on path; what it prints goes into j as child number n. env is added to its
+// environment (SMSHOOK_INBOX_CHILD=… there chooses another main).
+func startChild(tb testing.TB, path string, j *journal, n int, env ...string) *child {
 	tb.Helper()
 	j.mu.Lock()
 	j.byChild = append(j.byChild, map[string]int{})
 	j.mu.Unlock()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), envChild+"=1", envPath+"="+path)
+	cmd.Env = append(append(os.Environ(), envChild+"=1", envPath+"="+path), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	cmd.WaitDelay = 5 * time.Second
 	c := &child{cmd: cmd, stderr: &strings.Builder{}, mu: &sync.Mutex{}, ended: make(chan struct{})}

@@ -41,12 +41,18 @@
 // application took it, so that a job rerun after a crash finds nothing of it to hand over; only a crash
 // between the application's return and that deletion hands it over twice. Several processes may open one
 // inbox: each receives into it, and a delivery is handed to one Run at a time. A SQLite file serves the processes of one
-// machine; a Postgres database serves receivers and workers on several, and when one dies, River hands what
-// it held to another once Config.RescueAfter passed (River's rescuer looks every 30 seconds). Each Inbox on
-// Postgres opens at most 17 connections.
+// machine; a Postgres database serves receivers and workers on several. Processes that open one new inbox
+// together migrate it one after the other (on SQLite under a lock on the file FILE.lock beside it). Each Inbox keeps a heartbeat in the inbox, and when a process dies
+// (kill -9) with calls to the application running, another Inbox on it, or the process started again, hands
+// those deliveries over again once its heartbeat is older than Config.HeartbeatTimeout: about 10 seconds
+// after a restart at once, with the defaults. River's own rescue, after Config.RescueAfter, is the last resort.
+// Each Inbox on Postgres opens at most 17 connections.
+//
+// River logs through Config.Logger, but its routine lines (a client started or stopped, a migration applied,
+// its maintenance) at Debug: at Info it says only what concerns a job, such as an application's error.
 //
 // The inbox holds River's job tables (github.com/riverqueue/river, on its SQLite driver over the pure-Go
-// modernc.org/sqlite, or on Postgres its database/sql driver over pgx, which listens for new jobs) and four of
+// modernc.org/sqlite, or on Postgres its database/sql driver over pgx, which listens for new jobs) and five of
 // the inbox's own:
 //
 //   - smshook_hook: the hookIds stored or processed within the retention, keyed as the handler keys events
@@ -56,6 +62,8 @@
 //     insert;
 //   - smshook_quarantine: the hooks that the compatible profile dropped from a partial batch because they break
 //     the contract (the receiver's Handler.Invalid), with their violations, kept 7 days as dead letters;
+//   - smshook_client: the River client ID of each open Inbox and its last heartbeat, written every fifth of
+//     Config.HeartbeatTimeout and deleted at Close or once it is late and its calls were handed over again;
 //   - smshook_migration: the version of these tables.
 //
 // Every write goes through one goroutine that commits the writes waiting at that moment in one transaction

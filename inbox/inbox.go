@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gofrs/flock"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/rivermigrate"
@@ -41,6 +42,7 @@ type Inbox struct {
 	doneQuery *sql.Stmt // doneSQL on d.Read, prepared at the first claim
 	leases    *leases
 	river     *river.Client[*sql.Tx]
+	driver    riverdriver.Driver[*sql.Tx] // River's, on d.Write
 	w         *writer
 	calls     chan struct{}                   // a slot per call to the application under way, Config.Workers
 	app       atomic.Pointer[smshook.Handler] // the application of the Run under way
@@ -51,6 +53,7 @@ type Inbox struct {
 	closing   context.Context // done once Close began: ends the sweeper and a Run
 	endClose  context.CancelFunc
 	swept     chan struct{}
+	kept      chan struct{} // closed once keepAlive returned
 }
 
 // errClosed is returned by every call once the Inbox is closed; the handler answers 503 when its claim fails
@@ -72,7 +75,7 @@ func Open(ctx context.Context, name string, cfg Config) (*Inbox, error) {
 	if err != nil {
 		return nil, openError(fmt.Errorf("inbox: %w", err)) // health.go
 	}
-	ib, err := open(ctx, d, c)
+	ib, err := open(ctx, d, name, c)
 	if err != nil {
 		_ = d.Close()
 		return nil, openError(err)
@@ -85,16 +88,17 @@ func Open(ctx context.Context, name string, cfg Config) (*Inbox, error) {
 // of deliveries and River's queries are short; beyond that many at once they wait for a connection.
 const postgresConns = 16
 
-func open(ctx context.Context, d *inboxdb.DB, cfg config) (*Inbox, error) {
+func open(ctx context.Context, d *inboxdb.DB, name string, cfg config) (*Inbox, error) {
 	driver := d.River()
-	if err := migrateAll(ctx, d, driver, cfg); err != nil {
+	if err := migrateAll(ctx, d, name, driver, cfg); err != nil {
 		return nil, err
 	}
 	// Opened once the file is in WAL mode and migrated.
 	if err := d.OpenReaders(); err != nil {
 		return nil, fmt.Errorf("inbox: %w", err)
 	}
-	ib := &Inbox{cfg: cfg, d: d, leases: newLeases(), calls: make(chan struct{}, cfg.workers), swept: make(chan struct{})}
+	ib := &Inbox{cfg: cfg, d: d, driver: driver, leases: newLeases(), calls: make(chan struct{}, cfg.workers),
+		swept: make(chan struct{}), kept: make(chan struct{})}
 	ib.closing, ib.endClose = context.WithCancel(context.Background())
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &worker{ib: ib}); err != nil {
@@ -114,7 +118,7 @@ func open(ctx context.Context, d *inboxdb.DB, cfg config) (*Inbox, error) {
 		// A worker that finishes asks for more at once; these bound how often that and polling query.
 		FetchCooldown:     10 * time.Millisecond,
 		FetchPollInterval: 200 * time.Millisecond,
-		Logger:            cfg.logger,
+		Logger:            riverLogger(cfg.logger),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("inbox: %w", err)
@@ -123,19 +127,40 @@ func open(ctx context.Context, d *inboxdb.DB, cfg config) (*Inbox, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Registered before it looks for orphans, so that another Inbox opening now does not take it for one.
+	if err := ib.heartbeat(ctx); err != nil {
+		return nil, err
+	}
+	if _, err := ib.rescueOrphans(ctx); err != nil {
+		return nil, err
+	}
 	ib.w = newWriter(d, ib.river, &ib.cfg, p, ib.leases)
 	if err := ib.startHealth(ctx); err != nil { // health.go
 		ib.w.close()
 		return nil, err
 	}
 	go ib.sweeper()
+	go ib.keepAlive()
 	return ib, nil
 }
 
-// migrateAll brings River's tables and the inbox's own up to date. On Postgres it holds an advisory lock
-// meanwhile, so that processes that start together on one database migrate one after the other.
-func migrateAll(ctx context.Context, d *inboxdb.DB, driver riverdriver.Driver[*sql.Tx], cfg config) error {
-	if d.Engine == inboxdb.Postgres {
+// migrateAll brings River's tables and the inbox's own up to date, so that processes that start together on
+// one database migrate one after the other: the first migrates, the others wait for it and find nothing to do.
+// On Postgres it holds an advisory lock meanwhile; on SQLite an exclusive flock on lockFile(name). SQLite's own
+// write lock cannot serve: River's migrator commits each of its versions in a transaction of its own, and
+// running them all in one (MigrateTx) is deprecated, since some of River's migrations cannot share one.
+func migrateAll(ctx context.Context, d *inboxdb.DB, name string, driver riverdriver.Driver[*sql.Tx], cfg config) error {
+	if d.Engine == inboxdb.SQLite {
+		lock := flock.New(lockFile(name))
+		locked, err := lock.TryLockContext(ctx, migrationLockPoll)
+		if err == nil && !locked {
+			err = ctx.Err()
+		}
+		if err != nil {
+			return fmt.Errorf("inbox: lock for migrations: %w", err)
+		}
+		defer func() { _ = lock.Unlock() }()
+	} else {
 		conn, err := d.Write.Conn(ctx)
 		if err != nil {
 			return fmt.Errorf("inbox: %w", err)
@@ -148,7 +173,7 @@ func migrateAll(ctx context.Context, d *inboxdb.DB, driver riverdriver.Driver[*s
 			_, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock)
 		}()
 	}
-	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: cfg.logger})
+	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: riverLogger(cfg.logger)})
 	if err != nil {
 		return fmt.Errorf("inbox: %w", err)
 	}
@@ -157,6 +182,14 @@ func migrateAll(ctx context.Context, d *inboxdb.DB, driver riverdriver.Driver[*s
 	}
 	return migrate(ctx, d.Write, d.Engine)
 }
+
+// lockFile is the file beside a SQLite inbox that a process locks while it migrates the inbox. It is created
+// once and left in place, like the inbox's -wal and -shm files: removing it while another process waits on it
+// would let a third lock a new file beside them. The lock ends with the process that holds it, however it ends.
+func lockFile(path string) string { return path + ".lock" }
+
+// migrationLockPoll is how often a process that waits for the migration lock of a SQLite inbox tries again.
+const migrationLockPoll = 20 * time.Millisecond
 
 func (ib *Inbox) sweeper() {
 	defer close(ib.swept)
@@ -283,6 +316,7 @@ func (ib *Inbox) Close() error {
 	var errs []error
 	if ib.w != nil { // nil when Open failed before the writer started
 		<-ib.swept
+		<-ib.kept
 		ib.w.close()
 	}
 	ib.readMu.Lock()

@@ -9,7 +9,8 @@ import (
 )
 
 // migrations are the inbox's own tables, in order, for each engine; migrations[e][i] brings the schema to
-// version i+1; version 3 keeps several deliveries per job, numbered by seq. Times are Unix milliseconds of the
+// version i+1; version 3 keeps several deliveries per job, numbered by seq; version 4 the heartbeats of the
+// Inboxes that hand deliveries over (see rescue.go). Times are Unix milliseconds of the
 // process's clock, as the in-memory store uses it (on Postgres
 // the clocks of the machines that share it, which should agree within a second or so).
 var migrations = map[inboxdb.Engine][]string{
@@ -47,6 +48,11 @@ CREATE TABLE smshook_delivery_v3 (
 INSERT INTO smshook_delivery_v3 (job_id, seq, event, envelope) SELECT job_id, 0, event, envelope FROM smshook_delivery;
 DROP TABLE smshook_delivery;
 ALTER TABLE smshook_delivery_v3 RENAME TO smshook_delivery;
+`, `
+CREATE TABLE smshook_client (
+	id           TEXT    NOT NULL PRIMARY KEY, -- a River client's ID, one per Inbox
+	heartbeat_at INTEGER NOT NULL              -- its last heartbeat, by the database's clock (rescue.go)
+) WITHOUT ROWID;
 `},
 	// The same tables in Postgres's types.
 	inboxdb.Postgres: {`
@@ -76,6 +82,11 @@ CREATE INDEX smshook_quarantine_received_at ON smshook_quarantine (received_at);
 ALTER TABLE smshook_delivery ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE smshook_delivery DROP CONSTRAINT smshook_delivery_pkey;
 ALTER TABLE smshook_delivery ADD PRIMARY KEY (job_id, seq);
+`, `
+CREATE TABLE smshook_client (
+	id           TEXT   NOT NULL PRIMARY KEY,
+	heartbeat_at BIGINT NOT NULL
+);
 `},
 }
 
@@ -85,12 +96,20 @@ const migrationLock = 0x736d73686f6f6b // "smshook"
 
 // migrate brings the inbox's tables to the latest version in one transaction.
 func migrate(ctx context.Context, db *sql.DB, engine inboxdb.Engine) error {
-	steps := migrations[engine]
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = tx.Rollback() }()
+	if err := migrateTx(ctx, tx, engine); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// migrateTx brings the inbox's tables to the latest version in tx.
+func migrateTx(ctx context.Context, tx *sql.Tx, engine inboxdb.Engine) error {
+	steps := migrations[engine]
 	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS smshook_migration (version INTEGER NOT NULL)`); err != nil {
 		return err
 	}
@@ -114,5 +133,5 @@ func migrate(ctx context.Context, db *sql.DB, engine inboxdb.Engine) error {
 			return err
 		}
 	}
-	return tx.Commit()
+	return nil
 }
