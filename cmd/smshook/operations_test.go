@@ -245,6 +245,46 @@ func TestOperationsDashboardQueriesParse(t *testing.T) {
 	assert.Contains(t, runPromtool(t, "check", "rules", path), "SUCCESS")
 }
 
+func TestOperationsDashboardLayout(t *testing.T) {
+	t.Parallel()
+	var d struct {
+		UID    string `json:"uid"`
+		Panels []struct {
+			ID         int    `json:"id"`
+			Title      string `json:"title"`
+			Type       string `json:"type"`
+			Datasource *struct {
+				UID string `json:"uid"`
+			} `json:"datasource"`
+			GridPos struct{ X, Y, W, H int } `json:"gridPos"`
+		} `json:"panels"`
+	}
+	require.NoError(t, json.Unmarshal(readFile(t, dashboard), &d))
+	require.NotEmpty(t, d.UID)
+	ids := map[int]bool{}
+	type cell struct{ x, y int }
+	taken := map[cell]string{}
+	for _, p := range d.Panels {
+		assert.False(t, ids[p.ID], "two panels have the id %d", p.ID)
+		ids[p.ID] = true
+		assert.NotEmpty(t, p.Title, "panel %d has no title", p.ID)
+		if p.Type != "row" && assert.NotNil(t, p.Datasource, "panel %q names no data source", p.Title) {
+			assert.Equal(t, "${datasource}", p.Datasource.UID, "panel %q does not follow the datasource variable", p.Title)
+		}
+		g := p.GridPos
+		assert.True(t, g.W > 0 && g.H > 0 && g.X >= 0 && g.X+g.W <= 24, "panel %q lies outside the 24-column grid: %+v", p.Title, g)
+		for x := g.X; x < g.X+g.W; x++ {
+			for y := g.Y; y < g.Y+g.H; y++ {
+				if other, ok := taken[cell{x, y}]; ok {
+					t.Errorf("panels %q and %q overlap at %d,%d", other, p.Title, x, y)
+					return
+				}
+				taken[cell{x, y}] = p.Title
+			}
+		}
+	}
+}
+
 // alertNames returns the alerts of the rules file in order, each with its annotations.
 func alertNames(tb testing.TB) (names []string, annotations map[string]map[string]string) {
 	tb.Helper()
