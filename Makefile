@@ -31,14 +31,15 @@ check: generate
 
 # test checks (and installs, where it may) the servers the suites run against before anything compiles
 # (scripts/prereqs; SMSHOOK_SKIP=redis,postgres,chromium skips their suites), runs every Go test (the
-# conformance corpus included), the inbox's again on Postgres, and the cross-language checks, then says which
-# suites ran against which real servers.
+# conformance corpus included), the inbox's again on Postgres, the cross-language checks and the alert rules'
+# unit tests (promtool), then says which suites ran against which real servers.
 test:
 	@scripts/prereqs
 	@$(MAKE) --no-print-directory $(NODE_DEPS)
 	scripts/with-redis scripts/with-postgres sh -c '$(GO) test -race -count=1 ./... && $(GO) test -race -count=1 ./inbox -postgres'
 	cd $(NODE_DIR) && npm run --silent conformance
 	cd bench && $(GO) test -count=1 -run TestOgenDecodesTheCorpus .
+	promtool check rules deploy/prometheus/alerts.yml && promtool test rules deploy/prometheus/alerts_test.yml
 	@scripts/prereqs --summary
 
 # conformance: the corpus through kin-openapi, validator/v10, the receiver and the CLI (Go), then Redocly lint,
