@@ -33,7 +33,8 @@ func TestServeInboxDeletedFile(t *testing.T) {
 	require.NoError(t, os.Remove(file))
 	status, answer := post(t, s.url, "s3cret", marshal(t, sample(t, api.EventTypeMessageResultUpdate)))
 	assert.Equal(t, http.StatusServiceUnavailable, status, string(answer))
-	assert.Contains(t, string(answer), "deleted")
+	assert.Contains(t, string(answer), "store-unavailable")
+	assert.NotContains(t, string(answer), "deleted", "the kind is for /readyz, not for a caller not yet authenticated")
 	require.Eventually(t, func() bool {
 		code, body = get(t, base+"/readyz")
 		return code == http.StatusServiceUnavailable && strings.Contains(body, "restored to "+file+"; restart to resume")
