@@ -25,7 +25,9 @@
 // commit only touches its own lease. Any other value (left by an older version) counts as done.
 //
 // Ids name the product since this version; for one retention after the upgrade, Claim also reads the key
-// that earlier versions wrote for the same hook without it, and honours it (see Claim).
+// that earlier versions wrote for the same hook without it, and honours it (see Claim). On a cluster that key
+// may live on another master than the hook's own: while a master is unreachable, the hooks whose legacy key
+// it holds are answered 503 too, never 200 unchecked.
 package redisstore
 
 import (

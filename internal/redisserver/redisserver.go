@@ -31,7 +31,10 @@ type Server struct {
 
 // Start starts redis-server in a temporary directory and waits until it answers PING; ctx bounds its life.
 // The server is killed with the calling process (Pdeathsig), so that a killed test leaves none behind.
-func Start(ctx context.Context) (*Server, error) {
+func Start(ctx context.Context) (*Server, error) { return start(ctx) }
+
+// start is Start with extra arguments of redis-server.
+func start(ctx context.Context, extra ...string) (*Server, error) {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		return nil, ErrNotInstalled
@@ -46,8 +49,9 @@ func Start(ctx context.Context) (*Server, error) {
 			break
 		}
 		s := &Server{addr: fmt.Sprintf("127.0.0.1:%d", port), dir: dir, log: &syncbuf.Buffer{}}
-		s.cmd = exec.CommandContext(ctx, bin, "--bind", "127.0.0.1", "--port", fmt.Sprint(port), "--save", "",
-			"--appendonly", "no", "--dir", dir, "--daemonize", "no")
+		args := append([]string{"--bind", "127.0.0.1", "--port", fmt.Sprint(port), "--save", "",
+			"--appendonly", "no", "--dir", dir, "--daemonize", "no"}, extra...)
+		s.cmd = exec.CommandContext(ctx, bin, args...)
 		s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
 		s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 		if err := s.cmd.Start(); err != nil {
@@ -67,6 +71,9 @@ func Start(ctx context.Context) (*Server, error) {
 	_ = os.RemoveAll(dir)
 	return nil, errors.New("no free loopback port for redis-server")
 }
+
+// Addr is the server's host:port.
+func (s *Server) Addr() string { return s.addr }
 
 // URL is the server's redis:// URL.
 func (s *Server) URL() string { return "redis://" + s.addr + "/0" }
