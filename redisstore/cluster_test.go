@@ -46,7 +46,7 @@ func openCluster(tb testing.TB, c *redisserver.Cluster) *redisstore.Store {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	s, err := redisstore.OpenCluster(ctx, c.URL())
+	s, err := redisstore.Open(ctx, c.URL())
 	require.NoError(tb, err)
 	tb.Cleanup(func() { _ = s.Close() })
 	return s
@@ -60,16 +60,16 @@ func TestStoreKeepsTheStoreContractOnACluster(t *testing.T) {
 	storetest.Run(t, func(tb testing.TB) smshook.Store { return openCluster(tb, c) })
 }
 
-// TestOpenClusterFailsClearly: a cluster that does not answer is named by its addresses, never by the URL's
+// TestOpenOfAClusterFailsClearly: a cluster that does not answer is named by its addresses, never by the URL's
 // password.
-func TestOpenClusterFailsClearly(t *testing.T) {
+func TestOpenOfAClusterFailsClearly(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	_, err := redisstore.OpenCluster(ctx, "redis://user:SECRETX@127.0.0.1:1?addr=127.0.0.1:2")
+	_, err := redisstore.Open(ctx, "redis://user:SECRETX@127.0.0.1:1?addr=127.0.0.1:2")
 	require.ErrorContains(t, err, "127.0.0.1:1")
 	require.NotContains(t, err.Error(), "SECRETX")
-	_, err = redisstore.OpenCluster(ctx, "redis://127.0.0.1:1?password=SECRETX")
+	_, err = redisstore.Open(ctx, "redis://127.0.0.1:1?addr=127.0.0.1:2&password=SECRETX")
 	require.ErrorContains(t, err, "not a Redis Cluster URL")
 	require.NotContains(t, err.Error(), "SECRETX")
 }

@@ -9,8 +9,8 @@
 //	defer store.Close()
 //	h, err := smshook.NewHandler(app, smshook.WithSecrets(secret), smshook.WithStore(store))
 //
-// Open makes its own client, OpenCluster one for a Redis Cluster; New takes one you configured (a sentinel,
-// TLS settings), with keys under a prefix of your choice.
+// Open makes its own client, for one server or a Redis Cluster; New takes one you configured (a sentinel, TLS
+// settings), with keys under a prefix of your choice.
 //
 // Each id is one key under the prefix ("smshook:hook:" by default), whose value names the state and the
 // attempt's token:
@@ -34,6 +34,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	neturl "net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -67,10 +68,15 @@ func New(client redis.UniversalClient, prefix string) *Store {
 }
 
 // Open connects to a Redis URL (redis://[user:password@]host:port/db, or rediss:// for TLS) and checks the
-// connection with PING, and returns a Store whose keys are under "smshook:hook:". Commands honour their
+// connection with PING, and returns a Store whose keys are under "smshook:hook:". A URL with addr parameters
+// names the nodes of a Redis Cluster (redis://[user:password@]host1:port?addr=host2:port&addr=host3:port, as
+// go-redis's ParseClusterURL reads it): Open then checks that every master answers. Commands honour their
 // context's deadline. It fails when the URL does not parse or Redis does not answer; the error never
 // repeats the URL's password.
 func Open(ctx context.Context, url string) (*Store, error) {
+	if isCluster(url) {
+		return openCluster(ctx, url)
+	}
 	opts, err := redis.ParseURL(url)
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: not a Redis URL (redis://host:port/db): %w", redact.Error(err, url))
@@ -84,13 +90,16 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	return New(client, ""), nil
 }
 
-// OpenCluster connects to a Redis Cluster named by a URL of one or more of its nodes
-// (redis://[user:password@]host:port?addr=host2:port&addr=host3:port, go-redis's ParseClusterURL), checks
-// that every master answers PING, and returns a Store whose keys are under "smshook:hook:". Each key is
-// claimed, committed and released by a script on that key alone, so keys spread over the masters: while one
-// master is unreachable, the hooks whose keys it holds are answered 503 and the others are served. It fails
-// as Open does; the error never repeats the URL's password.
-func OpenCluster(ctx context.Context, url string) (*Store, error) {
+// isCluster reports whether url has an addr parameter, which only a cluster's URL has.
+func isCluster(url string) bool {
+	u, err := neturl.Parse(url)
+	return err == nil && u.Query().Has("addr")
+}
+
+// openCluster is Open on a Redis Cluster. Each key is claimed, committed and released by a script on that key
+// alone, so keys spread over the masters: while one master is unreachable, the hooks whose keys it holds are
+// answered 503 and the others are served.
+func openCluster(ctx context.Context, url string) (*Store, error) {
 	opts, err := redis.ParseClusterURL(url)
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: not a Redis Cluster URL (redis://host:port?addr=host:port): %w", redact.Error(err, url))
