@@ -34,7 +34,7 @@ func StartCluster(ctx context.Context, n int) (*Cluster, error) {
 	}
 	c := &Cluster{}
 	for range n {
-		s, err := start(ctx, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+		s, err := StartWith(ctx, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
 			"--cluster-node-timeout", "5000", "--cluster-require-full-coverage", "no")
 		if err != nil {
 			c.Close()

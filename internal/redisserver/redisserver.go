@@ -31,10 +31,11 @@ type Server struct {
 
 // Start starts redis-server in a temporary directory and waits until it answers PING; ctx bounds its life.
 // The server is killed with the calling process (Pdeathsig), so that a killed test leaves none behind.
-func Start(ctx context.Context) (*Server, error) { return start(ctx) }
+func Start(ctx context.Context) (*Server, error) { return StartWith(ctx) }
 
-// start is Start with extra arguments of redis-server.
-func start(ctx context.Context, extra ...string) (*Server, error) {
+// StartWith is Start with extra arguments of redis-server ("--requirepass", "pw"). The server is ready when it
+// answers PING, with a result or an error such as NOAUTH.
+func StartWith(ctx context.Context, extra ...string) (*Server, error) {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		return nil, ErrNotInstalled
@@ -112,7 +113,7 @@ func ping(addr string, d time.Duration) bool {
 				line, err = bufio.NewReader(conn).ReadString('\n')
 			}
 			conn.Close()
-			if err == nil && strings.HasPrefix(line, "+PONG") {
+			if err == nil && (strings.HasPrefix(line, "+PONG") || strings.HasPrefix(line, "-NOAUTH")) {
 				return true
 			}
 		}
