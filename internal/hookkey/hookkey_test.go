@@ -40,6 +40,7 @@ func TestLegacyIsTheKeyOfTheEarlierVersion(t *testing.T) {
 	}
 }
 
+// FuzzLegacy: whatever the parts, Legacy finds the legacy key inside a key, and it never panics on any string.
 func FuzzLegacy(f *testing.F) {
 	f.Add("SMS", "app", "UNSUBSCRIBE", "h1")
 	f.Fuzz(func(t *testing.T, product, appKey, event, hookID string) {
