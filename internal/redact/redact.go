@@ -71,8 +71,12 @@ func secrets(raw string) []string {
 			}
 		}
 	}
+	// The user-info ends at the last @: a password with an unescaped /, ? or @ (a URL that does not parse,
+	// which is when drivers quote it) is still found whole. An @ in the query makes more than the password
+	// masked, never less.
 	rest := raw[strings.Index(raw, "://")+3:]
-	if at := strings.LastIndex(strings.SplitN(rest, "/", 2)[0], "@"); at >= 0 {
+	at := strings.LastIndex(rest, "@")
+	if at >= 0 {
 		if _, pw, ok := strings.Cut(rest[:at], ":"); ok {
 			add(pw)
 		}

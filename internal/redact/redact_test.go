@@ -55,4 +55,9 @@ func TestErrorMasksWhatTheMessageRepeats(t *testing.T) {
 	require.Same(t, plain, Error(plain, raw), "nothing to mask: the error itself")
 	require.Equal(t, "dial /tmp/a.db", Error(errors.New("dial /tmp/a.db"), "/tmp/a.db").Error())
 	require.False(t, strings.Contains(URL(raw), "SECRETX"))
+
+	broken := "postgres://u:pa/ss@w?rd@h:5432/db" // unescaped / and @ in the password: it does not parse
+	require.Equal(t, "postgres://…", URL(broken))
+	err = Error(fmt.Errorf("cannot parse `%s`", strings.Replace(broken, "pa/ss@w?rd", "xxxxx", 1)+" near pa/ss@w?rd"), broken)
+	require.NotContains(t, err.Error(), "pa/ss@w?rd")
 }
