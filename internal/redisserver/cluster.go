@@ -34,11 +34,23 @@ func StartCluster(ctx context.Context, n int) (*Cluster, error) {
 	}
 	c := &Cluster{}
 	for range n {
-		s, err := StartWith(ctx, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-			"--cluster-node-timeout", "5000", "--cluster-require-full-coverage", "no")
-		if err != nil {
-			c.Close()
-			return nil, err
+		var s *Server
+		for attempt := 0; ; attempt++ {
+			// The bus port is chosen too: the default, the port plus 10,000, is past 65,535 for a third of the
+			// ephemeral ports.
+			bus, err := freePort()
+			if err == nil {
+				s, err = StartWith(ctx, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+					"--cluster-port", strconv.Itoa(bus), "--cluster-node-timeout", "5000",
+					"--cluster-require-full-coverage", "no")
+			}
+			if err == nil {
+				break
+			}
+			if attempt == 2 { // another process took the bus port each time
+				c.Close()
+				return nil, err
+			}
 		}
 		c.Masters = append(c.Masters, s)
 	}
