@@ -161,7 +161,8 @@ func (s *Store) Claim(ctx context.Context, ids []string, token string, lease tim
 		if states[i] < smshook.Claimed || states[i] > smshook.Done {
 			return nil, fmt.Errorf("redisstore: claim: unexpected script result %d", r)
 		}
-		if v := legacy[i]; v != "" {
+		if i < len(legacy) && legacy[i] != "" {
+			v := legacy[i]
 			if states[i] == smshook.Claimed {
 				undo = append(undo, ids[i])
 			}
