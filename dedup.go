@@ -48,7 +48,7 @@ func (h *handler) claim(ctx context.Context, d api.Webhook, head api.Head) (atte
 			keyOf[i] = -1
 			continue
 		}
-		key := hookkey.Of(head.AppKey, string(head.Event), hookID)
+		key := hookkey.Of(head.ProductName, head.AppKey, string(head.Event), hookID)
 		j, seen := index[key]
 		if !seen {
 			j = len(keys)

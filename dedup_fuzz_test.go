@@ -132,7 +132,7 @@ func FuzzDeliveryOutcomes(f *testing.F) {
 				t.Fatalf("step %d: status %d", i/2, w.Code)
 			}
 			for id, n := range app.processed {
-				if n > 1 && !store.commitFailed[hookkey.Of("k", "MESSAGE_RESULT_UPDATE", id)] {
+				if n > 1 && !store.commitFailed[hookkey.Of("SMS", "k", "MESSAGE_RESULT_UPDATE", id)] {
 					t.Fatalf("step %d: %s processed %d times, and every commit took", i/2, id, n)
 				}
 			}

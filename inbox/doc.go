@@ -56,7 +56,9 @@
 // the inbox's own:
 //
 //   - smshook_hook: the hookIds stored or processed within the retention, keyed as the handler keys events
-//     (len(appKey):appKey:len(event):event:hookId), so that a restart does not forget what was taken;
+//     (v2:len(product):product:len(appKey):appKey:len(event):event:hookId), so that a restart does not forget
+//     what was taken; for one retention after an upgrade, a hookId stored without the product (the legacy
+//     key, len(appKey):appKey:len(event):event:hookId) counts as stored too, and only the new form is written;
 //   - smshook_delivery: the deliveries of each job (numbered by seq), as JSON of their envelopes, kept beside
 //     the job rather than in River's arguments, whose JSON River's SQLite driver processes several times per
 //     insert;

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/smshook/smshook"
 	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/internal/hookkey"
 	"github.com/smshook/smshook/internal/sender"
 	"github.com/smshook/smshook/smshooktest"
 	"github.com/smshook/smshook/validate"
@@ -517,7 +517,7 @@ func TestStoredButNotCommittedIsNotStoredAgain(t *testing.T) {
 	env, body, ids := mru(t, 3)
 	keys := make([]string, len(ids))
 	for i, id := range ids {
-		keys[i] = fmt.Sprintf("%d:%s:%d:%s:%s", len(env.AppKey), env.AppKey, len(env.Event), env.Event, id)
+		keys[i] = hookkey.Of(env.ProductName, env.AppKey, string(env.Event), id)
 	}
 	ctx := context.Background()
 	states, err := store{ib: ib, leaseOnly: true}.Claim(ctx, keys, "killed-attempt", 100*time.Millisecond)

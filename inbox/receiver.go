@@ -181,7 +181,7 @@ func receiveOp(w api.Webhook) (*op, error) {
 	keys := make([]string, n)
 	for i := range n {
 		if hookID := w.HookID(i); hookID != "" {
-			keys[i] = hookkey.Of(head.AppKey, string(head.Event), hookID)
+			keys[i] = hookkey.Of(head.ProductName, head.AppKey, string(head.Event), hookID)
 		}
 	}
 	body, err := json.Marshal(w)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/smshook/smshook/internal/hookkey"
 	"github.com/smshook/smshook/internal/inboxdb"
 )
 
@@ -418,7 +419,7 @@ type txBatch struct {
 type prepared map[string]*sql.Stmt
 
 // batchSQL are the statements prepared.
-var batchSQL = []string{markSQL, deleteDeliveriesSQL, sweepHooksSQL, sweepDeliveriesSQL, quarantineSQL, sweepQuarantineSQL}
+var batchSQL = []string{markSQL, doneSQL, deleteDeliveriesSQL, sweepHooksSQL, sweepDeliveriesSQL, quarantineSQL, sweepQuarantineSQL}
 
 func prepare(ctx context.Context, d *inboxdb.DB) (prepared, error) {
 	p := prepared{}
@@ -538,7 +539,56 @@ func (b *txBatch) markDone(ctx context.Context, ids []string, retention time.Dur
 		}
 		fresh[id] = true
 	}
-	return fresh, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	_ = rows.Close()
+	return fresh, b.dropLegacyDone(ctx, fresh)
+}
+
+// dropLegacyDone drops from fresh the keys whose legacy key (hookkey.Legacy), written by a version whose keys
+// lacked the product, is done: for one retention after the upgrade such a hook was stored before. Only keys
+// are written; remove this once no inbox holds legacy keys.
+func (b *txBatch) dropLegacyDone(ctx context.Context, fresh map[string]bool) error {
+	if len(fresh) == 0 {
+		return nil
+	}
+	keyOf := make(map[string][]string, len(fresh)) // legacy key → its keys (two products may share one)
+	legacy := make([]string, 0, len(fresh))
+	for key := range fresh {
+		if l, ok := hookkey.Legacy(key); ok {
+			if _, seen := keyOf[l]; !seen {
+				legacy = append(legacy, l)
+			}
+			keyOf[l] = append(keyOf[l], key)
+		}
+	}
+	if len(legacy) == 0 {
+		return nil
+	}
+	arr, err := idsArg(b.engine, legacy)
+	if err != nil {
+		return err
+	}
+	s, err := b.stmt(ctx, doneSQL)
+	if err != nil {
+		return err
+	}
+	rows, err := s.QueryContext(ctx, arr, b.now.UnixMilli())
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var l string
+		if err := rows.Scan(&l); err != nil {
+			return err
+		}
+		for _, key := range keyOf[l] {
+			delete(fresh, key)
+		}
+	}
+	return rows.Err()
 }
 
 // sweepBatch bounds the rows one sweep deletes, so that it holds the file briefly.

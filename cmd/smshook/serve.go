@@ -105,7 +105,7 @@ func runServe(ctx context.Context, e env, args []string) int {
 	unsigned := fs.Bool("allow-unsigned", false, "also accept requests without a signature; a wrong signature is still 401")
 	maxBody := fs.Int64("max-body", defaultMaxBody, "the largest accepted body, in `BYTES`")
 	strict := fs.Bool("strict", false, "reject unknown events and unknown enum values, instead of accepting them as drift")
-	redisURL := fs.String("redis", "", "remember processed hookIds in the Redis at `URL` (redis://host:port/db), shared by several receivers, instead of in memory")
+	redisURL := fs.String("redis", "", "remember processed hookIds in the Redis at `URL` (redis://host:port/db; redis://host1:port?addr=host2:port&addr=host3:port for a Redis Cluster), shared by several receivers, instead of in memory")
 	retention := fs.Duration("retention", defaultRetention, "how long a processed hookId is remembered")
 	claimLease := fs.Duration("claim-lease", 0, fmt.Sprintf("how long a hook is held as in progress while it is processed; 0: the library's default, %v", defaultClaimLease))
 	storeTimeout := fs.Duration("store-timeout", defaultStoreTimeout, "the deadline of every call to the deduplication store")

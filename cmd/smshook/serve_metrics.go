@@ -12,7 +12,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/smshook/smshook/inbox"
 	"github.com/smshook/smshook/metrics"
@@ -85,11 +84,10 @@ func (f *metricsFlags) start(ctx context.Context, inboxPath, redisURL string, lo
 			return int64(s.depth()), int64(s.dead), err
 		})
 	case redisURL != "":
-		opt, err := redis.ParseURL(redisURL)
+		client, err := redisClient(redisURL)
 		if err != nil {
 			return nil, err
 		}
-		client := redis.NewClient(opt)
 		closers = append(closers, func() { _ = client.Close() })
 		ready = func(ctx context.Context) error { return client.Ping(ctx).Err() }
 	}

@@ -7,7 +7,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -16,6 +15,8 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"modernc.org/sqlite" // the database/sql driver, pure Go
+
+	"github.com/smshook/smshook/internal/redact"
 )
 
 // Engine is the kind of database an inbox is in.
@@ -44,17 +45,9 @@ func EngineOf(name string) Engine {
 	return SQLite
 }
 
-// Redacted returns name fit for a log line: a URL with its password replaced by xxxxx, a path as it is.
-func Redacted(name string) string {
-	if EngineOf(name) != Postgres {
-		return name
-	}
-	u, err := url.Parse(name)
-	if err != nil {
-		return "postgres://…" // unparsable: show nothing of it
-	}
-	return u.Redacted()
-}
+// Redacted returns name fit for a log line: a URL with its user-info password and every query parameter that
+// may hold a credential (password, sslpassword, …) replaced by xxxxx, a path as it is.
+func Redacted(name string) string { return redact.URL(name) }
 
 // DB is an opened inbox database.
 type DB struct {
@@ -90,7 +83,8 @@ type Options struct {
 // Open opens the inbox database named by name: the SQLite file at that path, created if needed, in WAL mode
 // with every commit flushed to disk unless opts.RelaxedSync, or the Postgres database of a postgres:// URL.
 // It does not create tables.
-func Open(ctx context.Context, name string, opts Options) (*DB, error) {
+func Open(ctx context.Context, name string, opts Options) (_ *DB, err error) {
+	defer func() { err = redact.Error(err, name) }() // pgx's errors may quote the URL or its parameters
 	if name == "" {
 		return nil, errors.New("give the path of a SQLite file or a postgres:// URL")
 	}

@@ -31,7 +31,11 @@ type Server struct {
 
 // Start starts redis-server in a temporary directory and waits until it answers PING; ctx bounds its life.
 // The server is killed with the calling process (Pdeathsig), so that a killed test leaves none behind.
-func Start(ctx context.Context) (*Server, error) {
+func Start(ctx context.Context) (*Server, error) { return StartWith(ctx) }
+
+// StartWith is Start with extra arguments of redis-server ("--requirepass", "pw"). The server is ready when it
+// answers PING, with a result or an error such as NOAUTH.
+func StartWith(ctx context.Context, extra ...string) (*Server, error) {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		return nil, ErrNotInstalled
@@ -46,8 +50,9 @@ func Start(ctx context.Context) (*Server, error) {
 			break
 		}
 		s := &Server{addr: fmt.Sprintf("127.0.0.1:%d", port), dir: dir, log: &syncbuf.Buffer{}}
-		s.cmd = exec.CommandContext(ctx, bin, "--bind", "127.0.0.1", "--port", fmt.Sprint(port), "--save", "",
-			"--appendonly", "no", "--dir", dir, "--daemonize", "no")
+		args := append([]string{"--bind", "127.0.0.1", "--port", fmt.Sprint(port), "--save", "",
+			"--appendonly", "no", "--dir", dir, "--daemonize", "no"}, extra...)
+		s.cmd = exec.CommandContext(ctx, bin, args...)
 		s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
 		s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 		if err := s.cmd.Start(); err != nil {
@@ -67,6 +72,9 @@ func Start(ctx context.Context) (*Server, error) {
 	_ = os.RemoveAll(dir)
 	return nil, errors.New("no free loopback port for redis-server")
 }
+
+// Addr is the server's host:port.
+func (s *Server) Addr() string { return s.addr }
 
 // URL is the server's redis:// URL.
 func (s *Server) URL() string { return "redis://" + s.addr + "/0" }
@@ -105,7 +113,7 @@ func ping(addr string, d time.Duration) bool {
 				line, err = bufio.NewReader(conn).ReadString('\n')
 			}
 			conn.Close()
-			if err == nil && strings.HasPrefix(line, "+PONG") {
+			if err == nil && (strings.HasPrefix(line, "+PONG") || strings.HasPrefix(line, "-NOAUTH")) {
 				return true
 			}
 		}

@@ -1,6 +1,6 @@
 // Package storetest checks that a smshook.Store keeps the contract the handler relies on: leases, tokens,
-// commits, releases, expiry and one winner among concurrent claims. The in-memory store and the Redis store
-// run the same checks.
+// commits, releases, expiry and one winner among concurrent claims. The in-memory store, the Redis store (on
+// one server and on a three-master Redis Cluster) and the inbox's store run the same checks.
 package storetest
 
 import (
