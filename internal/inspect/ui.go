@@ -142,7 +142,8 @@ type rowView struct {
 	Hooks                       string
 	Outcomes                    []count
 	Title                       string
-	Violations                  []api.ProblemError
+	Violations                  []api.ProblemError // the first maxRows
+	MoreViolations              int                // those past Violations
 	Notes                       []string
 	Summary                     string
 }
@@ -162,12 +163,17 @@ func (in *Inspector) rowView(e *entry) rowView {
 			v.Title = mask(e.Problem.Detail)
 		}
 		v.Violations = maskErrors(e.Problem.Errors)
+		v.MoreViolations = e.Problem.MoreErrors
 	}
 	for _, h := range e.HookRows {
-		if h.Quarantined {
-			v.Violations = append(v.Violations, maskErrors(h.Violations)...)
+		if !h.Quarantined {
+			continue
 		}
+		room := max(0, maxRows-len(v.Violations))
+		v.Violations = append(v.Violations, maskErrors(h.Violations[:min(room, len(h.Violations))])...)
+		v.MoreViolations += len(h.Violations) - min(room, len(h.Violations)) + h.MoreViolations
 	}
+	v.MoreViolations += e.moreViolations
 	for _, n := range e.Notes {
 		v.Notes = append(v.Notes, mask(n))
 	}
@@ -234,6 +240,7 @@ type detailView struct {
 	Body      string
 	BodyNote  string
 	Hooks     []hookRow
+	MoreHooks int
 	Problem   *problem
 	Revealed  bool
 	CanReplay bool
@@ -251,7 +258,7 @@ func (in *Inspector) serveDetail(w http.ResponseWriter, r *http.Request, reveal 
 	v := detailView{
 		Row: in.rowView(e), Remote: e.remote, Took: e.took.Round(time.Microsecond).String(), AppKey: show(e.AppKey),
 		Headers: showHeaders(e.reqHeader, reveal), Revealed: reveal, CanReplay: e.replayable(),
-		Problem: e.Problem,
+		Problem: e.Problem, MoreHooks: e.MoreHooks,
 	}
 	body := e.body
 	var pretty bytes.Buffer
