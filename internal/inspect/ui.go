@@ -61,10 +61,13 @@ func (in *Inspector) guard(next http.Handler) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Cache-Control", "no-store")
+		refuse := func() { h.Set("Connection", "close") } // a refused client keeps no connection open
 		switch {
 		case in.opts.Token == "" && !loopbackHost(r.Host):
+			refuse()
 			writeProblem(w, http.StatusMisdirectedRequest, "The inspector answers only requests addressed to a loopback host (localhost, 127.0.0.1, [::1]).")
 		case in.opts.Token != "" && !in.signedIn(r) && r.URL.Path != "/signin" && !strings.HasPrefix(r.URL.Path, "/assets/"):
+			refuse()
 			if strings.Contains(r.Header.Get("Accept"), "text/html") {
 				w.Header().Set("Content-Type", "text/html; charset=utf-8")
 				w.WriteHeader(http.StatusUnauthorized)
