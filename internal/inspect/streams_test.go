@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -78,5 +79,42 @@ func TestEventStreamsAreCapped(t *testing.T) {
 	again.Body.Close()
 	for _, s := range streams[1:] {
 		s.Body.Close()
+	}
+}
+
+// TestStalledStreamIsCutAtItsWriteDeadline opens an event stream that never reads and sends it more than the
+// sockets hold: the stream's write times out and the server closes the connection, instead of a goroutine and
+// a descriptor held for as long as the reader stays.
+func TestStalledStreamIsCutAtItsWriteDeadline(t *testing.T) {
+	t.Parallel()
+	in := New(Options{})
+	t.Cleanup(in.Close)
+	closed := make(chan struct{})
+	srv := httptest.NewUnstartedServer(in.Handler())
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateClosed {
+			close(closed)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+
+	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
+	require.NoError(t, err)
+	defer conn.Close()
+	require.NoError(t, conn.(*net.TCPConn).SetReadBuffer(4096))
+	_, err = io.WriteString(conn, "GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return in.events.count() == 1 }, 5*time.Second, 5*time.Millisecond)
+	start := time.Now()
+	big := strings.Repeat("x", 1<<20)
+	for i := range clientBuffer {
+		in.events.publish(sseEvent{id: uint64(i + 1), name: "request", data: big})
+	}
+	select {
+	case <-closed:
+		t.Logf("a stalled stream was closed %v after the first write", time.Since(start).Round(time.Millisecond))
+	case <-time.After(streamWriteTimeout + 10*time.Second):
+		t.Fatalf("a stream whose reader stalled was not closed within %v", streamWriteTimeout+10*time.Second)
 	}
 }
