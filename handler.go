@@ -25,6 +25,7 @@ type handler struct {
 	secrets   signatures
 	deliver   deliverFunc
 	onInvalid func(context.Context, api.Head, []api.InvalidHook) error // Handler.Invalid, or nil
+	logs      *logLimiter                                              // the per-request lines, at a bounded rate
 }
 
 // NewHandler returns an http.Handler that receives NHN Cloud webhooks on whatever path it is mounted and
@@ -76,6 +77,7 @@ func newHandler(deliver deliverFunc, opts []Option) (*handler, error) {
 		return nil, errNoSecret
 	}
 	h.secrets = newSignatures(h.config.secrets)
+	h.logs = newLogLimiter(h.logger)
 	h.config.secrets = nil // only the digests are kept
 	if h.onRejected == nil {
 		h.onRejected = h.logRejection
@@ -161,7 +163,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(drift) > 0 {
-		h.logger.LogAttrs(r.Context(), slog.LevelWarn, "smshook: delivery accepted with values the contract does not know",
+		h.logs.log(r.Context(), "drift", slog.LevelWarn, "smshook: delivery accepted with values the contract does not know",
 			slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.Any("drift", drift))
 	}
 	if len(invalid) > 0 && !h.takeInvalid(w, r, head, invalid) {
@@ -181,14 +183,14 @@ func (h *handler) takeInvalid(w http.ResponseWriter, r *http.Request, head api.H
 		}
 	}
 	// Pointers and reasons carry no payload value.
-	h.logger.LogAttrs(ctx, slog.LevelWarn, "smshook: hooks that break the contract were dropped from a delivery; its other hooks are processed",
+	h.logs.log(ctx, "invalid-hooks", slog.LevelWarn, "smshook: hooks that break the contract were dropped from a delivery; its other hooks are processed",
 		slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId),
 		slog.Int("dropped", len(hooks)), slog.Any("pointers", pointers))
 	if h.onInvalid == nil {
 		return true
 	}
 	if err := h.callInvalid(ctx, head, hooks); err != nil {
-		h.logger.LogAttrs(ctx, slog.LevelError, "smshook: the application failed to take the invalid hooks of a delivery",
+		h.logs.log(ctx, "application-failed", slog.LevelError, "smshook: the application failed to take the invalid hooks of a delivery",
 			slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId))
 		writeProblem(w, problemFor(http.StatusInternalServerError, err, nil))
 		return false
@@ -207,7 +209,7 @@ func (h *handler) callInvalid(ctx context.Context, head api.Head, hooks []api.In
 // logged, with the stack.
 func (h *handler) recoverPanic(ctx context.Context, head api.Head, err *error) {
 	if p := recover(); p != nil {
-		h.logger.LogAttrs(ctx, slog.LevelError, "smshook: panic in the application; answered 500",
+		h.logs.log(ctx, "panic", slog.LevelError, "smshook: panic in the application; answered 500",
 			slog.Bool("panic", true), slog.String("panicType", fmt.Sprintf("%T", p)),
 			slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId),
 			slog.String("stack", string(debug.Stack())))
@@ -225,7 +227,7 @@ func (h *handler) dispatch(w http.ResponseWriter, r *http.Request, d api.Webhook
 			// A claim that timed out may still run once the store resumes: end what it may have leased,
 			// without holding the answer. Whatever stays expires with the lease.
 			go h.release(ctx, a.keys, a.token)
-			h.logger.LogAttrs(ctx, slog.LevelError, "smshook: the deduplication store failed; the delivery was not processed",
+			h.logs.log(ctx, "store-unavailable", slog.LevelError, "smshook: the deduplication store failed; the delivery was not processed",
 				slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId), slog.String("error", err.Error()))
 			w.Header().Set("Retry-After", retryAfter(h.storeTimeout))
 			writeProblem(w, problemFor(http.StatusServiceUnavailable, errStoreUnavailable, nil))
@@ -237,7 +239,7 @@ func (h *handler) dispatch(w http.ResponseWriter, r *http.Request, d api.Webhook
 			h.answerInProgress(w, r, head, &a)
 			return
 		}
-		h.logger.LogAttrs(ctx, slog.LevelInfo, "smshook: redelivery acknowledged; every event was processed before",
+		h.logs.log(ctx, "redelivery", slog.LevelInfo, "smshook: redelivery acknowledged; every event was processed before",
 			slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId), slog.Int("hooks", hooks))
 		w.WriteHeader(http.StatusOK)
 		return
@@ -256,7 +258,7 @@ func (h *handler) dispatch(w http.ResponseWriter, r *http.Request, d api.Webhook
 			status = http.StatusServiceUnavailable
 		}
 		// The error's text is the application's and may carry payload values: it is not logged here.
-		h.logger.LogAttrs(ctx, slog.LevelError, "smshook: application failed to process a delivery",
+		h.logs.log(ctx, "application-failed", slog.LevelError, "smshook: application failed to process a delivery",
 			slog.Int("status", status), slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId))
 		writeProblem(w, problemFor(status, err, nil))
 		return
@@ -283,7 +285,7 @@ func (h *handler) dispatch(w http.ResponseWriter, r *http.Request, d api.Webhook
 // sender tries again once that attempt's outcome is known, instead of an acknowledgement of events that may
 // still fail. The events this attempt took were processed and are not dispatched again.
 func (h *handler) answerInProgress(w http.ResponseWriter, r *http.Request, head api.Head, a *attempt) {
-	h.logger.LogAttrs(r.Context(), slog.LevelInfo, "smshook: events of this delivery are in progress in another attempt; answered 503 to be sent again",
+	h.logs.log(r.Context(), "in-progress", slog.LevelInfo, "smshook: events of this delivery are in progress in another attempt; answered 503 to be sent again",
 		slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId), slog.Int("inProgress", a.busy),
 		slog.Int("processed", len(a.claimed)))
 	w.Header().Set("Retry-After", retryAfter(h.lease))
@@ -300,7 +302,7 @@ func (h *handler) call(ctx context.Context, d api.Webhook, head api.Head) (resp 
 		if _, untyped := d.(*api.Envelope); untyped {
 			msg = "smshook: delivery of an unknown event or another product acknowledged; nothing takes it (Handler.Default)"
 		}
-		h.logger.LogAttrs(ctx, slog.LevelWarn, msg, slog.String("productName", head.ProductName),
+		h.logs.log(ctx, "unhandled", slog.LevelWarn, msg,
 			slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId), slog.Int("hooks", d.HookCount()))
 	}
 	return resp, err
@@ -314,12 +316,12 @@ func (h *handler) reject(w http.ResponseWriter, r *http.Request, status int, err
 }
 
 func (h *handler) acknowledgeVerification(w http.ResponseWriter, r *http.Request) {
-	h.logger.LogAttrs(r.Context(), slog.LevelInfo, "smshook: answered the console's verification request")
+	h.logs.log(r.Context(), "verification", slog.LevelInfo, "smshook: answered the console's verification request")
 	w.WriteHeader(http.StatusOK)
 }
 
 func (h *handler) logRejection(ctx context.Context, rej *Rejection) {
-	h.logger.LogAttrs(ctx, slog.LevelWarn, "smshook: request rejected",
+	h.logs.log(ctx, rej.Problem.Type, slog.LevelWarn, "smshook: request rejected",
 		slog.Int("status", rej.Problem.Status), slog.String("type", rej.Problem.Type), slog.String("error", rej.Err.Error()))
 }
 

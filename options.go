@@ -131,7 +131,10 @@ func WithTimeout(d time.Duration) Option {
 }
 
 // WithLogger sets where the handler logs; the default is slog.Default(). No log line carries a secret or a
-// payload value.
+// payload value. The lines the handler writes per request (a rejection, by its problem type; a redelivery; a
+// failed store; …) are limited per kind to the first 10 of each minute, so that a flood of bad requests cannot
+// fill a disk: past them, one line at the minute's end says how many of that kind were left out
+// ("suppressed"). Count requests with package metrics, which sees every one.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) {
 		if l != nil {
@@ -142,7 +145,7 @@ func WithLogger(l *slog.Logger) Option {
 
 // OnRejected sets the callback that sees every rejected request (4xx) before it is answered, so that nothing
 // disappears unseen. The default logs one line with the status, the problem type and the cause, never a
-// payload value. Rejection.Body is only valid during the call.
+// payload value, at the bounded rate WithLogger describes. Rejection.Body is only valid during the call.
 func OnRejected(f func(ctx context.Context, r *Rejection)) Option {
 	return func(c *config) { c.onRejected = f }
 }

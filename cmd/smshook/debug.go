@@ -11,7 +11,6 @@ import (
 	"net/http/pprof"
 	"runtime"
 	"strings"
-	"time"
 )
 
 // debugVars is what /debug/vars publishes, and nothing else: an allowlist, because expvar's own handler also
@@ -50,8 +49,8 @@ var pprofPages = []pprofPage{
 }
 
 // serveDebug serves vars on /debug/vars and the pages of pprofPages under /debug/pprof/ at addr, for
-// operators and the soak test. It returns a function that stops it.
-func serveDebug(addr string, vars *expvar.Map, logger *slog.Logger) (func(), error) {
+// operators and the soak test, to at most conns connections at once. It returns a function that stops it.
+func serveDebug(addr string, conns int, vars *expvar.Map, logger *slog.Logger) (func(), error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
@@ -69,8 +68,7 @@ func serveDebug(addr string, vars *expvar.Map, logger *slog.Logger) (func(), err
 	for _, p := range pprofPages {
 		mux.Handle("/debug/pprof/"+p.name, p.handler)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
+	srv := serveSide(ln, conns, debugWriteTimeout, mux, "debug endpoints", logger)
 	logger.Info("debug endpoints on http://"+ln.Addr().String()+"/debug/vars", slog.String("debug_addr", ln.Addr().String()))
 	return func() { _ = srv.Close() }, nil
 }

@@ -68,11 +68,17 @@ memory:
   unless $GOGC is set, serve runs with GOGC=%d: its live heap is a few MB, so that at Go's default (100)
   it collects some 30 times a second under load, for a saving of a few MB.
 
+side listeners:
+  --ui, --metrics-addr and --debug-addr serve %d, %d and %d connections at once, each bounded in time; at start
+  serve reads its descriptor limit and lowers these caps when --max-conns and the store leave too few (or
+  refuses to start when the receiver's own connections do not fit), so that no side listener starves the
+  receiver.
+
 deduplication:
   a hook is held as in progress for --claim-lease while it is processed: a copy that arrives meanwhile is
   answered 503, and after a crash a redelivery is processed once the lease expired. Every call to the store
   (memory or --redis) has --store-timeout; a stalled store is answered 503. Every 503 carries Retry-After.
-`, defaultMaxConns, readHeaderTimeout, readTimeout, writeTimeout, idleTimeout, serveGCPercent)
+`, defaultMaxConns, readHeaderTimeout, readTimeout, writeTimeout, idleTimeout, serveGCPercent, uiConns, metricsConns, debugConns)
 
 // serveGCPercent is serve's GOGC unless $GOGC sets one. Its live heap is a few MB, so that at Go's default of
 // 100 it collects some 30 times a second under load; at 400 it holds about 10 MB more and the inbox
@@ -162,6 +168,12 @@ func runServe(ctx context.Context, e env, args []string) int {
 	}
 
 	logger := slog.New(slog.NewJSONHandler(e.stderr, nil))
+	caps, err := sideBudget(*maxConns, *redisURL != "", inboxOpts, *ui.addr, *mx.addr, *debugAddr, logger)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "smshook serve:", err)
+		return exitUsage
+	}
+	mx.conns, ui.conns = caps.metrics, caps.ui
 	out := &deliveryPrinter{w: e.stdout, hookIDs: *hookIDs}
 	opts := []smshook.Option{
 		smshook.WithSecrets(all...), smshook.WithAppKeys(appKeys...), smshook.WithLogger(logger), smshook.WithMaxBodyBytes(*maxBody),
@@ -233,7 +245,7 @@ func runServe(ctx context.Context, e env, args []string) int {
 		slog.Bool("strict", *strict), slog.Int("max_conns", *maxConns))
 
 	if *debugAddr != "" {
-		stop, err := serveDebug(*debugAddr, debugVars(openConns), logger)
+		stop, err := serveDebug(*debugAddr, caps.debug, debugVars(openConns), logger)
 		if err != nil {
 			fmt.Fprintln(e.stderr, "smshook serve:", err)
 			return exitUsage

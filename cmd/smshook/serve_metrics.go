@@ -22,8 +22,9 @@ const readyTimeout = 2 * time.Second
 
 // metricsFlags is serve's --metrics-addr and the collectors it serves.
 type metricsFlags struct {
-	addr *string
-	m    *metrics.Metrics // nil without --metrics-addr
+	addr  *string
+	m     *metrics.Metrics // nil without --metrics-addr
+	conns int              // the most connections served at once (serve_side.go)
 	// health is the inbox's Health, which /readyz asks first; nil without --inbox.
 	health func(ctx context.Context) error
 }
@@ -121,8 +122,7 @@ func (f *metricsFlags) start(ctx context.Context, inboxPath, redisURL string, lo
 		stop()
 		return nil, err
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
+	srv := serveSide(ln, f.conns, sideWriteTimeout, mux, "metrics", logger)
 	closers = append([]func(){func() { _ = srv.Close() }}, closers...)
 	logger.Info("metrics on http://"+ln.Addr().String()+"/metrics", slog.String("metrics_addr", ln.Addr().String()))
 	return stop, nil

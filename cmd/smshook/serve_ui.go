@@ -23,6 +23,7 @@ type uiFlags struct {
 	remote    *bool
 	tokenFile *string
 	requests  *int
+	conns     int // the most connections served at once (serve_side.go)
 }
 
 func addUIFlags(fs *flagSet) uiFlags {
@@ -106,18 +107,9 @@ func (u uiFlags) start(e env, h http.Handler, recv uiReceiver, logger *slog.Logg
 		Capacity: *u.requests, Strict: recv.strict, Path: recv.path, Signature: signature, Token: token,
 		Gauges: recv.gauges, Logger: logger,
 	})
-	srv := &http.Server{
-		Handler:           in.Handler(),
-		ReadHeaderTimeout: readHeaderTimeout,
-		IdleTimeout:       idleTimeout, // no write timeout: the event stream stays open
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	// The event streams lift the read and write timeouts for themselves (internal/inspect).
+	srv := serveSide(ln, u.conns, sideWriteTimeout, in.Handler(), "inspector", logger)
 	srv.RegisterOnShutdown(in.Close) // ends the event streams, which Shutdown would wait for
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			logger.Error("inspector stopped", slog.String("error", err.Error()))
-		}
-	}()
 	logger.Info(fmt.Sprintf("inspector on http://%s/", ln.Addr()), slog.String("ui", ln.Addr().String()),
 		slog.Bool("token", token != ""), slog.Int("requests", *u.requests))
 	stop := func() {

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/smshook/smshook/api"
 	"github.com/smshook/smshook/internal/batch"
@@ -27,27 +27,40 @@ type entry struct {
 	Product  string
 	Event    string
 	AppKey   string
-	Hooks    int  // -1: unknown (not a delivery)
-	Typed    bool // the body passed the contract (perhaps with hooks dropped)
-	HookRows []hookRow
-	Problem  *problem
-	Notes    []string
-	rowHTML  string // the list's row, rendered once for the page's stream
+	Hooks    int       // -1: unknown (not a delivery)
+	Typed    bool      // the body passed the contract (perhaps with hooks dropped)
+	HookRows []hookRow // the first maxRows hooks
+	// MoreHooks counts the hooks past HookRows, which the entry does not keep.
+	MoreHooks int
+	Problem   *problem
+	counts    []count // the outcomes of every hook, those past HookRows too
+	// moreViolations counts the violations of the quarantined hooks past HookRows.
+	moreViolations int
+	Notes          []string
+	rowHTML        string // the list's row, rendered once for the page's stream
 }
 
 // hookRow is one hook of a delivery, in the delivery's order.
 type hookRow struct {
 	Index       int
 	HookID      string
-	Outcome     api.Outcome // "" for hooks that carry no result
-	Quarantined bool        // dropped by the compatible profile: it broke the contract
-	Violations  []api.ProblemError
+	Outcome     api.Outcome        // "" for hooks that carry no result
+	Quarantined bool               // dropped by the compatible profile: it broke the contract
+	Violations  []api.ProblemError // the first maxRows
+	// MoreViolations counts the hook's violations past Violations.
+	MoreViolations int
 }
+
+// maxRows is how many hook rows, and violations of a hook or of a problem, an entry keeps and the page shows;
+// past it, only how many more there are. A partial batch of MaxBody bytes holds some 20,000 empty hooks with
+// three violations each: kept whole, 100 of them took 1.6 GB and a list page of 800 MB.
+const maxRows = 20
 
 // problem is the RFC 9457 problem the receiver answered.
 type problem struct {
 	Type, Title, Detail string
-	Errors              []api.ProblemError
+	Errors              []api.ProblemError // the first maxRows
+	MoreErrors          int                // the violations past Errors
 }
 
 // analyze reads what the receiver answered and decodes the stored body again, as the receiver did: the
@@ -98,7 +111,7 @@ func analyze(c *captured, profile validate.Profile) *entry {
 	head := w.Head()
 	e.Product, e.Event = head.ProductName, string(head.Event)
 	e.Hooks = w.HookCount() + len(invalid)
-	e.HookRows = hookRows(w, invalid)
+	e.HookRows, e.MoreHooks, e.moreViolations, e.counts = hookRows(w, invalid)
 	if !head.Kind().Known() {
 		e.Notes = append(e.Notes, "a kind the contract does not know: handed over untyped")
 	}
@@ -111,32 +124,75 @@ func analyze(c *captured, profile validate.Profile) *entry {
 // replayable reports whether the whole request was kept.
 func (e *entry) replayable() bool { return int64(len(e.body)) == e.bodySize && !e.headerCut }
 
-// hookRows lists the hooks of a delivery in its order: the valid ones of w with their outcome, the
-// quarantined ones in between.
-func hookRows(w api.Webhook, invalid []api.InvalidHook) []hookRow {
+// hookRows lists the first maxRows hooks of a delivery in its order, the valid ones of w with their outcome, the
+// quarantined ones in between, and returns how many more hooks it left out, the violations of those, and the
+// outcomes of every hook.
+func hookRows(w api.Webhook, invalid []api.InvalidHook) (rows []hookRow, more, moreViolations int, counts []count) {
 	outcomes := hookOutcomes(w)
-	rows := make([]hookRow, 0, w.HookCount()+len(invalid))
-	valid := 0
+	tally := map[string]int{}
+	valid, k := 0, 0
 	for i := range w.HookCount() + len(invalid) {
-		if k := slices.IndexFunc(invalid, func(h api.InvalidHook) bool { return h.Index == i }); k >= 0 {
-			var id struct {
-				HookID string `json:"hookId"`
+		var row hookRow
+		switch {
+		case k < len(invalid) && invalid[k].Index == i: // invalid is in the delivery's order
+			row = hookRow{Index: i, Quarantined: true}
+			tally["quarantined"]++
+			if len(rows) < maxRows {
+				var id struct {
+					HookID string `json:"hookId"`
+				}
+				_ = json.Unmarshal(invalid[k].JSON, &id)
+				row.HookID = id.HookID
+				vs := invalid[k].Violations
+				row.Violations = clipErrors(vs[:min(len(vs), maxRows)])
+				row.MoreViolations = len(vs) - len(row.Violations)
+			} else {
+				moreViolations += len(invalid[k].Violations)
 			}
-			_ = json.Unmarshal(invalid[k].JSON, &id)
-			rows = append(rows, hookRow{Index: i, HookID: id.HookID, Quarantined: true, Violations: invalid[k].Violations})
+			k++
+		case valid < w.HookCount():
+			row = hookRow{Index: i, HookID: w.HookID(valid)}
+			if outcomes != nil {
+				row.Outcome = outcomes[valid]
+				tally[string(row.Outcome)]++
+			}
+			valid++
+		default:
 			continue
 		}
-		if valid >= w.HookCount() {
-			break
+		if len(rows) < maxRows {
+			rows = append(rows, row)
+		} else {
+			more++
 		}
-		row := hookRow{Index: i, HookID: w.HookID(valid)}
-		if outcomes != nil {
-			row.Outcome = outcomes[valid]
-		}
-		rows = append(rows, row)
-		valid++
 	}
-	return rows
+	for _, name := range []string{"delivered", "failed", "pending", "canceled", "unknown", "quarantined"} {
+		if tally[name] > 0 {
+			counts = append(counts, count{name, tally[name]})
+		}
+	}
+	return rows, more, moreViolations, counts
+}
+
+// clipErrors copies errs with each pointer and reason cut to maxText bytes.
+func clipErrors(errs []api.ProblemError) []api.ProblemError {
+	out := make([]api.ProblemError, len(errs))
+	for i, e := range errs {
+		out[i] = api.ProblemError{Pointer: clip(e.Pointer), Detail: clip(e.Detail)}
+	}
+	return out
+}
+
+// clip cuts s to maxText bytes, on a character's boundary, marking the cut.
+func clip(s string) string {
+	if len(s) <= maxText {
+		return s
+	}
+	cut := maxText
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // hookOutcomes returns the outcome of each hook of w, or nil when its hooks carry none (those of a kind
@@ -172,7 +228,8 @@ func readProblem(contentType string, body []byte) *problem {
 		out.Detail = *p.Detail
 	}
 	if p.Errors != nil {
-		out.Errors = *p.Errors
+		out.Errors = clipErrors((*p.Errors)[:min(len(*p.Errors), maxRows)])
+		out.MoreErrors = len(*p.Errors) - len(out.Errors)
 	}
 	return out
 }
@@ -189,25 +246,9 @@ func text(v any) string {
 	return strings.TrimSpace(string(b))
 }
 
-// outcomeCounts summarises the hook rows: "delivered 2", "failed 1", "quarantined 1", in a fixed order.
-func (e *entry) outcomeCounts() []count {
-	counts := map[string]int{}
-	for _, h := range e.HookRows {
-		switch {
-		case h.Quarantined:
-			counts["quarantined"]++
-		case h.Outcome != "":
-			counts[string(h.Outcome)]++
-		}
-	}
-	var out []count
-	for _, name := range []string{"delivered", "failed", "pending", "canceled", "unknown", "quarantined"} {
-		if counts[name] > 0 {
-			out = append(out, count{name, counts[name]})
-		}
-	}
-	return out
-}
+// outcomeCounts summarises the hooks, every one and not only the rows kept: "delivered 2", "failed 1",
+// "quarantined 1", in a fixed order.
+func (e *entry) outcomeCounts() []count { return e.counts }
 
 type count struct {
 	Name string

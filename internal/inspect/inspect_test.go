@@ -305,7 +305,8 @@ func TestEventStreamSendsNewRows(t *testing.T) {
 func TestSlowStreamIsDroppedNotWaitedFor(t *testing.T) {
 	t.Parallel()
 	b := newBroker()
-	slow := b.subscribe()
+	slow, err := b.subscribe()
+	require.NoError(t, err)
 	for i := range clientBuffer + 1 {
 		b.publish(sseEvent{id: uint64(i)}) // never blocks, whatever the client does
 	}

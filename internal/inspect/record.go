@@ -18,6 +18,14 @@ const (
 	maxResponse = 16 << 10
 	// maxHeader is the most bytes of request headers kept (names and values); the server reads up to 1 MiB.
 	maxHeader = 16 << 10
+	// maxText is the most bytes of one pointer or reason a kept violation holds.
+	maxText = 256
+	// rowBound bounds the HTML of one request's row: maxRows violations of maxText bytes each, twice, masked and
+	// escaped, and the rest of the row.
+	rowBound = 24 << 10
+	// entryBound bounds what one recorded request holds: its body, answer and headers, its kept hook rows and
+	// its row's HTML. README documents it: capacity × entryBound is the inspector's memory.
+	entryBound = MaxBody + maxResponse + maxHeader + 2*rowBound
 	// queueLen is how many recorded requests may wait for analysis; past it, requests go unrecorded rather
 	// than slow the receiver.
 	queueLen = 256

@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -11,6 +12,22 @@ import (
 // clientBuffer is how many events a page may lag behind; a slower one is dropped (its browser reconnects and
 // catches up from the ring with Last-Event-ID).
 const clientBuffer = 32
+
+// Bounds of the event streams, so that streams cannot take the process's descriptors or memory, nor a reader
+// that stopped reading hold its stream: past MaxStreams a stream is answered 503; a write that does not
+// reach the client within streamWriteTimeout ends its stream; every stream ends after streamMaxLife, and the
+// browser reconnects and catches up with Last-Event-ID.
+const (
+	// MaxStreams is how many event streams the inspector serves at once.
+	MaxStreams         = 16
+	streamWriteTimeout = 10 * time.Second
+	streamMaxLife      = 10 * time.Minute
+)
+
+var (
+	errClosed      = errors.New("the inspector is shutting down")
+	errStreamsFull = errors.New("too many event streams")
+)
 
 // sseEvent is one Server-Sent Event: its id is the entry's Seq.
 type sseEvent struct {
@@ -28,16 +45,20 @@ type broker struct {
 
 func newBroker() *broker { return &broker{clients: map[chan sseEvent]struct{}{}} }
 
-// subscribe returns the channel of a new client, or nil once the broker is closed.
-func (b *broker) subscribe() chan sseEvent {
+// subscribe returns the channel of a new client; errClosed once the broker is closed, errStreamsFull when it
+// serves MaxStreams.
+func (b *broker) subscribe() (chan sseEvent, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.closed {
-		return nil
+	switch {
+	case b.closed:
+		return nil, errClosed
+	case len(b.clients) >= MaxStreams:
+		return nil, errStreamsFull
 	}
 	ch := make(chan sseEvent, clientBuffer)
 	b.clients[ch] = struct{}{}
-	return ch
+	return ch, nil
 }
 
 func (b *broker) unsubscribe(ch chan sseEvent) {
@@ -87,12 +108,23 @@ const keepAlive = 15 * time.Second
 // row's HTML. A reconnecting page sends Last-Event-ID and first gets the rows it missed that the ring holds.
 func (in *Inspector) serveEvents(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
-	ch := in.events.subscribe()
-	if ch == nil {
+	ch, err := in.events.subscribe()
+	switch {
+	case errors.Is(err, errStreamsFull):
+		w.Header().Set("Retry-After", "10")
+		w.Header().Set("Connection", "close")
+		writeProblem(w, http.StatusServiceUnavailable, fmt.Sprintf("The inspector serves %d event streams at once; reload the page later.", MaxStreams))
+		return
+	case err != nil:
+		w.Header().Set("Connection", "close")
 		writeProblem(w, http.StatusServiceUnavailable, "The inspector is shutting down.")
 		return
 	}
 	defer in.events.unsubscribe(ch)
+	// The stream outlives the server's read and write timeouts: it lifts the first, which would end it, and
+	// sets its own write deadline before each write.
+	_ = rc.SetReadDeadline(time.Time{})
+	_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
@@ -111,16 +143,22 @@ func (in *Inspector) serveEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	tick := time.NewTicker(keepAlive)
 	defer tick.Stop()
+	life := time.NewTimer(streamMaxLife)
+	defer life.Stop()
 	for {
 		select {
 		case ev, ok := <-ch:
 			if !ok {
 				return
 			}
+			_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
 			writeEvent(w, ev)
 		case <-tick.C:
+			_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
 			_, _ = fmt.Fprint(w, ": keep-alive\n\n")
 		case <-r.Context().Done():
+			return
+		case <-life.C:
 			return
 		}
 		if rc.Flush() != nil {

@@ -61,10 +61,13 @@ func (in *Inspector) guard(next http.Handler) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Cache-Control", "no-store")
+		refuse := func() { h.Set("Connection", "close") } // a refused client keeps no connection open
 		switch {
 		case in.opts.Token == "" && !loopbackHost(r.Host):
+			refuse()
 			writeProblem(w, http.StatusMisdirectedRequest, "The inspector answers only requests addressed to a loopback host (localhost, 127.0.0.1, [::1]).")
 		case in.opts.Token != "" && !in.signedIn(r) && r.URL.Path != "/signin" && !strings.HasPrefix(r.URL.Path, "/assets/"):
+			refuse()
 			if strings.Contains(r.Header.Get("Accept"), "text/html") {
 				w.Header().Set("Content-Type", "text/html; charset=utf-8")
 				w.WriteHeader(http.StatusUnauthorized)
@@ -142,7 +145,8 @@ type rowView struct {
 	Hooks                       string
 	Outcomes                    []count
 	Title                       string
-	Violations                  []api.ProblemError
+	Violations                  []api.ProblemError // the first maxRows
+	MoreViolations              int                // those past Violations
 	Notes                       []string
 	Summary                     string
 }
@@ -162,12 +166,17 @@ func (in *Inspector) rowView(e *entry) rowView {
 			v.Title = mask(e.Problem.Detail)
 		}
 		v.Violations = maskErrors(e.Problem.Errors)
+		v.MoreViolations = e.Problem.MoreErrors
 	}
 	for _, h := range e.HookRows {
-		if h.Quarantined {
-			v.Violations = append(v.Violations, maskErrors(h.Violations)...)
+		if !h.Quarantined {
+			continue
 		}
+		room := max(0, maxRows-len(v.Violations))
+		v.Violations = append(v.Violations, maskErrors(h.Violations[:min(room, len(h.Violations))])...)
+		v.MoreViolations += len(h.Violations) - min(room, len(h.Violations)) + h.MoreViolations
 	}
+	v.MoreViolations += e.moreViolations
 	for _, n := range e.Notes {
 		v.Notes = append(v.Notes, mask(n))
 	}
@@ -234,6 +243,7 @@ type detailView struct {
 	Body      string
 	BodyNote  string
 	Hooks     []hookRow
+	MoreHooks int
 	Problem   *problem
 	Revealed  bool
 	CanReplay bool
@@ -251,7 +261,7 @@ func (in *Inspector) serveDetail(w http.ResponseWriter, r *http.Request, reveal 
 	v := detailView{
 		Row: in.rowView(e), Remote: e.remote, Took: e.took.Round(time.Microsecond).String(), AppKey: show(e.AppKey),
 		Headers: showHeaders(e.reqHeader, reveal), Revealed: reveal, CanReplay: e.replayable(),
-		Problem: e.Problem,
+		Problem: e.Problem, MoreHooks: e.MoreHooks,
 	}
 	body := e.body
 	var pretty bytes.Buffer
