@@ -2,8 +2,8 @@ package inbox
 
 import (
 	"context"
+	"errors"
 	"net/http"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -12,18 +12,17 @@ import (
 
 	"github.com/smshook/smshook"
 	"github.com/smshook/smshook/internal/pgserver"
+	"github.com/smshook/smshook/internal/testenv"
 )
 
-// ownPostgres starts a Postgres server of the test's own, to stop or kill, closed at cleanup. Without one
-// (no postgres installed) the test is skipped, loudly, unless $CI is set: then it fails.
+// ownPostgres starts a Postgres server of the test's own, to stop or kill, closed at cleanup. Without postgres
+// installed the test fails, unless $SMSHOOK_SKIP names postgres.
 func ownPostgres(t *testing.T, what string) *pgserver.Server {
 	srv, err := pgserver.Start(context.Background())
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("SKIPPING THE %s-POSTGRES TEST: %v", what, err)
-		}
-		t.Fatal(err)
+	if errors.Is(err, pgserver.ErrNotInstalled) {
+		testenv.Missing(t, "postgres", err.Error())
 	}
+	require.NoError(t, err, "the %s-Postgres test's server", what)
 	t.Cleanup(srv.Close)
 	return srv
 }

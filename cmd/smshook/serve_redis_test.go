@@ -13,6 +13,7 @@ import (
 
 	"github.com/smshook/smshook/api"
 	"github.com/smshook/smshook/internal/redisserver"
+	"github.com/smshook/smshook/internal/testenv"
 )
 
 // TestServeOnARedisCluster runs two receivers on a real Redis Cluster of three masters through --redis: a
@@ -21,10 +22,7 @@ func TestServeOnARedisCluster(t *testing.T) {
 	t.Parallel()
 	c, err := redisserver.StartCluster(context.Background(), 3)
 	if errors.Is(err, redisserver.ErrNotInstalled) {
-		if os.Getenv("CI") != "" {
-			t.Fatal("redis-server or redis-cli is not installed in CI: .ci/run must install redis-server")
-		}
-		t.Skip("SKIPPING: redis-server is not installed (apt-get install redis-server)")
+		testenv.Missing(t, "redis", err.Error())
 	}
 	require.NoError(t, err)
 	t.Cleanup(c.Close)
@@ -49,10 +47,7 @@ func TestStartUpWithARedisPasswordPrintsNoPassword(t *testing.T) {
 	t.Parallel()
 	r, err := redisserver.StartWith(context.Background(), "--requirepass", leaked)
 	if errors.Is(err, redisserver.ErrNotInstalled) {
-		if os.Getenv("CI") != "" {
-			t.Fatal("redis-server is not installed in CI: .ci/run must install it")
-		}
-		t.Skip("SKIPPING: redis-server is not installed (apt-get install redis-server)")
+		testenv.Missing(t, "redis", err.Error())
 	}
 	require.NoError(t, err)
 	t.Cleanup(r.Close)
