@@ -84,7 +84,7 @@ var commands = map[string]command{
 
 // interruptGrace is how long a command that is not graceful has, after SIGINT or SIGTERM, to return by itself
 // (between two payloads, say) before main exits: a read from a terminal or a pipe cannot be cancelled.
-const interruptGrace = 500 * time.Millisecond
+const interruptGrace = 250 * time.Millisecond
 
 func main() {
 	signals := make(chan os.Signal, 1)
