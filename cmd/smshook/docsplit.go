@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -75,6 +76,13 @@ func (d *doc) add(c byte) {
 	}
 }
 
+func (d *doc) addAll(b []byte) {
+	if room := d.max - int64(len(d.buf)); int64(len(b)) > room {
+		b, d.over = b[:room], true
+	}
+	d.buf = append(d.buf, b...)
+}
+
 // skipSpace reads the whitespace before a document into d and returns the document's first byte, in d too.
 func (s *docSplitter) skipSpace(d *doc) (byte, error) {
 	for {
@@ -114,22 +122,39 @@ func (s *docSplitter) container(d *doc) error {
 	return nil
 }
 
-// str reads a string, whose opening quote is read, to its closing quote.
+// str reads a string, whose opening quote is read, to its closing quote. What lies before the next quote or
+// backslash is taken from the buffer at once: long strings make most of a large document.
 func (s *docSplitter) str(d *doc) error {
-	escaped := false
 	for {
+		if n := s.r.Buffered(); n > 0 {
+			chunk, _ := s.r.Peek(n)
+			i := bytes.IndexByte(chunk, '"')
+			if i < 0 {
+				i = len(chunk)
+			}
+			if j := bytes.IndexByte(chunk[:i], '\\'); j >= 0 {
+				i = j
+			}
+			if i > 0 {
+				d.addAll(chunk[:i])
+				_, _ = s.r.Discard(i)
+				continue
+			}
+		}
 		c, err := s.r.ReadByte()
 		if err != nil {
 			return err
 		}
 		d.add(c)
-		switch {
-		case escaped:
-			escaped = false
-		case c == '\\':
-			escaped = true
-		case c == '"':
+		switch c {
+		case '"':
 			return nil
+		case '\\':
+			c, err := s.r.ReadByte() // the escaped byte, a quote maybe
+			if err != nil {
+				return err
+			}
+			d.add(c)
 		}
 	}
 }
