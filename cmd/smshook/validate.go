@@ -290,7 +290,7 @@ func hookList(indexes []int) string {
 	return "hooks " + strings.Join(names, ", ")
 }
 
-// payload is one document to check. tooLarge marks one over the receiver's limit, not read whole.
+// payload is one document to check. tooLarge marks one over --max-body, whose bytes past it were not kept.
 type payload struct {
 	name     string
 	body     []byte
