@@ -34,10 +34,8 @@ func (s *docSplitter) next() (body []byte, tooLarge bool, err error) {
 		err = s.container(&d)
 	case '"':
 		err = s.str(&d)
-	case '}', ']', ',', ':':
-		// Only a byte: malformed, and checked with the rest.
 	default:
-		err = s.scalar(&d)
+		err = s.scalar(&d, c)
 	}
 	if errors.Is(err, io.EOF) {
 		err = nil // a truncated document: malformed, as check says
@@ -159,18 +157,83 @@ func (s *docSplitter) str(d *doc) error {
 	}
 }
 
-// scalar reads a number, true, false, null or garbage, whose first byte is read, up to what cannot be part of
-// it, which it leaves unread.
-func (s *docSplitter) scalar(d *doc) error {
+// scalar reads a number or true, false or null, whose first byte c is read, as far as encoding/json's scanner
+// would: up to the first byte that cannot continue it, which it leaves unread. Anything else is one byte,
+// malformed.
+func (s *docSplitter) scalar(d *doc, c byte) error {
+	switch c {
+	case 't':
+		return s.literal(d, "rue")
+	case 'f':
+		return s.literal(d, "alse")
+	case 'n':
+		return s.literal(d, "ull")
+	}
+	if c != '-' && (c < '0' || c > '9') {
+		return nil
+	}
+	// The states of a number: after its sign, its first digit 0, a digit of its integer part, its point, a
+	// digit of its fraction, its e, the exponent's sign, a digit of its exponent.
+	const (
+		sign = iota
+		zero
+		integer
+		point
+		fraction
+		exp
+		expSign
+		expDigit
+	)
+	state := integer
+	switch c {
+	case '-':
+		state = sign
+	case '0':
+		state = zero
+	}
 	for {
 		c, err := s.r.ReadByte()
 		if err != nil {
 			return err
 		}
-		switch c {
-		case ' ', '\t', '\r', '\n', '{', '}', '[', ']', '"', ',', ':':
+		digit := c >= '0' && c <= '9'
+		next := -1 // the number ends before c; malformed if state is not a digit
+		switch {
+		case state == sign && c == '0':
+			next = zero
+		case state == sign && digit, state == integer && digit:
+			next = integer
+		case (state == zero || state == integer) && c == '.':
+			next = point
+		case (state == point || state == fraction) && digit:
+			next = fraction
+		case (state == zero || state == integer || state == fraction) && (c == 'e' || c == 'E'):
+			next = exp
+		case state == exp && (c == '+' || c == '-'):
+			next = expSign
+		case (state == exp || state == expSign || state == expDigit) && digit:
+			next = expDigit
+		}
+		if next < 0 {
+			return s.r.UnreadByte()
+		}
+		d.add(c)
+		state = next
+	}
+}
+
+// literal reads the rest of true, false or null as far as it matches, leaving the first byte that does not
+// unread.
+func (s *docSplitter) literal(d *doc, rest string) error {
+	for i := range len(rest) {
+		c, err := s.r.ReadByte()
+		if err != nil {
+			return err
+		}
+		if c != rest[i] {
 			return s.r.UnreadByte()
 		}
 		d.add(c)
 	}
+	return nil
 }
