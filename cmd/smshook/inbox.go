@@ -58,9 +58,13 @@ func runInbox(ctx context.Context, e env, args []string) int {
 		fmt.Fprintln(e.stderr, "smshook inbox: give --retry or --drop, not both")
 		return exitUsage
 	}
-	ib, err := openInboxFile(ctx, rest[0])
+	open := openInboxReadOnly
+	if *retry != "" || *drop != "" {
+		open = openInboxFile
+	}
+	ib, err := open(ctx, rest[0])
 	if err != nil {
-		fmt.Fprintln(e.stderr, "smshook inbox:", err)
+		fmt.Fprintln(e.stderr, "smshook inbox:", printable(err.Error()))
 		return exitUsage
 	}
 	defer ib.close()
@@ -80,7 +84,7 @@ func runInbox(ctx context.Context, e env, args []string) int {
 		})
 	}
 	if err := ib.report(ctx, e.stdout, *payload); err != nil {
-		fmt.Fprintln(e.stderr, "smshook inbox:", err)
+		fmt.Fprintln(e.stderr, "smshook inbox:", printable(err.Error()))
 		return exitUsage
 	}
 	return exitOK
@@ -92,15 +96,27 @@ type inboxFile struct {
 	river *river.Client[*sql.Tx]
 }
 
-// openInboxFile opens the inbox named by name, the path of a SQLite file that exists or a postgres:// URL;
-// it creates nothing.
+// openInboxFile opens the inbox named by name, the path of a SQLite file that exists or a postgres:// URL, to
+// read and write it; it creates nothing.
 func openInboxFile(ctx context.Context, name string) (*inboxFile, error) {
+	return openInbox(ctx, name, func(ctx context.Context, name string) (*inboxdb.DB, error) {
+		return inboxdb.Open(ctx, name, inboxdb.Options{Conns: 2})
+	})
+}
+
+// openInboxReadOnly is openInboxFile for reading only: listing an inbox changes nothing in it (not even a SQLite
+// file's journal mode) and needs no right to write it.
+func openInboxReadOnly(ctx context.Context, name string) (*inboxFile, error) {
+	return openInbox(ctx, name, inboxdb.OpenReadOnly)
+}
+
+func openInbox(ctx context.Context, name string, open func(context.Context, string) (*inboxdb.DB, error)) (*inboxFile, error) {
 	if inboxdb.EngineOf(name) == inboxdb.SQLite {
 		if _, err := os.Stat(name); err != nil {
 			return nil, err
 		}
 	}
-	d, err := inboxdb.Open(ctx, name, inboxdb.Options{Conns: 2})
+	d, err := open(ctx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -274,10 +290,10 @@ func (ib *inboxFile) report(ctx context.Context, w io.Writer, payload bool) erro
 			}
 			_ = json.Unmarshal(d.envelope, &head)
 			line := fmt.Sprintf("job %d %s event=%s product=%q hooksId=%s hooks=%d attempts=%d/%d last_error=%s at=%s",
-				j.ID, j.State, d.event, head.ProductName, head.HooksID, len(head.Hooks), j.Attempt, j.MaxAttempts, kind,
-				at.UTC().Format(time.RFC3339))
+				j.ID, j.State, printable(d.event), head.ProductName, printable(head.HooksID), len(head.Hooks), j.Attempt,
+				j.MaxAttempts, printable(kind), at.UTC().Format(time.RFC3339))
 			if payload {
-				line += fmt.Sprintf("\n  %s", d.envelope)
+				line += "\n  " + printableJSON(d.envelope)
 			}
 			lines = append(lines, line)
 		}
@@ -341,10 +357,10 @@ FROM smshook_quarantine ORDER BY received_at, hooks_id, hook_index`)
 		for i, v := range violations {
 			pointers[i] = v.Pointer
 		}
-		line := fmt.Sprintf("quarantined product=%q event=%s hooksId=%s hook=%d violations=%s at=%s", product, event, hooksID,
-			index, strings.Join(pointers, ","), time.UnixMilli(at).UTC().Format(time.RFC3339))
+		line := fmt.Sprintf("quarantined product=%q event=%s hooksId=%s hook=%d violations=%s at=%s", product, printable(event),
+			printable(hooksID), index, printable(strings.Join(pointers, ",")), time.UnixMilli(at).UTC().Format(time.RFC3339))
 		if payload {
-			line += fmt.Sprintf("\n  %s", hook)
+			line += "\n  " + printableJSON(hook)
 		}
 		lines = append(lines, line)
 	}
@@ -356,6 +372,13 @@ FROM smshook_quarantine ORDER BY received_at, hooks_id, hook_index`)
 		fmt.Fprintln(w, l)
 	}
 	return nil
+}
+
+// printableJSON returns a stored delivery or hook fit for a terminal: JSON escapes for DEL and the C1 controls,
+// which JSON may hold raw, and Go escapes for any other control character, which a well-formed document does
+// not hold raw.
+func printableJSON(doc []byte) string {
+	return printable(string(jsonPrintable(doc)))
 }
 
 // errorKind names what an attempt's error was without its text, which an application's error may fill with

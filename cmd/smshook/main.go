@@ -18,6 +18,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+	"time"
 
 	"github.com/smshook/smshook"
 )
@@ -30,6 +31,10 @@ const (
 	// exitPartial: validate --compat found no invalid payload, but deliveries the receiver accepts only in part:
 	// it drops their invalid hooks.
 	exitPartial = 3
+	// exitSIGINT and exitSIGTERM: validate, send, inbox and the other commands that are not graceful were ended
+	// by the signal.
+	exitSIGINT  = 130
+	exitSIGTERM = 143
 )
 
 const usage = `smshook works with NHN Cloud SMS webhooks.
@@ -61,24 +66,72 @@ type env struct {
 
 type command struct {
 	run func(ctx context.Context, e env, args []string) int
+	// graceful commands end themselves once ctx is done, however long that takes (serve lets requests finish);
+	// main ends the others interruptGrace after a signal, even while they wait to read stdin or a pipe.
+	graceful bool
 }
 
 var commands = map[string]command{
-	"validate": {runValidate},
-	"serve":    {runServe},
-	"inbox":    {runInbox},
-	"send":     {runSend},
-	"samples":  {runSamples},
-	"spec":     {runSpec},
-	"demo":     {runDemo},
-	"version":  {runVersion},
+	"validate": {run: runValidate},
+	"serve":    {run: runServe, graceful: true},
+	"inbox":    {run: runInbox},
+	"send":     {run: runSend},
+	"samples":  {run: runSamples},
+	"spec":     {run: runSpec},
+	"demo":     {run: runDemo, graceful: true},
+	"version":  {run: runVersion},
 }
 
+// interruptGrace is how long a command that is not graceful has, after SIGINT or SIGTERM, to return by itself
+// (between two payloads, say) before main exits: a read from a terminal or a pipe cannot be cancelled.
+const interruptGrace = 250 * time.Millisecond
+
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}, os.Args[1:])
-	stop()
-	os.Exit(code)
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}, os.Args[1:])
+	}()
+	select {
+	case code := <-done:
+		os.Exit(code)
+	case sig := <-signals:
+		cancel()
+		name := "smshook"
+		if len(os.Args) > 1 {
+			if cmd, ok := commands[os.Args[1]]; ok {
+				if cmd.graceful {
+					os.Exit(<-done) // later signals stay caught: the shutdown is already under way
+				}
+				name += " " + os.Args[1]
+			}
+		}
+		select {
+		case <-done:
+		case <-time.After(interruptGrace):
+		}
+		fmt.Fprintf(os.Stderr, "%s: interrupted by %s\n", name, signalName(sig))
+		os.Exit(signalExit(sig))
+	}
+}
+
+// signalName names SIGINT and SIGTERM as a shell does.
+func signalName(sig os.Signal) string {
+	if sig == syscall.SIGTERM {
+		return "SIGTERM"
+	}
+	return "SIGINT"
+}
+
+// signalExit is the exit code of a command ended by sig, as a shell reports a process killed by it: 128 plus
+// the signal's number, 130 for SIGINT and 143 for SIGTERM.
+func signalExit(sig os.Signal) int {
+	if sig == syscall.SIGTERM {
+		return exitSIGTERM
+	}
+	return exitSIGINT
 }
 
 // run executes one command and returns its exit code.

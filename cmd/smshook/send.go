@@ -97,8 +97,7 @@ func runSend(ctx context.Context, e env, args []string) int {
 		cancel()
 		switch {
 		case err != nil && ctx.Err() != nil:
-			fmt.Fprintln(e.stderr, "smshook send: interrupted")
-			return exitFailed
+			return exitFailed // main says so and exits 130 or 143
 		case errors.Is(err, context.DeadlineExceeded):
 			fmt.Fprintf(e.stderr, "smshook send: no answer within %v (--timeout)\n", *timeout)
 			return exitFailed
@@ -145,14 +144,14 @@ func printAnswer(w io.Writer, resp *api.ReceiveWebhookResponse) {
 	if p == nil {
 		return
 	}
-	fmt.Fprintf(w, "  %s", p.Type)
+	fmt.Fprintf(w, "  %s", printable(p.Type))
 	if p.Detail != nil {
-		fmt.Fprintf(w, ": %s", *p.Detail)
+		fmt.Fprintf(w, ": %s", printable(*p.Detail))
 	}
 	fmt.Fprintln(w)
 	if p.Errors != nil {
 		for _, pe := range *p.Errors {
-			fmt.Fprintf(w, "  %s: %s\n", pointerText(pe.Pointer), pe.Detail)
+			fmt.Fprintf(w, "  %s: %s\n", printable(pointerText(pe.Pointer)), printable(pe.Detail))
 		}
 	}
 }
