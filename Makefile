@@ -4,7 +4,8 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 30s
 # package:target of every fuzz target
 FUZZ_TARGETS := ./validate:FuzzBody ./internal/decode:FuzzParseJSON ./internal/decode:FuzzBinders .:FuzzServeHTTP \
-  ./conformance_test:FuzzValidateThenDecode .:FuzzDeliveryOutcomes ./internal/decode:FuzzParseDateTime ./validate:FuzzLocalDateTimePattern
+  ./conformance_test:FuzzValidateThenDecode .:FuzzDeliveryOutcomes ./internal/decode:FuzzParseDateTime ./validate:FuzzLocalDateTimePattern \
+  ./cmd/smshook:FuzzDocSplitter ./internal/hookkey:FuzzLegacy
 
 .PHONY: all generate check test conformance docs bench bench-peers throughput fuzz soak demo
 
