@@ -417,12 +417,12 @@ func (s Delivery) Encode(e *jx.Encoder) {
 
 func (s Delivery) encodeFields(e *jx.Encoder) {
 	switch s.Type {
-	case Delivery_0Delivery, Delivery_1Delivery:
+	case DeliverySMS, DeliverySms:
 		switch s.Type {
-		case Delivery_0Delivery:
+		case DeliverySMS:
 			e.FieldStart("productName")
 			e.Str("SMS")
-		case Delivery_1Delivery:
+		case DeliverySms:
 			e.FieldStart("productName")
 			e.Str("Sms")
 		}
@@ -483,10 +483,10 @@ func (s *Delivery) Decode(d *jx.Decoder) error {
 				}
 				switch typ {
 				case "SMS":
-					s.Type = Delivery_0Delivery
+					s.Type = DeliverySMS
 					found = true
 				case "Sms":
-					s.Type = Delivery_1Delivery
+					s.Type = DeliverySms
 					found = true
 				case "Email":
 					s.Type = EmailDeliveryDelivery
@@ -508,7 +508,7 @@ func (s *Delivery) Decode(d *jx.Decoder) error {
 		return errors.New("unable to detect sum type variant")
 	}
 	switch s.Type {
-	case Delivery_0Delivery, Delivery_1Delivery:
+	case DeliverySMS, DeliverySms:
 		if err := s.SmsDelivery.Decode(d); err != nil {
 			return err
 		}

@@ -227,8 +227,8 @@ type DeliveryType string
 
 // Possible values for DeliveryType.
 const (
-	Delivery_0Delivery        DeliveryType = "SMS"
-	Delivery_1Delivery        DeliveryType = "Sms"
+	DeliverySMS               DeliveryType = "SMS"
+	DeliverySms               DeliveryType = "Sms"
 	EmailDeliveryDelivery     DeliveryType = "Email"
 	KakaoTalkDeliveryDelivery DeliveryType = "KakaoTalk Bizmessage"
 )
@@ -236,7 +236,7 @@ const (
 // IsSmsDelivery reports whether Delivery is SmsDelivery.
 func (s Delivery) IsSmsDelivery() bool {
 	switch s.Type {
-	case Delivery_0Delivery, Delivery_1Delivery:
+	case DeliverySMS, DeliverySms:
 		return true
 	default:
 		return false
@@ -267,17 +267,17 @@ func (s Delivery) GetSmsDelivery() (v SmsDelivery, ok bool) {
 	return s.SmsDelivery, true
 }
 
-// NewDelivery_0Delivery returns new Delivery from SmsDelivery.
-func NewDelivery_0Delivery(v SmsDelivery) Delivery {
+// NewDeliverySMS returns new Delivery from SmsDelivery.
+func NewDeliverySMS(v SmsDelivery) Delivery {
 	var s Delivery
-	s.SetSmsDelivery(Delivery_0Delivery, v)
+	s.SetSmsDelivery(DeliverySMS, v)
 	return s
 }
 
-// NewDelivery_1Delivery returns new Delivery from SmsDelivery.
-func NewDelivery_1Delivery(v SmsDelivery) Delivery {
+// NewDeliverySms returns new Delivery from SmsDelivery.
+func NewDeliverySms(v SmsDelivery) Delivery {
 	var s Delivery
-	s.SetSmsDelivery(Delivery_1Delivery, v)
+	s.SetSmsDelivery(DeliverySms, v)
 	return s
 }
 

@@ -228,7 +228,7 @@ func (s *ConversionBlockHook) Validate() error {
 
 func (s Delivery) Validate() error {
 	switch s.Type {
-	case Delivery_0Delivery, Delivery_1Delivery:
+	case DeliverySMS, DeliverySms:
 		if err := s.SmsDelivery.Validate(); err != nil {
 			return err
 		}
