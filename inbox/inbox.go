@@ -71,11 +71,18 @@ var errRunning = errors.New("inbox: Run is running already")
 // migrated. Close the Inbox when done.
 func Open(ctx context.Context, name string, cfg Config) (*Inbox, error) {
 	c := newConfig(cfg)
+	if inboxdb.EngineOf(name) == inboxdb.SQLite && name != "" {
+		unlock, err := lockStart(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+	}
 	d, err := inboxdb.Open(ctx, name, inboxdb.Options{RelaxedSync: c.relaxedSync, SyncedTxOnly: true, Conns: postgresConns})
 	if err != nil {
 		return nil, openError(fmt.Errorf("inbox: %w", err)) // health.go
 	}
-	ib, err := open(ctx, d, name, c)
+	ib, err := open(ctx, d, c)
 	if err != nil {
 		_ = d.Close()
 		return nil, openError(err)
@@ -88,9 +95,9 @@ func Open(ctx context.Context, name string, cfg Config) (*Inbox, error) {
 // of deliveries and River's queries are short; beyond that many at once they wait for a connection.
 const postgresConns = 16
 
-func open(ctx context.Context, d *inboxdb.DB, name string, cfg config) (*Inbox, error) {
+func open(ctx context.Context, d *inboxdb.DB, cfg config) (*Inbox, error) {
 	driver := d.River()
-	if err := migrateAll(ctx, d, name, driver, cfg); err != nil {
+	if err := migrateAll(ctx, d, driver, cfg); err != nil {
 		return nil, err
 	}
 	// Opened once the file is in WAL mode and migrated.
@@ -146,21 +153,9 @@ func open(ctx context.Context, d *inboxdb.DB, name string, cfg config) (*Inbox, 
 
 // migrateAll brings River's tables and the inbox's own up to date, so that processes that start together on
 // one database migrate one after the other: the first migrates, the others wait for it and find nothing to do.
-// On Postgres it holds an advisory lock meanwhile; on SQLite an exclusive flock on lockFile(name). SQLite's own
-// write lock cannot serve: River's migrator commits each of its versions in a transaction of its own, and
-// running them all in one (MigrateTx) is deprecated, since some of River's migrations cannot share one.
-func migrateAll(ctx context.Context, d *inboxdb.DB, name string, driver riverdriver.Driver[*sql.Tx], cfg config) error {
-	if d.Engine == inboxdb.SQLite {
-		lock := flock.New(lockFile(name))
-		locked, err := lock.TryLockContext(ctx, migrationLockPoll)
-		if err == nil && !locked {
-			err = ctx.Err()
-		}
-		if err != nil {
-			return fmt.Errorf("inbox: lock for migrations: %w", err)
-		}
-		defer func() { _ = lock.Unlock() }()
-	} else {
+// On Postgres it holds an advisory lock meanwhile; on SQLite, Open holds lockStart's.
+func migrateAll(ctx context.Context, d *inboxdb.DB, driver riverdriver.Driver[*sql.Tx], cfg config) error {
+	if d.Engine == inboxdb.Postgres {
 		conn, err := d.Write.Conn(ctx)
 		if err != nil {
 			return fmt.Errorf("inbox: %w", err)
@@ -183,7 +178,25 @@ func migrateAll(ctx context.Context, d *inboxdb.DB, name string, driver riverdri
 	return migrate(ctx, d.Write, d.Engine)
 }
 
-// lockFile is the file beside a SQLite inbox that a process locks while it migrates the inbox. It is created
+// lockStart takes the exclusive flock of lockFile(path), which Open holds from before it opens a SQLite inbox
+// until the inbox is ready: processes that start together on one new file switch it to WAL, migrate it and
+// check it one after the other. SQLite's own locks cannot serve: switching a new file to WAL answers
+// SQLITE_BUSY at once to a second process, whatever its busy timeout, and River's migrator commits each of
+// its versions in a transaction of its own (running them all in one, MigrateTx, is deprecated, since some of
+// River's migrations cannot share one). It returns what releases the lock.
+func lockStart(ctx context.Context, path string) (func(), error) {
+	lock := flock.New(lockFile(path))
+	locked, err := lock.TryLockContext(ctx, migrationLockPoll)
+	if err == nil && !locked {
+		err = ctx.Err()
+	}
+	if err != nil {
+		return nil, openError(fmt.Errorf("inbox: lock for start-up: %w", err))
+	}
+	return func() { _ = lock.Unlock() }, nil
+}
+
+// lockFile is the file beside a SQLite inbox that a process locks while it opens the inbox. It is created
 // once and left in place, like the inbox's -wal and -shm files: removing it while another process waits on it
 // would let a third lock a new file beside them. The lock ends with the process that holds it, however it ends.
 func lockFile(path string) string { return path + ".lock" }

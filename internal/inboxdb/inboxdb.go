@@ -263,6 +263,8 @@ func sqliteDSN(path string, relaxed bool) string {
 	}
 	// A file: URI; its path is percent-decoded, so escape what would end it or be decoded.
 	escaped := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
-	return "file:" + escaped + "?_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync +
-		")&_pragma=busy_timeout(10000)&_txlock=immediate"
+	// busy_timeout first: the driver runs the pragmas in order, and switching a new file to WAL waits for
+	// another process that opens or migrates it only once the timeout is set.
+	return "file:" + escaped + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync +
+		")&_txlock=immediate"
 }
