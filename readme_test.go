@@ -9,17 +9,36 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// TestREADMEExampleBuilds builds the README's program against this checkout and runs the README's test of it,
-// so that what a newcomer copies builds and passes.
-func TestREADMEExampleBuilds(t *testing.T) {
-	t.Parallel()
-	readme, err := os.ReadFile("README.md")
-	require.NoError(t, err)
-	blocks := regexp.MustCompile("(?s)```go\n(package main\n.*?)```").FindAllSubmatch(readme, -1)
-	require.NotEmpty(t, blocks, "the README has no Go program")
+var (
+	// goBlock is a Go code block of a Markdown page.
+	goBlock = regexp.MustCompile("(?s)```go\n(.*?)```")
+	// lineComment is a // comment to the end of its line, with the blanks before it.
+	lineComment = regexp.MustCompile(`[ \t]*//.*`)
+)
+
+// goBlocks returns the Go code blocks of the Markdown page at path. Each must be a whole file of package main,
+// so that every snippet a reader copies is compiled.
+func goBlocks(tb testing.TB, path string) []string {
+	tb.Helper()
+	page, err := os.ReadFile(path)
+	require.NoError(tb, err)
+	var blocks []string
+	for _, m := range goBlock.FindAllSubmatch(page, -1) {
+		b := string(m[1])
+		require.True(tb, strings.HasPrefix(b, "package main\n"), "%s: a Go block that is not a file of package main:\n%s", path, b)
+		blocks = append(blocks, b)
+	}
+	return blocks
+}
+
+// buildAndTest writes blocks as the files of one program of package main, in a module that requires this
+// checkout, and runs its tests; a block that declares a Test func is a _test.go file.
+func buildAndTest(t *testing.T, page string, blocks []string) {
+	t.Helper()
 	root, err := filepath.Abs(".")
 	require.NoError(t, err)
 	sum, err := os.ReadFile("go.sum")
@@ -27,13 +46,13 @@ func TestREADMEExampleBuilds(t *testing.T) {
 	dir := t.TempDir()
 	tests := 0
 	for i, b := range blocks {
-		name := fmt.Sprintf("readme%d.go", i)
-		if strings.Contains(string(b[1]), "\nfunc Test") {
-			name, tests = fmt.Sprintf("readme%d_test.go", i), tests+1
+		name := fmt.Sprintf("page%d.go", i)
+		if strings.Contains(b, "\nfunc Test") {
+			name, tests = fmt.Sprintf("page%d_test.go", i), tests+1
 		}
-		require.NoError(t, os.WriteFile(filepath.Join(dir, name), b[1], 0o644))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(b), 0o644))
 	}
-	require.NotZero(t, tests, "the README shows no test of its program")
+	require.NotZero(t, tests, "%s shows no test of its program", page)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.sum"), sum, 0o644))
 	mod := "module example\n\ngo 1.26.0\n\nrequire github.com/smshook/smshook v0.0.0\n\nreplace github.com/smshook/smshook => " + root + "\n"
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte(mod), 0o644))
@@ -41,5 +60,47 @@ func TestREADMEExampleBuilds(t *testing.T) {
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod", "GOPROXY=off")
 	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "the README's program and its test do not build and pass:\n%s", out)
+	require.NoError(t, err, "the Go of %s does not build and pass:\n%s", page, out)
+}
+
+// withoutComments is code without its // comments and the lines they leave empty.
+func withoutComments(code string) string {
+	var out []string
+	for _, l := range strings.Split(code, "\n") {
+		l = lineComment.ReplaceAllString(l, "")
+		if strings.TrimSpace(l) != "" {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// TestREADMEExampleBuilds builds the README's programs (the receiver, its test, the inbox) against this
+// checkout and runs the README's test of them, so that what a newcomer copies builds and passes; the Korean
+// quick start shows the same receiver and test, its comments translated, and is built and run the same way.
+// Every other page of docs/ and CONTRIBUTING.md: each Go block there is built and run too.
+func TestREADMEExampleBuilds(t *testing.T) {
+	t.Parallel()
+	readme := goBlocks(t, "README.md")
+	require.Len(t, readme, 3, "README.md: the receiver, its test and the inbox")
+	ko := goBlocks(t, "docs/ko/README.md")
+	require.Len(t, ko, 2, "docs/ko/README.md: the receiver and its test")
+	for i := range ko {
+		assert.Equal(t, withoutComments(readme[i]), withoutComments(ko[i]),
+			"docs/ko/README.md's Go block %d differs from the README's in more than its comments", i)
+	}
+
+	pages, err := filepath.Glob("docs/*.md")
+	require.NoError(t, err)
+	pages = append(pages, "README.md", "docs/ko/README.md", "CONTRIBUTING.md")
+	for _, page := range pages {
+		blocks := goBlocks(t, page)
+		if len(blocks) == 0 {
+			continue
+		}
+		t.Run(page, func(t *testing.T) {
+			t.Parallel()
+			buildAndTest(t, page, blocks)
+		})
+	}
 }
