@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -18,6 +19,8 @@ var (
 	goBlock = regexp.MustCompile("(?s)```go\n(.*?)```")
 	// lineComment is a // comment to the end of its line, with the blanks before it.
 	lineComment = regexp.MustCompile(`[ \t]*//.*`)
+	// mdLink is the target of a Markdown link or image.
+	mdLink = regexp.MustCompile(`\]\(([^)\s]+)\)`)
 )
 
 // goBlocks returns the Go code blocks of the Markdown page at path. Each must be a whole file of package main,
@@ -90,10 +93,7 @@ func TestREADMEExampleBuilds(t *testing.T) {
 			"docs/ko/README.md's Go block %d differs from the README's in more than its comments", i)
 	}
 
-	pages, err := filepath.Glob("docs/*.md")
-	require.NoError(t, err)
-	pages = append(pages, "README.md", "docs/ko/README.md", "CONTRIBUTING.md")
-	for _, page := range pages {
+	for _, page := range docPages(t) {
 		blocks := goBlocks(t, page)
 		if len(blocks) == 0 {
 			continue
@@ -102,5 +102,70 @@ func TestREADMEExampleBuilds(t *testing.T) {
 			t.Parallel()
 			buildAndTest(t, page, blocks)
 		})
+	}
+}
+
+// docPages returns the Markdown pages a reader is sent between: the README, CONTRIBUTING.md and docs/.
+func docPages(tb testing.TB) []string {
+	tb.Helper()
+	pages, err := filepath.Glob("docs/*.md")
+	require.NoError(tb, err)
+	return append(pages, "README.md", "CONTRIBUTING.md", "docs/ko/README.md")
+}
+
+// headingAnchors returns the anchors GitHub gives the headings of a Markdown page: lower case, spaces as
+// hyphens, only letters, digits, hyphens and underscores kept.
+func headingAnchors(tb testing.TB, path string) map[string]bool {
+	tb.Helper()
+	page, err := os.ReadFile(path)
+	require.NoError(tb, err)
+	out, inCode := map[string]bool{}, false
+	for _, line := range strings.Split(string(page), "\n") {
+		if strings.HasPrefix(line, "```") {
+			inCode = !inCode
+		}
+		h, ok := strings.CutPrefix(line, "#")
+		if !ok || inCode {
+			continue
+		}
+		var b strings.Builder
+		for _, r := range strings.ToLower(strings.TrimSpace(strings.TrimLeft(h, "#"))) {
+			switch {
+			case r == ' ':
+				b.WriteRune('-')
+			case r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r):
+				b.WriteRune(r)
+			}
+		}
+		out[b.String()] = true
+	}
+	return out
+}
+
+// TestREADMELinksResolve follows every relative link of the README and of docs/: the file exists, and an anchor
+// names a heading of it, so that moving a section cannot leave a link behind.
+func TestREADMELinksResolve(t *testing.T) {
+	t.Parallel()
+	for _, page := range docPages(t) {
+		text, err := os.ReadFile(page)
+		require.NoError(t, err)
+		for _, m := range mdLink.FindAllSubmatch(text, -1) {
+			target := string(m[1])
+			if strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") {
+				continue
+			}
+			file, anchor, _ := strings.Cut(target, "#")
+			path := page
+			if file != "" {
+				path = filepath.Join(filepath.Dir(page), file)
+			}
+			if _, err := os.Stat(path); err != nil {
+				t.Errorf("%s links to %s, which does not exist", page, target)
+				continue
+			}
+			if anchor != "" && strings.HasSuffix(path, ".md") && !headingAnchors(t, path)[anchor] {
+				t.Errorf("%s links to %s: %s has no heading #%s", page, target, path, anchor)
+			}
+		}
 	}
 }
