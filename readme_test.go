@@ -6,10 +6,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -168,4 +170,40 @@ func TestREADMELinksResolve(t *testing.T) {
 			}
 		}
 	}
+}
+
+// statusRow is a row of the status-code table of docs/contract.md.
+var statusRow = regexp.MustCompile(`^\| ([1-5][0-9]{2}) \|`)
+
+// TestREADMEStatusCodesAreTheContracts holds the status-code table of docs/contract.md to the responses
+// openapi.yaml declares for the webhook: the same statuses, each once (TestStatusCodes tests each row).
+func TestREADMEStatusCodesAreTheContracts(t *testing.T) {
+	t.Parallel()
+	page, err := os.ReadFile("docs/contract.md")
+	require.NoError(t, err)
+	_, section, ok := strings.Cut(string(page), "\n## Status codes\n")
+	require.True(t, ok, "docs/contract.md has no section \"## Status codes\"")
+	section, _, _ = strings.Cut(section, "\n## ")
+	var documented []string
+	for _, l := range strings.Split(section, "\n") {
+		if m := statusRow.FindStringSubmatch(l); m != nil {
+			assert.NotContains(t, documented, m[1], "docs/contract.md: status %s twice", m[1])
+			documented = append(documented, m[1])
+		}
+	}
+
+	doc, err := openapi3.NewLoader().LoadFromFile("openapi.yaml")
+	require.NoError(t, err)
+	var declared []string
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			for code := range op.Responses.Map() {
+				if !slices.Contains(declared, code) {
+					declared = append(declared, code)
+				}
+			}
+		}
+	}
+	require.NotEmpty(t, declared, "openapi.yaml declares no response")
+	assert.ElementsMatch(t, declared, documented, "docs/contract.md's status codes against openapi.yaml's responses")
 }

@@ -171,3 +171,37 @@ func TestREADMEValidateExample(t *testing.T) {
 	require.Contains(t, []int{0, 1}, r.code, r.stderr)
 	assert.Equal(t, shown, strings.ReplaceAll(r.stdout, "../../", ""), "docs/cli.md: the output of smshook validate %s", argLine)
 }
+
+// exitCells returns the exit-codes cell of each row of docs/cli.md's commands table, by command.
+func exitCells(tb testing.TB) map[string]string {
+	tb.Helper()
+	cells := map[string]string{}
+	for _, l := range readmeCLI(tb) {
+		if readmeHeading.MatchString(l) {
+			break
+		}
+		if m := readmeCmdRow.FindStringSubmatch(l); m != nil {
+			cols := strings.Split(strings.Trim(l, "|"), " | ")
+			cells[m[1]] = strings.TrimSpace(cols[len(cols)-1])
+		}
+	}
+	return cells
+}
+
+// TestREADMEExitCodes checks the exit codes of docs/cli.md's commands table against the program where every
+// command can be made to show them: -h exits 0, an unknown flag 2, each as its row says.
+func TestREADMEExitCodes(t *testing.T) {
+	t.Parallel()
+	cells := exitCells(t)
+	for _, c := range helpCommands(t) {
+		cell, ok := cells[c]
+		if !assert.True(t, ok, "docs/cli.md: no row for %s", c) {
+			continue
+		}
+		assert.Regexp(t, `^0\b`, cell, "docs/cli.md: %s's exit codes do not start with 0", c)
+		assert.Equal(t, 0, invoke(t, c, "-h").code, "%s -h", c)
+		r := invoke(t, c, "--no-such-flag")
+		assert.Equal(t, 2, r.code, "%s --no-such-flag: %s", c, r.stderr)
+		assert.Regexp(t, `\b2 usage\b`, cell, "docs/cli.md: %s's exit codes lack \"2 usage\"", c)
+	}
+}
