@@ -243,7 +243,7 @@ func TestMessageResultUpdateTypedValues(t *testing.T) {
 	require.Equal(t, "https://sms.api.nhncloudservice.com/sms/v2.4/appKeys/{appKey}/sender/sms/20240429205802y0Tl7Gbz0e0?recipientSeq=1", hook.SelfHref())
 }
 
-// TestStatusCodes is the README's status-code table, row by row. Each refusal (4xx) reaches OnRejected with the
+// TestStatusCodes is the status-code table of docs/contract.md, row by row. Each refusal (4xx) reaches OnRejected with the
 // problem that is written to the client.
 func TestStatusCodes(t *testing.T) {
 	t.Parallel()

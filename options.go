@@ -153,7 +153,7 @@ func OnRejected(f func(ctx context.Context, r *Rejection)) Option {
 // Rejection is a request that was answered 4xx.
 type Rejection struct {
 	// Problem is the RFC 9457 answer. Its Type names the cause (urn:smshook:problem:signature-mismatch,
-	// :invalid-body, ...: README lists them), Status is the HTTP status, Errors the violations of a body.
+	// :invalid-body, ...: docs/contract.md lists them), Status is the HTTP status, Errors the violations of a body.
 	Problem api.Problem
 	// Err is the cause, for a log line: a *validate.Error with every violation for a body that is not a
 	// valid delivery. It never carries a secret or a payload value.

@@ -10,7 +10,7 @@ import (
 )
 
 // problemTypeBase prefixes the RFC 9457 type of every problem the handler answers; the rest names the cause
-// (for example urn:smshook:problem:invalid-body). README lists them.
+// (for example urn:smshook:problem:invalid-body). docs/contract.md lists them.
 const problemTypeBase = "urn:smshook:problem:"
 
 // problemKinds names each cause. Details never carry a payload value or a secret.

@@ -15,7 +15,7 @@
 //
 // It lives under internal/ because its users are the command and its container image: a Go program takes the
 // inbox's deliveries typed, with inbox.Run, and has nothing to forward. What it sends is the contract
-// applications rely on, written in the README.
+// applications rely on, written in docs/inbox.md.
 package forward
 
 import (

@@ -22,7 +22,7 @@ import (
 // partialBatch is a delivery of about MaxBody bytes: one valid hook, then as many hooks as fit that carry
 // nothing but a note of pad bytes (drift, in the compatible profile), each of which breaks the contract
 // several times over and is quarantined. With pad 0, the worst case, a delivery holds 21,601 empty hooks and
-// 64,803 violations; README's figures are of that case.
+// 64,803 violations; the bound of docs/inspector.md is of that case.
 func partialBatch(t *testing.T, n, pad int) []byte {
 	t.Helper()
 	valid := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
@@ -55,7 +55,7 @@ func heapInUse() uint64 {
 
 // TestEntriesStayWithinTheDocumentedBound records a full ring of partial batches of MaxBody bytes, each with
 // thousands of quarantined hooks and violations, and checks that the inspector's memory
-// and its pages stay within the bound README documents: entryBound a request.
+// and its pages stay within the bound docs/inspector.md documents: entryBound a request.
 func TestEntriesStayWithinTheDocumentedBound(t *testing.T) {
 	f := newFixture(t, Options{})
 	bodies := make([][]byte, DefaultCapacity)

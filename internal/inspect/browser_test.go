@@ -27,8 +27,8 @@ import (
 	"github.com/smshook/smshook/smshooktest"
 )
 
-// screenshotEnv, set to 1, makes TestInspectorInBrowser write the README's screenshot.
-// screenshotFile is where: README.md shows it (docs/ is make docs' output, not committed).
+// screenshotEnv, set to 1, makes TestInspectorInBrowser write the screenshot docs/inspector.md shows.
+// screenshotFile is where: docs/inspector.md shows it (the HTML docs/ gets from make docs is not committed).
 const (
 	screenshotEnv  = "SMSHOOK_UPDATE_SCREENSHOT"
 	screenshotFile = "inspector.png"

@@ -24,7 +24,7 @@ const (
 	// escaped, and the rest of the row.
 	rowBound = 24 << 10
 	// entryBound bounds what one recorded request holds: its body, answer and headers, its kept hook rows and
-	// its row's HTML. README documents it: capacity × entryBound is the inspector's memory.
+	// its row's HTML. docs/inspector.md documents it: capacity × entryBound is the inspector's memory.
 	entryBound = MaxBody + maxResponse + maxHeader + 2*rowBound
 	// queueLen is how many recorded requests may wait for analysis; past it, requests go unrecorded rather
 	// than slow the receiver.
