@@ -40,10 +40,11 @@
 // attempts whose claims overlapped, cannot store it twice. A worker deletes each stored delivery once the
 // application took it, so that a job rerun after a crash finds nothing of it to hand over; only a crash
 // between the application's return and that deletion hands it over twice. Several processes may open one
-// inbox: each receives into it, and a delivery is handed to one Run at a time. A SQLite file serves the processes of one
-// machine; a Postgres database serves receivers and workers on several. Processes that open one new inbox
-// together migrate it one after the other (on SQLite under a lock on the file FILE.lock beside it). Each Inbox keeps a heartbeat in the inbox, and when a process dies
-// (kill -9) with calls to the application running, another Inbox on it, or the process started again, hands
+// inbox: each receives into it, and a delivery is handed to one Run at a time. A SQLite file serves the
+// processes of one machine; a Postgres database serves receivers and workers on several. Processes that open
+// one inbox together migrate it one after the other (on SQLite, Open holds a lock on the file FILE.lock beside
+// it until the inbox is ready). Each Inbox keeps a heartbeat in the inbox, and when a process dies (kill -9)
+// with calls to the application running, another Inbox on it, or the process started again, hands
 // those deliveries over again once its heartbeat is older than Config.HeartbeatTimeout: about 10 seconds
 // after a restart at once, with the defaults. River's own rescue, after Config.RescueAfter, is the last resort.
 // Each Inbox on Postgres opens at most 17 connections.
