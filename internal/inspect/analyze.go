@@ -33,6 +33,12 @@ type entry struct {
 	// MoreHooks counts the hooks past HookRows, which the entry does not keep.
 	MoreHooks int
 	Problem   *problem
+	// Drift is what the compatible profile accepted and the strict one refuses, the values the contract does not
+	// know yet (a new enum value, a new event), which the receiver only logs: the first maxRows of them, so
+	// that the page shows a drifted delivery as more than a plain 200.
+	Drift []api.ProblemError
+	// MoreDrift counts the drift past Drift.
+	MoreDrift int
 	counts    []count // the outcomes of every hook, those past HookRows too
 	// moreViolations counts the violations of the quarantined hooks past HookRows.
 	moreViolations int
@@ -45,6 +51,7 @@ type hookRow struct {
 	Index       int
 	HookID      string
 	Outcome     api.Outcome        // "" for hooks that carry no result
+	Codes       []resultCode       // the codes the hook carries, which decided its outcome
 	Quarantined bool               // dropped by the compatible profile: it broke the contract
 	Violations  []api.ProblemError // the first maxRows
 	// MoreViolations counts the hook's violations past Violations.
@@ -96,12 +103,12 @@ func analyze(c *captured, profile validate.Profile) *entry {
 	if int64(len(c.body)) < c.bodySize || c.status >= 400 && c.status < 500 {
 		return e // the receiver refused it: its problem says why, and no hook was processed
 	}
-	w, _, err := validate.Body(c.body, profile)
+	w, drift, err := validate.Body(c.body, profile)
 	var invalid []api.InvalidHook
 	if err != nil {
 		ok := false
 		if profile == validate.Compatible {
-			w, _, invalid, ok = batch.Accept(c.body, err)
+			w, drift, invalid, ok = batch.Accept(c.body, err)
 		}
 		if !ok {
 			return e
@@ -112,6 +119,11 @@ func analyze(c *captured, profile validate.Profile) *entry {
 	e.Product, e.Event = head.ProductName, string(head.Event)
 	e.Hooks = w.HookCount() + len(invalid)
 	e.HookRows, e.MoreHooks, e.moreViolations, e.counts = hookRows(w, invalid)
+	kept := drift[:min(len(drift), maxRows)]
+	for _, v := range kept {
+		e.Drift = append(e.Drift, api.ProblemError{Pointer: clip(v.Pointer), Detail: clip(v.Reason)})
+	}
+	e.MoreDrift = len(drift) - len(kept)
 	if !head.Kind().Known() {
 		e.Notes = append(e.Notes, "a kind the contract does not know: handed over untyped")
 	}
@@ -152,6 +164,9 @@ func hookRows(w api.Webhook, invalid []api.InvalidHook) (rows []hookRow, more, m
 			k++
 		case valid < w.HookCount():
 			row = hookRow{Index: i, HookID: w.HookID(valid)}
+			if len(rows) < maxRows {
+				row.Codes = codesOf(w.Hook(valid))
+			}
 			if outcomes != nil {
 				row.Outcome = outcomes[valid]
 				tally[string(row.Outcome)]++
@@ -172,6 +187,61 @@ func hookRows(w api.Webhook, invalid []api.InvalidHook) (rows []hookRow, more, m
 		}
 	}
 	return rows, more, moreViolations, counts
+}
+
+// resultCode is a code a hook carries and what the catalogue (result-codes.json, through package api) says of
+// it, so that the page shows why a hook failed and whether to send again, not only that it failed.
+type resultCode struct {
+	Field string // the hook's member: resultCode, dlrStatus, errorCode, mailStatusCode
+	Code  string // as the hook sent it, cut to maxText bytes
+	Known bool   // the catalogue lists it
+	// Meaning and Retry are the catalogue's: its short meaning and "temporary", "permanent" or "".
+	Meaning, Retry string
+}
+
+// Advice is the catalogue's retry advice in words; "" where the catalogue gives none.
+func (c resultCode) Advice() string {
+	switch c.Retry {
+	case "temporary":
+		return "temporary: sending again later may succeed"
+	case "permanent":
+		return "permanent: the number is no longer in use; remove it rather than send again"
+	}
+	return ""
+}
+
+// codesOf returns the result codes hook carries, looked up in the catalogue; nil for a hook of a kind without
+// one, or that carries none.
+func codesOf(hook any) []resultCode {
+	var out []resultCode
+	add := func(field, code string, look func(string) (api.Code, bool)) {
+		if code == "" {
+			return
+		}
+		c, ok := look(code)
+		out = append(out, resultCode{Field: field, Code: clip(code), Known: ok, Meaning: c.Meaning, Retry: c.Retry})
+	}
+	switch h := hook.(type) {
+	case *api.MessageResultUpdateHook:
+		add("resultCode", deref(h.ResultCode), api.ResultCode)
+	case *api.InternationalDeliveryReceiptHook:
+		add("dlrStatus", string(h.DlrStatus), func(s string) (api.Code, bool) { return api.DlrStatusCode(api.DlrStatus(s)) })
+		add("errorCode", deref(h.ErrorCode), api.DlrErrorCode)
+	case *api.EmailMessageResultUpdateHook:
+		if h.MailStatusCode != nil {
+			add("mailStatusCode", string(*h.MailStatusCode), api.MailStatusCode)
+		}
+	case *api.KakaoTalkMessageResultUpdateHook:
+		add("resultCode", deref(h.ResultCode), api.KakaoTalkResultCode)
+	}
+	return out
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 // clipErrors copies errs with each pointer and reason cut to maxText bytes.

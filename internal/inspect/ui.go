@@ -147,8 +147,15 @@ type rowView struct {
 	Title                       string
 	Violations                  []api.ProblemError // the first maxRows
 	MoreViolations              int                // those past Violations
-	Notes                       []string
-	Summary                     string
+	// Drift lists the values the contract does not know that the receiver took, within what room the
+	// violations leave of maxRows, so that a row stays within rowBound; MoreDrift counts the others.
+	Drift     []api.ProblemError
+	MoreDrift int
+	// DriftTotal is how many there are in all; Accepted says the receiver answered 2xx.
+	DriftTotal int
+	Accepted   bool
+	Notes      []string
+	Summary    string
 }
 
 func (in *Inspector) rowView(e *entry) rowView {
@@ -177,10 +184,17 @@ func (in *Inspector) rowView(e *entry) rowView {
 		v.MoreViolations += len(h.Violations) - min(room, len(h.Violations)) + h.MoreViolations
 	}
 	v.MoreViolations += e.moreViolations
+	v.DriftTotal, v.Accepted = len(e.Drift)+e.MoreDrift, e.status >= 200 && e.status < 300
+	room := max(0, maxRows-len(v.Violations))
+	v.Drift = maskErrors(e.Drift[:min(room, len(e.Drift))])
+	v.MoreDrift = v.DriftTotal - len(v.Drift)
 	for _, n := range e.Notes {
 		v.Notes = append(v.Notes, mask(n))
 	}
 	v.Summary = strings.TrimSpace(fmt.Sprintf("Request %d: %d %s %s %s", e.Seq, e.status, v.StatusText, v.Product, v.Event))
+	if v.DriftTotal > 0 && v.Accepted {
+		v.Summary += ", accepted with drift"
+	}
 	return v
 }
 
@@ -245,6 +259,8 @@ type detailView struct {
 	Hooks     []hookRow
 	MoreHooks int
 	Problem   *problem
+	Drift     []api.ProblemError // every kept drift value, not only the row's share
+	MoreDrift int
 	Revealed  bool
 	CanReplay bool
 }
@@ -275,8 +291,15 @@ func (in *Inspector) serveDetail(w http.ResponseWriter, r *http.Request, reveal 
 	for _, h := range e.HookRows {
 		h.HookID = show(h.HookID)
 		h.Violations = maskErrors(h.Violations)
+		codes := make([]resultCode, len(h.Codes)) // the entry is shared: mask a copy
+		for i, c := range h.Codes {
+			c.Code = show(c.Code)
+			codes[i] = c
+		}
+		h.Codes = codes
 		v.Hooks = append(v.Hooks, h)
 	}
+	v.Drift, v.MoreDrift = maskErrors(e.Drift), e.MoreDrift
 	if v.Problem != nil {
 		p := *v.Problem
 		p.Title, p.Detail, p.Type, p.Errors = mask(p.Title), mask(p.Detail), mask(p.Type), maskErrors(p.Errors)
