@@ -19,7 +19,7 @@ import (
 	"github.com/smshook/smshook/smshooktest"
 )
 
-// partialBatch is a delivery of about MaxBody bytes: one valid hook, then as many hooks as fit that carry
+// partialBatch is a delivery of about MaxBody bytes: one valid hook with drift, then as many hooks as fit that carry
 // nothing but a note of pad bytes (drift, in the compatible profile), each of which breaks the contract
 // several times over and is quarantined. With pad 0, the worst case, a delivery holds 21,601 empty hooks and
 // 64,803 violations; the bound of docs/inspector.md is of that case.
@@ -30,6 +30,7 @@ func partialBatch(t *testing.T, n, pad int) []byte {
 	valid.Hooks[0].HookId = fmt.Sprintf("bound-%d-0", n)
 	var doc map[string]any
 	require.NoError(t, json.Unmarshal(marshal(t, valid), &doc))
+	doc["hooks"].([]any)[0].(map[string]any)["messageStatus"] = "BRAND_NEW" // drift, which the entry keeps too
 	base := len(marshal(t, doc))
 	hooks := doc["hooks"].([]any)
 	hook := map[string]any{}
@@ -91,6 +92,8 @@ func TestEntriesStayWithinTheDocumentedBound(t *testing.T) {
 	assert.Less(t, len(detail.body), 2*MaxBody+rowBound+64<<10, "a request's page outgrew its bound")
 	assert.Contains(t, list.body, "more violations", "the list says how many violations it leaves out")
 	assert.Contains(t, detail.body, "more hooks", "a request's page says how many hooks it leaves out")
+	assert.Contains(t, list.body, "and 1 more values the contract does not know", "the violations fill the row; the drift is counted")
+	assert.Contains(t, detail.body, "/hooks/0/messageStatus", "a request's page lists the drift")
 	assert.Equal(t, []count{{"delivered", 1}, {"quarantined", last.Hooks - 1}}, last.outcomeCounts(),
 		"the counts cover every hook, not just those shown")
 	assert.Len(t, f.rec.Webhooks(), DefaultCapacity, "each valid hook was processed")

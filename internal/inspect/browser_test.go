@@ -138,6 +138,10 @@ func TestInspectorInBrowser(t *testing.T) {
 		fits, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth`))
 		require.NoError(t, err)
 		assert.True(t, fits, "%s overflows a 360px-wide window", what)
+		if !fits {
+			wide, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('*')].filter(e => e.getBoundingClientRect().right > window.innerWidth).map(e => e.tagName+'.'+e.className+':'+Math.round(e.getBoundingClientRect().right)+':'+e.textContent.slice(0,60)).join('\n')`))
+			t.Log(wide)
+		}
 	}
 
 	// The page is open before anything arrives; it goes live.
@@ -184,6 +188,21 @@ func TestInspectorInBrowser(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, verification, "verification")
 
+	// A delivery with a status the contract does not know yet is accepted, and its row says so and where.
+	drifted := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
+	drifted.HooksId += "d"
+	drifted.Hooks[0].HookId += "d"
+	require.NoError(t, json.Unmarshal(marshal(t, drifted), &doc))
+	doc["hooks"].([]any)[0].(map[string]any)["messageStatus"] = "BRAND_NEW"
+	doc["hooks"].([]any)[0].(map[string]any)["resultCode"] = "2007"
+	require.Equal(t, http.StatusOK, send(marshal(t, doc), testSecret))
+	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.ID("r8"))))
+	row, err = chromedp.Run(ctx, chromedp.Text(chromedp.ID("r8")))
+	require.NoError(t, err)
+	assert.Contains(t, row, "accepted with drift")
+	assert.Contains(t, row, "/hooks/0/messageStatus")
+	assert.Contains(t, row, "failed 1")
+
 	text := pageText()
 	for _, value := range []string{phone, "15446859", email, "sender@nhncloud.com", testSecret} {
 		assert.NotContains(t, text, value, "the list shows a payload value or a secret")
@@ -197,7 +216,7 @@ func TestInspectorInBrowser(t *testing.T) {
 	}
 
 	// A narrow window: no horizontal scrolling, on the list and on a detail.
-	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(360, 740), chromedp.Navigate(page.URL+"/"), chromedp.WaitVisible(chromedp.ID("r7"))))
+	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(360, 740), chromedp.Navigate(page.URL+"/"), chromedp.WaitVisible(chromedp.ID("r8"))))
 	noOverflow("the list")
 
 	// The detail masks phone numbers until they are revealed, by a POST.
@@ -212,18 +231,25 @@ func TestInspectorInBrowser(t *testing.T) {
 	assert.Contains(t, text, phone, "revealed")
 	assert.NotContains(t, text, testSecret, "a secret header stays hidden")
 
+	// A hook's result code with the catalogue's meaning and retry advice, and the drift, on a request's page.
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(page.URL+"/requests/8"), chromedp.WaitVisible(chromedp.ID("drift-h"))))
+	noOverflow("a drifted request's detail")
+	text = pageText()
+	assert.Contains(t, text, "Accepted with drift")
+	assert.Contains(t, text, "resultCode 2007 Temporary device issue temporary: sending again later may succeed")
+
 	// Replay reaches the handler, as does a sample.
 	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(1200, 800), chromedp.Navigate(page.URL+"/requests/1"), chromedp.WaitVisible(chromedp.ID("replay-new"))))
 	before := dispatches()
-	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.ID("replay-new")), chromedp.WaitVisible(chromedp.ID("r8"))))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.ID("replay-new")), chromedp.WaitVisible(chromedp.ID("r9"))))
 	assert.Equal(t, before+1, dispatches(), "the replay with new hookIds was dispatched")
-	origin, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#r8 .origin`)))
+	origin, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#r9 .origin`)))
 	require.NoError(t, err)
 	assert.Equal(t, "replay of #1", origin)
 	require.NoError(t, chromedp.Do(ctx, chromedp.SetValue(chromedp.ID("kind"), "KakaoTalk Bizmessage MESSAGE_RESULT_UPDATE"),
-		chromedp.Click(chromedp.CSS(`form.sample button`)), chromedp.WaitVisible(chromedp.ID("r9"))))
+		chromedp.Click(chromedp.CSS(`form.sample button`)), chromedp.WaitVisible(chromedp.ID("r10"))))
 	assert.Equal(t, before+2, dispatches(), "the sample was dispatched")
-	sample, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("r9")))
+	sample, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("r10")))
 	require.NoError(t, err)
 	assert.Contains(t, sample, "KakaoTalk Bizmessage")
 
