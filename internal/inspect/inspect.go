@@ -1,6 +1,7 @@
 // Package inspect is the live inspector of `smshook serve --ui`: it records every request the receiver gets
 // (Wrap), keeps the last ones in memory and serves a page that lists them as they arrive, shows why one was
-// refused (the problem's pointers) or which hooks were quarantined, masks phone numbers and e-mail addresses
+// refused (the problem's pointers), which hooks were quarantined, what drift the receiver accepted and what each
+// hook's result code means (result-codes.json, through package api), masks phone numbers and e-mail addresses
 // until asked, and replays a request or sends a documented sample through the receiver.
 //
 // The page renders on the server and works without JavaScript; with it, new rows arrive by Server-Sent
