@@ -17,8 +17,9 @@ all: check test
 generate:
 	$(GO) generate ./...
 
-# GENERATED are the outputs of go generate: api/ (oapi-codegen and the event registry), Handler, the binders.
-GENERATED := api/ handler.gen.go internal/decode/bind.gen.go
+# GENERATED are the outputs of go generate: api/ (oapi-codegen and the event registry), Handler, the binders, the
+# JSON Schema of a delivery (schema/).
+GENERATED := api/ handler.gen.go internal/decode/bind.gen.go schema/
 
 # check fails when the generated code is stale, go.mod is untidy, or gofmt, vet or staticcheck complain.
 check: generate
@@ -41,6 +42,7 @@ test:
 	cd $(NODE_DIR) && npm run --silent conformance
 	cd bench && $(GO) test -count=1 -run TestOgenDecodesTheCorpus .
 	promtool check rules deploy/prometheus/alerts.yml && promtool test rules deploy/prometheus/alerts_test.yml
+	/usr/bin/python3 examples/python/conformance.py conformance_test/testdata internal/fixtures/vendor
 	@scripts/prereqs --summary
 
 # conformance: the corpus through kin-openapi, validator/v10, the receiver and the CLI (Go), then Redocly lint,
