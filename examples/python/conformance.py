@@ -3,8 +3,8 @@ with the case's documented "jsonschema" verdict; exits 1 on any other disagreeme
 
 usage: /usr/bin/python3 examples/python/conformance.py conformance_test/testdata internal/fixtures/vendor
 """
-import json, pathlib, sys
-from delivery import read
+import http.client, http.server, json, pathlib, sys, threading
+from delivery import Receiver, read
 
 corpus, vendor = map(pathlib.Path, sys.argv[1:3])
 cases = json.loads((corpus / "cases.json").read_text())
@@ -20,6 +20,23 @@ for c in cases:
         documented += 1
     else:
         agree += 1
-print(*disagree, sep="\n") if disagree else None
+
+# The receiver on a real socket: a valid delivery 200, an invalid one 400, a wrong signature 401.
+failed = []
+Receiver.signature = b"conformance-s3cret"
+server = http.server.HTTPServer(("127.0.0.1", 0), Receiver)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+for file, sig, want in [("valid/email-unsubscribe-full.json", "conformance-s3cret", 200),
+                        ("invalid/unsubscribe-hooks-empty.json", "conformance-s3cret", 400),
+                        ("valid/email-unsubscribe-full.json", "other", 401), ("valid/email-unsubscribe-full.json", "", 401),
+                        ("invalid/unsubscribe-truncated.json", "conformance-s3cret", 400), ("2 MiB", "conformance-s3cret", 413)]:
+    headers = {"Content-Type": "application/json", "X-Toast-Webhook-Signature": sig} | ({"Content-Length": str(2 << 20)} if file == "2 MiB" else {})
+    conn = http.client.HTTPConnection(*server.server_address, timeout=10)
+    conn.request("POST", "/", b"{}" if file == "2 MiB" else (corpus / file).read_bytes(), headers)
+    if (got := conn.getresponse().status) != want:
+        failed.append(f"FAIL receiver: {file} signed {bool(sig)}: status {got}, want {want}")
+server.shutdown()
+print(*disagree, *failed, sep="\n") if disagree or failed else None
 print(f"python jsonschema: {len(cases)} cases, {agree} agree with strict, {documented} differ as documented, {len(disagree)} disagree")
-sys.exit(1 if disagree else 0)
+print(f"python receiver: 6 requests, {6 - len(failed)} answered as expected")
+sys.exit(1 if disagree or failed else 0)

@@ -14,8 +14,8 @@ def real_time(s, offset):  # the day exists, hh ≤ 23, mm and ss ≤ 59, offset
     days = [31, 29 if calendar.isleap(y) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
     return 1 <= mo <= 12 and 1 <= d <= days[mo - 1] and h < 24 and mi < 60 and se < 60 and int(m[9] or 0) < 24 and int(m[10] or 0) < 60
 
-checker.checks("date-time")(lambda s: real_time(s, True))
-checker.checks("korean-local-date-time")(lambda s: real_time(s, False))
+for name, offset in [("date-time", True), ("korean-local-date-time", False)]:
+    checker.checks(name)(lambda s, offset=offset: real_time(s, offset))
 VALIDATOR = jsonschema.Draft4Validator(SCHEMA, format_checker=checker)
 
 def unique(pairs):  # a duplicate key is malformed: which value counts is not defined (RFC 8259 section 4)
@@ -35,12 +35,17 @@ def read(body: bytes):
     errors = [f"/{'/'.join(map(str, e.absolute_path))}: {e.validator}" for e in VALIDATOR.iter_errors(doc)]
     return ("invalid" if errors else "valid"), doc, errors  # pointers and keywords only: no value is echoed
 
-class Receiver(http.server.BaseHTTPRequestHandler):
+class Receiver(http.server.BaseHTTPRequestHandler):  # 401 unsigned, 400 invalid or malformed, 200 valid
+    signature = os.environ.get("SMSHOOK_SIGNATURE", "").encode()  # the console's webhook signature
+
     def do_POST(self):
-        sig = self.headers.get("X-Toast-Webhook-Signature") or self.headers.get("X-Nhn-Webhook-Signature") or ""
-        verdict, doc, _ = read(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
-        ok = hmac.compare_digest(sig.encode(), os.environ["SMSHOOK_SIGNATURE"].encode())
-        self.send_response(401 if not ok else 200 if verdict == "valid" else 400)  # 200: hand doc over first
+        sig = (self.headers.get("X-Toast-Webhook-Signature") or self.headers.get("X-Nhn-Webhook-Signature") or "").encode()
+        n = self.headers.get("Content-Length", "")
+        if not n.isdigit() or int(n) > 1 << 20:  # the receiver reads at most 1 MiB, and only a stated length
+            return self.send_error(413 if n.isdigit() else 411)
+        verdict, doc, _ = read(self.rfile.read(int(n)))
+        signed = bool(self.signature) and hmac.compare_digest(sig, self.signature)
+        self.send_response(401 if not signed else 200 if verdict == "valid" else 400)  # hand doc over before a 200
         self.end_headers()
 
 if __name__ == "__main__":
