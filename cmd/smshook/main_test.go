@@ -468,6 +468,7 @@ func TestValidateExitCodes(t *testing.T) {
 		{name: "valid", args: []string{valid}, code: 0},
 		{name: "valid, --strict", args: []string{"--strict", valid}, code: 0},
 		{name: "valid, --compat", args: []string{"--compat", valid}, code: 0},
+		{name: "valid, --compatible", args: []string{"--compatible", valid}, code: 0},
 		{name: "invalid", args: []string{invalid}, code: 1},
 		{name: "valid and invalid", args: []string{valid, invalid}, code: 1},
 		{name: "flags after the paths", args: []string{valid, invalid, "--format", "json"}, code: 1},
@@ -479,7 +480,7 @@ func TestValidateExitCodes(t *testing.T) {
 		{name: "directory without *.json", args: []string{emptyDir}, code: 2, message: "no *.json"},
 		{name: "bad --format", args: []string{"--format", "xml", valid}, code: 2, message: "xml"},
 		{name: "--format without a value", args: []string{valid, "--format"}, code: 2},
-		{name: "--strict with --compat", args: []string{"--strict", "--compat", valid}, code: 2, message: "--strict and --compat"},
+		{name: "--strict with --compat", args: []string{"--strict", "--compat", valid}, code: 2, message: "--strict and --compatible"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

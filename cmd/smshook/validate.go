@@ -53,8 +53,11 @@ type finding struct {
 }
 
 func runValidate(ctx context.Context, e env, args []string) int {
-	fs := newFlagSet(e, "validate", "validate [--strict | --compat] [--format text|json|github] [--max-body BYTES] PATH...", validateExample)
-	compat := fs.Bool("compat", false, "accept unknown events and unknown enum values, reported as drift")
+	fs := newFlagSet(e, "validate", "validate [--strict | --compatible] [--format text|json|github] [--max-body BYTES] PATH...", validateExample)
+	// The profiles' names are validate.Strict and validate.Compatible, as in the library and the receiver;
+	// --compat is the older name of --compatible, kept for the scripts that use it.
+	compat := fs.Bool("compatible", false, "accept unknown events and unknown enum values, reported as drift (the receiver's default)")
+	fs.BoolVar(compat, "compat", false, "the older name of --compatible")
 	strict := fs.Bool("strict", false, "reject every violation (the default)")
 	format := fs.String("format", "text", "output `FORMAT`: text, json or github (workflow annotations)")
 	maxBody := fs.Int64("max-body", defaultMaxBody, "the largest payload, in `BYTES`, as serve --max-body; a larger one is invalid and not read whole")
@@ -64,7 +67,7 @@ func runValidate(ctx context.Context, e env, args []string) int {
 	}
 	switch {
 	case *compat && *strict:
-		fmt.Fprintln(e.stderr, "smshook validate: --strict and --compat exclude each other")
+		fmt.Fprintln(e.stderr, "smshook validate: --strict and --compatible exclude each other")
 		return exitUsage
 	case !slices.Contains([]string{"text", "json", "github"}, *format):
 		fmt.Fprintf(e.stderr, "smshook validate: --format is text, json or github, not %q\n", printable(*format))
