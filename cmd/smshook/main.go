@@ -28,7 +28,7 @@ const (
 	exitOK     = 0 // done; every payload valid; every delivery acknowledged
 	exitFailed = 1 // a payload is invalid, or a delivery was not acknowledged
 	exitUsage  = 2 // bad arguments, or an I/O error
-	// exitPartial: validate --compat found no invalid payload, but deliveries the receiver accepts only in part:
+	// exitPartial: validate --compatible found no invalid payload, but deliveries the receiver accepts only in part:
 	// it drops their invalid hooks.
 	exitPartial = 3
 	// exitSIGINT and exitSIGTERM: validate, send, inbox and the other commands that are not graceful were ended

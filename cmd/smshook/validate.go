@@ -35,7 +35,7 @@ type report struct {
 	Hooks       int       `json:"hooks"`
 	Errors      []finding `json:"errors"`
 	Drift       []finding `json:"drift,omitempty"`
-	// Dropped, under --compat, lists the hooks the receiver drops from an invalid delivery, answering it 200
+	// Dropped, under --compatible, lists the hooks the receiver drops from an invalid delivery, answering it 200
 	// and processing its other hooks (Hooks counts those), because every violation lies inside them.
 	Dropped []int `json:"dropped,omitempty"`
 
