@@ -41,6 +41,7 @@ test:
 	cd $(NODE_DIR) && npm run --silent conformance
 	cd bench && $(GO) test -count=1 -run TestOgenDecodesTheCorpus .
 	promtool check rules deploy/prometheus/alerts.yml && promtool test rules deploy/prometheus/alerts_test.yml
+	cd examples/node && { test -d node_modules || npm ci --no-audit --no-fund --silent; } && GO=$(GO) npm test --silent
 	@scripts/prereqs --summary
 
 # conformance: the corpus through kin-openapi, validator/v10, the receiver and the CLI (Go), then Redocly lint,
