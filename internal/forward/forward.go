@@ -2,16 +2,14 @@
 // specifies (https://www.standardwebhooks.com/), so that an application in any language takes NHN Cloud's
 // events from the inbox with that standard's libraries: `smshook serve --inbox … --forward-to URL`.
 //
-// The body is one object per delivery:
-//
-//	{"hooksId": "…", "productName": "…", "event": "…", "appKey": "…", "hooks": [ … ]}
-//
-// whose hooks are the validated hooks as the contract (openapi.yaml) describes the event's, each with its
-// hookId; the hooks of an event the contract does not know are as received. The request carries
-// webhook-id, webhook-timestamp and webhook-signature (v1,<base64 of HMAC-SHA256 over id.timestamp.body>,
-// keyed with the whsec_ secret). webhook-id is derived from the body, so that every retry of one delivery
-// carries the same id and the application can recognise a repeat; the timestamp and the signature are new at
-// each attempt, as the standard's verifiers expect a recent timestamp.
+// The body is the delivery as validated, a Delivery of the contract (openapi.yaml): every property the contract
+// knows, webhookConfigId included, the hooks as the contract describes the event's, each with its hookId; an event
+// the contract does not know is an Envelope whose hooks are as received. The contract describes the request itself
+// (the operation receiveForwardedDelivery), so that an application generates its types from the same file as the
+// receiver. The request carries webhook-id, webhook-timestamp and webhook-signature (v1,<base64 of HMAC-SHA256
+// over id.timestamp.body>, keyed with the whsec_ secret). webhook-id is derived from the body, so that every retry
+// of one delivery carries the same id and the application can recognise a repeat; the timestamp and the signature
+// are new at each attempt, as the standard's verifiers expect a recent timestamp.
 //
 // It lives under internal/ because its users are the command and its container image: a Go program takes the
 // inbox's deliveries typed, with inbox.Run, and has nothing to forward. What it sends is the contract
@@ -101,28 +99,17 @@ func CheckSecret(secret string) error {
 	return nil
 }
 
-// Body returns what Forward posts for w: the object with hooksId, productName, event, appKey and hooks.
+// Body returns what Forward posts for w: w encoded as the contract's Delivery, with every property its type
+// holds. It fails only when w does not encode, or has no hooks (a delivery has at least one).
 func Body(w api.Webhook) ([]byte, error) {
-	enc, err := json.Marshal(w)
+	if w == nil || w.HookCount() == 0 {
+		return nil, errors.New("forward: a delivery has at least one hook")
+	}
+	body, err := json.Marshal(w)
 	if err != nil {
 		return nil, fmt.Errorf("forward: encode the delivery: %w", err)
 	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(enc, &fields); err != nil {
-		return nil, fmt.Errorf("forward: encode the delivery: %w", err)
-	}
-	head := w.Head()
-	hooks := fields["hooks"]
-	if len(hooks) == 0 || string(hooks) == "null" {
-		hooks = json.RawMessage("[]")
-	}
-	return json.Marshal(struct {
-		HooksID     string          `json:"hooksId"`
-		ProductName string          `json:"productName"`
-		Event       string          `json:"event"`
-		AppKey      string          `json:"appKey"`
-		Hooks       json.RawMessage `json:"hooks"`
-	}{head.HooksId, head.ProductName, string(head.Event), head.AppKey, hooks})
+	return body, nil
 }
 
 // ID returns the webhook-id of body: the same for every attempt of one delivery, and for two deliveries only

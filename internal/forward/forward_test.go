@@ -20,6 +20,7 @@ import (
 
 	"github.com/smshook/smshook/api"
 	"github.com/smshook/smshook/internal/forward"
+	"github.com/smshook/smshook/validate"
 )
 
 func newSecret(tb testing.TB) string {
@@ -103,17 +104,19 @@ func TestForwardIsSignedAsStandardWebhooksSpecifies(t *testing.T) {
 	tampered[len(tampered)-2] = ' '
 	require.ErrorIs(t, verifier.Verify(tampered, got[0].header), standardwebhooks.ErrNoMatchingSignature)
 
-	// The body: the five members, the hooks as the contract describes them.
+	// The body: the envelope's six members, the hooks as the contract describes them.
 	var body map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal(got[0].body, &body))
-	assert.ElementsMatch(t, []string{"hooksId", "productName", "event", "appKey", "hooks"}, keys(body))
+	assert.ElementsMatch(t, []string{"hooksId", "webhookConfigId", "productName", "event", "appKey", "hooks"}, keys(body))
 	head := w.Head()
 	var top struct {
-		HooksID, ProductName, Event, AppKey string
-		Hooks                               []map[string]any
+		HooksID, WebhookConfigID, ProductName, Event, AppKey string
+		Hooks                                                []map[string]any
 	}
 	require.NoError(t, json.Unmarshal(got[0].body, &top))
 	assert.Equal(t, head.HooksId, top.HooksID)
+	assert.Equal(t, head.WebhookConfigId, top.WebhookConfigID)
+	assert.NotEmpty(t, top.WebhookConfigID)
 	assert.Equal(t, head.ProductName, top.ProductName)
 	assert.Equal(t, string(head.Event), top.Event)
 	assert.Equal(t, head.AppKey, top.AppKey)
@@ -131,8 +134,9 @@ func keys(m map[string]json.RawMessage) []string {
 	return out
 }
 
-// TestForwardEveryKind forwards the sample of every kind of the contract, of every product: each verifies,
-// names its product and event as received, and has a webhook-id of its own.
+// TestForwardEveryKind forwards the sample of every kind of the contract, of every product: each verifies, is a
+// Delivery that the contract's strict validator takes back as the same delivery, webhookConfigId included, and
+// has a webhook-id of its own.
 func TestForwardEveryKind(t *testing.T) {
 	t.Parallel()
 	a := &app{status: http.StatusOK}
@@ -152,11 +156,12 @@ func TestForwardEveryKind(t *testing.T) {
 	ids := map[string]bool{}
 	for i, r := range got {
 		require.NoError(t, verifier.Verify(r.body, r.header), kinds[i])
-		var top struct{ ProductName, Event string }
-		require.NoError(t, json.Unmarshal(r.body, &top))
-		head := sample(t, kinds[i]).Head()
-		assert.Equal(t, head.ProductName, top.ProductName, kinds[i])
-		assert.Equal(t, string(head.Event), top.Event, kinds[i])
+		want := sample(t, kinds[i])
+		back, drift, err := validate.Body(r.body, validate.Strict)
+		require.NoError(t, err, "%s: the forwarded body is not a Delivery of openapi.yaml", kinds[i])
+		assert.Empty(t, drift, kinds[i])
+		assert.Equal(t, want, back, "%s: the forwarded body is the delivery, every property kept", kinds[i])
+		assert.NotEmpty(t, back.Head().WebhookConfigId, kinds[i])
 		id := r.header.Get("webhook-id")
 		assert.False(t, ids[id], "two deliveries share the webhook-id %s", id)
 		ids[id] = true
@@ -165,12 +170,38 @@ func TestForwardEveryKind(t *testing.T) {
 
 func TestForwardUnknownEventKeepsItsHooks(t *testing.T) {
 	t.Parallel()
-	w := &api.Envelope{HooksId: "h", ProductName: "Email", AppKey: "k", Event: "EMAIL_RESULT",
-		Hooks: []map[string]any{{"hookId": "1", "n": json.Number("12.50")}}}
+	w := &api.Envelope{HooksId: "h", WebhookConfigId: "c", ProductName: "Email", AppKey: "k", Event: "EMAIL_RESULT",
+		Hooks: []map[string]any{{"hookId": "1", "n": json.Number("12.50"), "nested": map[string]any{"a": []any{true}}}}}
 	body, err := forward.Body(w)
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"hooksId":"h","productName":"Email","event":"EMAIL_RESULT","appKey":"k","hooks":[{"hookId":"1","n":12.50}]}`, string(body))
+	assert.JSONEq(t, `{"hooksId":"h","webhookConfigId":"c","productName":"Email","event":"EMAIL_RESULT","appKey":"k",
+		"hooks":[{"hookId":"1","n":12.50,"nested":{"a":[true]}}]}`, string(body))
 	assert.Contains(t, string(body), "12.50", "a number keeps its lexical form")
+	_, drift, err := validate.Body(body, validate.Compatible)
+	require.NoError(t, err, "an unknown kind is still a Delivery (an Envelope)")
+	assert.NotEmpty(t, drift)
+}
+
+func TestBodyRejectsADeliveryWithoutHooks(t *testing.T) {
+	t.Parallel()
+	_, err := forward.Body(&api.Envelope{HooksId: "h", WebhookConfigId: "c", ProductName: "SMS", AppKey: "k", Event: "X"})
+	require.Error(t, err)
+	_, err = forward.Body(nil)
+	require.Error(t, err)
+}
+
+// TestSignatureIsTheStandardsTestVector holds the pinned Standard Webhooks library to the standard's published
+// test vector, the bytes every verifier (standardwebhooks and svix on npm, PyPI's standardwebhooks) computes: an
+// upgrade of the library that signed other bytes fails here.
+func TestSignatureIsTheStandardsTestVector(t *testing.T) {
+	t.Parallel()
+	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	require.NoError(t, forward.CheckSecret(secret))
+	wh, err := standardwebhooks.NewWebhook(secret)
+	require.NoError(t, err)
+	sig, err := wh.Sign("msg_p5jXN8AQM9LWM0D4loKWxJek", time.Unix(1614265330, 0), []byte(`{"test": 2432232314}`))
+	require.NoError(t, err)
+	assert.Equal(t, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=", sig)
 }
 
 func TestForwardFailures(t *testing.T) {
