@@ -43,6 +43,7 @@ test:
 	cd bench && $(GO) test -count=1 -run TestOgenDecodesTheCorpus .
 	promtool check rules deploy/prometheus/alerts.yml && promtool test rules deploy/prometheus/alerts_test.yml
 	/usr/bin/python3 examples/python/conformance.py conformance_test/testdata internal/fixtures/vendor
+	GO=$(GO) /usr/bin/python3 examples/python/forward_test.py
 	cd examples/node && { test -d node_modules || npm ci --no-audit --no-fund --silent; } && GO=$(GO) npm test --silent
 	@scripts/prereqs --summary
 
