@@ -1069,9 +1069,17 @@ func startServe(tb testing.TB, env []string, args ...string) *server {
 // startServeFor is startServe for a process that may run longer than processTimeout.
 func startServeFor(tb testing.TB, timeout time.Duration, env []string, args ...string) *server {
 	tb.Helper()
+	return startServeUnder(tb, timeout, nil, env, args...)
+}
+
+// startServeUnder is startServeFor for `smshook serve` started by the command wrapper, e.g. prlimit with its
+// arguments; nil starts it directly.
+func startServeUnder(tb testing.TB, timeout time.Duration, wrapper []string, env []string, args ...string) *server {
+	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	s := &server{stdout: newSyncBuffer(), stderr: newSyncBuffer(), done: make(chan struct{})}
-	s.cmd = exec.CommandContext(ctx, binary, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	argv := append(append(slices.Clone(wrapper), binary, "serve", "--addr", "127.0.0.1:0"), args...)
+	s.cmd = exec.CommandContext(ctx, argv[0], argv[1:]...)
 	s.cmd.Env = environ(env)
 	s.cmd.Stdout, s.cmd.Stderr = s.stdout, s.stderr
 	s.cmd.WaitDelay = time.Second

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"strings"
@@ -32,31 +31,7 @@ func startServeLimited(tb testing.TB, nofile string, env []string, args ...strin
 		}
 		tb.Skip("prlimit (util-linux) is missing")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), processTimeout)
-	s := &server{stdout: newSyncBuffer(), stderr: newSyncBuffer(), done: make(chan struct{})}
-	argv := append([]string{"--nofile=" + nofile + ":" + nofile, "--", binary, "serve", "--addr", "127.0.0.1:0"}, args...)
-	s.cmd = exec.CommandContext(ctx, prlimit, argv...)
-	s.cmd.Env = environ(env)
-	s.cmd.Stdout, s.cmd.Stderr = s.stdout, s.stderr
-	s.cmd.WaitDelay = time.Second
-	require.NoError(tb, s.cmd.Start())
-	go func() {
-		_ = s.cmd.Wait()
-		cancel()
-		close(s.done)
-	}()
-	tb.Cleanup(func() {
-		_ = s.cmd.Process.Kill()
-		<-s.done
-	})
-	line, ok := s.stderr.waitLine(10*time.Second, s.done, func(l string) bool {
-		return strings.HasPrefix(logMsg(l), "listening on http://")
-	})
-	require.True(tb, ok, "serve did not log where it listens; stderr:\n%s", s.stderr.String())
-	s.url = strings.TrimPrefix(logMsg(line), "listening on ")
-	_, err = url.Parse(s.url)
-	require.NoError(tb, err)
-	return s
+	return startServeUnder(tb, processTimeout, []string{prlimit, "--nofile=" + nofile + ":" + nofile, "--"}, env, args...)
 }
 
 // holdIdle opens n connections to addr, sends request on each and keeps them open without reading, as an
