@@ -37,6 +37,7 @@ check: generate
 # unit tests (promtool), then says which suites ran against which real servers.
 test:
 	@scripts/prereqs
+	@$(GO) mod download # the tests that build the README's programs and a copy of the module run the go command offline
 	@$(MAKE) --no-print-directory $(NODE_DEPS)
 	scripts/with-redis scripts/with-postgres sh -c '$(GO) test -race -count=1 ./... && $(GO) test -race -count=1 ./inbox -postgres'
 	cd $(NODE_DIR) && npm run --silent conformance
