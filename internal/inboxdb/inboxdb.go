@@ -254,6 +254,12 @@ func openSQLite(dsn string) (*sql.DB, error) {
 	return sql.OpenDB(cachingConnector{base}), nil
 }
 
+// fileURI is the file: URI of path, without a query. SQLite percent-decodes a URI's path, so what would end it
+// or be decoded is escaped.
+func fileURI(path string) string {
+	return "file:" + strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
+}
+
 // sqliteDSN is the modernc.org/sqlite data source name of the file: WAL, the chosen durability, a busy
 // timeout for other processes on the same file, and transactions that take the write lock when they begin.
 func sqliteDSN(path string, relaxed bool) string {
@@ -261,10 +267,8 @@ func sqliteDSN(path string, relaxed bool) string {
 	if relaxed {
 		sync = "NORMAL"
 	}
-	// A file: URI; its path is percent-decoded, so escape what would end it or be decoded.
-	escaped := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
 	// busy_timeout first: the driver runs the pragmas in order, and switching a new file to WAL waits for
 	// another process that opens or migrates it only once the timeout is set.
-	return "file:" + escaped + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync +
+	return fileURI(path) + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync +
 		")&_txlock=immediate"
 }

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
-	"strings"
 
 	"modernc.org/sqlite"
 )
@@ -82,6 +81,5 @@ func openReadOnlySQLite(ctx context.Context, dsn string) (*sql.DB, error) {
 // SQLite's own (the file is opened O_RDONLY), query_only refuses writes even to a temporary table, and the
 // busy timeout lets a serve that is writing the file finish its transaction.
 func readOnlyDSN(path string) string {
-	escaped := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
-	return "file:" + escaped + "?mode=ro&_pragma=busy_timeout(10000)&_pragma=query_only(1)"
+	return fileURI(path) + "?mode=ro&_pragma=busy_timeout(10000)&_pragma=query_only(1)"
 }
