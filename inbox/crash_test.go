@@ -69,13 +69,25 @@ func childMain() int {
 		return fail(err)
 	}
 	out := &lines{w: bufio.NewWriter(os.Stdout)}
+	app := smshook.Handler{MessageResultUpdate: (&printer{out: out}).onMessageResultUpdate}
+	return serveChild(ib, app, out, smshook.WithSecrets(secret), smshook.WithClaimLease(2*time.Second), smshook.WithLogger(logger))
+}
+
+// serveChild runs app on ib and serves ib's Receiver, made with opts, on 127.0.0.1:0 for a child process: it
+// prints `listening ADDR`, exits when its standard input closes (the test binary is gone), and returns 2
+// when it cannot serve.
+func serveChild(ib *Inbox, app smshook.Handler, out *lines, opts ...smshook.Option) int {
+	fail := func(err error) int {
+		fmt.Fprintln(os.Stderr, "inbox child:", err)
+		return 2
+	}
 	go func() {
-		if err := ib.Run(context.Background(), smshook.Handler{MessageResultUpdate: (&printer{out: out}).onMessageResultUpdate}); err != nil {
+		if err := ib.Run(context.Background(), app); err != nil {
 			fmt.Fprintln(os.Stderr, "inbox child: Run:", err)
 			os.Exit(2)
 		}
 	}()
-	h, err := ib.Receiver(smshook.WithSecrets(secret), smshook.WithClaimLease(2*time.Second), smshook.WithLogger(logger))
+	h, err := ib.Receiver(opts...)
 	if err != nil {
 		return fail(err)
 	}

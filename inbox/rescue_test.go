@@ -6,9 +6,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -59,26 +57,7 @@ func holdChildMain() int {
 		}
 		return nil
 	}
-	go func() {
-		if err := ib.Run(context.Background(), smshook.Handler{MessageResultUpdate: app}); err != nil {
-			fmt.Fprintln(os.Stderr, "inbox child: Run:", err)
-			os.Exit(2)
-		}
-	}()
-	h, err := ib.Receiver(smshook.WithSecrets(secret), smshook.WithLogger(logger))
-	if err != nil {
-		return fail(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return fail(err)
-	}
-	go func() {
-		_, _ = io.Copy(io.Discard, os.Stdin)
-		os.Exit(3)
-	}()
-	out.print("listening " + ln.Addr().String())
-	return fail(http.Serve(ln, h))
+	return serveChild(ib, smshook.Handler{MessageResultUpdate: app}, out, smshook.WithSecrets(secret), smshook.WithLogger(logger))
 }
 
 // TestKilledCallIsHandedOverSoonAfterARestart: a process with the default Config is killed (SIGKILL) while
