@@ -59,7 +59,7 @@ func BenchmarkReceive(b *testing.B) {
 		b.Run(fmt.Sprintf("hooks=%d", n), func(b *testing.B) {
 			body := batch(b, n)
 			// A func for the event, not a nil one: a delivery nobody takes is logged, which is not what is measured.
-			app := smshook.Handler{MessageResultUpdate: func(context.Context, *api.MessageResultUpdateEnvelope) error { return nil }}
+			app := smshook.Handler{SMSMessageResultUpdate: func(context.Context, *api.SMSMessageResultUpdateEnvelope) error { return nil }}
 			h, err := smshook.NewHandler(app, smshook.WithSecrets(testSecret), smshook.WithoutDeduplication(),
 				smshook.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 			require.NoError(b, err)
@@ -91,7 +91,7 @@ func BenchmarkDecodeOnly(b *testing.B) {
 			b.SetBytes(int64(len(body)))
 			b.ReportAllocs()
 			for b.Loop() {
-				var e api.MessageResultUpdateEnvelope
+				var e api.SMSMessageResultUpdateEnvelope
 				if err := json.Unmarshal(body, &e); err != nil {
 					b.Fatal(err)
 				}

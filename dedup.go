@@ -116,10 +116,10 @@ func (h *handler) commit(ctx context.Context, head api.Head, a *attempt) {
 	case err == nil:
 	case errors.Is(err, ErrLeaseLost):
 		h.logger.LogAttrs(ctx, slog.LevelWarn, "smshook: the application outlasted the claim lease and another attempt took an event over; it may be processed twice (raise WithClaimLease)",
-			slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId), slog.Duration("lease", h.lease))
+			slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksID), slog.Duration("lease", h.lease))
 	default:
 		h.logger.LogAttrs(ctx, slog.LevelError, "smshook: could not record processed events; a redelivery after the lease will process them again",
-			slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId), slog.String("error", err.Error()))
+			slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksID), slog.String("error", err.Error()))
 	}
 }
 

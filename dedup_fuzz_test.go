@@ -24,12 +24,12 @@ type fuzzApp struct {
 	processed map[string]int
 }
 
-func (a *fuzzApp) messageResultUpdate(_ context.Context, e *api.MessageResultUpdateEnvelope) error {
+func (a *fuzzApp) messageResultUpdate(_ context.Context, e *api.SMSMessageResultUpdateEnvelope) error {
 	if a.fail {
 		return errors.New("application down")
 	}
 	for _, h := range e.Hooks {
-		a.processed[h.HookId]++
+		a.processed[h.HookID]++
 	}
 	return nil
 }
@@ -93,7 +93,7 @@ func FuzzDeliveryOutcomes(f *testing.F) {
 		m.now = func() time.Time { clock.Lock(); defer clock.Unlock(); return now }
 		store := &fuzzStore{memoryStore: m, commitFailed: map[string]bool{}}
 		app := &fuzzApp{processed: map[string]int{}}
-		hh, err := NewHandler(Handler{MessageResultUpdate: app.messageResultUpdate}, WithSecrets("s"), WithStore(store),
+		hh, err := NewHandler(Handler{SMSMessageResultUpdate: app.messageResultUpdate}, WithSecrets("s"), WithStore(store),
 			WithClaimLease(time.Minute), WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 		if err != nil {
 			t.Fatal(err)

@@ -35,11 +35,11 @@ func hookIDs(webhooks []api.Webhook) []string {
 // threeHooks is a MESSAGE_RESULT_UPDATE delivery of hooks with these hookIds and a new hooksId, as NHN Cloud
 // gives every POST.
 func threeHooks(ids ...string) []byte {
-	e := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
+	e := smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()
 	hook := e.Hooks[0]
 	e.Hooks = nil
 	for _, id := range ids {
-		hook.HookId = id
+		hook.HookID = id
 		e.Hooks = append(e.Hooks, hook)
 	}
 	b, err := json.Marshal(e)
@@ -389,7 +389,7 @@ func TestStrictServerFailureAnswerReleasesClaims(t *testing.T) {
 	<-s.got
 	s.resp = api.ReceiveWebhook200Response{}
 	require.Equal(t, http.StatusOK, smshooktest.Post(t, h, threeHooks("a"), testSecret).Code)
-	require.Len(t, (<-s.got).(*api.MessageResultUpdateEnvelope).Hooks, 1, "the failed attempt did not mark the event done")
+	require.Len(t, (<-s.got).(*api.SMSMessageResultUpdateEnvelope).Hooks, 1, "the failed attempt did not mark the event done")
 }
 
 // failingResponse is a strict server's own failure answer.
@@ -408,10 +408,10 @@ func TestDeduplicationKeysAreUnambiguous(t *testing.T) {
 	t.Parallel()
 	rec := &smshooktest.Recorder{}
 	h := newHandler(t, rec.Handler())
-	with := func(appKey, hookID string) *api.MessageResultUpdateEnvelope {
-		e := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
+	with := func(appKey, hookID string) *api.SMSMessageResultUpdateEnvelope {
+		e := smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()
 		e.AppKey = appKey
-		e.Hooks[0].HookId = hookID
+		e.Hooks[0].HookID = hookID
 		return e
 	}
 	require.Equal(t, http.StatusOK, smshooktest.Post(t, h, with("a/MESSAGE_RESULT_UPDATE/b", "c"), testSecret).Code)
@@ -450,10 +450,10 @@ func TestStrictServerGetsOnlyUnseenHooks(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, smshooktest.Post(t, h, threeHooks("a"), testSecret).Code)
 	require.Equal(t, http.StatusOK, smshooktest.Post(t, h, threeHooks("a", "b"), testSecret).Code)
-	first, second := (<-s.got).(*api.MessageResultUpdateEnvelope), (<-s.got).(*api.MessageResultUpdateEnvelope)
+	first, second := (<-s.got).(*api.SMSMessageResultUpdateEnvelope), (<-s.got).(*api.SMSMessageResultUpdateEnvelope)
 	require.Len(t, first.Hooks, 1)
 	require.Len(t, second.Hooks, 1)
-	require.Equal(t, "b", second.Hooks[0].HookId)
+	require.Equal(t, "b", second.Hooks[0].HookID)
 }
 
 // abortingBody returns part of a body, then the error a server sees when the client goes away.

@@ -23,10 +23,10 @@ import (
 // takes it.
 func samples() []call {
 	return []call{
-		{"Unsubscribe", smshooktest.Sample[*api.UnsubscribeEnvelope]()},
-		{"MessageResultUpdate", smshooktest.Sample[*api.MessageResultUpdateEnvelope]()},
-		{"ConversionBlock", smshooktest.Sample[*api.ConversionBlockEnvelope]()},
-		{"InternationalDeliveryReceipt", smshooktest.Sample[*api.InternationalDeliveryReceiptEnvelope]()},
+		{"SMSUnsubscribe", smshooktest.Sample[*api.SMSUnsubscribeEnvelope]()},
+		{"SMSMessageResultUpdate", smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()},
+		{"SMSConversionBlock", smshooktest.Sample[*api.SMSConversionBlockEnvelope]()},
+		{"SMSInternationalDeliveryReceipt", smshooktest.Sample[*api.SMSInternationalDeliveryReceiptEnvelope]()},
 		{"EmailUnsubscribe", smshooktest.Sample[*api.EmailUnsubscribeEnvelope]()},
 		{"EmailMessageResultUpdate", smshooktest.Sample[*api.EmailMessageResultUpdateEnvelope]()},
 		{"KakaoTalkMessageResultUpdate", smshooktest.Sample[*api.KakaoTalkMessageResultUpdateEnvelope]()},
@@ -104,7 +104,7 @@ func TestNilFuncIsAcknowledgedAndLogged(t *testing.T) {
 			head := s.w.Head()
 			var named []logLine
 			for _, line := range logLines(t, logs.String()) {
-				if line.HooksID == head.HooksId {
+				if line.HooksID == head.HooksID {
 					named = append(named, line)
 				}
 			}
@@ -176,9 +176,9 @@ func TestHandleDispatches(t *testing.T) {
 
 	failure := errors.New("database down")
 	failing := smshook.Handler{
-		MessageResultUpdate: func(context.Context, *api.MessageResultUpdateEnvelope) error { return failure },
-		Default:             func(context.Context, api.Webhook) error { return errors.New("not the func of the event") },
+		SMSMessageResultUpdate: func(context.Context, *api.SMSMessageResultUpdateEnvelope) error { return failure },
+		Default:                func(context.Context, api.Webhook) error { return errors.New("not the func of the event") },
 	}
-	require.ErrorIs(t, failing.Handle(ctx, smshooktest.Sample[*api.MessageResultUpdateEnvelope]()), failure)
-	require.Error(t, failing.Handle(ctx, smshooktest.Sample[*api.UnsubscribeEnvelope]()), "Default took it")
+	require.ErrorIs(t, failing.Handle(ctx, smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()), failure)
+	require.Error(t, failing.Handle(ctx, smshooktest.Sample[*api.SMSUnsubscribeEnvelope]()), "Default took it")
 }

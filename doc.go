@@ -8,9 +8,9 @@
 // spec), and Default for the rest. Set only the funcs you need:
 //
 //	h, err := smshook.NewHandler(smshook.Handler{
-//		MessageResultUpdate: func(ctx context.Context, e *api.MessageResultUpdateEnvelope) error {
+//		SMSMessageResultUpdate: func(ctx context.Context, e *api.SMSMessageResultUpdateEnvelope) error {
 //			for _, hook := range e.Hooks {
-//				// record hook.RequestId, hook.RecipientSeq, hook.MessageStatus ...
+//				// record hook.RequestID, hook.RecipientSeq, hook.MessageStatus ...
 //			}
 //			return nil // 200; an error is answered 500, so that NHN Cloud may send it again
 //		},

@@ -20,13 +20,13 @@ import (
 // A receiver on net/http's ServeMux. Set the func of each event you handle; the others are acknowledged.
 func ExampleNewHandler() {
 	h, err := smshook.NewHandler(smshook.Handler{
-		MessageResultUpdate: func(_ context.Context, e *api.MessageResultUpdateEnvelope) error {
+		SMSMessageResultUpdate: func(_ context.Context, e *api.SMSMessageResultUpdateEnvelope) error {
 			for _, hook := range e.Hooks {
 				status := "(no status)" // optional fields are pointers, nil when NHN Cloud leaves them out
 				if hook.MessageStatus != nil {
 					status = string(*hook.MessageStatus)
 				}
-				fmt.Printf("request %s #%d: %s\n", hook.RequestId, hook.RecipientSeq, status)
+				fmt.Printf("request %s #%d: %s\n", hook.RequestID, hook.RecipientSeq, status)
 			}
 			return nil // acknowledged (200); an error is answered 500 and NHN Cloud sends the delivery again
 		},
@@ -40,7 +40,7 @@ func ExampleNewHandler() {
 	defer srv.Close()
 
 	// What NHN Cloud posts to the URL of the console: the delivery as JSON and the secret in a header.
-	body, err := json.Marshal(smshooktest.Sample[*api.MessageResultUpdateEnvelope]())
+	body, err := json.Marshal(smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]())
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func ExampleNewHandler() {
 // The same handler under a chi router: it is an http.Handler, mounted on whatever path.
 func ExampleNewHandler_router() {
 	h, err := smshook.NewHandler(smshook.Handler{
-		ConversionBlock: func(_ context.Context, e *api.ConversionBlockEnvelope) error {
+		SMSConversionBlock: func(_ context.Context, e *api.SMSConversionBlockEnvelope) error {
 			for _, hook := range e.Hooks {
 				fmt.Printf("country +%s blocked\n", hook.CountryCode)
 			}
@@ -87,7 +87,7 @@ func ExampleNewHandler_router() {
 	srv := httptest.NewServer(r)
 	defer srv.Close()
 
-	body, err := json.Marshal(smshooktest.Sample[*api.ConversionBlockEnvelope]())
+	body, err := json.Marshal(smshooktest.Sample[*api.SMSConversionBlockEnvelope]())
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -118,9 +118,9 @@ func (results) ReceiveWebhook(_ context.Context, req api.ReceiveWebhookRequestOb
 		return nil, err
 	}
 	switch e := v.(type) {
-	case *api.InternationalDeliveryReceiptEnvelope:
+	case *api.SMSInternationalDeliveryReceiptEnvelope:
 		for _, hook := range e.Hooks {
-			fmt.Printf("request %s #%d: %s\n", hook.RequestId, hook.RecipientSeq, hook.DlrStatus)
+			fmt.Printf("request %s #%d: %s\n", hook.RequestID, hook.RecipientSeq, hook.DlrStatus)
 		}
 	default:
 		fmt.Printf("%T\n", v)
@@ -134,8 +134,8 @@ func ExampleNewStrictHandler() {
 		log.Fatal(err)
 	}
 	for _, delivery := range []api.Webhook{
-		smshooktest.Sample[*api.InternationalDeliveryReceiptEnvelope](),
-		smshooktest.Sample[*api.UnsubscribeEnvelope](),
+		smshooktest.Sample[*api.SMSInternationalDeliveryReceiptEnvelope](),
+		smshooktest.Sample[*api.SMSUnsubscribeEnvelope](),
 	} {
 		body, err := json.Marshal(delivery)
 		if err != nil {
@@ -151,7 +151,7 @@ func ExampleNewStrictHandler() {
 	// Output:
 	// request 20240925160005UvxdDrJ4g20 #1: ACCEPTED
 	// 200
-	// *api.UnsubscribeEnvelope
+	// *api.SMSUnsubscribeEnvelope
 	// 200
 }
 
@@ -164,7 +164,7 @@ func ExampleVerifySignature() {
 	}
 
 	// A delivery taken from a queue: its body and the value of its X-Toast-Webhook-Signature.
-	body, err := json.Marshal(smshooktest.Sample[*api.ConversionBlockEnvelope]())
+	body, err := json.Marshal(smshooktest.Sample[*api.SMSConversionBlockEnvelope]())
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func ExampleVerifySignature() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	h := smshook.Handler{ConversionBlock: func(_ context.Context, e *api.ConversionBlockEnvelope) error {
+	h := smshook.Handler{SMSConversionBlock: func(_ context.Context, e *api.SMSConversionBlockEnvelope) error {
 		fmt.Printf("%s: %d hooks\n", e.Event, len(e.Hooks))
 		return nil
 	}}

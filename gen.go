@@ -7,7 +7,7 @@ import (
 
 // handler.gen.go: Handler, one func per event of openapi.yaml.
 //
-//go:generate go run ./internal/eventgen -spec openapi.yaml -handler handler.gen.go
+//go:generate go run ./internal/eventgen -spec openapi.yaml -overlay api/overlay.yaml -handler handler.gen.go
 
 //go:embed openapi.yaml
 var spec []byte

@@ -16,14 +16,14 @@ import (
 // again. Funcs may be called concurrently. A kind added to the contract adds a field: no code that sets the
 // others changes.
 type Handler struct {
-	// Unsubscribe receives SMS UNSUBSCRIBE deliveries. A recipient unsubscribed from ad messages through an 080 number registered in the unsubscription service.
-	Unsubscribe func(ctx context.Context, e *api.UnsubscribeEnvelope) error
-	// MessageResultUpdate receives SMS MESSAGE_RESULT_UPDATE deliveries. The result of a sent message was updated.
-	MessageResultUpdate func(ctx context.Context, e *api.MessageResultUpdateEnvelope) error
-	// ConversionBlock receives SMS CONVERSION_BLOCK deliveries. A country was blocked because of its conversion rate.
-	ConversionBlock func(ctx context.Context, e *api.ConversionBlockEnvelope) error
-	// InternationalDeliveryReceipt receives SMS INTERNATIONAL_DELIVERY_RECEIPT deliveries. The delivery receipt (DLR) of an international message was updated.
-	InternationalDeliveryReceipt func(ctx context.Context, e *api.InternationalDeliveryReceiptEnvelope) error
+	// SMSUnsubscribe receives SMS UNSUBSCRIBE deliveries. A recipient unsubscribed from ad messages through an 080 number registered in the unsubscription service.
+	SMSUnsubscribe func(ctx context.Context, e *api.SMSUnsubscribeEnvelope) error
+	// SMSMessageResultUpdate receives SMS MESSAGE_RESULT_UPDATE deliveries. The result of a sent message was updated.
+	SMSMessageResultUpdate func(ctx context.Context, e *api.SMSMessageResultUpdateEnvelope) error
+	// SMSConversionBlock receives SMS CONVERSION_BLOCK deliveries. A country was blocked because of its conversion rate.
+	SMSConversionBlock func(ctx context.Context, e *api.SMSConversionBlockEnvelope) error
+	// SMSInternationalDeliveryReceipt receives SMS INTERNATIONAL_DELIVERY_RECEIPT deliveries. The delivery receipt (DLR) of an international message was updated.
+	SMSInternationalDeliveryReceipt func(ctx context.Context, e *api.SMSInternationalDeliveryReceiptEnvelope) error
 	// EmailUnsubscribe receives Email UNSUBSCRIBE deliveries. An address unsubscribed from ad mail.
 	EmailUnsubscribe func(ctx context.Context, e *api.EmailUnsubscribeEnvelope) error
 	// EmailMessageResultUpdate receives Email MESSAGE_RESULT_UPDATE deliveries. The status of a sent mail was updated.
@@ -55,21 +55,21 @@ func (h *Handler) Handle(ctx context.Context, w api.Webhook) error {
 // deliver hands w to the func of its kind, or to Default; it reports false when neither is set.
 func (h *Handler) deliver(ctx context.Context, w api.Webhook) (bool, error) {
 	switch e := w.(type) {
-	case *api.UnsubscribeEnvelope:
-		if h.Unsubscribe != nil {
-			return true, h.Unsubscribe(ctx, e)
+	case *api.SMSUnsubscribeEnvelope:
+		if h.SMSUnsubscribe != nil {
+			return true, h.SMSUnsubscribe(ctx, e)
 		}
-	case *api.MessageResultUpdateEnvelope:
-		if h.MessageResultUpdate != nil {
-			return true, h.MessageResultUpdate(ctx, e)
+	case *api.SMSMessageResultUpdateEnvelope:
+		if h.SMSMessageResultUpdate != nil {
+			return true, h.SMSMessageResultUpdate(ctx, e)
 		}
-	case *api.ConversionBlockEnvelope:
-		if h.ConversionBlock != nil {
-			return true, h.ConversionBlock(ctx, e)
+	case *api.SMSConversionBlockEnvelope:
+		if h.SMSConversionBlock != nil {
+			return true, h.SMSConversionBlock(ctx, e)
 		}
-	case *api.InternationalDeliveryReceiptEnvelope:
-		if h.InternationalDeliveryReceipt != nil {
-			return true, h.InternationalDeliveryReceipt(ctx, e)
+	case *api.SMSInternationalDeliveryReceiptEnvelope:
+		if h.SMSInternationalDeliveryReceipt != nil {
+			return true, h.SMSInternationalDeliveryReceipt(ctx, e)
 		}
 	case *api.EmailUnsubscribeEnvelope:
 		if h.EmailUnsubscribe != nil {

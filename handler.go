@@ -184,14 +184,14 @@ func (h *handler) takeInvalid(w http.ResponseWriter, r *http.Request, head api.H
 	}
 	// Pointers and reasons carry no payload value.
 	h.logs.log(ctx, "invalid-hooks", slog.LevelWarn, "smshook: hooks that break the contract were dropped from a delivery; its other hooks are processed",
-		slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId),
+		slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksID),
 		slog.Int("dropped", len(hooks)), slog.Any("pointers", pointers))
 	if h.onInvalid == nil {
 		return true
 	}
 	if err := h.callInvalid(ctx, head, hooks); err != nil {
 		h.logs.log(ctx, "application-failed", slog.LevelError, "smshook: the application failed to take the invalid hooks of a delivery",
-			slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId))
+			slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksID))
 		writeProblem(w, problemFor(http.StatusInternalServerError, err, nil))
 		return false
 	}
@@ -211,7 +211,7 @@ func (h *handler) recoverPanic(ctx context.Context, head api.Head, err *error) {
 	if p := recover(); p != nil {
 		h.logs.log(ctx, "panic", slog.LevelError, "smshook: panic in the application; answered 500",
 			slog.Bool("panic", true), slog.String("panicType", fmt.Sprintf("%T", p)),
-			slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId),
+			slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksID),
 			slog.String("stack", string(debug.Stack())))
 		*err = errPanic
 	}
@@ -228,7 +228,7 @@ func (h *handler) dispatch(w http.ResponseWriter, r *http.Request, d api.Webhook
 			// without holding the answer. Whatever stays expires with the lease.
 			go h.release(ctx, a.keys, a.token)
 			h.logs.log(ctx, "store-unavailable", slog.LevelError, "smshook: the deduplication store failed; the delivery was not processed",
-				slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId), slog.String("error", err.Error()))
+				slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksID), slog.String("error", err.Error()))
 			w.Header().Set("Retry-After", retryAfter(h.storeTimeout))
 			writeProblem(w, problemFor(http.StatusServiceUnavailable, errStoreUnavailable, nil))
 			return
@@ -240,7 +240,7 @@ func (h *handler) dispatch(w http.ResponseWriter, r *http.Request, d api.Webhook
 			return
 		}
 		h.logs.log(ctx, "redelivery", slog.LevelInfo, "smshook: redelivery acknowledged; every event was processed before",
-			slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId), slog.Int("hooks", hooks))
+			slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksID), slog.Int("hooks", hooks))
 		w.WriteHeader(http.StatusOK)
 		return
 	}
@@ -259,7 +259,7 @@ func (h *handler) dispatch(w http.ResponseWriter, r *http.Request, d api.Webhook
 		}
 		// The error's text is the application's and may carry payload values: it is not logged here.
 		h.logs.log(ctx, "application-failed", slog.LevelError, "smshook: application failed to process a delivery",
-			slog.Int("status", status), slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId))
+			slog.Int("status", status), slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksID))
 		writeProblem(w, problemFor(status, err, nil))
 		return
 	}
@@ -286,7 +286,7 @@ func (h *handler) dispatch(w http.ResponseWriter, r *http.Request, d api.Webhook
 // still fail. The events this attempt took were processed and are not dispatched again.
 func (h *handler) answerInProgress(w http.ResponseWriter, r *http.Request, head api.Head, a *attempt) {
 	h.logs.log(r.Context(), "in-progress", slog.LevelInfo, "smshook: events of this delivery are in progress in another attempt; answered 503 to be sent again",
-		slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId), slog.Int("inProgress", a.busy),
+		slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksID), slog.Int("inProgress", a.busy),
 		slog.Int("processed", len(a.claimed)))
 	w.Header().Set("Retry-After", retryAfter(h.lease))
 	writeProblem(w, problemFor(http.StatusServiceUnavailable, errInProgress, nil))
@@ -303,7 +303,7 @@ func (h *handler) call(ctx context.Context, d api.Webhook, head api.Head) (resp 
 			msg = "smshook: delivery of an unknown event or another product acknowledged; nothing takes it (Handler.Default)"
 		}
 		h.logs.log(ctx, "unhandled", slog.LevelWarn, msg,
-			slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId), slog.Int("hooks", d.HookCount()))
+			slog.String("productName", head.ProductName), slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksID), slog.Int("hooks", d.HookCount()))
 	}
 	return resp, err
 }

@@ -93,17 +93,17 @@ func (c *calls) received() []call {
 // handler returns a Handler with every func set, Default too.
 func (c *calls) handler() smshook.Handler {
 	return smshook.Handler{
-		Unsubscribe: func(_ context.Context, e *api.UnsubscribeEnvelope) error {
-			return c.record("Unsubscribe", e)
+		SMSUnsubscribe: func(_ context.Context, e *api.SMSUnsubscribeEnvelope) error {
+			return c.record("SMSUnsubscribe", e)
 		},
-		MessageResultUpdate: func(_ context.Context, e *api.MessageResultUpdateEnvelope) error {
-			return c.record("MessageResultUpdate", e)
+		SMSMessageResultUpdate: func(_ context.Context, e *api.SMSMessageResultUpdateEnvelope) error {
+			return c.record("SMSMessageResultUpdate", e)
 		},
-		ConversionBlock: func(_ context.Context, e *api.ConversionBlockEnvelope) error {
-			return c.record("ConversionBlock", e)
+		SMSConversionBlock: func(_ context.Context, e *api.SMSConversionBlockEnvelope) error {
+			return c.record("SMSConversionBlock", e)
 		},
-		InternationalDeliveryReceipt: func(_ context.Context, e *api.InternationalDeliveryReceiptEnvelope) error {
-			return c.record("InternationalDeliveryReceipt", e)
+		SMSInternationalDeliveryReceipt: func(_ context.Context, e *api.SMSInternationalDeliveryReceiptEnvelope) error {
+			return c.record("SMSInternationalDeliveryReceipt", e)
 		},
 		EmailUnsubscribe: func(_ context.Context, e *api.EmailUnsubscribeEnvelope) error {
 			return c.record("EmailUnsubscribe", e)
@@ -180,38 +180,38 @@ func TestEachVendorEventReachesItsTypedFunc(t *testing.T) {
 		fn   string
 		want api.Webhook
 	}{
-		{"unsubscribe.json", "Unsubscribe", func() api.Webhook {
-			e := &api.UnsubscribeEnvelope{Hooks: []api.UnsubscribeHook{{
-				HookId: "202007271010101010sadasdavas", RecipientNo: "01012341234", UnsubscribeNo: str("08012341234"),
+		{"unsubscribe.json", "SMSUnsubscribe", func() api.Webhook {
+			e := &api.SMSUnsubscribeEnvelope{Hooks: []api.SMSUnsubscribeHook{{
+				HookID: "202007271010101010sadasdavas", RecipientNo: "01012341234", UnsubscribeNo: str("08012341234"),
 				EnterpriseName: str("NHN Cloud"), CreatedDateTime: at("2020-09-09T11:25:10.000+09:00"),
 			}}}
-			e.AppKey, e.HooksId, e.ProductName, e.WebhookConfigId, e.Event = envelope(api.EventTypeUnsubscribe)
+			e.AppKey, e.HooksID, e.ProductName, e.WebhookConfigID, e.Event = envelope(api.EventTypeUnsubscribe)
 			return e
 		}()},
-		{"message-result-update.json", "MessageResultUpdate", func() api.Webhook {
-			e := &api.MessageResultUpdateEnvelope{Hooks: []api.MessageResultUpdateHook{{
-				HookId: "20240429205809GcSUXthVA00", SenderType: str("NORMAL_SMS"), RequestId: "20240429205802y0Tl7Gbz0e0",
+		{"message-result-update.json", "SMSMessageResultUpdate", func() api.Webhook {
+			e := &api.SMSMessageResultUpdateEnvelope{Hooks: []api.SMSMessageResultUpdateHook{{
+				HookID: "20240429205809GcSUXthVA00", SenderType: str("NORMAL_SMS"), RequestID: "20240429205802y0Tl7Gbz0e0",
 				RecipientSeq: 1, RequestDate: local("2024-04-29T20:58:02"), ReceiveDate: local("2024-04-29T20:58:04"),
 				SendNo: str("15446859"), RecipientNo: str("01012341234"), MessageStatus: &status,
-				SenderGroupingKey: str("SenderGroupingKey"), ResultCode: str("1000"), MessageCount: i64(1),
-				UnderscoreLink: &api.MessageLinks{Self: &api.MessageLink{Href: &href}},
+				SenderGroupingKey: str("SenderGroupingKey"), ResultCode: new(api.ResultCode("1000")), MessageCount: i64(1),
+				LinksMisspelled: &api.MessageLinks{Self: &api.MessageLink{Href: &href}},
 			}}}
-			e.AppKey, e.HooksId, e.ProductName, e.WebhookConfigId, e.Event = envelope(api.EventTypeMessageResultUpdate)
+			e.AppKey, e.HooksID, e.ProductName, e.WebhookConfigID, e.Event = envelope(api.EventTypeMessageResultUpdate)
 			return e
 		}()},
-		{"conversion-block.json", "ConversionBlock", func() api.Webhook {
-			e := &api.ConversionBlockEnvelope{Hooks: []api.ConversionBlockHook{{
-				HookId: "20240429205809GcSUXthVA00", CountryCode: "1", BlockedDateTime: at("2024-05-28T09:00:00.000+09:00"),
+		{"conversion-block.json", "SMSConversionBlock", func() api.Webhook {
+			e := &api.SMSConversionBlockEnvelope{Hooks: []api.SMSConversionBlockHook{{
+				HookID: "20240429205809GcSUXthVA00", CountryCode: "1", BlockedDateTime: at("2024-05-28T09:00:00.000+09:00"),
 			}}}
-			e.AppKey, e.HooksId, e.ProductName, e.WebhookConfigId, e.Event = envelope(api.EventTypeConversionBlock)
+			e.AppKey, e.HooksID, e.ProductName, e.WebhookConfigID, e.Event = envelope(api.EventTypeConversionBlock)
 			return e
 		}()},
-		{"international-delivery-receipt.json", "InternationalDeliveryReceipt", func() api.Webhook {
-			e := &api.InternationalDeliveryReceiptEnvelope{Hooks: []api.InternationalDeliveryReceiptHook{{
-				HookId: "202409251600118GSDDYTwzX0", RequestId: "20240925160005UvxdDrJ4g20", RecipientSeq: 1,
+		{"international-delivery-receipt.json", "SMSInternationalDeliveryReceipt", func() api.Webhook {
+			e := &api.SMSInternationalDeliveryReceiptEnvelope{Hooks: []api.SMSInternationalDeliveryReceiptHook{{
+				HookID: "202409251600118GSDDYTwzX0", RequestID: "20240925160005UvxdDrJ4g20", RecipientSeq: 1,
 				DlrStatus: api.DlrStatusAccepted, NetworkCode: str("US-VIRTUAL-BANDWIDTH"), ErrorCode: str("0"),
 			}}}
-			e.AppKey, e.HooksId, e.ProductName, e.WebhookConfigId, e.Event = envelope(api.EventTypeInternationalDeliveryReceipt)
+			e.AppKey, e.HooksID, e.ProductName, e.WebhookConfigID, e.Event = envelope(api.EventTypeInternationalDeliveryReceipt)
 			return e
 		}()},
 	}
@@ -229,8 +229,8 @@ func TestEachVendorEventReachesItsTypedFunc(t *testing.T) {
 
 func TestMessageResultUpdateTypedValues(t *testing.T) {
 	t.Parallel()
-	var got *api.MessageResultUpdateEnvelope
-	h := newHandler(t, smshook.Handler{MessageResultUpdate: func(_ context.Context, e *api.MessageResultUpdateEnvelope) error {
+	var got *api.SMSMessageResultUpdateEnvelope
+	h := newHandler(t, smshook.Handler{SMSMessageResultUpdate: func(_ context.Context, e *api.SMSMessageResultUpdateEnvelope) error {
 		got = e
 		return nil
 	}})
@@ -412,7 +412,7 @@ func TestUnknownEventGoesToDefault(t *testing.T) {
 	e, ok := got[0].w.(*api.Envelope)
 	require.True(t, ok, "%T", got[0].w)
 	require.Equal(t, api.EventType("RCS_RESULT_UPDATE"), e.Event)
-	require.Equal(t, "h1", e.HooksId)
+	require.Equal(t, "h1", e.HooksID)
 	require.Equal(t, []map[string]any{{"hookId": "x", "novelty": true}}, e.Hooks)
 
 	failing := newHandler(t, smshook.Handler{Default: func(context.Context, api.Webhook) error {
@@ -604,7 +604,7 @@ func TestStrictServerInterface(t *testing.T) {
 			require.NoError(t, err)
 			w := smshooktest.Post(t, h, fixtures.Read("conversion-block.json"), testSecret)
 			require.Equal(t, tt.wantStatus, w.Code)
-			got := (<-s.got).(*api.ConversionBlockEnvelope)
+			got := (<-s.got).(*api.SMSConversionBlockEnvelope)
 			require.Equal(t, "1", got.Hooks[0].CountryCode)
 		})
 	}
@@ -641,7 +641,7 @@ func TestStrictServerReceivesUnknownEvents(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, smshooktest.Post(t, h, unknownEvent, testSecret).Code)
 	require.Len(t, got, 1)
-	require.Equal(t, "h1", got[0].HooksId)
+	require.Equal(t, "h1", got[0].HooksID)
 	require.Equal(t, []map[string]any{{"hookId": "x", "novelty": true}}, got[0].Hooks)
 
 	strict, err := smshook.NewStrictHandler(strictFunc(func(context.Context, api.ReceiveWebhookRequestObject) (api.ReceiveWebhookResponseObject, error) {

@@ -23,7 +23,7 @@ func TestUnsupportedMediaTypeNamesIt(t *testing.T) {
 		"":                                             "Content-Type must be application/json. Received: no Content-Type.",
 		"not a media type;;":                           "Content-Type must be application/json. Received: a Content-Type that is not a media type.",
 	} {
-		r := smshooktest.NewRequest(t, smshooktest.Sample[*api.UnsubscribeEnvelope](), testSecret)
+		r := smshooktest.NewRequest(t, smshooktest.Sample[*api.SMSUnsubscribeEnvelope](), testSecret)
 		r.Header.Set("Content-Type", contentType)
 		if contentType == "" {
 			r.Header.Del("Content-Type")

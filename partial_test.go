@@ -22,12 +22,12 @@ import (
 // hookBatch returns a MESSAGE_RESULT_UPDATE delivery of n fresh hooks, as JSON objects to break.
 func hookBatch(t *testing.T, n int) map[string]any {
 	t.Helper()
-	e := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
+	e := smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()
 	hook := e.Hooks[0]
 	e.Hooks = nil
 	for i := range n {
 		h := hook
-		h.HookId = smshooktest.Sample[*api.MessageResultUpdateEnvelope]().Hooks[0].HookId
+		h.HookID = smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]().Hooks[0].HookID
 		h.RecipientSeq = int64(i + 1)
 		e.Hooks = append(e.Hooks, h)
 	}
@@ -50,7 +50,7 @@ type partialApp struct {
 
 func (a *partialApp) handler() smshook.Handler {
 	return smshook.Handler{
-		MessageResultUpdate: func(_ context.Context, e *api.MessageResultUpdateEnvelope) error {
+		SMSMessageResultUpdate: func(_ context.Context, e *api.SMSMessageResultUpdateEnvelope) error {
 			a.mu.Lock()
 			defer a.mu.Unlock()
 			var seqs []int64
@@ -63,7 +63,7 @@ func (a *partialApp) handler() smshook.Handler {
 		Invalid: func(_ context.Context, head api.Head, hooks []api.InvalidHook) error {
 			a.mu.Lock()
 			defer a.mu.Unlock()
-			if head.Event != api.EventTypeMessageResultUpdate || head.HooksId == "" {
+			if head.Event != api.EventTypeMessageResultUpdate || head.HooksID == "" {
 				return errors.New("the head of the delivery is missing")
 			}
 			a.dropped = append(a.dropped, hooks)
@@ -157,7 +157,7 @@ func TestPartialBatchLog(t *testing.T) {
 	var logs syncbuf.Buffer
 	var got [][]int64
 	h, err := smshook.NewHandler(smshook.Handler{
-		MessageResultUpdate: func(_ context.Context, e *api.MessageResultUpdateEnvelope) error {
+		SMSMessageResultUpdate: func(_ context.Context, e *api.SMSMessageResultUpdateEnvelope) error {
 			var seqs []int64
 			for _, h := range e.Hooks {
 				seqs = append(seqs, h.RecipientSeq)

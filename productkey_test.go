@@ -14,9 +14,9 @@ import (
 // unsubscribes returns an SMS and an Email UNSUBSCRIBE delivery of one hook each, with one appKey and hookId.
 func unsubscribes(tb testing.TB) (sms, email []byte) {
 	tb.Helper()
-	s := smshooktest.Sample[*api.UnsubscribeEnvelope]()
+	s := smshooktest.Sample[*api.SMSUnsubscribeEnvelope]()
 	e := smshooktest.Sample[*api.EmailUnsubscribeEnvelope]()
-	e.AppKey, e.Hooks[0].HookId = s.AppKey, s.Hooks[0].HookId
+	e.AppKey, e.Hooks[0].HookID = s.AppKey, s.Hooks[0].HookID
 	var err error
 	sms, err = json.Marshal(s)
 	require.NoError(tb, err)
@@ -37,6 +37,6 @@ func TestTwoProductsSharingAHookIDAreTwoEvents(t *testing.T) {
 	}
 	got := rec.Webhooks()
 	require.Len(t, got, 2, "each product's event once")
-	require.IsType(t, &api.UnsubscribeEnvelope{}, got[0])
+	require.IsType(t, &api.SMSUnsubscribeEnvelope{}, got[0])
 	require.IsType(t, &api.EmailUnsubscribeEnvelope{}, got[1])
 }

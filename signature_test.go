@@ -72,7 +72,7 @@ func TestSecretKeyHeaderIsNeverRead(t *testing.T) {
 	for _, delivery := range []api.Webhook{
 		smshooktest.Sample[*api.EmailMessageResultUpdateEnvelope](),
 		smshooktest.Sample[*api.KakaoTalkTemplateStatusUpdateEnvelope](),
-		smshooktest.Sample[*api.MessageResultUpdateEnvelope](),
+		smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope](),
 	} {
 		body, err := json.Marshal(delivery)
 		require.NoError(t, err)

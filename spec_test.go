@@ -186,6 +186,9 @@ func specJSONDiff(pointer string, want, got any) []string {
 		}
 		return out
 	}
+	if pointer == "/components/schemas/ProductName/x-enum-varnames" {
+		return nil // the overlay names the constants of SMS and Sms apart for Go's initialisms
+	}
 	if !reflect.DeepEqual(want, got) {
 		return []string{fmt.Sprintf("%s: openapi.yaml has %v, the generated copy %v", pointer, want, got)}
 	}
@@ -194,7 +197,7 @@ func specJSONDiff(pointer string, want, got any) []string {
 
 // specGoOnly reports whether key is an extension that only oapi-codegen reads, as api/overlay.yaml adds them.
 func specGoOnly(key string) bool {
-	return strings.HasPrefix(key, "x-go") || strings.HasPrefix(key, "x-oapi-codegen")
+	return strings.HasPrefix(key, "x-go") || strings.HasPrefix(key, "x-oapi-codegen") || key == "x-omitzero"
 }
 
 func TestSpecOperation(t *testing.T) {
@@ -299,11 +302,13 @@ func TestSpecKindsComplete(t *testing.T) {
 			require.True(t, kind.Event.Valid())
 			require.True(t, kind.Product.Valid())
 
-			// The generated Handler has a func for the kind: its name is the envelope's without "Envelope".
-			fn := strings.TrimSuffix(name, "Envelope")
+			// The generated Handler has a func for the kind: its name is the envelope's Go type's without
+			// "Envelope".
+			goName := reflect.TypeOf(api.NewWebhook(kind)).Elem().Name()
+			fn := strings.TrimSuffix(goName, "Envelope")
 			field, ok := reflect.TypeFor[smshook.Handler]().FieldByName(fn)
 			require.True(t, ok, "smshook.Handler has no %s", fn)
-			require.Equal(t, "*api."+name, field.Type.In(1).String())
+			require.Equal(t, "*api."+goName, field.Type.In(1).String())
 		})
 	}
 	for _, ex := range examples {
@@ -343,7 +348,7 @@ func TestSpecEnumsMatchConstants(t *testing.T) {
 			name: "ProductName",
 			constants: enumStrings(
 				api.ProductNameSMS,
-				api.ProductNameSms,
+				api.ProductNameSMSMixedCase,
 				api.ProductNameEmail,
 				api.ProductNameKakaoTalkBizmessage,
 			),

@@ -42,15 +42,15 @@ func lookup(tb testing.TB, row catalogueRow) (Code, bool) {
 	tb.Helper()
 	switch row.Kind {
 	case "receive":
-		return ResultCode(row.Code)
+		return SMSResultCode(ResultCode(row.Code))
 	case "dlr-status":
 		return DlrStatusCode(DlrStatus(row.Code))
 	case "dlr-error":
 		return DlrErrorCode(row.Code)
 	case "mail-status":
-		return MailStatusCode(row.Code)
+		return MailStatusCode(MailStatus(row.Code))
 	case "kakaotalk-result":
-		return KakaoTalkResultCode(row.Code)
+		return KakaoTalkResultCode(ResultCode(row.Code))
 	}
 	tb.Fatalf("unknown kind %q", row.Kind)
 	return Code{}, false
@@ -131,10 +131,10 @@ func TestLookupsOfKnownCodes(t *testing.T) {
 		lookup func() (Code, bool)
 		want   Code
 	}{
-		{"success", func() (Code, bool) { return ResultCode("1000") }, Code{Kind: "receive", Code: "1000", Group: "carrier", Outcome: OutcomeDelivered, Meaning: "Success"}},
-		{"no transfer route", func() (Code, bool) { return ResultCode("3015") }, Code{Kind: "receive", Code: "3015", Group: "carrier", Outcome: OutcomeFailed, Meaning: "No transfer route available"}},
-		{"temporary network error", func() (Code, bool) { return ResultCode("4009") }, Code{Kind: "receive", Code: "4009", Group: "international", Outcome: OutcomeFailed, Meaning: "Temporary network error", Retry: "temporary"}},
-		{"duplicate", func() (Code, bool) { return ResultCode("E915") }, Code{Kind: "receive", Code: "E915", Group: "other", Outcome: OutcomeFailed, Meaning: "Duplicate messages"}},
+		{"success", func() (Code, bool) { return SMSResultCode("1000") }, Code{Kind: "receive", Code: "1000", Group: "carrier", Outcome: OutcomeDelivered, Meaning: "Success"}},
+		{"no transfer route", func() (Code, bool) { return SMSResultCode("3015") }, Code{Kind: "receive", Code: "3015", Group: "carrier", Outcome: OutcomeFailed, Meaning: "No transfer route available"}},
+		{"temporary network error", func() (Code, bool) { return SMSResultCode("4009") }, Code{Kind: "receive", Code: "4009", Group: "international", Outcome: OutcomeFailed, Meaning: "Temporary network error", Retry: "temporary"}},
+		{"duplicate", func() (Code, bool) { return SMSResultCode("E915") }, Code{Kind: "receive", Code: "E915", Group: "other", Outcome: OutcomeFailed, Meaning: "Duplicate messages"}},
 		{"buffered", func() (Code, bool) { return DlrStatusCode(DlrStatusBuffered) }, Code{Kind: "dlr-status", Code: "BUFFERED", Outcome: OutcomePending, Meaning: "Message has been buffered for later delivery"}},
 		{"dlr unknown is a failure", func() (Code, bool) { return DlrStatusCode(DlrStatusUnknown) }, Code{Kind: "dlr-status", Code: "UNKNOWN", Outcome: OutcomeFailed, Meaning: "No useful information available"}},
 		{"absent subscriber, permanent", func() (Code, bool) { return DlrErrorCode("3") }, Code{Kind: "dlr-error", Code: "3", Outcome: OutcomeFailed, Meaning: "Absent Subscriber - Permanent: The number is no longer active and should be removed from your database", Retry: "permanent"}},
@@ -156,7 +156,7 @@ func TestLookupsOfKnownCodes(t *testing.T) {
 func TestLookupsOfUnknownCodes(t *testing.T) {
 	t.Parallel()
 	for _, code := range []string{"", "0", "1", "999", "9999", "10000", "e900", "E9", " 1000", "1000 ", "1,000", "１０００", "DELIVERED", "3", "\x00"} {
-		if c, ok := ResultCode(code); ok || c != (Code{}) {
+		if c, ok := SMSResultCode(ResultCode(code)); ok || c != (Code{}) {
 			t.Errorf("ResultCode(%q) = %+v, %v", code, c, ok)
 		}
 	}

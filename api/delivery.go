@@ -6,7 +6,7 @@ import (
 )
 
 // Webhook returns the delivery the union holds as its typed envelope, through both of its discriminators
-// (productName, then event): a pointer such as *MessageResultUpdateEnvelope or *EmailUnsubscribeEnvelope, as
+// (productName, then event): a pointer such as *SMSMessageResultUpdateEnvelope or *EmailUnsubscribeEnvelope, as
 // the funcs of package smshook's Handler receive it, or an *Envelope for a kind the contract does not know. It
 // returns an error when the union holds no JSON object.
 func (t Delivery) Webhook() (Webhook, error) {

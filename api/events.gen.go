@@ -5,7 +5,7 @@ package api
 import "encoding/json"
 
 // Webhook is one validated delivery: a pointer to the envelope type of its kind (its product and event), such
-// as *UnsubscribeEnvelope, or *Envelope for a product or an event the contract does not know. Package smshook
+// as *SMSUnsubscribeEnvelope, or *Envelope for a product or an event the contract does not know. Package smshook
 // hands it to Handler.Default; a type switch, or a func of Handler, gives the typed envelope.
 type Webhook interface {
 	// Head returns the fields every envelope has besides its hooks.
@@ -14,7 +14,7 @@ type Webhook interface {
 	HookCount() int
 	// HookID returns the hookId of hook i: "" for a hook without one, which only an *Envelope can hold.
 	HookID(i int) string
-	// Hook returns hook i: a pointer to its generated type, such as *UnsubscribeHook, or the map of an
+	// Hook returns hook i: a pointer to its generated type, such as *SMSUnsubscribeHook, or the map of an
 	// *Envelope's untyped hook.
 	Hook(i int) any
 	// KeepHooks keeps the hooks for which keep(i) is true, in order, and drops the others: a receiver
@@ -35,8 +35,8 @@ type InvalidHook struct {
 
 // Head holds the fields that every envelope has besides its hooks.
 type Head struct {
-	HooksId         string
-	WebhookConfigId string
+	HooksID         string
+	WebhookConfigID string
 	ProductName     string
 	AppKey          string
 	Event           EventType
@@ -92,13 +92,13 @@ func KindOf(productName string, event EventType) Kind {
 func NewWebhook(kind Kind) Webhook {
 	switch KindOf(string(kind.Product), kind.Event) {
 	case Kind{"SMS", "UNSUBSCRIBE"}:
-		return new(UnsubscribeEnvelope)
+		return new(SMSUnsubscribeEnvelope)
 	case Kind{"SMS", "MESSAGE_RESULT_UPDATE"}:
-		return new(MessageResultUpdateEnvelope)
+		return new(SMSMessageResultUpdateEnvelope)
 	case Kind{"SMS", "CONVERSION_BLOCK"}:
-		return new(ConversionBlockEnvelope)
+		return new(SMSConversionBlockEnvelope)
 	case Kind{"SMS", "INTERNATIONAL_DELIVERY_RECEIPT"}:
-		return new(InternationalDeliveryReceiptEnvelope)
+		return new(SMSInternationalDeliveryReceiptEnvelope)
 	case Kind{"Email", "UNSUBSCRIBE"}:
 		return new(EmailUnsubscribeEnvelope)
 	case Kind{"Email", "MESSAGE_RESULT_UPDATE"}:
@@ -139,89 +139,89 @@ var samples = map[Kind]string{
 }
 
 // Head implements Webhook.
-func (e *UnsubscribeEnvelope) Head() Head {
-	return Head{HooksId: e.HooksId, WebhookConfigId: e.WebhookConfigId, ProductName: string(e.ProductName), AppKey: e.AppKey, Event: EventType(e.Event)}
+func (e *SMSUnsubscribeEnvelope) Head() Head {
+	return Head{HooksID: e.HooksID, WebhookConfigID: e.WebhookConfigID, ProductName: string(e.ProductName), AppKey: e.AppKey, Event: EventType(e.Event)}
 }
 
 // HookCount implements Webhook.
-func (e *UnsubscribeEnvelope) HookCount() int { return len(e.Hooks) }
+func (e *SMSUnsubscribeEnvelope) HookCount() int { return len(e.Hooks) }
 
 // HookID implements Webhook.
-func (e *UnsubscribeEnvelope) HookID(i int) string { return e.Hooks[i].HookId }
+func (e *SMSUnsubscribeEnvelope) HookID(i int) string { return e.Hooks[i].HookID }
 
 // Hook implements Webhook.
-func (e *UnsubscribeEnvelope) Hook(i int) any { return &e.Hooks[i] }
+func (e *SMSUnsubscribeEnvelope) Hook(i int) any { return &e.Hooks[i] }
 
 // KeepHooks implements Webhook.
-func (e *UnsubscribeEnvelope) KeepHooks(keep func(i int) bool) { e.Hooks = keepHooks(e.Hooks, keep) }
+func (e *SMSUnsubscribeEnvelope) KeepHooks(keep func(i int) bool) { e.Hooks = keepHooks(e.Hooks, keep) }
 
 // Head implements Webhook.
-func (e *MessageResultUpdateEnvelope) Head() Head {
-	return Head{HooksId: e.HooksId, WebhookConfigId: e.WebhookConfigId, ProductName: string(e.ProductName), AppKey: e.AppKey, Event: EventType(e.Event)}
+func (e *SMSMessageResultUpdateEnvelope) Head() Head {
+	return Head{HooksID: e.HooksID, WebhookConfigID: e.WebhookConfigID, ProductName: string(e.ProductName), AppKey: e.AppKey, Event: EventType(e.Event)}
 }
 
 // HookCount implements Webhook.
-func (e *MessageResultUpdateEnvelope) HookCount() int { return len(e.Hooks) }
+func (e *SMSMessageResultUpdateEnvelope) HookCount() int { return len(e.Hooks) }
 
 // HookID implements Webhook.
-func (e *MessageResultUpdateEnvelope) HookID(i int) string { return e.Hooks[i].HookId }
+func (e *SMSMessageResultUpdateEnvelope) HookID(i int) string { return e.Hooks[i].HookID }
 
 // Hook implements Webhook.
-func (e *MessageResultUpdateEnvelope) Hook(i int) any { return &e.Hooks[i] }
+func (e *SMSMessageResultUpdateEnvelope) Hook(i int) any { return &e.Hooks[i] }
 
 // KeepHooks implements Webhook.
-func (e *MessageResultUpdateEnvelope) KeepHooks(keep func(i int) bool) {
+func (e *SMSMessageResultUpdateEnvelope) KeepHooks(keep func(i int) bool) {
 	e.Hooks = keepHooks(e.Hooks, keep)
 }
 
 // Head implements Webhook.
-func (e *ConversionBlockEnvelope) Head() Head {
-	return Head{HooksId: e.HooksId, WebhookConfigId: e.WebhookConfigId, ProductName: string(e.ProductName), AppKey: e.AppKey, Event: EventType(e.Event)}
+func (e *SMSConversionBlockEnvelope) Head() Head {
+	return Head{HooksID: e.HooksID, WebhookConfigID: e.WebhookConfigID, ProductName: string(e.ProductName), AppKey: e.AppKey, Event: EventType(e.Event)}
 }
 
 // HookCount implements Webhook.
-func (e *ConversionBlockEnvelope) HookCount() int { return len(e.Hooks) }
+func (e *SMSConversionBlockEnvelope) HookCount() int { return len(e.Hooks) }
 
 // HookID implements Webhook.
-func (e *ConversionBlockEnvelope) HookID(i int) string { return e.Hooks[i].HookId }
+func (e *SMSConversionBlockEnvelope) HookID(i int) string { return e.Hooks[i].HookID }
 
 // Hook implements Webhook.
-func (e *ConversionBlockEnvelope) Hook(i int) any { return &e.Hooks[i] }
+func (e *SMSConversionBlockEnvelope) Hook(i int) any { return &e.Hooks[i] }
 
 // KeepHooks implements Webhook.
-func (e *ConversionBlockEnvelope) KeepHooks(keep func(i int) bool) {
+func (e *SMSConversionBlockEnvelope) KeepHooks(keep func(i int) bool) {
 	e.Hooks = keepHooks(e.Hooks, keep)
 }
 
 // Head implements Webhook.
-func (e *InternationalDeliveryReceiptEnvelope) Head() Head {
-	return Head{HooksId: e.HooksId, WebhookConfigId: e.WebhookConfigId, ProductName: string(e.ProductName), AppKey: e.AppKey, Event: EventType(e.Event)}
+func (e *SMSInternationalDeliveryReceiptEnvelope) Head() Head {
+	return Head{HooksID: e.HooksID, WebhookConfigID: e.WebhookConfigID, ProductName: string(e.ProductName), AppKey: e.AppKey, Event: EventType(e.Event)}
 }
 
 // HookCount implements Webhook.
-func (e *InternationalDeliveryReceiptEnvelope) HookCount() int { return len(e.Hooks) }
+func (e *SMSInternationalDeliveryReceiptEnvelope) HookCount() int { return len(e.Hooks) }
 
 // HookID implements Webhook.
-func (e *InternationalDeliveryReceiptEnvelope) HookID(i int) string { return e.Hooks[i].HookId }
+func (e *SMSInternationalDeliveryReceiptEnvelope) HookID(i int) string { return e.Hooks[i].HookID }
 
 // Hook implements Webhook.
-func (e *InternationalDeliveryReceiptEnvelope) Hook(i int) any { return &e.Hooks[i] }
+func (e *SMSInternationalDeliveryReceiptEnvelope) Hook(i int) any { return &e.Hooks[i] }
 
 // KeepHooks implements Webhook.
-func (e *InternationalDeliveryReceiptEnvelope) KeepHooks(keep func(i int) bool) {
+func (e *SMSInternationalDeliveryReceiptEnvelope) KeepHooks(keep func(i int) bool) {
 	e.Hooks = keepHooks(e.Hooks, keep)
 }
 
 // Head implements Webhook.
 func (e *EmailUnsubscribeEnvelope) Head() Head {
-	return Head{HooksId: e.HooksId, WebhookConfigId: e.WebhookConfigId, ProductName: string(e.ProductName), AppKey: e.AppKey, Event: EventType(e.Event)}
+	return Head{HooksID: e.HooksID, WebhookConfigID: e.WebhookConfigID, ProductName: string(e.ProductName), AppKey: e.AppKey, Event: EventType(e.Event)}
 }
 
 // HookCount implements Webhook.
 func (e *EmailUnsubscribeEnvelope) HookCount() int { return len(e.Hooks) }
 
 // HookID implements Webhook.
-func (e *EmailUnsubscribeEnvelope) HookID(i int) string { return e.Hooks[i].HookId }
+func (e *EmailUnsubscribeEnvelope) HookID(i int) string { return e.Hooks[i].HookID }
 
 // Hook implements Webhook.
 func (e *EmailUnsubscribeEnvelope) Hook(i int) any { return &e.Hooks[i] }
@@ -233,14 +233,14 @@ func (e *EmailUnsubscribeEnvelope) KeepHooks(keep func(i int) bool) {
 
 // Head implements Webhook.
 func (e *EmailMessageResultUpdateEnvelope) Head() Head {
-	return Head{HooksId: e.HooksId, WebhookConfigId: e.WebhookConfigId, ProductName: string(e.ProductName), AppKey: e.AppKey, Event: EventType(e.Event)}
+	return Head{HooksID: e.HooksID, WebhookConfigID: e.WebhookConfigID, ProductName: string(e.ProductName), AppKey: e.AppKey, Event: EventType(e.Event)}
 }
 
 // HookCount implements Webhook.
 func (e *EmailMessageResultUpdateEnvelope) HookCount() int { return len(e.Hooks) }
 
 // HookID implements Webhook.
-func (e *EmailMessageResultUpdateEnvelope) HookID(i int) string { return e.Hooks[i].HookId }
+func (e *EmailMessageResultUpdateEnvelope) HookID(i int) string { return e.Hooks[i].HookID }
 
 // Hook implements Webhook.
 func (e *EmailMessageResultUpdateEnvelope) Hook(i int) any { return &e.Hooks[i] }
@@ -252,14 +252,14 @@ func (e *EmailMessageResultUpdateEnvelope) KeepHooks(keep func(i int) bool) {
 
 // Head implements Webhook.
 func (e *KakaoTalkMessageResultUpdateEnvelope) Head() Head {
-	return Head{HooksId: e.HooksId, WebhookConfigId: e.WebhookConfigId, ProductName: string(e.ProductName), AppKey: e.AppKey, Event: EventType(e.Event)}
+	return Head{HooksID: e.HooksID, WebhookConfigID: e.WebhookConfigID, ProductName: string(e.ProductName), AppKey: e.AppKey, Event: EventType(e.Event)}
 }
 
 // HookCount implements Webhook.
 func (e *KakaoTalkMessageResultUpdateEnvelope) HookCount() int { return len(e.Hooks) }
 
 // HookID implements Webhook.
-func (e *KakaoTalkMessageResultUpdateEnvelope) HookID(i int) string { return e.Hooks[i].HookId }
+func (e *KakaoTalkMessageResultUpdateEnvelope) HookID(i int) string { return e.Hooks[i].HookID }
 
 // Hook implements Webhook.
 func (e *KakaoTalkMessageResultUpdateEnvelope) Hook(i int) any { return &e.Hooks[i] }
@@ -271,14 +271,14 @@ func (e *KakaoTalkMessageResultUpdateEnvelope) KeepHooks(keep func(i int) bool) 
 
 // Head implements Webhook.
 func (e *KakaoTalkTemplateStatusUpdateEnvelope) Head() Head {
-	return Head{HooksId: e.HooksId, WebhookConfigId: e.WebhookConfigId, ProductName: string(e.ProductName), AppKey: e.AppKey, Event: EventType(e.Event)}
+	return Head{HooksID: e.HooksID, WebhookConfigID: e.WebhookConfigID, ProductName: string(e.ProductName), AppKey: e.AppKey, Event: EventType(e.Event)}
 }
 
 // HookCount implements Webhook.
 func (e *KakaoTalkTemplateStatusUpdateEnvelope) HookCount() int { return len(e.Hooks) }
 
 // HookID implements Webhook.
-func (e *KakaoTalkTemplateStatusUpdateEnvelope) HookID(i int) string { return e.Hooks[i].HookId }
+func (e *KakaoTalkTemplateStatusUpdateEnvelope) HookID(i int) string { return e.Hooks[i].HookID }
 
 // Hook implements Webhook.
 func (e *KakaoTalkTemplateStatusUpdateEnvelope) Hook(i int) any { return &e.Hooks[i] }
@@ -290,7 +290,7 @@ func (e *KakaoTalkTemplateStatusUpdateEnvelope) KeepHooks(keep func(i int) bool)
 
 // Head implements Webhook.
 func (e *Envelope) Head() Head {
-	return Head{HooksId: e.HooksId, WebhookConfigId: e.WebhookConfigId, ProductName: e.ProductName, AppKey: e.AppKey, Event: e.Event}
+	return Head{HooksID: e.HooksID, WebhookConfigID: e.WebhookConfigID, ProductName: e.ProductName, AppKey: e.AppKey, Event: e.Event}
 }
 
 // HookCount implements Webhook.

@@ -9,11 +9,11 @@ import (
 
 func TestNewWebhook(t *testing.T) {
 	tests := map[Kind]string{
-		{"SMS", EventTypeUnsubscribe}:                           "*api.UnsubscribeEnvelope",
-		{"Sms", EventTypeUnsubscribe}:                           "*api.UnsubscribeEnvelope",
-		{"SMS", EventTypeMessageResultUpdate}:                   "*api.MessageResultUpdateEnvelope",
-		{"SMS", EventTypeConversionBlock}:                       "*api.ConversionBlockEnvelope",
-		{"SMS", EventTypeInternationalDeliveryReceipt}:          "*api.InternationalDeliveryReceiptEnvelope",
+		{"SMS", EventTypeUnsubscribe}:                           "*api.SMSUnsubscribeEnvelope",
+		{"Sms", EventTypeUnsubscribe}:                           "*api.SMSUnsubscribeEnvelope",
+		{"SMS", EventTypeMessageResultUpdate}:                   "*api.SMSMessageResultUpdateEnvelope",
+		{"SMS", EventTypeConversionBlock}:                       "*api.SMSConversionBlockEnvelope",
+		{"SMS", EventTypeInternationalDeliveryReceipt}:          "*api.SMSInternationalDeliveryReceiptEnvelope",
 		{"Email", EventTypeUnsubscribe}:                         "*api.EmailUnsubscribeEnvelope",
 		{"Email", EventTypeMessageResultUpdate}:                 "*api.EmailMessageResultUpdateEnvelope",
 		{"KakaoTalk Bizmessage", EventTypeMessageResultUpdate}:  "*api.KakaoTalkMessageResultUpdateEnvelope",
@@ -39,8 +39,8 @@ func TestNewWebhook(t *testing.T) {
 	if h, ok := e.Hook(0).(map[string]interface{}); !ok || h["hookId"] != "a" {
 		t.Errorf("an untyped hook is %#v", e.Hook(0))
 	}
-	m := &MessageResultUpdateEnvelope{Hooks: []MessageResultUpdateHook{{HookId: "x"}}}
-	m.Hook(0).(*MessageResultUpdateHook).HookId = "y"
+	m := &SMSMessageResultUpdateEnvelope{Hooks: []SMSMessageResultUpdateHook{{HookID: "x"}}}
+	m.Hook(0).(*SMSMessageResultUpdateHook).HookID = "y"
 	if m.HookID(0) != "y" {
 		t.Error("Hook does not return the hook itself")
 	}
@@ -95,7 +95,7 @@ func TestSample(t *testing.T) {
 			t.Fatalf("no sample of %s", kind)
 		}
 		head := w.Head()
-		if head.Kind() != kind || head.HooksId == "" || head.AppKey == "" || w.HookCount() == 0 || w.HookID(0) == "" {
+		if head.Kind() != kind || head.HooksID == "" || head.AppKey == "" || w.HookCount() == 0 || w.HookID(0) == "" {
 			t.Errorf("sample of %s: head %+v, %d hooks", kind, head, w.HookCount())
 		}
 		if fmt.Sprintf("%T", w) != fmt.Sprintf("%T", NewWebhook(kind)) {
@@ -131,9 +131,9 @@ func TestKeepHooks(t *testing.T) {
 	if e.HookCount() != 2 || e.HookID(0) != "a" || e.HookID(1) != "d" {
 		t.Fatalf("KeepHooks left %v", e.Hooks)
 	}
-	m := &MessageResultUpdateEnvelope{Hooks: []MessageResultUpdateHook{{HookId: "x"}, {HookId: "y"}}}
+	m := &SMSMessageResultUpdateEnvelope{Hooks: []SMSMessageResultUpdateHook{{HookID: "x"}, {HookID: "y"}}}
 	m.KeepHooks(func(i int) bool { return i == 1 })
-	if len(m.Hooks) != 1 || m.Hooks[0].HookId != "y" {
+	if len(m.Hooks) != 1 || m.Hooks[0].HookID != "y" {
 		t.Fatalf("KeepHooks left %v", m.Hooks)
 	}
 }

@@ -6,5 +6,5 @@ package api
 // (internal/codegen).
 //
 //go:generate go tool oapi-codegen -config config.yaml ../openapi.yaml
-//go:generate go run ../internal/eventgen -spec ../openapi.yaml -api events.gen.go
+//go:generate go run ../internal/eventgen -spec ../openapi.yaml -overlay overlay.yaml -api events.gen.go
 //go:generate go run ../internal/codegen -codes ../result-codes.json -o codes.gen.go

@@ -13,10 +13,14 @@ func TestParseLocalDateTimeAgreesWithTimeParse(t *testing.T) {
 		"2024-01-01T23:59:60", "2024-04-29T20:58:02.5", "2024-04-29 20:58:02", "2024-04-29T20:58:0x", "+024-04-29T20:58:02",
 		"2024-04-29T20:58:02Z", "", "2024-4-29T20:58:02", "0000-01-01T00:00:00", "9999-12-31T23:59:59", "2024-04-31T00:00:00"}
 	for d := time.Date(2023, 1, 1, 13, 7, 9, 0, time.UTC); d.Year() < 2027; d = d.AddDate(0, 0, 1) {
-		inputs = append(inputs, d.Format(LocalDateTimeLayout))
+		inputs = append(inputs, d.Format(LocalDateTimeLayout), d.Format(LocalDateTimeSpaceLayout))
 	}
 	for _, in := range inputs {
-		want, wantErr := time.ParseInLocation(LocalDateTimeLayout, in, Seoul())
+		layout := LocalDateTimeLayout
+		if len(in) > 10 && in[10] == ' ' {
+			layout = LocalDateTimeSpaceLayout
+		}
+		want, wantErr := time.ParseInLocation(layout, in, Seoul())
 		if len(in) != len(LocalDateTimeLayout) {
 			wantErr = errLocalDateTime // time.Parse accepts a fraction the layout does not have
 		}
@@ -70,5 +74,33 @@ func BenchmarkParseLocalDateTime(b *testing.B) {
 		if _, err := ParseLocalDateTime("2024-04-29T20:58:02"); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestLocalDateTimeReadsEveryProduct: one type holds every product's dates. SMS's and KakaoTalk's layouts and
+// Email's RFC 3339 with an offset read as the same instant in Seoul and write back as sent; a value that is no
+// date-time (the KakaoTalk page's "String", its date-only example) is kept as sent, with Valid false.
+func TestLocalDateTimeReadsEveryProduct(t *testing.T) {
+	want := time.Date(2024, 4, 29, 20, 58, 2, 0, Seoul())
+	for _, in := range []string{"2024-04-29T20:58:02", "2024-04-29 20:58:02", "2024-04-29T20:58:02.000+09:00", "2024-04-29T11:58:02Z"} {
+		var d LocalDateTime
+		if err := d.UnmarshalText([]byte(in)); err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		if !d.Valid() || !d.Time().Equal(want) || d.Time().Location() != Seoul() {
+			t.Errorf("%q: %v (valid %v), want %v in Seoul", in, d.Time(), d.Valid(), want)
+		}
+		if out, _ := d.MarshalText(); string(out) != in || d.String() != in {
+			t.Errorf("%q writes back as %q", in, out)
+		}
+	}
+	for _, in := range []string{"String", "2023-06-01", "2024-02-30 00:00:00", ""} {
+		d := ReadLocalDateTime(in)
+		if d.Valid() || !d.Time().IsZero() || d.String() != in {
+			t.Errorf("%q: valid %v, time %v, string %q", in, d.Valid(), d.Time(), d.String())
+		}
+	}
+	if !(LocalDateTime{}).IsZero() || ReadLocalDateTime("String").IsZero() {
+		t.Error("IsZero: only the zero value")
 	}
 }

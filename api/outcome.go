@@ -45,10 +45,16 @@ type Code struct {
 	Retry string
 }
 
-// ResultCode returns the receive result code code, the resultCode of a MESSAGE_RESULT_UPDATE hook, as the
-// webhook sends it ("1000", "E915"). It returns the zero Code and false for a code the catalogue does not list.
-func ResultCode(code string) (Code, bool) {
-	c, ok := resultCodes[code]
+// ResultCode is a receive result code as a hook sends it: the resultCode of SMS's ("1000", "E915") and of
+// KakaoTalk Bizmessage's ("MRC01") MESSAGE_RESULT_UPDATE. Each product has its own catalogue: SMSResultCode and
+// KakaoTalkResultCode read it.
+type ResultCode string
+
+// SMSResultCode returns the receive result code code, the resultCode of an SMS MESSAGE_RESULT_UPDATE hook, as
+// the webhook sends it ("1000", "E915"). It returns the zero Code and false for a code the catalogue does not
+// list.
+func SMSResultCode(code ResultCode) (Code, bool) {
+	c, ok := resultCodes[string(code)]
 	return c, ok
 }
 
@@ -69,16 +75,16 @@ func DlrErrorCode(code string) (Code, bool) {
 
 // MailStatusCode returns the mail status code code, the mailStatusCode of an Email result update ("SST2"). It
 // returns the zero Code and false for a code the catalogue does not list.
-func MailStatusCode(code string) (Code, bool) {
-	c, ok := mailStatusCodes[code]
+func MailStatusCode(code MailStatus) (Code, bool) {
+	c, ok := mailStatusCodes[string(code)]
 	return c, ok
 }
 
 // KakaoTalkResultCode returns KakaoTalk Bizmessage's result code code, the resultCode of its
 // MESSAGE_RESULT_UPDATE ("MRC01"). The vendor's webhook page documents only a few: it returns the zero Code and
 // false for the others.
-func KakaoTalkResultCode(code string) (Code, bool) {
-	c, ok := kakaoTalkResultCodes[code]
+func KakaoTalkResultCode(code ResultCode) (Code, bool) {
+	c, ok := kakaoTalkResultCodes[string(code)]
 	return c, ok
 }
 
@@ -87,7 +93,7 @@ func KakaoTalkResultCode(code string) (Code, bool) {
 // catalogue does not list, is OutcomeUnknown.
 func (h *EmailMessageResultUpdateHook) Outcome() Outcome {
 	if h.MailStatusCode != nil {
-		if c, ok := MailStatusCode(string(*h.MailStatusCode)); ok {
+		if c, ok := MailStatusCode(*h.MailStatusCode); ok {
 			return c.Outcome
 		}
 	}
@@ -118,9 +124,9 @@ func (h *KakaoTalkMessageResultUpdateHook) Outcome() Outcome {
 //     RESERVED, SENDING and RESEND_AD are OutcomePending; COMPLETED says that sending finished, not how, so
 //     without a result code it is OutcomeUnknown;
 //   - no messageStatus, or one the contract does not list, is OutcomeUnknown.
-func (h *MessageResultUpdateHook) Outcome() Outcome {
+func (h *SMSMessageResultUpdateHook) Outcome() Outcome {
 	if h.ResultCode != nil {
-		if c, ok := ResultCode(*h.ResultCode); ok {
+		if c, ok := SMSResultCode(*h.ResultCode); ok {
 			return c.Outcome
 		}
 	}
@@ -148,7 +154,7 @@ func (h *MessageResultUpdateHook) Outcome() Outcome {
 //   - otherwise (a status the catalogue does not list) an errorCode of the catalogue decides: "0" is
 //     OutcomeDelivered, every other listed code OutcomeFailed;
 //   - otherwise OutcomeUnknown.
-func (h *InternationalDeliveryReceiptHook) Outcome() Outcome {
+func (h *SMSInternationalDeliveryReceiptHook) Outcome() Outcome {
 	if c, ok := DlrStatusCode(h.DlrStatus); ok {
 		return c.Outcome
 	}

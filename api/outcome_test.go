@@ -18,51 +18,51 @@ func TestMessageResultUpdateOutcome(t *testing.T) {
 	tests := []struct {
 		name   string
 		status *MessageStatus
-		code   *string
+		code   *ResultCode
 		want   Outcome
 	}{
 		// A result code of the catalogue decides.
-		{"completed 1000", ptr(MessageStatusCompleted), ptr("1000"), OutcomeDelivered},
-		{"completed 3015", ptr(MessageStatusCompleted), ptr("3015"), OutcomeFailed},
-		{"failed 3015", ptr(MessageStatusFailed), ptr("3015"), OutcomeFailed},
-		{"failed_ad E919", ptr(MessageStatusFailedAd), ptr("E919"), OutcomeFailed},
-		{"duplicated E915", ptr(MessageStatusDuplicated), ptr("E915"), OutcomeFailed},
-		{"no status, 1000", nil, ptr("1000"), OutcomeDelivered},
-		{"no status, 2003", nil, ptr("2003"), OutcomeFailed},
-		{"unknown status, 1000", ptr(MessageStatus("DELIVERED")), ptr("1000"), OutcomeDelivered},
-		{"unknown status, 4009", ptr(MessageStatus("")), ptr("4009"), OutcomeFailed},
+		{"completed 1000", ptr(MessageStatusCompleted), ptr[ResultCode]("1000"), OutcomeDelivered},
+		{"completed 3015", ptr(MessageStatusCompleted), ptr[ResultCode]("3015"), OutcomeFailed},
+		{"failed 3015", ptr(MessageStatusFailed), ptr[ResultCode]("3015"), OutcomeFailed},
+		{"failed_ad E919", ptr(MessageStatusFailedAd), ptr[ResultCode]("E919"), OutcomeFailed},
+		{"duplicated E915", ptr(MessageStatusDuplicated), ptr[ResultCode]("E915"), OutcomeFailed},
+		{"no status, 1000", nil, ptr[ResultCode]("1000"), OutcomeDelivered},
+		{"no status, 2003", nil, ptr[ResultCode]("2003"), OutcomeFailed},
+		{"unknown status, 1000", ptr(MessageStatus("DELIVERED")), ptr[ResultCode]("1000"), OutcomeDelivered},
+		{"unknown status, 4009", ptr(MessageStatus("")), ptr[ResultCode]("4009"), OutcomeFailed},
 		// ... and overrides a status that contradicts it.
-		{"failed but 1000", ptr(MessageStatusFailed), ptr("1000"), OutcomeDelivered},
-		{"failed_ad but 1000", ptr(MessageStatusFailedAd), ptr("1000"), OutcomeDelivered},
-		{"cancel but 1000", ptr(MessageStatusCancel), ptr("1000"), OutcomeDelivered},
-		{"cancel with E999", ptr(MessageStatusCancel), ptr("E999"), OutcomeFailed},
-		{"sending but 1000", ptr(MessageStatusSending), ptr("1000"), OutcomeDelivered},
-		{"reserved but 3001", ptr(MessageStatusReserved), ptr("3001"), OutcomeFailed},
-		{"resend_ad but 2000", ptr(MessageStatusResendAd), ptr("2000"), OutcomeFailed},
+		{"failed but 1000", ptr(MessageStatusFailed), ptr[ResultCode]("1000"), OutcomeDelivered},
+		{"failed_ad but 1000", ptr(MessageStatusFailedAd), ptr[ResultCode]("1000"), OutcomeDelivered},
+		{"cancel but 1000", ptr(MessageStatusCancel), ptr[ResultCode]("1000"), OutcomeDelivered},
+		{"cancel with E999", ptr(MessageStatusCancel), ptr[ResultCode]("E999"), OutcomeFailed},
+		{"sending but 1000", ptr(MessageStatusSending), ptr[ResultCode]("1000"), OutcomeDelivered},
+		{"reserved but 3001", ptr(MessageStatusReserved), ptr[ResultCode]("3001"), OutcomeFailed},
+		{"resend_ad but 2000", ptr(MessageStatusResendAd), ptr[ResultCode]("2000"), OutcomeFailed},
 		// Without a result code of the catalogue, the status decides.
 		{"failed without a result code (until 2024-05)", ptr(MessageStatusFailed), nil, OutcomeFailed},
-		{"failed, empty result code", ptr(MessageStatusFailed), ptr(""), OutcomeFailed},
-		{"failed, unknown result code", ptr(MessageStatusFailed), ptr("3999"), OutcomeFailed},
+		{"failed, empty result code", ptr(MessageStatusFailed), ptr[ResultCode](""), OutcomeFailed},
+		{"failed, unknown result code", ptr(MessageStatusFailed), ptr[ResultCode]("3999"), OutcomeFailed},
 		{"failed_ad", ptr(MessageStatusFailedAd), nil, OutcomeFailed},
 		{"duplicated", ptr(MessageStatusDuplicated), nil, OutcomeFailed},
 		{"cancel", ptr(MessageStatusCancel), nil, OutcomeCanceled},
-		{"cancel, unknown result code", ptr(MessageStatusCancel), ptr("X1"), OutcomeCanceled},
+		{"cancel, unknown result code", ptr(MessageStatusCancel), ptr[ResultCode]("X1"), OutcomeCanceled},
 		{"reserved", ptr(MessageStatusReserved), nil, OutcomePending},
 		{"sending", ptr(MessageStatusSending), nil, OutcomePending},
-		{"resend_ad", ptr(MessageStatusResendAd), ptr(""), OutcomePending},
+		{"resend_ad", ptr(MessageStatusResendAd), ptr[ResultCode](""), OutcomePending},
 		{"completed without a result code", ptr(MessageStatusCompleted), nil, OutcomeUnknown},
-		{"completed, empty result code", ptr(MessageStatusCompleted), ptr(""), OutcomeUnknown},
-		{"completed, unknown result code", ptr(MessageStatusCompleted), ptr("1001 "), OutcomeUnknown},
+		{"completed, empty result code", ptr(MessageStatusCompleted), ptr[ResultCode](""), OutcomeUnknown},
+		{"completed, unknown result code", ptr(MessageStatusCompleted), ptr[ResultCode]("1001 "), OutcomeUnknown},
 		// Neither decides.
 		{"nothing", nil, nil, OutcomeUnknown},
-		{"no status, unknown result code", nil, ptr("0"), OutcomeUnknown},
+		{"no status, unknown result code", nil, ptr[ResultCode]("0"), OutcomeUnknown},
 		{"unknown status, no result code", ptr(MessageStatus("completed")), nil, OutcomeUnknown},
-		{"unknown status, unknown result code", ptr(MessageStatus("NEW")), ptr("9000"), OutcomeUnknown},
+		{"unknown status, unknown result code", ptr(MessageStatus("NEW")), ptr[ResultCode]("9000"), OutcomeUnknown},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h := MessageResultUpdateHook{MessageStatus: tt.status, ResultCode: tt.code}
+			h := SMSMessageResultUpdateHook{MessageStatus: tt.status, ResultCode: tt.code}
 			if got := h.Outcome(); got != tt.want {
 				t.Errorf("Outcome() = %q, want %q", got, tt.want)
 			}
@@ -105,7 +105,7 @@ func TestInternationalDeliveryReceiptOutcome(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h := InternationalDeliveryReceiptHook{DlrStatus: tt.status, ErrorCode: tt.code}
+			h := SMSInternationalDeliveryReceiptHook{DlrStatus: tt.status, ErrorCode: tt.code}
 			if got := h.Outcome(); got != tt.want {
 				t.Errorf("Outcome() = %q, want %q", got, tt.want)
 			}
@@ -137,21 +137,21 @@ func TestEveryCodeGivesItsOutcome(t *testing.T) {
 		switch row.Kind {
 		case "receive":
 			for _, status := range statuses {
-				h := MessageResultUpdateHook{MessageStatus: status, ResultCode: ptr(row.Code)}
+				h := SMSMessageResultUpdateHook{MessageStatus: status, ResultCode: ptr(ResultCode(row.Code))}
 				if got := h.Outcome(); got != want {
 					t.Errorf("resultCode %s with status %v: %q, want %q", row.Code, deref(status), got, want)
 				}
 			}
 		case "dlr-status":
 			for _, code := range append(errorCodes, nil) {
-				h := InternationalDeliveryReceiptHook{DlrStatus: DlrStatus(row.Code), ErrorCode: code}
+				h := SMSInternationalDeliveryReceiptHook{DlrStatus: DlrStatus(row.Code), ErrorCode: code}
 				if got := h.Outcome(); got != want {
 					t.Errorf("dlrStatus %s with errorCode %v: %q, want %q", row.Code, deref(code), got, want)
 				}
 			}
 		case "dlr-error":
 			for _, status := range []DlrStatus{"", "SENT"} {
-				h := InternationalDeliveryReceiptHook{DlrStatus: status, ErrorCode: ptr(row.Code)}
+				h := SMSInternationalDeliveryReceiptHook{DlrStatus: status, ErrorCode: ptr(row.Code)}
 				if got := h.Outcome(); got != want {
 					t.Errorf("errorCode %s with dlrStatus %q: %q, want %q", row.Code, status, got, want)
 				}
@@ -162,7 +162,7 @@ func TestEveryCodeGivesItsOutcome(t *testing.T) {
 				t.Errorf("mailStatusCode %s: %q, want %q", row.Code, got, want)
 			}
 		case "kakaotalk-result":
-			if got := (&KakaoTalkMessageResultUpdateHook{ResultCode: ptr(row.Code)}).Outcome(); got != want {
+			if got := (&KakaoTalkMessageResultUpdateHook{ResultCode: ptr(ResultCode(row.Code))}).Outcome(); got != want {
 				t.Errorf("KakaoTalk resultCode %s: %q, want %q", row.Code, got, want)
 			}
 		default:
@@ -182,7 +182,7 @@ func TestEveryCodeGivesItsOutcome(t *testing.T) {
 func TestEveryStatusHasAnOutcome(t *testing.T) {
 	t.Parallel()
 	for _, s := range messageStatuses {
-		got := (&MessageResultUpdateHook{MessageStatus: ptr(s)}).Outcome()
+		got := (&SMSMessageResultUpdateHook{MessageStatus: ptr(s)}).Outcome()
 		if (got == OutcomeUnknown) != (s == MessageStatusCompleted) {
 			t.Errorf("status %s alone: %q", s, got)
 		}
@@ -196,7 +196,7 @@ func TestSamplesOutcome(t *testing.T) {
 	if !ok {
 		t.Fatal("no sample of MESSAGE_RESULT_UPDATE")
 	}
-	mru, ok := w.(*MessageResultUpdateEnvelope)
+	mru, ok := w.(*SMSMessageResultUpdateEnvelope)
 	if !ok || len(mru.Hooks) == 0 {
 		t.Fatalf("the sample is %T", w)
 	}
@@ -207,7 +207,7 @@ func TestSamplesOutcome(t *testing.T) {
 	if !ok {
 		t.Fatal("no sample of INTERNATIONAL_DELIVERY_RECEIPT")
 	}
-	dlr, ok := w.(*InternationalDeliveryReceiptEnvelope)
+	dlr, ok := w.(*SMSInternationalDeliveryReceiptEnvelope)
 	if !ok || len(dlr.Hooks) == 0 {
 		t.Fatalf("the sample is %T", w)
 	}
@@ -242,8 +242,8 @@ func TestFamilyOutcomes(t *testing.T) {
 	if got := (&EmailMessageResultUpdateHook{}).Outcome(); got != OutcomeUnknown {
 		t.Errorf("no mailStatusCode: %q", got)
 	}
-	kakao := func(code string) Outcome { return (&KakaoTalkMessageResultUpdateHook{ResultCode: &code}).Outcome() }
-	for code, want := range map[string]Outcome{"MRC01": OutcomeDelivered, "MRC02": OutcomeFailed, "MRC03": OutcomeUnknown, "1000": OutcomeUnknown} {
+	kakao := func(code ResultCode) Outcome { return (&KakaoTalkMessageResultUpdateHook{ResultCode: &code}).Outcome() }
+	for code, want := range map[ResultCode]Outcome{"MRC01": OutcomeDelivered, "MRC02": OutcomeFailed, "MRC03": OutcomeUnknown, "1000": OutcomeUnknown} {
 		if got := kakao(code); got != want {
 			t.Errorf("KakaoTalk resultCode %q: %q, want %q", code, got, want)
 		}
@@ -252,7 +252,7 @@ func TestFamilyOutcomes(t *testing.T) {
 		t.Errorf("no KakaoTalk resultCode: %q", got)
 	}
 	// Each kind's codes are its own: an SMS code is no KakaoTalk code, and the reverse.
-	if _, ok := ResultCode("MRC01"); ok {
+	if _, ok := SMSResultCode("MRC01"); ok {
 		t.Error("MRC01 is listed as an SMS receive result code")
 	}
 	if _, ok := KakaoTalkResultCode("1000"); ok {
@@ -267,17 +267,17 @@ func deref[T any](p *T) any {
 	return *p
 }
 
-func ExampleMessageResultUpdateHook_Outcome() {
-	status, code := MessageStatusCompleted, "3015"
-	hook := MessageResultUpdateHook{HookId: "20240429205809GcSUXthVA00", MessageStatus: &status, ResultCode: &code}
-	c, _ := ResultCode(code)
-	fmt.Printf("%s: %s (%s)\n", hook.HookId, hook.Outcome(), c.Meaning)
+func ExampleSMSMessageResultUpdateHook_Outcome() {
+	status, code := MessageStatusCompleted, ResultCode("3015")
+	hook := SMSMessageResultUpdateHook{HookID: "20240429205809GcSUXthVA00", MessageStatus: &status, ResultCode: &code}
+	c, _ := SMSResultCode(code)
+	fmt.Printf("%s: %s (%s)\n", hook.HookID, hook.Outcome(), c.Meaning)
 	// Output: 20240429205809GcSUXthVA00: failed (No transfer route available)
 }
 
-func ExampleInternationalDeliveryReceiptHook_Outcome() {
+func ExampleSMSInternationalDeliveryReceiptHook_Outcome() {
 	code := "3"
-	hook := InternationalDeliveryReceiptHook{DlrStatus: DlrStatusFailed, ErrorCode: &code}
+	hook := SMSInternationalDeliveryReceiptHook{DlrStatus: DlrStatusFailed, ErrorCode: &code}
 	if c, ok := DlrErrorCode(code); ok && c.Retry == "permanent" {
 		fmt.Println(hook.Outcome(), "for good: drop the number")
 	}

@@ -113,7 +113,7 @@ func BenchmarkInboxDrain(b *testing.B) {
 	}
 	var mu sync.Mutex
 	left, done := b.N, make(chan struct{})
-	app := smshook.Handler{MessageResultUpdate: func(context.Context, *api.MessageResultUpdateEnvelope) error {
+	app := smshook.Handler{SMSMessageResultUpdate: func(context.Context, *api.SMSMessageResultUpdateEnvelope) error {
 		mu.Lock()
 		defer mu.Unlock()
 		if left--; left == 0 {
@@ -246,12 +246,12 @@ func groupInserter(b *testing.B, client *river.Client[*sql.Tx], body []byte) fun
 }
 
 // tenHooks returns a new 10-hook MESSAGE_RESULT_UPDATE delivery, each hook with a new hookId.
-func tenHooks() *api.MessageResultUpdateEnvelope {
-	e := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
+func tenHooks() *api.SMSMessageResultUpdateEnvelope {
+	e := smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()
 	for len(e.Hooks) < 10 {
 		h := e.Hooks[0]
 		h.RecipientSeq = int64(len(e.Hooks) + 1)
-		h.HookId = sender.NewID()
+		h.HookID = sender.NewID()
 		e.Hooks = append(e.Hooks, h)
 	}
 	return e

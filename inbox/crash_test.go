@@ -69,7 +69,7 @@ func childMain() int {
 		return fail(err)
 	}
 	out := &lines{w: bufio.NewWriter(os.Stdout)}
-	app := smshook.Handler{MessageResultUpdate: (&printer{out: out}).onMessageResultUpdate}
+	app := smshook.Handler{SMSMessageResultUpdate: (&printer{out: out}).onMessageResultUpdate}
 	return serveChild(ib, app, out, smshook.WithSecrets(secret), smshook.WithClaimLease(2*time.Second), smshook.WithLogger(logger))
 }
 
@@ -121,8 +121,8 @@ func (l *lines) print(ss ...string) {
 // printer is the child's application.
 type printer struct{ out *lines }
 
-func (p *printer) onMessageResultUpdate(ctx context.Context, e *api.MessageResultUpdateEnvelope) error {
-	p.out.print("begin " + e.HooksId)
+func (p *printer) onMessageResultUpdate(ctx context.Context, e *api.SMSMessageResultUpdateEnvelope) error {
+	p.out.print("begin " + e.HooksID)
 	select {
 	case <-time.After(childHold):
 	case <-ctx.Done():
@@ -130,7 +130,7 @@ func (p *printer) onMessageResultUpdate(ctx context.Context, e *api.MessageResul
 	}
 	done := make([]string, len(e.Hooks))
 	for i, h := range e.Hooks {
-		done[i] = "done " + h.HookId
+		done[i] = "done " + h.HookID
 	}
 	p.out.print(done...)
 	return nil
@@ -255,7 +255,7 @@ func TestSIGKILLLosesNothingAcknowledged(t *testing.T) {
 	all := make([]sent, deliveries)
 	for i := range all {
 		env, body, ids := mru(t, 10)
-		all[i] = sent{env.HooksId, body, ids}
+		all[i] = sent{env.HooksID, body, ids}
 	}
 	status := make([]int, deliveries)
 	var mu sync.Mutex

@@ -20,7 +20,7 @@
 //	go http.ListenAndServe(":8080", nil)
 //
 //	app := smshook.Handler{
-//		MessageResultUpdate: saveResults, // your func(ctx, envelope) error, as for smshook.NewHandler
+//		SMSMessageResultUpdate: saveResults, // your func(ctx, envelope) error, as for smshook.NewHandler
 //		Default: func(ctx context.Context, w api.Webhook) error {
 //			return nil // every other event, and those the contract does not know yet
 //		},

@@ -38,7 +38,7 @@ func Example() {
 	defer srv.Close()
 
 	// What NHN Cloud posts: the delivery as JSON and the secret in a header.
-	body, err := json.Marshal(smshooktest.Sample[*api.MessageResultUpdateEnvelope]())
+	body, err := json.Marshal(smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]())
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func Example() {
 
 	got := make(chan string, 1)
 	app := smshook.Handler{
-		MessageResultUpdate: func(_ context.Context, e *api.MessageResultUpdateEnvelope) error {
+		SMSMessageResultUpdate: func(_ context.Context, e *api.SMSMessageResultUpdateEnvelope) error {
 			got <- fmt.Sprintf("%s, %d hook(s)", e.Event, len(e.Hooks))
 			return nil // an error is retried with backoff; past the attempts the delivery is a dead letter
 		},

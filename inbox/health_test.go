@@ -90,7 +90,7 @@ func lostFileRun(t *testing.T, ib *Inbox, url string, total, after int, lose fun
 					lateOK.Add(1)
 				case status == http.StatusOK:
 					mu.Lock()
-					acked = append(acked, env.HooksId)
+					acked = append(acked, env.HooksID)
 					mu.Unlock()
 				case began:
 					late503.Add(1)
@@ -277,7 +277,7 @@ func TestFullDiskAnswers503UntilFreed(t *testing.T) {
 		env, body, _ := mru(t, 50)
 		switch status := post(t, url, body); status {
 		case http.StatusOK:
-			acked = append(acked, env.HooksId)
+			acked = append(acked, env.HooksID)
 		case http.StatusServiceUnavailable:
 			full = true
 		default:
@@ -298,7 +298,7 @@ func TestFullDiskAnswers503UntilFreed(t *testing.T) {
 		"the fault did not clear once space was freed")
 	env, body, _ := mru(t, 50)
 	require.Equal(t, http.StatusOK, post(t, url, body))
-	acked = append(acked, env.HooksId)
+	acked = append(acked, env.HooksID)
 	require.NoError(t, ib.Close())
 	requireReached(t, path, acked)
 }

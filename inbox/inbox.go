@@ -304,7 +304,7 @@ func (ib *Inbox) withFallback(app smshook.Handler) *smshook.Handler {
 	app.Default = func(ctx context.Context, w api.Webhook) error {
 		head := w.Head()
 		ib.cfg.logger.LogAttrs(ctx, slog.LevelWarn, "inbox: stored delivery completed; the Handler has no func for its event and no Default",
-			slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksId), slog.Int("hooks", w.HookCount()))
+			slog.String("event", string(head.Event)), slog.String("hooksId", head.HooksID), slog.Int("hooks", w.HookCount()))
 		return nil
 	}
 	return &app

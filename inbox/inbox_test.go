@@ -52,12 +52,12 @@ func newApp() *app {
 // handler returns the application as a smshook.Handler with a func for every kind and a Default.
 func (a *app) handler() smshook.Handler {
 	return smshook.Handler{
-		Unsubscribe: func(ctx context.Context, e *api.UnsubscribeEnvelope) error { return a.record(ctx, e, false) },
-		MessageResultUpdate: func(ctx context.Context, e *api.MessageResultUpdateEnvelope) error {
+		SMSUnsubscribe: func(ctx context.Context, e *api.SMSUnsubscribeEnvelope) error { return a.record(ctx, e, false) },
+		SMSMessageResultUpdate: func(ctx context.Context, e *api.SMSMessageResultUpdateEnvelope) error {
 			return a.record(ctx, e, false)
 		},
-		ConversionBlock: func(ctx context.Context, e *api.ConversionBlockEnvelope) error { return a.record(ctx, e, false) },
-		InternationalDeliveryReceipt: func(ctx context.Context, e *api.InternationalDeliveryReceiptEnvelope) error {
+		SMSConversionBlock: func(ctx context.Context, e *api.SMSConversionBlockEnvelope) error { return a.record(ctx, e, false) },
+		SMSInternationalDeliveryReceipt: func(ctx context.Context, e *api.SMSInternationalDeliveryReceiptEnvelope) error {
 			return a.record(ctx, e, false)
 		},
 		EmailUnsubscribe: func(ctx context.Context, e *api.EmailUnsubscribeEnvelope) error { return a.record(ctx, e, false) },
@@ -75,7 +75,7 @@ func (a *app) handler() smshook.Handler {
 }
 
 func (a *app) record(ctx context.Context, w api.Webhook, viaDefault bool) error {
-	hooksID := w.Head().HooksId
+	hooksID := w.Head().HooksID
 	if a.running != nil {
 		a.running <- hooksID
 	}
@@ -182,18 +182,18 @@ func post(tb testing.TB, url string, body []byte) int {
 }
 
 // mru returns a new MESSAGE_RESULT_UPDATE delivery of n hooks, each with a new hookId, its body and its hookIds.
-func mru(tb testing.TB, n int) (*api.MessageResultUpdateEnvelope, []byte, []string) {
+func mru(tb testing.TB, n int) (*api.SMSMessageResultUpdateEnvelope, []byte, []string) {
 	tb.Helper()
-	env := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
+	env := smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()
 	for len(env.Hooks) < n {
 		h := env.Hooks[0]
 		h.RecipientSeq = int64(len(env.Hooks) + 1)
-		h.HookId = sender.NewID()
+		h.HookID = sender.NewID()
 		env.Hooks = append(env.Hooks, h)
 	}
 	ids := make([]string, len(env.Hooks))
 	for i, h := range env.Hooks {
-		ids[i] = h.HookId
+		ids[i] = h.HookID
 	}
 	body, err := json.Marshal(env)
 	require.NoError(tb, err)
@@ -238,10 +238,10 @@ func TestAcknowledgedDeliveriesReachTheApp(t *testing.T) {
 	ib, _ := openInbox(t, Config{})
 	url := serve(t, ib)
 	samples := []api.Webhook{
-		smshooktest.Sample[*api.UnsubscribeEnvelope](),
-		smshooktest.Sample[*api.MessageResultUpdateEnvelope](),
-		smshooktest.Sample[*api.ConversionBlockEnvelope](),
-		smshooktest.Sample[*api.InternationalDeliveryReceiptEnvelope](),
+		smshooktest.Sample[*api.SMSUnsubscribeEnvelope](),
+		smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope](),
+		smshooktest.Sample[*api.SMSConversionBlockEnvelope](),
+		smshooktest.Sample[*api.SMSInternationalDeliveryReceiptEnvelope](),
 		smshooktest.Sample[*api.EmailUnsubscribeEnvelope](),
 		smshooktest.Sample[*api.EmailMessageResultUpdateEnvelope](),
 		smshooktest.Sample[*api.KakaoTalkMessageResultUpdateEnvelope](),
@@ -254,7 +254,7 @@ func TestAcknowledgedDeliveriesReachTheApp(t *testing.T) {
 		body, err := json.Marshal(w)
 		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, post(t, url, body), w.Head().Event)
-		sent[w.Head().HooksId] = w
+		sent[w.Head().HooksID] = w
 		for i := range w.HookCount() {
 			hookIDs = append(hookIDs, w.HookID(i))
 		}
@@ -262,7 +262,7 @@ func TestAcknowledgedDeliveriesReachTheApp(t *testing.T) {
 	for range 20 {
 		env, body, ids := mru(t, 10)
 		require.Equal(t, http.StatusOK, post(t, url, body))
-		sent[env.HooksId] = env
+		sent[env.HooksID] = env
 		hookIDs = append(hookIDs, ids...)
 	}
 	require.Len(t, jobs(t, ib, rivertype.JobStateAvailable), len(sent), "one job per acknowledged delivery")
@@ -376,7 +376,7 @@ func TestDeliveryNobodyTakesIsCompleted(t *testing.T) {
 
 	taken := 0
 	var mu sync.Mutex
-	run(t, ib, smshook.Handler{Unsubscribe: func(context.Context, *api.UnsubscribeEnvelope) error {
+	run(t, ib, smshook.Handler{SMSUnsubscribe: func(context.Context, *api.SMSUnsubscribeEnvelope) error {
 		mu.Lock()
 		taken++
 		mu.Unlock()
@@ -412,7 +412,7 @@ func TestFailingAppIsRetriedThenProcessedOnce(t *testing.T) {
 	run(t, ib, a.handler())
 	require.Equal(t, http.StatusOK, post(t, url, body))
 	require.True(t, a.waitUntil(20*time.Second, func() bool { return len(a.got) == 1 }), "never processed")
-	require.Equal(t, 4, a.attemptCount(env.HooksId))
+	require.Equal(t, 4, a.attemptCount(env.HooksID))
 	for _, id := range ids {
 		require.Equal(t, 1, a.doneCount(id))
 	}
@@ -449,7 +449,7 @@ func TestAlwaysFailingAppIsDeadLettered(t *testing.T) {
 	require.Equal(t, 3, dead.Attempt)
 	require.Len(t, dead.Errors, 3)
 	time.Sleep(300 * time.Millisecond) // a further attempt would have come by now
-	require.Equal(t, 3, a.attemptCount(env.HooksId))
+	require.Equal(t, 3, a.attemptCount(env.HooksID))
 	require.Zero(t, a.doneCount(ids[0]))
 
 	mu.Lock()
@@ -475,7 +475,7 @@ func TestFailingPastMaxAgeIsDeadLettered(t *testing.T) {
 	run(t, ib, a.handler())
 	require.Equal(t, http.StatusOK, post(t, url, body))
 	require.Eventually(t, func() bool { return len(jobs(t, ib, rivertype.JobStateCancelled)) == 1 }, 10*time.Second, 20*time.Millisecond)
-	require.Equal(t, 1, a.attemptCount(env.HooksId))
+	require.Equal(t, 1, a.attemptCount(env.HooksID))
 	require.Contains(t, jobs(t, ib, rivertype.JobStateCancelled)[0].Errors[0].Error, "past the maximum age")
 }
 
@@ -499,7 +499,7 @@ func TestRedeliveryIsNotProcessedAgainAfterARestart(t *testing.T) {
 	run(t, again, a.handler())
 	require.Equal(t, http.StatusOK, post(t, url, body), "a copy after the restart")
 	time.Sleep(500 * time.Millisecond) // a second hand-over would have come by now
-	require.Equal(t, 1, a.attemptCount(env.HooksId))
+	require.Equal(t, 1, a.attemptCount(env.HooksID))
 	for _, id := range ids {
 		require.Equal(t, 1, a.doneCount(id))
 	}
@@ -533,18 +533,18 @@ func TestStoredButNotCommittedIsNotStoredAgain(t *testing.T) {
 
 	// The same hooks again, directly (as a handler with another store would hand them), and one more.
 	overlap := *env
-	extra := smshooktest.Sample[*api.MessageResultUpdateEnvelope]().Hooks[0]
+	extra := smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]().Hooks[0]
 	overlap.Hooks = append(slices.Clone(env.Hooks), extra)
-	overlap.HooksId = sender.NewID()
+	overlap.HooksID = sender.NewID()
 	require.NoError(t, ib.receive(ctx, &overlap))
 	require.NoError(t, ib.receive(ctx, env), "everything stored already: nothing to do")
 
 	a := newApp()
 	run(t, ib, a.handler())
 	require.True(t, a.waitUntil(10*time.Second, func() bool { return len(a.got) == 2 }))
-	require.Equal(t, []api.MessageResultUpdateHook{extra}, a.got[overlap.HooksId].(*api.MessageResultUpdateEnvelope).Hooks,
+	require.Equal(t, []api.SMSMessageResultUpdateHook{extra}, a.got[overlap.HooksID].(*api.SMSMessageResultUpdateEnvelope).Hooks,
 		"only the hook not stored before")
-	for _, id := range append(ids, extra.HookId) {
+	for _, id := range append(ids, extra.HookID) {
 		require.Equal(t, 1, a.doneCount(id), "hook %s", id)
 	}
 	time.Sleep(300 * time.Millisecond)
@@ -583,15 +583,15 @@ func TestRunReturnsOnceRunningCallsFinish(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Run did not return once the application did")
 	}
-	require.Equal(t, 1, a.attemptCount(first.HooksId))
+	require.Equal(t, 1, a.attemptCount(first.HooksID))
 	require.Len(t, jobs(t, ib, rivertype.JobStateCompleted), 1, "recorded before Run returned")
 
 	second, body, _ := mru(t, 1)
 	require.Equal(t, http.StatusOK, post(t, url, body), "the receiver stores without Run")
 	time.Sleep(300 * time.Millisecond)
-	require.Zero(t, a.attemptCount(second.HooksId), "nothing is handed over after Run returned")
+	require.Zero(t, a.attemptCount(second.HooksID), "nothing is handed over after Run returned")
 	run(t, ib, a.handler())
-	require.True(t, a.waitUntil(10*time.Second, func() bool { return a.attempts[second.HooksId] == 1 }), "the next Run hands it over")
+	require.True(t, a.waitUntil(10*time.Second, func() bool { return a.attempts[second.HooksID] == 1 }), "the next Run hands it over")
 }
 
 // TestRunReturnsWithinTheJobTimeout: an application that holds a delivery until its context ends is cut off
@@ -626,12 +626,12 @@ func TestRunReturnsWithinTheJobTimeout(t *testing.T) {
 	case <-time.After(jobTimeout + stopGrace + closeTimeout):
 		t.Fatal("Run did not return")
 	}
-	require.Zero(t, a.attemptCount(env.HooksId), "the call did not complete")
+	require.Zero(t, a.attemptCount(env.HooksID), "the call did not complete")
 	require.Empty(t, jobs(t, ib, rivertype.JobStateCompleted))
 
 	a.block, a.running = nil, nil
 	run(t, ib, a.handler())
-	require.True(t, a.waitUntil(10*time.Second, func() bool { return a.attempts[env.HooksId] == 1 }), "the next Run hands it over")
+	require.True(t, a.waitUntil(10*time.Second, func() bool { return a.attempts[env.HooksID] == 1 }), "the next Run hands it over")
 }
 
 // TestRunIsOneAtATime: a second Run while one runs fails at once, and the first keeps running; Close ends a
@@ -727,7 +727,7 @@ func TestReceiverOverridesWithStore(t *testing.T) {
 
 	a := newApp()
 	run(t, ib, a.handler())
-	require.True(t, a.waitUntil(10*time.Second, func() bool { return a.attempts[env.HooksId] == 1 }))
+	require.True(t, a.waitUntil(10*time.Second, func() bool { return a.attempts[env.HooksID] == 1 }))
 }
 
 // TestReceiverNeedsASecret: Receiver fails as smshook.NewHandler does without a secret.

@@ -66,7 +66,7 @@ func TestDeliveriesStoredTogetherShareAJob(t *testing.T) {
 	}
 	require.ElementsMatch(t, []deliveryArgs{{Deliveries: 16, Hooks: 32}, {Deliveries: 4, Hooks: 8}}, held)
 
-	failing := deliveries[5].Head().HooksId
+	failing := deliveries[5].Head().HooksID
 	a := newApp()
 	a.fail = func(hooksID string, attempt int) error {
 		if hooksID == failing && attempt <= 2 {
@@ -90,10 +90,10 @@ func TestDeliveriesStoredTogetherShareAJob(t *testing.T) {
 	}
 	for _, d := range deliveries {
 		want := 1
-		if d.Head().HooksId == failing {
+		if d.Head().HooksID == failing {
 			want = 3
 		}
-		require.Equal(t, want, a.attemptCount(d.Head().HooksId), "delivery %s", d.Head().HooksId)
+		require.Equal(t, want, a.attemptCount(d.Head().HooksID), "delivery %s", d.Head().HooksID)
 	}
 	require.LessOrEqual(t, most.Load(), int64(3), "calls at once")
 	require.Greater(t, most.Load(), int64(1), "a job's deliveries are handed over concurrently")
@@ -116,7 +116,7 @@ func TestDeadLetterKeepsOnlyWhatFailed(t *testing.T) {
 	ib, _ := openInbox(t, cfg)
 	deliveries, _ := mrus(t, 3, 1)
 	storeTogether(t, ib, deliveries...)
-	failing := deliveries[1].Head().HooksId
+	failing := deliveries[1].Head().HooksID
 	a := newApp()
 	a.fail = func(hooksID string, _ int) error {
 		if hooksID == failing {
@@ -133,10 +133,10 @@ func TestDeadLetterKeepsOnlyWhatFailed(t *testing.T) {
 	require.Equal(t, 1, left[0].seq)
 	kept, err := decode(left[0].event, left[0].body)
 	require.NoError(t, err)
-	require.Equal(t, failing, kept.Head().HooksId)
+	require.Equal(t, failing, kept.Head().HooksID)
 	for i, d := range deliveries {
 		if i != 1 {
-			require.Equal(t, 1, a.attemptCount(d.Head().HooksId), "a delivery that succeeded is not handed over again")
+			require.Equal(t, 1, a.attemptCount(d.Head().HooksID), "a delivery that succeeded is not handed over again")
 		}
 	}
 	require.Equal(t, 2, a.attemptCount(failing))

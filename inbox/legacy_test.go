@@ -34,18 +34,18 @@ func TestLegacyHookIDsAreHonoured(t *testing.T) {
 	require.Equal(t, http.StatusOK, post(t, url, body))
 	require.True(t, a.waitUntil(10*time.Second, func() bool { return a.done[ids[1]] == 1 }), "the new hook was never handed over")
 
-	sms := smshooktest.Sample[*api.UnsubscribeEnvelope]()
+	sms := smshooktest.Sample[*api.SMSUnsubscribeEnvelope]()
 	email := smshooktest.Sample[*api.EmailUnsubscribeEnvelope]()
-	email.AppKey, email.Hooks[0].HookId = sms.AppKey, sms.Hooks[0].HookId
+	email.AppKey, email.Hooks[0].HookID = sms.AppKey, sms.Hooks[0].HookID
 	for _, d := range []any{sms, email, sms, email} {
 		b, err := json.Marshal(d)
 		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, post(t, url, b))
 	}
-	require.True(t, a.waitUntil(10*time.Second, func() bool { return a.done[sms.Hooks[0].HookId] == 2 }),
-		"the SMS and the Email event sharing a hookId: %d handed over", a.doneCount(sms.Hooks[0].HookId))
+	require.True(t, a.waitUntil(10*time.Second, func() bool { return a.done[sms.Hooks[0].HookID] == 2 }),
+		"the SMS and the Email event sharing a hookId: %d handed over", a.doneCount(sms.Hooks[0].HookID))
 	time.Sleep(300 * time.Millisecond) // a further hand-over would have come by now
-	require.Equal(t, 2, a.doneCount(sms.Hooks[0].HookId), "each product's event once")
+	require.Equal(t, 2, a.doneCount(sms.Hooks[0].HookID), "each product's event once")
 	require.Zero(t, a.doneCount(ids[0]), "stored before the upgrade: not handed over again")
 	require.Equal(t, 1, a.doneCount(ids[1]))
 	var legacyRows int

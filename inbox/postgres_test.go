@@ -53,8 +53,8 @@ func TestStalledPostgresIsNeverAcknowledged(t *testing.T) {
 	a := newApp()
 	run(t, ib, a.handler())
 	require.True(t, a.waitUntil(20*time.Second, func() bool { return len(a.got) == 2 }), "got %d of 2", a.gotCount())
-	require.True(t, a.has(before.HooksId))
-	require.True(t, a.has(during.HooksId))
+	require.True(t, a.has(before.HooksID))
+	require.True(t, a.has(during.HooksID))
 	time.Sleep(300 * time.Millisecond) // a second hand-over would have come by now
 	for _, id := range ids {
 		require.Equal(t, 1, a.doneCount(id), "hook %s", id)
@@ -90,7 +90,7 @@ func TestKilledPostgresLosesNothingAcknowledged(t *testing.T) {
 				status := post(t, url, body)
 				mu.Lock()
 				if status == http.StatusOK {
-					acked = append(acked, env.HooksId)
+					acked = append(acked, env.HooksID)
 				} else {
 					other++
 				}
@@ -108,7 +108,7 @@ func TestKilledPostgresLosesNothingAcknowledged(t *testing.T) {
 			return false
 		}
 		mu.Lock()
-		acked = append(acked, env.HooksId)
+		acked = append(acked, env.HooksID)
 		mu.Unlock()
 		return true
 	}, 30*time.Second, 200*time.Millisecond, "acknowledging again once the server is back")

@@ -42,11 +42,11 @@ func TestPartialBatchKeepsItsInvalidHooks(t *testing.T) {
 		require.NoError(t, rows.Scan(&product, &event, &hooksID, &index, &hook, &violations))
 		require.Equal(t, "SMS", product)
 		require.Equal(t, "MESSAGE_RESULT_UPDATE", event)
-		require.Equal(t, env.HooksId, hooksID)
+		require.Equal(t, env.HooksID, hooksID)
 		require.Equal(t, 1, index)
 		var h map[string]any
 		require.NoError(t, json.Unmarshal(hook, &h))
-		require.Equal(t, env.Hooks[1].HookId, h["hookId"], "the hook as the delivery carried it")
+		require.Equal(t, env.Hooks[1].HookID, h["hookId"], "the hook as the delivery carried it")
 		require.JSONEq(t, `[{"pointer":"/hooks/1/requestId","detail":"property \"requestId\" is missing"}]`, string(violations))
 	}
 	require.NoError(t, rows.Err())

@@ -140,7 +140,7 @@ func (ib *Inbox) quarantine(ctx context.Context, head api.Head, hooks []api.Inva
 		}
 		sum := sha256.Sum256([]byte(head.ProductName + "\x00" + string(head.Event) + "\x00" + string(h.JSON)))
 		qs = append(qs, quarantined{
-			digest: hex.EncodeToString(sum[:16]), product: head.ProductName, event: string(head.Event), hooksID: head.HooksId,
+			digest: hex.EncodeToString(sum[:16]), product: head.ProductName, event: string(head.Event), hooksID: head.HooksID,
 			index: h.Index, hook: h.JSON, violations: violations,
 		})
 	}
@@ -165,7 +165,7 @@ func (ib *Inbox) receive(ctx context.Context, w api.Webhook) error {
 		head := w.Head()
 		ib.cfg.logger.LogAttrs(ctx, slog.LevelInfo, "inbox: redelivery acknowledged; every event was stored before",
 			slog.String("productName", head.ProductName), slog.String("event", string(head.Event)),
-			slog.String("hooksId", head.HooksId), slog.Int("hooks", w.HookCount()))
+			slog.String("hooksId", head.HooksID), slog.Int("hooks", w.HookCount()))
 	}
 	return nil
 }

@@ -46,18 +46,18 @@ func holdChildMain() int {
 	}
 	out := &lines{w: bufio.NewWriter(os.Stdout)}
 	block := os.Getenv(envBlock) == "1"
-	app := func(ctx context.Context, e *api.MessageResultUpdateEnvelope) error {
-		out.print("begin " + e.HooksId)
+	app := func(ctx context.Context, e *api.SMSMessageResultUpdateEnvelope) error {
+		out.print("begin " + e.HooksID)
 		if block {
 			<-ctx.Done()
 			return ctx.Err()
 		}
 		for _, h := range e.Hooks {
-			out.print("done " + h.HookId)
+			out.print("done " + h.HookID)
 		}
 		return nil
 	}
-	return serveChild(ib, smshook.Handler{MessageResultUpdate: app}, out, smshook.WithSecrets(secret), smshook.WithLogger(logger))
+	return serveChild(ib, smshook.Handler{SMSMessageResultUpdate: app}, out, smshook.WithSecrets(secret), smshook.WithLogger(logger))
 }
 
 // TestKilledCallIsHandedOverSoonAfterARestart: a process with the default Config is killed (SIGKILL) while
@@ -71,7 +71,7 @@ func TestKilledCallIsHandedOverSoonAfterARestart(t *testing.T) {
 	first := startChild(t, path, j, 0, envChild+"="+childHolder, envBlock+"=1")
 	env, body, ids := mru(t, 3)
 	require.Equal(t, http.StatusOK, post(t, first.url, body))
-	require.Eventually(t, func() bool { return j.nIn(0, "begin "+env.HooksId) == 1 }, 20*time.Second, 5*time.Millisecond,
+	require.Eventually(t, func() bool { return j.nIn(0, "begin "+env.HooksID) == 1 }, 20*time.Second, 5*time.Millisecond,
 		"the first process's application took the delivery")
 	first.kill()
 
@@ -92,7 +92,7 @@ func TestKilledCallIsHandedOverSoonAfterARestart(t *testing.T) {
 	t.Logf("the call of the killed process reached the application %s after the restart", took.Round(10*time.Millisecond))
 	require.True(t, handedOver(), "never handed over again")
 	require.Less(t, took, 20*time.Second)
-	require.Equal(t, 1, j.nIn(1, "begin "+env.HooksId), "handed over once")
+	require.Equal(t, 1, j.nIn(1, "begin "+env.HooksID), "handed over once")
 }
 
 // TestLiveCallIsNotHandedOverBeside: two Inboxes on one database with a heartbeat timeout of 1 s, behind one
@@ -106,9 +106,9 @@ func TestLiveCallIsNotHandedOverBeside(t *testing.T) {
 	var mu sync.Mutex
 	begun := map[string]int{}
 	done := 0
-	app := smshook.Handler{MessageResultUpdate: func(ctx context.Context, e *api.MessageResultUpdateEnvelope) error {
+	app := smshook.Handler{SMSMessageResultUpdate: func(ctx context.Context, e *api.SMSMessageResultUpdateEnvelope) error {
 		mu.Lock()
-		begun[e.HooksId]++
+		begun[e.HooksID]++
 		mu.Unlock()
 		time.Sleep(4 * time.Second)
 		mu.Lock()

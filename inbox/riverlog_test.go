@@ -61,7 +61,7 @@ func TestRiverLogsNothingRoutineAtInfo(t *testing.T) {
 	var mu sync.Mutex
 	calls := 0
 	done := make(chan struct{})
-	stop := run(t, ib, smshook.Handler{MessageResultUpdate: func(context.Context, *api.MessageResultUpdateEnvelope) error {
+	stop := run(t, ib, smshook.Handler{SMSMessageResultUpdate: func(context.Context, *api.SMSMessageResultUpdateEnvelope) error {
 		mu.Lock()
 		defer mu.Unlock()
 		calls++

@@ -159,7 +159,7 @@ func (w *worker) hand(ctx context.Context, app *smshook.Handler, job *river.Job[
 		if p := recover(); p != nil {
 			w.ib.cfg.logger.LogAttrs(ctx, slog.LevelError, "inbox: panic in the application",
 				slog.Bool("panic", true), slog.String("panicType", fmt.Sprintf("%T", p)),
-				slog.String("event", d.event), slog.String("hooksId", wh.Head().HooksId), slog.Int64("job", job.ID),
+				slog.String("event", d.event), slog.String("hooksId", wh.Head().HooksID), slog.Int64("job", job.ID),
 				slog.String("stack", string(debug.Stack())))
 			o = outcome{err: errPanic}
 		}

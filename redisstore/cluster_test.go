@@ -77,11 +77,11 @@ type clusterApp struct {
 	seen map[string]int
 }
 
-func (a *clusterApp) onMessageResultUpdate(_ context.Context, e *api.MessageResultUpdateEnvelope) error {
+func (a *clusterApp) onMessageResultUpdate(_ context.Context, e *api.SMSMessageResultUpdateEnvelope) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, h := range e.Hooks {
-		a.seen[h.HookId]++
+		a.seen[h.HookID]++
 	}
 	return nil
 }
@@ -119,7 +119,7 @@ func TestClusterMasterStoppedAnswers503ForItsKeys(t *testing.T) {
 	cc := redis.NewClusterClient(opts)
 	defer cc.Close()
 	app := &clusterApp{seen: map[string]int{}}
-	h, err := smshook.NewHandler(smshook.Handler{MessageResultUpdate: app.onMessageResultUpdate},
+	h, err := smshook.NewHandler(smshook.Handler{SMSMessageResultUpdate: app.onMessageResultUpdate},
 		smshook.WithSecrets(faultSecret), smshook.WithStore(store), smshook.WithClaimLease(lease),
 		smshook.WithStoreTimeout(storeTimeout), smshook.WithLogger(slog.New(slog.DiscardHandler)))
 	require.NoError(t, err)
@@ -130,13 +130,13 @@ func TestClusterMasterStoppedAnswers503ForItsKeys(t *testing.T) {
 	newDeliveries := func(n int) []*clusterDelivery {
 		ds := make([]*clusterDelivery, n)
 		for i := range ds {
-			env := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
+			env := smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()
 			body, err := json.Marshal(env)
 			require.NoError(t, err)
-			key := keyPrefix + hookkey.Of(env.ProductName, env.AppKey, string(env.Event), env.Hooks[0].HookId)
+			key := keyPrefix + hookkey.Of(env.ProductName, env.AppKey, string(env.Event), env.Hooks[0].HookID)
 			m, err := cc.MasterForKey(ctx, key)
 			require.NoError(t, err)
-			ds[i] = &clusterDelivery{body: body, hookID: env.Hooks[0].HookId, master: m.Options().Addr}
+			ds[i] = &clusterDelivery{body: body, hookID: env.Hooks[0].HookID, master: m.Options().Addr}
 		}
 		return ds
 	}

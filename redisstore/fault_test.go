@@ -86,7 +86,7 @@ func receiverMain() int {
 		return fail(err)
 	}
 	app := &faultApp{block: os.Getenv(envBlock), fail: os.Getenv(envFail), hold: hold, failed: map[string]bool{}}
-	h, err := smshook.NewHandler(smshook.Handler{MessageResultUpdate: app.onMessageResultUpdate}, smshook.WithSecrets(faultSecret), smshook.WithStore(store),
+	h, err := smshook.NewHandler(smshook.Handler{SMSMessageResultUpdate: app.onMessageResultUpdate}, smshook.WithSecrets(faultSecret), smshook.WithStore(store),
 		smshook.WithClaimLease(lease), smshook.WithStoreTimeout(storeTimeout),
 		smshook.WithLogger(slog.New(slog.NewJSONHandler(os.Stderr, nil))))
 	if err != nil {
@@ -118,12 +118,12 @@ func (a *faultApp) printf(format string, args ...any) {
 	fmt.Fprintf(os.Stdout, format+"\n", args...)
 }
 
-func (a *faultApp) onMessageResultUpdate(_ context.Context, e *api.MessageResultUpdateEnvelope) error {
+func (a *faultApp) onMessageResultUpdate(_ context.Context, e *api.SMSMessageResultUpdateEnvelope) error {
 	for _, h := range e.Hooks {
-		a.printf("begin %s", h.HookId)
+		a.printf("begin %s", h.HookID)
 	}
 	for _, h := range e.Hooks {
-		id := h.HookId
+		id := h.HookID
 		switch {
 		case a.block != "" && strings.HasPrefix(id, a.block):
 			select {} // a hung application: only SIGKILL ends this delivery
@@ -140,7 +140,7 @@ func (a *faultApp) onMessageResultUpdate(_ context.Context, e *api.MessageResult
 		}
 	}
 	for _, h := range e.Hooks {
-		a.printf("done %s", h.HookId)
+		a.printf("done %s", h.HookID)
 	}
 	return nil
 }
@@ -359,12 +359,12 @@ func retryUntilOK(url func(attempt int) string, body []byte, d time.Duration) []
 // newDelivery returns a new one-hook MESSAGE_RESULT_UPDATE delivery whose hookId starts with prefix.
 func newDelivery(tb testing.TB, prefix string) (body []byte, hookID string) {
 	tb.Helper()
-	env := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
+	env := smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()
 	require.Len(tb, env.Hooks, 1)
-	env.Hooks[0].HookId = prefix + env.Hooks[0].HookId
+	env.Hooks[0].HookID = prefix + env.Hooks[0].HookID
 	body, err := json.Marshal(env)
 	require.NoError(tb, err)
-	return body, env.Hooks[0].HookId
+	return body, env.Hooks[0].HookID
 }
 
 // TestSIGKILLMidDeliveryIsRedeliveredAfterTheLease kills the receiver while its application holds a delivery:

@@ -72,16 +72,16 @@ func TestLegacyKeyWrittenBeforeTheUpgradeIsARedelivery(t *testing.T) {
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 
-	old := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
-	old.Hooks[0].HookId = uniqueID(t)
-	require.NoError(t, redisClient(t).Set(ctx, legacyKey(old.AppKey, string(old.Event), old.Hooks[0].HookId), "d:before", time.Minute).Err())
+	old := smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()
+	old.Hooks[0].HookID = uniqueID(t)
+	require.NoError(t, redisClient(t).Set(ctx, legacyKey(old.AppKey, string(old.Event), old.Hooks[0].HookID), "d:before", time.Minute).Err())
 	require.Equal(t, http.StatusOK, send(t, srv.URL, old))
 	require.Empty(t, rec.Webhooks(), "processed before the upgrade: not handed over again")
 
-	sms := smshooktest.Sample[*api.UnsubscribeEnvelope]()
+	sms := smshooktest.Sample[*api.SMSUnsubscribeEnvelope]()
 	email := smshooktest.Sample[*api.EmailUnsubscribeEnvelope]()
-	sms.Hooks[0].HookId = uniqueID(t)
-	email.AppKey, email.Hooks[0].HookId = sms.AppKey, sms.Hooks[0].HookId
+	sms.Hooks[0].HookID = uniqueID(t)
+	email.AppKey, email.Hooks[0].HookID = sms.AppKey, sms.Hooks[0].HookID
 	for _, d := range []any{sms, email, sms, email} {
 		require.Equal(t, http.StatusOK, send(t, srv.URL, d))
 	}

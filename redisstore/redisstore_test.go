@@ -149,14 +149,14 @@ type counter struct {
 }
 
 func (c *counter) handler() smshook.Handler {
-	return smshook.Handler{MessageResultUpdate: func(_ context.Context, e *api.MessageResultUpdateEnvelope) error {
+	return smshook.Handler{SMSMessageResultUpdate: func(_ context.Context, e *api.SMSMessageResultUpdateEnvelope) error {
 		if c.fail.Load() {
 			return fmt.Errorf("application down")
 		}
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		for _, h := range e.Hooks {
-			c.seen[h.HookId]++
+			c.seen[h.HookID]++
 		}
 		return nil
 	}}
@@ -189,7 +189,7 @@ func TestReceiversShareTheStore(t *testing.T) {
 		t.Cleanup(srv.Close)
 		urls = append(urls, srv.URL)
 	}
-	delivery := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
+	delivery := smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()
 	var wg sync.WaitGroup
 	for i := range 6 {
 		wg.Go(func() {
@@ -198,7 +198,7 @@ func TestReceiversShareTheStore(t *testing.T) {
 				status := send(t, urls[i%2], delivery)
 				if status == http.StatusOK {
 					app.mu.Lock()
-					require.Equal(t, 1, app.seen[delivery.Hooks[0].HookId], "acknowledged before it was processed")
+					require.Equal(t, 1, app.seen[delivery.Hooks[0].HookID], "acknowledged before it was processed")
 					app.mu.Unlock()
 					return
 				}
@@ -210,16 +210,16 @@ func TestReceiversShareTheStore(t *testing.T) {
 	}
 	wg.Wait()
 	app.mu.Lock()
-	require.Equal(t, map[string]int{delivery.Hooks[0].HookId: 1}, app.seen)
+	require.Equal(t, map[string]int{delivery.Hooks[0].HookID: 1}, app.seen)
 	app.mu.Unlock()
 
-	failing := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
+	failing := smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()
 	app.fail.Store(true)
 	require.Equal(t, http.StatusInternalServerError, send(t, urls[0], failing))
 	app.fail.Store(false)
 	require.Equal(t, http.StatusOK, send(t, urls[1], failing))
 	app.mu.Lock()
-	require.Equal(t, 1, app.seen[failing.Hooks[0].HookId])
+	require.Equal(t, 1, app.seen[failing.Hooks[0].HookID])
 	app.mu.Unlock()
 }
 

@@ -5,7 +5,7 @@
 //		var rec smshooktest.Recorder
 //		h, err := smshook.NewHandler(rec.Handler(), smshook.WithSecrets("s3cret"))
 //		require.NoError(t, err)
-//		e := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
+//		e := smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()
 //		e.Hooks[0].ResultCode = new("3015")
 //		resp := smshooktest.Post(t, h, e, "s3cret")
 //		require.Equal(t, http.StatusOK, resp.Code)

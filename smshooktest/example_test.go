@@ -22,13 +22,13 @@ func (exampleT) Fatal(args ...any)                 { panic(fmt.Sprint(args...)) 
 func (exampleT) Fatalf(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }
 
 func ExampleSample() {
-	e := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
+	e := smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()
 	h := e.Hooks[0]
-	fmt.Println(e.Event, h.RequestId, h.RecipientSeq, *h.MessageStatus, h.RequestDate)
+	fmt.Println(e.Event, h.RequestID, h.RecipientSeq, *h.MessageStatus, h.RequestDate)
 
 	// New ids on every call: posting one sample twice is a redelivery, two samples are two deliveries.
-	again := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
-	fmt.Println(e.HooksId != again.HooksId, h.HookId != again.Hooks[0].HookId, len(e.HooksId))
+	again := smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()
+	fmt.Println(e.HooksID != again.HooksID, h.HookID != again.Hooks[0].HookID, len(e.HooksID))
 	// Output:
 	// MESSAGE_RESULT_UPDATE 20240429205802y0Tl7Gbz0e0 1 COMPLETED 2024-04-29T20:58:02
 	// true true 25
@@ -37,7 +37,7 @@ func ExampleSample() {
 func ExamplePost() {
 	t := exampleT{} // in a test, its *testing.T
 	h, err := smshook.NewHandler(smshook.Handler{
-		Unsubscribe: func(_ context.Context, e *api.UnsubscribeEnvelope) error {
+		SMSUnsubscribe: func(_ context.Context, e *api.SMSUnsubscribeEnvelope) error {
 			fmt.Println("unsubscribed from", *e.Hooks[0].EnterpriseName)
 			return nil
 		},
@@ -46,13 +46,13 @@ func ExamplePost() {
 		t.Fatal(err)
 	}
 
-	e := smshooktest.Sample[*api.UnsubscribeEnvelope]()
+	e := smshooktest.Sample[*api.SMSUnsubscribeEnvelope]()
 	fmt.Println(smshooktest.Post(t, h, e, "s3cret").Code)
 	fmt.Println(smshooktest.Post(t, h, e, "s3cret").Code) // a redelivery: acknowledged, not handed over again
 	fmt.Println(smshooktest.Post(t, h, e, "a guess").Code)
 
 	// A refusal's Body is its RFC 9457 problem.
-	e = smshooktest.Sample[*api.UnsubscribeEnvelope]()
+	e = smshooktest.Sample[*api.SMSUnsubscribeEnvelope]()
 	e.Hooks[0].RecipientNo = ""
 	resp := smshooktest.Post(t, h, e, "s3cret")
 	var p api.Problem
@@ -75,7 +75,7 @@ func ExamplePost() {
 func ExampleNewRequest() {
 	t := exampleT{} // in a test, its *testing.T
 	h, err := smshook.NewHandler(smshook.Handler{
-		ConversionBlock: func(_ context.Context, e *api.ConversionBlockEnvelope) error {
+		SMSConversionBlock: func(_ context.Context, e *api.SMSConversionBlockEnvelope) error {
 			fmt.Println("blocked: country", e.Hooks[0].CountryCode)
 			return nil
 		},
@@ -87,7 +87,7 @@ func ExampleNewRequest() {
 	mux.Handle("/webhooks/nhn", h)
 
 	// NewRequest, rather than Post, to change the request first: here its path, the one set in the console.
-	r := smshooktest.NewRequest(t, smshooktest.Sample[*api.ConversionBlockEnvelope](), "s3cret")
+	r := smshooktest.NewRequest(t, smshooktest.Sample[*api.SMSConversionBlockEnvelope](), "s3cret")
 	r.URL.Path = "/webhooks/nhn"
 	fmt.Println(r.Method, r.Header.Get("Content-Type"))
 	w := httptest.NewRecorder()
@@ -115,18 +115,18 @@ func ExampleRecorder() {
 		t.Fatal(err)
 	}
 
-	e := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
+	e := smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()
 	e.Hooks[0].MessageStatus = new(api.MessageStatusFailed)
-	e.Hooks[0].ResultCode = new("3015")
+	e.Hooks[0].ResultCode = new(api.ResultCode("3015"))
 	smshooktest.Post(t, h, e, "s3cret")
 	smshooktest.Post(t, h, e, "s3cret") // a redelivery: acknowledged, not handed over again
-	smshooktest.Post(t, h, smshooktest.Sample[*api.ConversionBlockEnvelope](), "s3cret")
+	smshooktest.Post(t, h, smshooktest.Sample[*api.SMSConversionBlockEnvelope](), "s3cret")
 
 	for _, w := range rec.Webhooks() {
 		switch w := w.(type) {
-		case *api.MessageResultUpdateEnvelope:
+		case *api.SMSMessageResultUpdateEnvelope:
 			fmt.Println(w.Event, *w.Hooks[0].MessageStatus, *w.Hooks[0].ResultCode)
-		case *api.ConversionBlockEnvelope:
+		case *api.SMSConversionBlockEnvelope:
 			fmt.Println(w.Event, w.Hooks[0].CountryCode)
 		}
 	}

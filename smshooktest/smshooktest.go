@@ -19,7 +19,7 @@ import (
 // Sample returns the documented delivery of the kind of E (its product and event), openapi.yaml's example, with a new hooksId and a
 // new hookId for each hook, as a new delivery of new events would have: posting it twice is a redelivery,
 // posting two samples is two deliveries. E is a pointer to an envelope type of package api, such as
-// *api.MessageResultUpdateEnvelope or *api.EmailUnsubscribeEnvelope; Sample panics for *api.Envelope, which has
+// *api.SMSMessageResultUpdateEnvelope or *api.EmailUnsubscribeEnvelope; Sample panics for *api.Envelope, which has
 // no example.
 func Sample[E api.Webhook]() E {
 	for _, kind := range api.Kinds() {
@@ -36,10 +36,10 @@ func Sample[E api.Webhook]() E {
 // fresh gives an envelope a new hooksId and new hookIds.
 func fresh(w api.Webhook) {
 	v := reflect.ValueOf(w).Elem()
-	v.FieldByName("HooksId").SetString(sender.NewID())
+	v.FieldByName("HooksID").SetString(sender.NewID())
 	hooks := v.FieldByName("Hooks")
 	for i := range hooks.Len() {
-		hooks.Index(i).FieldByName("HookId").SetString(sender.NewID())
+		hooks.Index(i).FieldByName("HookID").SetString(sender.NewID())
 	}
 }
 

@@ -42,13 +42,13 @@ type sampleCase struct {
 }
 
 var sampleCases = []sampleCase{
-	{api.Kind{Product: "SMS", Event: api.EventTypeUnsubscribe}, func() api.Webhook { return smshooktest.Sample[*api.UnsubscribeEnvelope]() }},
+	{api.Kind{Product: "SMS", Event: api.EventTypeUnsubscribe}, func() api.Webhook { return smshooktest.Sample[*api.SMSUnsubscribeEnvelope]() }},
 	{api.Kind{Product: "SMS", Event: api.EventTypeMessageResultUpdate}, func() api.Webhook {
-		return smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
+		return smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()
 	}},
-	{api.Kind{Product: "SMS", Event: api.EventTypeConversionBlock}, func() api.Webhook { return smshooktest.Sample[*api.ConversionBlockEnvelope]() }},
+	{api.Kind{Product: "SMS", Event: api.EventTypeConversionBlock}, func() api.Webhook { return smshooktest.Sample[*api.SMSConversionBlockEnvelope]() }},
 	{api.Kind{Product: "SMS", Event: api.EventTypeInternationalDeliveryReceipt}, func() api.Webhook {
-		return smshooktest.Sample[*api.InternationalDeliveryReceiptEnvelope]()
+		return smshooktest.Sample[*api.SMSInternationalDeliveryReceiptEnvelope]()
 	}},
 	{api.Kind{Product: "Email", Event: api.EventTypeUnsubscribe}, func() api.Webhook {
 		return smshooktest.Sample[*api.EmailUnsubscribeEnvelope]()
@@ -142,13 +142,13 @@ func TestSampleIsTheDocumentedDeliveryWithNewIDs(t *testing.T) {
 			require.Equal(t, c.kind, got.Head().Kind())
 			require.Equal(t, withoutIDs(t, doc), withoutIDs(t, got), "only the ids differ")
 
-			require.Regexp(t, idPattern, got.Head().HooksId)
-			require.NotEqual(t, doc.Head().HooksId, got.Head().HooksId)
+			require.Regexp(t, idPattern, got.Head().HooksID)
+			require.NotEqual(t, doc.Head().HooksID, got.Head().HooksID)
 			require.Equal(t, doc.HookCount(), got.HookCount())
 			for i, id := range hookIDs(got) {
 				require.Regexp(t, idPattern, id, "hook %d", i)
 				require.NotEqual(t, doc.HookID(i), id, "hook %d", i)
-				require.NotEqual(t, got.Head().HooksId, id, "hook %d", i)
+				require.NotEqual(t, got.Head().HooksID, id, "hook %d", i)
 			}
 		})
 	}
@@ -178,9 +178,9 @@ func TestSampleIsNewOnEachCall(t *testing.T) {
 			t.Parallel()
 			a, b := c.sample(), c.sample()
 			require.NotSame(t, a, b)
-			require.NotEqual(t, a.Head().HooksId, b.Head().HooksId)
+			require.NotEqual(t, a.Head().HooksID, b.Head().HooksID)
 			ids := append(hookIDs(a), hookIDs(b)...)
-			ids = append(ids, a.Head().HooksId, b.Head().HooksId)
+			ids = append(ids, a.Head().HooksID, b.Head().HooksID)
 			slices.Sort(ids)
 			require.Len(t, slices.Compact(ids), 2*a.HookCount()+2, "every id is new")
 
@@ -196,15 +196,15 @@ func TestSampleIsNewOnEachCall(t *testing.T) {
 
 func TestSampleSharesNoMemory(t *testing.T) {
 	t.Parallel()
-	a := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
+	a := smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()
 	*a.Hooks[0].ResultCode = "3015"
 	*a.Hooks[0].MessageStatus = api.MessageStatusFailed
-	*a.Hooks[0].UnderscoreLinks.Self.Href = "changed"
-	b := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
-	require.Equal(t, "1000", *b.Hooks[0].ResultCode)
+	*a.Hooks[0].Links.Self.Href = "changed"
+	b := smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()
+	require.Equal(t, api.ResultCode("1000"), *b.Hooks[0].ResultCode)
 	require.Equal(t, api.MessageStatusCompleted, *b.Hooks[0].MessageStatus)
 	require.NotEqual(t, "changed", b.Hooks[0].SelfHref())
-	require.Equal(t, documented(t, api.Kind{Product: api.ProductNameSMS, Event: api.EventTypeMessageResultUpdate}).(*api.MessageResultUpdateEnvelope).Hooks[0].SelfHref(),
+	require.Equal(t, documented(t, api.Kind{Product: api.ProductNameSMS, Event: api.EventTypeMessageResultUpdate}).(*api.SMSMessageResultUpdateEnvelope).Hooks[0].SelfHref(),
 		b.Hooks[0].SelfHref())
 }
 
@@ -220,8 +220,8 @@ func TestSampleIDs(t *testing.T) {
 	const n = 1000
 	seen := make(map[string]bool, 2*n)
 	for range n {
-		e := smshooktest.Sample[*api.ConversionBlockEnvelope]()
-		for _, id := range []string{e.HooksId, e.Hooks[0].HookId} {
+		e := smshooktest.Sample[*api.SMSConversionBlockEnvelope]()
+		for _, id := range []string{e.HooksID, e.Hooks[0].HookID} {
 			require.Regexp(t, idPattern, id)
 			require.False(t, seen[id], "duplicate %s", id)
 			seen[id] = true
@@ -230,7 +230,7 @@ func TestSampleIDs(t *testing.T) {
 	require.Len(t, seen, 2*n)
 
 	// The prefix is the Korean local time, as NHN Cloud writes it.
-	id := smshooktest.Sample[*api.UnsubscribeEnvelope]().HooksId
+	id := smshooktest.Sample[*api.SMSUnsubscribeEnvelope]().HooksID
 	ts, err := time.ParseInLocation("20060102150405", id[:14], api.Seoul())
 	require.NoError(t, err)
 	require.WithinDuration(t, time.Now(), ts, time.Minute)
@@ -302,7 +302,7 @@ func TestNewRequestSignature(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			s := smshooktest.Sample[*api.UnsubscribeEnvelope]()
+			s := smshooktest.Sample[*api.SMSUnsubscribeEnvelope]()
 			r := smshooktest.NewRequest(t, s, tc.secret)
 			require.Equal(t, tc.wantHeader, r.Header.Values(smshook.SignatureHeader))
 			if tc.wantHeader == nil {
@@ -420,7 +420,7 @@ func TestUnencodableDeliveryFailsTheTest(t *testing.T) {
 
 func TestPostServesNewRequest(t *testing.T) {
 	t.Parallel()
-	s := smshooktest.Sample[*api.InternationalDeliveryReceiptEnvelope]()
+	s := smshooktest.Sample[*api.SMSInternationalDeliveryReceiptEnvelope]()
 	want := smshooktest.NewRequest(t, s, testSecret)
 	wantBody, err := io.ReadAll(want.Body)
 	require.NoError(t, err)
@@ -446,10 +446,10 @@ func TestPostServesNewRequest(t *testing.T) {
 
 func TestPostAnswers(t *testing.T) {
 	t.Parallel()
-	noHooks := smshooktest.Sample[*api.UnsubscribeEnvelope]()
-	noHooks.Hooks = []api.UnsubscribeHook{}
-	noHookID := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
-	noHookID.Hooks[0].HookId = ""
+	noHooks := smshooktest.Sample[*api.SMSUnsubscribeEnvelope]()
+	noHooks.Hooks = []api.SMSUnsubscribeHook{}
+	noHookID := smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()
+	noHookID.Hooks[0].HookID = ""
 	tests := []struct {
 		name        string
 		secret      string
@@ -460,7 +460,7 @@ func TestPostAnswers(t *testing.T) {
 		wantPointer []string // the pointers of Problem.Errors
 	}{
 		{
-			name: "accepted", secret: testSecret, delivery: smshooktest.Sample[*api.ConversionBlockEnvelope](),
+			name: "accepted", secret: testSecret, delivery: smshooktest.Sample[*api.SMSConversionBlockEnvelope](),
 			wantStatus: http.StatusOK,
 		},
 		{
@@ -469,11 +469,11 @@ func TestPostAnswers(t *testing.T) {
 			wantStatus: http.StatusOK,
 		},
 		{
-			name: "wrong secret", secret: "a guess", delivery: smshooktest.Sample[*api.UnsubscribeEnvelope](),
+			name: "wrong secret", secret: "a guess", delivery: smshooktest.Sample[*api.SMSUnsubscribeEnvelope](),
 			wantStatus: http.StatusUnauthorized, wantType: "signature-mismatch",
 		},
 		{
-			name: "no secret", secret: "", delivery: smshooktest.Sample[*api.UnsubscribeEnvelope](),
+			name: "no secret", secret: "", delivery: smshooktest.Sample[*api.SMSUnsubscribeEnvelope](),
 			wantStatus: http.StatusUnauthorized, wantType: "signature-missing",
 		},
 		{
@@ -489,7 +489,7 @@ func TestPostAnswers(t *testing.T) {
 			wantStatus: http.StatusBadRequest, wantType: "malformed-body",
 		},
 		{
-			name: "application fails", secret: testSecret, delivery: smshooktest.Sample[*api.UnsubscribeEnvelope](),
+			name: "application fails", secret: testSecret, delivery: smshooktest.Sample[*api.SMSUnsubscribeEnvelope](),
 			fail:       errors.New("database is down"),
 			wantStatus: http.StatusInternalServerError, wantType: "server-error",
 		},
@@ -556,7 +556,7 @@ func TestRecorderRecordsInOrder(t *testing.T) {
 
 func TestRecorderRecordsUnknownEvents(t *testing.T) {
 	t.Parallel()
-	m := withoutIDs(t, smshooktest.Sample[*api.ConversionBlockEnvelope]())
+	m := withoutIDs(t, smshooktest.Sample[*api.SMSConversionBlockEnvelope]())
 	m["event"], m["hooksId"] = "DELIVERY_STARTED", "20240528090000aBcDeFgHiJ0"
 	m["hooks"].([]any)[0].(map[string]any)["hookId"] = "20240528090000Kd8sWq2mB10"
 	body := mustMarshal(t, m)
@@ -581,7 +581,7 @@ func TestRecorderWebhooksIsACopy(t *testing.T) {
 	t.Parallel()
 	var rec smshooktest.Recorder
 	h := newHandler(t, rec.Handler())
-	s := smshooktest.Sample[*api.UnsubscribeEnvelope]()
+	s := smshooktest.Sample[*api.SMSUnsubscribeEnvelope]()
 	smshooktest.Post(t, h, s, testSecret)
 
 	got := rec.Webhooks()
@@ -593,14 +593,14 @@ func TestRecorderDropsRedeliveredHooks(t *testing.T) {
 	t.Parallel()
 	var rec smshooktest.Recorder
 	h := newHandler(t, rec.Handler())
-	first := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
+	first := smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()
 	require.Equal(t, http.StatusOK, smshooktest.Post(t, h, first, testSecret).Code)
 
 	// A new delivery that carries the processed event again, between two new ones.
-	second := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
-	third := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
-	mixed := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
-	mixed.Hooks = []api.MessageResultUpdateHook{second.Hooks[0], first.Hooks[0], third.Hooks[0]}
+	second := smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()
+	third := smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()
+	mixed := smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()
+	mixed.Hooks = []api.SMSMessageResultUpdateHook{second.Hooks[0], first.Hooks[0], third.Hooks[0]}
 	require.Equal(t, http.StatusOK, smshooktest.Post(t, h, mixed, testSecret).Code)
 
 	// And the first delivery again: acknowledged, nothing handed over.
@@ -609,24 +609,24 @@ func TestRecorderDropsRedeliveredHooks(t *testing.T) {
 	got := rec.Webhooks()
 	require.Len(t, got, 2)
 	require.Equal(t, first, got[0])
-	require.Equal(t, mixed.HooksId, got[1].Head().HooksId)
-	require.Equal(t, []string{second.Hooks[0].HookId, third.Hooks[0].HookId}, hookIDs(got[1]))
-	require.Equal(t, []api.MessageResultUpdateHook{second.Hooks[0], third.Hooks[0]},
-		got[1].(*api.MessageResultUpdateEnvelope).Hooks)
+	require.Equal(t, mixed.HooksID, got[1].Head().HooksID)
+	require.Equal(t, []string{second.Hooks[0].HookID, third.Hooks[0].HookID}, hookIDs(got[1]))
+	require.Equal(t, []api.SMSMessageResultUpdateHook{second.Hooks[0], third.Hooks[0]},
+		got[1].(*api.SMSMessageResultUpdateEnvelope).Hooks)
 }
 
 func TestRecorderKeepsWhatItRecorded(t *testing.T) {
 	t.Parallel()
 	var rec smshooktest.Recorder
 	h := newHandler(t, rec.Handler())
-	first := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
+	first := smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()
 	want := mustMarshal(t, first)
 	smshooktest.Post(t, h, first, testSecret)
 	// The receiver reuses its parser's memory from one delivery to the next; what it handed over is not part
 	// of it.
 	for range 100 {
-		other := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
-		other.Hooks[0].ResultCode = new("3015")
+		other := smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()
+		other.Hooks[0].ResultCode = new(api.ResultCode("3015"))
 		other.Hooks[0].MessageStatus = new(api.MessageStatusFailed)
 		require.Equal(t, http.StatusOK, smshooktest.Post(t, h, other, testSecret).Code)
 	}
@@ -679,10 +679,10 @@ func TestRecorderConcurrentUse(t *testing.T) {
 	require.Len(t, got, n)
 	byHooksID := make(map[string]api.Webhook, n)
 	for _, w := range got {
-		byHooksID[w.Head().HooksId] = w
+		byHooksID[w.Head().HooksID] = w
 	}
 	require.Len(t, byHooksID, n, "each delivery once")
 	for i, s := range sent {
-		require.Equal(t, s, byHooksID[s.Head().HooksId], "delivery %d", i)
+		require.Equal(t, s, byHooksID[s.Head().HooksID], "delivery %d", i)
 	}
 }

@@ -1,4 +1,4 @@
-// Package structcheck checks webhook values built in Go, such as an *api.UnsubscribeEnvelope a test or a
+// Package structcheck checks webhook values built in Go, such as an *api.SMSUnsubscribeEnvelope a test or a
 // forwarder assembles, against the required and known-value rules of the contract, with
 // go-playground/validator and the validate tags generated from openapi.yaml. The receiver (package smshook)
 // does not use it: it validates bodies with package validate, and does not link validator.
@@ -11,6 +11,8 @@ import (
 
 	"github.com/go-playground/validator/v10"
 
+	"github.com/smshook/smshook/api"
+	"github.com/smshook/smshook/internal/decode"
 	"github.com/smshook/smshook/validate"
 )
 
@@ -25,10 +27,21 @@ var structValidator = func() *validator.Validate {
 		}
 		return name
 	})
+	// SMS's dates are in its layout, korean-local-date-time: LocalDateTime keeps any other value as sent, since
+	// the other products' dates take any string. A struct-level rule, so that the generated types carry no tag
+	// that a validator without it would not know.
+	v.RegisterStructValidation(func(sl validator.StructLevel) {
+		h := sl.Current().Addr().Interface().(*api.SMSMessageResultUpdateHook)
+		for name, d := range map[string]*api.LocalDateTime{"requestDate": h.RequestDate, "receiveDate": h.ReceiveDate} {
+			if d != nil && !isKoreanLocalDateTime(d.String()) {
+				sl.ReportError(d, name, name, "korean_local_date_time", "")
+			}
+		}
+	}, api.SMSMessageResultUpdateHook{})
 	return v
 }()
 
-// Validate checks v, a value of package api such as an *api.UnsubscribeEnvelope, against the required and
+// Validate checks v, a value of package api such as an *api.SMSUnsubscribeEnvelope, against the required and
 // known-value rules of the contract. It returns nil, or a *validate.Error
 // wrapping validate.ErrInvalid whose violations point at JSON names (/hooks/0/hookId). It cannot see what
 // Go does not keep: an integer field that was absent reads as 0. Strict: unknown enum values are violations.
@@ -46,6 +59,12 @@ func Validate(v any) error {
 		})
 	}
 	return out
+}
+
+// isKoreanLocalDateTime reports whether s is in SMS's layout, yyyy-MM-ddTHH:mm:ss, with a date that exists.
+func isKoreanLocalDateTime(s string) bool {
+	_, err := api.ParseLocalDateTime(s)
+	return err == nil && decode.MatchLocalDateTimeForm(s)
 }
 
 // namespacePointer turns validator's "Envelope.hooks[0].hookId" into "/hooks/0/hookId".
@@ -68,6 +87,8 @@ func ruleReason(fe validator.FieldError) string {
 		return "must be " + fe.Param()
 	case "min":
 		return "must have at least " + fe.Param() + " items"
+	case "korean_local_date_time":
+		return "must be a date-time of the form yyyy-MM-ddTHH:mm:ss in a valid range"
 	}
 	return "fails the " + fe.Tag() + " rule"
 }

@@ -20,51 +20,51 @@ import (
 	"github.com/smshook/smshook/validate"
 )
 
-func goUnsubscribe() *api.UnsubscribeEnvelope {
+func goUnsubscribe() *api.SMSUnsubscribeEnvelope {
 	created := time.Date(2020, 9, 9, 11, 25, 10, 0, api.Seoul())
-	return &api.UnsubscribeEnvelope{
-		HooksId: "h1", WebhookConfigId: "c1", ProductName: "SMS", AppKey: "k1",
+	return &api.SMSUnsubscribeEnvelope{
+		HooksID: "h1", WebhookConfigID: "c1", ProductName: "SMS", AppKey: "k1",
 		Event: api.EventTypeUnsubscribe,
-		Hooks: []api.UnsubscribeHook{{
-			HookId: "x1", RecipientNo: "01012341234",
+		Hooks: []api.SMSUnsubscribeHook{{
+			HookID: "x1", RecipientNo: "01012341234",
 			UnsubscribeNo: pointerTo("08012341234"), CreatedDateTime: &created,
 		}},
 	}
 }
 
-func goMessageResultUpdate() *api.MessageResultUpdateEnvelope {
-	return &api.MessageResultUpdateEnvelope{
-		HooksId: "h1", WebhookConfigId: "c1", ProductName: "SMS", AppKey: "k1",
+func goMessageResultUpdate() *api.SMSMessageResultUpdateEnvelope {
+	return &api.SMSMessageResultUpdateEnvelope{
+		HooksID: "h1", WebhookConfigID: "c1", ProductName: "SMS", AppKey: "k1",
 		Event: api.EventTypeMessageResultUpdate,
-		Hooks: []api.MessageResultUpdateHook{{
-			HookId: "x1", RequestId: "r1", RecipientSeq: 1,
+		Hooks: []api.SMSMessageResultUpdateHook{{
+			HookID: "x1", RequestID: "r1", RecipientSeq: 1,
 			MessageStatus: pointerTo(api.MessageStatusCompleted),
 			RequestDate:   pointerTo(api.NewLocalDateTime(time.Date(2024, 4, 29, 20, 58, 2, 0, api.Seoul()))),
 		}},
 	}
 }
 
-func goConversionBlock() *api.ConversionBlockEnvelope {
-	return &api.ConversionBlockEnvelope{
-		HooksId: "h1", WebhookConfigId: "c1", ProductName: "SMS", AppKey: "k1",
+func goConversionBlock() *api.SMSConversionBlockEnvelope {
+	return &api.SMSConversionBlockEnvelope{
+		HooksID: "h1", WebhookConfigID: "c1", ProductName: "SMS", AppKey: "k1",
 		Event: api.EventTypeConversionBlock,
-		Hooks: []api.ConversionBlockHook{{HookId: "x1", CountryCode: "1"}},
+		Hooks: []api.SMSConversionBlockHook{{HookID: "x1", CountryCode: "1"}},
 	}
 }
 
-func goInternationalDeliveryReceipt() *api.InternationalDeliveryReceiptEnvelope {
-	return &api.InternationalDeliveryReceiptEnvelope{
-		HooksId: "h1", WebhookConfigId: "c1", ProductName: "SMS", AppKey: "k1",
+func goInternationalDeliveryReceipt() *api.SMSInternationalDeliveryReceiptEnvelope {
+	return &api.SMSInternationalDeliveryReceiptEnvelope{
+		HooksID: "h1", WebhookConfigID: "c1", ProductName: "SMS", AppKey: "k1",
 		Event: api.EventTypeInternationalDeliveryReceipt,
-		Hooks: []api.InternationalDeliveryReceiptHook{{
-			HookId: "x1", RequestId: "r1", RecipientSeq: 1, DlrStatus: api.DlrStatusAccepted,
+		Hooks: []api.SMSInternationalDeliveryReceiptHook{{
+			HookID: "x1", RequestID: "r1", RecipientSeq: 1, DlrStatus: api.DlrStatusAccepted,
 		}},
 	}
 }
 
 func goEnvelope() *api.Envelope {
 	return &api.Envelope{
-		HooksId: "h1", WebhookConfigId: "c1", ProductName: "SMS", AppKey: "k1",
+		HooksID: "h1", WebhookConfigID: "c1", ProductName: "SMS", AppKey: "k1",
 		Event: api.EventTypeConversionBlock,
 		Hooks: []map[string]any{{"hookId": "x1"}},
 	}
@@ -88,15 +88,15 @@ func TestValidateAcceptsValidEnvelopes(t *testing.T) {
 		{name: "unsubscribe", value: goUnsubscribe()},
 		{name: "unsubscribe by value", value: *goUnsubscribe()},
 		{name: "message result update", value: goMessageResultUpdate()},
-		{name: "message result update without status", value: editedEnvelope(goMessageResultUpdate, func(e *api.MessageResultUpdateEnvelope) {
+		{name: "message result update without status", value: editedEnvelope(goMessageResultUpdate, func(e *api.SMSMessageResultUpdateEnvelope) {
 			e.Hooks[0].MessageStatus = nil
 		})},
-		{name: "message result update with recipientSeq 0", value: editedEnvelope(goMessageResultUpdate, func(e *api.MessageResultUpdateEnvelope) {
+		{name: "message result update with recipientSeq 0", value: editedEnvelope(goMessageResultUpdate, func(e *api.SMSMessageResultUpdateEnvelope) {
 			e.Hooks[0].RecipientSeq = 0
 		})},
 		{name: "conversion block", value: goConversionBlock()},
-		{name: "conversion block with two hooks", value: editedEnvelope(goConversionBlock, func(e *api.ConversionBlockEnvelope) {
-			e.Hooks = append(e.Hooks, api.ConversionBlockHook{HookId: "x2", CountryCode: "82"})
+		{name: "conversion block with two hooks", value: editedEnvelope(goConversionBlock, func(e *api.SMSConversionBlockEnvelope) {
+			e.Hooks = append(e.Hooks, api.SMSConversionBlockHook{HookID: "x2", CountryCode: "82"})
 		})},
 		{name: "international delivery receipt", value: goInternationalDeliveryReceipt()},
 		{name: "generic envelope of a known event", value: goEnvelope()},
@@ -108,7 +108,7 @@ func TestValidateAcceptsValidEnvelopes(t *testing.T) {
 		tests = append(tests, struct {
 			name  string
 			value any
-		}{name: "messageStatus " + string(status), value: editedEnvelope(goMessageResultUpdate, func(e *api.MessageResultUpdateEnvelope) {
+		}{name: "messageStatus " + string(status), value: editedEnvelope(goMessageResultUpdate, func(e *api.SMSMessageResultUpdateEnvelope) {
 			e.Hooks[0].MessageStatus = pointerTo(status)
 		})})
 	}
@@ -119,7 +119,7 @@ func TestValidateAcceptsValidEnvelopes(t *testing.T) {
 		tests = append(tests, struct {
 			name  string
 			value any
-		}{name: "dlrStatus " + string(status), value: editedEnvelope(goInternationalDeliveryReceipt, func(e *api.InternationalDeliveryReceiptEnvelope) {
+		}{name: "dlrStatus " + string(status), value: editedEnvelope(goInternationalDeliveryReceipt, func(e *api.SMSInternationalDeliveryReceiptEnvelope) {
 			e.Hooks[0].DlrStatus = status
 		})})
 	}
@@ -138,54 +138,54 @@ func TestValidateRejectsAtJSONPointer(t *testing.T) {
 		value    any
 		pointers []string
 	}{
-		{name: "unsubscribe without hooksId", value: editedEnvelope(goUnsubscribe, func(e *api.UnsubscribeEnvelope) { e.HooksId = "" }), pointers: []string{"/hooksId"}},
-		{name: "unsubscribe without hookId", value: editedEnvelope(goUnsubscribe, func(e *api.UnsubscribeEnvelope) { e.Hooks[0].HookId = "" }), pointers: []string{"/hooks/0/hookId"}},
-		{name: "unsubscribe without recipientNo", value: editedEnvelope(goUnsubscribe, func(e *api.UnsubscribeEnvelope) { e.Hooks[0].RecipientNo = "" }), pointers: []string{"/hooks/0/recipientNo"}},
-		{name: "unsubscribe with empty hooks", value: editedEnvelope(goUnsubscribe, func(e *api.UnsubscribeEnvelope) { e.Hooks = []api.UnsubscribeHook{} }), pointers: []string{"/hooks"}},
-		{name: "unsubscribe with nil hooks", value: editedEnvelope(goUnsubscribe, func(e *api.UnsubscribeEnvelope) { e.Hooks = nil }), pointers: []string{"/hooks"}},
-		{name: "unsubscribe with the wrong event", value: editedEnvelope(goUnsubscribe, func(e *api.UnsubscribeEnvelope) { e.Event = api.EventTypeMessageResultUpdate }), pointers: []string{"/event"}},
-		{name: "unsubscribe with no event", value: editedEnvelope(goUnsubscribe, func(e *api.UnsubscribeEnvelope) { e.Event = "" }), pointers: []string{"/event"}},
-		{name: "unsubscribe by value without hookId", value: *editedEnvelope(goUnsubscribe, func(e *api.UnsubscribeEnvelope) { e.Hooks[0].HookId = "" }), pointers: []string{"/hooks/0/hookId"}},
-		{name: "unsubscribe second hook without hookId", value: editedEnvelope(goUnsubscribe, func(e *api.UnsubscribeEnvelope) {
-			e.Hooks = append(e.Hooks, api.UnsubscribeHook{RecipientNo: "01000000000"})
+		{name: "unsubscribe without hooksId", value: editedEnvelope(goUnsubscribe, func(e *api.SMSUnsubscribeEnvelope) { e.HooksID = "" }), pointers: []string{"/hooksId"}},
+		{name: "unsubscribe without hookId", value: editedEnvelope(goUnsubscribe, func(e *api.SMSUnsubscribeEnvelope) { e.Hooks[0].HookID = "" }), pointers: []string{"/hooks/0/hookId"}},
+		{name: "unsubscribe without recipientNo", value: editedEnvelope(goUnsubscribe, func(e *api.SMSUnsubscribeEnvelope) { e.Hooks[0].RecipientNo = "" }), pointers: []string{"/hooks/0/recipientNo"}},
+		{name: "unsubscribe with empty hooks", value: editedEnvelope(goUnsubscribe, func(e *api.SMSUnsubscribeEnvelope) { e.Hooks = []api.SMSUnsubscribeHook{} }), pointers: []string{"/hooks"}},
+		{name: "unsubscribe with nil hooks", value: editedEnvelope(goUnsubscribe, func(e *api.SMSUnsubscribeEnvelope) { e.Hooks = nil }), pointers: []string{"/hooks"}},
+		{name: "unsubscribe with the wrong event", value: editedEnvelope(goUnsubscribe, func(e *api.SMSUnsubscribeEnvelope) { e.Event = api.EventTypeMessageResultUpdate }), pointers: []string{"/event"}},
+		{name: "unsubscribe with no event", value: editedEnvelope(goUnsubscribe, func(e *api.SMSUnsubscribeEnvelope) { e.Event = "" }), pointers: []string{"/event"}},
+		{name: "unsubscribe by value without hookId", value: *editedEnvelope(goUnsubscribe, func(e *api.SMSUnsubscribeEnvelope) { e.Hooks[0].HookID = "" }), pointers: []string{"/hooks/0/hookId"}},
+		{name: "unsubscribe second hook without hookId", value: editedEnvelope(goUnsubscribe, func(e *api.SMSUnsubscribeEnvelope) {
+			e.Hooks = append(e.Hooks, api.SMSUnsubscribeHook{RecipientNo: "01000000000"})
 		}), pointers: []string{"/hooks/1/hookId"}},
 
-		{name: "message result update without webhookConfigId", value: editedEnvelope(goMessageResultUpdate, func(e *api.MessageResultUpdateEnvelope) { e.WebhookConfigId = "" }), pointers: []string{"/webhookConfigId"}},
-		{name: "message result update without hookId", value: editedEnvelope(goMessageResultUpdate, func(e *api.MessageResultUpdateEnvelope) { e.Hooks[0].HookId = "" }), pointers: []string{"/hooks/0/hookId"}},
-		{name: "message result update without requestId", value: editedEnvelope(goMessageResultUpdate, func(e *api.MessageResultUpdateEnvelope) { e.Hooks[0].RequestId = "" }), pointers: []string{"/hooks/0/requestId"}},
-		{name: "message result update with empty hooks", value: editedEnvelope(goMessageResultUpdate, func(e *api.MessageResultUpdateEnvelope) { e.Hooks = []api.MessageResultUpdateHook{} }), pointers: []string{"/hooks"}},
-		{name: "message result update with unknown messageStatus", value: editedEnvelope(goMessageResultUpdate, func(e *api.MessageResultUpdateEnvelope) {
+		{name: "message result update without webhookConfigId", value: editedEnvelope(goMessageResultUpdate, func(e *api.SMSMessageResultUpdateEnvelope) { e.WebhookConfigID = "" }), pointers: []string{"/webhookConfigId"}},
+		{name: "message result update without hookId", value: editedEnvelope(goMessageResultUpdate, func(e *api.SMSMessageResultUpdateEnvelope) { e.Hooks[0].HookID = "" }), pointers: []string{"/hooks/0/hookId"}},
+		{name: "message result update without requestId", value: editedEnvelope(goMessageResultUpdate, func(e *api.SMSMessageResultUpdateEnvelope) { e.Hooks[0].RequestID = "" }), pointers: []string{"/hooks/0/requestId"}},
+		{name: "message result update with empty hooks", value: editedEnvelope(goMessageResultUpdate, func(e *api.SMSMessageResultUpdateEnvelope) { e.Hooks = []api.SMSMessageResultUpdateHook{} }), pointers: []string{"/hooks"}},
+		{name: "message result update with unknown messageStatus", value: editedEnvelope(goMessageResultUpdate, func(e *api.SMSMessageResultUpdateEnvelope) {
 			e.Hooks[0].MessageStatus = pointerTo(api.MessageStatus("DELIVERED"))
 		}), pointers: []string{"/hooks/0/messageStatus"}},
-		{name: "message result update with lower-case messageStatus", value: editedEnvelope(goMessageResultUpdate, func(e *api.MessageResultUpdateEnvelope) {
+		{name: "message result update with lower-case messageStatus", value: editedEnvelope(goMessageResultUpdate, func(e *api.SMSMessageResultUpdateEnvelope) {
 			e.Hooks[0].MessageStatus = pointerTo(api.MessageStatus("completed"))
 		}), pointers: []string{"/hooks/0/messageStatus"}},
-		{name: "message result update with empty messageStatus", value: editedEnvelope(goMessageResultUpdate, func(e *api.MessageResultUpdateEnvelope) {
+		{name: "message result update with empty messageStatus", value: editedEnvelope(goMessageResultUpdate, func(e *api.SMSMessageResultUpdateEnvelope) {
 			e.Hooks[0].MessageStatus = pointerTo(api.MessageStatus(""))
 		}), pointers: []string{"/hooks/0/messageStatus"}},
-		{name: "message result update with the wrong event", value: editedEnvelope(goMessageResultUpdate, func(e *api.MessageResultUpdateEnvelope) { e.Event = api.EventTypeUnsubscribe }), pointers: []string{"/event"}},
+		{name: "message result update with the wrong event", value: editedEnvelope(goMessageResultUpdate, func(e *api.SMSMessageResultUpdateEnvelope) { e.Event = api.EventTypeUnsubscribe }), pointers: []string{"/event"}},
 
-		{name: "conversion block without appKey", value: editedEnvelope(goConversionBlock, func(e *api.ConversionBlockEnvelope) { e.AppKey = "" }), pointers: []string{"/appKey"}},
-		{name: "conversion block without countryCode", value: editedEnvelope(goConversionBlock, func(e *api.ConversionBlockEnvelope) { e.Hooks[0].CountryCode = "" }), pointers: []string{"/hooks/0/countryCode"}},
-		{name: "conversion block with empty hooks", value: editedEnvelope(goConversionBlock, func(e *api.ConversionBlockEnvelope) { e.Hooks = []api.ConversionBlockHook{} }), pointers: []string{"/hooks"}},
-		{name: "conversion block with the wrong event", value: editedEnvelope(goConversionBlock, func(e *api.ConversionBlockEnvelope) { e.Event = api.EventTypeInternationalDeliveryReceipt }), pointers: []string{"/event"}},
+		{name: "conversion block without appKey", value: editedEnvelope(goConversionBlock, func(e *api.SMSConversionBlockEnvelope) { e.AppKey = "" }), pointers: []string{"/appKey"}},
+		{name: "conversion block without countryCode", value: editedEnvelope(goConversionBlock, func(e *api.SMSConversionBlockEnvelope) { e.Hooks[0].CountryCode = "" }), pointers: []string{"/hooks/0/countryCode"}},
+		{name: "conversion block with empty hooks", value: editedEnvelope(goConversionBlock, func(e *api.SMSConversionBlockEnvelope) { e.Hooks = []api.SMSConversionBlockHook{} }), pointers: []string{"/hooks"}},
+		{name: "conversion block with the wrong event", value: editedEnvelope(goConversionBlock, func(e *api.SMSConversionBlockEnvelope) { e.Event = api.EventTypeInternationalDeliveryReceipt }), pointers: []string{"/event"}},
 
-		{name: "international delivery receipt without productName", value: editedEnvelope(goInternationalDeliveryReceipt, func(e *api.InternationalDeliveryReceiptEnvelope) { e.ProductName = "" }), pointers: []string{"/productName"}},
-		{name: "international delivery receipt without requestId", value: editedEnvelope(goInternationalDeliveryReceipt, func(e *api.InternationalDeliveryReceiptEnvelope) { e.Hooks[0].RequestId = "" }), pointers: []string{"/hooks/0/requestId"}},
-		{name: "international delivery receipt without dlrStatus", value: editedEnvelope(goInternationalDeliveryReceipt, func(e *api.InternationalDeliveryReceiptEnvelope) { e.Hooks[0].DlrStatus = "" }), pointers: []string{"/hooks/0/dlrStatus"}},
-		{name: "international delivery receipt with unknown dlrStatus", value: editedEnvelope(goInternationalDeliveryReceipt, func(e *api.InternationalDeliveryReceiptEnvelope) {
+		{name: "international delivery receipt without productName", value: editedEnvelope(goInternationalDeliveryReceipt, func(e *api.SMSInternationalDeliveryReceiptEnvelope) { e.ProductName = "" }), pointers: []string{"/productName"}},
+		{name: "international delivery receipt without requestId", value: editedEnvelope(goInternationalDeliveryReceipt, func(e *api.SMSInternationalDeliveryReceiptEnvelope) { e.Hooks[0].RequestID = "" }), pointers: []string{"/hooks/0/requestId"}},
+		{name: "international delivery receipt without dlrStatus", value: editedEnvelope(goInternationalDeliveryReceipt, func(e *api.SMSInternationalDeliveryReceiptEnvelope) { e.Hooks[0].DlrStatus = "" }), pointers: []string{"/hooks/0/dlrStatus"}},
+		{name: "international delivery receipt with unknown dlrStatus", value: editedEnvelope(goInternationalDeliveryReceipt, func(e *api.SMSInternationalDeliveryReceiptEnvelope) {
 			e.Hooks[0].DlrStatus = api.DlrStatus("SENT")
 		}), pointers: []string{"/hooks/0/dlrStatus"}},
-		{name: "international delivery receipt with empty hooks", value: editedEnvelope(goInternationalDeliveryReceipt, func(e *api.InternationalDeliveryReceiptEnvelope) {
-			e.Hooks = []api.InternationalDeliveryReceiptHook{}
+		{name: "international delivery receipt with empty hooks", value: editedEnvelope(goInternationalDeliveryReceipt, func(e *api.SMSInternationalDeliveryReceiptEnvelope) {
+			e.Hooks = []api.SMSInternationalDeliveryReceiptHook{}
 		}), pointers: []string{"/hooks"}},
-		{name: "international delivery receipt with the wrong event", value: editedEnvelope(goInternationalDeliveryReceipt, func(e *api.InternationalDeliveryReceiptEnvelope) { e.Event = api.EventTypeConversionBlock }), pointers: []string{"/event"}},
+		{name: "international delivery receipt with the wrong event", value: editedEnvelope(goInternationalDeliveryReceipt, func(e *api.SMSInternationalDeliveryReceiptEnvelope) { e.Event = api.EventTypeConversionBlock }), pointers: []string{"/event"}},
 
 		{name: "generic envelope of an unknown event", value: editedEnvelope(goEnvelope, func(e *api.Envelope) { e.Event = "RCS_RESULT_UPDATE" }), pointers: []string{"/event"}},
 		{name: "generic envelope without event", value: editedEnvelope(goEnvelope, func(e *api.Envelope) { e.Event = "" }), pointers: []string{"/event"}},
 		{name: "generic envelope with empty hooks", value: editedEnvelope(goEnvelope, func(e *api.Envelope) { e.Hooks = []map[string]any{} }), pointers: []string{"/hooks"}},
-		{name: "several violations", value: editedEnvelope(goUnsubscribe, func(e *api.UnsubscribeEnvelope) {
-			e.AppKey, e.ProductName, e.Hooks[0].HookId = "", "", ""
+		{name: "several violations", value: editedEnvelope(goUnsubscribe, func(e *api.SMSUnsubscribeEnvelope) {
+			e.AppKey, e.ProductName, e.Hooks[0].HookID = "", "", ""
 		}), pointers: []string{"/appKey", "/productName", "/hooks/0/hookId"}},
 	}
 	for _, tc := range tests {
@@ -221,7 +221,7 @@ const (
 //     written 1.0 or beyond int64, an impossible date-time), so there is no Go value to validate;
 //   - agreeIntegerUnset: a required integer (recipientSeq, the only non-pointer integers of the generated types)
 //     is absent or null, which Go reads as 0, a valid value;
-//   - agreeFoldedKey: encoding/json matched a key to a field case-insensitively ("HookId" fills hookId), which
+//   - agreeFoldedKey: encoding/json matched a key to a field case-insensitively ("HookID" fills hookId), which
 //     kin-openapi treats as an unknown property.
 const (
 	agreeCompared       = "compared"
@@ -295,7 +295,7 @@ func agreeHandWritten(tb testing.TB) []agreeBody {
 		{name: "unsubscribe missing appKey", body: e(agreeUnsubscribe, func(env, _ map[string]any) { delete(env, "appKey") }), want: kinRejects},
 		{name: "unsubscribe null productName", body: e(agreeUnsubscribe, func(env, _ map[string]any) { env["productName"] = nil }), want: kinRejects},
 		{name: "unsubscribe productName Sms", body: e(agreeUnsubscribe, func(env, _ map[string]any) { env["productName"] = "Sms" }), want: kinAccepts},
-		{name: "unsubscribe HookId instead of hookId", body: e(agreeUnsubscribe, func(_, h map[string]any) { h["HookId"] = h["hookId"]; delete(h, "hookId") }), want: kinRejects},
+		{name: "unsubscribe HookID instead of hookId", body: e(agreeUnsubscribe, func(_, h map[string]any) { h["HookID"] = h["hookId"]; delete(h, "hookId") }), want: kinRejects},
 
 		{name: "message result update minimal", body: []byte(agreeMessageResultUpdate), want: kinAccepts},
 		{name: "message result update null optionals", body: e(agreeMessageResultUpdate, func(_, h map[string]any) {

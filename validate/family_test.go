@@ -54,7 +54,7 @@ func TestProductRouting(t *testing.T) {
 		{name: "an SMS UNSUBSCRIBE with Email's hook", body: envelope("SMS", "UNSUBSCRIBE", `{"hookId":"a","receiveMailAddr":"someone@example.com"}`),
 			strict: []string{"/hooks/0/recipientNo"}},
 		{name: "Sms is SMS", body: envelope("Sms", "CONVERSION_BLOCK", `{"hookId":"a","countryCode":"1"}`),
-			typed: "*api.ConversionBlockEnvelope", compatOK: true},
+			typed: "*api.SMSConversionBlockEnvelope", compatOK: true},
 		{name: "KakaoTalk's template update", body: envelope("KakaoTalk Bizmessage", "TEMPLATE_STATUS_UPDATE", `{"hookId":"a","status":"TSC04","comments":[{"id":3,"status":"REJ"}]}`),
 			typed: "*api.KakaoTalkTemplateStatusUpdateEnvelope", compatOK: true},
 		{name: "an SMS TEMPLATE_STATUS_UPDATE", body: envelope("SMS", "TEMPLATE_STATUS_UPDATE", `{"hookId":"a"}`),

@@ -36,10 +36,10 @@ var jsonNames = func() []string {
 			walk(t.Field(i).Type)
 		}
 	}
-	walk(reflect.TypeFor[api.UnsubscribeEnvelope]())
-	walk(reflect.TypeFor[api.MessageResultUpdateEnvelope]())
-	walk(reflect.TypeFor[api.ConversionBlockEnvelope]())
-	walk(reflect.TypeFor[api.InternationalDeliveryReceiptEnvelope]())
+	walk(reflect.TypeFor[api.SMSUnsubscribeEnvelope]())
+	walk(reflect.TypeFor[api.SMSMessageResultUpdateEnvelope]())
+	walk(reflect.TypeFor[api.SMSConversionBlockEnvelope]())
+	walk(reflect.TypeFor[api.SMSInternationalDeliveryReceiptEnvelope]())
 	return names
 }()
 

@@ -2,6 +2,7 @@ package validate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -104,11 +105,19 @@ var visitOptions = []openapi3.SchemaValidationOption{
 			return nil
 		}),
 		"korean-local-date-time": openapi3.NewCallbackValidator(func(s string) error {
-			_, err := api.ParseLocalDateTime(s)
-			return err
+			// SMS's layout alone: api.ParseLocalDateTime also reads KakaoTalk Bizmessage's, with a space.
+			if !decode.MatchLocalDateTimeForm(s) {
+				return errKoreanLocalDateTime
+			}
+			if _, err := api.ParseLocalDateTime(s); err != nil {
+				return errKoreanLocalDateTime
+			}
+			return nil
 		}),
 	}),
 }
+
+var errKoreanLocalDateTime = errors.New("not a date-time of the form yyyy-MM-ddTHH:mm:ss in a valid range")
 
 // localDateTimePattern is the pattern of KoreanLocalDateTime, requestDate and receiveDate in openapi.yaml.
 const localDateTimePattern = `^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$`

@@ -37,7 +37,7 @@ func BenchmarkStages(b *testing.B) {
 		b.Run(fmt.Sprintf("hooks=%d/stage=floor", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				var e api.MessageResultUpdateEnvelope
+				var e api.SMSMessageResultUpdateEnvelope
 				_ = json.Unmarshal(body, &e)
 			}
 		})
@@ -61,7 +61,7 @@ func BenchmarkStages(b *testing.B) {
 		b.Run(fmt.Sprintf("hooks=%d/stage=bind", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				_ = decode.Bind(new(api.MessageResultUpdateEnvelope), doc)
+				_ = decode.Bind(new(api.SMSMessageResultUpdateEnvelope), doc)
 			}
 		})
 		b.Run(fmt.Sprintf("hooks=%d/stage=all", n), func(b *testing.B) {

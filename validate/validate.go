@@ -41,7 +41,7 @@ const (
 
 // Body validates a raw body, as read from a request, a queue or a file, against openapi.yaml. It returns the
 // typed delivery: a pointer to the envelope type of its kind (its product and event), such as
-// *api.MessageResultUpdateEnvelope or *api.KakaoTalkMessageResultUpdateEnvelope, or under Compatible an
+// *api.SMSMessageResultUpdateEnvelope or *api.KakaoTalkMessageResultUpdateEnvelope, or under Compatible an
 // *api.Envelope for a kind the contract does not know. Under Compatible it also returns
 // the drift: what it accepted that Strict would reject. A body that is not JSON, or not a valid delivery, is an
 // *Error wrapping ErrMalformed or ErrInvalid that lists every violation. The delivery keeps no reference to

@@ -241,10 +241,10 @@ func ptr[T any](v T) *T { return &v }
 func TestTemplatesRoundTrip(t *testing.T) {
 	t.Parallel()
 	wantTypes := map[string]any{
-		unsubscribe:   &api.UnsubscribeEnvelope{},
-		messageResult: &api.MessageResultUpdateEnvelope{},
-		conversion:    &api.ConversionBlockEnvelope{},
-		international: &api.InternationalDeliveryReceiptEnvelope{},
+		unsubscribe:   &api.SMSUnsubscribeEnvelope{},
+		messageResult: &api.SMSMessageResultUpdateEnvelope{},
+		conversion:    &api.SMSConversionBlockEnvelope{},
+		international: &api.SMSInternationalDeliveryReceiptEnvelope{},
 	}
 	for _, event := range events {
 		t.Run(event, func(t *testing.T) {
@@ -497,15 +497,15 @@ func TestIntegers(t *testing.T) {
 		get   func(testing.TB, delivery) int64
 	}{
 		{event: messageResult, field: "recipientSeq", get: func(tb testing.TB, d delivery) int64 {
-			return envelopeOf[api.MessageResultUpdateEnvelope](tb, d).Hooks[0].RecipientSeq
+			return envelopeOf[api.SMSMessageResultUpdateEnvelope](tb, d).Hooks[0].RecipientSeq
 		}},
 		{event: messageResult, field: "messageCount", get: func(tb testing.TB, d delivery) int64 {
-			n := envelopeOf[api.MessageResultUpdateEnvelope](tb, d).Hooks[0].MessageCount
+			n := envelopeOf[api.SMSMessageResultUpdateEnvelope](tb, d).Hooks[0].MessageCount
 			require.NotNil(tb, n)
 			return *n
 		}},
 		{event: international, field: "recipientSeq", get: func(tb testing.TB, d delivery) int64 {
-			return envelopeOf[api.InternationalDeliveryReceiptEnvelope](tb, d).Hooks[0].RecipientSeq
+			return envelopeOf[api.SMSInternationalDeliveryReceiptEnvelope](tb, d).Hooks[0].RecipientSeq
 		}},
 	}
 	tests := []struct {
@@ -558,10 +558,10 @@ func TestDateTimes(t *testing.T) {
 		get   func(testing.TB, delivery) *time.Time
 	}{
 		{event: unsubscribe, field: "createdDateTime", get: func(tb testing.TB, d delivery) *time.Time {
-			return envelopeOf[api.UnsubscribeEnvelope](tb, d).Hooks[0].CreatedDateTime
+			return envelopeOf[api.SMSUnsubscribeEnvelope](tb, d).Hooks[0].CreatedDateTime
 		}},
 		{event: conversion, field: "blockedDateTime", get: func(tb testing.TB, d delivery) *time.Time {
-			return envelopeOf[api.ConversionBlockEnvelope](tb, d).Hooks[0].BlockedDateTime
+			return envelopeOf[api.SMSConversionBlockEnvelope](tb, d).Hooks[0].BlockedDateTime
 		}},
 	}
 	tests := []struct {
@@ -610,10 +610,10 @@ func TestLocalDateTimes(t *testing.T) {
 	t.Parallel()
 	fields := []struct {
 		field string
-		get   func(*api.MessageResultUpdateHook) *api.LocalDateTime
+		get   func(*api.SMSMessageResultUpdateHook) *api.LocalDateTime
 	}{
-		{field: "requestDate", get: func(h *api.MessageResultUpdateHook) *api.LocalDateTime { return h.RequestDate }},
-		{field: "receiveDate", get: func(h *api.MessageResultUpdateHook) *api.LocalDateTime { return h.ReceiveDate }},
+		{field: "requestDate", get: func(h *api.SMSMessageResultUpdateHook) *api.LocalDateTime { return h.RequestDate }},
+		{field: "receiveDate", get: func(h *api.SMSMessageResultUpdateHook) *api.LocalDateTime { return h.ReceiveDate }},
 	}
 	tests := []struct {
 		name  string
@@ -646,7 +646,7 @@ func TestLocalDateTimes(t *testing.T) {
 					rejectBoth(t, b, validate.ErrInvalid, "/hooks/0/"+f.field)
 					return
 				}
-				env := envelopeOf[api.MessageResultUpdateEnvelope](t, accept(t, validate.Strict, b))
+				env := envelopeOf[api.SMSMessageResultUpdateEnvelope](t, accept(t, validate.Strict, b))
 				got := f.get(&env.Hooks[0])
 				require.NotNil(t, got)
 				require.True(t, tt.want.Equal(got.Time()), "got %v, want %v", got.Time(), tt.want)
@@ -669,7 +669,7 @@ func TestEnums(t *testing.T) {
 			event: messageResult, field: "messageStatus",
 			values: []string{"COMPLETED", "FAILED", "CANCEL", "DUPLICATED", "FAILED_AD", "RESERVED", "SENDING", "RESEND_AD"},
 			get: func(tb testing.TB, d delivery) string {
-				s := envelopeOf[api.MessageResultUpdateEnvelope](tb, d).Hooks[0].MessageStatus
+				s := envelopeOf[api.SMSMessageResultUpdateEnvelope](tb, d).Hooks[0].MessageStatus
 				require.NotNil(tb, s)
 				return string(*s)
 			},
@@ -678,7 +678,7 @@ func TestEnums(t *testing.T) {
 			event: international, field: "dlrStatus",
 			values: []string{"ACCEPTED", "DELIVERED", "BUFFERED", "EXPIRED", "FAILED", "REJECTED", "UNKNOWN"},
 			get: func(tb testing.TB, d delivery) string {
-				return string(envelopeOf[api.InternationalDeliveryReceiptEnvelope](tb, d).Hooks[0].DlrStatus)
+				return string(envelopeOf[api.SMSInternationalDeliveryReceiptEnvelope](tb, d).Hooks[0].DlrStatus)
 			},
 		},
 	}
@@ -785,8 +785,8 @@ func TestEvents(t *testing.T) {
 			want := decode(t, b).(map[string]any)
 			require.Equal(t, want["event"], string(d.event()))
 			require.Equal(t, d.event(), env.Event)
-			require.Equal(t, "hooks-1", env.HooksId)
-			require.Equal(t, "config-1", env.WebhookConfigId)
+			require.Equal(t, "hooks-1", env.HooksID)
+			require.Equal(t, "config-1", env.WebhookConfigID)
 			require.Equal(t, "SMS", env.ProductName)
 			require.Equal(t, "app-key-1", env.AppKey)
 			require.Len(t, env.Hooks, 1)
@@ -804,7 +804,7 @@ func TestUnknownProperties(t *testing.T) {
 	}{
 		{name: "envelope string", edit: with("extra", "x")},
 		{name: "envelope nested", edit: with("extra", map[string]any{"a": []any{1, map[string]any{"b": nil}}})},
-		{name: "envelope case variant of a known name", edit: with("HooksId", 5)},
+		{name: "envelope case variant of a known name", edit: with("HooksID", 5)},
 		{name: "hook misspelt grouping key", edit: with("hooks/0/recipientGropuingKey", "RecipientGroupingKey")},
 		{name: "hook _link", edit: with("hooks/0/_link", map[string]any{"self": map[string]any{"href": "https://example.com"}}), events: []string{unsubscribe, conversion, international}},
 		{name: "hook null", edit: with("hooks/0/newField", nil)},
@@ -847,15 +847,15 @@ func TestVendorExamples(t *testing.T) {
 		{
 			file: "unsubscribe.json", event: api.EventTypeUnsubscribe,
 			check: func(tb testing.TB, d delivery) {
-				env := envelopeOf[api.UnsubscribeEnvelope](tb, d)
-				require.Equal(tb, hooksID, env.HooksId)
-				require.Equal(tb, webhookConfigID, env.WebhookConfigId)
+				env := envelopeOf[api.SMSUnsubscribeEnvelope](tb, d)
+				require.Equal(tb, hooksID, env.HooksID)
+				require.Equal(tb, webhookConfigID, env.WebhookConfigID)
 				require.Equal(tb, "SMS", env.ProductName)
 				require.Equal(tb, appKey, env.AppKey)
 				require.Equal(tb, api.EventTypeUnsubscribe, env.Event)
 				require.Len(tb, env.Hooks, 1)
 				h := env.Hooks[0]
-				require.Equal(tb, "202007271010101010sadasdavas", h.HookId)
+				require.Equal(tb, "202007271010101010sadasdavas", h.HookID)
 				require.Equal(tb, "01012341234", h.RecipientNo)
 				require.Equal(tb, ptr("08012341234"), h.UnsubscribeNo)
 				require.Equal(tb, ptr("NHN Cloud"), h.EnterpriseName)
@@ -869,17 +869,17 @@ func TestVendorExamples(t *testing.T) {
 		{
 			file: "message-result-update.json", event: api.EventTypeMessageResultUpdate,
 			check: func(tb testing.TB, d delivery) {
-				env := envelopeOf[api.MessageResultUpdateEnvelope](tb, d)
-				require.Equal(tb, hooksID, env.HooksId)
-				require.Equal(tb, webhookConfigID, env.WebhookConfigId)
+				env := envelopeOf[api.SMSMessageResultUpdateEnvelope](tb, d)
+				require.Equal(tb, hooksID, env.HooksID)
+				require.Equal(tb, webhookConfigID, env.WebhookConfigID)
 				require.Equal(tb, "SMS", env.ProductName)
 				require.Equal(tb, appKey, env.AppKey)
 				require.Equal(tb, api.EventTypeMessageResultUpdate, env.Event)
 				require.Len(tb, env.Hooks, 1)
 				h := env.Hooks[0]
-				require.Equal(tb, "20240429205809GcSUXthVA00", h.HookId)
+				require.Equal(tb, "20240429205809GcSUXthVA00", h.HookID)
 				require.Equal(tb, ptr("NORMAL_SMS"), h.SenderType)
-				require.Equal(tb, "20240429205802y0Tl7Gbz0e0", h.RequestId)
+				require.Equal(tb, "20240429205802y0Tl7Gbz0e0", h.RequestID)
 				require.Equal(tb, int64(1), h.RecipientSeq)
 				require.NotNil(tb, h.RequestDate)
 				require.True(tb, time.Date(2024, 4, 29, 11, 58, 2, 0, time.UTC).Equal(h.RequestDate.Time()), "requestDate %v", h.RequestDate)
@@ -893,26 +893,26 @@ func TestVendorExamples(t *testing.T) {
 				// The example misspells recipientGroupingKey: the field stays empty.
 				require.Nil(tb, h.RecipientGroupingKey)
 				require.Equal(tb, ptr("SenderGroupingKey"), h.SenderGroupingKey)
-				require.Equal(tb, ptr("1000"), h.ResultCode)
+				require.Equal(tb, ptr(api.ResultCode("1000")), h.ResultCode)
 				require.Equal(tb, ptr(int64(1)), h.MessageCount)
-				require.Nil(tb, h.UnderscoreLinks)
+				require.Nil(tb, h.Links)
 				require.Equal(tb, &api.MessageLinks{Self: &api.MessageLink{
 					Href: ptr("https://sms.api.nhncloudservice.com/sms/v2.4/appKeys/{appKey}/sender/sms/20240429205802y0Tl7Gbz0e0?recipientSeq=1"),
-				}}, h.UnderscoreLink)
+				}}, h.LinksMisspelled)
 			},
 		},
 		{
 			file: "conversion-block.json", event: api.EventTypeConversionBlock,
 			check: func(tb testing.TB, d delivery) {
-				env := envelopeOf[api.ConversionBlockEnvelope](tb, d)
-				require.Equal(tb, hooksID, env.HooksId)
-				require.Equal(tb, webhookConfigID, env.WebhookConfigId)
+				env := envelopeOf[api.SMSConversionBlockEnvelope](tb, d)
+				require.Equal(tb, hooksID, env.HooksID)
+				require.Equal(tb, webhookConfigID, env.WebhookConfigID)
 				require.Equal(tb, "SMS", env.ProductName)
 				require.Equal(tb, appKey, env.AppKey)
 				require.Equal(tb, api.EventTypeConversionBlock, env.Event)
 				require.Len(tb, env.Hooks, 1)
 				h := env.Hooks[0]
-				require.Equal(tb, "20240429205809GcSUXthVA00", h.HookId)
+				require.Equal(tb, "20240429205809GcSUXthVA00", h.HookID)
 				require.Equal(tb, "1", h.CountryCode)
 				require.NotNil(tb, h.BlockedDateTime)
 				require.True(tb, time.Date(2024, 5, 28, 0, 0, 0, 0, time.UTC).Equal(*h.BlockedDateTime), "blockedDateTime %v", h.BlockedDateTime)
@@ -923,15 +923,15 @@ func TestVendorExamples(t *testing.T) {
 		{
 			file: "international-delivery-receipt.json", event: api.EventTypeInternationalDeliveryReceipt,
 			check: func(tb testing.TB, d delivery) {
-				env := envelopeOf[api.InternationalDeliveryReceiptEnvelope](tb, d)
-				require.Equal(tb, hooksID, env.HooksId)
-				require.Equal(tb, webhookConfigID, env.WebhookConfigId)
+				env := envelopeOf[api.SMSInternationalDeliveryReceiptEnvelope](tb, d)
+				require.Equal(tb, hooksID, env.HooksID)
+				require.Equal(tb, webhookConfigID, env.WebhookConfigID)
 				require.Equal(tb, "SMS", env.ProductName)
 				require.Equal(tb, appKey, env.AppKey)
 				require.Equal(tb, api.EventTypeInternationalDeliveryReceipt, env.Event)
-				require.Equal(tb, []api.InternationalDeliveryReceiptHook{{
-					HookId:       "202409251600118GSDDYTwzX0",
-					RequestId:    "20240925160005UvxdDrJ4g20",
+				require.Equal(tb, []api.SMSInternationalDeliveryReceiptHook{{
+					HookID:       "202409251600118GSDDYTwzX0",
+					RequestID:    "20240925160005UvxdDrJ4g20",
 					RecipientSeq: 1,
 					DlrStatus:    api.DlrStatusAccepted,
 					NetworkCode:  ptr("US-VIRTUAL-BANDWIDTH"),
@@ -1139,7 +1139,7 @@ func TestStringDecoding(t *testing.T) {
 			require.Equal(t, tt.want, stdlib, "the expectation disagrees with encoding/json")
 
 			b := body(t, unsubscribe, with("hooks/0/enterpriseName", raw(tt.literal)))
-			env := envelopeOf[api.UnsubscribeEnvelope](t, accept(t, validate.Strict, b))
+			env := envelopeOf[api.SMSUnsubscribeEnvelope](t, accept(t, validate.Strict, b))
 			require.Equal(t, ptr(tt.want), env.Hooks[0].EnterpriseName)
 		})
 	}
@@ -1159,50 +1159,50 @@ func TestExactNameBinding(t *testing.T) {
 			name: "HOOKID after hookId",
 			body: `{` + envelope + `,"event":"UNSUBSCRIBE","hooks":[{"hookId":"right","recipientNo":"01012341234","HOOKID":"wrong"}]}`,
 			check: func(tb testing.TB, d delivery) {
-				require.Equal(tb, "right", envelopeOf[api.UnsubscribeEnvelope](tb, d).Hooks[0].HookId)
+				require.Equal(tb, "right", envelopeOf[api.SMSUnsubscribeEnvelope](tb, d).Hooks[0].HookID)
 			},
-			stdlib: &api.UnsubscribeEnvelope{},
+			stdlib: &api.SMSUnsubscribeEnvelope{},
 		},
 		{
 			name: "RecipientNo after recipientNo",
 			body: `{` + envelope + `,"event":"UNSUBSCRIBE","hooks":[{"hookId":"h","recipientNo":"01012341234","RecipientNo":"01000000000"}]}`,
 			check: func(tb testing.TB, d delivery) {
-				require.Equal(tb, "01012341234", envelopeOf[api.UnsubscribeEnvelope](tb, d).Hooks[0].RecipientNo)
+				require.Equal(tb, "01012341234", envelopeOf[api.SMSUnsubscribeEnvelope](tb, d).Hooks[0].RecipientNo)
 			},
-			stdlib: &api.UnsubscribeEnvelope{},
+			stdlib: &api.SMSUnsubscribeEnvelope{},
 		},
 		{
 			name: "optional RecipientNo after recipientNo",
 			body: `{` + envelope + `,"event":"MESSAGE_RESULT_UPDATE","hooks":[{"hookId":"h","requestId":"r","recipientSeq":1,"recipientNo":"01012341234","RecipientNo":"01000000000"}]}`,
 			check: func(tb testing.TB, d delivery) {
-				require.Equal(tb, ptr("01012341234"), envelopeOf[api.MessageResultUpdateEnvelope](tb, d).Hooks[0].RecipientNo)
+				require.Equal(tb, ptr("01012341234"), envelopeOf[api.SMSMessageResultUpdateEnvelope](tb, d).Hooks[0].RecipientNo)
 			},
-			stdlib: &api.MessageResultUpdateEnvelope{},
+			stdlib: &api.SMSMessageResultUpdateEnvelope{},
 		},
 		{
 			name: "only RecipientNo",
 			body: `{` + envelope + `,"event":"MESSAGE_RESULT_UPDATE","hooks":[{"hookId":"h","requestId":"r","recipientSeq":1,"RecipientNo":"01000000000"}]}`,
 			check: func(tb testing.TB, d delivery) {
-				require.Nil(tb, envelopeOf[api.MessageResultUpdateEnvelope](tb, d).Hooks[0].RecipientNo)
+				require.Nil(tb, envelopeOf[api.SMSMessageResultUpdateEnvelope](tb, d).Hooks[0].RecipientNo)
 			},
-			stdlib: &api.MessageResultUpdateEnvelope{},
+			stdlib: &api.SMSMessageResultUpdateEnvelope{},
 		},
 		{
 			name: "case variant of an integer with another type",
 			body: `{` + envelope + `,"event":"INTERNATIONAL_DELIVERY_RECEIPT","hooks":[{"hookId":"h","requestId":"r","recipientSeq":7,"dlrStatus":"ACCEPTED","RECIPIENTSEQ":8}]}`,
 			check: func(tb testing.TB, d delivery) {
-				require.Equal(tb, int64(7), envelopeOf[api.InternationalDeliveryReceiptEnvelope](tb, d).Hooks[0].RecipientSeq)
+				require.Equal(tb, int64(7), envelopeOf[api.SMSInternationalDeliveryReceiptEnvelope](tb, d).Hooks[0].RecipientSeq)
 			},
-			stdlib: &api.InternationalDeliveryReceiptEnvelope{},
+			stdlib: &api.SMSInternationalDeliveryReceiptEnvelope{},
 		},
 		{
 			name: "EVENT after event",
 			body: `{` + envelope + `,"event":"UNSUBSCRIBE","EVENT":"CONVERSION_BLOCK","hooks":[{"hookId":"h","recipientNo":"01012341234"}]}`,
 			check: func(tb testing.TB, d delivery) {
 				require.Equal(tb, api.EventTypeUnsubscribe, d.event())
-				require.Equal(tb, api.EventTypeUnsubscribe, envelopeOf[api.UnsubscribeEnvelope](tb, d).Event)
+				require.Equal(tb, api.EventTypeUnsubscribe, envelopeOf[api.SMSUnsubscribeEnvelope](tb, d).Event)
 			},
-			stdlib: &api.UnsubscribeEnvelope{},
+			stdlib: &api.SMSUnsubscribeEnvelope{},
 		},
 		{
 			name:    "only HOOKID",

@@ -248,13 +248,13 @@ func newGenerator(hooks, maxBody int) *generator { return &generator{hooks: hook
 // new hookId, and those ids.
 func (g *generator) delivery() ([]byte, []string) {
 	sample, _ := api.Sample(api.Kind{Product: api.ProductNameSMS, Event: api.EventTypeMessageResultUpdate})
-	env := sample.(*api.MessageResultUpdateEnvelope)
-	env.HooksId = sender.NewID()
+	env := sample.(*api.SMSMessageResultUpdateEnvelope)
+	env.HooksID = sender.NewID()
 	env.Hooks = slices.Repeat(env.Hooks, g.hooks)
 	ids := make([]string, len(env.Hooks))
 	for i := range env.Hooks {
-		env.Hooks[i].HookId = sender.NewID()
-		ids[i] = env.Hooks[i].HookId
+		env.Hooks[i].HookID = sender.NewID()
+		ids[i] = env.Hooks[i].HookID
 	}
 	body, _ := json.Marshal(env)
 	return body, ids

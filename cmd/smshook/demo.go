@@ -110,7 +110,7 @@ func (p *eventPrinter) print(_ context.Context, w api.Webhook) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.n++
-	fmt.Fprintf(p.out, "%s (hooksId %s, %T)\n", head.Kind(), head.HooksId, w)
+	fmt.Fprintf(p.out, "%s (hooksId %s, %T)\n", head.Kind(), head.HooksID, w)
 	for i := range w.HookCount() {
 		line := "hook " + w.HookID(i)
 		if d := describe(w.Hook(i)); d != "" {
@@ -124,34 +124,41 @@ func (p *eventPrinter) print(_ context.Context, w api.Webhook) error {
 // describe tells what a hook says, from its typed fields; "" for the hook of an event it does not know.
 func describe(hook any) string {
 	switch h := hook.(type) {
-	case *api.UnsubscribeHook:
+	case *api.SMSUnsubscribeHook:
 		return fmt.Sprintf("unsubscribed at %s, enterprise %s", timeOf(h.CreatedDateTime), str(h.EnterpriseName))
-	case *api.MessageResultUpdateHook:
+	case *api.SMSMessageResultUpdateHook:
 		status := "?"
 		if h.MessageStatus != nil {
 			status = string(*h.MessageStatus)
 		}
-		received := "?"
-		if h.ReceiveDate != nil {
-			received = h.ReceiveDate.Time().Format(time.RFC3339)
-		}
 		return fmt.Sprintf("request %s #%d %s (result %s), received %s, link %s",
-			h.RequestId, h.RecipientSeq, status, str(h.ResultCode), received, h.SelfHref())
-	case *api.ConversionBlockHook:
+			h.RequestID, h.RecipientSeq, status, strOf(h.ResultCode), dateOf(h.ReceiveDate), h.SelfHref())
+	case *api.SMSConversionBlockHook:
 		return fmt.Sprintf("country +%s blocked at %s", h.CountryCode, timeOf(h.BlockedDateTime))
-	case *api.InternationalDeliveryReceiptHook:
+	case *api.SMSInternationalDeliveryReceiptHook:
 		return fmt.Sprintf("request %s #%d DLR %s on %s (error %s): %s",
-			h.RequestId, h.RecipientSeq, h.DlrStatus, str(h.NetworkCode), str(h.ErrorCode), h.Outcome())
+			h.RequestID, h.RecipientSeq, h.DlrStatus, str(h.NetworkCode), str(h.ErrorCode), h.Outcome())
 	case *api.EmailUnsubscribeHook:
 		return fmt.Sprintf("an address unsubscribed at %s", timeOf(h.CreatedDateTime))
 	case *api.EmailMessageResultUpdateHook:
-		return fmt.Sprintf("request %s mail %s status %s (DSN %s): %s", h.RequestId, num(h.MailSeq), strOf(h.MailStatusCode), str(h.DsnCode), h.Outcome())
+		return fmt.Sprintf("request %s mail %s status %s (DSN %s): %s", h.RequestID, num(h.MailSeq), strOf(h.MailStatusCode), str(h.DsnCode), h.Outcome())
 	case *api.KakaoTalkMessageResultUpdateHook:
-		return fmt.Sprintf("request %s #%s %s result %s, received %s: %s", h.RequestId, num(h.RecipientSeq), strOf(h.KakaoMessageType), str(h.ResultCode), str(h.ReceiveDate), h.Outcome())
+		return fmt.Sprintf("request %s #%s %s result %s, received %s: %s", h.RequestID, strconv.FormatInt(h.RecipientSeq, 10), strOf(h.KakaoMessageType), strOf(h.ResultCode), dateOf(h.ReceiveDate), h.Outcome())
 	case *api.KakaoTalkTemplateStatusUpdateHook:
-		return fmt.Sprintf("template %s status %s, %d comments, updated %s", str(h.TemplateCode), strOf(h.Status), len(ptrSlice(h.Comments)), str(h.UpdateDate))
+		return fmt.Sprintf("template %s status %s, %d comments, updated %s", str(h.TemplateCode), strOf(h.Status), len(ptrSlice(h.Comments)), dateOf(h.UpdateDate))
 	}
 	return ""
+}
+
+// dateOf writes a date of any product as an RFC 3339 instant, or as sent when it is no date-time.
+func dateOf(d *api.LocalDateTime) string {
+	switch {
+	case d == nil:
+		return "?"
+	case d.Valid():
+		return d.Time().Format(time.RFC3339)
+	}
+	return d.String()
 }
 
 // strOf is str for a string type of package api.

@@ -72,7 +72,7 @@ func sampleHooksID(tb testing.TB, kind api.Kind) string {
 	tb.Helper()
 	w, ok := api.Sample(kind)
 	require.True(tb, ok, "no sample of %s", kind)
-	return w.Head().HooksId
+	return w.Head().HooksID
 }
 
 func TestMain(m *testing.M) { os.Exit(testMain(m)) }
@@ -1563,7 +1563,7 @@ func seen(rec *smshooktest.Recorder) ([]string, []api.EventType) {
 	var ids []string
 	var events []api.EventType
 	for _, w := range rec.Webhooks() {
-		ids, events = append(ids, w.Head().HooksId), append(events, w.Head().Event)
+		ids, events = append(ids, w.Head().HooksID), append(events, w.Head().Event)
 	}
 	return ids, events
 }

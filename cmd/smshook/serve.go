@@ -366,7 +366,7 @@ func outcomes(w api.Webhook) map[api.Outcome]int {
 // print is the receiver's Handler.Default: it takes every delivery.
 func (p *deliveryPrinter) print(_ context.Context, w api.Webhook) error {
 	head := w.Head()
-	l := deliveryLine{HooksID: head.HooksId, ProductName: head.ProductName, Event: string(head.Event), AppKey: head.AppKey,
+	l := deliveryLine{HooksID: head.HooksID, ProductName: head.ProductName, Event: string(head.Event), AppKey: head.AppKey,
 		Hooks: w.HookCount(), Typed: head.Kind().Known(), Outcomes: outcomes(w)}
 	if p.hookIDs {
 		for i := range w.HookCount() {

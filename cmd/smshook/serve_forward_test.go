@@ -101,7 +101,7 @@ func TestServeForwardIsADelivery(t *testing.T) {
 		require.NoError(t, err, "%s: the forwarded body is not a Delivery of openapi.yaml", kind)
 		assert.Empty(t, drift, kind)
 		assert.Equal(t, want, got, "%s: the forwarded body is the delivery sent, every property kept", kind)
-		assert.Equal(t, "q1w2e3r4t5y6", got.Head().WebhookConfigId, kind)
+		assert.Equal(t, "q1w2e3r4t5y6", got.Head().WebhookConfigID, kind)
 	}
 
 	body := app.body("unknown-kind-1")

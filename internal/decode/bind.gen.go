@@ -12,17 +12,17 @@ import (
 // bindTo binds src into dst, a pointer to an envelope type; it reports false for another type.
 func (b *binder) bindTo(dst any, src any) bool {
 	switch dst := dst.(type) {
-	case *api.UnsubscribeEnvelope:
-		b.bindUnsubscribeEnvelope(dst, src)
+	case *api.SMSUnsubscribeEnvelope:
+		b.bindSMSUnsubscribeEnvelope(dst, src)
 		return true
-	case *api.MessageResultUpdateEnvelope:
-		b.bindMessageResultUpdateEnvelope(dst, src)
+	case *api.SMSMessageResultUpdateEnvelope:
+		b.bindSMSMessageResultUpdateEnvelope(dst, src)
 		return true
-	case *api.ConversionBlockEnvelope:
-		b.bindConversionBlockEnvelope(dst, src)
+	case *api.SMSConversionBlockEnvelope:
+		b.bindSMSConversionBlockEnvelope(dst, src)
 		return true
-	case *api.InternationalDeliveryReceiptEnvelope:
-		b.bindInternationalDeliveryReceiptEnvelope(dst, src)
+	case *api.SMSInternationalDeliveryReceiptEnvelope:
+		b.bindSMSInternationalDeliveryReceiptEnvelope(dst, src)
 		return true
 	case *api.EmailUnsubscribeEnvelope:
 		b.bindEmailUnsubscribeEnvelope(dst, src)
@@ -43,7 +43,7 @@ func (b *binder) bindTo(dst any, src any) bool {
 	return false
 }
 
-func (b *binder) bindUnsubscribeEnvelope(dst *api.UnsubscribeEnvelope, src any) {
+func (b *binder) bindSMSUnsubscribeEnvelope(dst *api.SMSUnsubscribeEnvelope, src any) {
 	m, ok := b.object(src)
 	if !ok {
 		return
@@ -65,11 +65,11 @@ func (b *binder) bindUnsubscribeEnvelope(dst *api.UnsubscribeEnvelope, src any) 
 	if v, ok := m["hooks"]; ok {
 		b.path = append(b.path, "hooks")
 		if a2, ok := b.array(v); ok {
-			dst.Hooks = make([]api.UnsubscribeHook, len(a2))
-			t2 := make([]unsubscribeHookTargets, len(a2))
+			dst.Hooks = make([]api.SMSUnsubscribeHook, len(a2))
+			t2 := make([]sMSUnsubscribeHookTargets, len(a2))
 			for i2, e2 := range a2 {
 				b.path = append(b.path, strconv.Itoa(i2))
-				b.bindUnsubscribeHook(&dst.Hooks[i2], &t2[i2], e2)
+				b.bindSMSUnsubscribeHook(&dst.Hooks[i2], &t2[i2], e2)
 				b.path = b.path[:len(b.path)-1]
 			}
 		}
@@ -78,7 +78,7 @@ func (b *binder) bindUnsubscribeEnvelope(dst *api.UnsubscribeEnvelope, src any) 
 	if v, ok := m["hooksId"]; ok {
 		b.path = append(b.path, "hooksId")
 		if s, ok := b.string(v); ok {
-			dst.HooksId = s
+			dst.HooksID = s
 		}
 		b.path = b.path[:len(b.path)-1]
 	}
@@ -92,13 +92,13 @@ func (b *binder) bindUnsubscribeEnvelope(dst *api.UnsubscribeEnvelope, src any) 
 	if v, ok := m["webhookConfigId"]; ok {
 		b.path = append(b.path, "webhookConfigId")
 		if s, ok := b.string(v); ok {
-			dst.WebhookConfigId = s
+			dst.WebhookConfigID = s
 		}
 		b.path = b.path[:len(b.path)-1]
 	}
 }
 
-func (b *binder) bindMessageResultUpdateEnvelope(dst *api.MessageResultUpdateEnvelope, src any) {
+func (b *binder) bindSMSMessageResultUpdateEnvelope(dst *api.SMSMessageResultUpdateEnvelope, src any) {
 	m, ok := b.object(src)
 	if !ok {
 		return
@@ -120,11 +120,11 @@ func (b *binder) bindMessageResultUpdateEnvelope(dst *api.MessageResultUpdateEnv
 	if v, ok := m["hooks"]; ok {
 		b.path = append(b.path, "hooks")
 		if a2, ok := b.array(v); ok {
-			dst.Hooks = make([]api.MessageResultUpdateHook, len(a2))
-			t2 := make([]messageResultUpdateHookTargets, len(a2))
+			dst.Hooks = make([]api.SMSMessageResultUpdateHook, len(a2))
+			t2 := make([]sMSMessageResultUpdateHookTargets, len(a2))
 			for i2, e2 := range a2 {
 				b.path = append(b.path, strconv.Itoa(i2))
-				b.bindMessageResultUpdateHook(&dst.Hooks[i2], &t2[i2], e2)
+				b.bindSMSMessageResultUpdateHook(&dst.Hooks[i2], &t2[i2], e2)
 				b.path = b.path[:len(b.path)-1]
 			}
 		}
@@ -133,7 +133,7 @@ func (b *binder) bindMessageResultUpdateEnvelope(dst *api.MessageResultUpdateEnv
 	if v, ok := m["hooksId"]; ok {
 		b.path = append(b.path, "hooksId")
 		if s, ok := b.string(v); ok {
-			dst.HooksId = s
+			dst.HooksID = s
 		}
 		b.path = b.path[:len(b.path)-1]
 	}
@@ -147,13 +147,13 @@ func (b *binder) bindMessageResultUpdateEnvelope(dst *api.MessageResultUpdateEnv
 	if v, ok := m["webhookConfigId"]; ok {
 		b.path = append(b.path, "webhookConfigId")
 		if s, ok := b.string(v); ok {
-			dst.WebhookConfigId = s
+			dst.WebhookConfigID = s
 		}
 		b.path = b.path[:len(b.path)-1]
 	}
 }
 
-func (b *binder) bindConversionBlockEnvelope(dst *api.ConversionBlockEnvelope, src any) {
+func (b *binder) bindSMSConversionBlockEnvelope(dst *api.SMSConversionBlockEnvelope, src any) {
 	m, ok := b.object(src)
 	if !ok {
 		return
@@ -175,11 +175,11 @@ func (b *binder) bindConversionBlockEnvelope(dst *api.ConversionBlockEnvelope, s
 	if v, ok := m["hooks"]; ok {
 		b.path = append(b.path, "hooks")
 		if a2, ok := b.array(v); ok {
-			dst.Hooks = make([]api.ConversionBlockHook, len(a2))
-			t2 := make([]conversionBlockHookTargets, len(a2))
+			dst.Hooks = make([]api.SMSConversionBlockHook, len(a2))
+			t2 := make([]sMSConversionBlockHookTargets, len(a2))
 			for i2, e2 := range a2 {
 				b.path = append(b.path, strconv.Itoa(i2))
-				b.bindConversionBlockHook(&dst.Hooks[i2], &t2[i2], e2)
+				b.bindSMSConversionBlockHook(&dst.Hooks[i2], &t2[i2], e2)
 				b.path = b.path[:len(b.path)-1]
 			}
 		}
@@ -188,7 +188,7 @@ func (b *binder) bindConversionBlockEnvelope(dst *api.ConversionBlockEnvelope, s
 	if v, ok := m["hooksId"]; ok {
 		b.path = append(b.path, "hooksId")
 		if s, ok := b.string(v); ok {
-			dst.HooksId = s
+			dst.HooksID = s
 		}
 		b.path = b.path[:len(b.path)-1]
 	}
@@ -202,13 +202,13 @@ func (b *binder) bindConversionBlockEnvelope(dst *api.ConversionBlockEnvelope, s
 	if v, ok := m["webhookConfigId"]; ok {
 		b.path = append(b.path, "webhookConfigId")
 		if s, ok := b.string(v); ok {
-			dst.WebhookConfigId = s
+			dst.WebhookConfigID = s
 		}
 		b.path = b.path[:len(b.path)-1]
 	}
 }
 
-func (b *binder) bindInternationalDeliveryReceiptEnvelope(dst *api.InternationalDeliveryReceiptEnvelope, src any) {
+func (b *binder) bindSMSInternationalDeliveryReceiptEnvelope(dst *api.SMSInternationalDeliveryReceiptEnvelope, src any) {
 	m, ok := b.object(src)
 	if !ok {
 		return
@@ -230,11 +230,11 @@ func (b *binder) bindInternationalDeliveryReceiptEnvelope(dst *api.International
 	if v, ok := m["hooks"]; ok {
 		b.path = append(b.path, "hooks")
 		if a2, ok := b.array(v); ok {
-			dst.Hooks = make([]api.InternationalDeliveryReceiptHook, len(a2))
-			t2 := make([]internationalDeliveryReceiptHookTargets, len(a2))
+			dst.Hooks = make([]api.SMSInternationalDeliveryReceiptHook, len(a2))
+			t2 := make([]sMSInternationalDeliveryReceiptHookTargets, len(a2))
 			for i2, e2 := range a2 {
 				b.path = append(b.path, strconv.Itoa(i2))
-				b.bindInternationalDeliveryReceiptHook(&dst.Hooks[i2], &t2[i2], e2)
+				b.bindSMSInternationalDeliveryReceiptHook(&dst.Hooks[i2], &t2[i2], e2)
 				b.path = b.path[:len(b.path)-1]
 			}
 		}
@@ -243,7 +243,7 @@ func (b *binder) bindInternationalDeliveryReceiptEnvelope(dst *api.International
 	if v, ok := m["hooksId"]; ok {
 		b.path = append(b.path, "hooksId")
 		if s, ok := b.string(v); ok {
-			dst.HooksId = s
+			dst.HooksID = s
 		}
 		b.path = b.path[:len(b.path)-1]
 	}
@@ -257,7 +257,7 @@ func (b *binder) bindInternationalDeliveryReceiptEnvelope(dst *api.International
 	if v, ok := m["webhookConfigId"]; ok {
 		b.path = append(b.path, "webhookConfigId")
 		if s, ok := b.string(v); ok {
-			dst.WebhookConfigId = s
+			dst.WebhookConfigID = s
 		}
 		b.path = b.path[:len(b.path)-1]
 	}
@@ -298,7 +298,7 @@ func (b *binder) bindEmailUnsubscribeEnvelope(dst *api.EmailUnsubscribeEnvelope,
 	if v, ok := m["hooksId"]; ok {
 		b.path = append(b.path, "hooksId")
 		if s, ok := b.string(v); ok {
-			dst.HooksId = s
+			dst.HooksID = s
 		}
 		b.path = b.path[:len(b.path)-1]
 	}
@@ -312,7 +312,7 @@ func (b *binder) bindEmailUnsubscribeEnvelope(dst *api.EmailUnsubscribeEnvelope,
 	if v, ok := m["webhookConfigId"]; ok {
 		b.path = append(b.path, "webhookConfigId")
 		if s, ok := b.string(v); ok {
-			dst.WebhookConfigId = s
+			dst.WebhookConfigID = s
 		}
 		b.path = b.path[:len(b.path)-1]
 	}
@@ -353,7 +353,7 @@ func (b *binder) bindEmailMessageResultUpdateEnvelope(dst *api.EmailMessageResul
 	if v, ok := m["hooksId"]; ok {
 		b.path = append(b.path, "hooksId")
 		if s, ok := b.string(v); ok {
-			dst.HooksId = s
+			dst.HooksID = s
 		}
 		b.path = b.path[:len(b.path)-1]
 	}
@@ -367,7 +367,7 @@ func (b *binder) bindEmailMessageResultUpdateEnvelope(dst *api.EmailMessageResul
 	if v, ok := m["webhookConfigId"]; ok {
 		b.path = append(b.path, "webhookConfigId")
 		if s, ok := b.string(v); ok {
-			dst.WebhookConfigId = s
+			dst.WebhookConfigID = s
 		}
 		b.path = b.path[:len(b.path)-1]
 	}
@@ -408,7 +408,7 @@ func (b *binder) bindKakaoTalkMessageResultUpdateEnvelope(dst *api.KakaoTalkMess
 	if v, ok := m["hooksId"]; ok {
 		b.path = append(b.path, "hooksId")
 		if s, ok := b.string(v); ok {
-			dst.HooksId = s
+			dst.HooksID = s
 		}
 		b.path = b.path[:len(b.path)-1]
 	}
@@ -422,7 +422,7 @@ func (b *binder) bindKakaoTalkMessageResultUpdateEnvelope(dst *api.KakaoTalkMess
 	if v, ok := m["webhookConfigId"]; ok {
 		b.path = append(b.path, "webhookConfigId")
 		if s, ok := b.string(v); ok {
-			dst.WebhookConfigId = s
+			dst.WebhookConfigID = s
 		}
 		b.path = b.path[:len(b.path)-1]
 	}
@@ -463,7 +463,7 @@ func (b *binder) bindKakaoTalkTemplateStatusUpdateEnvelope(dst *api.KakaoTalkTem
 	if v, ok := m["hooksId"]; ok {
 		b.path = append(b.path, "hooksId")
 		if s, ok := b.string(v); ok {
-			dst.HooksId = s
+			dst.HooksID = s
 		}
 		b.path = b.path[:len(b.path)-1]
 	}
@@ -477,7 +477,7 @@ func (b *binder) bindKakaoTalkTemplateStatusUpdateEnvelope(dst *api.KakaoTalkTem
 	if v, ok := m["webhookConfigId"]; ok {
 		b.path = append(b.path, "webhookConfigId")
 		if s, ok := b.string(v); ok {
-			dst.WebhookConfigId = s
+			dst.WebhookConfigID = s
 		}
 		b.path = b.path[:len(b.path)-1]
 	}
@@ -519,7 +519,7 @@ func (b *binder) bindEnvelope(dst *api.Envelope, src any) {
 	if v, ok := m["hooksId"]; ok {
 		b.path = append(b.path, "hooksId")
 		if s, ok := b.string(v); ok {
-			dst.HooksId = s
+			dst.HooksID = s
 		}
 		b.path = b.path[:len(b.path)-1]
 	}
@@ -533,20 +533,20 @@ func (b *binder) bindEnvelope(dst *api.Envelope, src any) {
 	if v, ok := m["webhookConfigId"]; ok {
 		b.path = append(b.path, "webhookConfigId")
 		if s, ok := b.string(v); ok {
-			dst.WebhookConfigId = s
+			dst.WebhookConfigID = s
 		}
 		b.path = b.path[:len(b.path)-1]
 	}
 }
 
-// unsubscribeHookTargets holds what the pointer fields of api.UnsubscribeHook point to.
-type unsubscribeHookTargets struct {
+// sMSUnsubscribeHookTargets holds what the pointer fields of api.SMSUnsubscribeHook point to.
+type sMSUnsubscribeHookTargets struct {
 	CreatedDateTime time.Time
 	EnterpriseName  string
 	UnsubscribeNo   string
 }
 
-func (b *binder) bindUnsubscribeHook(dst *api.UnsubscribeHook, targets *unsubscribeHookTargets, src any) {
+func (b *binder) bindSMSUnsubscribeHook(dst *api.SMSUnsubscribeHook, targets *sMSUnsubscribeHookTargets, src any) {
 	m, ok := b.object(src)
 	if !ok {
 		return
@@ -554,7 +554,7 @@ func (b *binder) bindUnsubscribeHook(dst *api.UnsubscribeHook, targets *unsubscr
 	if v, ok := m["createdDateTime"]; ok && v != nil { // null leaves the pointer nil
 		b.path = append(b.path, "createdDateTime")
 		if targets == nil {
-			targets = new(unsubscribeHookTargets)
+			targets = new(sMSUnsubscribeHookTargets)
 		}
 		b.dateTime(&targets.CreatedDateTime, v)
 		dst.CreatedDateTime = &targets.CreatedDateTime
@@ -563,7 +563,7 @@ func (b *binder) bindUnsubscribeHook(dst *api.UnsubscribeHook, targets *unsubscr
 	if v, ok := m["enterpriseName"]; ok && v != nil { // null leaves the pointer nil
 		b.path = append(b.path, "enterpriseName")
 		if targets == nil {
-			targets = new(unsubscribeHookTargets)
+			targets = new(sMSUnsubscribeHookTargets)
 		}
 		if s, ok := b.string(v); ok {
 			targets.EnterpriseName = s
@@ -574,7 +574,7 @@ func (b *binder) bindUnsubscribeHook(dst *api.UnsubscribeHook, targets *unsubscr
 	if v, ok := m["hookId"]; ok {
 		b.path = append(b.path, "hookId")
 		if s, ok := b.string(v); ok {
-			dst.HookId = s
+			dst.HookID = s
 		}
 		b.path = b.path[:len(b.path)-1]
 	}
@@ -588,7 +588,7 @@ func (b *binder) bindUnsubscribeHook(dst *api.UnsubscribeHook, targets *unsubscr
 	if v, ok := m["unsubscribeNo"]; ok && v != nil { // null leaves the pointer nil
 		b.path = append(b.path, "unsubscribeNo")
 		if targets == nil {
-			targets = new(unsubscribeHookTargets)
+			targets = new(sMSUnsubscribeHookTargets)
 		}
 		if s, ok := b.string(v); ok {
 			targets.UnsubscribeNo = s
@@ -598,25 +598,25 @@ func (b *binder) bindUnsubscribeHook(dst *api.UnsubscribeHook, targets *unsubscr
 	}
 }
 
-// messageResultUpdateHookTargets holds what the pointer fields of api.MessageResultUpdateHook point to, and the targets of its struct fields.
-type messageResultUpdateHookTargets struct {
-	UnderscoreLink         api.MessageLinks
-	UnderscoreLinkTargets  messageLinksTargets
-	UnderscoreLinks        api.MessageLinks
-	UnderscoreLinksTargets messageLinksTargets
+// sMSMessageResultUpdateHookTargets holds what the pointer fields of api.SMSMessageResultUpdateHook point to, and the targets of its struct fields.
+type sMSMessageResultUpdateHookTargets struct {
+	LinksMisspelled        api.MessageLinks
+	LinksMisspelledTargets messageLinksTargets
+	Links                  api.MessageLinks
+	LinksTargets           messageLinksTargets
 	MessageCount           int64
 	MessageStatus          api.MessageStatus
 	ReceiveDate            api.LocalDateTime
 	RecipientGroupingKey   string
 	RecipientNo            string
 	RequestDate            api.LocalDateTime
-	ResultCode             string
+	ResultCode             api.ResultCode
 	SendNo                 string
 	SenderGroupingKey      string
 	SenderType             string
 }
 
-func (b *binder) bindMessageResultUpdateHook(dst *api.MessageResultUpdateHook, targets *messageResultUpdateHookTargets, src any) {
+func (b *binder) bindSMSMessageResultUpdateHook(dst *api.SMSMessageResultUpdateHook, targets *sMSMessageResultUpdateHookTargets, src any) {
 	m, ok := b.object(src)
 	if !ok {
 		return
@@ -624,32 +624,32 @@ func (b *binder) bindMessageResultUpdateHook(dst *api.MessageResultUpdateHook, t
 	if v, ok := m["_link"]; ok && v != nil { // null leaves the pointer nil
 		b.path = append(b.path, "_link")
 		if targets == nil {
-			targets = new(messageResultUpdateHookTargets)
+			targets = new(sMSMessageResultUpdateHookTargets)
 		}
-		b.bindMessageLinks(&targets.UnderscoreLink, &targets.UnderscoreLinkTargets, v)
-		dst.UnderscoreLink = &targets.UnderscoreLink
+		b.bindMessageLinks(&targets.LinksMisspelled, &targets.LinksMisspelledTargets, v)
+		dst.LinksMisspelled = &targets.LinksMisspelled
 		b.path = b.path[:len(b.path)-1]
 	}
 	if v, ok := m["_links"]; ok && v != nil { // null leaves the pointer nil
 		b.path = append(b.path, "_links")
 		if targets == nil {
-			targets = new(messageResultUpdateHookTargets)
+			targets = new(sMSMessageResultUpdateHookTargets)
 		}
-		b.bindMessageLinks(&targets.UnderscoreLinks, &targets.UnderscoreLinksTargets, v)
-		dst.UnderscoreLinks = &targets.UnderscoreLinks
+		b.bindMessageLinks(&targets.Links, &targets.LinksTargets, v)
+		dst.Links = &targets.Links
 		b.path = b.path[:len(b.path)-1]
 	}
 	if v, ok := m["hookId"]; ok {
 		b.path = append(b.path, "hookId")
 		if s, ok := b.string(v); ok {
-			dst.HookId = s
+			dst.HookID = s
 		}
 		b.path = b.path[:len(b.path)-1]
 	}
 	if v, ok := m["messageCount"]; ok && v != nil { // null leaves the pointer nil
 		b.path = append(b.path, "messageCount")
 		if targets == nil {
-			targets = new(messageResultUpdateHookTargets)
+			targets = new(sMSMessageResultUpdateHookTargets)
 		}
 		if n, ok := b.integer(v, 64); ok {
 			targets.MessageCount = n
@@ -660,7 +660,7 @@ func (b *binder) bindMessageResultUpdateHook(dst *api.MessageResultUpdateHook, t
 	if v, ok := m["messageStatus"]; ok && v != nil { // null leaves the pointer nil
 		b.path = append(b.path, "messageStatus")
 		if targets == nil {
-			targets = new(messageResultUpdateHookTargets)
+			targets = new(sMSMessageResultUpdateHookTargets)
 		}
 		if s, ok := b.string(v); ok {
 			targets.MessageStatus = api.MessageStatus(s)
@@ -671,7 +671,7 @@ func (b *binder) bindMessageResultUpdateHook(dst *api.MessageResultUpdateHook, t
 	if v, ok := m["receiveDate"]; ok && v != nil { // null leaves the pointer nil
 		b.path = append(b.path, "receiveDate")
 		if targets == nil {
-			targets = new(messageResultUpdateHookTargets)
+			targets = new(sMSMessageResultUpdateHookTargets)
 		}
 		b.localDateTime(&targets.ReceiveDate, v)
 		dst.ReceiveDate = &targets.ReceiveDate
@@ -680,7 +680,7 @@ func (b *binder) bindMessageResultUpdateHook(dst *api.MessageResultUpdateHook, t
 	if v, ok := m["recipientGroupingKey"]; ok && v != nil { // null leaves the pointer nil
 		b.path = append(b.path, "recipientGroupingKey")
 		if targets == nil {
-			targets = new(messageResultUpdateHookTargets)
+			targets = new(sMSMessageResultUpdateHookTargets)
 		}
 		if s, ok := b.string(v); ok {
 			targets.RecipientGroupingKey = s
@@ -691,7 +691,7 @@ func (b *binder) bindMessageResultUpdateHook(dst *api.MessageResultUpdateHook, t
 	if v, ok := m["recipientNo"]; ok && v != nil { // null leaves the pointer nil
 		b.path = append(b.path, "recipientNo")
 		if targets == nil {
-			targets = new(messageResultUpdateHookTargets)
+			targets = new(sMSMessageResultUpdateHookTargets)
 		}
 		if s, ok := b.string(v); ok {
 			targets.RecipientNo = s
@@ -709,7 +709,7 @@ func (b *binder) bindMessageResultUpdateHook(dst *api.MessageResultUpdateHook, t
 	if v, ok := m["requestDate"]; ok && v != nil { // null leaves the pointer nil
 		b.path = append(b.path, "requestDate")
 		if targets == nil {
-			targets = new(messageResultUpdateHookTargets)
+			targets = new(sMSMessageResultUpdateHookTargets)
 		}
 		b.localDateTime(&targets.RequestDate, v)
 		dst.RequestDate = &targets.RequestDate
@@ -718,17 +718,17 @@ func (b *binder) bindMessageResultUpdateHook(dst *api.MessageResultUpdateHook, t
 	if v, ok := m["requestId"]; ok {
 		b.path = append(b.path, "requestId")
 		if s, ok := b.string(v); ok {
-			dst.RequestId = s
+			dst.RequestID = s
 		}
 		b.path = b.path[:len(b.path)-1]
 	}
 	if v, ok := m["resultCode"]; ok && v != nil { // null leaves the pointer nil
 		b.path = append(b.path, "resultCode")
 		if targets == nil {
-			targets = new(messageResultUpdateHookTargets)
+			targets = new(sMSMessageResultUpdateHookTargets)
 		}
 		if s, ok := b.string(v); ok {
-			targets.ResultCode = s
+			targets.ResultCode = api.ResultCode(s)
 		}
 		dst.ResultCode = &targets.ResultCode
 		b.path = b.path[:len(b.path)-1]
@@ -736,7 +736,7 @@ func (b *binder) bindMessageResultUpdateHook(dst *api.MessageResultUpdateHook, t
 	if v, ok := m["sendNo"]; ok && v != nil { // null leaves the pointer nil
 		b.path = append(b.path, "sendNo")
 		if targets == nil {
-			targets = new(messageResultUpdateHookTargets)
+			targets = new(sMSMessageResultUpdateHookTargets)
 		}
 		if s, ok := b.string(v); ok {
 			targets.SendNo = s
@@ -747,7 +747,7 @@ func (b *binder) bindMessageResultUpdateHook(dst *api.MessageResultUpdateHook, t
 	if v, ok := m["senderGroupingKey"]; ok && v != nil { // null leaves the pointer nil
 		b.path = append(b.path, "senderGroupingKey")
 		if targets == nil {
-			targets = new(messageResultUpdateHookTargets)
+			targets = new(sMSMessageResultUpdateHookTargets)
 		}
 		if s, ok := b.string(v); ok {
 			targets.SenderGroupingKey = s
@@ -758,7 +758,7 @@ func (b *binder) bindMessageResultUpdateHook(dst *api.MessageResultUpdateHook, t
 	if v, ok := m["senderType"]; ok && v != nil { // null leaves the pointer nil
 		b.path = append(b.path, "senderType")
 		if targets == nil {
-			targets = new(messageResultUpdateHookTargets)
+			targets = new(sMSMessageResultUpdateHookTargets)
 		}
 		if s, ok := b.string(v); ok {
 			targets.SenderType = s
@@ -768,12 +768,12 @@ func (b *binder) bindMessageResultUpdateHook(dst *api.MessageResultUpdateHook, t
 	}
 }
 
-// conversionBlockHookTargets holds what the pointer fields of api.ConversionBlockHook point to.
-type conversionBlockHookTargets struct {
+// sMSConversionBlockHookTargets holds what the pointer fields of api.SMSConversionBlockHook point to.
+type sMSConversionBlockHookTargets struct {
 	BlockedDateTime time.Time
 }
 
-func (b *binder) bindConversionBlockHook(dst *api.ConversionBlockHook, targets *conversionBlockHookTargets, src any) {
+func (b *binder) bindSMSConversionBlockHook(dst *api.SMSConversionBlockHook, targets *sMSConversionBlockHookTargets, src any) {
 	m, ok := b.object(src)
 	if !ok {
 		return
@@ -781,7 +781,7 @@ func (b *binder) bindConversionBlockHook(dst *api.ConversionBlockHook, targets *
 	if v, ok := m["blockedDateTime"]; ok && v != nil { // null leaves the pointer nil
 		b.path = append(b.path, "blockedDateTime")
 		if targets == nil {
-			targets = new(conversionBlockHookTargets)
+			targets = new(sMSConversionBlockHookTargets)
 		}
 		b.dateTime(&targets.BlockedDateTime, v)
 		dst.BlockedDateTime = &targets.BlockedDateTime
@@ -797,19 +797,19 @@ func (b *binder) bindConversionBlockHook(dst *api.ConversionBlockHook, targets *
 	if v, ok := m["hookId"]; ok {
 		b.path = append(b.path, "hookId")
 		if s, ok := b.string(v); ok {
-			dst.HookId = s
+			dst.HookID = s
 		}
 		b.path = b.path[:len(b.path)-1]
 	}
 }
 
-// internationalDeliveryReceiptHookTargets holds what the pointer fields of api.InternationalDeliveryReceiptHook point to.
-type internationalDeliveryReceiptHookTargets struct {
+// sMSInternationalDeliveryReceiptHookTargets holds what the pointer fields of api.SMSInternationalDeliveryReceiptHook point to.
+type sMSInternationalDeliveryReceiptHookTargets struct {
 	ErrorCode   string
 	NetworkCode string
 }
 
-func (b *binder) bindInternationalDeliveryReceiptHook(dst *api.InternationalDeliveryReceiptHook, targets *internationalDeliveryReceiptHookTargets, src any) {
+func (b *binder) bindSMSInternationalDeliveryReceiptHook(dst *api.SMSInternationalDeliveryReceiptHook, targets *sMSInternationalDeliveryReceiptHookTargets, src any) {
 	m, ok := b.object(src)
 	if !ok {
 		return
@@ -824,7 +824,7 @@ func (b *binder) bindInternationalDeliveryReceiptHook(dst *api.InternationalDeli
 	if v, ok := m["errorCode"]; ok && v != nil { // null leaves the pointer nil
 		b.path = append(b.path, "errorCode")
 		if targets == nil {
-			targets = new(internationalDeliveryReceiptHookTargets)
+			targets = new(sMSInternationalDeliveryReceiptHookTargets)
 		}
 		if s, ok := b.string(v); ok {
 			targets.ErrorCode = s
@@ -835,14 +835,14 @@ func (b *binder) bindInternationalDeliveryReceiptHook(dst *api.InternationalDeli
 	if v, ok := m["hookId"]; ok {
 		b.path = append(b.path, "hookId")
 		if s, ok := b.string(v); ok {
-			dst.HookId = s
+			dst.HookID = s
 		}
 		b.path = b.path[:len(b.path)-1]
 	}
 	if v, ok := m["networkCode"]; ok && v != nil { // null leaves the pointer nil
 		b.path = append(b.path, "networkCode")
 		if targets == nil {
-			targets = new(internationalDeliveryReceiptHookTargets)
+			targets = new(sMSInternationalDeliveryReceiptHookTargets)
 		}
 		if s, ok := b.string(v); ok {
 			targets.NetworkCode = s
@@ -860,7 +860,7 @@ func (b *binder) bindInternationalDeliveryReceiptHook(dst *api.InternationalDeli
 	if v, ok := m["requestId"]; ok {
 		b.path = append(b.path, "requestId")
 		if s, ok := b.string(v); ok {
-			dst.RequestId = s
+			dst.RequestID = s
 		}
 		b.path = b.path[:len(b.path)-1]
 	}
@@ -888,7 +888,7 @@ func (b *binder) bindEmailUnsubscribeHook(dst *api.EmailUnsubscribeHook, targets
 	if v, ok := m["hookId"]; ok {
 		b.path = append(b.path, "hookId")
 		if s, ok := b.string(v); ok {
-			dst.HookId = s
+			dst.HookID = s
 		}
 		b.path = b.path[:len(b.path)-1]
 	}
@@ -903,19 +903,19 @@ func (b *binder) bindEmailUnsubscribeHook(dst *api.EmailUnsubscribeHook, targets
 
 // emailMessageResultUpdateHookTargets holds what the pointer fields of api.EmailMessageResultUpdateHook point to, and the targets of its struct fields.
 type emailMessageResultUpdateHookTargets struct {
-	UnderscoreLinks        api.MessageLinks
-	UnderscoreLinksTargets messageLinksTargets
-	CreateDate             string
-	DsnCode                string
-	DsnMessage             string
-	MailSeq                api.SeqNumber
-	MailStatusCode         api.MailStatus
-	MessageType            api.MailType
-	ReceiveMailAddr        string
-	RequestDate            string
-	ResultDate             string
-	SenderAddress          string
-	SenderGroupingKey      string
+	Links             api.MessageLinks
+	LinksTargets      messageLinksTargets
+	CreateDate        api.LocalDateTime
+	DsnCode           string
+	DsnMessage        string
+	MailSeq           api.SeqNumber
+	MailStatusCode    api.MailStatus
+	MessageType       api.MailType
+	ReceiveMailAddr   string
+	RequestDate       api.LocalDateTime
+	ResultDate        api.LocalDateTime
+	SenderAddress     string
+	SenderGroupingKey string
 }
 
 func (b *binder) bindEmailMessageResultUpdateHook(dst *api.EmailMessageResultUpdateHook, targets *emailMessageResultUpdateHookTargets, src any) {
@@ -928,8 +928,8 @@ func (b *binder) bindEmailMessageResultUpdateHook(dst *api.EmailMessageResultUpd
 		if targets == nil {
 			targets = new(emailMessageResultUpdateHookTargets)
 		}
-		b.bindMessageLinks(&targets.UnderscoreLinks, &targets.UnderscoreLinksTargets, v)
-		dst.UnderscoreLinks = &targets.UnderscoreLinks
+		b.bindMessageLinks(&targets.Links, &targets.LinksTargets, v)
+		dst.Links = &targets.Links
 		b.path = b.path[:len(b.path)-1]
 	}
 	if v, ok := m["createDate"]; ok && v != nil { // null leaves the pointer nil
@@ -937,9 +937,7 @@ func (b *binder) bindEmailMessageResultUpdateHook(dst *api.EmailMessageResultUpd
 		if targets == nil {
 			targets = new(emailMessageResultUpdateHookTargets)
 		}
-		if s, ok := b.string(v); ok {
-			targets.CreateDate = s
-		}
+		b.localDateTime(&targets.CreateDate, v)
 		dst.CreateDate = &targets.CreateDate
 		b.path = b.path[:len(b.path)-1]
 	}
@@ -968,7 +966,7 @@ func (b *binder) bindEmailMessageResultUpdateHook(dst *api.EmailMessageResultUpd
 	if v, ok := m["hookId"]; ok {
 		b.path = append(b.path, "hookId")
 		if s, ok := b.string(v); ok {
-			dst.HookId = s
+			dst.HookID = s
 		}
 		b.path = b.path[:len(b.path)-1]
 	}
@@ -1019,16 +1017,14 @@ func (b *binder) bindEmailMessageResultUpdateHook(dst *api.EmailMessageResultUpd
 		if targets == nil {
 			targets = new(emailMessageResultUpdateHookTargets)
 		}
-		if s, ok := b.string(v); ok {
-			targets.RequestDate = s
-		}
+		b.localDateTime(&targets.RequestDate, v)
 		dst.RequestDate = &targets.RequestDate
 		b.path = b.path[:len(b.path)-1]
 	}
 	if v, ok := m["requestId"]; ok {
 		b.path = append(b.path, "requestId")
 		if s, ok := b.string(v); ok {
-			dst.RequestId = s
+			dst.RequestID = s
 		}
 		b.path = b.path[:len(b.path)-1]
 	}
@@ -1037,9 +1033,7 @@ func (b *binder) bindEmailMessageResultUpdateHook(dst *api.EmailMessageResultUpd
 		if targets == nil {
 			targets = new(emailMessageResultUpdateHookTargets)
 		}
-		if s, ok := b.string(v); ok {
-			targets.ResultDate = s
-		}
+		b.localDateTime(&targets.ResultDate, v)
 		dst.ResultDate = &targets.ResultDate
 		b.path = b.path[:len(b.path)-1]
 	}
@@ -1069,18 +1063,17 @@ func (b *binder) bindEmailMessageResultUpdateHook(dst *api.EmailMessageResultUpd
 
 // kakaoTalkMessageResultUpdateHookTargets holds what the pointer fields of api.KakaoTalkMessageResultUpdateHook point to, and the targets of its struct fields.
 type kakaoTalkMessageResultUpdateHookTargets struct {
-	UnderscoreLinks        api.MessageLinks
-	UnderscoreLinksTargets messageLinksTargets
-	CreateDate             string
-	IsAddedChannel         bool
-	KakaoMessageType       api.KakaoMessageType
-	ReceiveDate            string
-	RecipientGroupingKey   string
-	RecipientNo            string
-	RecipientSeq           int64
-	RequestDate            string
-	ResultCode             string
-	SenderGroupingKey      string
+	Links                api.MessageLinks
+	LinksTargets         messageLinksTargets
+	CreateDate           api.LocalDateTime
+	IsAddedChannel       bool
+	KakaoMessageType     api.KakaoMessageType
+	ReceiveDate          api.LocalDateTime
+	RecipientGroupingKey string
+	RecipientNo          string
+	RequestDate          api.LocalDateTime
+	ResultCode           api.ResultCode
+	SenderGroupingKey    string
 }
 
 func (b *binder) bindKakaoTalkMessageResultUpdateHook(dst *api.KakaoTalkMessageResultUpdateHook, targets *kakaoTalkMessageResultUpdateHookTargets, src any) {
@@ -1093,8 +1086,8 @@ func (b *binder) bindKakaoTalkMessageResultUpdateHook(dst *api.KakaoTalkMessageR
 		if targets == nil {
 			targets = new(kakaoTalkMessageResultUpdateHookTargets)
 		}
-		b.bindMessageLinks(&targets.UnderscoreLinks, &targets.UnderscoreLinksTargets, v)
-		dst.UnderscoreLinks = &targets.UnderscoreLinks
+		b.bindMessageLinks(&targets.Links, &targets.LinksTargets, v)
+		dst.Links = &targets.Links
 		b.path = b.path[:len(b.path)-1]
 	}
 	if v, ok := m["createDate"]; ok && v != nil { // null leaves the pointer nil
@@ -1102,16 +1095,14 @@ func (b *binder) bindKakaoTalkMessageResultUpdateHook(dst *api.KakaoTalkMessageR
 		if targets == nil {
 			targets = new(kakaoTalkMessageResultUpdateHookTargets)
 		}
-		if s, ok := b.string(v); ok {
-			targets.CreateDate = s
-		}
+		b.localDateTime(&targets.CreateDate, v)
 		dst.CreateDate = &targets.CreateDate
 		b.path = b.path[:len(b.path)-1]
 	}
 	if v, ok := m["hookId"]; ok {
 		b.path = append(b.path, "hookId")
 		if s, ok := b.string(v); ok {
-			dst.HookId = s
+			dst.HookID = s
 		}
 		b.path = b.path[:len(b.path)-1]
 	}
@@ -1142,9 +1133,7 @@ func (b *binder) bindKakaoTalkMessageResultUpdateHook(dst *api.KakaoTalkMessageR
 		if targets == nil {
 			targets = new(kakaoTalkMessageResultUpdateHookTargets)
 		}
-		if s, ok := b.string(v); ok {
-			targets.ReceiveDate = s
-		}
+		b.localDateTime(&targets.ReceiveDate, v)
 		dst.ReceiveDate = &targets.ReceiveDate
 		b.path = b.path[:len(b.path)-1]
 	}
@@ -1170,15 +1159,11 @@ func (b *binder) bindKakaoTalkMessageResultUpdateHook(dst *api.KakaoTalkMessageR
 		dst.RecipientNo = &targets.RecipientNo
 		b.path = b.path[:len(b.path)-1]
 	}
-	if v, ok := m["recipientSeq"]; ok && v != nil { // null leaves the pointer nil
+	if v, ok := m["recipientSeq"]; ok && v != nil { // null leaves the zero value
 		b.path = append(b.path, "recipientSeq")
-		if targets == nil {
-			targets = new(kakaoTalkMessageResultUpdateHookTargets)
-		}
 		if n, ok := b.integer(v, 64); ok {
-			targets.RecipientSeq = n
+			dst.RecipientSeq = n
 		}
-		dst.RecipientSeq = &targets.RecipientSeq
 		b.path = b.path[:len(b.path)-1]
 	}
 	if v, ok := m["requestDate"]; ok && v != nil { // null leaves the pointer nil
@@ -1186,16 +1171,14 @@ func (b *binder) bindKakaoTalkMessageResultUpdateHook(dst *api.KakaoTalkMessageR
 		if targets == nil {
 			targets = new(kakaoTalkMessageResultUpdateHookTargets)
 		}
-		if s, ok := b.string(v); ok {
-			targets.RequestDate = s
-		}
+		b.localDateTime(&targets.RequestDate, v)
 		dst.RequestDate = &targets.RequestDate
 		b.path = b.path[:len(b.path)-1]
 	}
 	if v, ok := m["requestId"]; ok {
 		b.path = append(b.path, "requestId")
 		if s, ok := b.string(v); ok {
-			dst.RequestId = s
+			dst.RequestID = s
 		}
 		b.path = b.path[:len(b.path)-1]
 	}
@@ -1205,7 +1188,7 @@ func (b *binder) bindKakaoTalkMessageResultUpdateHook(dst *api.KakaoTalkMessageR
 			targets = new(kakaoTalkMessageResultUpdateHookTargets)
 		}
 		if s, ok := b.string(v); ok {
-			targets.ResultCode = s
+			targets.ResultCode = api.ResultCode(s)
 		}
 		dst.ResultCode = &targets.ResultCode
 		b.path = b.path[:len(b.path)-1]
@@ -1230,7 +1213,7 @@ type kakaoTalkTemplateStatusUpdateHookTargets struct {
 	SenderKey         string
 	Status            api.TemplateStatus
 	TemplateCode      string
-	UpdateDate        string
+	UpdateDate        api.LocalDateTime
 }
 
 func (b *binder) bindKakaoTalkTemplateStatusUpdateHook(dst *api.KakaoTalkTemplateStatusUpdateHook, targets *kakaoTalkTemplateStatusUpdateHookTargets, src any) {
@@ -1258,7 +1241,7 @@ func (b *binder) bindKakaoTalkTemplateStatusUpdateHook(dst *api.KakaoTalkTemplat
 	if v, ok := m["hookId"]; ok {
 		b.path = append(b.path, "hookId")
 		if s, ok := b.string(v); ok {
-			dst.HookId = s
+			dst.HookID = s
 		}
 		b.path = b.path[:len(b.path)-1]
 	}
@@ -1311,9 +1294,7 @@ func (b *binder) bindKakaoTalkTemplateStatusUpdateHook(dst *api.KakaoTalkTemplat
 		if targets == nil {
 			targets = new(kakaoTalkTemplateStatusUpdateHookTargets)
 		}
-		if s, ok := b.string(v); ok {
-			targets.UpdateDate = s
-		}
+		b.localDateTime(&targets.UpdateDate, v)
 		dst.UpdateDate = &targets.UpdateDate
 		b.path = b.path[:len(b.path)-1]
 	}
@@ -1346,7 +1327,7 @@ type kakaoTalkTemplateCommentTargets struct {
 	Attachment []api.KakaoTalkTemplateAttachment
 	Content    string
 	CreatedAt  string
-	Id         int64
+	ID         int64
 	Status     api.TemplateCommentStatus
 	UserName   string
 }
@@ -1401,9 +1382,9 @@ func (b *binder) bindKakaoTalkTemplateComment(dst *api.KakaoTalkTemplateComment,
 			targets = new(kakaoTalkTemplateCommentTargets)
 		}
 		if n, ok := b.integer(v, 64); ok {
-			targets.Id = n
+			targets.ID = n
 		}
-		dst.Id = &targets.Id
+		dst.ID = &targets.ID
 		b.path = b.path[:len(b.path)-1]
 	}
 	if v, ok := m["status"]; ok && v != nil { // null leaves the pointer nil

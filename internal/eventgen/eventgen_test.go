@@ -14,7 +14,9 @@ import (
 )
 
 func TestLoadReadsTheSpecsEvents(t *testing.T) {
-	events, err := load("../../openapi.yaml")
+	goNames, err := loadGoNames("../../api/overlay.yaml")
+	require.NoError(t, err)
+	events, err := load("../../openapi.yaml", goNames)
 	require.NoError(t, err)
 	var names []string
 	for _, e := range events {
@@ -22,10 +24,10 @@ func TestLoadReadsTheSpecsEvents(t *testing.T) {
 		require.NotEmpty(t, e.Sample, e.Name)
 	}
 	require.Equal(t, []string{
-		"SMS UNSUBSCRIBE=UnsubscribeEnvelope/UnsubscribeHook/Unsubscribe",
-		"SMS MESSAGE_RESULT_UPDATE=MessageResultUpdateEnvelope/MessageResultUpdateHook/MessageResultUpdate",
-		"SMS CONVERSION_BLOCK=ConversionBlockEnvelope/ConversionBlockHook/ConversionBlock",
-		"SMS INTERNATIONAL_DELIVERY_RECEIPT=InternationalDeliveryReceiptEnvelope/InternationalDeliveryReceiptHook/InternationalDeliveryReceipt",
+		"SMS UNSUBSCRIBE=SMSUnsubscribeEnvelope/SMSUnsubscribeHook/SMSUnsubscribe",
+		"SMS MESSAGE_RESULT_UPDATE=SMSMessageResultUpdateEnvelope/SMSMessageResultUpdateHook/SMSMessageResultUpdate",
+		"SMS CONVERSION_BLOCK=SMSConversionBlockEnvelope/SMSConversionBlockHook/SMSConversionBlock",
+		"SMS INTERNATIONAL_DELIVERY_RECEIPT=SMSInternationalDeliveryReceiptEnvelope/SMSInternationalDeliveryReceiptHook/SMSInternationalDeliveryReceipt",
 		"Email UNSUBSCRIBE=EmailUnsubscribeEnvelope/EmailUnsubscribeHook/EmailUnsubscribe",
 		"Email MESSAGE_RESULT_UPDATE=EmailMessageResultUpdateEnvelope/EmailMessageResultUpdateHook/EmailMessageResultUpdate",
 		"KakaoTalk Bizmessage MESSAGE_RESULT_UPDATE=KakaoTalkMessageResultUpdateEnvelope/KakaoTalkMessageResultUpdateHook/KakaoTalkMessageResultUpdate",
@@ -56,16 +58,40 @@ func TestLoadRefusesWhatTheRegistryCannotRead(t *testing.T) {
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := load(writeSpec(t, t.TempDir(), edit))
+			_, err := load(writeSpec(t, t.TempDir(), edit), goNames(t))
 			require.Error(t, err)
 		})
 	}
 }
 
-// TestAddingAnEventIsAnEditOfTheSpec adds an event to SMS in a copy of the module's openapi.yaml — its hook
-// and envelope schemas, the SMS discriminator's mapping, a value of EventType and an example — runs go generate, and
-// receives a delivery of it through NewHandler and the new field of Handler, sampled by smshooktest: no
-// hand-written file of the copy is edited.
+func goNames(t *testing.T) map[string]string {
+	t.Helper()
+	names, err := loadGoNames("../../api/overlay.yaml")
+	require.NoError(t, err)
+	return names
+}
+
+// TestLoadHoldsToTheNamingRule: a kind whose Go names are not the product's prefix and the event fails
+// generation, naming the schema and the name the rule gives it: SMS's schemas without the overlay's names, and
+// an envelope named after another event.
+func TestLoadHoldsToTheNamingRule(t *testing.T) {
+	_, err := load("../../openapi.yaml", nil)
+	require.ErrorContains(t, err, "the Go name of UnsubscribeEnvelope is UnsubscribeEnvelope; the rule names it SmsUnsubscribeEnvelope")
+	names := goNames(t)
+	delete(names, "ConversionBlockHook")
+	_, err = load("../../openapi.yaml", names)
+	require.ErrorContains(t, err, "the Go name of ConversionBlockHook is ConversionBlockHook; the rule names it SMSConversionBlockHook")
+	names = goNames(t)
+	names["EmailUnsubscribeEnvelope"] = "EmailOptOutEnvelope"
+	_, err = load("../../openapi.yaml", names)
+	require.ErrorContains(t, err, "the rule names it EmailUnsubscribeEnvelope")
+}
+
+// TestAddingAnEventIsAnEditOfTheSpec adds an event to Email in a copy of the module's openapi.yaml — its hook
+// and envelope schemas, named by the rule (the product's prefix and the event), the Email discriminator's
+// mapping, a value of EventType and an example — runs go generate, and receives a delivery of it through
+// NewHandler and the new field of Handler, sampled by smshooktest: no hand-written file of the copy, the
+// overlay included, is edited.
 func TestAddingAnEventIsAnEditOfTheSpec(t *testing.T) {
 	root, err := filepath.Abs("../..")
 	require.NoError(t, err)
@@ -86,14 +112,14 @@ func TestAddingAnEventIsAnEditOfTheSpec(t *testing.T) {
 	run("generate", "./...")
 	gen, err := os.ReadFile(filepath.Join(dir, "handler.gen.go"))
 	require.NoError(t, err)
-	require.Contains(t, string(gen), "ReadReceipt func(ctx context.Context, e *api.ReadReceiptEnvelope) error")
+	require.Contains(t, string(gen), "EmailReadReceipt func(ctx context.Context, e *api.EmailReadReceiptEnvelope) error")
 	require.Contains(t, run("test", "-count=1", "-v", "-run", "^TestReadReceipt$", "."), "--- PASS: TestReadReceipt")
 }
 
 // addReadReceipt adds the event READ_RECEIPT to doc.
 func addReadReceipt(doc *openapi3.T) {
 	schemas := doc.Components.Schemas
-	schemas["ReadReceiptHook"] = &openapi3.SchemaRef{Value: &openapi3.Schema{
+	schemas["EmailReadReceiptHook"] = &openapi3.SchemaRef{Value: &openapi3.Schema{
 		Type:        &openapi3.Types{"object"},
 		Description: "A recipient read a message.",
 		Required:    []string{"hookId", "requestId"},
@@ -102,18 +128,18 @@ func addReadReceipt(doc *openapi3.T) {
 			"requestId": {Value: &openapi3.Schema{Type: &openapi3.Types{"string"}, MinLength: 1}},
 		},
 	}}
-	envelope := clone(schemas["UnsubscribeEnvelope"].Value)
+	envelope := clone(schemas["EmailUnsubscribeEnvelope"].Value)
 	envelope.Description = "A delivery of READ_RECEIPT events."
 	envelope.Properties["event"].Value.Enum = []any{"READ_RECEIPT"}
-	envelope.Properties["hooks"].Value.Items = &openapi3.SchemaRef{Ref: "#/components/schemas/ReadReceiptHook"}
-	schemas["ReadReceiptEnvelope"] = &openapi3.SchemaRef{Value: envelope}
+	envelope.Properties["hooks"].Value.Items = &openapi3.SchemaRef{Ref: "#/components/schemas/EmailReadReceiptHook"}
+	schemas["EmailReadReceiptEnvelope"] = &openapi3.SchemaRef{Value: envelope}
 	schemas["EventType"].Value.Enum = append(schemas["EventType"].Value.Enum, "READ_RECEIPT")
-	delivery := schemas["SmsDelivery"].Value
-	delivery.OneOf = append(delivery.OneOf, &openapi3.SchemaRef{Ref: "#/components/schemas/ReadReceiptEnvelope"})
-	delivery.Discriminator.Mapping["READ_RECEIPT"] = openapi3.MappingRef{Ref: "#/components/schemas/ReadReceiptEnvelope"}
+	delivery := schemas["EmailDelivery"].Value
+	delivery.OneOf = append(delivery.OneOf, &openapi3.SchemaRef{Ref: "#/components/schemas/EmailReadReceiptEnvelope"})
+	delivery.Discriminator.Mapping["READ_RECEIPT"] = openapi3.MappingRef{Ref: "#/components/schemas/EmailReadReceiptEnvelope"}
 	examples := doc.Paths.Find("/").Post.RequestBody.Value.Content.Get("application/json").Examples
 	examples["readReceipt"] = &openapi3.ExampleRef{Value: &openapi3.Example{Value: map[string]any{
-		"hooksId": "20261201101010aBcDeFgHiJ0", "webhookConfigId": "q1w2e3r4t5y6", "productName": "SMS",
+		"hooksId": "20261201101010aBcDeFgHiJ0", "webhookConfigId": "q1w2e3r4t5y6", "productName": "Email",
 		"appKey": "akb3dukdmdjsdSvgk", "event": "READ_RECEIPT",
 		"hooks": []any{map[string]any{"hookId": "20261201101010KlMnOpQrSt0", "requestId": "20261201101005UvxdDrJ4g20"}},
 	}}}
@@ -136,15 +162,15 @@ import (
 func TestReadReceipt(t *testing.T) {
 	var got []string
 	h, err := smshook.NewHandler(smshook.Handler{
-		ReadReceipt: func(_ context.Context, e *api.ReadReceiptEnvelope) error {
-			got = append(got, e.Hooks[0].RequestId)
+		EmailReadReceipt: func(_ context.Context, e *api.EmailReadReceiptEnvelope) error {
+			got = append(got, e.Hooks[0].RequestID)
 			return nil
 		},
 	}, smshook.WithSecrets("s3cret"), smshook.WithStrict())
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := smshooktest.Sample[*api.ReadReceiptEnvelope]()
+	e := smshooktest.Sample[*api.EmailReadReceiptEnvelope]()
 	for range 2 {
 		if resp := smshooktest.Post(t, h, e, "s3cret"); resp.Code != http.StatusOK {
 			t.Fatalf("answered %d: %s", resp.Code, resp.Body)
@@ -153,10 +179,10 @@ func TestReadReceipt(t *testing.T) {
 	if len(got) != 1 || got[0] != "20261201101005UvxdDrJ4g20" {
 		t.Fatalf("the func got %q", got)
 	}
-	if resp := smshooktest.Post(t, h, smshooktest.Sample[*api.ReadReceiptEnvelope](), "s3cret"); resp.Code != http.StatusOK {
+	if resp := smshooktest.Post(t, h, smshooktest.Sample[*api.EmailReadReceiptEnvelope](), "s3cret"); resp.Code != http.StatusOK {
 		t.Fatalf("a fresh sample answered %d", resp.Code)
 	}
-	bad := []byte(` + "`" + `{"hooksId":"a","webhookConfigId":"b","productName":"SMS","appKey":"k","event":"READ_RECEIPT","hooks":[{"hookId":"h"}]}` + "`" + `)
+	bad := []byte(` + "`" + `{"hooksId":"a","webhookConfigId":"b","productName":"Email","appKey":"k","event":"READ_RECEIPT","hooks":[{"hookId":"h"}]}` + "`" + `)
 	if resp := smshooktest.Post(t, h, bad, "s3cret"); resp.Code != http.StatusBadRequest {
 		t.Fatalf("a READ_RECEIPT without requestId answered %d", resp.Code)
 	}

@@ -8,10 +8,17 @@
 //
 // The kinds are the request body's discriminators: Delivery's oneOf, one schema per product mapped from the
 // values of "productName", each a oneOf of envelopes mapped from the values of "event"; each envelope's hook
-// type is its hooks' item schema. Go type names are schema names, as oapi-codegen writes them.
+// type is its hooks' item schema.
 //
-//	go run ./internal/eventgen -spec openapi.yaml -handler handler.gen.go
-//	go run ../internal/eventgen -spec ../openapi.yaml -api events.gen.go
+// One rule names every kind in Go: the product's prefix (its union schema's Go name without "Delivery": SMS,
+// Email, KakaoTalk) and the event in CamelCase make the Handler's field (SMSMessageResultUpdate,
+// KakaoTalkMessageResultUpdate); with "Envelope" and "Hook" they are the Go types of its envelope and hook. A
+// schema's Go name is its name, or the x-go-name that the overlay (-overlay, api/overlay.yaml) gives it, as
+// oapi-codegen names it; a kind whose Go names break the rule fails generation, so that a new product follows
+// it without a decision.
+//
+//	go run ./internal/eventgen -spec openapi.yaml -overlay api/overlay.yaml -handler handler.gen.go
+//	go run ../internal/eventgen -spec ../openapi.yaml -overlay overlay.yaml -api events.gen.go
 package main
 
 import (
@@ -28,6 +35,7 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"go.yaml.in/yaml/v3"
 )
 
 // event is one kind of delivery of the contract: a product's event.
@@ -35,9 +43,9 @@ type event struct {
 	Product  string   // the product's name, such as SMS: the first productName of its envelope
 	Names    []string // every productName of the product, such as SMS and Sms
 	Name     string   // the value of "event", such as UNSUBSCRIBE
-	Envelope string   // the envelope schema and Go type, such as UnsubscribeEnvelope
-	Hook     string   // the hook schema and Go type, such as UnsubscribeHook
-	Field    string   // the Handler field, such as Unsubscribe
+	Envelope string   // the envelope's Go type, such as SMSUnsubscribeEnvelope
+	Hook     string   // the hook's Go type, such as SMSUnsubscribeHook
+	Field    string   // the Handler field, such as SMSUnsubscribe: the product's prefix and the event
 	Summary  string   // the first sentence of the hook schema's description
 	Sample   string   // the documented delivery, as JSON
 }
@@ -45,10 +53,15 @@ type event struct {
 func main() {
 	log.SetFlags(0)
 	spec := flag.String("spec", "openapi.yaml", "the contract")
+	overlay := flag.String("overlay", "", "the overlay whose x-go-name actions rename schemas in Go")
 	apiOut := flag.String("api", "", "write package api's registry to this file")
 	handlerOut := flag.String("handler", "", "write package smshook's Handler to this file")
 	flag.Parse()
-	events, err := load(*spec)
+	goNames, err := loadGoNames(*overlay)
+	if err != nil {
+		log.Fatalf("eventgen: %v", err)
+	}
+	events, err := load(*spec, goNames)
 	if err != nil {
 		log.Fatalf("eventgen: %v", err)
 	}
@@ -102,7 +115,7 @@ func discriminated(doc *openapi3.T, name, property string) ([]*openapi3.SchemaRe
 
 // load reads the kinds of the spec at path: Delivery is discriminated by productName into one schema per
 // product, each discriminated by event into the envelopes of the product's events.
-func load(path string) ([]event, error) {
+func load(path string, goNames map[string]string) ([]event, error) {
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromFile(path)
 	if err != nil {
@@ -115,9 +128,20 @@ func load(path string) ([]event, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	goName := func(schema string) string {
+		if name, ok := goNames[schema]; ok {
+			return name
+		}
+		return schema
+	}
 	var events []event
 	for _, product := range products {
-		envelopes, byEvent, err := discriminated(doc, schemaName(product.Ref), "event")
+		union := schemaName(product.Ref)
+		prefix, ok := strings.CutSuffix(goName(union), "Delivery")
+		if !ok || prefix == "" {
+			return nil, fmt.Errorf("%s: the Go name of the product union %s is %s, not a prefix and Delivery", path, union, goName(union))
+		}
+		envelopes, byEvent, err := discriminated(doc, union, "event")
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
@@ -148,9 +172,15 @@ func load(path string) ([]event, error) {
 			if sorted := slices.Sorted(slices.Values(enum)); !slices.Equal(sorted, names[product.Ref]) {
 				return nil, fmt.Errorf("%s lists the productName values %v; Delivery maps %v to %s", envelope, enum, names[product.Ref], schemaName(product.Ref))
 			}
+			field := prefix + camel(byEvent[one.Ref][0])
+			for schema, suffix := range map[string]string{envelope: "Envelope", schemaName(hook.Ref): "Hook"} {
+				if goName(schema) != field+suffix {
+					return nil, fmt.Errorf("%s: the Go name of %s is %s; the rule names it %s%s (give it x-go-name in the overlay)", path, schema, goName(schema), field, suffix)
+				}
+			}
 			events = append(events, event{
-				Product: enum[0], Names: enum, Name: byEvent[one.Ref][0], Envelope: envelope, Hook: schemaName(hook.Ref),
-				Field:   strings.TrimSuffix(envelope, "Envelope"),
+				Product: enum[0], Names: enum, Name: byEvent[one.Ref][0],
+				Envelope: field + "Envelope", Hook: field + "Hook", Field: field,
 				Summary: firstSentence(hook.Value.Description),
 			})
 		}
@@ -205,6 +235,46 @@ func missingRequired(s *openapi3.Schema, names ...string) string {
 	return ""
 }
 
+// camel writes an event name in CamelCase: MESSAGE_RESULT_UPDATE is MessageResultUpdate.
+func camel(event string) string {
+	var b strings.Builder
+	for word := range strings.SplitSeq(strings.ToLower(event), "_") {
+		if word != "" {
+			b.WriteString(strings.ToUpper(word[:1]) + word[1:])
+		}
+	}
+	return b.String()
+}
+
+// loadGoNames reads the x-go-name of each schema that the overlay at path renames: the actions whose target is
+// $.components.schemas.NAME itself. No path: no renames.
+func loadGoNames(path string) (map[string]string, error) {
+	names := map[string]string{}
+	if path == "" {
+		return names, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var overlay struct {
+		Actions []struct {
+			Target string         `yaml:"target"`
+			Update map[string]any `yaml:"update"`
+		} `yaml:"actions"`
+	}
+	if err := yaml.Unmarshal(data, &overlay); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	for _, a := range overlay.Actions {
+		schema, ok := strings.CutPrefix(a.Target, "$.components.schemas.")
+		if name, named := a.Update["x-go-name"].(string); ok && named && !strings.Contains(schema, ".") {
+			names[schema] = name
+		}
+	}
+	return names, nil
+}
+
 func schemaName(ref string) string { return ref[strings.LastIndexByte(ref, '/')+1:] }
 
 func firstSentence(s string) string {
@@ -255,8 +325,8 @@ type InvalidHook struct {
 
 // Head holds the fields that every envelope has besides its hooks.
 type Head struct {
-	HooksId         string
-	WebhookConfigId string
+	HooksID         string
+	WebhookConfigID string
 	ProductName     string
 	AppKey          string
 	Event           EventType
@@ -349,14 +419,14 @@ var samples = map[Kind]string{
 		fmt.Fprintf(b, `
 // Head implements Webhook.
 func (e *%[1]s) Head() Head {
-	return Head{HooksId: e.HooksId, WebhookConfigId: e.WebhookConfigId, ProductName: string(e.ProductName), AppKey: e.AppKey, Event: EventType(e.Event)}
+	return Head{HooksID: e.HooksID, WebhookConfigID: e.WebhookConfigID, ProductName: string(e.ProductName), AppKey: e.AppKey, Event: EventType(e.Event)}
 }
 
 // HookCount implements Webhook.
 func (e *%[1]s) HookCount() int { return len(e.Hooks) }
 
 // HookID implements Webhook.
-func (e *%[1]s) HookID(i int) string { return e.Hooks[i].HookId }
+func (e *%[1]s) HookID(i int) string { return e.Hooks[i].HookID }
 
 // Hook implements Webhook.
 func (e *%[1]s) Hook(i int) any { return &e.Hooks[i] }
@@ -368,7 +438,7 @@ func (e *%[1]s) KeepHooks(keep func(i int) bool) { e.Hooks = keepHooks(e.Hooks, 
 	b.WriteString(`
 // Head implements Webhook.
 func (e *Envelope) Head() Head {
-	return Head{HooksId: e.HooksId, WebhookConfigId: e.WebhookConfigId, ProductName: e.ProductName, AppKey: e.AppKey, Event: e.Event}
+	return Head{HooksID: e.HooksID, WebhookConfigID: e.WebhookConfigID, ProductName: e.ProductName, AppKey: e.AppKey, Event: e.Event}
 }
 
 // HookCount implements Webhook.

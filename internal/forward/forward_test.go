@@ -114,8 +114,8 @@ func TestForwardIsSignedAsStandardWebhooksSpecifies(t *testing.T) {
 		Hooks                                                []map[string]any
 	}
 	require.NoError(t, json.Unmarshal(got[0].body, &top))
-	assert.Equal(t, head.HooksId, top.HooksID)
-	assert.Equal(t, head.WebhookConfigId, top.WebhookConfigID)
+	assert.Equal(t, head.HooksID, top.HooksID)
+	assert.Equal(t, head.WebhookConfigID, top.WebhookConfigID)
 	assert.NotEmpty(t, top.WebhookConfigID)
 	assert.Equal(t, head.ProductName, top.ProductName)
 	assert.Equal(t, string(head.Event), top.Event)
@@ -161,7 +161,7 @@ func TestForwardEveryKind(t *testing.T) {
 		require.NoError(t, err, "%s: the forwarded body is not a Delivery of openapi.yaml", kinds[i])
 		assert.Empty(t, drift, kinds[i])
 		assert.Equal(t, want, back, "%s: the forwarded body is the delivery, every property kept", kinds[i])
-		assert.NotEmpty(t, back.Head().WebhookConfigId, kinds[i])
+		assert.NotEmpty(t, back.Head().WebhookConfigID, kinds[i])
 		id := r.header.Get("webhook-id")
 		assert.False(t, ids[id], "two deliveries share the webhook-id %s", id)
 		ids[id] = true
@@ -170,7 +170,7 @@ func TestForwardEveryKind(t *testing.T) {
 
 func TestForwardUnknownEventKeepsItsHooks(t *testing.T) {
 	t.Parallel()
-	w := &api.Envelope{HooksId: "h", WebhookConfigId: "c", ProductName: "Email", AppKey: "k", Event: "EMAIL_RESULT",
+	w := &api.Envelope{HooksID: "h", WebhookConfigID: "c", ProductName: "Email", AppKey: "k", Event: "EMAIL_RESULT",
 		Hooks: []map[string]any{{"hookId": "1", "n": json.Number("12.50"), "nested": map[string]any{"a": []any{true}}}}}
 	body, err := forward.Body(w)
 	require.NoError(t, err)
@@ -184,7 +184,7 @@ func TestForwardUnknownEventKeepsItsHooks(t *testing.T) {
 
 func TestBodyRejectsADeliveryWithoutHooks(t *testing.T) {
 	t.Parallel()
-	_, err := forward.Body(&api.Envelope{HooksId: "h", WebhookConfigId: "c", ProductName: "SMS", AppKey: "k", Event: "X"})
+	_, err := forward.Body(&api.Envelope{HooksID: "h", WebhookConfigID: "c", ProductName: "SMS", AppKey: "k", Event: "X"})
 	require.Error(t, err)
 	_, err = forward.Body(nil)
 	require.Error(t, err)

@@ -222,17 +222,21 @@ func codesOf(hook any) []resultCode {
 		out = append(out, resultCode{Field: field, Code: clip(code), Known: ok, Meaning: c.Meaning, Retry: c.Retry})
 	}
 	switch h := hook.(type) {
-	case *api.MessageResultUpdateHook:
-		add("resultCode", deref(h.ResultCode), api.ResultCode)
-	case *api.InternationalDeliveryReceiptHook:
+	case *api.SMSMessageResultUpdateHook:
+		if h.ResultCode != nil {
+			add("resultCode", string(*h.ResultCode), func(s string) (api.Code, bool) { return api.SMSResultCode(api.ResultCode(s)) })
+		}
+	case *api.SMSInternationalDeliveryReceiptHook:
 		add("dlrStatus", string(h.DlrStatus), func(s string) (api.Code, bool) { return api.DlrStatusCode(api.DlrStatus(s)) })
 		add("errorCode", deref(h.ErrorCode), api.DlrErrorCode)
 	case *api.EmailMessageResultUpdateHook:
 		if h.MailStatusCode != nil {
-			add("mailStatusCode", string(*h.MailStatusCode), api.MailStatusCode)
+			add("mailStatusCode", string(*h.MailStatusCode), func(s string) (api.Code, bool) { return api.MailStatusCode(api.MailStatus(s)) })
 		}
 	case *api.KakaoTalkMessageResultUpdateHook:
-		add("resultCode", deref(h.ResultCode), api.KakaoTalkResultCode)
+		if h.ResultCode != nil {
+			add("resultCode", string(*h.ResultCode), func(s string) (api.Code, bool) { return api.KakaoTalkResultCode(api.ResultCode(s)) })
+		}
 	}
 	return out
 }

@@ -21,7 +21,7 @@ func BenchmarkRecording(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	body, err := json.Marshal(smshooktest.Sample[*api.MessageResultUpdateEnvelope]())
+	body, err := json.Marshal(smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -25,9 +25,9 @@ import (
 // 64,803 violations; the bound of docs/inspector.md is of that case.
 func partialBatch(t *testing.T, n, pad int) []byte {
 	t.Helper()
-	valid := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
-	valid.HooksId = fmt.Sprintf("bound-%d", n)
-	valid.Hooks[0].HookId = fmt.Sprintf("bound-%d-0", n)
+	valid := smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()
+	valid.HooksID = fmt.Sprintf("bound-%d", n)
+	valid.Hooks[0].HookID = fmt.Sprintf("bound-%d-0", n)
 	var doc map[string]any
 	require.NoError(t, json.Unmarshal(marshal(t, valid), &doc))
 	doc["hooks"].([]any)[0].(map[string]any)["messageStatus"] = "BRAND_NEW" // drift, which the entry keeps too

@@ -148,7 +148,7 @@ func TestInspectorInBrowser(t *testing.T) {
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(page.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`#live[data-state="live"]`))))
 
 	// A delivery posted now appears without a reload, within 2 s.
-	require.Equal(t, http.StatusOK, send(marshal(t, smshooktest.Sample[*api.MessageResultUpdateEnvelope]()), testSecret))
+	require.Equal(t, http.StatusOK, send(marshal(t, smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()), testSecret))
 	within, cancel := context.WithTimeout(ctx, 2*time.Second)
 	err = chromedp.Do(within, chromedp.WaitVisible(chromedp.ID("r1")))
 	cancel()
@@ -160,7 +160,7 @@ func TestInspectorInBrowser(t *testing.T) {
 
 	// A refused one shows its pointer.
 	var doc map[string]any
-	require.NoError(t, json.Unmarshal(marshal(t, smshooktest.Sample[*api.MessageResultUpdateEnvelope]()), &doc))
+	require.NoError(t, json.Unmarshal(marshal(t, smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()), &doc))
 	delete(doc["hooks"].([]any)[0].(map[string]any), "hookId")
 	require.Equal(t, http.StatusBadRequest, send(marshal(t, doc), testSecret))
 	pointer, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#r2 .pointer`)))
@@ -170,14 +170,14 @@ func TestInspectorInBrowser(t *testing.T) {
 	// More of what arrives: e-mail addresses, a partial batch, the console's verification, a wrong signature,
 	// a body that is not JSON.
 	require.Equal(t, http.StatusOK, send(marshal(t, smshooktest.Sample[*api.EmailMessageResultUpdateEnvelope]()), testSecret))
-	batch := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
+	batch := smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()
 	batch.Hooks = append(batch.Hooks, batch.Hooks[0])
-	batch.Hooks[1].HookId += "b"
+	batch.Hooks[1].HookID += "b"
 	require.NoError(t, json.Unmarshal(marshal(t, batch), &doc))
 	doc["hooks"].([]any)[1].(map[string]any)["recipientSeq"] = "one"
 	require.Equal(t, http.StatusOK, send(marshal(t, doc), testSecret))
 	require.Equal(t, http.StatusOK, send([]byte(`{"appKey":"String"}`), testSecret))
-	require.Equal(t, http.StatusUnauthorized, send(marshal(t, smshooktest.Sample[*api.UnsubscribeEnvelope]()), "not-the-secret"))
+	require.Equal(t, http.StatusUnauthorized, send(marshal(t, smshooktest.Sample[*api.SMSUnsubscribeEnvelope]()), "not-the-secret"))
 	require.Equal(t, http.StatusBadRequest, send([]byte(`{"appKey": "akb3", "hooks": [`), testSecret))
 	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.ID("r7"))))
 	quarantined, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("r4")))
@@ -189,9 +189,9 @@ func TestInspectorInBrowser(t *testing.T) {
 	assert.Contains(t, verification, "verification")
 
 	// A delivery with a status the contract does not know yet is accepted, and its row says so and where.
-	drifted := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
-	drifted.HooksId += "d"
-	drifted.Hooks[0].HookId += "d"
+	drifted := smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()
+	drifted.HooksID += "d"
+	drifted.Hooks[0].HookID += "d"
 	require.NoError(t, json.Unmarshal(marshal(t, drifted), &doc))
 	doc["hooks"].([]any)[0].(map[string]any)["messageStatus"] = "BRAND_NEW"
 	doc["hooks"].([]any)[0].(map[string]any)["resultCode"] = "2007"

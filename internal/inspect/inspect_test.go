@@ -162,15 +162,15 @@ func TestRecordsWhatTheReceiverAnswered(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, Options{})
 
-	ok := f.post(t, marshal(t, smshooktest.Sample[*api.MessageResultUpdateEnvelope]()), testSecret)
+	ok := f.post(t, marshal(t, smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()), testSecret)
 	assert.Equal(t, http.StatusOK, ok.status)
 	assert.True(t, ok.Typed)
 	assert.Equal(t, "SMS", ok.Product)
 	require.Len(t, ok.HookRows, 1)
 	assert.Equal(t, api.OutcomeDelivered, ok.HookRows[0].Outcome)
 
-	missing := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
-	missing.Hooks[0].HookId = ""
+	missing := smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()
+	missing.Hooks[0].HookID = ""
 	var doc map[string]any
 	require.NoError(t, json.Unmarshal(marshal(t, missing), &doc))
 	delete(doc["hooks"].([]any)[0].(map[string]any), "hookId")
@@ -181,7 +181,7 @@ func TestRecordsWhatTheReceiverAnswered(t *testing.T) {
 	assert.Equal(t, "/hooks/0/hookId", refused.Problem.Errors[0].Pointer)
 	assert.Empty(t, refused.HookRows, "a refused delivery's hooks were not processed")
 
-	unsigned := f.post(t, marshal(t, smshooktest.Sample[*api.MessageResultUpdateEnvelope]()), "")
+	unsigned := f.post(t, marshal(t, smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()), "")
 	assert.Equal(t, http.StatusUnauthorized, unsigned.status)
 	assert.Contains(t, string(unsigned.body), `"recipientNo"`, "the body the receiver never read is kept")
 
@@ -195,9 +195,9 @@ func TestRecordsWhatTheReceiverAnswered(t *testing.T) {
 	assert.Contains(t, malformed.Problem.Type, "malformed-body")
 
 	// A partial batch: the second hook breaks the contract and is quarantined, the first is processed.
-	batch := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
+	batch := smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()
 	batch.Hooks = append(batch.Hooks, batch.Hooks[0])
-	batch.Hooks[1].HookId = batch.Hooks[0].HookId + "b"
+	batch.Hooks[1].HookID = batch.Hooks[0].HookID + "b"
 	require.NoError(t, json.Unmarshal(marshal(t, batch), &doc))
 	doc["hooks"].([]any)[1].(map[string]any)["recipientSeq"] = "one"
 	partial := f.post(t, marshal(t, doc), testSecret)
@@ -216,7 +216,7 @@ func TestListRendersWithoutJavaScriptAndMasks(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, Options{})
 	e := f.post(t, marshal(t, smshooktest.Sample[*api.EmailMessageResultUpdateEnvelope]()), testSecret)
-	f.post(t, marshal(t, smshooktest.Sample[*api.MessageResultUpdateEnvelope]()), testSecret)
+	f.post(t, marshal(t, smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()), testSecret)
 
 	list := get(t, f.page.URL+"/", nil)
 	assert.Equal(t, http.StatusOK, list.status)
@@ -251,7 +251,7 @@ func TestListRendersWithoutJavaScriptAndMasks(t *testing.T) {
 func TestReplayAndSampleReachTheApplication(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, Options{})
-	f.post(t, marshal(t, smshooktest.Sample[*api.MessageResultUpdateEnvelope]()), testSecret)
+	f.post(t, marshal(t, smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()), testSecret)
 	require.Len(t, f.rec.Webhooks(), 1)
 
 	r := postForm(t, f.page.URL+"/requests/1/replay", url.Values{"as": {"redelivery"}}, nil)
@@ -279,7 +279,7 @@ func TestReplayAndSampleReachTheApplication(t *testing.T) {
 func TestEventStreamSendsNewRows(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, Options{})
-	f.post(t, marshal(t, smshooktest.Sample[*api.UnsubscribeEnvelope]()), testSecret)
+	f.post(t, marshal(t, smshooktest.Sample[*api.SMSUnsubscribeEnvelope]()), testSecret)
 
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, f.page.URL+"/events?after=0", nil)
 	require.NoError(t, err)
@@ -292,7 +292,7 @@ func TestEventStreamSendsNewRows(t *testing.T) {
 	first := <-events
 	assert.Equal(t, "1", first.id, "the rows after ?after= are sent first")
 	require.Eventually(t, func() bool { return f.in.events.count() == 1 }, 5*time.Second, 5*time.Millisecond)
-	f.post(t, marshal(t, smshooktest.Sample[*api.MessageResultUpdateEnvelope]()), "wrong-signature")
+	f.post(t, marshal(t, smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()), "wrong-signature")
 	second := <-events
 	assert.Equal(t, "2", second.id)
 	assert.Equal(t, "request", second.name)
@@ -351,7 +351,7 @@ func TestTokenIsAskedOfEveryPage(t *testing.T) {
 	t.Parallel()
 	const token = "a-token-of-the-inspector"
 	f := newFixture(t, Options{Token: token})
-	f.post(t, marshal(t, smshooktest.Sample[*api.MessageResultUpdateEnvelope]()), testSecret)
+	f.post(t, marshal(t, smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()), testSecret)
 
 	for _, path := range []string{"/", "/requests/1", "/events"} {
 		r := get(t, f.page.URL+path, nil)

@@ -20,7 +20,7 @@ import (
 func resultUpdate(t *testing.T, id string, set ...map[string]any) []byte {
 	t.Helper()
 	var doc map[string]any
-	require.NoError(t, json.Unmarshal(marshal(t, smshooktest.Sample[*api.MessageResultUpdateEnvelope]()), &doc))
+	require.NoError(t, json.Unmarshal(marshal(t, smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()), &doc))
 	doc["hooksId"] = id
 	var hooks []any
 	for i, fields := range set {
@@ -144,9 +144,9 @@ func resultCells(t *testing.T, page string) map[string]string {
 func TestResultCodesShowTheCatalogue(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, Options{})
-	delivered, ok := api.ResultCode("1000")
+	delivered, ok := api.SMSResultCode("1000")
 	require.True(t, ok)
-	temporary, ok := api.ResultCode("2007")
+	temporary, ok := api.SMSResultCode("2007")
 	require.True(t, ok)
 	require.Equal(t, "temporary", temporary.Retry)
 	e := f.post(t, resultUpdate(t, "codes",
@@ -184,10 +184,10 @@ func TestResultCodesShowTheCatalogue(t *testing.T) {
 
 	// Every kind with codes: the DLR's status and error code, Email's status, KakaoTalk's result code.
 	for _, body := range [][]byte{
-		marshal(t, smshooktest.Sample[*api.InternationalDeliveryReceiptEnvelope]()),
+		marshal(t, smshooktest.Sample[*api.SMSInternationalDeliveryReceiptEnvelope]()),
 		marshal(t, smshooktest.Sample[*api.EmailMessageResultUpdateEnvelope]()),
 		marshal(t, smshooktest.Sample[*api.KakaoTalkMessageResultUpdateEnvelope]()),
-		marshal(t, smshooktest.Sample[*api.UnsubscribeEnvelope]()),
+		marshal(t, smshooktest.Sample[*api.SMSUnsubscribeEnvelope]()),
 	} {
 		e := f.post(t, body, testSecret)
 		require.Equal(t, http.StatusOK, e.status, "%s %s", e.Product, e.Event)

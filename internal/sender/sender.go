@@ -72,9 +72,9 @@ func (s *Sender) sign(_ context.Context, r *http.Request) error {
 // Problem returns the RFC 9457 problem of a non-2xx answer, or nil.
 func Problem(resp *api.ReceiveWebhookResponse) *api.Problem {
 	for _, p := range []*api.Problem{
-		resp.ApplicationproblemJSON400, resp.ApplicationproblemJSON401, resp.ApplicationproblemJSON403,
-		resp.ApplicationproblemJSON405, resp.ApplicationproblemJSON413, resp.ApplicationproblemJSON415,
-		resp.ApplicationproblemJSON500, resp.ApplicationproblemJSON503,
+		resp.ApplicationProblemJSON400, resp.ApplicationProblemJSON401, resp.ApplicationProblemJSON403,
+		resp.ApplicationProblemJSON405, resp.ApplicationProblemJSON413, resp.ApplicationProblemJSON415,
+		resp.ApplicationProblemJSON500, resp.ApplicationProblemJSON503,
 	} {
 		if p != nil {
 			return p

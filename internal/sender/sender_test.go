@@ -137,7 +137,7 @@ func TestSenderPostsToTheExactURL(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			r := startReceiver(t, nil)
-			s := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
+			s := smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()
 			body := mustMarshal(t, s)
 			resp, err := newSender(t, r.url+tc.query, testSecret).Send(t.Context(), body)
 			require.NoError(t, err)
@@ -161,10 +161,10 @@ func TestSenderPostsToTheExactURL(t *testing.T) {
 
 func TestSenderAnswers(t *testing.T) {
 	t.Parallel()
-	noHooks := smshooktest.Sample[*api.UnsubscribeEnvelope]()
-	noHooks.Hooks = []api.UnsubscribeHook{}
-	noHookID := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
-	noHookID.Hooks[0].HookId = ""
+	noHooks := smshooktest.Sample[*api.SMSUnsubscribeEnvelope]()
+	noHooks.Hooks = []api.SMSUnsubscribeHook{}
+	noHookID := smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()
+	noHookID.Hooks[0].HookID = ""
 	tests := []struct {
 		name        string
 		secret      string
@@ -175,15 +175,15 @@ func TestSenderAnswers(t *testing.T) {
 		wantPointer []string // the pointers of Problem.Errors
 	}{
 		{
-			name: "accepted", secret: testSecret, body: mustMarshal(t, smshooktest.Sample[*api.ConversionBlockEnvelope]()),
+			name: "accepted", secret: testSecret, body: mustMarshal(t, smshooktest.Sample[*api.SMSConversionBlockEnvelope]()),
 			wantStatus: http.StatusOK,
 		},
 		{
-			name: "wrong secret", secret: "a guess", body: mustMarshal(t, smshooktest.Sample[*api.UnsubscribeEnvelope]()),
+			name: "wrong secret", secret: "a guess", body: mustMarshal(t, smshooktest.Sample[*api.SMSUnsubscribeEnvelope]()),
 			wantStatus: http.StatusUnauthorized, wantType: "signature-mismatch",
 		},
 		{
-			name: "no secret", secret: "", body: mustMarshal(t, smshooktest.Sample[*api.UnsubscribeEnvelope]()),
+			name: "no secret", secret: "", body: mustMarshal(t, smshooktest.Sample[*api.SMSUnsubscribeEnvelope]()),
 			wantStatus: http.StatusUnauthorized, wantType: "signature-missing",
 		},
 		{
@@ -199,7 +199,7 @@ func TestSenderAnswers(t *testing.T) {
 			wantStatus: http.StatusBadRequest, wantType: "malformed-body",
 		},
 		{
-			name: "application fails", secret: testSecret, body: mustMarshal(t, smshooktest.Sample[*api.UnsubscribeEnvelope]()),
+			name: "application fails", secret: testSecret, body: mustMarshal(t, smshooktest.Sample[*api.SMSUnsubscribeEnvelope]()),
 			fail:       errors.New("database is down"),
 			wantStatus: http.StatusInternalServerError, wantType: "server-error",
 		},
@@ -258,7 +258,7 @@ func TestSenderClientOptions(t *testing.T) {
 	r := startReceiver(t, nil)
 	doer := &countingDoer{next: http.DefaultClient}
 	s := newSender(t, r.url, testSecret, api.WithHTTPClient(doer))
-	resp, err := s.Send(t.Context(), mustMarshal(t, smshooktest.Sample[*api.UnsubscribeEnvelope]()))
+	resp, err := s.Send(t.Context(), mustMarshal(t, smshooktest.Sample[*api.SMSUnsubscribeEnvelope]()))
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, resp.StatusCode())
 	require.Equal(t, int32(1), doer.calls.Load())
@@ -269,7 +269,7 @@ func TestSenderWithoutAnAnswer(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	target := srv.URL + mountPath
 	srv.Close()
-	resp, err := newSender(t, target, testSecret).Send(t.Context(), mustMarshal(t, smshooktest.Sample[*api.UnsubscribeEnvelope]()))
+	resp, err := newSender(t, target, testSecret).Send(t.Context(), mustMarshal(t, smshooktest.Sample[*api.SMSUnsubscribeEnvelope]()))
 	require.Error(t, err)
 	require.Nil(t, resp)
 }
@@ -279,7 +279,7 @@ func TestSenderHonoursTheContext(t *testing.T) {
 	r := startReceiver(t, nil)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	resp, err := newSender(t, r.url, testSecret).Send(ctx, mustMarshal(t, smshooktest.Sample[*api.UnsubscribeEnvelope]()))
+	resp, err := newSender(t, r.url, testSecret).Send(ctx, mustMarshal(t, smshooktest.Sample[*api.SMSUnsubscribeEnvelope]()))
 	require.ErrorIs(t, err, context.Canceled)
 	require.Nil(t, resp)
 	require.Empty(t, r.rec.Webhooks())
@@ -296,10 +296,10 @@ func TestSenderConcurrentSends(t *testing.T) {
 		err    error
 	}
 	results := make([]result, n)
-	sent := make([]*api.MessageResultUpdateEnvelope, n)
+	sent := make([]*api.SMSMessageResultUpdateEnvelope, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		sent[i] = smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
+		sent[i] = smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()
 		body := mustMarshal(t, sent[i])
 		wg.Go(func() {
 			resp, err := s.Send(t.Context(), body)
@@ -325,10 +325,10 @@ func TestSenderConcurrentSends(t *testing.T) {
 	require.Len(t, received, n)
 	hooksIDs := map[string]bool{}
 	for _, w := range received {
-		hooksIDs[w.Head().HooksId] = true
+		hooksIDs[w.Head().HooksID] = true
 	}
 	for i, e := range sent {
-		require.True(t, hooksIDs[e.HooksId], "send %d was received", i)
+		require.True(t, hooksIDs[e.HooksID], "send %d was received", i)
 	}
 	require.Len(t, hooksIDs, n, "every delivery has its own hooksId")
 }
@@ -337,7 +337,7 @@ func TestProblemOfASuccess(t *testing.T) {
 	t.Parallel()
 	require.Nil(t, sender.Problem(&api.ReceiveWebhookResponse{}))
 	p := &api.Problem{Type: problemType + "timeout", Status: http.StatusServiceUnavailable}
-	require.Same(t, p, sender.Problem(&api.ReceiveWebhookResponse{ApplicationproblemJSON503: p}))
+	require.Same(t, p, sender.Problem(&api.ReceiveWebhookResponse{ApplicationProblemJSON503: p}))
 }
 
 const (

@@ -14,6 +14,7 @@ import (
 	"log"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -249,6 +250,10 @@ func (g *generator) structFunc(t reflect.Type) {
 			fmt.Fprintf(w, "\t\tb.path = append(b.path, %q)\n", name)
 			ensure()
 			g.assignIn(w, "dst."+f.Name, "&targets."+f.Name+"Targets", f.Type, "v", 2)
+		case optionalValue(f):
+			fmt.Fprintf(w, "\tif v, ok := m[%q]; ok && v != nil { // null leaves the zero value\n", name)
+			fmt.Fprintf(w, "\t\tb.path = append(b.path, %q)\n", name)
+			g.assign(w, "dst."+f.Name, f.Type, "v", 2)
 		default:
 			fmt.Fprintf(w, "\tif v, ok := m[%q]; ok {\n", name)
 			fmt.Fprintf(w, "\t\tb.path = append(b.path, %q)\n", name)
@@ -257,6 +262,13 @@ func (g *generator) structFunc(t reflect.Type) {
 		w.WriteString("\t\tb.path = b.path[:len(b.path)-1]\n\t}\n")
 	}
 	w.WriteString("}\n")
+}
+
+// optionalValue reports whether f is an optional property held by value (x-go-type-skip-optional-pointer
+// with x-omitzero in the overlay), where absent and null both read as the zero value.
+func optionalValue(f reflect.StructField) bool {
+	_, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+	return slices.Contains(strings.Split(opts, ","), "omitzero")
 }
 
 // assignIn is assign for a target whose struct value, if it has targets, keeps them in the variable that
