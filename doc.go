@@ -3,9 +3,9 @@
 //
 // NewHandler returns one http.Handler, mounted on any path of any router. The application is a Handler: a
 // struct with one func per kind of delivery of openapi.yaml — a product's event, since the products send the
-// same event names with other hooks (MessageResultUpdate for SMS, KakaoTalkMessageResultUpdate,
-// EmailMessageResultUpdate, ...) — each given the typed envelope of a delivery (package api, generated from the
-// spec), and Default for the rest. Set only the funcs you need:
+// same event names with other hooks — named by the product's prefix and the event (SMSMessageResultUpdate,
+// KakaoTalkMessageResultUpdate, EmailMessageResultUpdate, ...), each given the typed envelope of a delivery
+// (package api, generated from the spec), and Default for the rest. Set only the funcs you need:
 //
 //	h, err := smshook.NewHandler(smshook.Handler{
 //		SMSMessageResultUpdate: func(ctx context.Context, e *api.SMSMessageResultUpdateEnvelope) error {

@@ -9,7 +9,8 @@ import (
 )
 
 // Handler is the application's side of a receiver: one func per kind of delivery of openapi.yaml (a product's
-// event: SMS, Email and KakaoTalk Bizmessage send the same event names with other hooks), each given the whole
+// event: SMS, Email and KakaoTalk Bizmessage send the same event names with other hooks), named by one rule —
+// the product's prefix and the event, SMSMessageResultUpdate, KakaoTalkMessageResultUpdate — each given the whole
 // validated envelope of a delivery, and Default for every delivery that no other func takes. Set the funcs of
 // the kinds you handle; a delivery for which the func is nil and Default too is acknowledged and logged. A
 // func that returns nil acknowledges the delivery (200); an error is answered 500 so that NHN Cloud may send it

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -202,4 +203,28 @@ func TestReceiverDoesNotLinkStructValidation(t *testing.T) {
 	for _, dep := range deps {
 		require.NotContains(t, dep, "go-playground/validator", "the receiver links %s", dep)
 	}
+}
+
+// TestNamesReadLikeGo: what `go doc -all` shows of every package a user imports, package api's generated code
+// included, has Go's initialisms (HooksID, not HooksId) and no name made of a JSON key's underscore
+// (UnderscoreLinks for _links), and package api opens with its own doc rather than the generator's.
+func TestNamesReadLikeGo(t *testing.T) {
+	out, err := exec.Command("go", "list", "./...").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	notGo := regexp.MustCompile(`\b[A-Z][A-Za-z0-9]*(Id|Url|Http|Json)\b|\bUnderscore[A-Za-z0-9]*`)
+	checked := 0
+	for _, pkg := range strings.Fields(string(out)) {
+		if strings.Contains(pkg, "/internal/") || strings.Contains(pkg, "/cmd/") || strings.HasSuffix(pkg, "conformance_test") {
+			continue
+		}
+		doc, err := exec.Command("go", "doc", "-all", pkg).CombinedOutput()
+		require.NoError(t, err, "%s", doc)
+		require.Empty(t, slices.Compact(slices.Sorted(slices.Values(notGo.FindAllString(string(doc), -1)))), "go doc -all %s", pkg)
+		if strings.HasSuffix(pkg, "/api") {
+			require.NotContains(t, string(doc), "provides primitives to interact with the openapi HTTP API")
+			require.Contains(t, string(doc), "Package api holds")
+		}
+		checked++
+	}
+	require.GreaterOrEqual(t, checked, 8, "the public packages were not listed")
 }
