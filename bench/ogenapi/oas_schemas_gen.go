@@ -1820,7 +1820,9 @@ type KakaoTalkMessageResultUpdateHook struct {
 	KakaoMessageType OptNilKakaoTalkMessageResultUpdateHookKakaoMessageType `json:"kakaoMessageType"`
 	// Request ID.
 	RequestId string `json:"requestId"`
-	// Recipient sequence number. The page's example writes the type name `"Integer"`, not a value.
+	// Recipient sequence number. Optional and nullable here, while SMS requires its recipientSeq: the
+	// KakaoTalk page's table does not mark it required and its example writes the type name `"Integer"`,
+	// not a value. The vendor numbers recipients from 1.
 	RecipientSeq OptNilInt64 `json:"recipientSeq"`
 	// Date and time of the request. The page states no format and its example prints none (`"String"`);
 	// the vendor's other KakaoTalk Bizmessage APIs write `yyyy-MM-dd HH:mm:ss`, so any string is accepted.

@@ -226,7 +226,7 @@ const (
 	ProductNameEmail               ProductName = "Email"
 	ProductNameKakaoTalkBizmessage ProductName = "KakaoTalk Bizmessage"
 	ProductNameSMS                 ProductName = "SMS"
-	ProductNameSms                 ProductName = "Sms"
+	ProductNameSMSMixedCase        ProductName = "Sms"
 )
 
 // Valid indicates whether the value is a known member of the ProductName enum.
@@ -238,7 +238,7 @@ func (e ProductName) Valid() bool {
 		return true
 	case ProductNameSMS:
 		return true
-	case ProductNameSms:
+	case ProductNameSMSMixedCase:
 		return true
 	default:
 		return false
@@ -296,8 +296,8 @@ func (e TemplateStatus) Valid() bool {
 	}
 }
 
-// ConversionBlockEnvelope A delivery of `CONVERSION_BLOCK` events.
-type ConversionBlockEnvelope struct {
+// SMSConversionBlockEnvelope A delivery of `CONVERSION_BLOCK` events.
+type SMSConversionBlockEnvelope struct {
 	// AppKey Service appkey to which webhook events occur.
 	AppKey string `json:"appKey" validate:"required"`
 
@@ -305,7 +305,7 @@ type ConversionBlockEnvelope struct {
 	Event EventType `json:"event" validate:"eq=CONVERSION_BLOCK"`
 
 	// Hooks The events of this delivery.
-	Hooks []ConversionBlockHook `json:"hooks" validate:"required,min=1,dive"`
+	Hooks []SMSConversionBlockHook `json:"hooks" validate:"required,min=1,dive"`
 
 	// HooksId Unique ID created whenever a POST request is made to the URL defined in the webhook settings.
 	HooksId string `json:"hooksId" validate:"required"`
@@ -318,8 +318,8 @@ type ConversionBlockEnvelope struct {
 	WebhookConfigId string `json:"webhookConfigId" validate:"required"`
 }
 
-// ConversionBlockHook A country was blocked because of its conversion rate.
-type ConversionBlockHook struct {
+// SMSConversionBlockHook A country was blocked because of its conversion rate.
+type SMSConversionBlockHook struct {
 	// BlockedDateTime When the country was blocked, `yyyy-MM-dd'T'HH:mm:ss.SSSXXX` (RFC 3339).
 	//
 	// Example: 2024-05-28T09:00:00.000+09:00
@@ -379,13 +379,13 @@ type EmailMessageResultUpdateEnvelope struct {
 
 // EmailMessageResultUpdateHook The status of a sent mail was updated.
 type EmailMessageResultUpdateHook struct {
-	// UnderscoreLinks Links of the mail.
-	UnderscoreLinks *MessageLinks `json:"_links,omitempty"`
+	// Links Links of the mail.
+	Links *MessageLinks `json:"_links,omitempty"`
 
 	// CreateDate Date and time the mail was created; no format stated (see requestDate).
 	//
 	// Example: 2020-09-09T11:25:10.000+09:00
-	CreateDate *string `json:"createDate,omitempty"`
+	CreateDate *LocalDateTime `json:"createDate,omitempty"`
 
 	// DsnCode DSN (Delivery Status Notification) status code, such as `2.5.0`; given only for `SST2`.
 	DsnCode *string `json:"dsnCode,omitempty"`
@@ -421,7 +421,7 @@ type EmailMessageResultUpdateHook struct {
 	//
 	//
 	// Example: 2020-09-09T11:25:10.000+09:00
-	RequestDate *string `json:"requestDate,omitempty"`
+	RequestDate *LocalDateTime `json:"requestDate,omitempty"`
 
 	// RequestId Request ID.
 	RequestId string `json:"requestId" validate:"required"`
@@ -429,7 +429,7 @@ type EmailMessageResultUpdateHook struct {
 	// ResultDate Date and time the mail was received, given only for `SST2`; no format stated (see requestDate).
 	//
 	// Example: 2020-09-09T11:25:10.000+09:00
-	ResultDate *string `json:"resultDate,omitempty"`
+	ResultDate *LocalDateTime `json:"resultDate,omitempty"`
 
 	// SenderAddress Sender address. Personal data; never log it.
 	SenderAddress *string `json:"senderAddress,omitempty"`
@@ -510,8 +510,8 @@ type Envelope struct {
 // the receivers NHN Cloud customers publish handle). The compatible profile accepts another name as drift.
 type EventType string
 
-// InternationalDeliveryReceiptEnvelope A delivery of `INTERNATIONAL_DELIVERY_RECEIPT` events.
-type InternationalDeliveryReceiptEnvelope struct {
+// SMSInternationalDeliveryReceiptEnvelope A delivery of `INTERNATIONAL_DELIVERY_RECEIPT` events.
+type SMSInternationalDeliveryReceiptEnvelope struct {
 	// AppKey Service appkey to which webhook events occur.
 	AppKey string `json:"appKey" validate:"required"`
 
@@ -519,7 +519,7 @@ type InternationalDeliveryReceiptEnvelope struct {
 	Event EventType `json:"event" validate:"eq=INTERNATIONAL_DELIVERY_RECEIPT"`
 
 	// Hooks The events of this delivery.
-	Hooks []InternationalDeliveryReceiptHook `json:"hooks" validate:"required,min=1,dive"`
+	Hooks []SMSInternationalDeliveryReceiptHook `json:"hooks" validate:"required,min=1,dive"`
 
 	// HooksId Unique ID created whenever a POST request is made to the URL defined in the webhook settings.
 	HooksId string `json:"hooksId" validate:"required"`
@@ -532,8 +532,8 @@ type InternationalDeliveryReceiptEnvelope struct {
 	WebhookConfigId string `json:"webhookConfigId" validate:"required"`
 }
 
-// InternationalDeliveryReceiptHook The delivery receipt (DLR) of an international message was updated.
-type InternationalDeliveryReceiptHook struct {
+// SMSInternationalDeliveryReceiptHook The delivery receipt (DLR) of an international message was updated.
+type SMSInternationalDeliveryReceiptHook struct {
 	// DlrStatus DLR status. Its values are catalogued in result-codes.json (kind `dlr-status`), each with its outcome and meaning.
 	DlrStatus DlrStatus `json:"dlrStatus" validate:"required,oneof=ACCEPTED DELIVERED BUFFERED EXPIRED FAILED REJECTED UNKNOWN"`
 
@@ -591,13 +591,13 @@ type KakaoTalkMessageResultUpdateEnvelope struct {
 
 // KakaoTalkMessageResultUpdateHook The result of a sent KakaoTalk message was updated.
 type KakaoTalkMessageResultUpdateHook struct {
-	// UnderscoreLinks Links of the message (added for reservation and mass sends, 2026-01).
-	UnderscoreLinks *MessageLinks `json:"_links,omitempty"`
+	// Links Links of the message (added for reservation and mass sends, 2026-01).
+	Links *MessageLinks `json:"_links,omitempty"`
 
 	// CreateDate Date and time the message was created; no format stated (see requestDate).
 	//
 	// Example: 2023-06-01 10:00:00
-	CreateDate *string `json:"createDate,omitempty"`
+	CreateDate *LocalDateTime `json:"createDate,omitempty"`
 
 	// HookId Unique ID created when an event occurs in the service.
 	HookId string `json:"hookId" validate:"required"`
@@ -612,7 +612,7 @@ type KakaoTalkMessageResultUpdateHook struct {
 	// ReceiveDate Date and time the message was received; no format stated (the page's example is `2023-06-01`).
 	//
 	// Example: 2023-06-01 10:00:05
-	ReceiveDate *string `json:"receiveDate,omitempty"`
+	ReceiveDate *LocalDateTime `json:"receiveDate,omitempty"`
 
 	// RecipientGroupingKey Recipient grouping key, at most 100 characters.
 	RecipientGroupingKey *string `json:"recipientGroupingKey,omitempty" validate:"omitempty,max=100"`
@@ -620,22 +620,22 @@ type KakaoTalkMessageResultUpdateHook struct {
 	// RecipientNo Recipient number. Personal data; never log it.
 	RecipientNo *string `json:"recipientNo,omitempty"`
 
-	// RecipientSeq Recipient sequence number. The page's example writes the type name `"Integer"`, not a value.
-	RecipientSeq *int64 `json:"recipientSeq,omitempty"`
+	// RecipientSeq Recipient sequence number. Optional and nullable here, while SMS requires its recipientSeq: the KakaoTalk page's table does not mark it required and its example writes the type name `"Integer"`, not a value. The vendor numbers recipients from 1.
+	RecipientSeq int64 `json:"recipientSeq,omitempty,omitzero"`
 
 	// RequestDate Date and time of the request. The page states no format and its example prints none (`"String"`); the
 	// vendor's other KakaoTalk Bizmessage APIs write `yyyy-MM-dd HH:mm:ss`, so any string is accepted.
 	//
 	//
 	// Example: 2023-06-01 10:00:00
-	RequestDate *string `json:"requestDate,omitempty"`
+	RequestDate *LocalDateTime `json:"requestDate,omitempty"`
 
 	// RequestId Request ID.
 	RequestId string `json:"requestId" validate:"required"`
 
 	// ResultCode KakaoTalk Bizmessage's own receive result code, such as `MRC01` success and `MRC02` failure; catalogued in
 	// result-codes.json (kind `kakaotalk-result`) as far as the vendor documents them. Any string is accepted.
-	ResultCode *string `json:"resultCode,omitempty"`
+	ResultCode *ResultCode `json:"resultCode,omitempty"`
 
 	// SenderGroupingKey Sender grouping key.
 	SenderGroupingKey *string `json:"senderGroupingKey,omitempty"`
@@ -717,7 +717,7 @@ type KakaoTalkTemplateStatusUpdateHook struct {
 	// UpdateDate Date of the update; no format stated, the page's example is `2022-05-01 00:00:00`.
 	//
 	// Example: 2022-05-01 00:00:00
-	UpdateDate *string `json:"updateDate,omitempty"`
+	UpdateDate *LocalDateTime `json:"updateDate,omitempty"`
 }
 
 // KoreanLocalDateTime A date and time in Korean local time (Asia/Seoul) with no UTC offset, `yyyy-MM-dd'T'HH:mm:ss`, as the vendor
@@ -747,8 +747,8 @@ type MessageLinks struct {
 	Self *MessageLink `json:"self,omitempty"`
 }
 
-// MessageResultUpdateEnvelope A delivery of `MESSAGE_RESULT_UPDATE` events.
-type MessageResultUpdateEnvelope struct {
+// SMSMessageResultUpdateEnvelope A delivery of `MESSAGE_RESULT_UPDATE` events.
+type SMSMessageResultUpdateEnvelope struct {
 	// AppKey Service appkey to which webhook events occur.
 	AppKey string `json:"appKey" validate:"required"`
 
@@ -756,7 +756,7 @@ type MessageResultUpdateEnvelope struct {
 	Event EventType `json:"event" validate:"eq=MESSAGE_RESULT_UPDATE"`
 
 	// Hooks The events of this delivery.
-	Hooks []MessageResultUpdateHook `json:"hooks" validate:"required,min=1,dive"`
+	Hooks []SMSMessageResultUpdateHook `json:"hooks" validate:"required,min=1,dive"`
 
 	// HooksId Unique ID created whenever a POST request is made to the URL defined in the webhook settings.
 	HooksId string `json:"hooksId" validate:"required"`
@@ -769,15 +769,15 @@ type MessageResultUpdateEnvelope struct {
 	WebhookConfigId string `json:"webhookConfigId" validate:"required"`
 }
 
-// MessageResultUpdateHook The result of a sent message was updated.
-type MessageResultUpdateHook struct {
-	// UnderscoreLink The spelling of `_links` in the vendor's example; read `_links` first.
+// SMSMessageResultUpdateHook The result of a sent message was updated.
+type SMSMessageResultUpdateHook struct {
+	// LinksMisspelled The spelling of `_links` in the vendor's example; read `_links` first.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	UnderscoreLink *MessageLinks `json:"_link,omitempty"`
+	LinksMisspelled *MessageLinks `json:"_link,omitempty"`
 
-	// UnderscoreLinks Links of the message; `self.href` is the message single search API link, on `sms.api.nhncloudservice.com`
+	// Links Links of the message; `self.href` is the message single search API link, on `sms.api.nhncloudservice.com`
 	// since the vendor's API domain moved on 2026-02-27 (`api-sms.cloud.toast.com` before); any string.
-	UnderscoreLinks *MessageLinks `json:"_links,omitempty"`
+	Links *MessageLinks `json:"_links,omitempty"`
 
 	// HookId A unique ID generated when an event occurs in the service.
 	HookId string `json:"hookId" validate:"required"`
@@ -812,7 +812,7 @@ type MessageResultUpdateHook struct {
 	RequestId string `json:"requestId" validate:"required"`
 
 	// ResultCode Result code. Its values are catalogued in result-codes.json (kind `receive`), each with its group, outcome and meaning.
-	ResultCode *string `json:"resultCode,omitempty"`
+	ResultCode *ResultCode `json:"resultCode,omitempty"`
 
 	// SendNo Sender number.
 	SendNo *string `json:"sendNo,omitempty"`
@@ -861,8 +861,8 @@ type ProblemError struct {
 // customer; Notification Hub documents no payload.
 type ProductName string
 
-// SmsDelivery A delivery of NHN Cloud SMS (`productName` `SMS`, or `Sms` as the curl example writes it), by its event.
-type SmsDelivery struct {
+// SMSDelivery A delivery of NHN Cloud SMS (`productName` `SMS`, or `Sms` as the curl example writes it), by its event.
+type SMSDelivery struct {
 	// Event The event, by which the discriminator below picks the envelope.
 	Event string `json:"event"`
 
@@ -879,8 +879,8 @@ type TemplateCommentStatus string
 // TemplateStatus The status of a KakaoTalk template; `TSC01` requested, `TSC02` reviewing, `TSC03` approved, `TSC04` rejected.
 type TemplateStatus string
 
-// UnsubscribeEnvelope A delivery of `UNSUBSCRIBE` events.
-type UnsubscribeEnvelope struct {
+// SMSUnsubscribeEnvelope A delivery of `UNSUBSCRIBE` events.
+type SMSUnsubscribeEnvelope struct {
 	// AppKey Service appkey to which webhook events occur.
 	AppKey string `json:"appKey" validate:"required"`
 
@@ -888,7 +888,7 @@ type UnsubscribeEnvelope struct {
 	Event EventType `json:"event" validate:"eq=UNSUBSCRIBE"`
 
 	// Hooks The events of this delivery.
-	Hooks []UnsubscribeHook `json:"hooks" validate:"required,min=1,dive"`
+	Hooks []SMSUnsubscribeHook `json:"hooks" validate:"required,min=1,dive"`
 
 	// HooksId Unique ID created whenever a POST request is made to the URL defined in the webhook settings.
 	HooksId string `json:"hooksId" validate:"required"`
@@ -901,8 +901,8 @@ type UnsubscribeEnvelope struct {
 	WebhookConfigId string `json:"webhookConfigId" validate:"required"`
 }
 
-// UnsubscribeHook A recipient unsubscribed from ad messages through an 080 number registered in the unsubscription service.
-type UnsubscribeHook struct {
+// SMSUnsubscribeHook A recipient unsubscribed from ad messages through an 080 number registered in the unsubscription service.
+type SMSUnsubscribeHook struct {
 	// CreatedDateTime Date and time of the unsubscription request, `yyyy-MM-dd'T'HH:mm:ss.SSSXXX` (RFC 3339).
 	//
 	// Example: 2020-09-09T11:25:10.000+09:00
@@ -951,22 +951,22 @@ type ReceiveWebhookJSONRequestBody = Delivery
 // ReceiveForwardedDeliveryJSONRequestBody defines body for ReceiveForwardedDelivery for application/json ContentType.
 type ReceiveForwardedDeliveryJSONRequestBody = Delivery
 
-// AsSmsDelivery returns the union data inside the Delivery as a SmsDelivery
-func (t Delivery) AsSmsDelivery() (SmsDelivery, error) {
-	var body SmsDelivery
+// AsSMSDelivery returns the union data inside the Delivery as a SMSDelivery
+func (t Delivery) AsSMSDelivery() (SMSDelivery, error) {
+	var body SMSDelivery
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromSmsDelivery overwrites any union data inside the Delivery as the provided SmsDelivery
-func (t *Delivery) FromSmsDelivery(v SmsDelivery) error {
+// FromSMSDelivery overwrites any union data inside the Delivery as the provided SMSDelivery
+func (t *Delivery) FromSMSDelivery(v SMSDelivery) error {
 	b, err := json.Marshal(v)
 	t.union = b
 	return err
 }
 
-// MergeSmsDelivery performs a merge with any union data inside the Delivery, using the provided SmsDelivery
-func (t *Delivery) MergeSmsDelivery(v SmsDelivery) error {
+// MergeSMSDelivery performs a merge with any union data inside the Delivery, using the provided SMSDelivery
+func (t *Delivery) MergeSMSDelivery(v SMSDelivery) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1048,9 +1048,9 @@ func (t Delivery) ValueByDiscriminator() (interface{}, error) {
 	case "KakaoTalk Bizmessage":
 		return t.AsKakaoTalkDelivery()
 	case "SMS":
-		return t.AsSmsDelivery()
+		return t.AsSMSDelivery()
 	case "Sms":
-		return t.AsSmsDelivery()
+		return t.AsSMSDelivery()
 	default:
 		return nil, errors.New("unknown discriminator value: " + discriminator)
 	}
@@ -1366,15 +1366,15 @@ func (t *KakaoTalkDelivery) UnmarshalJSON(b []byte) error {
 	return err
 }
 
-// AsUnsubscribeEnvelope returns the union data inside the SmsDelivery as a UnsubscribeEnvelope
-func (t SmsDelivery) AsUnsubscribeEnvelope() (UnsubscribeEnvelope, error) {
-	var body UnsubscribeEnvelope
+// AsSMSUnsubscribeEnvelope returns the union data inside the SMSDelivery as a SMSUnsubscribeEnvelope
+func (t SMSDelivery) AsSMSUnsubscribeEnvelope() (SMSUnsubscribeEnvelope, error) {
+	var body SMSUnsubscribeEnvelope
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromUnsubscribeEnvelope overwrites any union data inside the SmsDelivery as the provided UnsubscribeEnvelope
-func (t *SmsDelivery) FromUnsubscribeEnvelope(v UnsubscribeEnvelope) error {
+// FromSMSUnsubscribeEnvelope overwrites any union data inside the SMSDelivery as the provided SMSUnsubscribeEnvelope
+func (t *SMSDelivery) FromSMSUnsubscribeEnvelope(v SMSUnsubscribeEnvelope) error {
 	t.Event = "UNSUBSCRIBE"
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -1385,8 +1385,8 @@ func (t *SmsDelivery) FromUnsubscribeEnvelope(v UnsubscribeEnvelope) error {
 	return err
 }
 
-// MergeUnsubscribeEnvelope performs a merge with any union data inside the SmsDelivery, using the provided UnsubscribeEnvelope
-func (t *SmsDelivery) MergeUnsubscribeEnvelope(v UnsubscribeEnvelope) error {
+// MergeSMSUnsubscribeEnvelope performs a merge with any union data inside the SMSDelivery, using the provided SMSUnsubscribeEnvelope
+func (t *SMSDelivery) MergeSMSUnsubscribeEnvelope(v SMSUnsubscribeEnvelope) error {
 	t.Event = "UNSUBSCRIBE"
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -1402,15 +1402,15 @@ func (t *SmsDelivery) MergeUnsubscribeEnvelope(v UnsubscribeEnvelope) error {
 	return err
 }
 
-// AsMessageResultUpdateEnvelope returns the union data inside the SmsDelivery as a MessageResultUpdateEnvelope
-func (t SmsDelivery) AsMessageResultUpdateEnvelope() (MessageResultUpdateEnvelope, error) {
-	var body MessageResultUpdateEnvelope
+// AsSMSMessageResultUpdateEnvelope returns the union data inside the SMSDelivery as a SMSMessageResultUpdateEnvelope
+func (t SMSDelivery) AsSMSMessageResultUpdateEnvelope() (SMSMessageResultUpdateEnvelope, error) {
+	var body SMSMessageResultUpdateEnvelope
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromMessageResultUpdateEnvelope overwrites any union data inside the SmsDelivery as the provided MessageResultUpdateEnvelope
-func (t *SmsDelivery) FromMessageResultUpdateEnvelope(v MessageResultUpdateEnvelope) error {
+// FromSMSMessageResultUpdateEnvelope overwrites any union data inside the SMSDelivery as the provided SMSMessageResultUpdateEnvelope
+func (t *SMSDelivery) FromSMSMessageResultUpdateEnvelope(v SMSMessageResultUpdateEnvelope) error {
 	t.Event = "MESSAGE_RESULT_UPDATE"
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -1421,8 +1421,8 @@ func (t *SmsDelivery) FromMessageResultUpdateEnvelope(v MessageResultUpdateEnvel
 	return err
 }
 
-// MergeMessageResultUpdateEnvelope performs a merge with any union data inside the SmsDelivery, using the provided MessageResultUpdateEnvelope
-func (t *SmsDelivery) MergeMessageResultUpdateEnvelope(v MessageResultUpdateEnvelope) error {
+// MergeSMSMessageResultUpdateEnvelope performs a merge with any union data inside the SMSDelivery, using the provided SMSMessageResultUpdateEnvelope
+func (t *SMSDelivery) MergeSMSMessageResultUpdateEnvelope(v SMSMessageResultUpdateEnvelope) error {
 	t.Event = "MESSAGE_RESULT_UPDATE"
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -1438,15 +1438,15 @@ func (t *SmsDelivery) MergeMessageResultUpdateEnvelope(v MessageResultUpdateEnve
 	return err
 }
 
-// AsConversionBlockEnvelope returns the union data inside the SmsDelivery as a ConversionBlockEnvelope
-func (t SmsDelivery) AsConversionBlockEnvelope() (ConversionBlockEnvelope, error) {
-	var body ConversionBlockEnvelope
+// AsSMSConversionBlockEnvelope returns the union data inside the SMSDelivery as a SMSConversionBlockEnvelope
+func (t SMSDelivery) AsSMSConversionBlockEnvelope() (SMSConversionBlockEnvelope, error) {
+	var body SMSConversionBlockEnvelope
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromConversionBlockEnvelope overwrites any union data inside the SmsDelivery as the provided ConversionBlockEnvelope
-func (t *SmsDelivery) FromConversionBlockEnvelope(v ConversionBlockEnvelope) error {
+// FromSMSConversionBlockEnvelope overwrites any union data inside the SMSDelivery as the provided SMSConversionBlockEnvelope
+func (t *SMSDelivery) FromSMSConversionBlockEnvelope(v SMSConversionBlockEnvelope) error {
 	t.Event = "CONVERSION_BLOCK"
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -1457,8 +1457,8 @@ func (t *SmsDelivery) FromConversionBlockEnvelope(v ConversionBlockEnvelope) err
 	return err
 }
 
-// MergeConversionBlockEnvelope performs a merge with any union data inside the SmsDelivery, using the provided ConversionBlockEnvelope
-func (t *SmsDelivery) MergeConversionBlockEnvelope(v ConversionBlockEnvelope) error {
+// MergeSMSConversionBlockEnvelope performs a merge with any union data inside the SMSDelivery, using the provided SMSConversionBlockEnvelope
+func (t *SMSDelivery) MergeSMSConversionBlockEnvelope(v SMSConversionBlockEnvelope) error {
 	t.Event = "CONVERSION_BLOCK"
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -1474,15 +1474,15 @@ func (t *SmsDelivery) MergeConversionBlockEnvelope(v ConversionBlockEnvelope) er
 	return err
 }
 
-// AsInternationalDeliveryReceiptEnvelope returns the union data inside the SmsDelivery as a InternationalDeliveryReceiptEnvelope
-func (t SmsDelivery) AsInternationalDeliveryReceiptEnvelope() (InternationalDeliveryReceiptEnvelope, error) {
-	var body InternationalDeliveryReceiptEnvelope
+// AsSMSInternationalDeliveryReceiptEnvelope returns the union data inside the SMSDelivery as a SMSInternationalDeliveryReceiptEnvelope
+func (t SMSDelivery) AsSMSInternationalDeliveryReceiptEnvelope() (SMSInternationalDeliveryReceiptEnvelope, error) {
+	var body SMSInternationalDeliveryReceiptEnvelope
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromInternationalDeliveryReceiptEnvelope overwrites any union data inside the SmsDelivery as the provided InternationalDeliveryReceiptEnvelope
-func (t *SmsDelivery) FromInternationalDeliveryReceiptEnvelope(v InternationalDeliveryReceiptEnvelope) error {
+// FromSMSInternationalDeliveryReceiptEnvelope overwrites any union data inside the SMSDelivery as the provided SMSInternationalDeliveryReceiptEnvelope
+func (t *SMSDelivery) FromSMSInternationalDeliveryReceiptEnvelope(v SMSInternationalDeliveryReceiptEnvelope) error {
 	t.Event = "INTERNATIONAL_DELIVERY_RECEIPT"
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -1493,8 +1493,8 @@ func (t *SmsDelivery) FromInternationalDeliveryReceiptEnvelope(v InternationalDe
 	return err
 }
 
-// MergeInternationalDeliveryReceiptEnvelope performs a merge with any union data inside the SmsDelivery, using the provided InternationalDeliveryReceiptEnvelope
-func (t *SmsDelivery) MergeInternationalDeliveryReceiptEnvelope(v InternationalDeliveryReceiptEnvelope) error {
+// MergeSMSInternationalDeliveryReceiptEnvelope performs a merge with any union data inside the SMSDelivery, using the provided SMSInternationalDeliveryReceiptEnvelope
+func (t *SMSDelivery) MergeSMSInternationalDeliveryReceiptEnvelope(v SMSInternationalDeliveryReceiptEnvelope) error {
 	t.Event = "INTERNATIONAL_DELIVERY_RECEIPT"
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -1510,7 +1510,7 @@ func (t *SmsDelivery) MergeInternationalDeliveryReceiptEnvelope(v InternationalD
 	return err
 }
 
-func (t SmsDelivery) Discriminator() (string, error) {
+func (t SMSDelivery) Discriminator() (string, error) {
 	var discriminator struct {
 		Discriminator string `json:"event"`
 	}
@@ -1518,26 +1518,26 @@ func (t SmsDelivery) Discriminator() (string, error) {
 	return discriminator.Discriminator, err
 }
 
-func (t SmsDelivery) ValueByDiscriminator() (interface{}, error) {
+func (t SMSDelivery) ValueByDiscriminator() (interface{}, error) {
 	discriminator, err := t.Discriminator()
 	if err != nil {
 		return nil, err
 	}
 	switch discriminator {
 	case "CONVERSION_BLOCK":
-		return t.AsConversionBlockEnvelope()
+		return t.AsSMSConversionBlockEnvelope()
 	case "INTERNATIONAL_DELIVERY_RECEIPT":
-		return t.AsInternationalDeliveryReceiptEnvelope()
+		return t.AsSMSInternationalDeliveryReceiptEnvelope()
 	case "MESSAGE_RESULT_UPDATE":
-		return t.AsMessageResultUpdateEnvelope()
+		return t.AsSMSMessageResultUpdateEnvelope()
 	case "UNSUBSCRIBE":
-		return t.AsUnsubscribeEnvelope()
+		return t.AsSMSUnsubscribeEnvelope()
 	default:
 		return nil, errors.New("unknown discriminator value: " + discriminator)
 	}
 }
 
-func (t SmsDelivery) MarshalJSON() ([]byte, error) {
+func (t SMSDelivery) MarshalJSON() ([]byte, error) {
 	b, err := t.union.MarshalJSON()
 	if err != nil {
 		return nil, err
@@ -1564,7 +1564,7 @@ func (t SmsDelivery) MarshalJSON() ([]byte, error) {
 	return b, err
 }
 
-func (t *SmsDelivery) UnmarshalJSON(b []byte) error {
+func (t *SMSDelivery) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	if err != nil {
 		return err
@@ -2034,194 +2034,197 @@ func (sh *strictHandler) ReceiveWebhook(w http.ResponseWriter, r *http.Request) 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L39cts4tiD+Kij+blXs36VkSrbzIVfXXsV2ut0dOx5L7s7dKBvCIiRhTAIKANnR9Lhqn2b/v69wH2Wf",
-	"ZAsHAAlS1IedOOnpzkx1LFEgPg4Ozvc5+D0Y8mzKGWFKBp3fA0HklDNJ4MtLnFyQjzMilf425EwRBh/x",
-	"dJrSIVaUs52p4Fcpyf7975Iz/ZscTkiG9ad/E2QUdIL/b6cYYsf8KnfOzVvB3d1dGCREDgWd6u6CTtCf",
-	"EHTFkzmiEjGu0M+9N2eIC5RwYh5IrKgczZGaUIn0rAQeqgMUEyG4kDFKqVQSkRsi5uiG8hTm2QzuwuAV",
-	"F1c0SQj72usRZEjoDREID4dkqiRKSKq/UyLRiAskeUYQnk5/IXOJOEvnIcIsMSvkjGhQYMbVhAhvnVNO",
-	"mZIIKxTvmHdjWOUJU0QwnPaIuCHiWLf+2uv1BkAjTFOSIMXRVPAhkRKpCXEAmB/oLZ1QNka3WCI8vGb8",
-	"NiXJmCQAAapQhufoiiBJmEJ4jKnZylOiJjw546qbpvyWJF97hRmM73D0/E2vD9M6x/OU46TP+WssxuRb",
-	"nZtUDy6QmmAG0Hb490SilGZUwVw1ftAhuWT4BtMUX6VffboOCWDvNRwthpDE4P/C1iM8UkSg+IIoMW90",
-	"9Ze4gzDTp50pxEcaYahEV0RjVN7bgF3N3QFCWCmSTRXaokoiPlNDffbsPmrsY2hO1HZYhZtUXBCHzJoc",
-	"0QRewUzeEoEoQ4pmJERcDJiqHAHXdkQZlRPXtomO9aylnrZ/JPS2KXRLBClWgLAgZQjZszBgQRhMCE6I",
-	"AJrtQUZ/LcO8R4acJdJC8XZChxMN3EQDqzQDA+whZijD1zCNsSBSNoPQ2/iMMprNsqAThYGaT0nQCShT",
-	"ZEyE3u+7MLhkeKYmXNB/fN3zecaRpGOG1UwQZGCj9wUoKcCWSqRRYB4iQaYEK7OjGry6id0OQ6pJUvQl",
-	"4dhcMjmbTrlQJDklCcV9WPrXPTiHZqyGHtvhrj+oHgxtTbHAGVFESCRnwwnCEg0nWEiifrjsv2o8B6TC",
-	"hn5uNwM9lB1fT++QsxsiJOXsZcqH18fshqTcLLU8oW6BN3yE4sM3Z78eX/RO3px9ePn6zeEvsTmcgDxT",
-	"wadEKGrkC8O06tAUCJNe0TWZa85hUPWWXE04v7b9IT4czoTuNaPsNWFjNQk6rRwVpRKUjYMw+NTgeEob",
-	"Q56QMWEN8kkJ3FB4DFO4wSlNsNIvCPJxRgVJAA4wRM1S01s8lzVr1NMgTB+Gd0H1x+B93aTGvGEfAhUA",
-	"LNp8suTjDwvD6Hlr+MjFeWucIR6xobkEMtczp4pkch1KVvDhJ86v9XHIKDsxrxewx0Lg+QNAH2aU/dAK",
-	"E3pDitWcJIvruWT044ygkyM0FOb83k4IIyBhATNGwgiu+nBkOCEaifShvrx4jRIyoowkQIYnJMcqSZSi",
-	"bCwfCaOmgiezoTrDGVmO8QxnZDW+d1DcO+3FaEs5dk8+4Wyaku0Qxb1M2l+GM5HmvzQH7DjDNAWe+gu+",
-	"xryP02v0kv4jI1LiMXDYBIAh9QQMM9VzkeiWqon+hQqkWSOxVEAaxuNQvnfaC8Kgl8l1uP5gGIacET76",
-	"oXfaQ3oYDVELnkPORnRchyW/WfgNocVMGGZ8cvQoO3wXFt8673LUXZxmGRVCRwUdzXFnuAAkv/o7GSp9",
-	"1uqOYA05HvIZU1aqutINSYKuyBDPJDEiEqhNticksCKLtNm+d4QV6dM6lP1tQsz5qRktRPF8Pp83Tk8b",
-	"SfKk/+SnnzpZ1pGy2ev13r59G6Oti1eHaHd398U2EE6Dp0EnaEftvUa032g/70cvOlHUiaJmFEX/Dl+C",
-	"MBhxkWEVdAIN/4YWooIwYLPUSq9KzEh1M+/CwM7wkCc16zi009d7HeZ8Mm7Fj0QH9O5uTtI82VaffumI",
-	"ljQE42thMqCtD8Y67DyyHGVxbW9YIVt2YP6Ojjh8tEfC6nzSrLmJNN+yP+Vi8tlPZ+gw5bMEjXBG03mZ",
-	"eA1Y3jVeSdOMMgBnLUSSo3jLO5ahab8da/5xCyJjQpiiI62wQ58TPCUDxkcI5yt7Ik13HYQLhT+hcorV",
-	"cEK0Io9ib4wYbfVOeyEC0hzW0mWjhTDE2YDFMKPYKEZu48xkgA2AyC6VEXAdDJqom4OWiwKZSqaTwrKi",
-	"1Z8BmxMVllr7G1RYYQhLQjTBHjz0Djkx0fCHhGo0yCjDyhghMjydasTs/B7AupcJG/BjjlBhUAedZe/m",
-	"bb33NYNa0ryXSb+hlmTWN7zL6eXccPQSUb8LA87Im1HQebdapip3ubptGSTrWi8C4e69PqOp6CmsZjUy",
-	"4tHrCyThN72PmCFq7Ej6Z5wiC3Rf0O0eHh6f94+PgjA4On598uvxBXx+efnqlf14/Pb8xHx61T15DR8u",
-	"jn8+PjQvXZ79cvbmt7N6mUEP0rjBAo4sjGb1sSCnNPD55Ww0sh+PP02p+fQK1HQ9GtHUCT5eMtDuAw2G",
-	"MizXaDQFwTFS1Fb5FMfwNN4O0dXco11rsP/0uNfr/nj84eK4d/m6/+Hy/KjbP1659admAy6InKXqcqqP",
-	"f66TaVj2Ll/2Di9OXq7uRWuvV3paV8Xbi8hsRJGN0XhFzxu8uGphd++rgskSzSzXcGAbjPwMJg1/D9AV",
-	"SfktmtLhtSyxIb1bC2JDRWJfo64Xh7/CP8vSnpl+HftcC4s1aArvP5FIwLtoBi/LA7POnPtphkbZiAhB",
-	"ErQlCUG5+rn9Z9LQa89XSU2vP4GPo6vXj/XICvsyhPquuX9Bzd3hm2ECPn4Z+ebR9GHy8Qczwl9TFV6J",
-	"3LXHyZNtjEcBmLnWWg2pTBbJ34eUsrrT+Vo/dvqI7qZZo4aWu5IkHdXPC6ZBlW6wvpsJnPdqN6e6C0mw",
-	"GE5Q9/wE6WmHoG8QmB2e0iabsKEWYpzmOORZfIAwmyOz1c31mvRddR/KuGx3QwPnPm0lqOhADI4AlRYE",
-	"U6ysMkczkoMcds7SkAPEODK2Adhmx9osKdEdLBoaokb0ohG96LdanfZ+p1U2NKy1KSSS1dsTjnpnaMuJ",
-	"lsgI2+iMa93RGOe3HSZWLA7t5n4zig/QmN6AypfOwTUc93r9dtzccE6nTjWqm5Yd10rynzPSH9+IEQYa",
-	"SXrk49LT8nFG2JAgNsuuiACbAHXOUsCajtOBxtZ9hO1J0Qc/IUOa4RQldEyVNIYKpUGG9NwlomrATsy7",
-	"RgKb4jF5Ip1JFt0K6rR322k8CKJBEDfRbyBJGV9VDiNQt6Vz9SR8OMsIUyQJkeQDdsXVxDhzrI5kwwfm",
-	"U5Jo3CoWYs227hxEvoSfG9coU0/3zKbkDr4lKJE7/MLfgylWWmEMOsH/2or++a7VePH+XdR48f73KGw9",
-	"u9v+t0UZ+32ZKPTIxzPYjcBtHyDsknPmjpjBagPlG5zOCFDm0/x12Ds9/Y7FcKD+IXzZja1H13zdj9Gs",
-	"0GIStIUHTJCUYAnOV4KGOE315kLrvTi0Yi+VhbfQGURwZkzyvf4z3SueqQlhStMAN9pzN7jWWNSEDNjt",
-	"hCqSUqma6ERJtxq9sUOscMrHMyP8GBEfzoNsGl/fNWUJijXQGgYg8fYBwoiRW6AzeoqJoCOFZiwh1kWt",
-	"ZUasqMbaqeAjmpKKVb/Xbweh/rNr/uyZP/vmzzPz53kQaui+X0c2Kgwg3597nG+eUWUct9Yb0Ou3kZ6e",
-	"/mdP/7Ov/3mGYFpABAytcz7aGkKg51OHPPqVHHWaqAugVNbf6oESLYGkB8ezNxen3dcfTrsnr4PQ//ah",
-	"e1R9cNn/KQiD026v59rnn01r76tp2+/+6Jq6j6Zl8Q0aPnCT7qnsVLfIWxwqrxxV143ypSF/zai8YuSW",
-	"hbzVovJajQQKFli9hG6S1ARDXJAhnVIILUkSiG5A50RIMHYlWOEDZNSSlI8RVRuxRU/eWCfGWOHRvmEt",
-	"3eCKU2DXzQWaA2NTsnyDakFhlewSD9hWRtOUShfrwRJN//loJIkK0Yyl9Jqg3mlvG8zehQDoU7EKm/h8",
-	"ccmus05msCGGj6WM6LE1tby3bGkRKAnr5aRvIHNqGYCIrsHWOqMM0KMvhs1muB8Fn00pGy+xA8GQY9sG",
-	"XZN5gcqeuCOnxDFOr9dfyDwOkeIpEVjlksrM2GmRM0luppjUeqwKrFuqQtZZLTc0tMWezfXPGOTiL89n",
-	"Z76p+XHMZf4IX8NI5iHBd+PYd+PYn8M4VkXqxd1hjleUtZ6R4BnCSW7YKtMzi5nLA0Nq5Zx8AGjl0Phz",
-	"4kRWstKHxYn8K1g11oq1EH5vtzUXMp2kezvhpb1eKyR8teCS6rpq0Xopg+5XQkpM8odjBiGEcMDKqrEm",
-	"sIEHKIazFKOUgFoHhhOt8+VhHEXABR6wcpg0xFwsRrQsiSfRg47AinCFh9eGftskj1zAxF7MxoB5YRjl",
-	"SI0NgzSMLP+vJ5TgNN3E9ZxLGHfvwyV0vfB+HmwUAoPmBDisVDRNEUaMswbotJ6pvLzyB0YzenIOqnUR",
-	"omqQLzo56x9fnHX7J2/Ouq8/2LCL//xwcXx4fHLeR/3j0/PX3f7xh16/27/sbeBpPMIKO0JhtvfAxnuO",
-	"KEkTLVJNCUuMNwFCkEqyFU4SaiJEzj0MKxHY4gB/eaHqzy5PbXYISuEHC8dg8+DiA4/0fOHz8cVDgG0w",
-	"zpO6yLAnf1W5LyeGS9fq08I8OBIwY4gF5CN6gZEa9wkeThxSNAesUdYLOwhiGLEnY9TLkmZjJFITwWfj",
-	"CbwxplIRQRIUPY+sH+bAhUNiNmBovXx6ADOqD/boWOEHwmE8t6+Nefc8vzYSsw6VbHzmthloIe8jX//9",
-	"Y65Nj6vpedF/LnOASDJVaOvo9cX2qkg9f4FmrHrmEHeWLFxVnOaKZNNUC/fcyFGC3FBwL2QZkJDhBLMx",
-	"2A4HrH/LbbAtFiQPOAor3qtOfdASSrlURSidQU/YdTDTE5Zw8UQacyllA2aixttoi2CRUiIQMTxJgr+G",
-	"QBbpEhwJ81Axn9pdEzKV22E5X2LAPAIjC2gYEO1Qpg/33C3BcJkJTqxolzsB0dayfdAkVbdiEMbspx9K",
-	"LwZxOJOKZ/rZdHaVUjlBE8ySlGwbw9uiJyLPOXYJkABObJ0YZY+Pb3gJl0RIhYsJTmGwGo2DMFgimGwW",
-	"+umpsnpai1EfwUJuRJDnQZtT4dyFF+b46BnZDTReKNvP+7vV722cBbfmXP8JzYVrVuxbf9Zgy+MYFdcM",
-	"+sh2xlVI9d3m+D2V7nsq3dcVldeex1oq8HlS2CK1T/x0jM10vSKDY1HTK1I4HhpAkqQijx8JjewPaOvX",
-	"SoDKDAQzq+k9EP1c8gjKU0eQSxxBNm0EmaQR5FJGkEsYAW4kBBdLQoNeXyD4GUJfPgcU0MtSSITwxYJC",
-	"g0VLk0QQT0xFUvNGyeEXkL70byNM05kAb74WI7nAWmoQaEpEhpnNHnmwubqLZjlNHxNmnavfzmTNiLrl",
-	"4nr5XtkGZrc2iyawymZtfN/JkbNnudoWCVGYphJtuXkZMytDOLnBbEgSGzwLXoaFMLiFULdvGM2w3tNd",
-	"gU7o0Zg6Ogg87HRVlBSENs6NYRt7PC8PI8WfERrVfX1y2u++/uWDCQYKwuKJDW/Kv592e5ozvro4OT47",
-	"Kr/jPbOtXl50z44+OAUmb1h+DG03TD5LaaZwen2mkSPV07IPujM18b6eYin1hAQlLCm9UDyybV4KzBIL",
-	"+byV/xDavb/zkh/vn7FWK6JUE9jqGj1qPls+4OqctiU647pO6xS7L5frttHcN87OXD3Xv07y20ZQXYP1",
-	"tZbgpalgf0IN/HvO28rT+V3NfoTQnlre4aNcbeb+Ywb+1A7411Ry156G2jO44DFZkPm+RNack0Vwklh5",
-	"XBCthxigm+p/Upq8lxC1o/bTRtTa/qxEOzvkZ+ba5XaeUrrdv2wqnbejn5NNt9uI9AahVmTK9vxZ4q2o",
-	"7GoEPZxgxkhaWwYpV+uFn1FAjBVwaF6E2GY0Ah2ggzC64jwlmAHeXwljUbEe0q063SUcsEXdZTtEJJUE",
-	"MlTcQTIH5el2bRi2l3UG6hrYSONB8NLMZhDExha5ZOfspPXWXa9VGxeJRl2mTVX9/EIZN99erXxIus2C",
-	"Lv7wtJsKAFBp+ai0eLSwdFRZOKpbNqpZtBeg+BD64zIu6ghQTQ6lzYWxlCdeS5P272VaWpn3UOQO+akP",
-	"IcIKZVwq1IoiKLWJh4oII5/hTzlpiqJN8OK+G5/hTz+0oshtgpnfGV81eRNz8SXynlbZ44rxKkm396JR",
-	"Npt2EMQmigAbKlJrsVubrPoomVpF8TK7lKmAAt2MM4K24kHQA4ANgnj7wOR75qEMxjFfa6zpnp9IAxQ/",
-	"WBq5UOn4fllcD2HT3z53q950vETf57fMURInylYy7U8vDqNWrL9DOXK9bfCsHTvL/EHZSTBgS70EwAgV",
-	"Tq8bpkm8rYcYYeESga0fwAW9wMOsiborduyxMrMeK5FqwZrVVQoPJ1m9sQKZoBRoYurC40oo0aJKoV85",
-	"xxqx6gR7/SvEA6nJRuSKCzqmDKevaErqtVuvV01/HiLQ18Hl0KyvvmYn/FSJtDJwqbFRrQKwg6xegLy/",
-	"5aRmE++WLt/YTaDGZl79ehGUdnEQNfVpM5ZiJf+uWkKeLVW2PS9KDCFaLjG0G9G+JoKRJYLxguRQbbHJ",
-	"jGkNfTyxQWEnR9+Q18klBf8sNi4poFDB2UothXI0z9+0QH1+Yar7wb/n8O/fHiQG1478GbLwydnfUPf8",
-	"Al0c/4wujs+Rnpc+rzNJRP3xP1ESmdL1X+rk19r3H2bPXh14+Jct+LYkqNJH1PvEIH62+fv+mRhf1P5d",
-	"h3jfDeDfDeB/UQP40uOwtlRcAU1HeMMlAfBhHgG/mDRrmywzuOt+nsi8p4cfdydhrpPYHsJNS2f8j263",
-	"Bb2sgEqyRMh3qkDBVTcOQjJK2CrlazOda7mA1i9z+mUS2grRrN87jFpBCH/b9u+u/bv3WcLZZ0tlMDUE",
-	"E4N/d5GZFMhTq/ft3ltlRKMVxh6XpQ7tvr0yUa+G1xI4Lghmr/kQp8sz8rsoKVm0KEPmPZTqF83Dra6k",
-	"eKdH+CzdNpGOjKPL/mFeOag+VT8Oy4aOAbNKjWdhg5E9u7DRhSyE42uYSgOm0sjz9WOEk8TW3jfAh+Jy",
-	"aIiZuQPQXCQwYAmeI/IJrvyjzARkcqYmaItxZBODGrvRdhP9anCRC2lq5Ce8SGhUxXxsUuN0ms79gWts",
-	"aXuNaK/RftFvR5395x04X7l2Vr8ozReKInmmON7eXWMrgmJ5/2y9ixrt99v593ettqmg98/dd1Hr/XZ/",
-	"S/8xT9rvosbu++3Ou6ixbx55HxdL7ZUPcRlf7kK/GtvquGefM2aYPqSmnimdpzcLI7+4XjhgX6CIHspr",
-	"6G1uwytVzXtYCbzNogg37s1uySYBmZmpZgkZ7Sa1EhIUPi8s8w9RsW4zmJrQSQ0tPbH8SzcpfzVhmqdY",
-	"StvUfYSG+RfTrI/HtpX9BI3cZ90Gdshz0tfQ3JSya2Pd9K5OuFeEAWXjdCHQ4IEWiVKUwPLQjBWT/WqB",
-	"FV9s2feJqbirzSvcON3ve4zhXyfG8Hto4fcMvu8ZfN/ctvN5MY2bRzKaDqeCgNTpeE+N0WhK0tSWB49N",
-	"DGTsjlXu6LdYeIAEwUnRbESFVH+g2MZvwoJXhzXeJ6r0AMUABr3KvKxCtnJx5roEmcmllyUMmKRsSMr7",
-	"qV9PeIYpQxm/IVAmyYTgtRvtZ2gr1idH9wrdNRXHUkFv6IqMuCDbpbjRWu//dxRwKPCvkvBodwJullyc",
-	"rSlxrzE2D/mUNujhAc5d28cy5T3fzvoi+f7LXuhlfHHcO7749fgo1nz0+Ozo5OxHU7oOfjk7+tA9iiGX",
-	"tiCMA7bFyzIEBEmZonaCZ8jd7Rk900y9uOkTJjVHgsApshukWdvHmZauu+cnFZ388M3p+evjfvlaucPu",
-	"2eGx1iiPLs9fnxx2/Z+NcunWpHmzWZJ9eGYaPKQ+egn4D7eF5ityGc9mNahYC8pXgtw6kF0FKtZwz/hL",
-	"PrJWOcrG4aJJcKnJz7iRa0yPtbe5+jayvY1sZAt06w9pM3tQpOjGPoE/VARnr5RHrclsJZPa/vLQROoN",
-	"kdWmc38dVG3/qVD1jxnBeVGEZz60SoMld4s1GuC4hcuKVmzk3as7eta1Z8/dIwRrbu41hJfqTcQ9Yq//",
-	"8aJerdFWK8xfJBK0QjRWqGibCScdFOd8MAb7dEqMmd/wPs+tYNhjjIaYDYl5VLDKGCWzaWp9BAMW55wz",
-	"9xRs4UQjlBJ0CGXith8m8XQWpJ0BS6lUJvMnu7foU8hlCxLQ1xCAlpvbvV0Dk/uh25tmftWu/nRod0N/",
-	"Psq3oGhTA3e4y9fBs4kuIANQt6wTJZdBEQB9YB139fJjZRzHzx55GL0cpuy1FvgRVvW+1iOSb49/EbLZ",
-	"nNLO5D93zU3JBvYaOwx47EOmf39/Fwbngl+lJKstJH/x6hC92Nt/hqamkRUIaioewfPaPsinaYpN/aTc",
-	"OAtqmyBsSJxQ48qUYjTF85TjpIiNXSCRUL5niRX4hvIUmyqRYBUS9qZosCNaZoIVwujn3pszNOVQ3ckU",
-	"pH/6wmaibmQutmA71nMJ7hYjp+UKv+tP/f65f11gs1aKUlSltS4KOeFCITnLMmz8FMrcpw87pPuphZqa",
-	"1zs8Li9OkCAjAtthfOiVW/HXdF3hKcqY+83sczjU8ZESCBdm9oZ5u1mzmZsj4W+TOaLK5qKZHqpop5fJ",
-	"RyNLQJajnkWYxTGWoJOzyRd9a2FTv3OATG1lLWgbBzdPSb6w1SB2swjdkpdAd7kxvm+21ZaExspYT7FX",
-	"W78U/vFElqztLnOJqpKpXtOxkrkewbVKmYwHLG9QstqH7hKRcFnEJbo47PlWfM27z2dykmfeIMZzymuA",
-	"PWCumOpB6YZO9NPsykvYYdyRmmV2fnvjRhDeI9hzMThgVXd+b3fQ6v61gDRQq6V/9J6EOfTdXvqgd0kK",
-	"VN2zItBCldgl9LFSuNWr/7OmYucDKm16nd+rYNFn373/KNfuP+TG/c+pWrRsp9a9t9GO/IWKHdUnuKyN",
-	"RK5khRW5T/HJ2d9iZPNAQhR3zy9ihKdTweH6uvji+Oc4Z2jw/Vx/n6Zz+PK32PZodeNN8no2I2k2/Un3",
-	"YmcDMqWZCHycpnP4a4cH4lYJMX1AhPYBiiG8NHaeb1g2xJp6a7WPdkuwgiDUAlqbB9NuBpELN5/Squvh",
-	"o2HxgOvpvl9L9ye4lu77jXTfY0u+x5Z8s9iS9Xfn3f/CE+Zdc+JffmJPR+WGPM9D/Ze5f49oOXEqqFyS",
-	"lX+c/27O732A+Ge5/G+5U/DSR8OMX9GUoOmEM7Kpk/ARJuwdjbopP/BAPNh1UUBv8dCDR2U4E1TNe5oJ",
-	"28ITXNxikdQhRk9hlmCRIEv95JMiBCcxkql9mySFgLZlHVav3E9OH9JsJZPjD8brsNtGE/IJJXRMlRyw",
-	"hAh646iLY0idgpFwZq88xAoCC/TweucLK43kxnyDteBPMPBrQYZ8zKgEkzgda1atuZC5e0YfWqlwNjW0",
-	"xDHBqzmKLaFtSDpmWM0EsWXDqAbLhOAELE7M6LSuMU0KzQtPqabEd6GDb8/1tBGY83GXQbmD4ptWGBcz",
-	"x5I83dOtfzrtHjZ6P3Xb+08RvyFiwOJigk33MV97U685DtE1mVvgeP01EqJPQ6J/dXQ2vp1IMvwQI0mG",
-	"gqgmOoPyDebbgJnYrA7CemeBADNyi7By5mbYvA2AmUNgBUz7bhEbwbTY7iUwfSLd/EJ9Qi8Z/YTsHfMd",
-	"d1UUdPpEohsi6IgSIQdMkBFcgcUIyjiUxscMjegNQRllM7hQ8xbPc8SmAg1TPrzeAAb5jOtgwCbMrm0F",
-	"avXd8SkQqpIgw+bGoCmcnKY31JX0AfeNEd5AyDcTPfBubYITd/bT2YAtu7vJZDwhqtAVkTQhKH7b6HMs",
-	"VcNOv5HPP0ZbGopTMMFbe5w0xXPsJaX2oqcBI1RNNMH/DThVLqI7G/YVV5MQ/kXZTCo04WkCLiqXfpXD",
-	"Y8U2vG2cTdjiLOs243azncg3AeQAx2ittoBm05ISYZnEkDPJUxIas/QNEVdY0cycVGJv6oDF6zMnJ1iQ",
-	"ZMDMaXSlVcxJdAcY7Or2Ji3oGmX4GsyfiE+NBevAh7mc8FmaIMtwNCdFfY0MJuh0wIyiUb22TKIxvVkN",
-	"3SVYsAhfqFLJRtzkmTOFh6A8245kJnUHQRjMRKoHUmoqOzs7Y6oms6vmkGc7ton7q3dsiSfKIZLDa2tY",
-	"3tLiHhHpHPXfdHv9bXNn3UaaUKEsOt1Bb1B5c5/IBdWxVgYLTZHNfGsAt/MDZjZVTQTJHRqmuqxhd0Yf",
-	"c3f4Yl9LKxDTnfAld/tWvGFygqe5AA5kdsC2cnbfRG+YWXmG53nBMpymZo5wi16Pz8SQdMr4k/szBlob",
-	"dCR8EITodsKlC3Zyd+C56GdTzoYqrPQwnNlej9nY0CENh8MJZUSS4vq8lOqDwdJ5xaiEM87G3o2xYQ6w",
-	"n/EUQx+aVKV4qNe89i40/bLxc2vUlhDUkweWxGZXba000LmhWp5EE3xjEiHhgj9XM8lGaTtHemvXlkL1",
-	"gxisdRjbq1ocEOy6Nb5xAT44c50LVQiPBfGUdAvk5oD9ll/4ku+LuUYwoRrBDMPPb2q2eyKVwHNZSHOm",
-	"t7ByC+GIpym/NdsHd/EOmNJir+wMWGPRTwOVkpHv3+loFMkklJGqWjFQDOgzCOKO4QQaGH7+be+0d1A7",
-	"znSmJIrx1IQRUM52/i45OxhOsJBE/XDZf9V4HiPKFF/FzAz6mQPlGNOAIXNw8gNnd5dZOmEJQj4vS0ts",
-	"6b0CElOSpj4a/Sj4dGaCr2K0pXhqQ8RNZMaMXTN+y5BzxmyHzudl8jNiPa/iYh/YA3Ovj83faHrJBls5",
-	"MA3CXZHEXiQJ20OVBFJgMAkjJTCFpJEhzzKsB9qiDLQpiDsIc0O0vYDUC5iMd2Iv1jcGIM7LSftoayFS",
-	"UqsZFRNCvBPbG0vzJ3oBejJO/Ue5Hi9z4FdODdy1KWuuSH0izfXqJ0mMBsEbV3Dj5EiTLIwyqk8Dk8Z9",
-	"3/HOA8BYzyKP7gcKP+LCsvbiptoTe+voPVIz4PAtT8/Q2LsqGyQcMEfz6rHwiTQZwIzfaiHBnmMt7k+4",
-	"VFqGgJ+p9BJAQKBbOI2wtC6cCl+TNNQ+NlYtyHKJTYHR2HQqb0GIakcRoJ8WdiaYJSTnut4R1iQSKyRm",
-	"UNdiwPiVDcSynHiji0jzu1TxNdBMF7BQsHHN7Yxu4EIbymVQjWjkDo7GZb91Ln5sQdScxHPDmwYBtJoD",
-	"kWNomNLhNeomySDYLhiTG2PAcihNUzwkWvYlwnHJYu/iijXRVuKjlvZpkMO+rJZywppra506YZHcrHnL",
-	"9ONGbWZ6wNqrZwv1W+PueEYToltve3ePzQF9bvB4Bnf13grOxoZn3PKSzdm/m7daG27Z3bxbS2/S1bAB",
-	"cXfGFE31wbX1N7aXwmf9PbpLb8vddoSICqBOVh5g3JWMNjbIjj1aMiyYdx6c4qq6SFOqF3qEEGMj4WrB",
-	"bCz4LdqCEhHGH3nIExKHKM6KOt36a7Uguma5bmV69cNSsUUit0G4chzPMCATAFrg7Kq7fIGSaCHLXeSb",
-	"0+UCzvk6pzNVFJiUFlFsuOmYQ21iX+QaBFpy8ItQxoNKIfxB0NFz90vHm1ZJ9WWz+RrTRgKPbaEsfZQg",
-	"ECqPsumYMskUYsApsGbYE3t3tcPFSlCK2RcrJBojBIiJ8SCIBkFcz7Xt3DxW7ShtaAQOuHlcuisdx0SY",
-	"NTixwgvo3lCgAFIYLwSCxwdwZszUtEIoXcUUez2d71nwr0M3yyqXT7ESiSmuYpdml2WOCjwqB2fhJNEy",
-	"Wg/04YaeUeiLZVjTUlO3W8suihfU3/BX2fH1LWNPFgQnMtSztTqx1DQo5WMt/FhWFntlfihs6lDZcjtj",
-	"gbMMQ3pcLnxIAvHCaL/51J5iDZvplIjGUC8/tjpE/D+tU06/mRJ9TAZMt2hIwiQFzcdW+XH6upqQbLuj",
-	"CWMDbK1G0NZn0MTo2TRNI4NrqZxypg+oE7D0kHpv//u/JpNOlsUDNpuC7PDf/9Xe7ey/iOHudjw3BMXU",
-	"KQqBSIHpDD2NACSXZYyhljZjrQCQxIg7sOm+LmgqJJkJgzETBLymw2/TBZwy6p7oY6MIGzANRT5TcCeF",
-	"WZVTUT4ZVzTailuW58WtZmRW2SJRvN3UTEJLX9YcYmaAcCp5Tp5iNktTaxW20alBITlYBibttfv2xv86",
-	"/rAdhIENOQo6QavZakbgivDTQcDnUMkOgRiqKWF4SoNOsNuMmrum9tIErPo7+p8pl2Ao0XLrldZUPXs/",
-	"AXv/RKlpZ2en1X7WjJpRs9XZjaJoh02Y/3o1ghQrNOcz4UtX7ohYjS+2hhZwaRDUaFB2xT+h//u//w9q",
-	"NOwEGopracnis5ab4MiDjVUOGNATv3H8RG53gB+AU35KRCEoKldDq2Io1PQKNG8OV/Nzm9w8YEU7J0Tm",
-	"e2d0aVAkrciUD4Mt6Ta1mTA6ygXVwhjnKOKAVS7cZ1pA3loQuhBlw3SWaBKmT6SNQ7WYemOKHpGim4RD",
-	"PX7T34CBGIxc3EyRGmSQz7twoolOwCFiRWyt/VYt5Jr6D8G2M2Bbzoh2e3vbdGZvh9RgUtsuHC4V03hK",
-	"rwQGK6wRWiE0VjnLlOeO+P9jS4Y14R3DJTMLfoiKtwF4CDOqi0atuIk870ac2yQ3chmZXOFFL1ChnGvy",
-	"4rkvzGnX+wtIf5LAwax3dhWJRC95MneWSxv2UzUtQNo7xMWsi5rJu69ECSgxIyYVbcqZNJ699tu39XZo",
-	"/+AqCBae+FChgClQgw4ioceYsqamN3ubdGjcIUmpz9CotFaywR6EqYfSBl0MrtgtGzCXEeU2Jz+MVHrT",
-	"Q3ikrFcDSM0TiTTB46ORJxQDUvjoEg4YCPKa0MBrjQx/atihZYw+zrDATFFGLGc3huMRnqV10VvM6euG",
-	"qIQgOSRUkCFY4u1jmA9lJeJGM8JnCjgQdilcQ86YkQpsGUCHxZtCRFqgYLT39i1M3nMAQ+St5/p9977O",
-	"U+k99Xxt797fvQ8Dm3NhcnWJNbkWkynca1fze/EDzU/B5/7ODR28vwNsX8yJWOAEB66g4cQRbz2pwvBe",
-	"caqgrXgHiAZo2QaYsLso4zOmjIC03Ryw2MbgQGOjl1jaoqcQFuYfz0DuCLhhKAuXZDCOBFGaY/CUDrVq",
-	"b7BgwLhAXCTEmEuMYcPPkAFnpM9aDF5J1P70ySzE8TnPkoJl2TQyYL5tZDlds8zh3tTMCeC2qR9UDcQu",
-	"R54uGmpQ2zlaKx26IkMMTtURsLOiB6S1EC0yadXOj/IM8PXVbjK7TrLk7zLp3Yyv8zCozmKgfh7Z+O73",
-	"oGIZzFOl9xvt530I9+lE5dgfO2OT8Ru0giK0Bl6N9tvPoxdRFEW/JM/lbx/b2ctWBNHfeRBipR1+OTwi",
-	"r8Y/0Z+jSkxXx8bDLQSoBR9bt22yK/bU/vypCSrVQmZN8HsZ3tXQ4iXFFf2qQfcGd33igQ/zotSNq/Zi",
-	"arXkzjtYzDLTpPl156bdjHbMhOTO7+bD3Y7RQXegRTtqvYhaUSuC/3VfHh4dv/ox2jE3SPm3CK4N90ok",
-	"s9vdbu437RMLbL1Jl4eHx3B/mo8JUfQietFqtfdb0a+s/dvwl/3keDeCq7JApw86kf2c2110X6aEZuZf",
-	"PVcpV2kPp6nbmIjiuIr/cODScAoq5QfWrtLLog/qYRe4dPcNezS70TVafdCx36uzrEkgD8bW+rB4cDyw",
-	"rjo4LsNo06PjRZdVSBTLzRKLgZDObIMTZMe731nxI679E7IQBLkW1Esw7yLb60//9kx2W1Et5kxIOv2P",
-	"3C2wEtrkFJ+kl6w3e/lZ0KYrkmUWiVXOw4RpAWTL2K3yTupqnd17J9bkYvmbk6TCpW4E3cPD43OTig7J",
-	"uPYURwtc4UV7v/U0ilqt5z/2jo7+s3/7j7dQKJuoWy6u7WuXvcavJxf9y+7rxsvu2dFvJ0dQT7ZcvKRV",
-	"PalF79H+5c2n5Ej8vDdu1/KcYhZfhOlcr7h/d3Ev/Rp1i7dnlrhQbUTF4zKlKkOouUnO39Hd6GnUAvK4",
-	"/3b+7JePvxk+v3ihKpulad19ojV3eJZKGy254LG+Kk9RMcd/XAmoDTRBb+/u6f9WYNVKEFQwr4BChRj7",
-	"VVECuI9uCaHvLTxbQFsP1KuwtjY19X5oXHeLRlVgrUXN3BViUqtvKLl9AJIuuVKnhKX5RRvvyrekaWUt",
-	"l8rzdKtmULppbEm1fprA/sucqEFKXHF9VGBXJPK9cVvTjvadjND/uPs6O3t+c9jWXdZcT1EsL/KwwUDl",
-	"OW5dtYe7yR7ZHz2NnrWet1/s4r2r/eHT5Bl5PnoBeLv/9FngzdKlp6mVo/hXI9QufwHdvDU9Drpl9yWW",
-	"ywp6fgvRfEXMgP5Ni+V7S8Vy3QD40F77RTvafx6151E/ffbj1T8iEv0PnyD90CrdxBKU3nrx47B3+VZN",
-	"fu0C+pbLEbYWagaW6sks0NiaCm5fk8bWVOVa4O510KrSWI2xQVHWKWjt7+09fb7/YmOyWy64FBTVlOrk",
-	"iHwnvogYMVsqey/LQsqTjvy8iiLb4hvK4dUcn8IttCCkP2s/a0Xu/xInWCb4Bss1KFVJOQmi58WvNeL7",
-	"8kEetFl34WOYqqNozbUcmuiVnDpLI30gFFE3l0XCh2vzC5nnMUQ2mKdwBq0M/TExP+sDfuBWFj983sX6",
-	"yAEDb4k929vWnLxnVl4HyBxCOy9xYtOqzSut9a9cMhsP+w+SmJd217/0iosrmiTEzmx//RunRE14csZV",
-	"1zhy4cXWBkOdm3ojfc5fYzEm5r39TdYlZ9MpF4okpyShGIjVXRjsbwJHW6Yh7RFxQ0Rer2h/E9jYvNpL",
-	"hm8wNclZCwb1xTSAd+/vwt/rczVWmdFdNHhSeJOcUdz+BEbx/Gl9QXATS1YgdR7k4LtKmwt5J1DtYnl/",
-	"S4z5r05eH9d4d0tj+jbnYlhn5r97f/f/AgAA//8=",
+	"7L37ctu2uij+Khj+9kzs36ZkSrZzkadztmI7rVvbcS25zT5RTgiLkIRlElAAyI7a5ZnzNOf//Qr7Uc6T",
+	"nMEHgAQlUpKdS7varDWNJYoEgQ8fvvvl92DIsylnhCkZdH4PBJFTziSBLy9xckk+zIhU+tuQM0UYfMTT",
+	"aUqHWFHOdqaCX6ck+/d/SM70b3I4IRnWn/5NkFHQCf6/neIVO+ZXuXNhngru7+/DICFyKOhUDxd0gv6E",
+	"oGuezBGViHGFfuy9PkdcoIQTc0FiReVojtSESqRnJfBQHaCYCMGFjFFKpZKI3BIxR7eUpzDPZnAfBq+4",
+	"uKZJQtjXXo8gQ0JviUB4OCRTJVFCUv2dEolGXCDJM4LwdPoTmUvEWToPEWaJWSFnRIMCM64mRHjrnHLK",
+	"lERYoXjHPBvDKk+YIoLhtEfELRHH+u6vvV7vBWiEaUoSpDiaCj4kUiI1IQ4A8wO9pRPKxugOS4SHN4zf",
+	"pSQZkwQgQBXK8BxdEyQJUwiPMTVbeUbUhCfnXHXTlN+R5GuvMIP3Oxy9eN3rw7Qu8DzlOOlzforFmPxR",
+	"5ybVLxdITTADaDv8eyJRSjOqYK4aP+iQXDF8i2mKr9OvPl2HBLD3Go4WQ0hi8H9p6xEeKSJQfEmUmDe6",
+	"+kvcQZjp084U4iONMFSia6IxKh9twK7n7gAhrBTJpgptUSURn6mhPnt2HzX2MTQnajtchJtUXBCHzJoc",
+	"0QQewUzeEYEoQ4pmJERcDJhaOALu3hFlVE7cvU10rGct9bT9I6G3TaE7IkixAoQFKUPInoUBC8JgQnBC",
+	"BNBsDzL6axnmPTLkLJEWincTOpxo4CYaWKUZGGAPMUMZvoFpjAWRshmE3sZnlNFslgWdKAzUfEqCTkCZ",
+	"ImMi9H7fh8EVwzM14YL+9nXP5zlHko4ZVjNBkIGN3hegpABbKpFGgXmIBJkSrMyOavDqW+x2GFJNkmIs",
+	"CcfmisnZdMqFIskZSSjuw9K/7sE5NO9q6Hc73PVfql+GtqZY4IwoIiSSs+EEYYmGEywkUd9d9V81ngNS",
+	"YUM/t5uBfpV9v57eIWe3REjK2cuUD2+O2S1JuVlqeULdAm/4CMWHr89/Ob7snbw+f//y9PXhT7E5nIA8",
+	"U8GnRChq5AvDtKrQFAiTXtENmWvOYVD1jlxPOL+x4yE+HM6EHjWj7JSwsZoEnVaOilIJysZBGHxscDyl",
+	"jSFPyJiwBvmoBG4oPIYp3OKUJljpBwT5MKOCJAAHeEXFUtM7PJcVa9TTIEwfhrfB4o/Bu6pJjXnDXgQq",
+	"AFi0+WTJh++WXqPnreEjl+etcYZ4xIbmEshcz5wqksl1KLmADz9wfqOPQ0bZiXm8gD0WAs8fAfowo+y7",
+	"VpjQW1Ks5iRZXs8Vox9mBJ0coaEw5/duQhgBCQuYMRJGcNWHI8MJ0UikD/XV5SlKyIgykgAZnpAcqyRR",
+	"irKx/EIYNRU8mQ3VOc5IPcYznJHV+N5Bce+sF6Mt5dg9+YizaUq2QxT3Mml/Gc5Emv/SHLDjDNMUeOpP",
+	"+AbzPk5v0Ev6W0akxGPgsAkAQ+oJGGaq5yLRHVUT/QsVSLNGYqmANIzHoXzvrBeEQS+T63D90TAMOSN8",
+	"9F3vrIf0azRELXgOORvRcRWW/GrhN4Q7ZsIw45OjL7LD92HxrfM2R93laZZRIXRU0NEcd4YLQPLrf5Ch",
+	"coBkgEAa4nUE+j4Mqs5qBd0e8hlTVvy61jeSBF2TIZ5JYmQp0K/sSEhgRZaJuH3uCCvSp1W4/euEmINW",
+	"8bYQxfP5fN44O2skyZP+kx9+6GRZR8pmr9d78+ZNjLYuXx2i3d3dF9tAYQ1CB52gHbX3GtF+o/28H73o",
+	"RFEnippRFP07fAnCYMRFhlXQCfRGNbS0FYQBm6VWzFViRhZ3/T4M7AwPeVKxjkM7fY0UYc5Q41b8hQiG",
+	"RoPNaZ8nBGsyIR11k4ayfC2UB/z2wfhgNHZ85cjyp2UAvGaFpNqBRTqq5JDWHjCrQUoDmCbSXND+lAvd",
+	"5z+co8OUzxI0whlN52VSOGD50HglhTSqBZzcEEmO4i3vkIfm/u1Yc6M7EEATwhQdafUfxpzgKRkwPkI4",
+	"X9kTaYbrIFyYDxIqp1gNJ0QizlDsvSNGW72zXoiA0IeVVN7oNAxxNmAxzCg2apbbXTMZYCqgAEhlxGUH",
+	"gybq5qDlosC4kiGmsNNoZWrA5kSFpbv9DSpsOoQlIZpgDx56hxxNM9wmoRoNMsqwMiaNDE+nGns7vwew",
+	"7jrRBX7MESoMqqBT92x+r/e8Znc1t/cy6d+o5aL1N97nRHVu5IMSi7gPA87I61HQebtaQisPufreMkjW",
+	"3b0MhPt3+oymoqewmlVInEenl0jCb3ofMUPUWKX0zzhFFui+2Nw9PDy+6B8fBWFwdHx68svxJXx+efXq",
+	"lf14/ObixHx61T05hQ+Xxz8eH5qHrs5/On/963m1BKJf0rjFAo4svM1qd0FOaeDzy9loZD8ef5xS8+kV",
+	"KP36bUSTMPh4xcBWEGgwlGG5Rj8qCI6RybbKpziGq/F2iK7nHu1ag/1nx71e9/vj95fHvavT/vuri6Nu",
+	"/3jl1p+ZDbgkcpaqq6k+/rkAoWHZu3rZO7w8ebl6FK0LX+tpXRNf/FhAZiPYbIzGK0be4MFVC7t/tyi9",
+	"1Oh5ub4E22CkcTCQ+HuArknK79CUDm9kiQ3p3VqSLRbk/zXKf3H4F5hsWXY001/isQ4nV8FiDZrC808k",
+	"EvAsmsHD8sCsM+d+mqFRNiJCkARtSUJQrsxu/5X0/crzVVL6q0/gl9H8q9/1hdX/OoT6Zgf4jHYAh2+G",
+	"Cfj4ZeSbL6Zdkw/fmTf8DRXrFdSyWnHWx8mTbYx/Api5Vm0NqUyWyd/7lLKq03mqLzt9RA/TrNBVy0NJ",
+	"ko6q5wXToErfsH6YCZz3xWHO9BCSYDGcoO7FCdLTDkHfIDA7PKVNNmFDLcQ49XLIs/gAYTZHZqub69Xt",
+	"+xrN0F60u6GBU3+v1SIBgvXPS9DtgUAcAXotCatYWQWPZiTfBthNS1cOEOPIGBVg6x27s+RFD7BsoYga",
+	"0YtG9KLfanXa+51W2UKxGjrltZzyIU5zC8t9GCSSVRspjnrnaMuJosgI5+ica13TuAa2HeYumDHazf1m",
+	"FB+gMb0FFTGdg2M67vX67bi5ifEkkezMqVJV07LvtZL/p7zpz28ZCQONQD3yofZ0fZgRNiSIzbJrIsCG",
+	"QJ2rFjCq43SmsXVeYXuyNKFIyJBmOEUJHVMljWFDaZAhPXeJqBqwE/OskdimeEyeSGcQRneCOm3fDhoP",
+	"gmgQxE30K0hexlOWwwjUc+kcTQkfzjLCFElCJPmAXXM1Ma4kq1PZ4IX5lCQat4qFWKOxOyORrxHkFjvK",
+	"1NM9sym5e7EGJXJ3Y/h7MMVKK5hBJ/hfW9E/37YaL969jRov3v0eha1n99v/tiyTvysfsh75cA67Ebjt",
+	"A4StOWfuiBmsNlC+xemMACU/yx+HvdPT71gMB24Rwpfd2PqTzdf9GM0KrSdBW3jABEkJluD6JWiI01Rv",
+	"Lty9F4dWTKay8FU6AwrOjEOg13+mR8UzNSFMaRrg3vbcvVxrOGpCBuxuQhVJqVRNdKKkW43e2CFWOOXj",
+	"mRGWjEoA50E2jafxhrIExRpoDQOQePsAYcTIHdAZPcVE0JFCM5YQ6yDXMiZWVGPtVPARTcmCT6HXbweh",
+	"/rNr/uyZP/vmzzPz53kQaui+exhBLfbnAeebZ1QZt7H1RfT6baSnp//Z0//s63+eIZgWEAFD65yHuIIQ",
+	"6PlUIY9+JEedJuoCKJX19nqgRDWQ9OB4/vryrHv6/qx7chqE/rf33aPFC1f9H4IwOOv2eu7+/LO52/tq",
+	"7u13v3e3uo/mzuIb3PjITXqgcrS4Rd7iUHnlaHHdKF8a8teMyitGblnIWy0qr9VIrGCx1UvoJklFKMYl",
+	"GdIphcCWJIHYCnRBhATjWIIVPkBGjUn5GFG1EVv0ZJF1Io4VNu0T1jIOjkAFduBc2DkwNijLN6gWFFbJ",
+	"NfGAbWU0Tal0kSYs0fSfj0aSqBDNWEpvCOqd9bbBTF4IjD4VW2ATX1aUsjCokids8OOXUmz0uzUlfbBM",
+	"apErCatlqD+ZrKplByK6BsurjD9Axz7bKTCv+17w2ZSycY29CV45tvegGzIvjoAnJskpcQzXG/UnMo9D",
+	"pHhKBFa5hDMz9mDkTJ+bKUCV7rMCI2tV1Srr6IYGvdiz7f4VQ3P85fls0DdpfxmznP+Gr2GM85DgmxHu",
+	"mxHur2GEW0Tq5d1hjleUtaWR4BnCSW5AK9Mzi5n1USqV8lH+ArjLofGnBK2sZLOPC1r5V7CGrBWHIWnA",
+	"bmsunDoJ+W7CS3u9Vkj4apEui+uqROtaBt1fCF0xKSuOGYQQKgIrW4xpgQ08QDGcpRilBNRBMLhoXTEP",
+	"FykCO/CAlYO7IbZjOXKmJm5Fv3QE1odrPLwx9NumpuTCJ/ZiQwbMC/coR4RsGAxidIB/PaEEp+kmLu5c",
+	"wrh/F9bQ9cLLerBRqA2aE+CwUtE0RRgxzhqgC3sm+fLKHxmD6ck5qNIViRZDk9HJef/48rzbP3l93j19",
+	"b8M7/vP95fHh8clFH/WPzy5Ou/3j971+t3/V28CjeYQVdoTCbO+BjVIdUZImWqSaEpYYrwWEOpVkK5wk",
+	"1ESiXHgYViKwxQH+/ELVX12e2uwQlMIclo7B5iHRBx7p+czn47MHLtugnydVEWhP/q5yX04Ma9fq08I8",
+	"CBMwY4gFZFF6AZga9wkeThxSNAesUdYLOwhiJbEnY1TLkmZjJFITwWfjCTwxplIRQRIUPY+s/+bAhV1i",
+	"NmBovXx6ADOqDirpWOEHwm4897KN1Pc8zDbiswqVbBzotnnRUrZKvv6HB4CbEVfT82L8XOYAkWSq0NbR",
+	"6eX2qohAf4HmXdXMIe7ULFwtOOcVyaapFu65kaMEuaXglsgyICHDCWZjsDkOWP+O26BeLEge2BQueL06",
+	"1cFRKOVSFSF7Bj1h18G8T1jCxRNpzKyUDZgJYW+jLYJFSolAxPAkCX4eArmvNTgS5iFpPrW7IWQqt8Ny",
+	"lseAeQRGFtAwINqhTB/uuVuC4TITnFjRLnceoq26fdAkVd/FIFzaT5qUXqzjcCYVz/S16ew6pXKCJpgl",
+	"Kdk2hrdlD0aeKe3SNgGc2Do/yp4i3/AS1kRihctpWWGwGo2DMKgRTDYLMfVUWT2t5eiSYClRI8izt82p",
+	"cG7GS3N89IzsBhrvlR3n3f3q5zbO3Vtzrv+C5sI1K/atP2uw5csYFde89AvbGVch1Teb47cEwG8JgH9k",
+	"AuBGJH8Na6iPcPw02W2ZRyR+sshmGmKRX7KsHxYJJo8NV0lSkUerhEZjAGT360JAFQqCmdUPH4m0LrUF",
+	"5YktyKW1IJvUgkxKC3IJLcilswAPE4KLmkCk00sEP0OgzaeAAkaphUQIXywoNFi0DEoE8YRbJDVHlRx+",
+	"AZlN/zbCNJ0JiB3QwicXWMsaAk2JyDCzuS2PNnJ30SznBGPCrEv2jzN0M6LuuLip3yt7g9mtzaI6rIpa",
+	"GU14cuSsYK6OR0IUpqlEW25exjjLEE5uMRuSxIb2gm9iKehuKbDuD4yPWO8fX4BO6NGYT6OeTrYBXnm2",
+	"KooLQi/nxoCOPd6ah7niTwjd6p6enPW7pz+9N8FKQVhcseFX+fezbk9z4FeXJ8fnR+VnvGv2rpeX3fOj",
+	"905Rym8sX4Z7N0ymS2mmcHpzrtEp1dOyF7ozNfG+nmEp9YQEJSwpPVBcsve8FJglFvL5Xf5FuO/dvZfM",
+	"+fAMvEpRaDEhr+qmL5qfl79wdY5ejW66btAqBfLz5e5tNPeNs01Xz/Xvk8y3EVTXYH2lxbk2te0vqOl/",
+	"y+FbeTq/qfNfIISoknf4KFdZieBLBhhVvvDv6Xdaexoqz+CSZ2ZJ5vscWYBOFsFJYiV4QbTmYoBuaiNK",
+	"afJyQtSO2k8bUWv7kxIH7Ss/MXcwtyeV0gf/UqmB3i5/SnbgbiPSm4Zakalf9Klx1v8KcWBUdjVCH04w",
+	"YyStrBWVGw6EnyFBjHVyaB6EmGs0Ap2hgzC65jwlmME5uRbGZmM9t1tVuk44YMu6znaISCoJZNy4g2cO",
+	"1tPtyvBwL4sO1Duw3caD4KWZzSCIjY20ZlftpPXW3axVM5eJTFXm0KK6+pkyiP54NfQx6UNLuvvj04gW",
+	"AIBKy0elxaOlpaOFhaOqZaOKRXuBk4+hTS5LpIo4VeSE2tweS5XitfRq/9MTb+z5XpmrUeRJ+ekaIcIK",
+	"ZVwq1IoiKGqKh4oII+vhjznZiqJNJvlQpMjwx+9aUeQ2yMzvnK+avIkT+Rw5XqusgcX7FhKMm+j11Nrq",
+	"Nb6416AJEQSCCVJIykKWWEsbKVG8y0SlFFTIIo9JOs7DrDIsbhBVKDc95gXY1pBMm6w8CGITbIENUTNk",
+	"11qXzUq8aUkTXdGqNGSuyRj2cLMhb+i0wS18GlBVnQj33MeG3vffiODmyhfKs1uC1FRAcXfGGUFb8SDo",
+	"AQoMgnj7wGTr5gElJjyi0pTVvTiRBuZ+yDpyAevxw3LwPrfA8sdn3lWb6WssJfyOOZrqlICFGgpnl4dR",
+	"K9bfocy93lK41o6dF+Sg7JAZsFqPDIgECqc3DXNLvK1fMcLCpXjbU+HCkuBi1kTdFbv5kN26LAD0+KS6",
+	"L5UDt2Qg7CqFh5Os2v6DTDwR3GIaEeCFKLBlLU0/coE1xlXpSvpXCOVSk42oNhd0TBlOX9GUVBsMvFE1",
+	"TXyMjlQFl0Ozvurar/DTQpCcgUuF2W8VgB1k9QLkw41RFZt4X7t8Y4qCWq15ufVlUNrFQcDbx804q1WO",
+	"uqqGpltSbkdeFqpCVC9UtRvRvqackaWc8ZJwtXjHJjOmFYTzxMbznRw9SGWp47+P4KyaWtTUhLTYWFMz",
+	"YwFnF8pnlAOxftY6x8WlKQAJ/17Avz8/SlOofPMnqAsn5z+j7sUlujz+EV0eXyA9L31eZ5KI6uN/oiQy",
+	"vRI+18mvdJk8zkWwOmb0b1sTsCYe1kfUh4SPfrJH4eFJNJ/VpVCFeN98Ct98Cn9Tn0LtcVhbTbCApiO8",
+	"YU3uQpgnLyznO9tb6nwYepwnMh/p8cfdSZjrJLbHcNPSGf+zm7ZBYSugktQI+U4VKLjqxpFgRglbpXxt",
+	"pnPVC2j9Mqevk9BWiGb93mHUCkL427Z/d+3fvU8Szj5ZKoOpIZgY/LuLzKRAnlq9bw/eKiMarbAQuQID",
+	"cN8frkysNNRUq+iVxI8Lgln58SqRs2QiowyZ51CqHzQXt7qS4p0e4bN024SiMo6u+od5IanqCgxxWLaO",
+	"DJhVeDyTHbzZM6sbPclCP76BqTRgKo28DEOMcJLY1g1mY6DWIBpiZhpSmj4UA5bgOSIfof8kZSZiljM1",
+	"QVuMI5vv1diNtpvoF4OnXEjTYiHhRZ6qKuZjc1Wn03Tuv7jCOLfXiPYa7Rf9dtTZf96Bs5drbtWL0jyj",
+	"qJloaiXu3Te2Iqid+M/W26jRfredf3/bapuCiv/cfRu13m33t/Qfc6X9NmrsvtvuvI0a++aS93G58uIa",
+	"u6BXnG91YLrPNTNMH1Ni0VRS1JuFkV9rMRywz1BTEeUlFTc3/JWKKD6uIuJmQZsbj2a3ZJP418wUN4VC",
+	"BSZjFvJOPi0K9k9RwHAzmJpIVQ0tPbH8SzcpfzVRsWdYSnur+wg35l/MbX08tnfZT3CT+6zvgR3yYiIq",
+	"aG5K2Y2xfHqdNx4U0EHZOF2K63iktaIUgFEfCbNisl8tjuWzLfshISz3lemiG2dxfgvp/PuEdH6L5PyW",
+	"mPktMfNPlpi5Ovkh+LR4082jTM2AU0FARHWMqsL6NCVpakvLxyY+NXZnMA8zsCh7gATBSXHbiAqp/kRx",
+	"p38Iv64IOT2jEsAKzcJWBZ8+JB74AMUAJA2DvPBGtnLppnGHzGRt244Bk5QNSXm39eMJzzBlKOO3BApp",
+	"mWDIdqP9DG3F+hDqUWG4puJYKhgNXZMRF2S7FPFbGX3wN0eQNWjxr5LwancHmqMuz9Y0VNBYnAfkShtv",
+	"8Qi/sh2jzjaQb3F1Swb/YS8wNr487h1f/nJ8FGs2fXx+dHL+vSl4CL+cH73vHsWQS12Q0gHb4mURBYK6",
+	"TClEwTPk2tNGz7TMUDSrhUnNkSBwsuwGac75YaaF9+7FyYLKf/j67OL0uF9uenjYPT881grr0dXF6clh",
+	"1//Z6K5uTZr1myXZi+fmhsdU4y8B//Fm2HxFLuPdrAYVa0H5SpBbB7KrQMUaHhgdy0fW6EfZOFy2ONZa",
+	"FI0Hu8KyWdmQ2DfB7W1kgluiZX9Kk9yjYnU3dkf8qWJoe6U8ek1mFzLp7S+PTaTfEFltOv/XQdX2XwpV",
+	"/5xRpZdFyOhjq3RYcrdcowOOW1hXtOTTwj6rzqR1N9oD+QW6MmzuyYSHqk3TPWK7UHkhutZYrBX1zxKd",
+	"ukBNHqUaOnvN2UPEmw6Kc04agwE9JcYPYbin5/cwDDZGQ8yGxFwqmG2Mktk0tU6MAYtz3pu7MrZwolFS",
+	"CTqE8oTbj5OZOkvy0oClVCqT2ZU9WHgqJLslGepriFD1/gBv18AncOj2ppm3ktafDu1u6M9H+RYU91TA",
+	"HXpVO3g20SVkhOo7q4TROigCoA+sZ7FaAl14j+OIX/g1ejlM2XYq+Aus6l2lyybfHr/Rt9mc0s7kP3dN",
+	"J3ADe40dBjz2ItO/v7sPgwvBr1OSVTYwuHx1iF7s7T9DU3OTFSkqambB9coxyMdpik35mtx6DIqfIGxI",
+	"nFjkyuNiNMXzlOOkCOxdoqVQAKrGTH1LeYpNdVKwRAnbCR0MnZYdYYUw+rH3+hzZHBrTCOHpC5uZvJE9",
+	"24LtWM8luF8O+5YrHMM/9PsXfnvLZqUcpqhKK30ocsKFQnKWZdg4UsDjbndIj1MJNTWv9shcXZ4gQUYE",
+	"tsM4+WlCmKIjaiOw1wy9wHyU8UeY2edwqArDKIFwaWavmbebFZu5ORL+OpkjqmyuoRlhEe30MvloZAlI",
+	"PerlSVeL76hBJ+c0KMbW4qp+5gCZmt5aVDceeJ6SfGGrQexmEbol10C33lvQN9tqS5FjZSy22OvpUIpP",
+	"eSJL7gCXq0VVyZeg6VjJn4Cg1Vcm4wHLbyi5FULXvCasCxdFl4c9382geffFTE7yfCLEeE55DbAHzBXx",
+	"PSh1lEU/zK69NCTGHampc0TYTi9B+IBI1eXoBTPcWe+MfiTJIZakalx/2Ht4+8OLRGnoLtaE0psT5tvg",
+	"NtXfA5dqQdUDS0UtlSmuIZQLlYO9wlBrSsY+otSrN/iDKlmtLmDll22uGaCqz9kn16iqHvTBbtaNn63b",
+	"qXXPbVbe829SBWtJkcoP8n1Yk8CzNtJ6IeutyO2KT85/jpHNcwlR3L24jBGeTgWHrovx5fGPcc7z4PuF",
+	"/j5N5/Dl59iOaBXwTfKWNqN6Nr1Lj2JnA2KnmQh8nKZz+GtfD2RvIYT2ERHoByiG8NnYee9h2RBL663V",
+	"XtotwQqCbAtobR4svBlELt18Squuho+GxSM6J37rmPgX6Jj4rVnit/iYb/Exf5L4mBqxbn3vx4c37GFe",
+	"mx6/eY89QgsdHj1f+d+mfyTRYuZUUFlTmuA4/90c8ocA8a/SvLLePXnlo2HGr2lK0HTCGdnUXfkFJuwd",
+	"jaopP/JAPNpXUkDvQZTBsGnw8Qxngqp5T7NyW56DizsskirM6SnMEiwSZGmofFJEECVGvrVPk6QQ87as",
+	"b+2V+8mpF5o5ZXL83rg3dttoQj6ihI6pkgOWEEFvHflxbK1TsCPObE9PrCAGQr9eo0ZhDpLc2ImwVh8I",
+	"Bq4vyJCPGZVge6djzfA1LzPNlfSplgpnU0NsHCu9nqPYkuuGpGOG1UwQW3+OarBMCE7AtGVh7W6mSaHZ",
+	"4SnV9Pw+dPDtuZE2AnP+3jood1B82wrjYuZYkqd7+u4fzrqHjd4P3fb+U8RviRiwuJhg033M197Ua45D",
+	"dEPmFjjeeI2E6OOS6F8dIY7vJpIM38dIkqEgqonOociF+TZgJrSsg7DeWaDQjNwhrJxdGzZvA2DmEFgB",
+	"075bxEYwLba7BqZPpJtfqI/wFaMf9bI4S2TH9UKDQZ9IdEsEHVEi5IAJMoIeb4ygjEMXB8zQiN4SlFE2",
+	"g46xd3ieIzYVaJjy4c0GMMhnXAUDNmF2bStQq++OT4FQC6lCbG4sp8JJe3pDXUUk8BMZERBUBTPRA68t",
+	"GZy48x/OB6yuOZnJ/UJUoWsiaUJQ/KbR51iqhp1+I59/jLY0FKdg67f2PmlKDNkuvLaT2YARqiaaI/wK",
+	"rCwX9J2x/JqrSQj/omwmFZrwNAFfmEtEy+GxYhveNM4nbHmWVZtxt9lO5JsAgoLjxFbnQLNpSRWxXGTI",
+	"meQpCY39+5aIa6xoZk4qsU1lYPH6zMkJFiQZMHMaXQEacxLdAQYDvm0VB0OjDN+AeRW5ym0HPszlhM/S",
+	"xBWi06wW9TUymJjZATPqymJfPonG9HY1dGuwYBm+UO6UjbjJxmcKD0EFtwPJTOoBgjCYiVS/SKmp7Ozs",
+	"jKmazK6bQ57t2FvcX71jNS4vh0gOr63hekvLg0Skc9R/3e31t01Txo30qULldBqI3qDy5j6RSwpopZAW",
+	"mmqt+dYAbucHzGyqmgiSe05MWWPD7oxW55pUY1/XKxDTnfCa5tULbjc5wdNcQgcyO2BbObtvotfMrDzD",
+	"87zeG05TM0doE9njMzEknTL+5I6TgZZjHAkfBCG6m3Dp4rJck0cXvG2K/lCFlX4NZ3bUYzY2dEjD4XBC",
+	"GZGk6A+ZUn0wWDpfME3hjLOx1xI5zAH2I55iGEOTqhQP9ZrXNvvTDxuHukZtCfFHeahLbHbVlpoDzR0K",
+	"EUo0wbcmJRQ6WLrKUjbI3HnsW7u2pq4fLWGtz9h2FXJAsOvW+MYFOPtM5yGqEB4L4qn6FsjNAfs1702U",
+	"74vpk5lQjWCG4eetyO2eSCXwXBbSnBktXGizOeJpyu/M9kGz6QGDMpiyM2CNZT8QlOhGvv+oo1Ekk1Bs",
+	"a9EWgmJAn0EQdwwn0MDwM5F7Z72DyvdMZ0qiGE9NvALlbOcfkrOD4QQLSdR3V/1XjecxokzxVczMoJ85",
+	"UI4xDRgyByc/cHZ3maUTliDk87K0xFYuLCAxJWnqo9H3gk9nJhwsRluKpzaa3YSAzNgN43cMOWfPduh8",
+	"aib5JNbzKnpQmVKk0ILKJqc0vVyJrRyYBuGuSWI7pcL2UCWBFBhMwkgJTCEjZsizDOsXbVEG6hYEOIS5",
+	"Odt22PViO+Od2AtLjgGI83L5ArS1FNSp1YwFG0O8E9uWvPkVvQA9GWcfQLmiL3PgL5waaCYrK3oAP5Eo",
+	"NkpajAbBa1eW5ORIkyyMMqpPA5MmTqDjnQeAsZ5FnogAFH7EhWXtRSvmE9tW9wGZJXD46rNLNPauSmYJ",
+	"B8zRvGosfCJNLjTjd1pIsOdYi/sTLpWWIeBnKr38FRDolk4jLK0Lp8LXJA21j41tDJJ0YlO7NTaDyjsQ",
+	"otpRZErxcgWtcEnOdb0jrEkkVkjMoPrHgPFrG/FlOfFGnXbzZsH4Bmimi4wo2LjmdkY3cDEU5QqzRjRy",
+	"B0fjsn93Ln5sQXiexHPDmwYB3DUHIsfQMKXDG9RNkkGwXTAm944By6E0TfGQaNmXCMcli72LF2yStl4h",
+	"tbRPgxz2ZbWUE1b0ZXbqhEVys+YtM457azPTL6zsrVyo3xp3xzOaEH33ttcmbw7oc4vHM2hGfSc4Gxue",
+	"ccdLlmu/+fRiBb265tNbta2iNWxA3J0xRVN9cG0lku1a+KxvFF3bDnrbESIqgDpZeYBxV3vcGCk79mjJ",
+	"sGDeeRSMq30jTRVkGBGioY2EqwWzseB3aAuKZRiv5iFPSByiOCsKvuuvi5X1Nct1K9OrH5ZKUhK5DcKV",
+	"43iGAZlI0wJnVzWrBkqihSzXqTqnywWc83VOZ6oowyktoti41jGHss++yDUItOTgl+qMBwsdFQZBR8/d",
+	"70Fg7koWHzabrzFtJPDYlhPTRwkirvJwno6pQE0hXJ0Ca4Y9sc3ZHS4uBL2YfbFCojFCgJgYD4JoEMTV",
+	"XNvOzWPVjtKGRuCA1vrSdR8dE2HW4MQKL8R8Q4ECSGG8FJoeH8CZMVPTCqF0tWNsJ0Xf9eD3+zfLKheS",
+	"sRKJKTNjl2aXZY4KXCpHgeEk0TJaD/Thhp5R6ItlWNNSU+Rdyy6KF9Tf8FfZ8fUtY3AWBCcy1LPNa7xz",
+	"MENr4ceystgreERhU4fKFh4aC5xlGDL5cuFDEghMRvvNp/YUa9hMp0Q0hnr5sdUh4v9pXXv6yZToYzJg",
+	"+o6GJExS0HxsvSOnr6sJybY7mjA2wNZqBG19Bk0woM0yNTK4lsopZ/qAOgFLv1Lv7X//12TSybJ4wGZT",
+	"kB3++7/au539F7EeKcFzQ1BMxaYQiBSYztDTCEByVcYYamkz1goASYy4A5vu64KmVpSZMBgzQcBrOvw2",
+	"Q8Apo+6KPjaKsAHTUOQzBc1NzKqcivLROLTRVtyyPC9uNSOzyhaJ4u2mZhJa+nKF/mEGCKeS5+QpZrM0",
+	"tVZhGwYbFJKDZWASbRWGgrCSP2wHYWBDmoJO0Gq2mhGY8v3MFXBKLCSyQIzWlDA8pUEn2G1GzV1ThWoC",
+	"Vv0d/c+USzCUaLn1Wmuqnr2fgL1/otS0s7PTaj9rRs2o2ersRlG0wybMf3wxVBUrNOcz4UtX7ohYjS+2",
+	"hhbweRDUaFB2zT+i//u//w9qNOwEGopracnis5ab4MiDjVUOGNAT/+b4idzuAD8A1/6UiEJQVK6a2IKh",
+	"0LZNkIoLTfq4zc0esOI+J0Tme2d0aVAkrciUvwZb0m2qVGF0lAuqhTHOUcQBK6u6Gvsl2loSuhBlw3SW",
+	"aBKmT6QNeLWYemvKP5FimLw/hB5vwEAMRs7xW2QxGeTzOpc00Qk4RKyIrbXfRQu5pv5DsO0M2JYzot3d",
+	"3TWd2dshNZjUtguHy4JpPKXXAoMV1gitEIOrnGXKc0f8/7Elw5rwjqFb0ZIfYsHbADyEGdVFo1bcRJ53",
+	"I85tkhu5jExa87IXqFDONXnx3BfmtOv9BaQ/SeBgVju7itSmlzyZO8ulDR5aNC1A1j5E16yLvSlC9cpe",
+	"wryfhpxyJo1nr/3mTbUd2j+4CqKSJz5UKGAKVOODkOsxpqyp6c3eJgMad0hSGjM0Kq2VbLAHYeqhtEEX",
+	"gyt2ywbMpV65zckPI5Xe9BAeKevVAFLzRCJN8Pho5AnFgBQ+uoQDBoK8JjTwWCPDHxv21TJGH2ZYYKYo",
+	"I5azG8PxCM/Sqhgw5vR1Q1RCkBwSKsgQLPH2MsyHshJxoxnhMwUcCLtcsSFnzEgFtiCiw+JNISItUDDa",
+	"e/MGJu85gCGy13P9vn1X5an0rnq+trfv7t+FgU3uMGnFxJpci8kU7rXr+YP4gean4JR/614dvLsHbF9O",
+	"vljiBAeutOPEEW89qcLwvuBUQVvxDhAN0LINMGF3UcZnTBkBabs5YLGN5IGbjV5iaYueQliYfzwDuSPg",
+	"pc47peB+QZTmGDylQ63aGywYMC4QFwkx5hJj2PBTccAZ6bMWg1cStT9+NAtxfM6zpGBZNo0MmG8bqadr",
+	"ljk8mJo5Adze6gdtA7HLkaeLhhrUdo7WSoeuyRCDU3UE7KwYAWktRItMWrXzY0UDfHO9m8xukiz5h0x6",
+	"t+ObPJiqs5wIkMdHvv09WLAM5lnd+4328z7EA3WicnCQnbFJTg5aQRF7A49G++3n0YsoiqKfkufy1w/t",
+	"7GUrgujyPJRx4T78cnhEXo1/oD9GC5FhHRtVtxTmFnxo3bXJrthT+/OnJjRVC5kVwfVleC8GKNeUmfRL",
+	"Ij0Y3NWJDT7Mi0o9rliNKTWTO+9gMXWmSfPrzm27Ge2YCcmd382H+x2jg+7AHe2o9SJqRa0I/td9eXh0",
+	"/Or7aMe0G/NbVa6NB0sks9vdbu437RULbL1JV4eHx9CIz8eEKHoRvWi12vut6BfW/nX4035yvBtBXzXQ",
+	"6YNOZD/ndhc9likmmvk9DBcKd9rDaSpYJqI4ruI/HLg0nIKFSglrV+kl/AfVsAtcZv6GI5rd6BqtPujY",
+	"74uzrEhpD8bW+rB8cDywrjo4LoNp06PjxUstkCiWmyWWIyWd2QYnyL7vYWfFj9v2T8hSlORaUNdg3mW2",
+	"15/+/Ex2W1El5kxIOv2P3C2wEtrkDJ+kV6w3e/lJ0KYrknGWiVXOw4S5A8iWsVvlg1QVcnvwTqzJ9fI3",
+	"J0mFSwAJuoeHxxcm5x2yfu0pjpa4wov2futpFLVaz7/vHR39Z//utzdQTpyoOy5u7GNXvcYvJ5f9q+5p",
+	"42X3/OjXkyOorFuus9JaPKnF6NH+1e3H5Ej8uDduV/KcYhafhencrGj8vLyXfgG+5TasJS5UGVHxZZnS",
+	"IkOoaNLn7+hu9DRqAXncfzN/9tOHXw2fX+7My2ZpWtWYtqIZbKkKU02n0OoCQkVxH//yQsRtoAl6e3dP",
+	"/7cCq1aCYAHzCigsEGO/gEsA7fxqCH1v6doS2nqgXoW1lTmwD0Pjql4jiwJrJWrmrhCTw31Lyd0jkLSm",
+	"8VAJS/N2JG/LveS0spZL5XnSVjMo9WOr6WlAE9h/mRM1SKwrmmwFdkUi3xu3Ne1o38kI/Q+7p9n589vD",
+	"th6yoolHsbzIwwYDlee4dd0e7iZ7ZH/0NHrWet5+sYv3rveHT5Nn5PnoBeDt/tNngTdLl+SmVr7FbyBR",
+	"ufwldPPW9GXQLXsosayrVvpHiOYrYgb0b1os36sVy/UNwIf22i/a0f7zqD2P+umz769/i0j0P3yC9F2r",
+	"1K8mKD314vth7+qNmvzSBfQtV05sLZU3LBWuWaKxFcXmviaNrSggtsTdq6C1SGM1xgZFoamgtb+39/T5",
+	"/ouNyW65BFRQ1HeqkiPynfgsYsSsVvauS1PKs5L8xIsiHeMPlMMXk4AKt9CSkP6s/awVuf9LnGCZ4Fss",
+	"16DUQk5KED0vfq0Q3+tf8qjNug+/hKk6itY0KNFEr+TUqY30gVBEfbssEj7cPT+ReR5DZIN5CmfQytAf",
+	"E/OzPuAH+tP44fMu1kcOGHhL7NnetubkPbPyKkDmENp5iRObnG0eaa1/5IrZeNjfSGIe2l3/0CsurmmS",
+	"EDuz/fVPnBE14ck5V13jyIUHWxu86sIUNulzforFmJjn9jdZl5xNp1wokpyRhGIgVvdhsL8JHG0ZiLRH",
+	"xC0ReWGk/U1gY7Nzrxi+xdRkby0Z1JfTAN6+uw9/r87VWGVGd9HgSeFNckZx+xMYxfOr1dXOTSxZgdR5",
+	"kIPvKm0u5Z1ANY368WqM+a9OTo8rvLuld/o25+K1zsx//+7+/wUAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
