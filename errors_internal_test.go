@@ -30,8 +30,8 @@ func TestRejectionWrapsItsCause(t *testing.T) {
 		kind   string
 	}{
 		{"GET", nil, func(r *http.Request) { r.Method = http.MethodGet }, 405, errMethodNotAllowed, "method-not-allowed"},
-		{"no signature", nil, func(r *http.Request) { r.Header.Del(SignatureHeader) }, 401, errSignatureMissing, "signature-missing"},
-		{"wrong signature", nil, func(r *http.Request) { r.Header.Set(SignatureHeader, "a guess") }, 401, errSignatureMismatch, "signature-mismatch"},
+		{"no secret", nil, func(r *http.Request) { r.Header.Del(SignatureHeader) }, 401, errSecretMissing, "secret-missing"},
+		{"wrong secret", nil, func(r *http.Request) { r.Header.Set(SignatureHeader, "a guess") }, 401, errSecretMismatch, "secret-mismatch"},
 		{"other appKey", []Option{WithAppKeys("another")}, nil, 403, errAppKeyNotAllowed, "app-key-not-allowed"},
 		{"text/plain", nil, func(r *http.Request) { r.Header.Set("Content-Type", "text/plain") }, 415, errUnsupportedMediaType, "unsupported-media-type"},
 		{"too large", []Option{WithMaxBodyBytes(16)}, nil, 413, errBodyTooLarge, "body-too-large"},

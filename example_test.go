@@ -157,10 +157,10 @@ func ExampleNewStrictHandler() {
 
 // Without an http.Handler (a queue consumer, a function's event): check the signature, validate the body,
 // and hand it to the Handler.
-func ExampleVerifySignature() {
+func ExampleVerifySecret() {
 	secrets := []string{"the old secret", "the new secret"} // both, during a rotation
 	for _, signature := range []string{"the new secret", "the old secret", "a guess", ""} {
-		fmt.Println(smshook.VerifySignature(signature, secrets...))
+		fmt.Println(smshook.VerifySecret(signature, secrets...))
 	}
 
 	// A delivery taken from a queue: its body and the value of its X-Toast-Webhook-Signature.
@@ -169,7 +169,7 @@ func ExampleVerifySignature() {
 		log.Fatal(err)
 	}
 	signature := "the new secret"
-	if !smshook.VerifySignature(signature, secrets...) {
+	if !smshook.VerifySecret(signature, secrets...) {
 		log.Fatal("not from NHN Cloud")
 	}
 	w, _, err := validate.Body(body, validate.Compatible)

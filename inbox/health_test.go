@@ -158,7 +158,7 @@ func TestDeletedFileLosesNothingAcknowledged(t *testing.T) {
 
 	fe := waitRestored(t, ib, FaultDeleted)
 	require.Equal(t, path, fe.Restored, "the path was free: the copy is at it")
-	// Still refused, with a problem that names neither the kind (the caller's signature is not checked yet) nor
+	// Still refused, with a problem that names neither the kind (the caller's secret is not checked yet) nor
 	// the path.
 	_, body, _ := mru(t, 1)
 	resp := postResponse(t, url, body)

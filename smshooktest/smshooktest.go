@@ -44,7 +44,7 @@ func fresh(w api.Webhook) {
 }
 
 // NewRequest returns an incoming POST request, for an http.Handler's ServeHTTP, that carries delivery as JSON
-// and secret in X-Toast-Webhook-Signature, as NHN Cloud sends it; an empty secret sends no signature.
+// and secret in X-Toast-Webhook-Signature, as NHN Cloud sends it; an empty secret sends no such header.
 // delivery is an envelope (any value that encodes to JSON), or a []byte, json.RawMessage or string sent as it
 // is.
 func NewRequest(t testing.TB, delivery any, secret string) *http.Request {

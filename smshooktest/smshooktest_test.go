@@ -27,7 +27,7 @@ import (
 )
 
 const (
-	testSecret  = "s3cret-signature-typed-in-the-console"
+	testSecret  = "s3cret-typed-in-the-console"
 	contentType = "application/json;charset=UTF-8" // what NHN Cloud sends
 	problemType = "urn:smshook:problem:"
 )
@@ -284,7 +284,7 @@ func TestNewRequest(t *testing.T) {
 	}
 }
 
-func TestNewRequestSignature(t *testing.T) {
+func TestNewRequestSecret(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name       string
@@ -295,9 +295,9 @@ func TestNewRequestSignature(t *testing.T) {
 		wantType   string
 	}{
 		{"right secret", testSecret, nil, []string{testSecret}, http.StatusOK, ""},
-		{"wrong secret", "a guess", nil, []string{"a guess"}, http.StatusUnauthorized, "signature-mismatch"},
-		{"no secret to a signed receiver", "", nil, nil, http.StatusUnauthorized, "signature-missing"},
-		{"no secret to an unsigned receiver", "", []smshook.Option{smshook.AllowUnsigned()}, nil, http.StatusOK, ""},
+		{"wrong secret", "a guess", nil, []string{"a guess"}, http.StatusUnauthorized, "secret-mismatch"},
+		{"no secret to a receiver that requires one", "", nil, nil, http.StatusUnauthorized, "secret-missing"},
+		{"no secret to a receiver that allows none", "", []smshook.Option{smshook.AllowNoSecret()}, nil, http.StatusOK, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -307,7 +307,7 @@ func TestNewRequestSignature(t *testing.T) {
 			require.Equal(t, tc.wantHeader, r.Header.Values(smshook.SignatureHeader))
 			if tc.wantHeader == nil {
 				_, present := r.Header[http.CanonicalHeaderKey(smshook.SignatureHeader)]
-				require.False(t, present, "no signature header at all")
+				require.False(t, present, "no secret header at all")
 			}
 
 			var rec smshooktest.Recorder
@@ -470,11 +470,11 @@ func TestPostAnswers(t *testing.T) {
 		},
 		{
 			name: "wrong secret", secret: "a guess", delivery: smshooktest.Sample[*api.UnsubscribeEnvelope](),
-			wantStatus: http.StatusUnauthorized, wantType: "signature-mismatch",
+			wantStatus: http.StatusUnauthorized, wantType: "secret-mismatch",
 		},
 		{
 			name: "no secret", secret: "", delivery: smshooktest.Sample[*api.UnsubscribeEnvelope](),
-			wantStatus: http.StatusUnauthorized, wantType: "signature-missing",
+			wantStatus: http.StatusUnauthorized, wantType: "secret-missing",
 		},
 		{
 			name: "empty hookId", secret: testSecret, delivery: noHookID,

@@ -191,7 +191,7 @@ func runServe(ctx context.Context, e env, args []string) int {
 		opts = append(opts, smshook.WithStore(store))
 	}
 	if *unsigned {
-		opts = append(opts, smshook.AllowUnsigned())
+		opts = append(opts, smshook.AllowNoSecret())
 	}
 	if *strict {
 		opts = append(opts, smshook.WithStrict())

@@ -150,7 +150,7 @@ func TestServeRejectionsAreCountedInFullAndLoggedInPart(t *testing.T) {
 	}
 	status, page := get(t, metricsURL+"/metrics")
 	require.Equal(t, http.StatusOK, status)
-	assert.Contains(t, page, `smshook_rejected_total{code="401",problem="urn:smshook:problem:signature-mismatch"} 500`)
+	assert.Contains(t, page, `smshook_rejected_total{code="401",problem="urn:smshook:problem:secret-mismatch"} 500`)
 	require.Equal(t, 0, s.stop(t, os.Interrupt))
 	assert.Equal(t, 10, strings.Count(s.stderr.String(), `"msg":"smshook: request rejected"`), "the first ten of a minute are logged")
 	t.Logf("%d wrong signatures: %d bytes of log", flood, len(s.stderr.String()))
