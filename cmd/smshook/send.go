@@ -26,8 +26,8 @@ const sendExample = `  smshook send --url http://127.0.0.1:8080/ --secret s3cret
 func runSend(ctx context.Context, e env, args []string) int {
 	fs := newFlagSet(e, "send", "send --url URL [--secret S] ([--product PRODUCT] --event EVENT | --file F) [--count N] [--timeout DURATION]", sendExample)
 	url := fs.String("url", "", "the receiver's `URL`")
-	secret := fs.String("secret", "", "send `SECRET` as the signature; also $SMSHOOK_SECRET (the first, if comma-separated)")
-	secretFile := fs.String("secret-file", "", "a `FILE` whose first line is the signature to send")
+	secret := fs.String("secret", "", "send `SECRET`, the console's secret; also $SMSHOOK_SECRET (the first, if comma-separated)")
+	secretFile := fs.String("secret-file", "", "a `FILE` whose first line is the secret to send")
 	product := fs.String("product", "SMS", fmt.Sprintf("the `PRODUCT` of --event: one of %s", productNames()))
 	event := fs.String("event", "", "send the documented sample of this `EVENT` of --product, with new IDs each time")
 	file := fs.String("file", "", "send this `FILE` as it is (- for stdin)")
@@ -58,14 +58,14 @@ func runSend(ctx context.Context, e env, args []string) int {
 		fmt.Fprintln(e.stderr, "smshook send: --timeout must be positive")
 		return exitUsage
 	}
-	signatures, err := gatherSecrets(nonEmpty(*secret), *secretFile, e.getenv("SMSHOOK_SECRET"))
+	secrets, err := gatherSecrets(nonEmpty(*secret), *secretFile, envSecrets(e.getenv))
 	if err != nil {
 		fmt.Fprintln(e.stderr, "smshook send:", err)
 		return exitUsage
 	}
-	signature := ""
-	if len(signatures) > 0 {
-		signature = signatures[0]
+	sent := "" // the first: --secret, else the file's, else the environment's
+	if len(secrets) > 0 {
+		sent = secrets[0]
 	}
 	var body []byte
 	if *file != "" {
@@ -77,7 +77,7 @@ func runSend(ctx context.Context, e env, args []string) int {
 		fmt.Fprintln(e.stderr, "smshook send:", err)
 		return exitUsage
 	}
-	to, err := sender.New(*url, signature)
+	to, err := sender.New(*url, sent)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "smshook send: --url:", err)
 		return exitUsage
