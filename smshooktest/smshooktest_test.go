@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-chi/chi/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/smshook/smshook"
@@ -442,6 +443,93 @@ func TestPostServesNewRequest(t *testing.T) {
 	require.Equal(t, http.StatusAccepted, resp.Code)
 	require.Equal(t, "yes", resp.Header().Get("X-Answer"))
 	require.Equal(t, "answer", resp.Body.String())
+}
+
+// TestAppKeyIsEverySamplesAppKey: a receiver pinned to smshooktest.AppKey takes every sample, and refuses a
+// sample whose AppKey was changed.
+func TestAppKeyIsEverySamplesAppKey(t *testing.T) {
+	t.Parallel()
+	h := newHandler(t, smshook.Handler{}, smshook.WithSecrets(testSecret), smshook.WithAppKeys("the-application's", smshooktest.AppKey))
+	for _, c := range sampleCases {
+		s := c.sample()
+		require.Equal(t, smshooktest.AppKey, s.Head().AppKey, "%s", c.kind)
+		resp := smshooktest.Post(t, h, s, testSecret)
+		require.Equal(t, http.StatusOK, resp.Code, "%s: %s", c.kind, resp.Body)
+	}
+	other := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
+	other.AppKey = "someone-else"
+	resp := smshooktest.Post(t, h, other, testSecret)
+	require.Equal(t, http.StatusForbidden, resp.Code, resp.Body.String())
+}
+
+// TestPathReachesAMountedHandler posts through real routers that serve the receiver on one path only: without
+// Path the request goes to "/" and misses it; with the router's path it is delivered; with another, it misses.
+func TestPathReachesAMountedHandler(t *testing.T) {
+	t.Parallel()
+	const path = "/webhooks/nhn"
+	routers := map[string]func(http.Handler) http.Handler{
+		"net/http ServeMux": func(h http.Handler) http.Handler {
+			mux := http.NewServeMux()
+			mux.Handle("POST "+path, h)
+			return mux
+		},
+		"chi": func(h http.Handler) http.Handler {
+			r := chi.NewRouter()
+			r.Post(path, h.ServeHTTP)
+			return r
+		},
+	}
+	for name, mount := range routers {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var rec smshooktest.Recorder
+			router := mount(newHandler(t, rec.Handler()))
+			e := smshooktest.Sample[*api.MessageResultUpdateEnvelope]()
+
+			resp := smshooktest.Post(t, router, e, testSecret)
+			require.Equal(t, http.StatusNotFound, resp.Code, "the default path, /, is not the receiver's")
+			resp = smshooktest.Post(t, router, e, testSecret, smshooktest.Path("/webhooks/other"))
+			require.Equal(t, http.StatusNotFound, resp.Code)
+			require.Empty(t, rec.Webhooks())
+
+			resp = smshooktest.Post(t, router, e, testSecret, smshooktest.Path(path))
+			require.Equal(t, http.StatusOK, resp.Code, resp.Body.String())
+			require.Equal(t, []api.Webhook{e}, rec.Webhooks())
+			resp = smshooktest.Post(t, router, e, "a guess", smshooktest.Path(path))
+			require.Equal(t, http.StatusUnauthorized, resp.Code, "the receiver, not the router, answered")
+		})
+	}
+}
+
+func TestNewRequestPath(t *testing.T) {
+	t.Parallel()
+	e := smshooktest.Sample[*api.UnsubscribeEnvelope]()
+	require.Equal(t, "/", smshooktest.NewRequest(t, e, testSecret).URL.Path)
+	r := smshooktest.NewRequest(t, e, testSecret, smshooktest.Path("/webhooks/nhn?source=console"))
+	require.Equal(t, "/webhooks/nhn", r.URL.Path)
+	require.Equal(t, "/webhooks/nhn?source=console", r.RequestURI)
+	require.Equal(t, "console", r.URL.Query().Get("source"))
+	require.Equal(t, "/b", smshooktest.NewRequest(t, e, testSecret, smshooktest.Path("/a"), smshooktest.Path("/b")).URL.Path, "the last Path wins")
+}
+
+func TestBadPathFailsTheTest(t *testing.T) {
+	t.Parallel()
+	for _, path := range []string{"", "webhooks/nhn", "http://example.com/webhooks", "/a b", "/a\nb", "/a%zz", "/a\x00"} {
+		t.Run(path, func(t *testing.T) {
+			t.Parallel()
+			e := smshooktest.Sample[*api.UnsubscribeEnvelope]()
+			msg, returned := fatalOf(func(tb testing.TB) { smshooktest.NewRequest(tb, e, testSecret, smshooktest.Path(path)) })
+			require.False(t, returned)
+			require.Contains(t, msg, "smshooktest: Path(")
+			require.Contains(t, msg, "is not a path that starts with /")
+
+			called := false
+			h := http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true })
+			_, returned = fatalOf(func(tb testing.TB) { smshooktest.Post(tb, h, e, testSecret, smshooktest.Path(path)) })
+			require.False(t, returned)
+			require.False(t, called, "nothing was served")
+		})
+	}
 }
 
 func TestPostAnswers(t *testing.T) {
