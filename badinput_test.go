@@ -231,7 +231,7 @@ func TestLyingContentLength(t *testing.T) {
 }
 
 // FuzzServeHTTP sends arbitrary bodies and headers through the whole handler: it never panics, answers one
-// of the documented statuses, and a 200 for a signed JSON body means the body validates.
+// of the documented statuses, and a 200 for a JSON body with the secret means the body validates.
 func FuzzServeHTTP(f *testing.F) {
 	for _, name := range []string{"unsubscribe.json", "message-result-update.json", "message-result-update.published.json", "conversion-block.json", "international-delivery-receipt.json"} {
 		f.Add(fixtures.Read(name), testSecret, "application/json;charset=UTF-8", "POST")

@@ -3,11 +3,16 @@ package smshook
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -92,4 +97,33 @@ func TestProblemKindsAreDistinct(t *testing.T) {
 	require.Equal(t, problemTypeBase+"server-error", problemFor(http.StatusInternalServerError, errPanic, nil).Type)
 	require.Equal(t, problemTypeBase+"timeout", problemFor(http.StatusServiceUnavailable, context.DeadlineExceeded, nil).Type)
 	require.Equal(t, problemTypeBase+"unreadable-body", problemFor(http.StatusBadRequest, io.ErrUnexpectedEOF, nil).Type)
+}
+
+// problemRow is a row of the problem-type table of docs/contract.md: the type's cause and its status.
+var problemRow = regexp.MustCompile("^\\| `([a-z-]+)` \\| ([0-9]{3}) \\| .+ \\|$")
+
+// TestEveryProblemTypeIsDocumented holds the problem-type table of docs/contract.md to the handler: every type
+// it answers has a row, and every row is a type it answers, with the status the fallback types go with.
+func TestEveryProblemTypeIsDocumented(t *testing.T) {
+	t.Parallel()
+	page, err := os.ReadFile("docs/contract.md")
+	require.NoError(t, err)
+	documented := map[string]int{}
+	for _, l := range strings.Split(string(page), "\n") {
+		if m := problemRow.FindStringSubmatch(l); m != nil {
+			_, dup := documented[m[1]]
+			require.False(t, dup, "docs/contract.md: problem type %s twice", m[1])
+			documented[m[1]], _ = strconv.Atoi(m[2])
+		}
+	}
+
+	answered := map[string]int{}
+	for _, status := range []int{http.StatusBadRequest, http.StatusInternalServerError, http.StatusServiceUnavailable} {
+		p := problemFor(status, errors.New("a cause of no kind"), nil)
+		answered[strings.TrimPrefix(p.Type, problemTypeBase)] = status
+	}
+	for _, k := range problemKinds {
+		answered[k.kind] = documented[k.kind] // the status of these is TestStatusCodes'
+	}
+	require.Equal(t, answered, documented)
 }

@@ -121,7 +121,7 @@ func (c *calls) handler() smshook.Handler {
 	}
 }
 
-// postWith sends body signed with testSecret as NHN Cloud does, after the edits of the request.
+// postWith sends body with testSecret as NHN Cloud does, after the edits of the request.
 func postWith(tb testing.TB, h http.Handler, body []byte, edit ...func(*http.Request)) *httptest.ResponseRecorder {
 	tb.Helper()
 	r := smshooktest.NewRequest(tb, body, testSecret)

@@ -629,7 +629,7 @@ func isVerification(body []byte) bool {
 	return json.Unmarshal(body, &probe) == nil && probe["appKey"] == verificationAppKey
 }
 
-// checkReceiver posts body, signed, to a receiver made by smshook.NewHandler with opts: 200 and one dispatch of
+// checkReceiver posts body, with the secret, to a receiver made by smshook.NewHandler with opts: 200 and one dispatch of
 // d, the value validate bound, when verdict is valid, 200 without dispatch for the console's verification
 // request, else 400 with a problem listing wantPointers, unless nil.
 func checkReceiver(t *testing.T, body []byte, verdict string, wantPointers []string, d api.Webhook, opts ...smshook.Option) {

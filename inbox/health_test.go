@@ -321,7 +321,7 @@ type response struct {
 	body   []byte
 }
 
-// postResponse posts body once, signed, and returns the whole answer.
+// postResponse posts body once, with the secret, and returns the whole answer.
 func postResponse(tb testing.TB, url string, body []byte) response {
 	tb.Helper()
 	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))

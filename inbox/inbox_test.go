@@ -165,7 +165,7 @@ func serveHandler(tb testing.TB, h http.Handler) string {
 
 var client = &http.Client{Timeout: 10 * time.Second}
 
-// post posts body once, signed, and returns the status (0 when no answer came).
+// post posts body once, with the secret, and returns the status (0 when no answer came).
 func post(tb testing.TB, url string, body []byte) int {
 	tb.Helper()
 	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
