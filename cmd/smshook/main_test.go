@@ -1750,6 +1750,45 @@ func TestSendToServe(t *testing.T) {
 	assertNoValue(t, s.result(), append(fixturePhones, secret)...)
 }
 
+// TestSendAppKeyToServe: send --app-key sets the appKey of samples and of files, which a real serve --app-key
+// takes, where the samples' own appKey is answered 403.
+func TestSendAppKeyToServe(t *testing.T) {
+	t.Parallel()
+	const secret, pinned = "e2e-s3cret", "pinned-AppKey-7"
+	s := startServe(t, []string{"SMSHOOK_SECRET=" + secret}, "--app-key", pinned, "--app-key", "another")
+
+	r := invoke(t, "send", "--url", s.url, "--secret", secret, "--event", "MESSAGE_RESULT_UPDATE")
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stdout, "403 Forbidden", "the samples' appKey is not pinned")
+	assert.Contains(t, r.stdout, "urn:smshook:problem:app-key-not-allowed")
+
+	for _, product := range []string{"SMS", "KakaoTalk Bizmessage", "Email"} {
+		r = invoke(t, "send", "--url", s.url, "--secret", secret, "--product", product, "--event", "MESSAGE_RESULT_UPDATE", "--app-key", pinned, "--count", "2")
+		assert.Equal(t, 0, r.code, "stdout: %s\nstderr: %s", r.stdout, r.stderr)
+		assert.Equal(t, "200 OK\n200 OK\n", r.stdout, product)
+	}
+	r = invoke(t, "send", "--url", s.url, "--secret", secret, "--file", filepath.Join(vendorDir, "unsubscribe.json"), "--app-key", pinned)
+	assert.Equal(t, 0, r.code, "stdout: %s\nstderr: %s", r.stdout, r.stderr)
+	r = cli{args: []string{"send", "--url", s.url, "--secret", secret, "--file", "-", "--app-key", "another"}, stdin: bytes.NewReader(fixtures.Read("conversion-block.json"))}.run(t)
+	assert.Equal(t, 0, r.code, "stdout: %s\nstderr: %s", r.stdout, r.stderr)
+	r = invoke(t, "send", "--url", s.url, "--secret", secret, "--file", published, "--app-key", pinned)
+	assert.Equal(t, 2, r.code, "a file that is not JSON has no appKey to set")
+	assert.Contains(t, r.stderr, "smshook send: --app-key: the delivery is not one JSON object")
+	assert.Empty(t, r.stdout, "nothing was sent")
+
+	require.Equal(t, 0, s.stop(t, syscall.SIGTERM))
+	got := s.deliveries(t)
+	require.Len(t, got, 8)
+	for i, d := range got {
+		want := pinned
+		if d.Event == "CONVERSION_BLOCK" {
+			want = "another"
+		}
+		assert.Equal(t, want, d.AppKey, "delivery %d (%s %s)", i, d.ProductName, d.Event)
+	}
+	assertNoValue(t, s.result(), append(fixturePhones, secret)...)
+}
+
 // TestSendTimeout sends to a server that takes the request and never answers: send gives up after --timeout.
 func TestSendTimeout(t *testing.T) {
 	t.Parallel()
