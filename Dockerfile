@@ -1,6 +1,6 @@
 # The receiver as a container: `smshook serve --inbox` on a volume, forwarding to the application given as
 # arguments (docker run … smshook --forward-to http://app:3000/nhn), metrics and /readyz on :9090.
-# The secrets come from the environment: SMSHOOK_SECRET (NHN Cloud's signature) and SMSHOOK_FORWARD_SECRET
+# The secrets come from the environment: SMSHOOK_SECRET (the webhook's secret from the NHN Cloud console) and SMSHOOK_FORWARD_SECRET
 # (whsec_…, shared with the application).
 
 FROM golang:1.26.8 AS build

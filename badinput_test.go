@@ -136,13 +136,13 @@ func TestBadInputs(t *testing.T) {
 		{"content type application/json-seq", unsub, header("Content-Type", "application/json-seq"), 415},
 		{"content type upper case", unsub, header("Content-Type", "APPLICATION/JSON"), 200},
 		{"two content types", unsub, addHeader("Content-Type", "text/plain"), 200}, // Go reads the first value
-		{"no signature", unsub, delHeader(smshook.SignatureHeader), 401},
-		{"empty signature", unsub, header(smshook.SignatureHeader, ""), 401},
-		{"duplicated signature", unsub, addHeader(smshook.SignatureHeader, testSecret), 401},
-		{"duplicated signature, one wrong", unsub, addHeader(smshook.SignatureHeader, "x"), 401},
-		{"signature with a trailing space", unsub, header(smshook.SignatureHeader, testSecret+" "), 401},
-		{"signature in another case", unsub, header(smshook.SignatureHeader, strings.ToUpper(testSecret)), 401},
-		{"signature header in lower case", unsub, func(r *http.Request) {
+		{"no secret", unsub, delHeader(smshook.SignatureHeader), 401},
+		{"empty secret", unsub, header(smshook.SignatureHeader, ""), 401},
+		{"duplicated secret", unsub, addHeader(smshook.SignatureHeader, testSecret), 401},
+		{"duplicated secret, one wrong", unsub, addHeader(smshook.SignatureHeader, "x"), 401},
+		{"secret with a trailing space", unsub, header(smshook.SignatureHeader, testSecret+" "), 401},
+		{"secret in another case", unsub, header(smshook.SignatureHeader, strings.ToUpper(testSecret)), 401},
+		{"secret header in lower case", unsub, func(r *http.Request) {
 			r.Header.Del(smshook.SignatureHeader)
 			r.Header["x-toast-webhook-signature"] = []string{testSecret}
 		}, 401}, // a client sends it canonicalised; a raw lower-case map key is not the header
@@ -231,7 +231,7 @@ func TestLyingContentLength(t *testing.T) {
 }
 
 // FuzzServeHTTP sends arbitrary bodies and headers through the whole handler: it never panics, answers one
-// of the documented statuses, and a 200 for a signed JSON body means the body validates.
+// of the documented statuses, and a 200 for a JSON body with the secret means the body validates.
 func FuzzServeHTTP(f *testing.F) {
 	for _, name := range []string{"unsubscribe.json", "message-result-update.json", "message-result-update.published.json", "conversion-block.json", "international-delivery-receipt.json"} {
 		f.Add(fixtures.Read(name), testSecret, "application/json;charset=UTF-8", "POST")
@@ -240,11 +240,11 @@ func FuzzServeHTTP(f *testing.F) {
 	f.Add([]byte(nested(20)), "", "text/plain", "GET")
 	h := newHandler(f, smshook.Handler{Default: func(context.Context, api.Webhook) error { return nil }}, smshook.WithMaxBodyBytes(64<<10))
 	allowed := map[int]bool{200: true, 400: true, 401: true, 405: true, 413: true, 415: true}
-	f.Fuzz(func(t *testing.T, body []byte, signature, contentType, method string) {
+	f.Fuzz(func(t *testing.T, body []byte, secret, contentType, method string) {
 		r := httptest.NewRequestWithContext(context.Background(), http.MethodPost, "/", bytes.NewReader(body))
 		r.Method = method
 		r.Header.Set("Content-Type", contentType)
-		r.Header.Set(smshook.SignatureHeader, signature)
+		r.Header.Set(smshook.SignatureHeader, secret)
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, r)
 		require.True(t, allowed[w.Code], "status %d", w.Code)

@@ -50,7 +50,7 @@ func (w *nopWriter) Header() http.Header         { return w.h }
 func (w *nopWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (w *nopWriter) WriteHeader(status int)      { w.status = status }
 
-// BenchmarkReceive measures a delivery through ServeHTTP: signature, content type, body read, parse,
+// BenchmarkReceive measures a delivery through ServeHTTP: secret, content type, body read, parse,
 // kin-openapi validation, typed binding and dispatch. Compare with BenchmarkDecodeOnly of the same size.
 // Deduplication is off: the benchmark posts one delivery again and again, which it would acknowledge without
 // dispatching.

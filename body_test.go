@@ -321,7 +321,7 @@ func TestRequestBody(t *testing.T) {
 				return nil
 			}}
 			opts := append([]Option{
-				AllowUnsigned(), WithLogger(slog.New(slog.DiscardHandler)),
+				AllowNoSecret(), WithLogger(slog.New(slog.DiscardHandler)),
 				OnRejected(func(_ context.Context, r *Rejection) { rejected = append(rejected, r) }),
 			}, tt.opts...)
 			h, err := NewHandler(app, opts...)

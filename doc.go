@@ -17,13 +17,14 @@
 //		KakaoTalkMessageResultUpdate: func(ctx context.Context, e *api.KakaoTalkMessageResultUpdateEnvelope) error {
 //			return nil // hook.ResultCode, hook.Outcome() ...
 //		},
-//	}, smshook.WithSecrets(os.Getenv("NHN_WEBHOOK_SIGNATURE")))
+//	}, smshook.WithSecrets(os.Getenv("SMSHOOK_SECRET")))
 //	mux.Handle("POST /webhooks/nhn", h)
 //
-// Per request, the handler checks the X-Toast-Webhook-Signature header against the secrets typed into the
-// console before reading the body, validates the delivery against openapi.yaml with kin-openapi (package
-// validate), and only then calls the application. Whatever is refused is answered with an RFC 9457 problem
-// and passed to the OnRejected callback; nothing is acknowledged that the application did not take.
+// Per request, the handler checks the X-Toast-Webhook-Signature header, which carries the secret typed into
+// the console verbatim, against the secrets it was given before reading the body, validates the delivery
+// against openapi.yaml with kin-openapi (package validate), and only then calls the application. Whatever is
+// refused is answered with an RFC 9457 problem and passed to the OnRejected callback; nothing is acknowledged
+// that the application did not take.
 // NewStrictHandler serves an implementation of the generated api.StrictServerInterface instead.
 //
 // Redeliveries are recognised by hookId in a Store (NewMemoryStore by default, package redisstore for several
@@ -32,7 +33,7 @@
 // with Retry-After, never 2xx, and a crash leaves at most the lease (WithClaimLease) behind.
 //
 // Tests use package smshooktest: the documented delivery of each kind with fresh ids, Post to a handler, a
-// Recorder. Deliveries that arrive another way than HTTP are checked with validate.Body, VerifySignature and
+// Recorder. Deliveries that arrive another way than HTTP are checked with validate.Body, VerifySecret and
 // Handler.Handle.
 //
 // The contract follows the vendor's documents "SMS Webhook" (NHN Cloud, English and Korean editions), Email's

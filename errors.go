@@ -6,8 +6,8 @@ import "errors"
 // Problem.Type names it (problemKinds).
 var (
 	errMethodNotAllowed     = errors.New("method is not POST")
-	errSignatureMissing     = errors.New("signature header is missing, empty or repeated")
-	errSignatureMismatch    = errors.New("signature does not match")
+	errSecretMissing        = errors.New("secret header is missing, empty or repeated")
+	errSecretMismatch       = errors.New("secret does not match")
 	errAppKeyNotAllowed     = errors.New("appKey is not one this receiver accepts")
 	errUnsupportedMediaType = errors.New("content type is not application/json")
 	errBodyTooLarge         = errors.New("body is larger than the limit")
@@ -18,6 +18,6 @@ var (
 	errInProgress = errors.New("events of this delivery are being processed by another attempt")
 	// errPanic: the application panicked; answered 500.
 	errPanic = errors.New("panic in the application")
-	// errNoSecret: NewHandler was given no secret and not told to accept unsigned requests.
-	errNoSecret = errors.New("smshook: no secret configured; pass WithSecrets, or AllowUnsigned to accept unsigned requests")
+	// errNoSecret: NewHandler was given no secret and not told to accept requests without one.
+	errNoSecret = errors.New("smshook: no secret configured; pass WithSecrets, or AllowNoSecret to accept requests without a secret")
 )

@@ -3,11 +3,16 @@ package smshook
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -30,8 +35,8 @@ func TestRejectionWrapsItsCause(t *testing.T) {
 		kind   string
 	}{
 		{"GET", nil, func(r *http.Request) { r.Method = http.MethodGet }, 405, errMethodNotAllowed, "method-not-allowed"},
-		{"no signature", nil, func(r *http.Request) { r.Header.Del(SignatureHeader) }, 401, errSignatureMissing, "signature-missing"},
-		{"wrong signature", nil, func(r *http.Request) { r.Header.Set(SignatureHeader, "a guess") }, 401, errSignatureMismatch, "signature-mismatch"},
+		{"no secret", nil, func(r *http.Request) { r.Header.Del(SignatureHeader) }, 401, errSecretMissing, "secret-missing"},
+		{"wrong secret", nil, func(r *http.Request) { r.Header.Set(SignatureHeader, "a guess") }, 401, errSecretMismatch, "secret-mismatch"},
 		{"other appKey", []Option{WithAppKeys("another")}, nil, 403, errAppKeyNotAllowed, "app-key-not-allowed"},
 		{"text/plain", nil, func(r *http.Request) { r.Header.Set("Content-Type", "text/plain") }, 415, errUnsupportedMediaType, "unsupported-media-type"},
 		{"too large", []Option{WithMaxBodyBytes(16)}, nil, 413, errBodyTooLarge, "body-too-large"},
@@ -92,4 +97,33 @@ func TestProblemKindsAreDistinct(t *testing.T) {
 	require.Equal(t, problemTypeBase+"server-error", problemFor(http.StatusInternalServerError, errPanic, nil).Type)
 	require.Equal(t, problemTypeBase+"timeout", problemFor(http.StatusServiceUnavailable, context.DeadlineExceeded, nil).Type)
 	require.Equal(t, problemTypeBase+"unreadable-body", problemFor(http.StatusBadRequest, io.ErrUnexpectedEOF, nil).Type)
+}
+
+// problemRow is a row of the problem-type table of docs/contract.md: the type's cause and its status.
+var problemRow = regexp.MustCompile("^\\| `([a-z-]+)` \\| ([0-9]{3}) \\| .+ \\|$")
+
+// TestEveryProblemTypeIsDocumented holds the problem-type table of docs/contract.md to the handler: every type
+// it answers has a row, and every row is a type it answers, with the status the fallback types go with.
+func TestEveryProblemTypeIsDocumented(t *testing.T) {
+	t.Parallel()
+	page, err := os.ReadFile("docs/contract.md")
+	require.NoError(t, err)
+	documented := map[string]int{}
+	for _, l := range strings.Split(string(page), "\n") {
+		if m := problemRow.FindStringSubmatch(l); m != nil {
+			_, dup := documented[m[1]]
+			require.False(t, dup, "docs/contract.md: problem type %s twice", m[1])
+			documented[m[1]], _ = strconv.Atoi(m[2])
+		}
+	}
+
+	answered := map[string]int{}
+	for _, status := range []int{http.StatusBadRequest, http.StatusInternalServerError, http.StatusServiceUnavailable} {
+		p := problemFor(status, errors.New("a cause of no kind"), nil)
+		answered[strings.TrimPrefix(p.Type, problemTypeBase)] = status
+	}
+	for _, k := range problemKinds {
+		answered[k.kind] = documented[k.kind] // the status of these is TestStatusCodes'
+	}
+	require.Equal(t, answered, documented)
 }

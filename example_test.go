@@ -30,7 +30,7 @@ func ExampleNewHandler() {
 			}
 			return nil // acknowledged (200); an error is answered 500 and NHN Cloud sends the delivery again
 		},
-	}, smshook.WithSecrets("the signature typed into the console"))
+	}, smshook.WithSecrets("the secret typed into the console"))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -44,13 +44,13 @@ func ExampleNewHandler() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	for _, signature := range []string{"the signature typed into the console", "the signature typed into the console", "a guess"} {
+	for _, secret := range []string{"the secret typed into the console", "the secret typed into the console", "a guess"} {
 		req, err := http.NewRequest(http.MethodPost, srv.URL+"/webhooks/nhn", bytes.NewReader(body))
 		if err != nil {
 			log.Fatal(err)
 		}
 		req.Header.Set("Content-Type", "application/json;charset=UTF-8")
-		req.Header.Set(smshook.SignatureHeader, signature)
+		req.Header.Set(smshook.SignatureHeader, secret)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			log.Fatal(err)
@@ -58,7 +58,7 @@ func ExampleNewHandler() {
 		resp.Body.Close()
 		fmt.Println(resp.Status)
 	}
-	// The second POST is a redelivery: acknowledged, not handed over again. The third is not signed right.
+	// The second POST is a redelivery: acknowledged, not handed over again. The third carries a wrong secret.
 
 	// Output:
 	// request 20240429205802y0Tl7Gbz0e0 #1: COMPLETED
@@ -76,7 +76,7 @@ func ExampleNewHandler_router() {
 			}
 			return nil
 		},
-	}, smshook.WithSecrets("the signature typed into the console"))
+	}, smshook.WithSecrets("the secret typed into the console"))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func ExampleNewHandler_router() {
 		log.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
-	req.Header.Set(smshook.SignatureHeader, "the signature typed into the console")
+	req.Header.Set(smshook.SignatureHeader, "the secret typed into the console")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		log.Fatal(err)
@@ -129,7 +129,7 @@ func (results) ReceiveWebhook(_ context.Context, req api.ReceiveWebhookRequestOb
 }
 
 func ExampleNewStrictHandler() {
-	h, err := smshook.NewStrictHandler(results{}, smshook.WithSecrets("the signature typed into the console"))
+	h, err := smshook.NewStrictHandler(results{}, smshook.WithSecrets("the secret typed into the console"))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func ExampleNewStrictHandler() {
 		}
 		req := httptest.NewRequest(http.MethodPost, "/webhooks/nhn", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json;charset=UTF-8")
-		req.Header.Set(smshook.SignatureHeader, "the signature typed into the console")
+		req.Header.Set(smshook.SignatureHeader, "the secret typed into the console")
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, req)
 		fmt.Println(w.Code)
@@ -155,12 +155,12 @@ func ExampleNewStrictHandler() {
 	// 200
 }
 
-// Without an http.Handler (a queue consumer, a function's event): check the signature, validate the body,
+// Without an http.Handler (a queue consumer, a function's event): check the secret, validate the body,
 // and hand it to the Handler.
-func ExampleVerifySignature() {
+func ExampleVerifySecret() {
 	secrets := []string{"the old secret", "the new secret"} // both, during a rotation
-	for _, signature := range []string{"the new secret", "the old secret", "a guess", ""} {
-		fmt.Println(smshook.VerifySignature(signature, secrets...))
+	for _, value := range []string{"the new secret", "the old secret", "a guess", ""} {
+		fmt.Println(smshook.VerifySecret(value, secrets...))
 	}
 
 	// A delivery taken from a queue: its body and the value of its X-Toast-Webhook-Signature.
@@ -168,8 +168,8 @@ func ExampleVerifySignature() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	signature := "the new secret"
-	if !smshook.VerifySignature(signature, secrets...) {
+	value := "the new secret"
+	if !smshook.VerifySecret(value, secrets...) {
 		log.Fatal("not from NHN Cloud")
 	}
 	w, _, err := validate.Body(body, validate.Compatible)

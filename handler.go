@@ -15,14 +15,14 @@ import (
 )
 
 // placeholderAppKey is the appKey by which receivers that NHN Cloud customers published recognise the console's
-// URL verification: a signed request with it is answered 200 and not dispatched. That rule is observed in those
+// URL verification: a request with the secret and this appKey is answered 200 and not dispatched. That rule is observed in those
 // receivers, not in the vendor's pages, which describe no verification request (they say only "verify, then
 // click Add"); the vendor's "String" placeholder is its example's webhookConfigId, not its appKey.
 const placeholderAppKey = "String"
 
 type handler struct {
 	config
-	secrets   signatures
+	secrets   secretDigests
 	deliver   deliverFunc
 	onInvalid func(context.Context, api.Head, []api.InvalidHook) error // Handler.Invalid, or nil
 	logs      *logLimiter                                              // the per-request lines, at a bounded rate
@@ -31,18 +31,18 @@ type handler struct {
 // NewHandler returns an http.Handler that receives NHN Cloud webhooks on whatever path it is mounted and
 // hands each validated delivery to the func of h for its event. Per request, in this order:
 //
-//	method POST, else 405 → the signature (X-Toast-Webhook-Signature or X-Nhn-Webhook-Signature), before any
+//	method POST, else 405 → the secret (X-Toast-Webhook-Signature or X-Nhn-Webhook-Signature), before any
 //	byte of the body is read, else 401 → Content-Type application/json, else 415 → body within the limit,
 //	else 413 → JSON and openapi.yaml, else 400 listing every violation → the appKey, if WithAppKeys, else
 //	403 → claims in the store (503 when another attempt holds a hook, or the store fails) → the func of
 //	the event → 200, or 500 when it fails (503 past WithTimeout).
 //
 // Errors are answered as RFC 9457 problem JSON. The default profile is compatible: a delivery of an event the
-// contract does not know is handed to h.Default as an *api.Envelope, or acknowledged and logged. A signed
-// request whose appKey is "String" is answered 200 and not dispatched: receivers that NHN Cloud customers
+// contract does not know is handed to h.Default as an *api.Envelope, or acknowledged and logged. A request
+// with the secret whose appKey is "String" is answered 200 and not dispatched: receivers that NHN Cloud customers
 // published take it for the console's URL verification (no vendor page describes that request).
 //
-// NewHandler fails when neither WithSecrets nor AllowUnsigned is given.
+// NewHandler fails when neither WithSecrets nor AllowNoSecret is given.
 func NewHandler(h Handler, opts ...Option) (http.Handler, error) {
 	hd, err := newHandler(func(ctx context.Context, w api.Webhook) (*bufferedResponse, bool, error) {
 		handled, err := h.deliver(ctx, w)
@@ -73,10 +73,10 @@ func newHandler(deliver deliverFunc, opts []Option) (*handler, error) {
 	for _, opt := range opts {
 		opt(&h.config)
 	}
-	if len(h.config.secrets) == 0 && !h.unsigned {
+	if len(h.config.secrets) == 0 && !h.noSecret {
 		return nil, errNoSecret
 	}
-	h.secrets = newSignatures(h.config.secrets)
+	h.secrets = newSecretDigests(h.config.secrets)
 	h.logs = newLogLimiter(h.logger)
 	h.config.secrets = nil // only the digests are kept
 	if h.onRejected == nil {
@@ -112,8 +112,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.reject(w, r, http.StatusMethodNotAllowed, errMethodNotAllowed, nil, nil)
 		return
 	}
-	if !h.unsigned || len(h.secrets) > 0 { // AllowUnsigned without secrets checks nothing
-		if err := h.secrets.check(r.Header, h.unsigned); err != nil {
+	if !h.noSecret || len(h.secrets) > 0 { // AllowNoSecret without secrets checks nothing
+		if err := h.secrets.check(r.Header, h.noSecret); err != nil {
 			h.reject(w, r, http.StatusUnauthorized, err, nil, nil)
 			return
 		}

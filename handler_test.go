@@ -29,8 +29,8 @@ import (
 )
 
 const (
-	testSecret    = "s3cret-signature-typed-in-the-console"
-	rotatedSecret = "the-next-signature"
+	testSecret    = "s3cret-typed-in-the-console"
+	rotatedSecret = "the-next-secret"
 	// problemType prefixes the type of every problem the handler answers.
 	problemType = "urn:smshook:problem:"
 	// nhnSignatureHeader is the other header that may carry the secret.
@@ -121,7 +121,7 @@ func (c *calls) handler() smshook.Handler {
 	}
 }
 
-// postWith sends body signed with testSecret as NHN Cloud does, after the edits of the request.
+// postWith sends body with testSecret as NHN Cloud does, after the edits of the request.
 func postWith(tb testing.TB, h http.Handler, body []byte, edit ...func(*http.Request)) *httptest.ResponseRecorder {
 	tb.Helper()
 	r := smshooktest.NewRequest(tb, body, testSecret)
@@ -265,19 +265,19 @@ func TestStatusCodes(t *testing.T) {
 		wantPtrs   []string
 		dispatched int
 	}{
-		{name: "signed documented event", body: valid, wantStatus: 200, dispatched: 1},
+		{name: "documented event with the secret", body: valid, wantStatus: 200, dispatched: 1},
 		{name: "charset parameter in any case", body: valid, edit: header("Content-Type", "application/json; charset=utf-8"), wantStatus: 200, dispatched: 1},
 		{name: "rotated secret", opts: []smshook.Option{smshook.WithSecrets(rotatedSecret)}, body: valid, edit: header(smshook.SignatureHeader, rotatedSecret), wantStatus: 200, dispatched: 1},
 		{name: "old secret during rotation", opts: []smshook.Option{smshook.WithSecrets(rotatedSecret)}, body: valid, wantStatus: 200, dispatched: 1},
 		{name: "GET", method: http.MethodGet, wantStatus: 405, wantType: "method-not-allowed"},
 		{name: "PUT", method: http.MethodPut, body: valid, wantStatus: 405, wantType: "method-not-allowed"},
-		{name: "missing signature", body: valid, edit: delHeader(smshook.SignatureHeader), wantStatus: 401, wantType: "signature-missing"},
-		{name: "empty signature", body: valid, edit: header(smshook.SignatureHeader, ""), wantStatus: 401, wantType: "signature-missing"},
-		{name: "repeated signature", body: valid, edit: addHeader(smshook.SignatureHeader, testSecret), wantStatus: 401, wantType: "signature-missing"},
-		{name: "wrong signature", body: valid, edit: header(smshook.SignatureHeader, "guess"), wantStatus: 401, wantType: "signature-mismatch"},
-		{name: "secret as a prefix", body: valid, edit: header(smshook.SignatureHeader, testSecret[:10]), wantStatus: 401, wantType: "signature-mismatch"},
-		{name: "curl example's content type as signature", body: valid, edit: header(smshook.SignatureHeader, "application/json;charset=UTF-8"), wantStatus: 401, wantType: "signature-mismatch"},
-		{name: "wrong signature and wrong content type", body: valid, edit: both(header(smshook.SignatureHeader, "x"), header("Content-Type", "text/plain")), wantStatus: 401, wantType: "signature-mismatch"},
+		{name: "missing secret", body: valid, edit: delHeader(smshook.SignatureHeader), wantStatus: 401, wantType: "secret-missing"},
+		{name: "empty secret", body: valid, edit: header(smshook.SignatureHeader, ""), wantStatus: 401, wantType: "secret-missing"},
+		{name: "repeated secret", body: valid, edit: addHeader(smshook.SignatureHeader, testSecret), wantStatus: 401, wantType: "secret-missing"},
+		{name: "wrong secret", body: valid, edit: header(smshook.SignatureHeader, "guess"), wantStatus: 401, wantType: "secret-mismatch"},
+		{name: "secret as a prefix", body: valid, edit: header(smshook.SignatureHeader, testSecret[:10]), wantStatus: 401, wantType: "secret-mismatch"},
+		{name: "curl example's content type as secret", body: valid, edit: header(smshook.SignatureHeader, "application/json;charset=UTF-8"), wantStatus: 401, wantType: "secret-mismatch"},
+		{name: "wrong secret and wrong content type", body: valid, edit: both(header(smshook.SignatureHeader, "x"), header("Content-Type", "text/plain")), wantStatus: 401, wantType: "secret-mismatch"},
 		{name: "text/plain", body: valid, edit: header("Content-Type", "text/plain"), wantStatus: 415, wantType: "unsupported-media-type"},
 		{name: "no content type", body: valid, edit: delHeader("Content-Type"), wantStatus: 415, wantType: "unsupported-media-type"},
 		{name: "form", body: valid, edit: header("Content-Type", "application/x-www-form-urlencoded"), wantStatus: 415, wantType: "unsupported-media-type"},
@@ -297,7 +297,7 @@ func TestStatusCodes(t *testing.T) {
 		{name: "verification request, valid body", body: bytes.Replace(valid, []byte(`"akb3dukdmdjsdSvgk"`), []byte(`"String"`), 1), wantStatus: 200},
 		{name: "verification rule reads appKey exactly", body: []byte(`{"AppKey":"String"}`), wantStatus: 400, wantType: "invalid-body", wantErr: validate.ErrInvalid, wantPtrs: []string{"/hooksId", "/webhookConfigId", "/productName", "/appKey", "/event", "/hooks"}},
 		{name: "verification rule reads appKey exactly, strict", opts: []smshook.Option{smshook.WithStrict()}, body: []byte(`{"AppKey":"String"}`), wantStatus: 400, wantType: "invalid-body", wantErr: validate.ErrInvalid, wantPtrs: []string{"/hooksId", "/webhookConfigId", "/productName", "/appKey", "/event", "/hooks"}},
-		{name: "verification request without signature", body: []byte(`{"appKey":"String"}`), edit: delHeader(smshook.SignatureHeader), wantStatus: 401, wantType: "signature-missing"},
+		{name: "verification request without secret", body: []byte(`{"appKey":"String"}`), edit: delHeader(smshook.SignatureHeader), wantStatus: 401, wantType: "secret-missing"},
 		{name: "handler error", fail: failing(errors.New("database down")), body: valid, wantStatus: 500, wantType: "server-error"},
 		{name: "handler panic", fail: func(context.Context) error { panic("boom") }, body: valid, wantStatus: 500, wantType: "server-error"},
 		{name: "handler past the timeout", opts: []smshook.Option{smshook.WithTimeout(time.Millisecond)}, fail: func(ctx context.Context) error {
@@ -378,15 +378,15 @@ func unknownLength(r *http.Request) {
 	r.Body = io.NopCloser(r.Body)
 }
 
-// failReader fails the test if anything reads it: the signature is checked before the body.
+// failReader fails the test if anything reads it: the secret is checked before the body.
 type failReader struct{ t *testing.T }
 
 func (f failReader) Read([]byte) (int, error) {
-	f.t.Error("the body was read before the signature was checked")
+	f.t.Error("the body was read before the secret was checked")
 	return 0, io.EOF
 }
 
-func TestBadSignatureReadsNoBody(t *testing.T) {
+func TestBadSecretReadsNoBody(t *testing.T) {
 	t.Parallel()
 	var rec smshooktest.Recorder
 	h := newHandler(t, rec.Handler())
@@ -442,9 +442,9 @@ func TestSecretIsRequired(t *testing.T) {
 		require.Nil(t, h)
 	}
 
-	unsigned, err := smshook.NewHandler(rec.Handler(), smshook.AllowUnsigned())
+	open, err := smshook.NewHandler(rec.Handler(), smshook.AllowNoSecret())
 	require.NoError(t, err)
-	w := smshooktest.Post(t, unsigned, fixtures.Read("unsubscribe.json"), "")
+	w := smshooktest.Post(t, open, fixtures.Read("unsubscribe.json"), "")
 	require.Equal(t, http.StatusOK, w.Code)
 	require.Len(t, rec.Webhooks(), 1)
 }
@@ -469,19 +469,19 @@ func TestEitherSignatureHeader(t *testing.T) {
 	}{
 		{"X-Nhn-Webhook-Signature alone", only(nhnSignatureHeader, testSecret), http.StatusOK, ""},
 		{"both, both right", func(r *http.Request) { r.Header.Set(nhnSignatureHeader, testSecret) }, http.StatusOK, ""},
-		{"both, the second wrong", func(r *http.Request) { r.Header.Set(nhnSignatureHeader, "a guess") }, http.StatusUnauthorized, "signature-mismatch"},
+		{"both, the second wrong", func(r *http.Request) { r.Header.Set(nhnSignatureHeader, "a guess") }, http.StatusUnauthorized, "secret-mismatch"},
 		{"both, the first wrong", func(r *http.Request) {
 			r.Header.Set(smshook.SignatureHeader, "a guess")
 			r.Header.Set(nhnSignatureHeader, testSecret)
-		}, http.StatusUnauthorized, "signature-mismatch"},
-		{"X-Nhn-Webhook-Signature alone, wrong", only(nhnSignatureHeader, "a guess"), http.StatusUnauthorized, "signature-mismatch"},
-		{"X-Nhn-Webhook-Signature alone, empty", only(nhnSignatureHeader, ""), http.StatusUnauthorized, "signature-missing"},
+		}, http.StatusUnauthorized, "secret-mismatch"},
+		{"X-Nhn-Webhook-Signature alone, wrong", only(nhnSignatureHeader, "a guess"), http.StatusUnauthorized, "secret-mismatch"},
+		{"X-Nhn-Webhook-Signature alone, empty", only(nhnSignatureHeader, ""), http.StatusUnauthorized, "secret-missing"},
 		{"X-Nhn-Webhook-Signature repeated", func(r *http.Request) {
 			r.Header.Del(smshook.SignatureHeader)
 			r.Header.Add(nhnSignatureHeader, testSecret)
 			r.Header.Add(nhnSignatureHeader, testSecret)
-		}, http.StatusUnauthorized, "signature-missing"},
-		{"neither", delHeader(smshook.SignatureHeader), http.StatusUnauthorized, "signature-missing"},
+		}, http.StatusUnauthorized, "secret-missing"},
+		{"neither", delHeader(smshook.SignatureHeader), http.StatusUnauthorized, "secret-missing"},
 	} {
 		w := postWith(t, h, body, tt.edit)
 		require.Equal(t, tt.status, w.Code, tt.name)
@@ -513,23 +513,23 @@ func TestWithAppKeysRefusesOtherServices(t *testing.T) {
 	require.Len(t, rec.Webhooks(), 1)
 }
 
-// TestAllowUnsignedStillChecksAPresentSignature: with secrets given, AllowUnsigned admits requests without
-// a signature; it does not make a wrong one right.
-func TestAllowUnsignedStillChecksAPresentSignature(t *testing.T) {
+// TestAllowNoSecretStillChecksAPresentSecret: with secrets given, AllowNoSecret admits requests without
+// a secret; it does not make a wrong one right.
+func TestAllowNoSecretStillChecksAPresentSecret(t *testing.T) {
 	t.Parallel()
 	var rec smshooktest.Recorder
-	h := newHandler(t, rec.Handler(), smshook.AllowUnsigned(), smshook.WithoutDeduplication())
+	h := newHandler(t, rec.Handler(), smshook.AllowNoSecret(), smshook.WithoutDeduplication())
 	body := fixtures.Read("unsubscribe.json")
 	for _, tt := range []struct {
 		name   string
 		edit   func(*http.Request)
 		status int
 	}{
-		{"the right signature", func(*http.Request) {}, http.StatusOK},
-		{"no signature", delHeader(smshook.SignatureHeader), http.StatusOK},
-		{"an empty signature", func(r *http.Request) { r.Header.Set(smshook.SignatureHeader, "") }, http.StatusOK},
-		{"a wrong signature", func(r *http.Request) { r.Header.Set(smshook.SignatureHeader, "a guess") }, http.StatusUnauthorized},
-		{"two signatures", func(r *http.Request) { r.Header.Add(smshook.SignatureHeader, testSecret) }, http.StatusUnauthorized},
+		{"the right secret", func(*http.Request) {}, http.StatusOK},
+		{"no secret", delHeader(smshook.SignatureHeader), http.StatusOK},
+		{"an empty secret", func(r *http.Request) { r.Header.Set(smshook.SignatureHeader, "") }, http.StatusOK},
+		{"a wrong secret", func(r *http.Request) { r.Header.Set(smshook.SignatureHeader, "a guess") }, http.StatusUnauthorized},
+		{"two secrets", func(r *http.Request) { r.Header.Add(smshook.SignatureHeader, testSecret) }, http.StatusUnauthorized},
 	} {
 		require.Equal(t, tt.status, postWith(t, h, body, tt.edit).Code, tt.name)
 	}

@@ -14,7 +14,7 @@ type Option func(*config)
 
 type config struct {
 	secrets      []string
-	unsigned     bool
+	noSecret     bool
 	profile      validate.Profile
 	maxBody      int64
 	timeout      time.Duration
@@ -68,9 +68,9 @@ func WithoutDeduplication() Option {
 	return func(c *config) { c.noDedup = true }
 }
 
-// WithSecrets sets the accepted signatures, read from X-Toast-Webhook-Signature or X-Nhn-Webhook-Signature
-// (both, when both are present, must match). Give two during a rotation: the old one and the new one. Empty
-// strings are ignored.
+// WithSecrets sets the accepted secrets: the value typed into the NHN Cloud console, which NHN Cloud sends
+// verbatim in X-Toast-Webhook-Signature or X-Nhn-Webhook-Signature (both, when both are present, must match).
+// Give two during a rotation: the old one and the new one. Empty strings are ignored.
 func WithSecrets(secrets ...string) Option {
 	return func(c *config) {
 		for _, s := range secrets {
@@ -81,9 +81,10 @@ func WithSecrets(secrets ...string) Option {
 	}
 }
 
-// WithAppKeys accepts deliveries for these appKeys only; another appKey is answered 403, after the signature
-// and the contract were checked (a signed request with appKey "String", taken for the console's verification, is still answered 200).
-// The signature travels verbatim, so pinning the services you expect is defence in depth. Without it, any appKey
+// WithAppKeys accepts deliveries for these appKeys only; another appKey is answered 403, after the secret and
+// the contract were checked (a request with the secret and appKey "String", taken for the console's
+// verification, is still answered 200). The secret travels verbatim, so pinning the services you expect is
+// defence in depth. Without it, any appKey
 // is accepted. Empty strings are ignored.
 func WithAppKeys(appKeys ...string) Option {
 	return func(c *config) {
@@ -99,12 +100,12 @@ func WithAppKeys(appKeys ...string) Option {
 	}
 }
 
-// AllowUnsigned accepts requests that carry no signature (neither header, or only empty values), for a
-// webhook configured without a signature. With WithSecrets as well, a request that does carry one must still
-// match (401 otherwise): a wrong signature is never accepted because unsigned ones are. Without it, and
+// AllowNoSecret accepts requests that carry no secret (neither header, or only empty values), for a webhook
+// configured in the console without one. With WithSecrets as well, a request that does carry one must still
+// match (401 otherwise): a wrong secret is never accepted because requests without one are. Without it, and
 // without a secret, NewHandler fails.
-func AllowUnsigned() Option {
-	return func(c *config) { c.unsigned = true }
+func AllowNoSecret() Option {
+	return func(c *config) { c.noSecret = true }
 }
 
 // WithStrict rejects (400) an unknown event or an unknown enum value, instead of the default compatible
@@ -152,7 +153,7 @@ func OnRejected(f func(ctx context.Context, r *Rejection)) Option {
 
 // Rejection is a request that was answered 4xx.
 type Rejection struct {
-	// Problem is the RFC 9457 answer. Its Type names the cause (urn:smshook:problem:signature-mismatch,
+	// Problem is the RFC 9457 answer. Its Type names the cause (urn:smshook:problem:secret-mismatch,
 	// :invalid-body, ...: docs/contract.md lists them), Status is the HTTP status, Errors the violations of a body.
 	Problem api.Problem
 	// Err is the cause, for a log line: a *validate.Error with every violation for a body that is not a

@@ -19,8 +19,8 @@ var problemKinds = []struct {
 	kind, detail string
 }{
 	{errMethodNotAllowed, "method-not-allowed", "Only POST is accepted."},
-	{errSignatureMissing, "signature-missing", "A signature is required: X-Toast-Webhook-Signature or X-Nhn-Webhook-Signature, each present once and non-empty."},
-	{errSignatureMismatch, "signature-mismatch", "The signature is not an accepted one."},
+	{errSecretMissing, "secret-missing", "The webhook's secret is required: X-Toast-Webhook-Signature or X-Nhn-Webhook-Signature, each present once and non-empty."},
+	{errSecretMismatch, "secret-mismatch", "The secret is not an accepted one."},
 	{errAppKeyNotAllowed, "app-key-not-allowed", "This receiver does not accept deliveries for this appKey."},
 	{errUnsupportedMediaType, "unsupported-media-type", "Content-Type must be application/json."},
 	{errBodyTooLarge, "body-too-large", "The body is larger than the receiver accepts."},

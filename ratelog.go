@@ -10,7 +10,7 @@ import (
 // logBurst and logWindow bound what a flood of requests writes to the log. Per kind of line (a rejection's
 // problem type, a store failure, a redelivery, …) the handler writes the first logBurst lines of each window
 // of logWindow and counts the others; when the window ends, one line says how many of that kind were left
-// out. Without it, 38,000 wrong signatures a second wrote 72 MB of log in 10 s. Metrics count every request
+// out. Without it, 38,000 wrong secrets a second wrote 72 MB of log in 10 s. Metrics count every request
 // (package metrics), so nothing is lost from view.
 const (
 	logBurst  = 10

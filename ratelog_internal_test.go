@@ -35,7 +35,7 @@ func TestLogLimiterSummarisesWhatItLeftOut(t *testing.T) {
 	l.burst, l.window = 3, 200*time.Millisecond
 	ctx := context.Background()
 	for range 50 {
-		l.log(ctx, "urn:smshook:problem:signature-mismatch", slog.LevelWarn, "rejected")
+		l.log(ctx, "urn:smshook:problem:secret-mismatch", slog.LevelWarn, "rejected")
 	}
 	l.log(ctx, "store-unavailable", slog.LevelError, "store failed")
 	lines := logLines(t, log.String())
@@ -48,12 +48,12 @@ func TestLogLimiterSummarisesWhatItLeftOut(t *testing.T) {
 		summary = lines[len(lines)-1]
 		return len(lines) == 5
 	}, 5*time.Second, 10*time.Millisecond, "no summary line at the window's end")
-	require.Equal(t, "urn:smshook:problem:signature-mismatch", summary["kind"])
+	require.Equal(t, "urn:smshook:problem:secret-mismatch", summary["kind"])
 	require.EqualValues(t, 47, summary["suppressed"])
 	require.EqualValues(t, 3, summary["logged"])
 	require.Equal(t, "WARN", summary["level"])
 
-	l.log(ctx, "urn:smshook:problem:signature-mismatch", slog.LevelWarn, "rejected")
+	l.log(ctx, "urn:smshook:problem:secret-mismatch", slog.LevelWarn, "rejected")
 	require.Len(t, logLines(t, log.String()), 6, "a new window writes again")
 	time.Sleep(2 * l.window)
 	require.Len(t, logLines(t, log.String()), 6, "a window that left nothing out ends without a summary")

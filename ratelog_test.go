@@ -16,9 +16,9 @@ import (
 	"github.com/smshook/smshook/internal/syncbuf"
 )
 
-// TestWrongSignatureFloodLogsABoundedAmount sends 20,000 requests with a wrong signature through a real
+// TestWrongSecretFloodLogsABoundedAmount sends 20,000 requests with a wrong secret through a real
 // listener from 8 clients and checks that the log stays small while every request is still answered 401.
-func TestWrongSignatureFloodLogsABoundedAmount(t *testing.T) {
+func TestWrongSecretFloodLogsABoundedAmount(t *testing.T) {
 	t.Parallel()
 	var log syncbuf.Buffer
 	h, err := smshook.NewHandler(smshook.Handler{}, smshook.WithSecrets(testSecret),
@@ -51,9 +51,9 @@ func TestWrongSignatureFloodLogsABoundedAmount(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	require.EqualValues(t, requests, refused.Load(), "every request with a wrong signature is answered 401")
+	require.EqualValues(t, requests, refused.Load(), "every request with a wrong secret is answered 401")
 	out := log.String()
 	lines := strings.Count(out, "\n")
-	t.Logf("%d requests with a wrong signature: %d log lines, %d bytes", requests, lines, len(out))
+	t.Logf("%d requests with a wrong secret: %d log lines, %d bytes", requests, lines, len(out))
 	require.LessOrEqual(t, len(out), 16<<10, "the log grew with the flood")
 }

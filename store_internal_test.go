@@ -110,10 +110,10 @@ func TestMemoryStoreConcurrentClaimsHaveOneWinner(t *testing.T) {
 	require.Equal(t, 1, wins)
 }
 
-func TestSignaturesKeepOnlyDigests(t *testing.T) {
+func TestSecretDigestsKeepOnlyDigests(t *testing.T) {
 	t.Parallel()
 	// Comparing fixed-size digests is what keeps the time of a comparison independent of the secret's length.
-	short, long := newSignatures([]string{"a"}), newSignatures([]string{string(make([]byte, 4096))})
+	short, long := newSecretDigests([]string{"a"}), newSecretDigests([]string{string(make([]byte, 4096))})
 	require.Len(t, short[0], 32)
 	require.Len(t, long[0], 32)
 }

@@ -629,7 +629,7 @@ func isVerification(body []byte) bool {
 	return json.Unmarshal(body, &probe) == nil && probe["appKey"] == verificationAppKey
 }
 
-// checkReceiver posts body, signed, to a receiver made by smshook.NewHandler with opts: 200 and one dispatch of
+// checkReceiver posts body, with the secret, to a receiver made by smshook.NewHandler with opts: 200 and one dispatch of
 // d, the value validate bound, when verdict is valid, 200 without dispatch for the console's verification
 // request, else 400 with a problem listing wantPointers, unless nil.
 func checkReceiver(t *testing.T, body []byte, verdict string, wantPointers []string, d api.Webhook, opts ...smshook.Option) {
@@ -786,21 +786,21 @@ func otherProduct(d api.Webhook) bool {
 	return untyped && d.Head().Event.Valid()
 }
 
-// headerCase is an element of testdata/headers.json: the signature headers of a delivery and the answer.
+// headerCase is an element of testdata/headers.json: the secret headers of a delivery and the answer.
 type headerCase struct {
 	Name          string              `json:"name"`
 	Headers       map[string][]string `json:"headers"`
-	AllowUnsigned bool                `json:"allowUnsigned"`
+	AllowNoSecret bool                `json:"allowNoSecret"`
 	Status        int                 `json:"status"`
 	Type          string              `json:"type"`
 	Note          string              `json:"note"`
 }
 
-// TestSignatureHeaders posts a delivery of each product with the headers of each case of headers.json ("$secret"
+// TestSecretHeaders posts a delivery of each product with the headers of each case of headers.json ("$secret"
 // is the configured secret) to the receiver and to the strict-server adapter: the products send the same header.
 // The SMS and Email deliveries are the vendor's UNSUBSCRIBE examples; KakaoTalk Bizmessage's, whose page prints
 // no valid example, its result-update example with values for the type names (vendor-doc/).
-func TestSignatureHeaders(t *testing.T) {
+func TestSecretHeaders(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join(corpusDir, "headers.json"))
 	require.NoError(t, err)
 	var all []headerCase
@@ -816,18 +816,18 @@ func TestSignatureHeaders(t *testing.T) {
 	for _, c := range all {
 		for product, body := range bodies {
 			t.Run(c.Name+"/"+product, func(t *testing.T) {
-				checkSignatureHeaders(t, c, body)
+				checkSecretHeaders(t, c, body)
 			})
 		}
 	}
 }
 
-// checkSignatureHeaders posts body with the headers of c to the receiver and to the strict-server adapter.
-func checkSignatureHeaders(t *testing.T, c headerCase, body []byte) {
+// checkSecretHeaders posts body with the headers of c to the receiver and to the strict-server adapter.
+func checkSecretHeaders(t *testing.T, c headerCase, body []byte) {
 	require.NotEmpty(t, c.Note)
 	opts := []smshook.Option{smshook.WithSecrets(secret), smshook.WithLogger(slog.New(slog.DiscardHandler))}
-	if c.AllowUnsigned {
-		opts = append(opts, smshook.AllowUnsigned())
+	if c.AllowNoSecret {
+		opts = append(opts, smshook.AllowNoSecret())
 	}
 	rec := &recorder{}
 	h, err := smshook.NewHandler(smshook.Handler{Default: rec.record}, opts...)

@@ -59,8 +59,8 @@ func BenchmarkRiverSQLite(b *testing.B) {
 	}
 }
 
-// BenchmarkInboxReceive is the inbox's whole receiving path: signed 10-hook deliveries, each with new
-// hookIds, through the Receiver's ServeHTTP: signature, validation, the claim, the job with its delivery and
+// BenchmarkInboxReceive is the inbox's whole receiving path: 10-hook deliveries with the secret, each with new
+// hookIds, through the Receiver's ServeHTTP: secret, validation, the claim, the job with its delivery and
 // the hookIds' marks, the commit; every answer 200.
 func BenchmarkInboxReceive(b *testing.B) {
 	for _, relaxed := range []bool{false, true} {

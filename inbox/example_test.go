@@ -30,7 +30,7 @@ func Example() {
 	}
 	defer ib.Close()
 
-	receiver, err := ib.Receiver(smshook.WithSecrets("the signature typed into the console"))
+	receiver, err := ib.Receiver(smshook.WithSecrets("the secret typed into the console"))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
-	req.Header.Set(smshook.SignatureHeader, "the signature typed into the console")
+	req.Header.Set(smshook.SignatureHeader, "the secret typed into the console")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		log.Fatal(err)

@@ -158,7 +158,7 @@ func TestDeletedFileLosesNothingAcknowledged(t *testing.T) {
 
 	fe := waitRestored(t, ib, FaultDeleted)
 	require.Equal(t, path, fe.Restored, "the path was free: the copy is at it")
-	// Still refused, with a problem that names neither the kind (the caller's signature is not checked yet) nor
+	// Still refused, with a problem that names neither the kind (the caller's secret is not checked yet) nor
 	// the path.
 	_, body, _ := mru(t, 1)
 	resp := postResponse(t, url, body)
@@ -321,7 +321,7 @@ type response struct {
 	body   []byte
 }
 
-// postResponse posts body once, signed, and returns the whole answer.
+// postResponse posts body once, with the secret, and returns the whole answer.
 func postResponse(tb testing.TB, url string, body []byte) response {
 	tb.Helper()
 	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))

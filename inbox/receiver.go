@@ -27,14 +27,14 @@ import (
 // so that a restart does not forget them and every process that opens the inbox sees them, and leases are kept
 // in this process's memory. Receiver therefore overrides smshook.WithStore and smshook.WithRetention given in
 // opts with the inbox's store and Config.Retention; the other options apply as given (give WithSecrets or
-// AllowUnsigned), and the handler logs to Config.Logger unless opts say otherwise. With
+// AllowNoSecret), and the handler logs to Config.Logger unless opts say otherwise. With
 // smshook.WithoutDeduplication the handler claims nothing, and the inbox still stores each hookId once.
 //
 // The handler answers 500 when the write fails, and 503 past smshook.WithTimeout (10 seconds unless opts say
 // otherwise: a stalled disk or database); once the Inbox is closed its claims fail, which the handler answers
 // 503, so that NHN Cloud sends the delivery again. A redelivery of events stored before is answered 200 once
 // the write found them so. Receiver fails as
-// smshook.NewHandler does: without WithSecrets or AllowUnsigned.
+// smshook.NewHandler does: without WithSecrets or AllowNoSecret.
 func (ib *Inbox) Receiver(opts ...smshook.Option) (http.Handler, error) {
 	return ib.receiver(ib.receive, opts)
 }
@@ -104,7 +104,7 @@ func (w *faultWriter) Write(b []byte) (int, error) {
 func (w *faultWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // writeFault answers 503 with Retry-After and an RFC 9457 problem that says the receiver cannot record
-// deliveries, and no more: it may go to a caller whose signature was not checked yet, so the fault's kind is
+// deliveries, and no more: it may go to a caller whose secret was not checked yet, so the fault's kind is
 // for /readyz, the log and the metric.
 func writeFault(w http.ResponseWriter) {
 	detail := "The receiver cannot record deliveries right now; send it again after Retry-After."

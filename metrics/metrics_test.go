@@ -80,7 +80,7 @@ smshook_inbox_depth 7
 # HELP smshook_rejected_total Requests answered with an error, by status code and RFC 9457 problem type.
 # TYPE smshook_rejected_total counter
 smshook_rejected_total{code="400",problem="urn:smshook:problem:invalid-body"} 1
-smshook_rejected_total{code="401",problem="urn:smshook:problem:signature-mismatch"} 2
+smshook_rejected_total{code="401",problem="urn:smshook:problem:secret-mismatch"} 2
 smshook_rejected_total{code="405",problem="urn:smshook:problem:method-not-allowed"} 1
 # HELP smshook_requests_total Requests received, by the status code of their answer.
 # TYPE smshook_requests_total counter

@@ -162,7 +162,7 @@ func (c *counter) handler() smshook.Handler {
 	}}
 }
 
-// send posts delivery to url, signed with "k", through the client generated from openapi.yaml.
+// send posts delivery to url, with the secret "k", through the client generated from openapi.yaml.
 func send(tb testing.TB, url string, delivery any) int {
 	tb.Helper()
 	s, err := sender.New(url, "k")

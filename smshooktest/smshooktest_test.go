@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-chi/chi/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/smshook/smshook"
@@ -27,7 +28,7 @@ import (
 )
 
 const (
-	testSecret  = "s3cret-signature-typed-in-the-console"
+	testSecret  = "s3cret-typed-in-the-console"
 	contentType = "application/json;charset=UTF-8" // what NHN Cloud sends
 	problemType = "urn:smshook:problem:"
 )
@@ -284,7 +285,7 @@ func TestNewRequest(t *testing.T) {
 	}
 }
 
-func TestNewRequestSignature(t *testing.T) {
+func TestNewRequestSecret(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name       string
@@ -295,9 +296,9 @@ func TestNewRequestSignature(t *testing.T) {
 		wantType   string
 	}{
 		{"right secret", testSecret, nil, []string{testSecret}, http.StatusOK, ""},
-		{"wrong secret", "a guess", nil, []string{"a guess"}, http.StatusUnauthorized, "signature-mismatch"},
-		{"no secret to a signed receiver", "", nil, nil, http.StatusUnauthorized, "signature-missing"},
-		{"no secret to an unsigned receiver", "", []smshook.Option{smshook.AllowUnsigned()}, nil, http.StatusOK, ""},
+		{"wrong secret", "a guess", nil, []string{"a guess"}, http.StatusUnauthorized, "secret-mismatch"},
+		{"no secret to a receiver that requires one", "", nil, nil, http.StatusUnauthorized, "secret-missing"},
+		{"no secret to a receiver that allows none", "", []smshook.Option{smshook.AllowNoSecret()}, nil, http.StatusOK, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -307,7 +308,7 @@ func TestNewRequestSignature(t *testing.T) {
 			require.Equal(t, tc.wantHeader, r.Header.Values(smshook.SignatureHeader))
 			if tc.wantHeader == nil {
 				_, present := r.Header[http.CanonicalHeaderKey(smshook.SignatureHeader)]
-				require.False(t, present, "no signature header at all")
+				require.False(t, present, "no secret header at all")
 			}
 
 			var rec smshooktest.Recorder
@@ -444,6 +445,93 @@ func TestPostServesNewRequest(t *testing.T) {
 	require.Equal(t, "answer", resp.Body.String())
 }
 
+// TestAppKeyIsEverySamplesAppKey: a receiver pinned to smshooktest.AppKey takes every sample, and refuses a
+// sample whose AppKey was changed.
+func TestAppKeyIsEverySamplesAppKey(t *testing.T) {
+	t.Parallel()
+	h := newHandler(t, smshook.Handler{}, smshook.WithSecrets(testSecret), smshook.WithAppKeys("the-application's", smshooktest.AppKey))
+	for _, c := range sampleCases {
+		s := c.sample()
+		require.Equal(t, smshooktest.AppKey, s.Head().AppKey, "%s", c.kind)
+		resp := smshooktest.Post(t, h, s, testSecret)
+		require.Equal(t, http.StatusOK, resp.Code, "%s: %s", c.kind, resp.Body)
+	}
+	other := smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()
+	other.AppKey = "someone-else"
+	resp := smshooktest.Post(t, h, other, testSecret)
+	require.Equal(t, http.StatusForbidden, resp.Code, resp.Body.String())
+}
+
+// TestPathReachesAMountedHandler posts through real routers that serve the receiver on one path only: without
+// Path the request goes to "/" and misses it; with the router's path it is delivered; with another, it misses.
+func TestPathReachesAMountedHandler(t *testing.T) {
+	t.Parallel()
+	const path = "/webhooks/nhn"
+	routers := map[string]func(http.Handler) http.Handler{
+		"net/http ServeMux": func(h http.Handler) http.Handler {
+			mux := http.NewServeMux()
+			mux.Handle("POST "+path, h)
+			return mux
+		},
+		"chi": func(h http.Handler) http.Handler {
+			r := chi.NewRouter()
+			r.Post(path, h.ServeHTTP)
+			return r
+		},
+	}
+	for name, mount := range routers {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var rec smshooktest.Recorder
+			router := mount(newHandler(t, rec.Handler()))
+			e := smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()
+
+			resp := smshooktest.Post(t, router, e, testSecret)
+			require.Equal(t, http.StatusNotFound, resp.Code, "the default path, /, is not the receiver's")
+			resp = smshooktest.Post(t, router, e, testSecret, smshooktest.Path("/webhooks/other"))
+			require.Equal(t, http.StatusNotFound, resp.Code)
+			require.Empty(t, rec.Webhooks())
+
+			resp = smshooktest.Post(t, router, e, testSecret, smshooktest.Path(path))
+			require.Equal(t, http.StatusOK, resp.Code, resp.Body.String())
+			require.Equal(t, []api.Webhook{e}, rec.Webhooks())
+			resp = smshooktest.Post(t, router, e, "a guess", smshooktest.Path(path))
+			require.Equal(t, http.StatusUnauthorized, resp.Code, "the receiver, not the router, answered")
+		})
+	}
+}
+
+func TestNewRequestPath(t *testing.T) {
+	t.Parallel()
+	e := smshooktest.Sample[*api.SMSUnsubscribeEnvelope]()
+	require.Equal(t, "/", smshooktest.NewRequest(t, e, testSecret).URL.Path)
+	r := smshooktest.NewRequest(t, e, testSecret, smshooktest.Path("/webhooks/nhn?source=console"))
+	require.Equal(t, "/webhooks/nhn", r.URL.Path)
+	require.Equal(t, "/webhooks/nhn?source=console", r.RequestURI)
+	require.Equal(t, "console", r.URL.Query().Get("source"))
+	require.Equal(t, "/b", smshooktest.NewRequest(t, e, testSecret, smshooktest.Path("/a"), smshooktest.Path("/b")).URL.Path, "the last Path wins")
+}
+
+func TestBadPathFailsTheTest(t *testing.T) {
+	t.Parallel()
+	for _, path := range []string{"", "webhooks/nhn", "http://example.com/webhooks", "/a b", "/a\nb", "/a%zz", "/a\x00"} {
+		t.Run(path, func(t *testing.T) {
+			t.Parallel()
+			e := smshooktest.Sample[*api.SMSUnsubscribeEnvelope]()
+			msg, returned := fatalOf(func(tb testing.TB) { smshooktest.NewRequest(tb, e, testSecret, smshooktest.Path(path)) })
+			require.False(t, returned)
+			require.Contains(t, msg, "smshooktest: Path(")
+			require.Contains(t, msg, "is not a path that starts with /")
+
+			called := false
+			h := http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true })
+			_, returned = fatalOf(func(tb testing.TB) { smshooktest.Post(tb, h, e, testSecret, smshooktest.Path(path)) })
+			require.False(t, returned)
+			require.False(t, called, "nothing was served")
+		})
+	}
+}
+
 func TestPostAnswers(t *testing.T) {
 	t.Parallel()
 	noHooks := smshooktest.Sample[*api.SMSUnsubscribeEnvelope]()
@@ -470,11 +558,11 @@ func TestPostAnswers(t *testing.T) {
 		},
 		{
 			name: "wrong secret", secret: "a guess", delivery: smshooktest.Sample[*api.SMSUnsubscribeEnvelope](),
-			wantStatus: http.StatusUnauthorized, wantType: "signature-mismatch",
+			wantStatus: http.StatusUnauthorized, wantType: "secret-mismatch",
 		},
 		{
 			name: "no secret", secret: "", delivery: smshooktest.Sample[*api.SMSUnsubscribeEnvelope](),
-			wantStatus: http.StatusUnauthorized, wantType: "signature-missing",
+			wantStatus: http.StatusUnauthorized, wantType: "secret-missing",
 		},
 		{
 			name: "empty hookId", secret: testSecret, delivery: noHookID,

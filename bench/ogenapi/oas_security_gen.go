@@ -14,14 +14,14 @@ import (
 // SecurityHandler is handler for security parameters.
 type SecurityHandler interface {
 	// HandleNhnWebhookSignature handles nhnWebhookSignature security.
-	// The same signature under the company's current name. No vendor page names this header; receivers
-	// that NHN Cloud customers publish accept it beside `X-Toast-Webhook-Signature` (one prefers it), so a
-	// receiver accepts either. When a request carries both, both must hold an accepted signature.
+	// The same secret under the company's current name. No vendor page names this header; receivers that
+	// NHN Cloud customers publish accept it beside `X-Toast-Webhook-Signature` (one prefers it), so a
+	// receiver accepts either. When a request carries both, both must hold an accepted secret.
 	HandleNhnWebhookSignature(ctx context.Context, operationName OperationName, t NhnWebhookSignature) (context.Context, error)
 	// HandleWebhookSignature handles webhookSignature security.
-	// The signature entered when setting up the webhook in the console, sent verbatim with every request:
-	// a shared secret, not a digest of the body. The console makes it optional; a receiver should require
-	// it. This is the name the vendor's pages give.
+	// The secret entered when setting up the webhook in the console, sent verbatim with every request: a
+	// shared secret, not a signature or a digest of the body, whatever the header's name says. The console
+	// makes it optional; a receiver should require it. This is the header name the vendor's pages give.
 	HandleWebhookSignature(ctx context.Context, operationName OperationName, t WebhookSignature) (context.Context, error)
 }
 
@@ -131,14 +131,14 @@ func (s *Server) securityWebhookSignature(ctx context.Context, operationName Ope
 // SecuritySource is provider of security values (tokens, passwords, etc.).
 type SecuritySource interface {
 	// NhnWebhookSignature provides nhnWebhookSignature security value.
-	// The same signature under the company's current name. No vendor page names this header; receivers
-	// that NHN Cloud customers publish accept it beside `X-Toast-Webhook-Signature` (one prefers it), so a
-	// receiver accepts either. When a request carries both, both must hold an accepted signature.
+	// The same secret under the company's current name. No vendor page names this header; receivers that
+	// NHN Cloud customers publish accept it beside `X-Toast-Webhook-Signature` (one prefers it), so a
+	// receiver accepts either. When a request carries both, both must hold an accepted secret.
 	NhnWebhookSignature(ctx context.Context, operationName OperationName) (NhnWebhookSignature, error)
 	// WebhookSignature provides webhookSignature security value.
-	// The signature entered when setting up the webhook in the console, sent verbatim with every request:
-	// a shared secret, not a digest of the body. The console makes it optional; a receiver should require
-	// it. This is the name the vendor's pages give.
+	// The secret entered when setting up the webhook in the console, sent verbatim with every request: a
+	// shared secret, not a signature or a digest of the body, whatever the header's name says. The console
+	// makes it optional; a receiver should require it. This is the header name the vendor's pages give.
 	WebhookSignature(ctx context.Context, operationName OperationName) (WebhookSignature, error)
 }
 

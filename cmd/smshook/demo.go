@@ -22,7 +22,7 @@ const demoExample = "  smshook demo\n"
 
 // runDemo starts a receiver on a random loopback port, posts every documented kind of delivery (SMS, Email,
 // KakaoTalk Bizmessage) to it as NHN Cloud would
-// (signed, through the generated client), then one request with a wrong signature, and prints what arrived.
+// (with the secret, through the generated client), then one request with a wrong secret, and prints what arrived.
 func runDemo(ctx context.Context, e env, args []string) int {
 	fs := newFlagSet(e, "demo", "demo", demoExample)
 	if _, code, ok := parse(e, fs, args); !ok {
@@ -79,9 +79,9 @@ func demo(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "wrong signature → %s\n", resp.Status())
+	fmt.Fprintf(out, "wrong secret → %s\n", resp.Status())
 	if resp.StatusCode() != http.StatusUnauthorized {
-		return fmt.Errorf("a wrong signature was answered %s", resp.Status())
+		return fmt.Errorf("a wrong secret was answered %s", resp.Status())
 	}
 	if printer.count() != len(kinds) {
 		return fmt.Errorf("%d of %d deliveries reached the handler", printer.count(), len(kinds))

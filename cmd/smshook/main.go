@@ -1,5 +1,6 @@
-// Command smshook works with NHN Cloud SMS webhooks from the command line: it validates payload files
-// against openapi.yaml (in CI), runs a receiver, and sends documented or recorded deliveries to one.
+// Command smshook works with NHN Cloud's webhooks of SMS, KakaoTalk Bizmessage and Email from the command
+// line: it validates payload files against openapi.yaml (in CI), runs a receiver, and sends documented or
+// recorded deliveries to one.
 //
 // Install it with
 //
@@ -37,7 +38,7 @@ const (
 	exitSIGTERM = 143
 )
 
-const usage = `smshook works with NHN Cloud SMS webhooks.
+const usage = `smshook works with NHN Cloud's webhooks of SMS, KakaoTalk Bizmessage and Email.
 
 usage: smshook <command> [flags] [arguments]
 
@@ -45,7 +46,7 @@ commands:
   validate   check payload files against openapi.yaml (exit 0 valid, 1 invalid, 2 usage or I/O error)
   serve      run a receiver that prints one JSON line per delivery
   inbox      show a serve --inbox file's counts and dead letters; retry or drop them
-  send       post a documented sample or a file to a receiver, signed
+  send       post a documented sample or a file to a receiver, with the secret
   samples    print the documented sample deliveries
   spec       print the embedded openapi.yaml
   demo       start a receiver on loopback, send it every sample, print the typed events
@@ -157,7 +158,18 @@ func run(ctx context.Context, e env, args []string) int {
 type flagSet struct {
 	*flag.FlagSet
 	synopsis, example string
-	notes             string // printed between the flags and the example; optional
+	notes             string          // printed between the flags and the example; optional
+	hidden            map[string]bool // older names of flags, parsed but not shown by -h
+}
+
+// alias makes old another name of the flag name, for scripts written before it was renamed: it sets the same
+// value, and -h does not show it.
+func (fs *flagSet) alias(old, name string) {
+	fs.Var(fs.Lookup(name).Value, old, "")
+	if fs.hidden == nil {
+		fs.hidden = map[string]bool{}
+	}
+	fs.hidden[old] = true
 }
 
 // newFlagSet returns the flags of a command. Parse errors go to stderr, followed by the usage.
@@ -170,8 +182,15 @@ func newFlagSet(e env, name, synopsis, example string) *flagSet {
 
 func (fs *flagSet) printUsage(w io.Writer) {
 	fmt.Fprintf(w, "usage: smshook %s\n\nflags:\n", fs.synopsis)
-	fs.SetOutput(w)
-	fs.PrintDefaults()
+	shown := flag.NewFlagSet(fs.Name(), flag.ContinueOnError)
+	fs.VisitAll(func(f *flag.Flag) {
+		if !fs.hidden[f.Name] {
+			shown.Var(f.Value, f.Name, f.Usage)
+			shown.Lookup(f.Name).DefValue = f.DefValue // as registered, whatever was parsed before -h
+		}
+	})
+	shown.SetOutput(w)
+	shown.PrintDefaults()
 	if fs.notes != "" {
 		fmt.Fprintf(w, "\n%s", fs.notes)
 	}

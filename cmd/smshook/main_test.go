@@ -318,6 +318,32 @@ func TestUsage(t *testing.T) {
 	}
 }
 
+// TestHelpNamesTheThreeProducts: smshook -h says at once that it is for every product's webhooks, not SMS's
+// alone.
+func TestHelpNamesTheThreeProducts(t *testing.T) {
+	t.Parallel()
+	r := invoke(t, "-h")
+	require.Equal(t, 0, r.code, r.stderr)
+	first, _, _ := strings.Cut(r.stdout, "\n")
+	for _, product := range []string{"SMS", "KakaoTalk Bizmessage", "Email"} {
+		assert.Contains(t, first, product, "the first line of smshook -h")
+	}
+}
+
+// TestRenamedFlagsAreHidden: a flag's older name still parses (TestServeOptions uses it) but -h shows only the
+// new one, and a command run with the older name prints nothing about it.
+func TestRenamedFlagsAreHidden(t *testing.T) {
+	t.Parallel()
+	r := invoke(t, "serve", "-h")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "-no-secret")
+	assert.NotContains(t, r.stdout, "allow-unsigned")
+
+	r = cli{args: []string{"serve", "--allow-unsigned", "--addr", "127.0.0.1:0", "--max-conns", "-1"}}.run(t)
+	assert.Equal(t, 2, r.code, r.stderr)
+	assert.Equal(t, "smshook serve: --max-conns must be 0 (no limit) or more\n", r.stderr, "nothing about the older name")
+}
+
 func TestSpec(t *testing.T) {
 	t.Parallel()
 	r := invoke(t, "spec")
@@ -340,7 +366,7 @@ func TestDemo(t *testing.T) {
 	r := invoke(t, "demo")
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "8 deliveries (SMS, Email, KakaoTalk Bizmessage) received")
-	assert.Contains(t, r.stdout, "wrong signature → 401")
+	assert.Contains(t, r.stdout, "wrong secret → 401")
 	for _, kind := range api.Kinds() {
 		assert.Contains(t, r.stdout, fmt.Sprintf("%s (hooksId %s, %T)", kind, sampleHooksID(t, kind), api.NewWebhook(kind)))
 	}
@@ -1179,7 +1205,7 @@ func (s *server) assertJSONLogs(tb testing.TB) {
 	}
 }
 
-// post sends body to target as NHN Cloud does; an empty secret sends no signature.
+// post sends body to target as NHN Cloud does; an empty secret sends no secret header.
 func post(tb testing.TB, target, secret string, body []byte) (int, []byte) {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -1214,10 +1240,11 @@ func TestServeUsageErrors(t *testing.T) {
 		env     []string
 		message string
 	}{
-		{name: "no secret", message: "--allow-unsigned"},
-		{name: "blank SMSHOOK_SECRET", env: []string{"SMSHOOK_SECRET= , ,"}, message: "--allow-unsigned"},
-		{name: "blank secret file", args: []string{"--secret-file", blank}, message: "--allow-unsigned"},
-		{name: "blank --secret", args: []string{"--secret", " "}, message: "--allow-unsigned"},
+		{name: "no secret", message: "--no-secret"},
+		{name: "blank SMSHOOK_SECRET", env: []string{"SMSHOOK_SECRET= , ,"}, message: "--no-secret"},
+		{name: "blank SMSHOOK_SECRET and NHN_WEBHOOK_SIGNATURE", env: []string{"SMSHOOK_SECRET= , ,", "NHN_WEBHOOK_SIGNATURE=,"}, message: "--no-secret"},
+		{name: "blank secret file", args: []string{"--secret-file", blank}, message: "--no-secret"},
+		{name: "blank --secret", args: []string{"--secret", " "}, message: "--no-secret"},
 		{name: "missing secret file", args: []string{"--secret-file", filepath.Join(dir, "missing")}, message: "missing"},
 		{name: "path without a slash", args: []string{"--secret", "s", "--path", "hooks"}, message: "--path"},
 		{name: "unexpected argument", args: []string{"--secret", "s", "extra"}, message: "extra"},
@@ -1363,11 +1390,17 @@ func TestServeSecrets(t *testing.T) {
 		env      []string
 		file     string // contents of --secret-file
 		accepted []string
+		refused  []string // besides the wrong ones every case refuses
 	}{
 		{name: "--secret twice (rotation)", args: []string{"--secret", "old-Aa1", "--secret", "new-Bb2"}, accepted: []string{"old-Aa1", "new-Bb2"}},
 		{name: "SMSHOOK_SECRET, comma-separated", env: []string{"SMSHOOK_SECRET=old-Aa1, new-Bb2"}, accepted: []string{"old-Aa1", "new-Bb2"}},
 		{name: "--secret-file, one per line", file: "old-Aa1\r\nnew-Bb2\n\n", accepted: []string{"old-Aa1", "new-Bb2"}},
 		{name: "all three sources", args: []string{"--secret", "flag-Cc3"}, env: []string{"SMSHOOK_SECRET=env-Dd4"}, file: "file-Ee5\n", accepted: []string{"flag-Cc3", "env-Dd4", "file-Ee5"}},
+		{name: "NHN_WEBHOOK_SIGNATURE, the older name", env: []string{"NHN_WEBHOOK_SIGNATURE=old-Aa1,new-Bb2"}, accepted: []string{"old-Aa1", "new-Bb2"}},
+		{name: "SMSHOOK_SECRET before NHN_WEBHOOK_SIGNATURE", env: []string{"SMSHOOK_SECRET=new-Bb2", "NHN_WEBHOOK_SIGNATURE=old-Aa1"},
+			accepted: []string{"new-Bb2"}, refused: []string{"old-Aa1"}},
+		{name: "NHN_WEBHOOK_SIGNATURE when SMSHOOK_SECRET is blank", env: []string{"SMSHOOK_SECRET= , ", "NHN_WEBHOOK_SIGNATURE=old-Aa1"}, accepted: []string{"old-Aa1"}},
+		{name: "--secret beside NHN_WEBHOOK_SIGNATURE", args: []string{"--secret", "flag-Cc3"}, env: []string{"NHN_WEBHOOK_SIGNATURE=old-Aa1"}, accepted: []string{"flag-Cc3", "old-Aa1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1381,13 +1414,13 @@ func TestServeSecrets(t *testing.T) {
 				status, answer := post(t, s.url, secret, marshal(t, sample(t, api.EventTypeUnsubscribe)))
 				assert.Equal(t, http.StatusOK, status, "%s: %s", secret, answer)
 			}
-			for _, wrong := range []string{"", "old-Aa1,new-Bb2", "new-Bb", "NEW-BB2", "unknown"} {
+			for _, wrong := range append([]string{"", "old-Aa1,new-Bb2", "new-Bb", "NEW-BB2", "unknown"}, tt.refused...) {
 				status, _ := post(t, s.url, wrong, marshal(t, sample(t, api.EventTypeUnsubscribe)))
 				assert.Equal(t, http.StatusUnauthorized, status, "%q", wrong)
 			}
 			require.Equal(t, 0, s.stop(t, syscall.SIGTERM))
 			assert.Len(t, s.deliveries(t), len(tt.accepted))
-			assertNoValue(t, s.result(), append(tt.accepted, fixturePhones...)...)
+			assertNoValue(t, s.result(), append(append(tt.accepted, tt.refused...), fixturePhones...)...)
 		})
 	}
 }
@@ -1433,11 +1466,16 @@ func TestServeOptions(t *testing.T) {
 		{name: "compatible by default", args: []string{"--secret", secret}, deliveries: 1, requests: []request{
 			{path: "/", secret: secret, body: unknownEvent("compat-unknown"), status: 200},
 		}},
-		{name: "--allow-unsigned", args: []string{"--allow-unsigned"}, deliveries: 2, requests: []request{
+		{name: "--no-secret", args: []string{"--no-secret"}, deliveries: 2, requests: []request{
 			{path: "/", body: valid(), status: 200},
 			{path: "/", secret: "any", body: valid(), status: 200},
 		}},
-		{name: "--allow-unsigned with a secret checks a present signature", args: []string{"--allow-unsigned", "--secret", secret}, deliveries: 2, requests: []request{
+		{name: "--no-secret with a secret checks a present secret", args: []string{"--no-secret", "--secret", secret}, deliveries: 2, requests: []request{
+			{path: "/", body: valid(), status: 200},
+			{path: "/", secret: "wrong-" + secret, body: valid(), status: 401},
+			{path: "/", secret: secret, body: valid(), status: 200},
+		}},
+		{name: "--allow-unsigned, the older name of --no-secret", args: []string{"--allow-unsigned", "--secret", secret}, deliveries: 2, requests: []request{
 			{path: "/", body: valid(), status: 200},
 			{path: "/", secret: "wrong-" + secret, body: valid(), status: 401},
 			{path: "/", secret: secret, body: valid(), status: 200},
@@ -1592,14 +1630,19 @@ func TestSend(t *testing.T) {
 			code: 0, lines: []string{"200 OK\n200 OK\n200 OK\n"}, received: 3},
 		{name: "secret from SMSHOOK_SECRET", args: []string{"--url", "{url}", "--event", "CONVERSION_BLOCK"}, env: []string{"SMSHOOK_SECRET=" + secret + ",other"},
 			code: 0, lines: []string{"200 OK"}, received: 1, events: []api.EventType{"CONVERSION_BLOCK"}},
+		{name: "secret from NHN_WEBHOOK_SIGNATURE, the older name", args: []string{"--url", "{url}", "--event", "CONVERSION_BLOCK"}, env: []string{"NHN_WEBHOOK_SIGNATURE=" + secret},
+			code: 0, lines: []string{"200 OK"}, received: 1, events: []api.EventType{"CONVERSION_BLOCK"}},
+		{name: "SMSHOOK_SECRET before NHN_WEBHOOK_SIGNATURE", args: []string{"--url", "{url}", "--event", "CONVERSION_BLOCK"},
+			env:  []string{"SMSHOOK_SECRET=wrong", "NHN_WEBHOOK_SIGNATURE=" + secret},
+			code: 1, lines: []string{"401 Unauthorized\n", "urn:smshook:problem:secret-mismatch"}},
 		{name: "a vendor file", args: []string{"--url", "{url}", "--secret", secret, "--file", vendorFile},
 			code: 0, lines: []string{"200 OK"}, received: 1, events: []api.EventType{"UNSUBSCRIBE"}},
 		{name: "--file - reads stdin", args: []string{"--url", "{url}", "--secret", secret, "--file", "-"}, stdin: fixtures.Read("conversion-block.json"),
 			code: 0, lines: []string{"200 OK"}, received: 1, events: []api.EventType{"CONVERSION_BLOCK"}},
 		{name: "wrong secret", args: []string{"--url", "{url}", "--secret", "wrong", "--event", "UNSUBSCRIBE"},
-			code: 1, lines: []string{"401 Unauthorized\n", "urn:smshook:problem:signature-mismatch"}},
+			code: 1, lines: []string{"401 Unauthorized\n", "urn:smshook:problem:secret-mismatch"}},
 		{name: "no secret", args: []string{"--url", "{url}", "--event", "UNSUBSCRIBE"},
-			code: 1, lines: []string{"401 Unauthorized\n", "urn:smshook:problem:signature-missing"}},
+			code: 1, lines: []string{"401 Unauthorized\n", "urn:smshook:problem:secret-missing"}},
 		{name: "the published trailing comma", args: []string{"--url", "{url}", "--secret", secret, "--file", published},
 			code: 1, lines: []string{"400 Bad Request\n", "urn:smshook:problem:malformed-body", "  /hooks/0: ", "line 27"}},
 		{name: "invalid values are not echoed", args: []string{"--url", "{url}", "--secret", secret, "--file", leaky},
@@ -1704,6 +1747,45 @@ func TestSendToServe(t *testing.T) {
 		ids[d.HooksID] = true
 	}
 	assert.Len(t, ids, 3, "three distinct hooksIds")
+	assertNoValue(t, s.result(), append(fixturePhones, secret)...)
+}
+
+// TestSendAppKeyToServe: send --app-key sets the appKey of samples and of files, which a real serve --app-key
+// takes, where the samples' own appKey is answered 403.
+func TestSendAppKeyToServe(t *testing.T) {
+	t.Parallel()
+	const secret, pinned = "e2e-s3cret", "pinned-AppKey-7"
+	s := startServe(t, []string{"SMSHOOK_SECRET=" + secret}, "--app-key", pinned, "--app-key", "another")
+
+	r := invoke(t, "send", "--url", s.url, "--secret", secret, "--event", "MESSAGE_RESULT_UPDATE")
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stdout, "403 Forbidden", "the samples' appKey is not pinned")
+	assert.Contains(t, r.stdout, "urn:smshook:problem:app-key-not-allowed")
+
+	for _, product := range []string{"SMS", "KakaoTalk Bizmessage", "Email"} {
+		r = invoke(t, "send", "--url", s.url, "--secret", secret, "--product", product, "--event", "MESSAGE_RESULT_UPDATE", "--app-key", pinned, "--count", "2")
+		assert.Equal(t, 0, r.code, "stdout: %s\nstderr: %s", r.stdout, r.stderr)
+		assert.Equal(t, "200 OK\n200 OK\n", r.stdout, product)
+	}
+	r = invoke(t, "send", "--url", s.url, "--secret", secret, "--file", filepath.Join(vendorDir, "unsubscribe.json"), "--app-key", pinned)
+	assert.Equal(t, 0, r.code, "stdout: %s\nstderr: %s", r.stdout, r.stderr)
+	r = cli{args: []string{"send", "--url", s.url, "--secret", secret, "--file", "-", "--app-key", "another"}, stdin: bytes.NewReader(fixtures.Read("conversion-block.json"))}.run(t)
+	assert.Equal(t, 0, r.code, "stdout: %s\nstderr: %s", r.stdout, r.stderr)
+	r = invoke(t, "send", "--url", s.url, "--secret", secret, "--file", published, "--app-key", pinned)
+	assert.Equal(t, 2, r.code, "a file that is not JSON has no appKey to set")
+	assert.Contains(t, r.stderr, "smshook send: --app-key: the delivery is not one JSON object")
+	assert.Empty(t, r.stdout, "nothing was sent")
+
+	require.Equal(t, 0, s.stop(t, syscall.SIGTERM))
+	got := s.deliveries(t)
+	require.Len(t, got, 8)
+	for i, d := range got {
+		want := pinned
+		if d.Event == "CONVERSION_BLOCK" {
+			want = "another"
+		}
+		assert.Equal(t, want, d.AppKey, "delivery %d (%s %s)", i, d.ProductName, d.Event)
+	}
 	assertNoValue(t, s.result(), append(fixturePhones, secret)...)
 }
 

@@ -23,12 +23,12 @@ func TestFailingStoreURLsPrintNoPassword(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"redis, query password", []string{"serve", "--allow-unsigned", "--redis", "redis://127.0.0.1:1/0?password=" + leaked}, "not a Redis URL"},
-		{"redis, user-info", []string{"serve", "--allow-unsigned", "--redis", "redis://u:" + leaked + "@127.0.0.1:1/0"}, "127.0.0.1:1 does not answer"},
-		{"postgres, query password", []string{"serve", "--allow-unsigned", "--inbox", "postgres://u@127.0.0.1:1/db?password=" + leaked}, "127.0.0.1:1"},
-		{"postgres, user-info and sslpassword", []string{"serve", "--allow-unsigned", "--inbox",
+		{"redis, query password", []string{"serve", "--no-secret", "--redis", "redis://127.0.0.1:1/0?password=" + leaked}, "not a Redis URL"},
+		{"redis, user-info", []string{"serve", "--no-secret", "--redis", "redis://u:" + leaked + "@127.0.0.1:1/0"}, "127.0.0.1:1 does not answer"},
+		{"postgres, query password", []string{"serve", "--no-secret", "--inbox", "postgres://u@127.0.0.1:1/db?password=" + leaked}, "127.0.0.1:1"},
+		{"postgres, user-info and sslpassword", []string{"serve", "--no-secret", "--inbox",
 			"postgres://u:" + leaked + "@127.0.0.1:1/db?sslpassword=" + leaked}, "127.0.0.1:1"},
-		{"postgres, a token the driver quotes", []string{"serve", "--allow-unsigned", "--inbox",
+		{"postgres, a token the driver quotes", []string{"serve", "--no-secret", "--inbox",
 			"postgres://u@127.0.0.1:1/db?auth_token=" + leaked + "&sslmode=bogus"}, "auth_token=xxxxx"},
 		{"smshook inbox", []string{"inbox", "postgres://u:" + leaked + "@127.0.0.1:1/db?password=" + leaked}, "127.0.0.1:1"},
 		{"smshook inbox, a token the driver quotes", []string{"inbox", "postgresql://u@127.0.0.1:1/db?client_secret=" + leaked + "&sslmode=bogus"}, "client_secret=xxxxx"},

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/smshook/smshook/api"
@@ -21,16 +23,18 @@ const defaultSendTimeout = 30 * time.Second
 const sendExample = `  smshook send --url http://127.0.0.1:8080/ --secret s3cret --event MESSAGE_RESULT_UPDATE --count 3
   smshook send --url http://127.0.0.1:8080/ --secret s3cret --product "KakaoTalk Bizmessage" --event TEMPLATE_STATUS_UPDATE
   smshook send --url https://example.com/webhooks/nhn --secret-file secret.txt --file recorded.json
+  smshook send --url http://127.0.0.1:8080/ --secret s3cret --app-key "$NHN_APP_KEY" --event UNSUBSCRIBE
 `
 
 func runSend(ctx context.Context, e env, args []string) int {
-	fs := newFlagSet(e, "send", "send --url URL [--secret S] ([--product PRODUCT] --event EVENT | --file F) [--count N] [--timeout DURATION]", sendExample)
+	fs := newFlagSet(e, "send", "send --url URL [--secret S] ([--product PRODUCT] --event EVENT | --file F) [--app-key APPKEY] [--count N] [--timeout DURATION]", sendExample)
 	url := fs.String("url", "", "the receiver's `URL`")
-	secret := fs.String("secret", "", "send `SECRET` as the signature; also $SMSHOOK_SECRET (the first, if comma-separated)")
-	secretFile := fs.String("secret-file", "", "a `FILE` whose first line is the signature to send")
+	secret := fs.String("secret", "", "send `SECRET`, the console's secret; also $SMSHOOK_SECRET (the first, if comma-separated)")
+	secretFile := fs.String("secret-file", "", "a `FILE` whose first line is the secret to send")
 	product := fs.String("product", "SMS", fmt.Sprintf("the `PRODUCT` of --event: one of %s", productNames()))
 	event := fs.String("event", "", "send the documented sample of this `EVENT` of --product, with new IDs each time")
-	file := fs.String("file", "", "send this `FILE` as it is (- for stdin)")
+	file := fs.String("file", "", "send this `FILE` as it is (- for stdin), but for --app-key")
+	appKey := fs.String("app-key", "", "set the appKey of every delivery sent, a sample or a file, to `APPKEY`, for a receiver that pins appKeys")
 	count := fs.Int("count", 1, "send `N` times")
 	timeout := fs.Duration("timeout", defaultSendTimeout, "the longest one request may take, answer included; past it send fails with exit 1")
 	rest, code, ok := parse(e, fs, args)
@@ -58,14 +62,14 @@ func runSend(ctx context.Context, e env, args []string) int {
 		fmt.Fprintln(e.stderr, "smshook send: --timeout must be positive")
 		return exitUsage
 	}
-	signatures, err := gatherSecrets(nonEmpty(*secret), *secretFile, e.getenv("SMSHOOK_SECRET"))
+	secrets, err := gatherSecrets(nonEmpty(*secret), *secretFile, envSecrets(e.getenv))
 	if err != nil {
 		fmt.Fprintln(e.stderr, "smshook send:", err)
 		return exitUsage
 	}
-	signature := ""
-	if len(signatures) > 0 {
-		signature = signatures[0]
+	sent := "" // the first: --secret, else the file's, else the environment's
+	if len(secrets) > 0 {
+		sent = secrets[0]
 	}
 	var body []byte
 	if *file != "" {
@@ -77,7 +81,13 @@ func runSend(ctx context.Context, e env, args []string) int {
 		fmt.Fprintln(e.stderr, "smshook send:", err)
 		return exitUsage
 	}
-	to, err := sender.New(*url, signature)
+	if *appKey != "" {
+		if body, err = withAppKey(body, *appKey); err != nil {
+			fmt.Fprintln(e.stderr, "smshook send: --app-key:", err)
+			return exitUsage
+		}
+	}
+	to, err := sender.New(*url, sent)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "smshook send: --url:", err)
 		return exitUsage
@@ -114,6 +124,61 @@ func runSend(ctx context.Context, e env, args []string) int {
 		return exitFailed
 	}
 	return exitOK
+}
+
+// errNotAnObject: --app-key was given with a file that is not one JSON object, so it has no appKey to set.
+var errNotAnObject = errors.New("the delivery is not one JSON object, so it has no appKey to set")
+
+// withAppKey returns delivery with appKey as the value of its top-level "appKey" (of each, should the object
+// repeat the member), or with the member added first when it has none. Every other byte stays as it was, so
+// that a recorded file is sent as it is but for that value. It fails for a body that is not one JSON object.
+func withAppKey(delivery []byte, appKey string) ([]byte, error) {
+	value, err := json.Marshal(appKey)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(delivery))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, errNotAnObject
+	}
+	open := dec.InputOffset() // just past the '{'
+	var spans [][2]int64      // the values of the appKey members
+	members := 0
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, errNotAnObject
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, errNotAnObject
+		}
+		members++
+		if tok == "appKey" {
+			end := dec.InputOffset()
+			spans = append(spans, [2]int64{end - int64(len(raw)), end})
+		}
+	}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
+		return nil, errNotAnObject
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errNotAnObject // something after the object
+	}
+	if len(spans) == 0 {
+		member := append([]byte(`"appKey":`), value...)
+		if members > 0 {
+			member = append(member, ',')
+		}
+		return slices.Concat(delivery[:open], member, delivery[open:]), nil
+	}
+	out := make([]byte, 0, len(delivery)+len(value))
+	last := int64(0)
+	for _, s := range spans {
+		out = append(append(out, delivery[last:s[0]]...), value...)
+		last = s[1]
+	}
+	return append(out, delivery[last:]...), nil
 }
 
 func nonEmpty(s string) []string {

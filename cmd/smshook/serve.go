@@ -49,11 +49,13 @@ const (
 )
 
 // serveNotes is the part of serve's -h that no single flag tells.
-var serveNotes = fmt.Sprintf(`signatures:
-  a request must carry one of the secrets in X-Toast-Webhook-Signature or X-Nhn-Webhook-Signature (every
-  one present must match), or it is answered 401. With --allow-unsigned and a secret, a request without
-  either header (or with them empty) is accepted too, but a present and wrong signature is still 401; with
-  --allow-unsigned and no secret, no signature is checked. With --app-key, a delivery for another appKey is
+var serveNotes = fmt.Sprintf(`secrets:
+  NHN Cloud sends the secret typed into the console verbatim in X-Toast-Webhook-Signature (or
+  X-Nhn-Webhook-Signature). A request must carry one of the secrets there (every header present must match),
+  or it is answered 401. The secrets are those of --secret and --secret-file, and those of $SMSHOOK_SECRET,
+  or of $NHN_WEBHOOK_SIGNATURE when $SMSHOOK_SECRET holds none. With --no-secret and a secret, a request
+  without either header (or with them empty) is accepted too, but a present and wrong secret is still 401;
+  with --no-secret and no secret, no secret is checked. With --app-key, a delivery for another appKey is
   answered 403.
 
 slow and many clients:
@@ -99,16 +101,17 @@ func (l *stringList) Set(s string) error {
 }
 
 func runServe(ctx context.Context, e env, args []string) int {
-	fs := newFlagSet(e, "serve", "serve --addr HOST:PORT [--path /] [--secret S]... [--secret-file F] [--allow-unsigned] [flags]", serveExample)
+	fs := newFlagSet(e, "serve", "serve --addr HOST:PORT [--path /] [--secret S]... [--secret-file F] [--no-secret] [flags]", serveExample)
 	fs.notes = serveNotes
 	addr := fs.String("addr", "127.0.0.1:8080", "the `HOST:PORT` to listen on")
 	path := fs.String("path", "/", "the `PATH` NHN Cloud posts to; others are answered 404")
 	var secrets stringList
-	fs.Var(&secrets, "secret", "accept `SECRET` as a signature (repeat for rotation); also $SMSHOOK_SECRET, comma-separated")
-	secretFile := fs.String("secret-file", "", "a `FILE` with one accepted signature per line")
+	fs.Var(&secrets, "secret", "accept `SECRET`, the console's secret (repeat for rotation); also $SMSHOOK_SECRET, comma-separated")
+	secretFile := fs.String("secret-file", "", "a `FILE` with one accepted secret per line")
 	var appKeys stringList
 	fs.Var(&appKeys, "app-key", "accept deliveries for `APPKEY` only (repeat for several); others are answered 403")
-	unsigned := fs.Bool("allow-unsigned", false, "also accept requests without a signature; a wrong signature is still 401")
+	noSecret := fs.Bool("no-secret", false, "also accept requests without a secret; a wrong secret is still 401")
+	fs.alias("allow-unsigned", "no-secret")
 	maxBody := fs.Int64("max-body", defaultMaxBody, "the largest accepted body, in `BYTES`")
 	strict := fs.Bool("strict", false, "reject unknown events and unknown enum values, instead of accepting them as drift")
 	redisURL := fs.String("redis", "", "remember processed hookIds in the Redis at `URL` (redis://host:port/db; redis://host1:port?addr=host2:port&addr=host3:port for a Redis Cluster), shared by several receivers, instead of in memory")
@@ -157,13 +160,13 @@ func runServe(ctx context.Context, e env, args []string) int {
 		fmt.Fprintln(e.stderr, "smshook serve:", err)
 		return exitUsage
 	}
-	all, err := gatherSecrets(secrets, *secretFile, e.getenv("SMSHOOK_SECRET"))
+	all, err := gatherSecrets(secrets, *secretFile, envSecrets(e.getenv))
 	if err != nil {
 		fmt.Fprintln(e.stderr, "smshook serve:", err)
 		return exitUsage
 	}
-	if len(all) == 0 && !*unsigned {
-		fmt.Fprintln(e.stderr, "smshook serve: give --secret, --secret-file or $SMSHOOK_SECRET, or --allow-unsigned")
+	if len(all) == 0 && !*noSecret {
+		fmt.Fprintln(e.stderr, "smshook serve: give --secret, --secret-file or $SMSHOOK_SECRET, or --no-secret")
 		return exitUsage
 	}
 
@@ -190,8 +193,8 @@ func runServe(ctx context.Context, e env, args []string) int {
 		defer store.Close()
 		opts = append(opts, smshook.WithStore(store))
 	}
-	if *unsigned {
-		opts = append(opts, smshook.AllowUnsigned())
+	if *noSecret {
+		opts = append(opts, smshook.AllowNoSecret())
 	}
 	if *strict {
 		opts = append(opts, smshook.WithStrict())
@@ -301,6 +304,15 @@ func onPath(path string, h http.Handler) http.Handler {
 		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// envSecrets is the secrets' environment variable, comma-separated: $SMSHOOK_SECRET, or when it holds none,
+// $NHN_WEBHOOK_SIGNATURE, the name the README once told deployments to set.
+func envSecrets(getenv func(string) string) string {
+	if v := getenv("SMSHOOK_SECRET"); strings.Trim(v, ", \t\r\n") != "" {
+		return v
+	}
+	return getenv("NHN_WEBHOOK_SIGNATURE")
 }
 
 // gatherSecrets merges the flags, the secret file (one per line) and the environment (comma-separated).

@@ -59,7 +59,7 @@ func TestServeMetrics(t *testing.T) {
 	for _, line := range []string{
 		`smshook_requests_total{code="200"} 1`,
 		`smshook_requests_total{code="401"} 1`,
-		`smshook_rejected_total{code="401",problem="urn:smshook:problem:signature-mismatch"} 1`,
+		`smshook_rejected_total{code="401",problem="urn:smshook:problem:secret-mismatch"} 1`,
 		`smshook_request_duration_seconds_count 2`,
 		`smshook_inbox_depth 0`,
 		`smshook_inbox_dead_letters 0`,

@@ -56,7 +56,7 @@ func holdIdle(tb testing.TB, addr, request string, n int) int {
 
 // TestServeSideListenersCannotStarveTheReceiver runs serve with 1,024 descriptors, its metrics, inspector and
 // debug listeners on, holds 1,100 idle connections to the metrics and inspector ports and event streams that
-// are never read, and checks that a signed delivery to the receiver is still answered 200 promptly.
+// are never read, and checks that a delivery with the secret to the receiver is still answered 200 promptly.
 func TestServeSideListenersCannotStarveTheReceiver(t *testing.T) {
 	t.Parallel()
 	s := startServeLimited(t, "1024", nil, "--secret", "k",
@@ -136,7 +136,7 @@ func TestServeBudgetsDescriptors(t *testing.T) {
 	assert.Contains(t, stderr.String(), "raise the limit or lower --max-conns")
 }
 
-// TestServeRejectionsAreCountedInFullAndLoggedInPart floods serve with wrong signatures: its log holds the
+// TestServeRejectionsAreCountedInFullAndLoggedInPart floods serve with wrong secrets: its log holds the
 // first ten, /metrics counts every one.
 func TestServeRejectionsAreCountedInFullAndLoggedInPart(t *testing.T) {
 	t.Parallel()
@@ -150,8 +150,8 @@ func TestServeRejectionsAreCountedInFullAndLoggedInPart(t *testing.T) {
 	}
 	status, page := get(t, metricsURL+"/metrics")
 	require.Equal(t, http.StatusOK, status)
-	assert.Contains(t, page, `smshook_rejected_total{code="401",problem="urn:smshook:problem:signature-mismatch"} 500`)
+	assert.Contains(t, page, `smshook_rejected_total{code="401",problem="urn:smshook:problem:secret-mismatch"} 500`)
 	require.Equal(t, 0, s.stop(t, os.Interrupt))
 	assert.Equal(t, 10, strings.Count(s.stderr.String(), `"msg":"smshook: request rejected"`), "the first ten of a minute are logged")
-	t.Logf("%d wrong signatures: %d bytes of log", flood, len(s.stderr.String()))
+	t.Logf("%d wrong secrets: %d bytes of log", flood, len(s.stderr.String()))
 }

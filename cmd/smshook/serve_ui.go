@@ -35,11 +35,11 @@ func addUIFlags(fs *flagSet) uiFlags {
 	}
 }
 
-// uiReceiver is what the inspector needs of the receiver it records: where samples go, the signature they
+// uiReceiver is what the inspector needs of the receiver it records: where samples go, the secret they
 // carry, the profile the receiver decodes with and, when the inbox is on, its figures.
 type uiReceiver struct {
 	path    string
-	secrets []string // the first signs samples; none: the receiver allows unsigned requests
+	secrets []string // the first goes with samples; none: the receiver allows requests without one
 	strict  bool
 	gauges  func(context.Context) ([]inspect.Gauge, error)
 }
@@ -99,12 +99,12 @@ func (u uiFlags) start(e env, h http.Handler, recv uiReceiver, logger *slog.Logg
 	if err != nil {
 		return nil, nil, err
 	}
-	var signature string
+	var secret string
 	if len(recv.secrets) > 0 {
-		signature = recv.secrets[0]
+		secret = recv.secrets[0]
 	}
 	in := inspect.New(inspect.Options{
-		Capacity: *u.requests, Strict: recv.strict, Path: recv.path, Signature: signature, Token: token,
+		Capacity: *u.requests, Strict: recv.strict, Path: recv.path, Secret: secret, Token: token,
 		Gauges: recv.gauges, Logger: logger,
 	})
 	// The event streams lift the read and write timeouts for themselves (internal/inspect).

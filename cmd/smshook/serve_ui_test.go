@@ -78,7 +78,7 @@ func TestServeUIShowsWhatArrives(t *testing.T) {
 	code, detail := getPage(t, ui+"/requests/2", nil)
 	require.Equal(t, http.StatusOK, code)
 	assert.Contains(t, detail, "[redacted]")
-	assert.NotContains(t, detail, "wrong", "the signature header's value is never shown")
+	assert.NotContains(t, detail, "wrong", "the secret header's value is never shown")
 	assert.NotContains(t, detail, "01012341234")
 	assert.NotContains(t, detail, uiSecret)
 

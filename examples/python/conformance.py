@@ -21,24 +21,24 @@ for c in cases:
     else:
         agree += 1
 
-# The receiver on a real socket: a valid delivery 200, an invalid one 400, a wrong signature 401.
+# The receiver on a real socket: a valid delivery 200, an invalid one 400, a wrong secret 401.
 failed = []
 class Quiet(Receiver):
     def log_message(self, *args):  # no request lines in make test's output
         pass
 
-Quiet.signature = b"conformance-s3cret"
+Quiet.secret = b"conformance-s3cret"
 server = http.server.HTTPServer(("127.0.0.1", 0), Quiet)
 threading.Thread(target=server.serve_forever, daemon=True).start()
-for file, sig, want in [("valid/email-unsubscribe-full.json", "conformance-s3cret", 200),
+for file, secret, want in [("valid/email-unsubscribe-full.json", "conformance-s3cret", 200),
                         ("invalid/unsubscribe-hooks-empty.json", "conformance-s3cret", 400),
                         ("valid/email-unsubscribe-full.json", "other", 401), ("valid/email-unsubscribe-full.json", "", 401),
                         ("invalid/unsubscribe-truncated.json", "conformance-s3cret", 400), ("2 MiB", "conformance-s3cret", 413)]:
-    headers = {"Content-Type": "application/json", "X-Toast-Webhook-Signature": sig} | ({"Content-Length": str(2 << 20)} if file == "2 MiB" else {})
+    headers = {"Content-Type": "application/json", "X-Toast-Webhook-Signature": secret} | ({"Content-Length": str(2 << 20)} if file == "2 MiB" else {})
     conn = http.client.HTTPConnection(*server.server_address, timeout=10)
     conn.request("POST", "/", b"{}" if file == "2 MiB" else (corpus / file).read_bytes(), headers)
     if (got := conn.getresponse().status) != want:
-        failed.append(f"FAIL receiver: {file} signed {bool(sig)}: status {got}, want {want}")
+        failed.append(f"FAIL receiver: {file} with a secret {bool(secret)}: status {got}, want {want}")
 server.shutdown()
 print(*disagree, *failed, sep="\n") if disagree or failed else None
 print(f"python jsonschema: {len(cases)} cases, {agree} agree with strict, {documented} differ as documented, {len(disagree)} disagree")

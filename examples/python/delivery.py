@@ -35,17 +35,17 @@ def read(body: bytes):
     errors = [f"/{'/'.join(map(str, e.absolute_path))}: {e.validator}" for e in VALIDATOR.iter_errors(doc)]
     return ("invalid" if errors else "valid"), doc, errors  # pointers and keywords only: no value is echoed
 
-class Receiver(http.server.BaseHTTPRequestHandler):  # 401 unsigned, 400 invalid or malformed, 200 valid
-    signature = os.environ.get("SMSHOOK_SIGNATURE", "").encode()  # the console's webhook signature
+class Receiver(http.server.BaseHTTPRequestHandler):  # 401 without the secret, 400 invalid or malformed, 200 valid
+    secret = os.environ.get("SMSHOOK_SECRET", "").encode()  # the console's webhook secret, sent verbatim
 
     def do_POST(self):
-        sig = (self.headers.get("X-Toast-Webhook-Signature") or self.headers.get("X-Nhn-Webhook-Signature") or "").encode()
+        got = (self.headers.get("X-Toast-Webhook-Signature") or self.headers.get("X-Nhn-Webhook-Signature") or "").encode()
         n = self.headers.get("Content-Length", "")
         if not n.isdigit() or int(n) > 1 << 20:  # the receiver reads at most 1 MiB, and only a stated length
             return self.send_error(413 if n.isdigit() else 411)
         verdict, doc, _ = read(self.rfile.read(int(n)))
-        signed = bool(self.signature) and hmac.compare_digest(sig, self.signature)
-        self.send_response(401 if not signed else 200 if verdict == "valid" else 400)  # hand doc over before a 200
+        known = bool(self.secret) and hmac.compare_digest(got, self.secret)
+        self.send_response(401 if not known else 200 if verdict == "valid" else 400)  # hand doc over before a 200
         self.end_headers()
 
 if __name__ == "__main__":

@@ -111,18 +111,18 @@ func TestInspectorInBrowser(t *testing.T) {
 		defer mu.Unlock()
 		return dispatched
 	}
-	in := New(Options{Signature: testSecret, Capacity: 50})
+	in := New(Options{Secret: testSecret, Capacity: 50})
 	recv := httptest.NewServer(in.Wrap(h))
 	t.Cleanup(recv.Close)
 	page := httptest.NewServer(in.Handler())
 	t.Cleanup(page.Close)
 	t.Cleanup(in.Close) // first: it ends the page's event stream, which page.Close would wait for
-	send := func(body []byte, signature string) int {
+	send := func(body []byte, secret string) int {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, recv.URL+"/", bytes.NewReader(body))
 		require.NoError(t, err)
 		req.Header.Set("Content-Type", "application/json")
-		if signature != "" {
-			req.Header.Set(smshook.SignatureHeader, signature)
+		if secret != "" {
+			req.Header.Set(smshook.SignatureHeader, secret)
 		}
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
@@ -167,7 +167,7 @@ func TestInspectorInBrowser(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "/hooks/0/hookId", pointer)
 
-	// More of what arrives: e-mail addresses, a partial batch, the console's verification, a wrong signature,
+	// More of what arrives: e-mail addresses, a partial batch, the console's verification, a wrong secret,
 	// a body that is not JSON.
 	require.Equal(t, http.StatusOK, send(marshal(t, smshooktest.Sample[*api.EmailMessageResultUpdateEnvelope]()), testSecret))
 	batch := smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()

@@ -25,7 +25,7 @@ import (
 const DefaultCapacity = 100
 
 // Options configure an Inspector. The zero value keeps DefaultCapacity requests, decodes bodies under the
-// compatible profile, posts samples to "/" unsigned and asks no token.
+// compatible profile, posts samples to "/" without a secret and asks no token.
 type Options struct {
 	// Capacity is how many requests are kept, the newest; <= 0: DefaultCapacity.
 	Capacity int
@@ -33,9 +33,9 @@ type Options struct {
 	Strict bool
 	// Path is where samples are posted on the receiver; "": "/".
 	Path string
-	// Signature is sent as X-Toast-Webhook-Signature with samples; "": none (a receiver that allows unsigned
+	// Secret is sent as X-Toast-Webhook-Signature with samples; "": none (a receiver that allows no secret
 	// requests).
-	Signature string
+	Secret string
 	// Token, when set, is asked of every request to the page: a cookie set by its sign-in form, or
 	// "Authorization: Bearer TOKEN". Without it, the page answers only requests addressed to a loopback host
 	// name, so that another site cannot reach it through DNS rebinding.

@@ -127,7 +127,7 @@ func newFixture(t *testing.T, opts Options) *fixture {
 	f := &fixture{rec: &smshooktest.Recorder{}}
 	h, err := smshook.NewHandler(f.rec.Handler(), smshook.WithSecrets(testSecret), smshook.WithLogger(slog.New(slog.DiscardHandler)))
 	require.NoError(t, err)
-	opts.Signature = testSecret
+	opts.Secret = testSecret
 	f.in = New(opts)
 	t.Cleanup(f.in.Close)
 	f.recv = f.in.Wrap(h)
@@ -137,12 +137,12 @@ func newFixture(t *testing.T, opts Options) *fixture {
 }
 
 // post serves a request to the recorded receiver and waits until the inspector holds it.
-func (f *fixture) post(t *testing.T, body []byte, signature string) *entry {
+func (f *fixture) post(t *testing.T, body []byte, secret string) *entry {
 	t.Helper()
 	req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(string(body)))
 	req.Header.Set("Content-Type", "application/json")
-	if signature != "" {
-		req.Header.Set(smshook.SignatureHeader, signature)
+	if secret != "" {
+		req.Header.Set(smshook.SignatureHeader, secret)
 	}
 	before := f.in.seq.Load()
 	f.recv.ServeHTTP(httptest.NewRecorder(), req)
@@ -181,9 +181,9 @@ func TestRecordsWhatTheReceiverAnswered(t *testing.T) {
 	assert.Equal(t, "/hooks/0/hookId", refused.Problem.Errors[0].Pointer)
 	assert.Empty(t, refused.HookRows, "a refused delivery's hooks were not processed")
 
-	unsigned := f.post(t, marshal(t, smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()), "")
-	assert.Equal(t, http.StatusUnauthorized, unsigned.status)
-	assert.Contains(t, string(unsigned.body), `"recipientNo"`, "the body the receiver never read is kept")
+	without := f.post(t, marshal(t, smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()), "")
+	assert.Equal(t, http.StatusUnauthorized, without.status)
+	assert.Contains(t, string(without.body), `"recipientNo"`, "the body the receiver never read is kept")
 
 	verification := f.post(t, []byte(`{"appKey":"String"}`), testSecret)
 	assert.Equal(t, http.StatusOK, verification.status)
@@ -292,7 +292,7 @@ func TestEventStreamSendsNewRows(t *testing.T) {
 	first := <-events
 	assert.Equal(t, "1", first.id, "the rows after ?after= are sent first")
 	require.Eventually(t, func() bool { return f.in.events.count() == 1 }, 5*time.Second, 5*time.Millisecond)
-	f.post(t, marshal(t, smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()), "wrong-signature")
+	f.post(t, marshal(t, smshooktest.Sample[*api.SMSMessageResultUpdateEnvelope]()), "wrong-secret")
 	second := <-events
 	assert.Equal(t, "2", second.id)
 	assert.Equal(t, "request", second.name)

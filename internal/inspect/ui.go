@@ -357,8 +357,8 @@ func (in *Inspector) serveSample(w http.ResponseWriter, r *http.Request) {
 	}
 	body, _ = freshIDs(body)
 	h := http.Header{"Content-Type": {"application/json"}, "User-Agent": {"smshook-inspector"}}
-	if in.opts.Signature != "" {
-		h.Set("X-Toast-Webhook-Signature", in.opts.Signature)
+	if in.opts.Secret != "" {
+		h.Set("X-Toast-Webhook-Signature", in.opts.Secret)
 	}
 	if !in.serve(r.Context(), "sample", http.MethodPost, in.opts.Path, h, body) {
 		writeProblem(w, http.StatusServiceUnavailable, "No receiver is recording into the inspector.")

@@ -25,7 +25,7 @@ func NewID() string {
 	return time.Now().In(api.Seoul()).Format("20060102150405") + rand.Text()[:11]
 }
 
-// Sender posts to one URL, exactly, with a signature.
+// Sender posts to one URL, exactly, with a secret.
 type Sender struct {
 	client *api.ClientWithResponses
 	target *url.URL
@@ -33,7 +33,7 @@ type Sender struct {
 }
 
 // New returns a Sender that posts to target, exactly (an httptest.Server's URL, say), with secret in
-// X-Toast-Webhook-Signature; an empty secret sends no signature. opts reach the generated client. It fails
+// X-Toast-Webhook-Signature; an empty secret sends no such header. opts reach the generated client. It fails
 // when target is not an http(s) URL; the error shows the URL without its password, if any.
 func New(target, secret string, opts ...api.ClientOption) (*Sender, error) {
 	u, err := url.Parse(target)

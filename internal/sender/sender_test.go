@@ -180,11 +180,11 @@ func TestSenderAnswers(t *testing.T) {
 		},
 		{
 			name: "wrong secret", secret: "a guess", body: mustMarshal(t, smshooktest.Sample[*api.SMSUnsubscribeEnvelope]()),
-			wantStatus: http.StatusUnauthorized, wantType: "signature-mismatch",
+			wantStatus: http.StatusUnauthorized, wantType: "secret-mismatch",
 		},
 		{
 			name: "no secret", secret: "", body: mustMarshal(t, smshooktest.Sample[*api.SMSUnsubscribeEnvelope]()),
-			wantStatus: http.StatusUnauthorized, wantType: "signature-missing",
+			wantStatus: http.StatusUnauthorized, wantType: "secret-missing",
 		},
 		{
 			name: "empty hookId", secret: testSecret, body: mustMarshal(t, noHookID),
@@ -341,7 +341,7 @@ func TestProblemOfASuccess(t *testing.T) {
 }
 
 const (
-	testSecret  = "s3cret-signature-typed-in-the-console"
+	testSecret  = "s3cret-typed-in-the-console"
 	contentType = "application/json;charset=UTF-8" // what NHN Cloud sends
 	problemType = "urn:smshook:problem:"
 )

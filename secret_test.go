@@ -15,13 +15,13 @@ import (
 	"github.com/smshook/smshook/smshooktest"
 )
 
-func TestVerifySignature(t *testing.T) {
+func TestVerifySecret(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name      string
-		signature string
-		secrets   []string
-		want      bool
+		name    string
+		value   string
+		secrets []string
+		want    bool
 	}{
 		{"the secret", testSecret, []string{testSecret}, true},
 		{"the first of two", testSecret, []string{testSecret, rotatedSecret}, true},
@@ -34,33 +34,33 @@ func TestVerifySignature(t *testing.T) {
 		{"with a trailing space", testSecret + " ", []string{testSecret}, false},
 		{"in another case", strings.ToUpper(testSecret), []string{testSecret}, false},
 		{"no secrets", testSecret, nil, false},
-		{"an empty signature", "", []string{testSecret}, false},
-		{"an empty signature and an empty secret", "", []string{""}, false},
-		{"an empty signature among empty secrets", "", []string{testSecret, ""}, false},
-		{"a signature against an empty secret", testSecret, []string{""}, false},
+		{"an empty value", "", []string{testSecret}, false},
+		{"an empty value and an empty secret", "", []string{""}, false},
+		{"an empty value among empty secrets", "", []string{testSecret, ""}, false},
+		{"a value against an empty secret", testSecret, []string{""}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			require.Equal(t, tt.want, smshook.VerifySignature(tt.signature, tt.secrets...))
+			require.Equal(t, tt.want, smshook.VerifySecret(tt.value, tt.secrets...))
 		})
 	}
 }
 
-// TestVerifySignatureAgreesWithTheHandler: a signature VerifySignature accepts is one the handler accepts.
-func TestVerifySignatureAgreesWithTheHandler(t *testing.T) {
+// TestVerifySecretAgreesWithTheHandler: a value VerifySecret accepts is one the handler accepts.
+func TestVerifySecretAgreesWithTheHandler(t *testing.T) {
 	t.Parallel()
 	h := newHandler(t, smshook.Handler{}, smshook.WithSecrets(rotatedSecret), smshook.WithoutDeduplication())
 	body := []byte(`{"hooksId":"a","webhookConfigId":"c","productName":"SMS","appKey":"k","event":"CONVERSION_BLOCK","hooks":[{"hookId":"h","countryCode":"1"}]}`)
-	for _, signature := range []string{testSecret, rotatedSecret, "a guess", testSecret[:10]} {
-		accepted := smshook.VerifySignature(signature, testSecret, rotatedSecret)
-		w := postWith(t, h, body, header(smshook.SignatureHeader, signature))
+	for _, secret := range []string{testSecret, rotatedSecret, "a guess", testSecret[:10]} {
+		accepted := smshook.VerifySecret(secret, testSecret, rotatedSecret)
+		w := postWith(t, h, body, header(smshook.SignatureHeader, secret))
 		require.Equal(t, accepted, w.Code == 200, "status %d", w.Code)
 	}
 }
 
 // TestSecretKeyHeaderIsNeverRead: the vendor's Email and KakaoTalk Bizmessage curl examples add X-Secret-Key, the
-// project's API secret that a client sends to NHN Cloud. The receiver neither takes it for a signature nor
+// project's API secret that a client sends to NHN Cloud. The receiver neither takes it for the webhook's secret nor
 // needs it, and never logs or answers it, whichever product the delivery is of.
 func TestSecretKeyHeaderIsNeverRead(t *testing.T) {
 	t.Parallel()
@@ -76,7 +76,7 @@ func TestSecretKeyHeaderIsNeverRead(t *testing.T) {
 	} {
 		body, err := json.Marshal(delivery)
 		require.NoError(t, err)
-		// Instead of the signature, or as the signature's value: refused.
+		// Instead of the secret, or as the secret header's value: refused.
 		for _, edit := range []func(*http.Request){
 			func(r *http.Request) { r.Header.Del(smshook.SignatureHeader); r.Header.Set("X-Secret-Key", testSecret) },
 			func(r *http.Request) {
@@ -88,7 +88,7 @@ func TestSecretKeyHeaderIsNeverRead(t *testing.T) {
 			require.Equal(t, http.StatusUnauthorized, w.Code, w.Body.String())
 			require.NotContains(t, w.Body.String(), apiSecret)
 		}
-		// Beside the signature: irrelevant.
+		// Beside the secret: irrelevant.
 		w := postWith(t, h, body, header("X-Secret-Key", apiSecret))
 		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
 	}
