@@ -671,7 +671,9 @@ type EmailMessageResultUpdateHook struct {
 	MailSeq OptEmailMessageResultUpdateHookMailSeq `json:"mailSeq"`
 	// Sender address. Personal data; never log it.
 	SenderAddress OptNilString `json:"senderAddress"`
-	// Recipient address. Personal data; never log it.
+	// Recipient address. Optional in a result hook, as SMS's recipientNo is (the vendor's pages mark no
+	// field required); the UNSUBSCRIBE hook, which is about the address, requires it. Personal data; never
+	// log it.
 	ReceiveMailAddr OptNilString `json:"receiveMailAddr"`
 	// Delivery status; the values of MailStatus, or null: `SST2` sent, `SST3` failed, `SST5` unsubscribed
 	// (a release note calls it `SST4`, which is accepted as the same), `SST7` unauthenticated, `SST8`
@@ -1820,9 +1822,9 @@ type KakaoTalkMessageResultUpdateHook struct {
 	KakaoMessageType OptNilKakaoTalkMessageResultUpdateHookKakaoMessageType `json:"kakaoMessageType"`
 	// Request ID.
 	RequestId string `json:"requestId"`
-	// Recipient sequence number. Optional and nullable here, while SMS requires its recipientSeq: the
-	// KakaoTalk page's table does not mark it required and its example writes the type name `"Integer"`,
-	// not a value. The vendor numbers recipients from 1.
+	// Recipient sequence number. Optional and nullable here, while SMS requires its recipientSeq (the key
+	// of its detailed search): the KakaoTalk page's example writes the type name `"Integer"`, not a value,
+	// so nothing says that it is always sent. The vendor's examples number recipients from 1.
 	RecipientSeq OptNilInt64 `json:"recipientSeq"`
 	// Date and time of the request. The page states no format and its example prints none (`"String"`);
 	// the vendor's other KakaoTalk Bizmessage APIs write `yyyy-MM-dd HH:mm:ss`, so any string is accepted.
@@ -1831,7 +1833,9 @@ type KakaoTalkMessageResultUpdateHook struct {
 	CreateDate OptNilString `json:"createDate"`
 	// Date and time the message was received; no format stated (the page's example is `2023-06-01`).
 	ReceiveDate OptNilString `json:"receiveDate"`
-	// Recipient number. Personal data; never log it.
+	// Recipient number. Optional in a result hook: the vendor's pages mark no field required, and SMS has
+	// shipped result hooks without it (fixed 2022-08-23); an UNSUBSCRIBE hook, which is about the number,
+	// requires it. Personal data; never log it.
 	RecipientNo OptNilString `json:"recipientNo"`
 	// KakaoTalk Bizmessage's own receive result code, such as `MRC01` success and `MRC02` failure;
 	// catalogued in result-codes.json (kind `kakaotalk-result`) as far as the vendor documents them. Any
@@ -2724,7 +2728,9 @@ type MessageResultUpdateHook struct {
 	ReceiveDate OptNilString `json:"receiveDate"`
 	// Sender number.
 	SendNo OptNilString `json:"sendNo"`
-	// Recipient number. Personal data; never log it.
+	// Recipient number. Optional in a result hook: the vendor's pages mark no field required, and SMS has
+	// shipped result hooks without it (fixed 2022-08-23); an UNSUBSCRIBE hook, which is about the number,
+	// requires it. Personal data; never log it.
 	RecipientNo OptNilString `json:"recipientNo"`
 	// Message status; the values of MessageStatus, or null. `RESERVED`, `SENDING` and `RESEND_AD` are
 	// deprecated (on the webhook page only from 2024-05-07 to 2024-05-28; they remain in the SMS query
