@@ -207,8 +207,8 @@ func TestReceiverDoesNotLinkStructValidation(t *testing.T) {
 }
 
 // TestNamesReadLikeGo: what `go doc -all` shows of every package a user imports, package api's generated code
-// included, has Go's initialisms (HooksID, not HooksID) and no name made of a JSON key's underscore
-// (Links for _links), and package api opens with its own doc rather than the generator's.
+// included, has Go's initialisms (HooksID, not HooksId) and no name made of a JSON key's underscore
+// (UnderscoreLinks for _links), and package api opens with its own doc rather than the generator's.
 func TestNamesReadLikeGo(t *testing.T) {
 	out, err := exec.Command("go", "list", "./...").CombinedOutput()
 	require.NoError(t, err, "%s", out)

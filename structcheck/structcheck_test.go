@@ -221,7 +221,7 @@ const (
 //     written 1.0 or beyond int64, an impossible date-time), so there is no Go value to validate;
 //   - agreeIntegerUnset: a required integer (recipientSeq, the only non-pointer integers of the generated types)
 //     is absent or null, which Go reads as 0, a valid value;
-//   - agreeFoldedKey: encoding/json matched a key to a field case-insensitively ("HookID" fills hookId), which
+//   - agreeFoldedKey: encoding/json matched a key to a field case-insensitively ("HookId" fills hookId), which
 //     kin-openapi treats as an unknown property.
 const (
 	agreeCompared       = "compared"
@@ -295,7 +295,7 @@ func agreeHandWritten(tb testing.TB) []agreeBody {
 		{name: "unsubscribe missing appKey", body: e(agreeUnsubscribe, func(env, _ map[string]any) { delete(env, "appKey") }), want: kinRejects},
 		{name: "unsubscribe null productName", body: e(agreeUnsubscribe, func(env, _ map[string]any) { env["productName"] = nil }), want: kinRejects},
 		{name: "unsubscribe productName Sms", body: e(agreeUnsubscribe, func(env, _ map[string]any) { env["productName"] = "Sms" }), want: kinAccepts},
-		{name: "unsubscribe HookID instead of hookId", body: e(agreeUnsubscribe, func(_, h map[string]any) { h["HookID"] = h["hookId"]; delete(h, "hookId") }), want: kinRejects},
+		{name: "unsubscribe HookId instead of hookId", body: e(agreeUnsubscribe, func(_, h map[string]any) { h["HookId"] = h["hookId"]; delete(h, "hookId") }), want: kinRejects},
 
 		{name: "message result update minimal", body: []byte(agreeMessageResultUpdate), want: kinAccepts},
 		{name: "message result update null optionals", body: e(agreeMessageResultUpdate, func(_, h map[string]any) {

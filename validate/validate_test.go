@@ -804,7 +804,7 @@ func TestUnknownProperties(t *testing.T) {
 	}{
 		{name: "envelope string", edit: with("extra", "x")},
 		{name: "envelope nested", edit: with("extra", map[string]any{"a": []any{1, map[string]any{"b": nil}}})},
-		{name: "envelope case variant of a known name", edit: with("HooksID", 5)},
+		{name: "envelope case variant of a known name", edit: with("HooksId", 5)},
 		{name: "hook misspelt grouping key", edit: with("hooks/0/recipientGropuingKey", "RecipientGroupingKey")},
 		{name: "hook _link", edit: with("hooks/0/_link", map[string]any{"self": map[string]any{"href": "https://example.com"}}), events: []string{unsubscribe, conversion, international}},
 		{name: "hook null", edit: with("hooks/0/newField", nil)},

@@ -129,7 +129,7 @@ func TestParseJSONAgreesWithEncodingJSON(t *testing.T) {
 		{name: "empty containers", doc: `[{}, [], {"a": {}}, {"b": []}]`},
 		{name: "whitespace everywhere", doc: " \t\r\n{ \t\r\n\"a\" \t\r\n: \t\r\n[ 1 , 2 ] \t\r\n} \t\r\n"},
 		{name: "escaped key", doc: `{"\u0061b": 1, "a\"b": 2, "": 3}`},
-		{name: "case variants are distinct keys", doc: `{"hookId": 1, "HOOKID": 2, "HookID": 3}`},
+		{name: "case variants are distinct keys", doc: `{"hookId": 1, "HOOKID": 2, "HookId": 3}`},
 		{name: "nested", doc: `{"a": [1, {"b": [null, {"c": "d"}]}], "e": {"f": {"g": -1.5e3}}}`},
 		{name: "nesting 10000 deep", doc: strings.Repeat("[", 10000) + strings.Repeat("]", 10000)},
 		{name: "objects 10000 deep", doc: strings.Repeat(`{"a":`, 9999) + `{}` + strings.Repeat("}", 9999)},

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,6 +46,9 @@ type field struct {
 	name  string
 	index int
 	plan  *plan
+	// nullable: an optional property held by value (json's omitzero), which null leaves at its zero value, as
+	// encoding/json leaves any value field.
+	nullable bool
 }
 
 var (
@@ -80,14 +84,15 @@ func buildPlan(t reflect.Type, building map[reflect.Type]*plan) *plan {
 		}
 		for i := range t.NumField() {
 			sf := t.Field(i)
-			name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+			name, opts, _ := strings.Cut(sf.Tag.Get("json"), ",")
 			if !sf.IsExported() || name == "-" {
 				continue
 			}
 			if name == "" {
 				name = sf.Name
 			}
-			p.fields = append(p.fields, field{name: name, index: i, plan: buildPlan(sf.Type, building)})
+			nullable := slices.Contains(strings.Split(opts, ","), "omitzero")
+			p.fields = append(p.fields, field{name: name, index: i, plan: buildPlan(sf.Type, building), nullable: nullable})
 		}
 	}
 	return p
@@ -186,7 +191,7 @@ func (b *reflectBinder) value(p *plan, dst reflect.Value, src any) {
 		}
 		for _, f := range p.fields {
 			v, ok := m[f.name]
-			if !ok {
+			if !ok || (v == nil && f.nullable) {
 				continue
 			}
 			b.path = append(b.path, f.name)

@@ -76,11 +76,11 @@ func goNames(t *testing.T) map[string]string {
 // an envelope named after another event.
 func TestLoadHoldsToTheNamingRule(t *testing.T) {
 	_, err := load("../../openapi.yaml", nil)
-	require.ErrorContains(t, err, "the Go name of SMSUnsubscribeEnvelope is SMSUnsubscribeEnvelope; the rule names it SmsUnsubscribeEnvelope")
+	require.ErrorContains(t, err, "the Go name of UnsubscribeEnvelope is UnsubscribeEnvelope; the rule names it SmsUnsubscribeEnvelope")
 	names := goNames(t)
 	delete(names, "ConversionBlockHook")
 	_, err = load("../../openapi.yaml", names)
-	require.ErrorContains(t, err, "the Go name of SMSConversionBlockHook is SMSConversionBlockHook; the rule names it SMSConversionBlockHook")
+	require.ErrorContains(t, err, "the Go name of ConversionBlockHook is ConversionBlockHook; the rule names it SMSConversionBlockHook")
 	names = goNames(t)
 	names["EmailUnsubscribeEnvelope"] = "EmailOptOutEnvelope"
 	_, err = load("../../openapi.yaml", names)
