@@ -115,21 +115,28 @@ func strictServer() http.Handler {
 	return stockapi.HandlerFromMux(stockapi.NewStrictHandler(strictImpl{}, nil), mux)
 }
 
-func stockHandler(tb testing.TB) http.Handler {
+func stockHandler(tb testing.TB) http.Handler { return stockMiddleware(tb)(strictServer()) }
+
+// stockMiddleware is the validator in its best configuration: KeepValidatedValue leaves the value kin-openapi
+// decoded and validated on the request, which the strict server's runtime.BindJSONBody binds instead of
+// decoding the body a second time.
+func stockMiddleware(tb testing.TB) func(http.Handler) http.Handler {
 	spec, err := stockapi.GetSpec()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	validator := nethttpmiddleware.OapiRequestValidatorWithOptions(spec, &nethttpmiddleware.Options{
-		Options: openapi3filter.Options{AuthenticationFunc: func(_ context.Context, in *openapi3filter.AuthenticationInput) error {
-			if in.RequestValidationInput.Request.Header.Get(in.SecurityScheme.Name) != secret { // either signature header
-				return fmt.Errorf("signature mismatch")
-			}
-			return nil
-		}},
+	return nethttpmiddleware.OapiRequestValidatorWithOptions(spec, &nethttpmiddleware.Options{
+		Options: openapi3filter.Options{
+			KeepValidatedValue: true,
+			AuthenticationFunc: func(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+				if in.RequestValidationInput.Request.Header.Get(in.SecurityScheme.Name) != secret { // either signature header
+					return fmt.Errorf("signature mismatch")
+				}
+				return nil
+			},
+		},
 		SilenceServersWarning: true,
 	})
-	return validator(strictServer())
 }
 
 // --- libopenapi-validator in front of the same strict server -------------------------------------------------
@@ -275,6 +282,29 @@ func TestPeersAcceptThePayloads(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestStockKeepsTheValidatedValue: the stock peer's strict server is handed the value kin-openapi validated,
+// so that it binds it rather than decoding the body again; an upgrade of either side that drops it fails here.
+func TestStockKeepsTheValidatedValue(t *testing.T) {
+	body := payload(t, api.EventTypeMessageResultUpdate, 10)
+	var kept any
+	probe := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if b, ok := r.Body.(interface{ ValidatedValue() any }); ok {
+			kept = b.ValidatedValue()
+		}
+		strictServer().ServeHTTP(w, r)
+	})
+	req, reader := newRequest(body)
+	w := &nopWriter{h: http.Header{}}
+	serve(stockMiddleware(t)(probe), body, reader, req, w)
+	if w.code != 0 && w.code != http.StatusOK {
+		t.Fatalf("status %d", w.code)
+	}
+	hooks, _ := kept.(map[string]any)["hooks"].([]any)
+	if len(hooks) != 10 {
+		t.Fatalf("the strict server got no validated value of 10 hooks: %T", kept)
 	}
 }
 
