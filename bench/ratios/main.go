@@ -25,7 +25,18 @@ import (
 	"strings"
 )
 
-var line = regexp.MustCompile(`^BenchmarkReceive/event=MESSAGE_RESULT_UPDATE/hooks=(\d+)/impl=(\w+)-\d+\s+\d+\s+([\d.]+) ns/op(?:.*?\s([\d.]+) B/op\s+([\d.]+) allocs/op)?`)
+var line = regexp.MustCompile(`^BenchmarkReceive/event=MESSAGE_RESULT_UPDATE/hooks=(\d+)/impl=(\w+)-\d+\s+\d+\s+(.*)`)
+
+// units are the metrics read from a line, in the order of samples' arrays: the wall clock, the bytes and the
+// allocations, and the process's CPU time (which other processes on the same cores move less).
+var units = [...]string{"ns/op", "B/op", "allocs/op", "cpu-ns/op"}
+
+const (
+	nsOp = iota
+	bytesOp
+	allocsOp
+	cpuOp
+)
 
 var hookCounts = []string{"1", "10", "100", "1000"}
 
@@ -46,8 +57,8 @@ const (
 	endMarker   = "<!-- bench-peers:end -->"
 )
 
-// samples holds, per "impl hooks", every run's ns/op, B/op and allocs/op.
-type samples map[string][3][]float64
+// samples holds, per "impl hooks", every run's value of each of units.
+type samples map[string][len(units)][]float64
 
 func (s samples) median(impl, hooks string, metric int) (float64, bool) {
 	v := slices.Clone(s[impl+" "+hooks][metric])
@@ -71,31 +82,39 @@ func read(r io.Reader) samples {
 		}
 		key := m[2] + " " + m[1]
 		v := s[key]
-		for i, text := range m[3:] {
-			if text == "" {
-				continue
+		fields := strings.Fields(m[3])
+		for i := 0; i+1 < len(fields); i += 2 {
+			if u := slices.Index(units[:], fields[i+1]); u >= 0 {
+				f, _ := strconv.ParseFloat(fields[i], 64)
+				v[u] = append(v[u], f)
 			}
-			f, _ := strconv.ParseFloat(text, 64)
-			v[i] = append(v[i], f)
 		}
 		s[key] = v
 	}
 	return s
 }
 
-// report is the ratio lines; missing says that a pair lacked a benchmark.
+// report is the ratio lines, of ns/op, then of cpu-ns/op where the run has it; missing says that a pair lacked
+// a benchmark.
 func (s samples) report() (text string, missing bool) {
 	var b strings.Builder
-	for _, r := range ratios {
-		for _, hooks := range hookCounts {
-			a, okA := s.median(r[0], hooks, 0)
-			d, okB := s.median(r[1], hooks, 0)
-			if !okA || !okB {
-				fmt.Fprintf(&b, "ratio %s/%s hooks=%s: missing\n", r[0], r[1], hooks)
-				missing = true
-				continue
+	for _, metric := range []int{nsOp, cpuOp} {
+		name := "ratio"
+		if metric == cpuOp {
+			name = "cpu ratio"
+		}
+		for _, r := range ratios {
+			for _, hooks := range hookCounts {
+				a, okA := s.median(r[0], hooks, metric)
+				d, okB := s.median(r[1], hooks, metric)
+				switch {
+				case okA && okB:
+					fmt.Fprintf(&b, "%s %s/%s hooks=%s: %.2f\n", name, r[0], r[1], hooks, a/d)
+				case metric == nsOp:
+					fmt.Fprintf(&b, "ratio %s/%s hooks=%s: missing\n", r[0], r[1], hooks)
+					missing = true
+				}
 			}
-			fmt.Fprintf(&b, "ratio %s/%s hooks=%s: %.2f\n", r[0], r[1], hooks, a/d)
 		}
 	}
 	return b.String(), missing
@@ -110,10 +129,10 @@ func (s samples) table() string {
 	for _, row := range rows {
 		b.WriteString("| " + row[1])
 		for _, hooks := range hookCounts {
-			b.WriteString(" | " + number(s.median(row[0], hooks, 0)))
+			b.WriteString(" | " + number(s.median(row[0], hooks, nsOp)))
 		}
-		b.WriteString(" | " + number(s.median(row[0], "1000", 1)))
-		b.WriteString(" | " + number(s.median(row[0], "1000", 2)))
+		b.WriteString(" | " + number(s.median(row[0], "1000", bytesOp)))
+		b.WriteString(" | " + number(s.median(row[0], "1000", allocsOp)))
 		b.WriteString(" |\n")
 	}
 	return b.String()

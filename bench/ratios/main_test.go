@@ -8,8 +8,8 @@ import (
 const run = `goos: linux
 BenchmarkReceive/event=MESSAGE_RESULT_UPDATE/hooks=1/impl=floor-2         	  161938	     20000 ns/op	  35.06 MB/s	    1280 B/op	      39 allocs/op
 BenchmarkReceive/event=MESSAGE_RESULT_UPDATE/hooks=1/impl=floor-2         	  161938	     10000 ns/op	  35.06 MB/s	    1280 B/op	      39 allocs/op
-BenchmarkReceive/event=MESSAGE_RESULT_UPDATE/hooks=1/impl=floor-2         	  161938	     12000 ns/op	  35.06 MB/s	    1280 B/op	      39 allocs/op
-BenchmarkReceive/event=MESSAGE_RESULT_UPDATE/hooks=1/impl=smshook-2       	  123736	     15000 ns/op	  30.08 MB/s	    3463 B/op	      39 allocs/op
+BenchmarkReceive/event=MESSAGE_RESULT_UPDATE/hooks=1/impl=floor-2         	  161938	     12000 ns/op	  35.06 MB/s	    10000 cpu-ns/op	    1280 B/op	      39 allocs/op
+BenchmarkReceive/event=MESSAGE_RESULT_UPDATE/hooks=1/impl=smshook-2       	  123736	     15000 ns/op	  30.08 MB/s	    9000 cpu-ns/op	    3463 B/op	      39 allocs/op
 BenchmarkReceive/event=MESSAGE_RESULT_UPDATE/hooks=1000/impl=smshook-2    	     133	  12345678 ns/op	  29.63 MB/s	 1463212 B/op	   20771 allocs/op
 BenchmarkReceive/event=TEMPLATE_STATUS_UPDATE/hooks=1/impl=smshook-2       	  123736	     99999 ns/op	  30.08 MB/s	    3463 B/op	      39 allocs/op
 `
@@ -24,6 +24,12 @@ func TestReportAndTable(t *testing.T) {
 	}
 	if !strings.Contains(report, "ratio smshook/floor hooks=1: 1.25\n") {
 		t.Errorf("the median ratio is not 15000/12000:\n%s", report)
+	}
+	if !strings.Contains(report, "cpu ratio smshook/floor hooks=1: 0.90\n") {
+		t.Errorf("the CPU ratio is not 9000/10000:\n%s", report)
+	}
+	if strings.Contains(report, "cpu ratio smshook/ogen") {
+		t.Errorf("a CPU ratio that was not measured is reported:\n%s", report)
 	}
 	if !strings.Contains(report, "ratio smshook/ogen hooks=100: missing\n") {
 		t.Errorf("no missing line:\n%s", report)
