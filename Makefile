@@ -62,15 +62,22 @@ $(NODE_DEPS): $(NODE_DIR)/package-lock.json
 	cd $(NODE_DIR) && npm ci --no-audit --no-fund
 	touch $@
 
-# bench runs the receiver and the validator beside the decode-only floor in one run and prints their ratios.
-# "validate/decode-only hooks=100" is kin-openapi's visit and the binding alone: the line an upgrade of
-# kin-openapi that makes its visit dearer (v0.153.0's Schema.IsEmpty) moves, from about 1.0 to 1.3 or more.
+# bench runs the receiver beside the decode-only floor in one run and prints their ratios, then kin-openapi's
+# visit of a 100-hook delivery beside the floor (validate's BenchmarkStages), in five runs that each measure
+# both, and prints the median of their ratios: "ratio visit/decode-only" is the line an upgrade of kin-openapi
+# that makes its visit dearer moves (0.36–0.47 at v0.152.0, 0.59–0.64 at v0.153.0, whose Schema.IsEmpty makes a map
+# for every value; see go.mod).
 bench:
-	$(GO) test -run '^$$' -bench 'Receive|DecodeOnly|Validate' -benchmem -count=1 . | tee bench.out
-	@awk '/^Benchmark(Receive|Validate|DecodeOnly)\//{split($$1,a,"/"); sub(/-[0-9]+$$/,"",a[2]); ns[a[1] " " a[2]]=$$3; seen[a[2]]=1} \
-	      END{for (k in seen) { d=ns["BenchmarkDecodeOnly " k]; if (!d) continue; \
-	        if (ns["BenchmarkReceive " k]) printf "ratio receive/decode-only %s: %.2f\n", k, ns["BenchmarkReceive " k]/d; \
-	        if (ns["BenchmarkValidate " k]) printf "ratio validate/decode-only %s: %.2f\n", k, ns["BenchmarkValidate " k]/d }}' bench.out | sort
+	$(GO) test -run '^$$' -bench 'Receive|DecodeOnly' -benchmem -count=1 . | tee bench.out
+	@awk '/^BenchmarkReceive\//{split($$1,a,"/"); sub(/-[0-9]+$$/,"",a[2]); r[a[2]]=$$3} \
+	      /^BenchmarkDecodeOnly\//{split($$1,a,"/"); sub(/-[0-9]+$$/,"",a[2]); d[a[2]]=$$3} \
+	      END{for (k in r) if (k in d) printf "ratio receive/decode-only %s: %.2f\n", k, r[k]/d[k]}' bench.out | sort -t= -k2 -n
+	@rm -f bench-visit.out; for run in 1 2 3 4 5; do \
+	  $(GO) test -run '^$$' -bench 'Stages/hooks=100/stage=(floor|visit)$$' -benchtime 0.3s -count=1 ./validate | tee -a bench-visit.out || exit 1; \
+	done
+	@awk '/stage=floor-/{f = $$3} /stage=visit-/{r[++n] = $$3 / f} \
+	      END{for (i = 2; i <= n; i++) for (j = i; j > 1 && r[j-1] > r[j]; j--) { t = r[j]; r[j] = r[j-1]; r[j-1] = t } \
+	          if (n) printf "ratio visit/decode-only hooks=100: %.2f (median of %d runs)\n", n % 2 ? r[(n+1)/2] : (r[n/2] + r[n/2+1]) / 2, n}' bench-visit.out
 
 # bench-peers measures smshook against the floor and the peers (bench/, its own module) in one run, prints the
 # benchstat table and the tracked ratios, and writes the table and the ratios of docs/performance.md from
