@@ -16,7 +16,6 @@ import (
 	"github.com/smshook/smshook"
 	"github.com/smshook/smshook/api"
 	"github.com/smshook/smshook/internal/fixtures"
-	"github.com/smshook/smshook/validate"
 )
 
 // batch is a MESSAGE_RESULT_UPDATE delivery of n copies of the vendor's hook (with unique hookIds).
@@ -79,23 +78,6 @@ func BenchmarkReceive(b *testing.B) {
 			}
 			if w.status != http.StatusOK {
 				b.Fatalf("status %d", w.status)
-			}
-		})
-	}
-}
-
-// BenchmarkValidate is validate.Body alone on the bodies of BenchmarkReceive: parse, kin-openapi's visit and
-// the binding. Beside BenchmarkDecodeOnly it is the guard on kin-openapi's cost (make bench prints the ratio).
-func BenchmarkValidate(b *testing.B) {
-	for _, n := range []int{1, 100} {
-		b.Run(fmt.Sprintf("hooks=%d", n), func(b *testing.B) {
-			body := batch(b, n)
-			b.SetBytes(int64(len(body)))
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, _, err := validate.Body(body, validate.Compatible); err != nil {
-					b.Fatal(err)
-				}
 			}
 		})
 	}
