@@ -101,9 +101,11 @@ func check(body string, profile Profile) (api.Webhook, []Violation, error) {
 	if err := schema.VisitJSON(doc, visitOptions...); err != nil {
 		violations, drift = classify(err, profile, violations, drift)
 	}
-	var w api.Webhook = new(api.Envelope)
+	var w api.Webhook
 	if known {
 		w = api.NewWebhook(kind)
+	} else {
+		w = new(api.Envelope)
 	}
 	// Bind even when the schema failed, so that every violation is listed, those only the Go types see too.
 	for _, v := range decode.Bind(w, obj) {
