@@ -82,11 +82,15 @@ bench:
 # bench-peers measures smshook against the floor and the peers (bench/, its own module) in one run, prints the
 # benchstat table and the tracked ratios, and writes the table and the ratios of docs/performance.md from
 # this run. BENCH narrows the run (BENCH='Receive/event=MESSAGE_RESULT_UPDATE/' is every figure published).
+# The BENCH_COUNT runs are rounds of every benchmark in turn (go test's -count repeats each benchmark before the
+# next), so that a change in the machine's load between rounds falls on every contender alike.
 BENCHSTAT := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 BENCH_COUNT ?= 3
 BENCH ?= .
 bench-peers:
-	cd bench && $(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count=$(BENCH_COUNT) -timeout 60m . | tee ../bench-peers.out
+	cd bench && $(GO) test -c -o bench.test . && rm -f ../bench-peers.out && for round in $$(seq $(BENCH_COUNT)); do \
+	  ./bench.test -test.run '^$$' -test.bench '$(BENCH)' -test.benchmem -test.count=1 -test.timeout 60m | tee -a ../bench-peers.out || exit 1; \
+	done; rm -f bench.test
 	cd bench && $(GO) run $(BENCHSTAT) -col /impl ../bench-peers.out
 	cd bench && $(GO) run ./ratios -doc ../docs/performance.md < ../bench-peers.out
 
