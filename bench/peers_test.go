@@ -17,6 +17,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3filter"
 	nethttpmiddleware "github.com/oapi-codegen/nethttp-middleware"
+	"github.com/oapi-codegen/runtime"
 	"github.com/pb33f/libopenapi"
 	libvalidator "github.com/pb33f/libopenapi-validator"
 
@@ -305,6 +306,14 @@ func TestStockKeepsTheValidatedValue(t *testing.T) {
 	hooks, _ := kept.(map[string]any)["hooks"].([]any)
 	if len(hooks) != 10 {
 		t.Fatalf("the strict server got no validated value of 10 hooks: %T", kept)
+	}
+	// runtime.BindJSONBody decodes the body after all when the value does not bind.
+	var delivery stockapi.Delivery
+	if err := runtime.BindJSONValue(kept, &delivery); err != nil {
+		t.Fatalf("the validated value does not bind into the strict server's body: %v", err)
+	}
+	if _, err := delivery.ValueByDiscriminator(); err != nil {
+		t.Fatal(err)
 	}
 }
 
