@@ -62,21 +62,37 @@ $(NODE_DEPS): $(NODE_DIR)/package-lock.json
 	cd $(NODE_DIR) && npm ci --no-audit --no-fund
 	touch $@
 
-# bench runs the receiver beside the decode-only floor in one run and prints their ratios.
+# bench runs the receiver beside the decode-only floor in one run and prints their ratios, then kin-openapi's
+# visit of a 100-hook delivery beside the floor (validate's BenchmarkStages), in five runs that each measure
+# both, and prints the median of their ratios: "ratio visit/decode-only" is the line an upgrade of kin-openapi
+# that makes its visit dearer moves (0.36–0.47 at v0.152.0, 0.59–0.64 at v0.153.0, whose Schema.IsEmpty makes a map
+# for every value; see go.mod).
 bench:
 	$(GO) test -run '^$$' -bench 'Receive|DecodeOnly' -benchmem -count=1 . | tee bench.out
 	@awk '/^BenchmarkReceive\//{split($$1,a,"/"); sub(/-[0-9]+$$/,"",a[2]); r[a[2]]=$$3} \
 	      /^BenchmarkDecodeOnly\//{split($$1,a,"/"); sub(/-[0-9]+$$/,"",a[2]); d[a[2]]=$$3} \
 	      END{for (k in r) if (k in d) printf "ratio receive/decode-only %s: %.2f\n", k, r[k]/d[k]}' bench.out | sort -t= -k2 -n
+	@rm -f bench-visit.out; for run in 1 2 3 4 5; do \
+	  $(GO) test -run '^$$' -bench 'Stages/hooks=100/stage=(floor|visit)$$' -benchtime 0.3s -count=1 ./validate | tee -a bench-visit.out || exit 1; \
+	done
+	@awk '/stage=floor-/{f = $$3} /stage=visit-/{r[++n] = $$3 / f} \
+	      END{for (i = 2; i <= n; i++) for (j = i; j > 1 && r[j-1] > r[j]; j--) { t = r[j]; r[j] = r[j-1]; r[j-1] = t } \
+	          if (n) printf "ratio visit/decode-only hooks=100: %.2f (median of %d runs)\n", n % 2 ? r[(n+1)/2] : (r[n/2] + r[n/2+1]) / 2, n}' bench-visit.out
 
 # bench-peers measures smshook against the floor and the peers (bench/, its own module) in one run, prints the
-# benchstat table and the tracked ratios.
+# benchstat table and the tracked ratios, and writes the table and the ratios of docs/performance.md from
+# this run. BENCH narrows the run (BENCH='Receive/event=MESSAGE_RESULT_UPDATE/' is every figure published).
+# The BENCH_COUNT runs are rounds of every benchmark in turn (go test's -count repeats each benchmark before the
+# next), so that a change in the machine's load between rounds falls on every contender alike.
 BENCHSTAT := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 BENCH_COUNT ?= 3
+BENCH ?= .
 bench-peers:
-	cd bench && $(GO) test -run '^$$' -bench . -benchmem -count=$(BENCH_COUNT) -timeout 60m . | tee ../bench-peers.out
+	cd bench && $(GO) test -c -o bench.test . && rm -f ../bench-peers.out && for round in $$(seq $(BENCH_COUNT)); do \
+	  ./bench.test -test.run '^$$' -test.bench '$(BENCH)' -test.benchmem -test.count=1 -test.timeout 60m | tee -a ../bench-peers.out || exit 1; \
+	done; rm -f bench.test
 	cd bench && $(GO) run $(BENCHSTAT) -col /impl ../bench-peers.out
-	cd bench && $(GO) run ./ratios < ../bench-peers.out
+	cd bench && $(GO) run ./ratios -doc ../docs/performance.md < ../bench-peers.out
 
 # throughput: wrk against `smshook serve` and the ogen server on 127.0.0.1 (installs wrk from Debian if missing).
 throughput:

@@ -1,11 +1,14 @@
 package smshook
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"math"
 	"mime"
 	"net/http"
+	"slices"
+	"sync"
 )
 
 // defaultMaxBodyBytes is the default body limit: 1 MiB.
@@ -65,31 +68,45 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 	return body, nil
 }
 
-// readDeclared reads a body that declares n bytes, n <= limit. The declared length is the client's claim: the
-// buffer trusts it for 64 KiB, then for four times what has arrived, and ends at exactly n bytes. One byte more
-// than declared shows a body longer than its Content-Length (a request built by hand: net/http's server
-// enforces the length), which is read on up to the limit.
+// readDeclared reads a body that declares n bytes, n <= limit. The declared length is the client's claim: it is
+// trusted for 64 KiB, then for four times what has arrived, and the body ends in a buffer of exactly n bytes
+// (one more for the check below). Until a quarter of a larger body has arrived, its bytes go to a staging buffer
+// that the next request reuses, so that a large body is allocated once, at its length. One byte more than
+// declared shows a body longer than its Content-Length (a request built by hand: net/http's server enforces the
+// length), which is read on up to the limit.
 func readDeclared(r io.Reader, n, limit int64) ([]byte, error) {
-	buf := make([]byte, 0, min(n, 64<<10)+1)
+	size := min(n, trustedBytes) + 1
+	var stage *[]byte // the staging buffer while buf is in it
+	var buf []byte
+	if n > trustedBytes {
+		stage = staging.Get().(*[]byte)
+		defer putStaging(stage)
+		buf = slices.Grow((*stage)[:0], int(size))
+	} else {
+		buf = make([]byte, 0, size)
+	}
 	for {
 		m, err := io.ReadFull(r, buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+m]
 		have := int64(len(buf))
 		if err != nil {
 			if have == n && (err == io.EOF || err == io.ErrUnexpectedEOF) {
-				return buf, nil
+				return unstaged(buf, stage), nil
 			}
 			return nil, fmt.Errorf("smshook: read body: %w", err)
 		}
 		if have > n {
 			break
 		}
-		size := 4 * have
-		if n-have < 3*have {
-			size = n + 1
+		if n-have < 3*have { // a quarter has arrived: the declared length is trusted
+			buf = append(make([]byte, 0, n+1), buf...)
+			stage = nil
+			continue
 		}
-		buf = append(make([]byte, 0, size), buf...)
+		buf = slices.Grow(buf, int(3*have)) // room for four times what has arrived
+		*stage = buf
 	}
+	buf = unstaged(buf, stage)
 	rest, err := io.ReadAll(io.LimitReader(r, max(limit-n, 0)))
 	if err != nil {
 		return nil, fmt.Errorf("smshook: read body: %w", err)
@@ -98,4 +115,28 @@ func readDeclared(r io.Reader, n, limit int64) ([]byte, error) {
 		return nil, errBodyTooLarge
 	}
 	return buf, nil
+}
+
+// trustedBytes is how much of a declared length is trusted before any byte has arrived.
+const trustedBytes = 64 << 10
+
+// staging holds the staging buffers of readDeclared; one larger than maxStagingBytes (under a limit raised
+// past 4 MiB) is left to the garbage collector.
+var staging = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxStagingBytes = 1 << 20
+
+func putStaging(stage *[]byte) {
+	if cap(*stage) <= maxStagingBytes {
+		*stage = (*stage)[:0]
+		staging.Put(stage)
+	}
+}
+
+// unstaged is buf, copied out of the staging buffer if it is still in it, which the next request reuses.
+func unstaged(buf []byte, stage *[]byte) []byte {
+	if stage == nil {
+		return buf
+	}
+	return bytes.Clone(buf)
 }

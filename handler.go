@@ -132,7 +132,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.reject(w, r, http.StatusBadRequest, err, nil, nil)
 		return
 	}
-	d, drift, err := validate.Body(body, h.profile)
+	d, drift, err := validate.BodyOwned(body, h.profile) // body is read-only from here on: the delivery's strings are in it
 	var invalid []api.InvalidHook
 	if err != nil {
 		if errors.Is(err, validate.ErrInvalid) && isVerification(body) {

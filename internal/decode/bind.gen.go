@@ -3,7 +3,6 @@
 package decode
 
 import (
-	"strconv"
 	"time"
 
 	"github.com/smshook/smshook/api"
@@ -68,7 +67,7 @@ func (b *binder) bindSMSUnsubscribeEnvelope(dst *api.SMSUnsubscribeEnvelope, src
 			dst.Hooks = make([]api.SMSUnsubscribeHook, len(a2))
 			t2 := make([]sMSUnsubscribeHookTargets, len(a2))
 			for i2, e2 := range a2 {
-				b.path = append(b.path, strconv.Itoa(i2))
+				b.path = append(b.path, index(i2))
 				b.bindSMSUnsubscribeHook(&dst.Hooks[i2], &t2[i2], e2)
 				b.path = b.path[:len(b.path)-1]
 			}
@@ -123,7 +122,7 @@ func (b *binder) bindSMSMessageResultUpdateEnvelope(dst *api.SMSMessageResultUpd
 			dst.Hooks = make([]api.SMSMessageResultUpdateHook, len(a2))
 			t2 := make([]sMSMessageResultUpdateHookTargets, len(a2))
 			for i2, e2 := range a2 {
-				b.path = append(b.path, strconv.Itoa(i2))
+				b.path = append(b.path, index(i2))
 				b.bindSMSMessageResultUpdateHook(&dst.Hooks[i2], &t2[i2], e2)
 				b.path = b.path[:len(b.path)-1]
 			}
@@ -178,7 +177,7 @@ func (b *binder) bindSMSConversionBlockEnvelope(dst *api.SMSConversionBlockEnvel
 			dst.Hooks = make([]api.SMSConversionBlockHook, len(a2))
 			t2 := make([]sMSConversionBlockHookTargets, len(a2))
 			for i2, e2 := range a2 {
-				b.path = append(b.path, strconv.Itoa(i2))
+				b.path = append(b.path, index(i2))
 				b.bindSMSConversionBlockHook(&dst.Hooks[i2], &t2[i2], e2)
 				b.path = b.path[:len(b.path)-1]
 			}
@@ -233,7 +232,7 @@ func (b *binder) bindSMSInternationalDeliveryReceiptEnvelope(dst *api.SMSInterna
 			dst.Hooks = make([]api.SMSInternationalDeliveryReceiptHook, len(a2))
 			t2 := make([]sMSInternationalDeliveryReceiptHookTargets, len(a2))
 			for i2, e2 := range a2 {
-				b.path = append(b.path, strconv.Itoa(i2))
+				b.path = append(b.path, index(i2))
 				b.bindSMSInternationalDeliveryReceiptHook(&dst.Hooks[i2], &t2[i2], e2)
 				b.path = b.path[:len(b.path)-1]
 			}
@@ -288,7 +287,7 @@ func (b *binder) bindEmailUnsubscribeEnvelope(dst *api.EmailUnsubscribeEnvelope,
 			dst.Hooks = make([]api.EmailUnsubscribeHook, len(a2))
 			t2 := make([]emailUnsubscribeHookTargets, len(a2))
 			for i2, e2 := range a2 {
-				b.path = append(b.path, strconv.Itoa(i2))
+				b.path = append(b.path, index(i2))
 				b.bindEmailUnsubscribeHook(&dst.Hooks[i2], &t2[i2], e2)
 				b.path = b.path[:len(b.path)-1]
 			}
@@ -343,7 +342,7 @@ func (b *binder) bindEmailMessageResultUpdateEnvelope(dst *api.EmailMessageResul
 			dst.Hooks = make([]api.EmailMessageResultUpdateHook, len(a2))
 			t2 := make([]emailMessageResultUpdateHookTargets, len(a2))
 			for i2, e2 := range a2 {
-				b.path = append(b.path, strconv.Itoa(i2))
+				b.path = append(b.path, index(i2))
 				b.bindEmailMessageResultUpdateHook(&dst.Hooks[i2], &t2[i2], e2)
 				b.path = b.path[:len(b.path)-1]
 			}
@@ -398,7 +397,7 @@ func (b *binder) bindKakaoTalkMessageResultUpdateEnvelope(dst *api.KakaoTalkMess
 			dst.Hooks = make([]api.KakaoTalkMessageResultUpdateHook, len(a2))
 			t2 := make([]kakaoTalkMessageResultUpdateHookTargets, len(a2))
 			for i2, e2 := range a2 {
-				b.path = append(b.path, strconv.Itoa(i2))
+				b.path = append(b.path, index(i2))
 				b.bindKakaoTalkMessageResultUpdateHook(&dst.Hooks[i2], &t2[i2], e2)
 				b.path = b.path[:len(b.path)-1]
 			}
@@ -453,7 +452,7 @@ func (b *binder) bindKakaoTalkTemplateStatusUpdateEnvelope(dst *api.KakaoTalkTem
 			dst.Hooks = make([]api.KakaoTalkTemplateStatusUpdateHook, len(a2))
 			t2 := make([]kakaoTalkTemplateStatusUpdateHookTargets, len(a2))
 			for i2, e2 := range a2 {
-				b.path = append(b.path, strconv.Itoa(i2))
+				b.path = append(b.path, index(i2))
 				b.bindKakaoTalkTemplateStatusUpdateHook(&dst.Hooks[i2], &t2[i2], e2)
 				b.path = b.path[:len(b.path)-1]
 			}
@@ -507,7 +506,7 @@ func (b *binder) bindEnvelope(dst *api.Envelope, src any) {
 		if a2, ok := b.array(v); ok {
 			dst.Hooks = make([]map[string]any, len(a2))
 			for i2, e2 := range a2 {
-				b.path = append(b.path, strconv.Itoa(i2))
+				b.path = append(b.path, index(i2))
 				if o, ok := b.object(e2); ok {
 					dst.Hooks[i2] = detach(o).(map[string]any)
 				}
@@ -1230,7 +1229,7 @@ func (b *binder) bindKakaoTalkTemplateStatusUpdateHook(dst *api.KakaoTalkTemplat
 			targets.Comments = make([]api.KakaoTalkTemplateComment, len(a2))
 			t2 := make([]kakaoTalkTemplateCommentTargets, len(a2))
 			for i2, e2 := range a2 {
-				b.path = append(b.path, strconv.Itoa(i2))
+				b.path = append(b.path, index(i2))
 				b.bindKakaoTalkTemplateComment(&targets.Comments[i2], &t2[i2], e2)
 				b.path = b.path[:len(b.path)-1]
 			}
@@ -1346,7 +1345,7 @@ func (b *binder) bindKakaoTalkTemplateComment(dst *api.KakaoTalkTemplateComment,
 			targets.Attachment = make([]api.KakaoTalkTemplateAttachment, len(a2))
 			t2 := make([]kakaoTalkTemplateAttachmentTargets, len(a2))
 			for i2, e2 := range a2 {
-				b.path = append(b.path, strconv.Itoa(i2))
+				b.path = append(b.path, index(i2))
 				b.bindKakaoTalkTemplateAttachment(&targets.Attachment[i2], &t2[i2], e2)
 				b.path = b.path[:len(b.path)-1]
 			}

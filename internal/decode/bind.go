@@ -40,6 +40,23 @@ func Bind(dst api.Webhook, src any) []Violation {
 	return b.violations
 }
 
+// indexes are the path elements of the first array indexes, made once: strconv.Itoa allocates from 100 on, once
+// for every hook of a large delivery, for a path that is read only when a value fails.
+var indexes = func() (s [1024]string) {
+	for i := range s {
+		s[i] = strconv.Itoa(i)
+	}
+	return s
+}()
+
+// index is the path element of array index i.
+func index(i int) string {
+	if i < len(indexes) {
+		return indexes[i]
+	}
+	return strconv.Itoa(i)
+}
+
 func (b *binder) fail(reason string) {
 	b.violations = append(b.violations, Violation{Pointer: pointerOf(b.path, false), Reason: reason})
 }

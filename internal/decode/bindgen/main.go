@@ -315,7 +315,6 @@ func (g *generator) assign(w *bytes.Buffer, target string, t reflect.Type, src s
 		fmt.Fprintf(w, "%sb.%s(%s)\n", in, funcName(t), bindArgs(t, "&"+target, "nil", src))
 	case t.Kind() == reflect.Slice:
 		// The targets of the elements, if any, are one allocation for the whole array.
-		g.imports["strconv"] = true
 		a, i, e, ts := fmt.Sprintf("a%d", depth), fmt.Sprintf("i%d", depth), fmt.Sprintf("e%d", depth), fmt.Sprintf("t%d", depth)
 		fmt.Fprintf(w, "%sif %s, ok := b.array(%s); ok {\n", in, a, src)
 		fmt.Fprintf(w, "%s\t%s = make(%s, len(%s))\n", in, target, g.typeName(t), a)
@@ -323,7 +322,7 @@ func (g *generator) assign(w *bytes.Buffer, target string, t reflect.Type, src s
 			fmt.Fprintf(w, "%s\t%s := make([]%s, len(%s))\n", in, ts, targetsName(t.Elem()), a)
 		}
 		fmt.Fprintf(w, "%s\tfor %s, %s := range %s {\n", in, i, e, a)
-		fmt.Fprintf(w, "%s\t\tb.path = append(b.path, strconv.Itoa(%s))\n", in, i)
+		fmt.Fprintf(w, "%s\t\tb.path = append(b.path, index(%s))\n", in, i)
 		g.assignIn(w, target+"["+i+"]", "&"+ts+"["+i+"]", t.Elem(), e, depth+2)
 		fmt.Fprintf(w, "%s\t\tb.path = b.path[:len(b.path)-1]\n%s\t}\n%s}\n", in, in, in)
 	case t == objectType:
