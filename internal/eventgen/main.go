@@ -173,9 +173,9 @@ func load(path string, goNames map[string]string) ([]event, error) {
 				return nil, fmt.Errorf("%s lists the productName values %v; Delivery maps %v to %s", envelope, enum, names[product.Ref], schemaName(product.Ref))
 			}
 			field := prefix + camel(byEvent[one.Ref][0])
-			for schema, suffix := range map[string]string{envelope: "Envelope", schemaName(hook.Ref): "Hook"} {
-				if goName(schema) != field+suffix {
-					return nil, fmt.Errorf("%s: the Go name of %s is %s; the rule names it %s%s (give it x-go-name in the overlay)", path, schema, goName(schema), field, suffix)
+			for _, named := range [...]struct{ schema, suffix string }{{envelope, "Envelope"}, {schemaName(hook.Ref), "Hook"}} {
+				if goName(named.schema) != field+named.suffix {
+					return nil, fmt.Errorf("%s: the Go name of %s is %s; the rule names it %s%s (give it x-go-name in the overlay)", path, named.schema, goName(named.schema), field, named.suffix)
 				}
 			}
 			events = append(events, event{
