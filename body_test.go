@@ -11,8 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
-	"runtime/debug"
-	"slices"
 	"strconv"
 	"testing"
 	"testing/iotest"
@@ -282,9 +280,6 @@ func TestReadDeclared(t *testing.T) {
 // TestReadDeclaredAllocatesOnce: a large declared body is allocated once, at its length, the buffers of its
 // first bytes reused from one request to the next. Not parallel: it counts the bytes the process allocates.
 func TestReadDeclaredAllocatesOnce(t *testing.T) {
-	if info, ok := debug.ReadBuildInfo(); ok && slices.ContainsFunc(info.Settings, func(s debug.BuildSetting) bool { return s.Key == "-race" }) {
-		t.Skip("the race detector makes sync.Pool drop a quarter of what it is given")
-	}
 	body := bytes.Repeat([]byte("0123456789abcdef"), 20<<10) // 320 KiB: staged up to 64 KiB, then 256 KiB
 	read := func() {
 		got, err := readDeclared(bytes.NewReader(body), int64(len(body)), 1<<20)
@@ -292,15 +287,17 @@ func TestReadDeclaredAllocatesOnce(t *testing.T) {
 		require.Len(t, got, len(body))
 	}
 	read() // the staging buffer is made
-	const reads = 10
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	for range reads {
+	// The fewest bytes one read allocated: sync.Pool may drop what it is given (a quarter of it under the race
+	// detector), and a read that finds no staging buffer makes one; most reads find it.
+	fewest := uint64(math.MaxUint64)
+	for range 20 {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
 		read()
+		runtime.ReadMemStats(&after)
+		fewest = min(fewest, after.TotalAlloc-before.TotalAlloc)
 	}
-	runtime.ReadMemStats(&after)
-	perRead := (after.TotalAlloc - before.TotalAlloc) / reads
-	require.Less(t, perRead, uint64(len(body))*5/4, "bytes allocated per read of a %d-byte body", len(body))
+	require.Less(t, fewest, uint64(len(body))*5/4, "bytes allocated by a read of a %d-byte body", len(body))
 }
 
 // TestRequestBody goes through a handler's reading of a request, content type, limit and body, in order: what
