@@ -209,7 +209,7 @@ func TestEachVendorEventReachesItsTypedFunc(t *testing.T) {
 		{"international-delivery-receipt.json", "SMSInternationalDeliveryReceipt", func() api.Webhook {
 			e := &api.SMSInternationalDeliveryReceiptEnvelope{Hooks: []api.SMSInternationalDeliveryReceiptHook{{
 				HookID: "202409251600118GSDDYTwzX0", RequestID: "20240925160005UvxdDrJ4g20", RecipientSeq: 1,
-				DlrStatus: api.DlrStatusAccepted, NetworkCode: str("US-VIRTUAL-BANDWIDTH"), ErrorCode: str("0"),
+				DlrStatus: api.DlrStatusAccepted, NetworkCode: str("US-VIRTUAL-BANDWIDTH"), ErrorCode: new(api.ResultCode("0")),
 			}}}
 			e.AppKey, e.HooksID, e.ProductName, e.WebhookConfigID, e.Event = envelope(api.EventTypeInternationalDeliveryReceipt)
 			return e

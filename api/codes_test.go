@@ -46,7 +46,7 @@ func lookup(tb testing.TB, row catalogueRow) (Code, bool) {
 	case "dlr-status":
 		return DlrStatusCode(DlrStatus(row.Code))
 	case "dlr-error":
-		return DlrErrorCode(row.Code)
+		return DlrErrorCode(ResultCode(row.Code))
 	case "mail-status":
 		return MailStatusCode(MailStatus(row.Code))
 	case "kakaotalk-result":
@@ -166,7 +166,7 @@ func TestLookupsOfUnknownCodes(t *testing.T) {
 		}
 	}
 	for _, code := range []string{"", "00", "03", "-1", "+3", "3.0", "10", "15", "100", "E900", "DELIVERED", " 0"} {
-		if c, ok := DlrErrorCode(code); ok || c != (Code{}) {
+		if c, ok := DlrErrorCode(ResultCode(code)); ok || c != (Code{}) {
 			t.Errorf("DlrErrorCode(%q) = %+v, %v", code, c, ok)
 		}
 	}

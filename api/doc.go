@@ -19,8 +19,8 @@
 //   - LocalDateTime for every date (SMS's yyyy-MM-dd'T'HH:mm:ss, KakaoTalk's yyyy-MM-dd HH:mm:ss, Email's RFC
 //     3339 with an offset), with Time in Asia/Seoul;
 //   - int64 for recipientSeq (SeqNumber for Email's mailSeq, which the vendor also writes as a string);
-//   - named string types for codes and statuses: ResultCode, MessageStatus, DlrStatus, MailStatus,
-//     KakaoMessageType, TemplateStatus;
+//   - named string types for codes and statuses: ResultCode (every resultCode, and a receipt's errorCode),
+//     MessageStatus, DlrStatus, MailStatus, KakaoMessageType, TemplateStatus;
 //   - MessageLinks for links, and Outcome (delivered, failed, pending, canceled, unknown) from every result hook's
 //     Outcome method, read from the result-code catalogue (SMSResultCode, KakaoTalkResultCode, MailStatusCode,
 //     DlrStatusCode, DlrErrorCode).

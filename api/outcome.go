@@ -45,9 +45,9 @@ type Code struct {
 	Retry string
 }
 
-// ResultCode is a receive result code as a hook sends it: the resultCode of SMS's ("1000", "E915") and of
-// KakaoTalk Bizmessage's ("MRC01") MESSAGE_RESULT_UPDATE. Each product has its own catalogue: SMSResultCode and
-// KakaoTalkResultCode read it.
+// ResultCode is a result code as a hook sends it: the resultCode of SMS's ("1000", "E915") and of KakaoTalk
+// Bizmessage's ("MRC01") MESSAGE_RESULT_UPDATE, and the errorCode of an INTERNATIONAL_DELIVERY_RECEIPT ("3").
+// Each has its own catalogue: SMSResultCode, KakaoTalkResultCode and DlrErrorCode read it.
 type ResultCode string
 
 // SMSResultCode returns the receive result code code, the resultCode of an SMS MESSAGE_RESULT_UPDATE hook, as
@@ -68,8 +68,8 @@ func DlrStatusCode(status DlrStatus) (Code, bool) {
 // DlrErrorCode returns the DLR error code code, the errorCode of an INTERNATIONAL_DELIVERY_RECEIPT hook: a
 // string in the contract, in decimal without leading zeros ("0", "3"). It returns the zero Code and false for
 // a code the catalogue does not list.
-func DlrErrorCode(code string) (Code, bool) {
-	c, ok := dlrErrorCodes[code]
+func DlrErrorCode(code ResultCode) (Code, bool) {
+	c, ok := dlrErrorCodes[string(code)]
 	return c, ok
 }
 

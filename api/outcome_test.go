@@ -75,32 +75,32 @@ func TestInternationalDeliveryReceiptOutcome(t *testing.T) {
 	tests := []struct {
 		name   string
 		status DlrStatus
-		code   *string
+		code   *ResultCode
 		want   Outcome
 	}{
 		// A status of the catalogue decides.
-		{"delivered 0", DlrStatusDelivered, ptr("0"), OutcomeDelivered},
+		{"delivered 0", DlrStatusDelivered, ptr[ResultCode]("0"), OutcomeDelivered},
 		{"delivered, no error code", DlrStatusDelivered, nil, OutcomeDelivered},
-		{"accepted 0 (the vendor's example)", DlrStatusAccepted, ptr("0"), OutcomePending},
+		{"accepted 0 (the vendor's example)", DlrStatusAccepted, ptr[ResultCode]("0"), OutcomePending},
 		{"buffered", DlrStatusBuffered, nil, OutcomePending},
-		{"expired 1", DlrStatusExpired, ptr("1"), OutcomeFailed},
-		{"failed 3", DlrStatusFailed, ptr("3"), OutcomeFailed},
-		{"rejected 6", DlrStatusRejected, ptr("6"), OutcomeFailed},
+		{"expired 1", DlrStatusExpired, ptr[ResultCode]("1"), OutcomeFailed},
+		{"failed 3", DlrStatusFailed, ptr[ResultCode]("3"), OutcomeFailed},
+		{"rejected 6", DlrStatusRejected, ptr[ResultCode]("6"), OutcomeFailed},
 		{"unknown status is a failure", DlrStatusUnknown, nil, OutcomeFailed},
 		// ... whatever the error code says.
-		{"delivered but 3", DlrStatusDelivered, ptr("3"), OutcomeDelivered},
-		{"accepted but 8", DlrStatusAccepted, ptr("8"), OutcomePending},
-		{"buffered but 7", DlrStatusBuffered, ptr("7"), OutcomePending},
-		{"failed but 0", DlrStatusFailed, ptr("0"), OutcomeFailed},
-		{"expired, unknown error code", DlrStatusExpired, ptr("15"), OutcomeFailed},
+		{"delivered but 3", DlrStatusDelivered, ptr[ResultCode]("3"), OutcomeDelivered},
+		{"accepted but 8", DlrStatusAccepted, ptr[ResultCode]("8"), OutcomePending},
+		{"buffered but 7", DlrStatusBuffered, ptr[ResultCode]("7"), OutcomePending},
+		{"failed but 0", DlrStatusFailed, ptr[ResultCode]("0"), OutcomeFailed},
+		{"expired, unknown error code", DlrStatusExpired, ptr[ResultCode]("15"), OutcomeFailed},
 		// A status the catalogue does not list: the error code decides.
-		{"new status, 0", "SENT", ptr("0"), OutcomeDelivered},
-		{"no status, 3", "", ptr("3"), OutcomeFailed},
-		{"lower-case status, 1000", "delivered", ptr("1000"), OutcomeFailed},
+		{"new status, 0", "SENT", ptr[ResultCode]("0"), OutcomeDelivered},
+		{"no status, 3", "", ptr[ResultCode]("3"), OutcomeFailed},
+		{"lower-case status, 1000", "delivered", ptr[ResultCode]("1000"), OutcomeFailed},
 		// Neither decides.
 		{"new status, no error code", "SENT", nil, OutcomeUnknown},
-		{"no status, empty error code", "", ptr(""), OutcomeUnknown},
-		{"new status, unknown error code", "SENT", ptr("03"), OutcomeUnknown},
+		{"no status, empty error code", "", ptr[ResultCode](""), OutcomeUnknown},
+		{"new status, unknown error code", "SENT", ptr[ResultCode]("03"), OutcomeUnknown},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -120,10 +120,10 @@ func TestEveryCodeGivesItsOutcome(t *testing.T) {
 	t.Parallel()
 	outcomes := map[string]Outcome{"success": OutcomeDelivered, "failure": OutcomeFailed, "pending": OutcomePending}
 	rows := readCatalogue(t)
-	var errorCodes []*string
+	var errorCodes []*ResultCode
 	for _, row := range rows {
 		if row.Kind == "dlr-error" {
-			errorCodes = append(errorCodes, ptr(row.Code))
+			errorCodes = append(errorCodes, ptr(ResultCode(row.Code)))
 		}
 	}
 	statuses := []*MessageStatus{nil, ptr(MessageStatus("NEW"))}
@@ -151,7 +151,7 @@ func TestEveryCodeGivesItsOutcome(t *testing.T) {
 			}
 		case "dlr-error":
 			for _, status := range []DlrStatus{"", "SENT"} {
-				h := SMSInternationalDeliveryReceiptHook{DlrStatus: status, ErrorCode: ptr(row.Code)}
+				h := SMSInternationalDeliveryReceiptHook{DlrStatus: status, ErrorCode: ptr(ResultCode(row.Code))}
 				if got := h.Outcome(); got != want {
 					t.Errorf("errorCode %s with dlrStatus %q: %q, want %q", row.Code, status, got, want)
 				}
@@ -276,7 +276,7 @@ func ExampleSMSMessageResultUpdateHook_Outcome() {
 }
 
 func ExampleSMSInternationalDeliveryReceiptHook_Outcome() {
-	code := "3"
+	code := ResultCode("3")
 	hook := SMSInternationalDeliveryReceiptHook{DlrStatus: DlrStatusFailed, ErrorCode: &code}
 	if c, ok := DlrErrorCode(code); ok && c.Retry == "permanent" {
 		fmt.Println(hook.Outcome(), "for good: drop the number")

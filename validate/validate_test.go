@@ -935,7 +935,7 @@ func TestVendorExamples(t *testing.T) {
 					RecipientSeq: 1,
 					DlrStatus:    api.DlrStatusAccepted,
 					NetworkCode:  ptr("US-VIRTUAL-BANDWIDTH"),
-					ErrorCode:    ptr("0"),
+					ErrorCode:    ptr(api.ResultCode("0")),
 				}}, env.Hooks)
 			},
 		},

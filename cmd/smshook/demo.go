@@ -137,7 +137,7 @@ func describe(hook any) string {
 		return fmt.Sprintf("country +%s blocked at %s", h.CountryCode, timeOf(h.BlockedDateTime))
 	case *api.SMSInternationalDeliveryReceiptHook:
 		return fmt.Sprintf("request %s #%d DLR %s on %s (error %s): %s",
-			h.RequestID, h.RecipientSeq, h.DlrStatus, str(h.NetworkCode), str(h.ErrorCode), h.Outcome())
+			h.RequestID, h.RecipientSeq, h.DlrStatus, str(h.NetworkCode), strOf(h.ErrorCode), h.Outcome())
 	case *api.EmailUnsubscribeHook:
 		return fmt.Sprintf("an address unsubscribed at %s", timeOf(h.CreatedDateTime))
 	case *api.EmailMessageResultUpdateHook:

@@ -804,7 +804,7 @@ func (b *binder) bindSMSConversionBlockHook(dst *api.SMSConversionBlockHook, tar
 
 // sMSInternationalDeliveryReceiptHookTargets holds what the pointer fields of api.SMSInternationalDeliveryReceiptHook point to.
 type sMSInternationalDeliveryReceiptHookTargets struct {
-	ErrorCode   string
+	ErrorCode   api.ResultCode
 	NetworkCode string
 }
 
@@ -826,7 +826,7 @@ func (b *binder) bindSMSInternationalDeliveryReceiptHook(dst *api.SMSInternation
 			targets = new(sMSInternationalDeliveryReceiptHookTargets)
 		}
 		if s, ok := b.string(v); ok {
-			targets.ErrorCode = s
+			targets.ErrorCode = api.ResultCode(s)
 		}
 		dst.ErrorCode = &targets.ErrorCode
 		b.path = b.path[:len(b.path)-1]

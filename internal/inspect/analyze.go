@@ -228,7 +228,9 @@ func codesOf(hook any) []resultCode {
 		}
 	case *api.SMSInternationalDeliveryReceiptHook:
 		add("dlrStatus", string(h.DlrStatus), func(s string) (api.Code, bool) { return api.DlrStatusCode(api.DlrStatus(s)) })
-		add("errorCode", deref(h.ErrorCode), api.DlrErrorCode)
+		if h.ErrorCode != nil {
+			add("errorCode", string(*h.ErrorCode), func(s string) (api.Code, bool) { return api.DlrErrorCode(api.ResultCode(s)) })
+		}
 	case *api.EmailMessageResultUpdateHook:
 		if h.MailStatusCode != nil {
 			add("mailStatusCode", string(*h.MailStatusCode), func(s string) (api.Code, bool) { return api.MailStatusCode(api.MailStatus(s)) })
