@@ -96,18 +96,18 @@ type kind int
 const (
 	good kind = iota
 	redelivery
-	badSignature
+	wrongSecret
 	oversize
 	malformed
 )
 
-var wantStatus = map[kind]int{good: 200, redelivery: 200, badSignature: 401, oversize: 413, malformed: 400}
+var wantStatus = map[kind]int{good: 200, redelivery: 200, wrongSecret: 401, oversize: 413, malformed: 400}
 
-// pick draws the mix: 10 % bad signatures, 5 % oversize, 5 % malformed, 5 % redeliveries of an earlier good one.
+// pick draws the mix: 10 % wrong secrets, 5 % oversize, 5 % malformed, 5 % redeliveries of an earlier good one.
 func pick(r *rand.Rand) kind {
 	switch n := r.IntN(100); {
 	case n < 10:
-		return badSignature
+		return wrongSecret
 	case n < 15:
 		return oversize
 	case n < 20:
@@ -261,14 +261,14 @@ func (g *generator) delivery() ([]byte, []string) {
 }
 
 func (g *generator) send(client *http.Client, url string, k kind) result {
-	signature := secret
+	value := secret
 	var body []byte
 	var ids []string
 	switch k {
-	case good, badSignature:
+	case good, wrongSecret:
 		body, ids = g.delivery()
-		if k == badSignature {
-			signature = "not-the-secret"
+		if k == wrongSecret {
+			value = "not-the-secret"
 		}
 	case redelivery:
 		g.mu.Lock()
@@ -287,7 +287,7 @@ func (g *generator) send(client *http.Client, url string, k kind) result {
 	}
 	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 	req.Header.Set("Content-Type", sender.ContentType)
-	req.Header.Set(smshook.SignatureHeader, signature)
+	req.Header.Set(smshook.SignatureHeader, value)
 	t0 := time.Now()
 	resp, err := client.Do(req)
 	r := result{kind: k, latency: time.Since(t0), hookIDs: ids}
@@ -424,8 +424,8 @@ func report(results []result, seen map[string]int, before, after stats, elapsed 
 
 	fmt.Printf("| requests | rate (req/s) | p50 | p99 | RSS before → after | goroutines before → after | machine |\n")
 	fmt.Printf("|---|---|---|---|---|---|---|\n")
-	fmt.Printf("| %d (good %d, redelivered %d, bad signature %d, oversize %d, malformed %d, unanswered at shutdown %d) | %.0f | %s | %s | %.1f MB → %.1f MB | %d → %d | %d cores, %s/%s |\n",
-		len(results), counts[good], counts[redelivery], counts[badSignature], counts[oversize], counts[malformed], unanswered,
+	fmt.Printf("| %d (good %d, redelivered %d, wrong secret %d, oversize %d, malformed %d, unanswered at shutdown %d) | %.0f | %s | %s | %.1f MB → %.1f MB | %d → %d | %d cores, %s/%s |\n",
+		len(results), counts[good], counts[redelivery], counts[wrongSecret], counts[oversize], counts[malformed], unanswered,
 		float64(len(results))/elapsed.Seconds(), pct(0.50).Round(10*time.Microsecond), pct(0.99).Round(10*time.Microsecond),
 		float64(before.rssKB)/1024, float64(after.rssKB)/1024, before.goroutines, after.goroutines,
 		runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
@@ -444,5 +444,5 @@ func report(results []result, seen map[string]int, before, after stats, elapsed 
 }
 
 func (k kind) String() string {
-	return [...]string{"good", "redelivery", "bad-signature", "oversize", "malformed"}[k]
+	return [...]string{"good", "redelivery", "wrong-secret", "oversize", "malformed"}[k]
 }
