@@ -214,40 +214,27 @@ func (c resultCode) Advice() string {
 // one, or that carries none.
 func codesOf(hook any) []resultCode {
 	var out []resultCode
-	add := func(field, code string, look func(string) (api.Code, bool)) {
-		if code == "" {
-			return
-		}
-		c, ok := look(code)
-		out = append(out, resultCode{Field: field, Code: clip(code), Known: ok, Meaning: c.Meaning, Retry: c.Retry})
-	}
 	switch h := hook.(type) {
 	case *api.SMSMessageResultUpdateHook:
-		if h.ResultCode != nil {
-			add("resultCode", string(*h.ResultCode), func(s string) (api.Code, bool) { return api.SMSResultCode(api.ResultCode(s)) })
-		}
+		out = appendCode(out, "resultCode", h.ResultCode, api.SMSResultCode)
 	case *api.SMSInternationalDeliveryReceiptHook:
-		add("dlrStatus", string(h.DlrStatus), func(s string) (api.Code, bool) { return api.DlrStatusCode(api.DlrStatus(s)) })
-		if h.ErrorCode != nil {
-			add("errorCode", string(*h.ErrorCode), func(s string) (api.Code, bool) { return api.DlrErrorCode(api.ResultCode(s)) })
-		}
+		out = appendCode(out, "dlrStatus", &h.DlrStatus, api.DlrStatusCode)
+		out = appendCode(out, "errorCode", h.ErrorCode, api.DlrErrorCode)
 	case *api.EmailMessageResultUpdateHook:
-		if h.MailStatusCode != nil {
-			add("mailStatusCode", string(*h.MailStatusCode), func(s string) (api.Code, bool) { return api.MailStatusCode(api.MailStatus(s)) })
-		}
+		out = appendCode(out, "mailStatusCode", h.MailStatusCode, api.MailStatusCode)
 	case *api.KakaoTalkMessageResultUpdateHook:
-		if h.ResultCode != nil {
-			add("resultCode", string(*h.ResultCode), func(s string) (api.Code, bool) { return api.KakaoTalkResultCode(api.ResultCode(s)) })
-		}
+		out = appendCode(out, "resultCode", h.ResultCode, api.KakaoTalkResultCode)
 	}
 	return out
 }
 
-func deref(s *string) string {
-	if s == nil {
-		return ""
+// appendCode appends the code of field, looked up with look, to out; a nil or empty code adds nothing.
+func appendCode[C ~string](out []resultCode, field string, code *C, look func(C) (api.Code, bool)) []resultCode {
+	if code == nil || *code == "" {
+		return out
 	}
-	return *s
+	c, ok := look(*code)
+	return append(out, resultCode{Field: field, Code: clip(string(*code)), Known: ok, Meaning: c.Meaning, Retry: c.Retry})
 }
 
 // clipErrors copies errs with each pointer and reason cut to maxText bytes.
