@@ -33,7 +33,7 @@ var structValidator = func() *validator.Validate {
 	v.RegisterStructValidation(func(sl validator.StructLevel) {
 		h := sl.Current().Addr().Interface().(*api.SMSMessageResultUpdateHook)
 		for name, d := range map[string]*api.LocalDateTime{"requestDate": h.RequestDate, "receiveDate": h.ReceiveDate} {
-			if d != nil && !isKoreanLocalDateTime(d.String()) {
+			if d != nil && !decode.IsKoreanLocalDateTime(d.String()) {
 				sl.ReportError(d, name, name, "korean_local_date_time", "")
 			}
 		}
@@ -59,12 +59,6 @@ func Validate(v any) error {
 		})
 	}
 	return out
-}
-
-// isKoreanLocalDateTime reports whether s is in SMS's layout, yyyy-MM-ddTHH:mm:ss, with a date that exists.
-func isKoreanLocalDateTime(s string) bool {
-	_, err := api.ParseLocalDateTime(s)
-	return err == nil && decode.MatchLocalDateTimeForm(s)
 }
 
 // namespacePointer turns validator's "Envelope.hooks[0].hookId" into "/hooks/0/hookId".

@@ -91,7 +91,7 @@ func schemaName(ref string) string { return ref[strings.LastIndexByte(ref, '/')+
 // visitOptions are the kin-openapi settings of every validation. Details stay out of messages (they would
 // repeat values). date-time is checked by decode.ParseDateTime, the reader the binder uses, instead of kin-openapi's
 // regular expression that accepts second 60 and 31 February; korean-local-date-time, the spec's own format, by
-// the parser of api.LocalDateTime, which the binder uses too.
+// decode.IsKoreanLocalDateTime (api.LocalDateTime's parser, in SMS's layout only), which structcheck uses too.
 var visitOptions = []openapi3.SchemaValidationOption{
 	openapi3.MultiErrors(),
 	openapi3.DisableSchemaErrorDetails(),
@@ -105,11 +105,7 @@ var visitOptions = []openapi3.SchemaValidationOption{
 			return nil
 		}),
 		"korean-local-date-time": openapi3.NewCallbackValidator(func(s string) error {
-			// SMS's layout alone: api.ParseLocalDateTime also reads KakaoTalk Bizmessage's, with a space.
-			if !decode.MatchLocalDateTimeForm(s) {
-				return errKoreanLocalDateTime
-			}
-			if _, err := api.ParseLocalDateTime(s); err != nil {
+			if !decode.IsKoreanLocalDateTime(s) {
 				return errKoreanLocalDateTime
 			}
 			return nil

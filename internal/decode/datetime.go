@@ -3,6 +3,8 @@ package decode
 import (
 	"errors"
 	"time"
+
+	"github.com/smshook/smshook/api"
 )
 
 // ErrNotDateTime is the reason of a date-time that ParseDateTime refuses.
@@ -115,6 +117,17 @@ func daysIn(month, year int) int {
 		return 30
 	}
 	return 31
+}
+
+// IsKoreanLocalDateTime reports whether s is of the spec's format korean-local-date-time, SMS's dates: the form
+// of MatchLocalDateTimeForm (yyyy-MM-ddTHH:mm:ss, never the space that api.ParseLocalDateTime also reads) with
+// a date that exists. The validator's format and structcheck's rule both call it.
+func IsKoreanLocalDateTime(s string) bool {
+	if !MatchLocalDateTimeForm(s) {
+		return false
+	}
+	_, err := api.ParseLocalDateTime(s)
+	return err == nil
 }
 
 // MatchLocalDateTimeForm reports whether s matches the pattern of KoreanLocalDateTime in openapi.yaml: yyyy-MM-ddTHH:mm:ss with a month of
