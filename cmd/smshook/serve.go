@@ -306,17 +306,17 @@ func onPath(path string, h http.Handler) http.Handler {
 	})
 }
 
-// envSecrets is the secrets' environment variable, comma-separated: $SMSHOOK_SECRET, or when it holds none,
-// $NHN_WEBHOOK_SIGNATURE, the name the README once told deployments to set.
-func envSecrets(getenv func(string) string) string {
-	if v := getenv("SMSHOOK_SECRET"); strings.Trim(v, ", \t\r\n") != "" {
-		return v
+// envSecrets returns the secrets of the environment, comma-separated: $SMSHOOK_SECRET's, or when it holds none,
+// those of $NHN_WEBHOOK_SIGNATURE, the name the README once told deployments to set.
+func envSecrets(getenv func(string) string) []string {
+	if secrets := nonBlank(strings.Split(getenv("SMSHOOK_SECRET"), ",")); len(secrets) > 0 {
+		return secrets
 	}
-	return getenv("NHN_WEBHOOK_SIGNATURE")
+	return nonBlank(strings.Split(getenv("NHN_WEBHOOK_SIGNATURE"), ","))
 }
 
-// gatherSecrets merges the flags, the secret file (one per line) and the environment (comma-separated).
-func gatherSecrets(flags []string, file, fromEnv string) ([]string, error) {
+// gatherSecrets merges the flags, the secret file (one per line) and the environment's secrets.
+func gatherSecrets(flags []string, file string, fromEnv []string) ([]string, error) {
 	all := append([]string(nil), flags...)
 	if file != "" {
 		b, err := os.ReadFile(file)
@@ -325,14 +325,18 @@ func gatherSecrets(flags []string, file, fromEnv string) ([]string, error) {
 		}
 		all = append(all, strings.Split(string(b), "\n")...)
 	}
-	all = append(all, strings.Split(fromEnv, ",")...)
-	out := all[:0]
-	for _, s := range all {
+	return nonBlank(append(all, fromEnv...)), nil
+}
+
+// nonBlank trims the spaces around each of secrets, in place, and drops those left empty.
+func nonBlank(secrets []string) []string {
+	out := secrets[:0]
+	for _, s := range secrets {
 		if s = strings.TrimSpace(s); s != "" {
 			out = append(out, s)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // deliveryPrinter prints one JSON line per dispatched delivery, of any kind, known or not: identifiers (the
